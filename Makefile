@@ -1,0 +1,49 @@
+# The two commands: `make up` runs the whole system, `make test` runs every test (README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+# Every file that can change what the lock installs.
+PROJECT_FILES := uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
+
+.PHONY: help up down clean status test lint sync
+
+help:
+	@echo "make up      start everything (infrastructure, services, gateway) and print the web address"
+	@echo "make down    stop what 'make up' started (data is kept)"
+	@echo "make clean   stop and delete the data folder"
+	@echo "make status  what is running"
+	@echo "make test    run the whole test suite"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) $(PROJECT_FILES)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+sync: .venv/.synced
+
+up: .venv/.synced
+	.venv/bin/devstack up
+
+down:
+	@if [ -x .venv/bin/devstack ]; then .venv/bin/devstack down; else echo "nothing to stop"; fi
+
+status: .venv/.synced
+	.venv/bin/devstack status
+
+clean:
+	@if [ -x .venv/bin/devstack ]; then .venv/bin/devstack clean; else rm -rf "$${DVC_DATA_DIR:-.data}"; fi
+
+test: .venv/.synced
+	.venv/bin/pytest
+
+lint: .venv/.synced
+	.venv/bin/ruff check .

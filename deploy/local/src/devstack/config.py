@@ -1,0 +1,156 @@
+"""What the local stack is made of and where it lives, read from the environment once.
+
+The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_ADMIN_USERNAME``,
+``DVC_ADMIN_PASSWORD``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed to every service.
+Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(os.environ.get("DVC_ROOT") or Path(__file__).resolve().parents[4])
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # also the Python package and the env prefix (upper-cased)
+    prefix: str  # public path prefix behind the gateway
+    base_port: int  # replica i listens on base_port + i - 1
+    max_body: str = "1m"  # gateway limit on request bodies for this service
+    read_timeout: str = "30s"
+
+    @property
+    def env_prefix(self) -> str:
+        return self.name.upper() + "_"
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("auth", "/api/v1/auth", 8101),
+    ServiceSpec("catalog", "/api/v1/catalog", 8201),
+    # Attachments up to 200 MB stream through; the service enforces its own per-file limits.
+    ServiceSpec("submission", "/api/v1/submissions", 8301, max_body="210m", read_timeout="300s"),
+    # Live notifications are long-lived streams.
+    ServiceSpec("notify", "/api/v1/notifications", 8401, read_timeout="3600s"),
+)
+
+DEV_ADMIN_USERNAME = "admin"
+DEV_ADMIN_PASSWORD = "admin-dev-password"  # development default, documented in the README
+S3_ACCESS_KEY = "dvcadmin"
+S3_SECRET_KEY = "dvcadmin-dev-secret"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    root: Path = ROOT
+    data_dir: Path = ROOT / ".data"
+    env: str = "development"
+    host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    mongo_port: int = 27017
+    s3_port: int = 9000
+    amqp_port: int = 5672
+    admin_username: str = DEV_ADMIN_USERNAME
+    admin_password: str = DEV_ADMIN_PASSWORD
+    captcha_test_answer: str = ""
+    replicas: dict[str, int] = field(default_factory=lambda: {s.name: 1 for s in SERVICES})
+    # Test runs share the infrastructure: they prefix database names, queues, the exchange and the bucket.
+    namespace: str = ""
+    # Port offset for services (test stacks run beside a development stack).
+    port_offset: int = 0
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        env = os.environ.get("DVC_ENV", "development").strip() or "development"
+        if env not in ("development", "test", "production"):
+            raise SystemExit(f"DVC_ENV must be development, test or production, not {env!r}")
+        data_dir = Path(os.environ.get("DVC_DATA_DIR") or ROOT / ".data").resolve()
+        replicas = {s.name: max(1, _int(f"{s.name.upper()}_REPLICAS", 1)) for s in SERVICES}
+        return cls(
+            data_dir=data_dir,
+            env=env,
+            gateway_port=_int("DVC_GATEWAY_PORT", 8080),
+            mongo_port=_int("DVC_MONGO_PORT", 27017),
+            s3_port=_int("DVC_S3_PORT", 9000),
+            amqp_port=_int("DVC_AMQP_PORT", 5672),
+            admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
+            admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
+            captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
+            replicas=replicas,
+        )
+
+    def with_(self, **changes: object) -> StackConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    # -- derived -----------------------------------------------------------------------------------
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "log"
+
+    @property
+    def mongo_url(self) -> str:
+        return f"mongodb://{self.host}:{self.mongo_port}/?retryWrites=false&directConnection=true"
+
+    @property
+    def amqp_url(self) -> str:
+        return f"amqp://guest:guest@{self.host}:{self.amqp_port}/"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://{self.host}:{self.s3_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def exchange(self) -> str:
+        return f"{self.namespace}dvc.events"
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.namespace.replace('_', '-')}dvc-attachments".lower()
+
+    def db_name(self, service: str) -> str:
+        return f"{self.namespace}dvc_{service}"
+
+    def ports(self, spec: ServiceSpec) -> list[int]:
+        return [spec.base_port + self.port_offset + i for i in range(self.replicas.get(spec.name, 1))]
+
+    def service_env(self, spec: ServiceSpec, replica: int, port: int) -> dict[str, str]:
+        """Environment of one service process: platform names plus its own prefixed ones."""
+        p = spec.env_prefix
+        env = {
+            "DVC_ENV": self.env,
+            "DVC_DATA_DIR": str(self.data_dir),
+            "DVC_GATEWAY_PORT": str(self.gateway_port),
+            "DVC_ADMIN_USERNAME": self.admin_username,
+            "DVC_ADMIN_PASSWORD": self.admin_password,
+            "DVC_MONGO_URL": self.mongo_url,
+            "DVC_AMQP_URL": self.amqp_url,
+            "DVC_EXCHANGE": self.exchange,
+            "DVC_QUEUE_PREFIX": self.namespace,
+            "DVC_S3_ENDPOINT": self.s3_endpoint,
+            "DVC_S3_ACCESS_KEY": S3_ACCESS_KEY,
+            "DVC_S3_SECRET_KEY": S3_SECRET_KEY,
+            "DVC_S3_BUCKET": self.bucket,
+            "DVC_JWKS_URL": f"{self.gateway_url}/api/v1/auth/.well-known/jwks.json",
+            "DVC_INSTANCE": f"{spec.name}-{replica}",
+            f"{p}PORT": str(port),
+            f"{p}HOST": self.host,
+            f"{p}MONGO_DB": self.db_name(spec.name),
+        }
+        if self.captcha_test_answer:
+            env["DVC_CAPTCHA_TEST_ANSWER"] = self.captcha_test_answer
+        return env

@@ -1,0 +1,236 @@
+"""The local infrastructure: the MongoDB stand-in, the S3 gateway, RabbitMQ and nginx.
+
+Each component is reused when something already answers on its port (a developer's own server, or one
+``make up`` started earlier) and started otherwise, bound to 127.0.0.1 with its data under the data dir.
+Only what was started here gets a PID file, so ``down`` stops exactly that.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import S3_ACCESS_KEY, S3_SECRET_KEY, StackConfig
+from .procs import Proc, port_open, wait_until
+
+BIN = Path(sys.executable).parent
+
+
+def say(msg: str) -> None:
+    print(f"[devstack] {msg}", flush=True)
+
+
+def _http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - local http only
+            return 200 <= r.status < 300
+    except OSError:
+        return False
+
+
+@dataclass
+class Mongo:
+    cfg: StackConfig
+
+    @property
+    def proc(self) -> Proc:
+        return Proc("mongodb", self.cfg.run_dir, self.cfg.log_dir)
+
+    def ping(self) -> bool:
+        if not port_open(self.cfg.host, self.cfg.mongo_port):
+            return False
+        from pymongo import MongoClient
+
+        try:
+            with MongoClient(self.cfg.mongo_url, serverSelectionTimeoutMS=500) as c:
+                c.admin.command("ping")
+            return True
+        except Exception:
+            return False
+
+    def ensure(self) -> str:
+        if self.ping():
+            return "reused"
+        store = self.cfg.data_dir / "mongodb"
+        store.mkdir(parents=True, exist_ok=True)
+        self.proc.start(
+            [str(BIN / "secantusd-py"), "--host", self.cfg.host, "--port", str(self.cfg.mongo_port),
+             "--storage-path", str(store), "--log-level", "WARNING"]
+        )
+        wait_until("MongoDB (secantusdb)", self.ping, 30, self.proc)
+        return "started"
+
+
+@dataclass
+class S3:
+    cfg: StackConfig
+
+    @property
+    def proc(self) -> Proc:
+        return Proc("s3", self.cfg.run_dir, self.cfg.log_dir)
+
+    def ping(self) -> bool:
+        return _http_ok(f"{self.cfg.s3_endpoint}/minio/health/ready")
+
+    def ensure(self) -> str:
+        if self.ping():
+            return "reused"
+        home = self.cfg.data_dir / "s3"
+        home.mkdir(parents=True, exist_ok=True)
+        meta = f"sqlite3://{home / 'meta.db'}"
+        juicefs = str(BIN / "juicefs")
+        if not (home / "meta.db").exists():
+            subprocess.run(  # noqa: S603
+                [juicefs, "--quiet", "--no-agent", "format", "--storage", "file", "--bucket",
+                 f"{home / 'blobs'}/", meta, "dvc"],
+                check=True, stdout=subprocess.DEVNULL,
+            )
+        self.proc.start(
+            [juicefs, "--quiet", "--no-agent", "gateway", "--multi-buckets", "--keep-etag",
+             "--object-meta", "--no-banner", "--no-usage-report", "--cache-dir", str(home / "cache"),
+             "--cache-size", "1024", "--metrics", f"{self.cfg.host}:{self.cfg.s3_port + 10000}",
+             meta, f"{self.cfg.host}:{self.cfg.s3_port}"],
+            env={"MINIO_ROOT_USER": S3_ACCESS_KEY, "MINIO_ROOT_PASSWORD": S3_SECRET_KEY},
+        )
+        wait_until("S3 (JuiceFS gateway)", self.ping, 60, self.proc)
+        return "started"
+
+
+def _root() -> bool:
+    return os.geteuid() == 0
+
+
+def apt_install(*packages: str) -> None:
+    """Install Debian packages (root only); refresh the package lists once if the first try fails."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    say(f"installing {' '.join(packages)} from Debian's packages")
+    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode != 0:  # noqa: S603
+        subprocess.run(["apt-get", "update"], env=env, stdout=subprocess.DEVNULL, check=True)  # noqa: S607
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)  # noqa: S603
+
+
+@dataclass
+class RabbitMQ:
+    """The machine's own RabbitMQ: reused when it answers, started with ``rabbitmq-server -detached``."""
+
+    cfg: StackConfig
+
+    @property
+    def proc(self) -> Proc:
+        return Proc("rabbitmq", self.cfg.run_dir, self.cfg.log_dir)
+
+    def ping(self) -> bool:
+        return port_open(self.cfg.host, self.cfg.amqp_port)
+
+    def ensure(self) -> str:
+        if self.ping():
+            return "reused"
+        if self.cfg.amqp_port != 5672:
+            raise SystemExit(f"nothing answers on RabbitMQ port {self.cfg.amqp_port}; start a broker there")
+        if not shutil.which("rabbitmq-server"):
+            if not _root():
+                raise SystemExit(
+                    "RabbitMQ is not running and not installed. Install it (Debian: "
+                    "`sudo apt-get install rabbitmq-server`) or point DVC_AMQP_PORT at a running broker."
+                )
+            apt_install("rabbitmq-server")
+        subprocess.run(["rabbitmq-server", "-detached"], check=True)  # noqa: S607
+        wait_until("RabbitMQ", self.ping, 90)
+        out = subprocess.run(  # noqa: S607
+            ["rabbitmqctl", "eval", "list_to_integer(os:getpid())."],
+            capture_output=True, text=True, check=False,
+        ).stdout.strip()
+        if out.isdigit():
+            self.proc.adopt(int(out))
+        return "started"
+
+
+def nginx_binary() -> str:
+    """Debian's nginx (with the njs module for edge token checks); installed when missing and root."""
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if found:
+        return found
+    if not _root():
+        raise SystemExit(
+            "nginx is not installed. Install Debian's packages: "
+            "`sudo apt-get install nginx libnginx-mod-http-js`, then run `make up` again."
+        )
+    apt_install("nginx", "libnginx-mod-http-js")
+    # Debian's package starts a system nginx on port 80; the stack runs its own, so stop that one.
+    subprocess.run(["sh", "-c", "command -v service >/dev/null && service nginx stop || true"],  # noqa: S607
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@dataclass
+class PrivateRabbitMQ:
+    """A RabbitMQ node of our own (data under ``home``, its own ports), for tests that stop the broker."""
+
+    home: Path
+    port: int
+    name: str = "dvctest"
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def _env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOME": str(self.home),
+            "RABBITMQ_NODENAME": f"{self.name}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.port + 20000),
+            "RABBITMQ_MNESIA_BASE": str(self.home / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.home / "log"),
+            "RABBITMQ_PID_FILE": str(self.home / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.home / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.home / "rabbitmq"),
+        }
+
+    @staticmethod
+    def available() -> bool:
+        return Path("/usr/lib/rabbitmq/bin/rabbitmq-server").exists()
+
+    def start(self, timeout: float = 60) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "enabled_plugins").write_text("[].\n")
+        subprocess.run(  # noqa: S603
+            ["/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], env=self._env(), check=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_until("private RabbitMQ", lambda: port_open("127.0.0.1", self.port), timeout)
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.home / "pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout: float = 30) -> None:
+        pid = self.pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, 15)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+        # The node's Erlang port mapper may keep running; it is shared and harmless.
+        wait_until("private RabbitMQ to stop", lambda: not port_open("127.0.0.1", self.port), 10)

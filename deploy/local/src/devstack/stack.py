@@ -1,0 +1,149 @@
+"""The whole local stack: infrastructure, every service's replicas and the gateway."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from . import gateway
+from .config import SERVICES, ServiceSpec, StackConfig
+from .infra import S3, BIN, Mongo, RabbitMQ, nginx_binary, say
+from .procs import Proc, wait_until
+
+READY_TIMEOUT = 60.0
+
+
+def http_status(url: str, timeout: float = 1.0) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - local http only
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return 0
+
+
+@dataclass
+class Stack:
+    cfg: StackConfig
+
+    # -- parts -------------------------------------------------------------------------------------
+    def infra(self) -> list[Mongo | S3 | RabbitMQ]:
+        return [Mongo(self.cfg), S3(self.cfg), RabbitMQ(self.cfg)]
+
+    def replicas(self) -> list[tuple[ServiceSpec, int, int, Proc]]:
+        out = []
+        for spec in SERVICES:
+            for i, port in enumerate(self.cfg.ports(spec), start=1):
+                out.append((spec, i, port, Proc(f"{spec.name}-{i}", self.cfg.run_dir, self.cfg.log_dir)))
+        return out
+
+    @property
+    def gateway_proc(self) -> Proc:
+        return Proc("gateway", self.cfg.run_dir, self.cfg.log_dir)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def up_infra(self) -> None:
+        self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda c: (type(c).__name__, c.ensure()), self.infra()))
+        for name, how in results:
+            say(f"{name}: {how}")
+
+    def up_services(self) -> None:
+        started = []
+        for spec, i, port, proc in self.replicas():
+            if proc.running() and http_status(f"http://{self.cfg.host}:{port}/healthz") == 200:
+                continue
+            proc.stop()  # a stale record of a dead process
+            proc.start([str(BIN / f"dvc-{spec.name}")], env=self.cfg.service_env(spec, i, port),
+                       cwd=self.cfg.root)
+            started.append(proc.name)
+        if started:
+            say("started " + ", ".join(started))
+
+    def up_gateway(self) -> None:
+        conf = gateway.write_local(self.cfg)
+        nginx = nginx_binary()
+        prefix = str(conf.parent)
+        check = subprocess.run([nginx, "-t", "-q", "-p", prefix, "-c", str(conf)],  # noqa: S603
+                               capture_output=True, text=True)
+        if check.returncode != 0:
+            raise SystemExit(f"gateway configuration invalid:\n{check.stderr}")
+        proc = self.gateway_proc
+        if proc.running():
+            # Replica counts may have changed: reload the new configuration without dropping requests.
+            subprocess.run([nginx, "-s", "reload", "-p", prefix, "-c", str(conf)], check=True)  # noqa: S603
+            return
+        proc.start([nginx, "-p", prefix, "-c", str(conf)])
+        wait_until("gateway (nginx)", lambda: http_status(f"{self.cfg.gateway_url}/gateway/healthz") == 200,
+                   15, proc)
+        say(f"gateway: started on {self.cfg.gateway_url}")
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
+        """Wait until every replica and every route through the gateway answers /readyz with 200."""
+        started = time.monotonic()
+        for spec, _i, port, proc in self.replicas():
+            wait_until(f"{proc.name} /readyz",
+                       lambda port=port: http_status(f"http://{self.cfg.host}:{port}/readyz") == 200,
+                       max(1.0, timeout - (time.monotonic() - started)), proc, interval=0.2)
+        for spec in SERVICES:
+            url = f"{self.cfg.gateway_url}{spec.prefix}/readyz"
+            wait_until(f"{url}", lambda url=url: http_status(url) == 200,
+                       max(1.0, timeout - (time.monotonic() - started)), interval=0.2)
+        return time.monotonic() - started
+
+    def up(self, *, with_infra: bool = True) -> None:
+        t0 = time.monotonic()
+        if with_infra:
+            self.up_infra()
+        self.up_services()
+        self.up_gateway()
+        self.wait_ready()
+        say(f"ready in {time.monotonic() - t0:.1f}s")
+
+    def down(self, *, with_infra: bool = True) -> list[str]:
+        stopped = []
+        if self.gateway_proc.stop():
+            stopped.append("gateway")
+        # Stop every replica we have a PID file for, whatever the current replica counts say.
+        for pid_file in sorted(self.cfg.run_dir.glob("*.pid")) if self.cfg.run_dir.exists() else []:
+            name = pid_file.stem
+            if any(name.startswith(f"{s.name}-") for s in SERVICES):
+                if Proc(name, self.cfg.run_dir, self.cfg.log_dir).stop():
+                    stopped.append(name)
+        if with_infra:
+            for part in self.infra():
+                if part.proc.stop():
+                    stopped.append(type(part).__name__)
+        return stopped
+
+    def status(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in self.infra():
+            out[type(part).__name__] = ("ours" if part.proc.running() else "external") if part.ping() else "down"
+        for _spec, _i, port, proc in self.replicas():
+            code = http_status(f"http://{self.cfg.host}:{port}/readyz")
+            out[proc.name] = "ready" if code == 200 else ("not ready" if code else "down")
+        code = http_status(f"{self.cfg.gateway_url}/gateway/healthz")
+        out["gateway"] = "up" if code == 200 else "down"
+        return out
+
+
+def print_status(stack: Stack) -> None:
+    print(json.dumps(stack.status(), indent=2), file=sys.stdout)
+
+
+def clean(cfg: StackConfig) -> None:
+    import shutil
+
+    if cfg.data_dir.exists():
+        shutil.rmtree(cfg.data_dir)
+    say(f"removed {cfg.data_dir}")
+

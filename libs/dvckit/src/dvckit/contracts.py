@@ -1,0 +1,64 @@
+"""The event catalogue: every integration event's payload, in one place (ARCHITECTURE.md §3).
+
+Names are past tense; a breaking change is a new class with the next version, published side by side
+with the old one until every consumer has moved. ``docs/events.md`` is generated from this module
+(``python -m dvckit.contracts > docs/events.md``) and a test checks it is current.
+
+Payloads carry the minimum personal data the consumer needs.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .events import EventData
+
+
+class UserRegisteredV1(EventData):
+    """A citizen created an account (or an administrator created one). Notify sends the welcome."""
+
+    event_type = "user.registered"
+    event_version = 1
+
+    user_id: str
+    full_name: str
+    email: str | None = None
+    phone: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    locale: str = "vi"
+
+
+CATALOGUE: tuple[type[EventData], ...] = (UserRegisteredV1,)
+
+
+def by_routing_key() -> dict[str, type[EventData]]:
+    return {c.routing_key(): c for c in CATALOGUE}
+
+
+def markdown() -> str:
+    """The generated event catalogue page."""
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from `libs/dvckit/src/dvckit/contracts.py` by `python -m dvckit.contracts`; do not edit.",
+        "",
+        "Every event travels in the envelope `{id, type, version, occurred_at, producer, correlation_id,"
+        " data}` on the durable topic exchange `dvc.events`, with routing key `<type>.v<version>`.",
+        "",
+    ]
+    for c in CATALOGUE:
+        lines += [f"## `{c.routing_key()}`", "", (c.__doc__ or "").strip(), "", "| field | type | required |",
+                  "|---|---|---|"]
+        schema = c.model_json_schema()
+        required = set(schema.get("required", []))
+        for name, prop in schema["properties"].items():
+            typ = prop.get("type") or " | ".join(p.get("type", "?") for p in prop.get("anyOf", []))
+            if typ == "array":
+                typ = f"array of {prop.get('items', {}).get('type', '?')}"
+            lines.append(f"| `{name}` | {typ} | {'yes' if name in required else 'no'} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

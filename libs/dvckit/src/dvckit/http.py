@@ -1,0 +1,128 @@
+"""The FastAPI app every service starts from: problem+json errors, request ids, access log, metrics,
+health endpoints and the runtime's lifecycle.
+
+The request middleware is plain ASGI (no ``BaseHTTPMiddleware``): it must not buffer bodies, so uploads
+and downloads stream through it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import errors, health, logs
+from .jsonutil import ORJSONResponse
+from .runtime import Runtime
+
+REQUEST_ID = "x-request-id"
+_VALID_RID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+requests_total = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+request_seconds = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request duration",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10),
+)
+access = logs.get("access")
+
+
+class RequestContext:
+    """Request id (kept from the gateway or made here), access log line and metrics, per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for k, v in scope["headers"]:
+            if k == b"x-request-id":
+                rid = v.decode("latin-1")
+                break
+        if not _VALID_RID.match(rid):
+            rid = uuid.uuid4().hex
+        rid_token = logs.request_id_var.set(rid)
+        tokens = logs.bind(request_id=rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            requests_total.labels(method, template, str(status)).inc()
+            request_seconds.labels(method, template).observe(elapsed)
+            if scope["path"] not in _QUIET_PATHS:
+                access.info(
+                    "request",
+                    method=method,
+                    path=scope["path"],
+                    route=template,
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                )
+            logs.reset(tokens)
+            logs.request_id_var.reset(rid_token)
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    prefix: str,
+    routers: Sequence[APIRouter] = (),
+    description: str = "",
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service's app. Its API lives under ``prefix`` (``/api/v1/auth``), the same path the
+    gateway exposes, so no path is rewritten between client and service and the OpenAPI paths are the
+    public ones. ``/healthz``, ``/readyz`` and ``/metrics`` sit at the root for probes and Prometheus."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        await runtime.start()
+        try:
+            yield {"runtime": runtime}
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        default_response_class=ORJSONResponse,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.include_router(health.router(runtime.health))
+    for r in routers:
+        app.include_router(r, prefix=prefix)
+    app.add_middleware(RequestContext)
+    return app

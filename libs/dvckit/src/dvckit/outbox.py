@@ -1,0 +1,204 @@
+"""Transactional outbox and its relay (ARCHITECTURE.md §3: no dual writes).
+
+A use case writes its state change and :meth:`Outbox.add` in one MongoDB transaction. The relay claims
+pending records with a lease (so replicas do not publish the same batch twice in the normal case),
+publishes them with up to ``in_flight`` unconfirmed at once, and marks sent only what the broker
+confirmed. A record whose publish failed, timed out or was never confirmed stays pending and is re-sent
+after a growing back-off; consumers are idempotent, so the rare duplicate after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter, Gauge
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from . import logs
+from .events import Envelope, EventBus, EventData, Unroutable
+from .mongo import Session
+
+COLLECTION = "outbox"
+SENT_RETENTION = timedelta(days=7)
+
+SCHEMA = {
+    COLLECTION: [
+        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="pending_due"),
+        # Sent records are kept a week for audit, then expire.
+        IndexModel(
+            [("sent_at", ASCENDING)], name="sent_ttl", expireAfterSeconds=int(SENT_RETENTION.total_seconds())
+        ),
+        IndexModel([("lease", ASCENDING)], name="lease", sparse=True),
+    ]
+}
+
+PENDING, SENT, UNROUTABLE = "pending", "sent", "unroutable"
+
+published = Counter("outbox_published_total", "Outbox records confirmed by the broker", ["type"])
+failed = Counter("outbox_publish_failures_total", "Outbox publishes not confirmed", ["type", "reason"])
+backlog = Gauge("outbox_last_batch_size", "Records claimed in the relay's last batch")
+
+log = logs.get(__name__)
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: AsyncDatabase[Any],
+        bus: EventBus,
+        *,
+        producer: str,
+        batch: int = 256,
+        in_flight: int = 64,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 30.0,
+    ) -> None:
+        self.coll = db[COLLECTION]
+        self.bus = bus
+        self.producer = producer
+        self.batch = batch
+        self.in_flight = in_flight
+        self.poll_seconds = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self._kick = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def add(self, session: Session, data: EventData) -> Envelope:
+        """Record an event inside the caller's transaction. Call :meth:`kick` after the commit."""
+        env = Envelope.wrap(data, producer=self.producer)
+        now = datetime.now(UTC)
+        await self.coll.insert_one(
+            {
+                "_id": str(env.id),
+                "routing_key": env.routing_key,
+                "envelope": env.model_dump(mode="json"),
+                "status": PENDING,
+                "created_at": now,
+                "due_at": now,
+                "attempts": 0,
+            },
+            session=session,
+        )
+        return env
+
+    def kick(self) -> None:
+        """Wake the relay now instead of at its next poll."""
+        self._kick.set()
+
+    # -- relay -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if not self.bus.connected:
+                    await asyncio.sleep(0.5)
+                    continue
+                n = await self.relay_once()
+                if n:
+                    continue  # more may be waiting
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # keep relaying whatever goes wrong; records stay pending
+                log.warning("outbox relay error", error=str(e)[:300])
+                await asyncio.sleep(1.0)
+            try:
+                await asyncio.wait_for(self._kick.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._kick.clear()
+
+    async def _claim(self) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        due = {"status": PENDING, "due_at": {"$lte": now}}
+        ids = [d["_id"] async for d in self.coll.find(due, {"_id": 1}).sort("due_at", 1).limit(self.batch)]
+        if not ids:
+            return []
+        token = uuid.uuid4().hex
+        await self.coll.update_many(
+            {"_id": {"$in": ids}, **due},
+            {"$set": {"due_at": now + self.lease, "lease": token}},
+        )
+        return await self.coll.find({"lease": token, "status": PENDING}).sort("created_at", 1).to_list()
+
+    async def relay_once(self) -> int:
+        """Claim one batch, publish it, record the outcome. Returns how many records were claimed."""
+        docs = await self._claim()
+        backlog.set(len(docs))
+        if not docs:
+            return 0
+        sem = asyncio.Semaphore(self.in_flight)
+
+        async def one(doc: dict[str, Any]) -> tuple[dict[str, Any], BaseException | None]:
+            async with sem:
+                try:
+                    await self.bus.publish(Envelope.model_validate(doc["envelope"]))
+                    return doc, None
+                except Exception as e:
+                    return doc, e
+
+        results = await asyncio.gather(*(one(d) for d in docs))
+        now = datetime.now(UTC)
+        sent = [d["_id"] for d, e in results if e is None]
+        unroutable = [d["_id"] for d, e in results if isinstance(e, Unroutable)]
+        if sent:
+            await self.coll.update_many(
+                {"_id": {"$in": sent}}, {"$set": {"status": SENT, "sent_at": now}, "$unset": {"lease": ""}}
+            )
+        if unroutable:
+            # Nobody is bound for this key: keep the record for an operator (``requeue``), do not spin.
+            await self.coll.update_many(
+                {"_id": {"$in": unroutable}},
+                {"$set": {"status": UNROUTABLE, "unroutable_at": now}, "$unset": {"lease": ""}},
+            )
+        for doc, err in results:
+            rk = doc["routing_key"]
+            if err is None:
+                published.labels(rk).inc()
+            elif isinstance(err, Unroutable):
+                failed.labels(rk, "unroutable").inc()
+                log.warning("event unroutable: no queue bound", event_id=doc["_id"], routing_key=rk)
+            else:
+                failed.labels(rk, type(err).__name__).inc()
+                attempts = doc.get("attempts", 0) + 1
+                retry_in = timedelta(seconds=min(60.0, 0.5 * 2**attempts))
+                try:
+                    await self.coll.update_one(
+                        {"_id": doc["_id"], "status": PENDING},
+                        {
+                            "$set": {"due_at": now + retry_in, "last_error": repr(err)[:300]},
+                            "$inc": {"attempts": 1},
+                            "$unset": {"lease": ""},
+                        },
+                    )
+                except PyMongoError:
+                    pass  # the lease expires by itself
+                log.warning("event not confirmed, will retry", event_id=doc["_id"], error=repr(err)[:200])
+        return len(docs)
+
+    async def requeue(self, status: str = UNROUTABLE) -> int:
+        """Operator action: make records of ``status`` pending again (for example after binding a queue)."""
+        res = await self.coll.update_many(
+            {"status": status}, {"$set": {"status": PENDING, "due_at": datetime.now(UTC), "attempts": 0}}
+        )
+        self.kick()
+        return res.modified_count
+
+    async def pending(self) -> int:
+        return await self.coll.count_documents({"status": PENDING})

@@ -1,0 +1,103 @@
+"""Wires one service's adapters: MongoDB, the event bus, the outbox relay, the consumer, health checks.
+
+A service builds one :class:`Runtime` in ``create_app()``; the app's lifespan starts and stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from . import consumer as consumer_mod
+from . import logs, mongo
+from . import outbox as outbox_mod
+from .consumer import Consumer
+from .events import EventBus
+from .health import Health
+from .mongo import Schema, Session
+from .outbox import Outbox
+from .settings import ServiceSettings
+
+T = TypeVar("T")
+Hook = Callable[["Runtime"], Awaitable[None]]
+log = logs.get(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: ServiceSettings, *, schema: Schema | None = None) -> None:
+        self.settings = settings
+        self.client = mongo.connect(settings.mongo_url, appname=settings.instance,
+                                    timeout_ms=settings.mongo_timeout_ms)
+        self.db = self.client[settings.mongo_db]
+        self.schema: dict[str, Any] = {**outbox_mod.SCHEMA, **consumer_mod.SCHEMA, **(schema or {})}
+        self.bus = EventBus(settings.amqp_url.get_secret_value(), settings.exchange, name=settings.instance)
+        self.outbox = Outbox(
+            self.db,
+            self.bus,
+            producer=settings.service_name,
+            batch=settings.outbox_batch,
+            poll_seconds=settings.outbox_poll_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
+        )
+        self.consumer = Consumer(
+            bus=self.bus,
+            client=self.client,
+            db=self.db,
+            queue=settings.queue,
+            retry_delays=settings.retry_delays,
+            prefetch=settings.prefetch,
+        )
+        self.health = Health()
+        self.health.add("mongodb", lambda: mongo.ping(self.client))
+        self.health.add("rabbitmq", self._bus_ready)
+        self._on_start: list[Hook] = []
+        self._on_stop: list[Hook] = []
+        self._bus_task: asyncio.Task[None] | None = None
+
+    async def _bus_ready(self) -> None:
+        if not self.bus.connected:
+            raise ConnectionError("not connected to RabbitMQ")
+
+    def on_start(self, hook: Hook) -> Hook:
+        self._on_start.append(hook)
+        return hook
+
+    def on_stop(self, hook: Hook) -> Hook:
+        self._on_stop.append(hook)
+        return hook
+
+    async def start(self) -> None:
+        await mongo.ensure_schema(self.db, self.schema)
+        for hook in self._on_start:
+            await hook(self)
+        # The broker may be down when the service starts: the service still serves what it can, its
+        # /readyz says not ready, and the outbox keeps events until the bus is connected.
+        self._bus_task = asyncio.create_task(self._connect_bus(), name="bus-connect")
+        self.outbox.start()
+        log.info("started", db=self.settings.mongo_db)
+
+    async def _connect_bus(self) -> None:
+        await self.bus.connect()
+        if self.consumer.handlers:
+            await self.consumer.start()
+
+    async def stop(self) -> None:
+        for hook in reversed(self._on_stop):
+            try:
+                await hook(self)
+            except Exception as e:
+                log.warning("stop hook failed", error=repr(e))
+        if self._bus_task and not self._bus_task.done():
+            self._bus_task.cancel()
+        if self.consumer.handlers:
+            await self.consumer.stop()
+        await self.outbox.stop()
+        await self.bus.close()
+        await self.client.close()
+
+    async def transaction(self, fn: Callable[[Session], Awaitable[T]]) -> T:
+        """Run a use case's writes in one transaction; outbox records it added are relayed right after."""
+        result = await mongo.transaction(self.client, fn)
+        self.outbox.kick()
+        return result
