@@ -56,6 +56,7 @@ class StackConfig:
     gateway_port: int = 8080
     mongo_port: int = 27017
     s3_port: int = 9000
+    s3_metrics_port: int = 9567
     amqp_port: int = 5672
     admin_username: str = DEV_ADMIN_USERNAME
     admin_password: str = DEV_ADMIN_PASSWORD
@@ -153,4 +154,7 @@ class StackConfig:
         }
         if self.captcha_test_answer:
             env["DVC_CAPTCHA_TEST_ANSWER"] = self.captcha_test_answer
+        if self.namespace:
+            # A test stack's queues delete themselves once idle (its namespace is never reused).
+            env["DVC_QUEUE_EXPIRES_MS"] = "900000"
         return env

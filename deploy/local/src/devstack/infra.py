@@ -94,7 +94,7 @@ class S3:
         self.proc.start(
             [juicefs, "--quiet", "--no-agent", "gateway", "--multi-buckets", "--keep-etag",
              "--object-meta", "--no-banner", "--no-usage-report", "--cache-dir", str(home / "cache"),
-             "--cache-size", "1024", "--metrics", f"{self.cfg.host}:{self.cfg.s3_port + 10000}",
+             "--cache-size", "1024", "--metrics", f"{self.cfg.host}:{self.cfg.s3_metrics_port}",
              meta, f"{self.cfg.host}:{self.cfg.s3_port}"],
             env={"MINIO_ROOT_USER": S3_ACCESS_KEY, "MINIO_ROOT_PASSWORD": S3_SECRET_KEY},
         )
@@ -175,6 +175,7 @@ class PrivateRabbitMQ:
 
     home: Path
     port: int
+    dist_port: int
     name: str = "dvctest"
 
     @property
@@ -188,7 +189,7 @@ class PrivateRabbitMQ:
             "RABBITMQ_NODENAME": f"{self.name}@localhost",
             "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
             "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(self.port + 20000),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
             "RABBITMQ_MNESIA_BASE": str(self.home / "mnesia"),
             "RABBITMQ_LOG_BASE": str(self.home / "log"),
             "RABBITMQ_PID_FILE": str(self.home / "pid"),
@@ -203,10 +204,11 @@ class PrivateRabbitMQ:
     def start(self, timeout: float = 60) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "enabled_plugins").write_text("[].\n")
-        subprocess.run(  # noqa: S603
-            ["/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], env=self._env(), check=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        with open(self.home / "start.log", "ab") as out:
+            subprocess.run(  # noqa: S603
+                ["/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], env=self._env(), check=True,
+                stdout=out, stderr=subprocess.STDOUT,
+            )
         wait_until("private RabbitMQ", lambda: port_open("127.0.0.1", self.port), timeout)
 
     def pid(self) -> int | None:

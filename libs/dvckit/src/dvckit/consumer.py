@@ -89,6 +89,7 @@ class Consumer:
         retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0),
         prefetch: int = 32,
         delivery_limit: int = 20,
+        expires_ms: int | None = None,
     ) -> None:
         self.bus = bus
         self.client = client
@@ -97,6 +98,8 @@ class Consumer:
         self.retry_delays = retry_delays
         self.prefetch = prefetch
         self.delivery_limit = delivery_limit
+        # Only test runs set an expiry: their per-run queues then vanish once idle.
+        self.extra_args: dict[str, Any] = {"x-expires": expires_ms} if expires_ms else {}
         self.handlers: list[tuple[str, Handler]] = []
         self.channel: AbstractRobustChannel | None = None
         self.queue: AbstractRobustQueue | None = None
@@ -120,7 +123,8 @@ class Consumer:
         assert self.bus.connection is not None and self.bus.exchange is not None
         self.channel = await self.bus.connection.channel()
         await self.channel.set_qos(prefetch_count=self.prefetch)
-        await self.channel.declare_queue(self.parking, durable=True, arguments=QUORUM)
+        await self.channel.declare_queue(self.parking, durable=True,
+                                         arguments={**QUORUM, **self.extra_args})
         self.queue = await self.channel.declare_queue(
             self.queue_name,
             durable=True,
@@ -130,6 +134,7 @@ class Consumer:
                 "x-delivery-limit": self.delivery_limit,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": self.parking,
+                **self.extra_args,
             },
         )
         for delay in self.retry_delays:
@@ -142,6 +147,7 @@ class Consumer:
                     "x-message-ttl": round(delay * 1000),
                     "x-dead-letter-exchange": "",
                     "x-dead-letter-routing-key": self.queue_name,
+                    **self.extra_args,
                 },
             )
         exchange = await self.channel.get_exchange(self.bus.exchange_name, ensure=False)
@@ -268,7 +274,7 @@ async def replay_parking(bus: EventBus, queue: str, *, limit: int | None = None,
     assert bus.connection is not None
     channel = await bus.connection.channel()
     try:
-        parking = await channel.declare_queue(parking_queue_name(queue), durable=True, arguments=QUORUM)
+        parking = await channel.declare_queue(parking_queue_name(queue), passive=True)
         moved = 0
         while limit is None or moved < limit:
             message = await parking.get(no_ack=False, fail=False, timeout=timeout)

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import sys
 
-from .consumer import ERROR_HEADER, QUORUM, parking_queue_name, replay_parking
+from .consumer import ERROR_HEADER, parking_queue_name, replay_parking
 from .events import EventBus
 from .settings import ServiceSettings
 
@@ -18,7 +18,7 @@ from .settings import ServiceSettings
 async def _list(bus: EventBus, queue: str, limit: int) -> int:
     assert bus.connection is not None
     channel = await bus.connection.channel()
-    parking = await channel.declare_queue(parking_queue_name(queue), durable=True, arguments=QUORUM)
+    parking = await channel.declare_queue(parking_queue_name(queue), passive=True)
     seen = 0
     # Peek by taking and rejecting with requeue; the channel closes before any ack.
     while seen < limit:

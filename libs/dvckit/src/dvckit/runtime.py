@@ -47,6 +47,7 @@ class Runtime:
             queue=settings.queue,
             retry_delays=settings.retry_delays,
             prefetch=settings.prefetch,
+            expires_ms=settings.queue_expires_ms,
         )
         self.health = Health()
         self.health.add("mongodb", lambda: mongo.ping(self.client))

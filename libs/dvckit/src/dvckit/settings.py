@@ -59,6 +59,8 @@ class ServiceSettings(BaseSettings):
     exchange: str = "dvc.events"
     # Prepended to every queue this service declares; tests use it to isolate runs on a shared broker.
     queue_prefix: str = ""
+    # Test runs set this so their queues delete themselves once idle; never set in production.
+    queue_expires_ms: int | None = None
     prefetch: int = 32
     # Growing delays of the retry tiers, seconds; after the last one a message goes to the parking lot.
     retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0)

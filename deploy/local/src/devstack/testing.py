@@ -1,0 +1,325 @@
+"""Test infrastructure from one place (a pytest plugin, loaded by the root ``conftest.py``).
+
+- ``infra`` (session): real MongoDB, RabbitMQ and S3. Where a Docker engine answers, testcontainers
+  starts the genuine images. Otherwise the project's local infrastructure is reused when it is running
+  (``make up``) and started privately on free ports when it is not, then stopped at the end.
+- Every run gets its own namespace (``t<hex>_``): database names, queue names, the exchange and bucket
+  names carry it, so runs never see each other's data, even on a shared server. Databases, buckets and
+  the exchange are removed at the end; queues expire by themselves once idle.
+- ``stack`` (session): every service and the gateway, started by the same code as ``make up``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import ROOT, SERVICES, S3_ACCESS_KEY, S3_SECRET_KEY, StackConfig
+from .infra import S3, Mongo, PrivateRabbitMQ, RabbitMQ
+from .procs import port_open
+from .stack import Stack
+
+ARTIFACTS = ROOT / "test-artifacts"
+CAPTCHA_TEST_ANSWER = "test-captcha"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Infra:
+    mongo_url: str
+    amqp_url: str
+    s3_endpoint: str
+    namespace: str
+    mongo_port: int
+    amqp_port: int
+    s3_port: int
+    s3_access_key: str = S3_ACCESS_KEY
+    s3_secret_key: str = S3_SECRET_KEY
+    how: dict[str, str] = field(default_factory=dict)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Platform environment for a service under test (its names prefixed by the namespace)."""
+        return {
+            "DVC_ENV": "test",
+            "DVC_MONGO_URL": self.mongo_url,
+            "DVC_AMQP_URL": self.amqp_url,
+            "DVC_EXCHANGE": f"{self.namespace}dvc.events",
+            "DVC_QUEUE_PREFIX": self.namespace,
+            "DVC_QUEUE_EXPIRES_MS": "900000",
+            "DVC_S3_ENDPOINT": self.s3_endpoint,
+            "DVC_S3_ACCESS_KEY": self.s3_access_key,
+            "DVC_S3_SECRET_KEY": self.s3_secret_key,
+            "DVC_S3_BUCKET": f"{self.namespace.replace('_', '-')}dvc-attachments",
+            "DVC_CAPTCHA_TEST_ANSWER": CAPTCHA_TEST_ANSWER,
+            **extra,
+        }
+
+    def settings(self, cls: type[Any], name: str = "", **overrides: Any) -> Any:
+        """A service's Settings pointed at this infrastructure, with a database of its own."""
+        db = f"{self.namespace}{name or cls.service_name}_{secrets.token_hex(2)}"
+        values = {
+            "env": "test",
+            "mongo_url": self.mongo_url,
+            "mongo_db": db,
+            "amqp_url": self.amqp_url,
+            "exchange": f"{self.namespace}dvc.events",
+            "queue_prefix": f"{self.namespace}{secrets.token_hex(2)}.",
+            "queue_expires_ms": 900_000,
+            "captcha_test_answer": CAPTCHA_TEST_ANSWER,
+        }
+        if "s3_endpoint" in cls.model_fields:
+            values.update(
+                s3_endpoint=self.s3_endpoint,
+                s3_access_key=self.s3_access_key,
+                s3_secret_key=self.s3_secret_key,
+                s3_bucket=f"{self.namespace.replace('_', '-')}{secrets.token_hex(2)}",
+            )
+        values.update(overrides)
+        return cls(**values)
+
+
+def _docker_engine() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+class _Local:
+    """Reuse the developer's running infrastructure, or start private instances on free ports."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.started: list[Any] = []
+        self.rabbit: PrivateRabbitMQ | None = None
+
+    def provide(self) -> dict[str, Any]:
+        dev = StackConfig.from_env()
+        private = StackConfig(data_dir=self.home, mongo_port=free_port(), s3_port=free_port(),
+                              s3_metrics_port=free_port())
+        how = {}
+        mongo_cfg = dev if Mongo(dev).ping() else private
+        if mongo_cfg is private:
+            Mongo(private).ensure()
+            self.started.append(Mongo(private))
+        how["mongodb"] = "reused" if mongo_cfg is dev else "started"
+        s3_cfg = dev if S3(dev).ping() else private
+        if s3_cfg is private:
+            S3(private).ensure()
+            self.started.append(S3(private))
+        how["s3"] = "reused" if s3_cfg is dev else "started"
+        amqp_port = dev.amqp_port
+        if RabbitMQ(dev).ping():
+            how["rabbitmq"] = "reused"
+        elif PrivateRabbitMQ.available():
+            amqp_port = free_port()
+            self.rabbit = PrivateRabbitMQ(self.home / "rabbitmq", amqp_port, free_port(), name=f"dvct{os.getpid()}")
+            self.rabbit.start()
+            how["rabbitmq"] = "started"
+        else:
+            raise RuntimeError("no RabbitMQ answers on 127.0.0.1:5672 and none is installed to start")
+        return {
+            "mongo_port": mongo_cfg.mongo_port,
+            "s3_port": s3_cfg.s3_port,
+            "amqp_port": amqp_port,
+            "how": how,
+        }
+
+    def close(self) -> None:
+        for part in self.started:
+            part.proc.stop()
+        if self.rabbit:
+            self.rabbit.stop()
+
+
+class _Docker:
+    """Genuine images through testcontainers, where a Docker engine answers."""
+
+    MONGO = "mongo:8.0.15"
+    MINIO = "minio/minio:RELEASE.2025-09-07T16-13-09Z"
+    RABBITMQ = "rabbitmq:4.1.4-management"
+
+    def __init__(self) -> None:
+        self.containers: list[Any] = []
+
+    def provide(self) -> dict[str, Any]:
+        from testcontainers.core.container import DockerContainer
+        from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+        mongo = (DockerContainer(self.MONGO).with_command("--replSet rs0 --bind_ip_all")
+                 .with_exposed_ports(27017)
+                 .waiting_for(LogMessageWaitStrategy("Waiting for connections")))
+        minio = (DockerContainer(self.MINIO).with_command("server /data")
+                 .with_env("MINIO_ROOT_USER", S3_ACCESS_KEY).with_env("MINIO_ROOT_PASSWORD", S3_SECRET_KEY)
+                 .with_exposed_ports(9000).waiting_for(LogMessageWaitStrategy("API:")))
+        rabbit = (DockerContainer(self.RABBITMQ).with_exposed_ports(5672)
+                  .waiting_for(LogMessageWaitStrategy("Server startup complete")))
+        for c in (mongo, minio, rabbit):
+            c.start()
+            self.containers.append(c)
+        mongo.exec(["mongosh", "--quiet", "--eval",
+                    "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})"])
+        time.sleep(2)  # the one-node replica set elects itself
+        return {
+            "mongo_port": int(mongo.get_exposed_port(27017)),
+            "s3_port": int(minio.get_exposed_port(9000)),
+            "amqp_port": int(rabbit.get_exposed_port(5672)),
+            "how": {"mongodb": "docker", "s3": "docker", "rabbitmq": "docker"},
+        }
+
+    def close(self) -> None:
+        for c in reversed(self.containers):
+            c.stop()
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    namespace = f"t{secrets.token_hex(3)}_"
+    provider: _Local | _Docker = _Docker() if _docker_engine() else _Local(
+        tmp_path_factory.mktemp("infra"))
+    try:
+        got = provider.provide()
+        result = Infra(
+            mongo_url=f"mongodb://127.0.0.1:{got['mongo_port']}/?retryWrites=false&directConnection=true",
+            amqp_url=f"amqp://guest:guest@127.0.0.1:{got['amqp_port']}/",
+            s3_endpoint=f"http://127.0.0.1:{got['s3_port']}",
+            namespace=namespace,
+            mongo_port=got["mongo_port"],
+            amqp_port=got["amqp_port"],
+            s3_port=got["s3_port"],
+            how=got["how"],
+        )
+        yield result
+        _cleanup(result)
+    finally:
+        provider.close()
+
+
+async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Await ``check()`` until it returns something truthy; fail with its last value after ``timeout``."""
+    import asyncio
+    import inspect
+
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        last = check()
+        if inspect.isawaitable(last):
+            last = await last
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+        await asyncio.sleep(interval)
+
+
+async def _delete_exchange(infra: Infra) -> None:
+    import aio_pika
+
+    conn = await aio_pika.connect(infra.amqp_url)
+    async with conn:
+        ch = await conn.channel()
+        await ch.exchange_delete(f"{infra.namespace}dvc.events")
+
+
+def _cleanup(infra: Infra) -> None:
+    """Remove what this run created on shared servers (queues expire by themselves)."""
+    import asyncio
+
+    from pymongo import MongoClient
+
+    try:
+        asyncio.run(_delete_exchange(infra))
+    except Exception as e:  # the broker may be gone already; the exchange is harmless
+        print(f"[devstack] could not delete the test exchange: {e!r}")
+
+    with MongoClient(infra.mongo_url, serverSelectionTimeoutMS=2000) as c:
+        for name in c.list_database_names():
+            if name.startswith(infra.namespace):
+                c.drop_database(name)
+    import botocore.session
+
+    s3 = botocore.session.get_session().create_client(
+        "s3", endpoint_url=infra.s3_endpoint, aws_access_key_id=infra.s3_access_key,
+        aws_secret_access_key=infra.s3_secret_key, region_name="us-east-1")
+    prefix = infra.namespace.replace("_", "-")
+    for b in s3.list_buckets().get("Buckets", []):
+        if b["Name"].startswith(prefix):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=b["Name"]):
+                for o in page.get("Contents", []):
+                    s3.delete_object(Bucket=b["Name"], Key=o["Key"])
+            s3.delete_bucket(Bucket=b["Name"])
+
+
+def _free_offset(replicas: dict[str, int]) -> int:
+    for offset in range(10_000, 40_000, 700):
+        ports = [s.base_port + offset + i for s in SERVICES for i in range(replicas.get(s.name, 1))]
+        if not any(port_open("127.0.0.1", p) for p in ports):
+            return offset
+    raise RuntimeError("no free port range for a test stack")
+
+
+@dataclass
+class RunningStack:
+    stack: Stack
+    cfg: StackConfig
+    infra: Infra
+
+    @property
+    def url(self) -> str:
+        return self.cfg.gateway_url
+
+    def db_name(self, service: str) -> str:
+        return self.cfg.db_name(service)
+
+
+def start_stack(infra: Infra, *, replicas: dict[str, int] | None = None, name: str = "stack") -> RunningStack:
+    reps = replicas or {s.name: 1 for s in SERVICES}
+    home = ARTIFACTS / f"{name}-{infra.namespace.rstrip('_')}"
+    if home.exists():
+        shutil.rmtree(home)
+    cfg = StackConfig(
+        data_dir=home,
+        env="test",
+        gateway_port=free_port(),
+        mongo_port=infra.mongo_port,
+        s3_port=infra.s3_port,
+        amqp_port=infra.amqp_port,
+        captcha_test_answer=CAPTCHA_TEST_ANSWER,
+        replicas=reps,
+        namespace=infra.namespace,
+        port_offset=_free_offset(reps),
+    )
+    stack = Stack(cfg)
+    try:
+        stack.up(with_infra=False)
+    except BaseException:
+        stack.down(with_infra=False)
+        raise
+    return RunningStack(stack, cfg, infra)
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra) -> Iterator[RunningStack]:
+    running = start_stack(infra)
+    try:
+        yield running
+    finally:
+        running.stack.down(with_infra=False)

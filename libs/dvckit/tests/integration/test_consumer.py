@@ -1,0 +1,121 @@
+"""The idempotent consumer, its retry tiers and parking lot, against real RabbitMQ and MongoDB."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aio_pika
+
+from devstack.testing import eventually
+from dvckit.consumer import ERROR_HEADER, handled, replay_parking
+from dvckit.events import Envelope
+
+
+def count(outcome: str, key: str = "thing.happened.v1") -> float:
+    return handled.labels(key, outcome)._value.get()
+
+
+async def queue_depth(rt: Any, name: str) -> int:
+    channel = await rt.bus.connection.channel()
+    try:
+        q = await channel.declare_queue(name, passive=True)
+        return q.declaration_result.message_count
+    finally:
+        await channel.close()
+
+
+async def test_same_event_delivered_twice_has_one_effect(make_runtime, thing):
+    async def effect(env, session):
+        await rt.db.effects.insert_one({"n": env.data["n"], "event": str(env.id)}, session=session)
+
+    rt = await make_runtime(handlers={"thing.happened.v1": effect})
+    dupes_before = count("duplicate")
+    env = Envelope.wrap(thing(n=7), producer="test")
+    await rt.bus.publish(env)
+    await rt.bus.publish(env)  # the broker's redelivery, as the consumer sees it
+
+    await eventually(lambda: count("duplicate") >= dupes_before + 1, 10)
+    assert await rt.db.effects.count_documents({"event": str(env.id)}) == 1
+    assert await rt.db.processed_events.find_one({"_id": str(env.id)}) is not None
+    assert await queue_depth(rt, rt.consumer.queue_name) == 0
+
+
+async def test_two_replicas_racing_on_one_event_make_one_effect(make_runtime, thing):
+    calls = 0
+
+    async def slow_effect(env, session):
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.2)  # widen the window in which both replicas hold the same event
+        await session.client[rt1.settings.mongo_db].effects.insert_one({"n": env.data["n"]}, session=session)
+
+    rt1 = await make_runtime(handlers={"thing.happened.v1": slow_effect})
+    rt2 = await make_runtime(handlers={"thing.happened.v1": slow_effect}, settings=rt1.settings)
+    env = Envelope.wrap(thing(n=11), producer="test")
+    await asyncio.gather(rt1.bus.publish(env), rt1.bus.publish(env), rt1.bus.publish(env))
+
+    await eventually(lambda: rt1.db.effects.count_documents({"n": 11}), 10)
+    await eventually(lambda: _drained(rt1), 10)
+    assert await rt1.db.effects.count_documents({"n": 11}) == 1
+
+
+async def _drained(rt: Any) -> bool:
+    return await queue_depth(rt, rt.consumer.queue_name) == 0
+
+
+async def test_failing_handler_goes_through_retry_tiers_to_parking_lot_and_replays(make_runtime, thing):
+    delays = (0.3, 0.6, 1.2)
+    attempts: list[float] = []
+    fixed = False
+
+    async def flaky(env, session):
+        attempts.append(time.monotonic())
+        if not fixed:
+            raise RuntimeError("downstream broken")
+        await rt.db.effects.insert_one({"n": env.data["n"]}, session=session)
+
+    rt = await make_runtime(handlers={"thing.happened.v1": flaky}, retry_delays=delays)
+    env = Envelope.wrap(thing(n=3), producer="test")
+    await rt.bus.publish(env)
+
+    parking = rt.consumer.parking
+    await eventually(lambda: _depth_is(rt, parking, 1), 20)
+    assert len(attempts) == 1 + len(delays)  # first delivery, then one per tier
+    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    for gap, delay in zip(gaps, delays, strict=True):
+        assert gap >= delay * 0.9, (gaps, delays)
+    assert gaps[0] < gaps[1] < gaps[2]  # the delays grow
+    assert await rt.db.effects.count_documents({"n": 3}) == 0
+
+    # The parked copy says why it was parked.
+    channel = await rt.bus.connection.channel()
+    q = await channel.declare_queue(parking, passive=True)
+    msg = await q.get(no_ack=False)
+    assert "downstream broken" in msg.headers[ERROR_HEADER]
+    await msg.nack(requeue=True)
+    await channel.close()
+
+    fixed = True
+    moved = await replay_parking(rt.bus, rt.consumer.queue_name)
+    assert moved == 1
+    await eventually(lambda: rt.db.effects.count_documents({"n": 3}), 10)
+    assert await queue_depth(rt, parking) == 0
+
+
+async def _depth_is(rt: Any, name: str, n: int) -> bool:
+    return await queue_depth(rt, name) == n
+
+
+async def test_unreadable_message_is_parked_without_blocking_the_queue(make_runtime, thing):
+    async def effect(env, session):
+        await rt.db.effects.insert_one({"n": env.data["n"]}, session=session)
+
+    rt = await make_runtime(handlers={"thing.happened.v1": effect})
+    await rt.bus.exchange.publish(aio_pika.Message(b"{not json", message_id="poison"),
+                                  routing_key="thing.happened.v1")
+    await rt.bus.publish(Envelope.wrap(thing(n=5), producer="test"))
+
+    await eventually(lambda: rt.db.effects.count_documents({"n": 5}), 10)
+    await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 10)
