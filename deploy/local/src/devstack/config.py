@@ -80,11 +80,15 @@ class StackConfig:
             gateway_port=_int("DVC_GATEWAY_PORT", 8080),
             mongo_port=_int("DVC_MONGO_PORT", 27017),
             s3_port=_int("DVC_S3_PORT", 9000),
+            s3_metrics_port=_int("DVC_S3_METRICS_PORT", 9567),
             amqp_port=_int("DVC_AMQP_PORT", 5672),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
             replicas=replicas,
+            # For running a second stack beside the first (tests): shifted service ports, prefixed names.
+            port_offset=_int("DVC_PORT_OFFSET", 0),
+            namespace=os.environ.get("DVC_NAMESPACE", ""),
         )
 
     def with_(self, **changes: object) -> StackConfig:

@@ -1,4 +1,8 @@
-"""Renders the gateway's nginx configuration from ``gateway/nginx.conf.j2``."""
+"""Renders the gateway's nginx configuration from ``gateway/nginx.conf.j2``.
+
+``python -m devstack.gateway`` rewrites ``gateway/docker/nginx.conf``, the configuration baked into the
+gateway image (``gateway/Dockerfile``); run it after editing the template (a test fails while it is stale).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from .config import SERVICES, StackConfig
+from .config import ROOT, SERVICES, StackConfig
 
 TEMPLATE = "nginx.conf.j2"
 DOCKER_CONF = Path("gateway/docker/nginx.conf")
@@ -88,3 +92,19 @@ def write_local(cfg: StackConfig) -> Path:
     path = home / "nginx.conf"
     path.write_text(local(cfg))
     return path
+
+
+def write_docker(root: Path = ROOT) -> Path:
+    """Write the gateway image's configuration, ``gateway/docker/nginx.conf``."""
+    path = root / DOCKER_CONF
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(docker(root))
+    return path
+
+
+def main() -> None:
+    print(f"wrote {write_docker(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -114,6 +114,12 @@ def _stat(pid: int) -> tuple[str, str] | None:
     return fields[0], fields[19]
 
 
+def is_running(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting to be reaped."""
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
 def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, os.WNOHANG)

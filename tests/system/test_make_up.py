@@ -1,0 +1,86 @@
+"""`make up` / `make down` / `make clean` on a data folder of their own, as a developer runs them.
+
+The stack runs its own MongoDB stand-in and S3 gateway on free ports (so the test also covers starting
+them), shares the machine's RabbitMQ under a namespace of its own, and shifts its service ports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from devstack.config import ROOT, SERVICES
+from devstack.procs import is_running, port_open
+from devstack.testing import _free_offset, free_port
+
+
+def make(target: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "--no-print-directory", target], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=300)
+
+
+def pids(data: Path) -> dict[str, int]:
+    return {p.stem: json.loads(p.read_text())["pid"] for p in (data / "run").glob("*.pid")}
+
+
+def alive(pid: int) -> bool:
+    return is_running(pid)
+
+
+def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(tmp_path, infra):
+    data = tmp_path / "data"
+    gateway = free_port()
+    env = {
+        **os.environ,
+        "DVC_DATA_DIR": str(data),
+        "DVC_GATEWAY_PORT": str(gateway),
+        "DVC_MONGO_PORT": str(free_port()),
+        "DVC_S3_PORT": str(free_port()),
+        "DVC_S3_METRICS_PORT": str(free_port()),
+        "DVC_AMQP_PORT": str(infra.amqp_port),
+        "DVC_PORT_OFFSET": str(_free_offset({s.name: 1 for s in SERVICES})),
+        "DVC_NAMESPACE": f"{infra.namespace}mk_",
+        "DVC_ENV": "development",
+    }
+    url = f"http://127.0.0.1:{gateway}"
+    first = make("up", env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"{url}/" in first.stdout
+    assert "Mongo: started" in first.stdout and "S3: started" in first.stdout
+    started = pids(data)
+    assert {"mongodb", "s3", "gateway", "auth-1", "catalog-1", "submission-1", "notify-1"} <= set(started)
+    assert "rabbitmq" not in started  # the machine's broker was reused, so it is not ours to stop
+
+    for spec in SERVICES:
+        assert httpx.get(f"{url}{spec.prefix}/readyz").status_code == 200
+    person = {"full_name": "Phạm Minh Đức", "citizen_id": "031200000001", "phone": "0931000001",
+              "password": "Do-Son-Beach-1"}
+    assert httpx.post(f"{url}/api/v1/auth/register", json=person).status_code == 201
+
+    again = make("up", env)  # running it twice does no harm: nothing restarted
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert pids(data) == started
+    assert "Mongo: reused" in again.stdout
+
+    down = make("down", env)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not [n for n, p in started.items() if alive(p)], down.stdout
+    assert not port_open("127.0.0.1", gateway)
+    assert port_open("127.0.0.1", infra.amqp_port)  # not ours: still running
+    assert (data / "mongodb").exists()
+
+    try:
+        back = make("up", env)
+        assert back.returncode == 0, back.stdout + back.stderr
+        # Data survived down and up: the same citizen cannot register twice.
+        r = httpx.post(f"{url}/api/v1/auth/register", json=person)
+        assert r.status_code == 409 and r.json()["code"] == "account-exists"
+    finally:
+        cleaned = make("clean", env)
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert not data.exists()
+    assert not port_open("127.0.0.1", gateway)
