@@ -37,9 +37,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 DEV_ADMIN_USERNAME = "admin"
-DEV_ADMIN_PASSWORD = "admin-dev-password"  # development default, documented in the README
+DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - development default, documented in the README
 S3_ACCESS_KEY = "dvcadmin"
-S3_SECRET_KEY = "dvcadmin-dev-secret"
+S3_SECRET_KEY = "dvcadmin-dev-secret"  # noqa: S105 - local stand-in only
 
 
 def _int(name: str, default: int) -> int:

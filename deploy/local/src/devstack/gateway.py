@@ -63,10 +63,10 @@ def docker(root: Path) -> str:
         reuseport=False,
         user="",
         workers="auto",
-        pid="/tmp/nginx.pid",
+        pid="/tmp/nginx.pid",  # noqa: S108 - inside the container, nginx user only
         error_log="/dev/stderr",
         access_log="/dev/stdout",
-        temp_dir="/tmp/nginx",
+        temp_dir="/tmp/nginx",  # noqa: S108
         web_root="/usr/share/nginx/html",
         env="production",
         services=[

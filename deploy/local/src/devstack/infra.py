@@ -143,8 +143,8 @@ class RabbitMQ:
             apt_install("rabbitmq-server")
         subprocess.run(["rabbitmq-server", "-detached"], check=True)  # noqa: S607
         wait_until("RabbitMQ", self.ping, 90)
-        out = subprocess.run(  # noqa: S607
-            ["rabbitmqctl", "eval", "list_to_integer(os:getpid())."],
+        out = subprocess.run(
+            ["rabbitmqctl", "eval", "list_to_integer(os:getpid())."],  # noqa: S607
             capture_output=True, text=True, check=False,
         ).stdout.strip()
         if out.isdigit():
@@ -205,7 +205,7 @@ class PrivateRabbitMQ:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "enabled_plugins").write_text("[].\n")
         with open(self.home / "start.log", "ab") as out:
-            subprocess.run(  # noqa: S603
+            subprocess.run(
                 ["/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], env=self._env(), check=True,
                 stdout=out, stderr=subprocess.STDOUT,
             )

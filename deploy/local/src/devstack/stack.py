@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import gateway
 from .config import SERVICES, ServiceSpec, StackConfig
-from .infra import S3, BIN, Mongo, RabbitMQ, nginx_binary, say
+from .infra import BIN, S3, Mongo, RabbitMQ, nginx_binary, say
 from .procs import Proc, wait_until
 
 READY_TIMEOUT = 60.0
@@ -89,7 +89,7 @@ class Stack:
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
         """Wait until every replica and every route through the gateway answers /readyz with 200."""
         started = time.monotonic()
-        for spec, _i, port, proc in self.replicas():
+        for _spec, _i, port, proc in self.replicas():
             wait_until(f"{proc.name} /readyz",
                        lambda port=port: http_status(f"http://{self.cfg.host}:{port}/readyz") == 200,
                        max(1.0, timeout - (time.monotonic() - started)), proc, interval=0.2)
@@ -127,7 +127,8 @@ class Stack:
     def status(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for part in self.infra():
-            out[type(part).__name__] = ("ours" if part.proc.running() else "external") if part.ping() else "down"
+            state = ("ours" if part.proc.running() else "external") if part.ping() else "down"
+            out[type(part).__name__] = state
         for _spec, _i, port, proc in self.replicas():
             code = http_status(f"http://{self.cfg.host}:{port}/readyz")
             out[proc.name] = "ready" if code == 200 else ("not ready" if code else "down")

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from .config import ROOT, SERVICES, S3_ACCESS_KEY, S3_SECRET_KEY, StackConfig
+from .config import ROOT, S3_ACCESS_KEY, S3_SECRET_KEY, SERVICES, StackConfig
 from .infra import S3, Mongo, PrivateRabbitMQ, RabbitMQ
 from .procs import port_open
 from .stack import Stack
@@ -130,7 +130,8 @@ class _Local:
             how["rabbitmq"] = "reused"
         elif PrivateRabbitMQ.available():
             amqp_port = free_port()
-            self.rabbit = PrivateRabbitMQ(self.home / "rabbitmq", amqp_port, free_port(), name=f"dvct{os.getpid()}")
+            self.rabbit = PrivateRabbitMQ(self.home / "rabbitmq", amqp_port, free_port(),
+                                          name=f"dvct{os.getpid()}")
             self.rabbit.start()
             how["rabbitmq"] = "started"
         else:
@@ -192,8 +193,8 @@ class _Docker:
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     namespace = f"t{secrets.token_hex(3)}_"
-    provider: _Local | _Docker = _Docker() if _docker_engine() else _Local(
-        tmp_path_factory.mktemp("infra"))
+    provider: _Local | _Docker
+    provider = _Docker() if _docker_engine() else _Local(tmp_path_factory.mktemp("infra"))
     try:
         got = provider.provide()
         result = Infra(

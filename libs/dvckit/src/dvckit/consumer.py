@@ -19,7 +19,6 @@ published with a broker confirm before the original is acknowledged, so nothing 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from typing import Any
 
@@ -52,7 +53,7 @@ async def test_two_replicas_racing_on_one_event_make_one_effect(make_runtime, th
         await session.client[rt1.settings.mongo_db].effects.insert_one({"n": env.data["n"]}, session=session)
 
     rt1 = await make_runtime(handlers={"thing.happened.v1": slow_effect})
-    rt2 = await make_runtime(handlers={"thing.happened.v1": slow_effect}, settings=rt1.settings)
+    await make_runtime(handlers={"thing.happened.v1": slow_effect}, settings=rt1.settings)
     env = Envelope.wrap(thing(n=11), producer="test")
     await asyncio.gather(rt1.bus.publish(env), rt1.bus.publish(env), rt1.bus.publish(env))
 
@@ -83,7 +84,7 @@ async def test_failing_handler_goes_through_retry_tiers_to_parking_lot_and_repla
     parking = rt.consumer.parking
     await eventually(lambda: _depth_is(rt, parking, 1), 20)
     assert len(attempts) == 1 + len(delays)  # first delivery, then one per tier
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
     for gap, delay in zip(gaps, delays, strict=True):
         assert gap >= delay * 0.9, (gaps, delays)
     assert gaps[0] < gaps[1] < gaps[2]  # the delays grow
