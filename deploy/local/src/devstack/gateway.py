@@ -41,6 +41,7 @@ def local(cfg: StackConfig) -> str:
         access_log=str(cfg.log_dir / "gateway-access.log"),
         temp_dir=str(home / "tmp"),
         web_root=str(cfg.root / "gateway" / "web"),
+        resolver="",
         env=cfg.env,
         services=[
             {
@@ -68,6 +69,7 @@ def docker(root: Path) -> str:
         access_log="/dev/stdout",
         temp_dir="/tmp/nginx",  # noqa: S108
         web_root="/usr/share/nginx/html",
+        resolver="127.0.0.11",  # Docker's embedded DNS
         env="production",
         services=[
             {

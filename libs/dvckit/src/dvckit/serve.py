@@ -19,7 +19,7 @@ def serve(factory: str, settings: ServiceSettings) -> None:
         log_config=None,  # our JSON logging, set up above
         access_log=False,  # the request middleware writes one richer line a request
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
         server_header=False,
     )

@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # Proxies whose X-Forwarded-For is believed (the gateway): the client address that rate limits and
+    # login-attempt logs see. Locally the gateway is 127.0.0.1; in containers set the gateway's network.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     mongo_url: str = LOCAL_MONGO_URL
     mongo_db: str = ""  # defaults to "dvc_<service>"
@@ -96,6 +99,8 @@ class ServiceSettings(BaseSettings):
     def _check_profile(self) -> ServiceSettings:
         if not self.mongo_db:
             object.__setattr__(self, "mongo_db", f"dvc_{self.service_name}")
+        if not self.captcha_test_answer:
+            object.__setattr__(self, "captcha_test_answer", None)  # an empty value means none
         if not self.instance:
             object.__setattr__(self, "instance", self.service_name)
         if self.env == "production":
