@@ -510,7 +510,8 @@ def test_gateway_image_configuration_passes_nginx_t(services: dict[str, Any]) ->
     root, as an unprivileged user like the image's. What differs from the container, and only that: the
     upstream hosts (compose's service names, which nginx resolves while it reads the file) become
     127.0.0.1, without `resolve` (newer than this machine's nginx); /tmp is a folder of the test
-    holding what the Dockerfile's RUN lines create and chown there (nginx makes only the last level of its temp folders); /dev/stderr and /dev/stdout, which
+    holding what the Dockerfile's RUN lines create and chown there (nginx makes only the last level
+    of its temp folders); /dev/stderr and /dev/stdout, which
     Docker hands to the container's user, are files."""
     final = stages(GATEWAY_DOCKERFILE)[-1]
     image_user = (final.last("USER") or "").split(":")[0]
