@@ -8,6 +8,7 @@ from dvckit.http import create_app as platform_app
 from dvckit.runtime import Runtime
 from dvckit.serve import serve
 
+from . import consumers
 from .adapters.users import SCHEMA
 from .api.routes import router
 from .config import Settings
@@ -19,6 +20,7 @@ PREFIX = "/api/v1/auth"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings, schema=SCHEMA)
+    consumers.register(rt)
     accounts = Accounts(rt, settings)
 
     @rt.on_start

@@ -9,6 +9,7 @@ from dvckit.runtime import Runtime
 from dvckit.s3 import ObjectStore
 from dvckit.serve import serve
 
+from . import consumers
 from .config import Settings
 
 PREFIX = "/api/v1/submissions"
@@ -17,6 +18,7 @@ PREFIX = "/api/v1/submissions"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings)
+    consumers.register(rt)
     store = ObjectStore(
         endpoint=settings.s3_endpoint,
         region=settings.s3_region,
