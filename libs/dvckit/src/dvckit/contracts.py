@@ -9,6 +9,8 @@ Payloads carry the minimum personal data the consumer needs.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from .events import EventData
@@ -28,7 +30,36 @@ class UserRegisteredV1(EventData):
     locale: str = "vi"
 
 
-CATALOGUE: tuple[type[EventData], ...] = (UserRegisteredV1,)
+class UserContactChangedV1(EventData):
+    """A user changed the phone number or email address notifications go to."""
+
+    event_type = "user.contact_changed"
+    event_version = 1
+
+    user_id: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class UserPasswordResetRequestedV1(EventData):
+    """Someone asked to reset a password: the one-time code to deliver, and where to. Nothing more."""
+
+    event_type = "user.password_reset_requested"
+    event_version = 1
+
+    user_id: str
+    code: str
+    expires_at: datetime
+    email: str | None = None
+    phone: str | None = None
+    locale: str = "vi"
+
+
+CATALOGUE: tuple[type[EventData], ...] = (
+    UserRegisteredV1,
+    UserContactChangedV1,
+    UserPasswordResetRequestedV1,
+)
 
 
 def by_routing_key() -> dict[str, type[EventData]]:
@@ -52,7 +83,9 @@ def markdown() -> str:
         schema = c.model_json_schema()
         required = set(schema.get("required", []))
         for name, prop in schema["properties"].items():
-            typ = prop.get("type") or " | ".join(p.get("type", "?") for p in prop.get("anyOf", []))
+            typ = prop.get("type") or " or ".join(p.get("type", "?") for p in prop.get("anyOf", []))
+            if prop.get("format"):
+                typ = f"{typ} ({prop['format']})"
             if typ == "array":
                 typ = f"array of {prop.get('items', {}).get('type', '?')}"
             lines.append(f"| `{name}` | {typ} | {'yes' if name in required else 'no'} |")

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from . import consumer as consumer_mod
 from . import logs, mongo
 from . import outbox as outbox_mod
+from .auth import TokenVerifier, http_jwks
 from .consumer import Consumer
 from .events import EventBus
 from .health import Health
@@ -49,6 +50,9 @@ class Runtime:
             prefetch=settings.prefetch,
             expires_ms=settings.queue_expires_ms,
         )
+        # Verifies access tokens locally against the auth service's published keys.
+        self.tokens = TokenVerifier(http_jwks(settings.jwks_url), issuer=settings.jwt_issuer,
+                                    audience=settings.jwt_audience)
         self.health = Health()
         self.health.add("mongodb", lambda: mongo.ping(self.client))
         self.health.add("rabbitmq", self._bus_ready)

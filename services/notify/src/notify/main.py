@@ -10,6 +10,7 @@ from dvckit.serve import serve
 
 from . import consumers
 from .adapters.store import SCHEMA
+from .api.routes import router
 from .config import Settings
 from .service.inbox import Inbox
 
@@ -19,8 +20,11 @@ PREFIX = "/api/v1/notifications"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings, schema=SCHEMA)
-    consumers.register(rt, Inbox(rt))
-    return platform_app(rt, title="DVC Hải Phòng — Thông báo (notify)", prefix=PREFIX)
+    inbox = Inbox(rt)
+    consumers.register(rt, inbox)
+    app = platform_app(rt, title="DVC Hải Phòng — Thông báo (notify)", prefix=PREFIX, routers=[router])
+    app.state.inbox = inbox
+    return app
 
 
 def run() -> None:

@@ -2,46 +2,161 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from ..domain.identity import check_citizen_id, clean_name, normalize_phone
-from ..service.accounts import Accounts
+from dvckit.auth import Principal, principal, require
+from dvckit.errors import Problem, Text
 
-router = APIRouter(tags=["accounts"])
+from ..adapters.store import public
+from .schemas import (
+    AcceptedOut,
+    ForgotIn,
+    LoginIn,
+    MePatch,
+    PasswordChangeIn,
+    RefreshIn,
+    RegisterIn,
+    ResetIn,
+    RotatedOut,
+    StaffIn,
+    TokensOut,
+    UserOut,
+    UserPage,
+    UserPatch,
+)
+
+router = APIRouter()
+Caller = Annotated[Principal, Depends(principal)]
+Admin = Annotated[Principal, Depends(require("admin"))]
+
+NO_IDENTIFIER = Problem(
+    422, "login-name-required",
+    Text("Cần ít nhất một tên đăng nhập: tên đăng nhập, email, số điện thoại hoặc số định danh",
+         "At least one login name is needed: username, email, phone or citizen ID"))
 
 
-class RegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    full_name: Annotated[str, Field(min_length=2, max_length=100), AfterValidator(clean_name)]
-    citizen_id: Annotated[str, AfterValidator(check_citizen_id)]
-    phone: Annotated[str, Field(max_length=20), AfterValidator(normalize_phone)]
-    email: EmailStr | None = None
-    password: Annotated[str, Field(min_length=8, max_length=128)]
+def app_state(request: Request) -> Any:
+    return request.app.state
 
 
-class UserOut(BaseModel):
-    id: str
-    full_name: str
-    citizen_id: str | None
-    phone: str | None
-    email: str | None
-    roles: list[str]
+def client_ip(request: Request) -> str:
+    # uvicorn has already replaced the peer with X-Forwarded-For's client when it came from the gateway.
+    return request.client.host if request.client else "unknown"
 
 
-def accounts(request: Request) -> Accounts:
-    return request.app.state.accounts
+# -- citizens: accounts ------------------------------------------------------------------------------
+@router.post("/register", status_code=201, response_model=UserOut, tags=["accounts"],
+             summary="Đăng ký tài khoản công dân / register a citizen account")
+async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
+    return await app_state(request).accounts.register(
+        full_name=body.full_name, citizen_id=body.citizen_id, phone=body.phone, email=body.email,
+        password=body.password)
 
 
-@router.post("/register", status_code=201, response_model=UserOut, summary="Đăng ký tài khoản công dân")
-async def register(body: RegisterIn, request: Request) -> dict:
-    return await accounts(request).register(
-        full_name=body.full_name,
-        citizen_id=body.citizen_id,
-        phone=body.phone,
-        email=body.email.lower() if body.email else None,
-        password=body.password,
-    )
+@router.get("/me", response_model=UserOut, tags=["accounts"], summary="Tài khoản của tôi / my account")
+async def me(who: Caller, request: Request) -> dict[str, Any]:
+    return public(await app_state(request).accounts.get(who.sub))
+
+
+@router.patch("/me", response_model=UserOut, tags=["accounts"],
+              summary="Đổi số điện thoại, email / change phone or email")
+async def update_me(body: MePatch, who: Caller, request: Request) -> dict[str, Any]:
+    fields = set(body.model_fields_set)
+    if "phone" in fields and body.phone is None:
+        fields.discard("phone")  # a citizen account always keeps a phone number
+    return await app_state(request).accounts.update_contact(who.sub, phone=body.phone, email=body.email,
+                                                            fields=fields)
+
+
+@router.post("/password/change", status_code=204, tags=["accounts"],
+             summary="Đổi mật khẩu (đăng xuất mọi phiên) / change password (ends every session)")
+async def change_password(body: PasswordChangeIn, who: Caller, request: Request) -> Response:
+    await app_state(request).accounts.change_password(who.sub, body.current_password, body.new_password)
+    return Response(status_code=204)
+
+
+FORGOT_ANSWER = "Nếu tài khoản tồn tại, mã xác nhận đã được gửi đến email hoặc số điện thoại đã đăng ký."
+
+
+@router.post("/password/forgot", status_code=202, response_model=AcceptedOut, tags=["accounts"],
+             summary="Quên mật khẩu: gửi mã xác nhận / forgot password: send a code")
+async def forgot(body: ForgotIn, request: Request) -> dict[str, str]:
+    await app_state(request).recovery.forgot(body.username, client_ip(request))
+    return {"detail": FORGOT_ANSWER}
+
+
+@router.post("/password/reset", status_code=204, tags=["accounts"],
+             summary="Đặt lại mật khẩu bằng mã xác nhận / reset the password with the code")
+async def reset(body: ResetIn, request: Request) -> Response:
+    await app_state(request).recovery.reset(body.username, body.code, body.new_password)
+    return Response(status_code=204)
+
+
+# -- sessions ----------------------------------------------------------------------------------------
+@router.post("/login", response_model=TokensOut, tags=["sessions"], summary="Đăng nhập / sign in")
+async def login(body: LoginIn, request: Request) -> dict[str, Any]:
+    return await app_state(request).sessions.login(body.username, body.password, client_ip(request))
+
+
+@router.post("/refresh", response_model=TokensOut, tags=["sessions"],
+             summary="Làm mới phiên đăng nhập / rotate the refresh token")
+async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
+    return await app_state(request).sessions.refresh(body.refresh_token)
+
+
+@router.post("/logout", status_code=204, tags=["sessions"], summary="Đăng xuất / sign out")
+async def logout(body: RefreshIn, request: Request) -> Response:
+    await app_state(request).sessions.logout(body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get("/.well-known/jwks.json", tags=["sessions"], summary="Public signing keys (JWKS)")
+async def jwks(request: Request, response: Response) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return await app_state(request).keys.jwks()
+
+
+# -- administration ----------------------------------------------------------------------------------
+@router.post("/users", status_code=201, response_model=UserOut, tags=["administration"],
+             summary="Tạo tài khoản cán bộ, quản trị / create an officer or administrator")
+async def create_user(body: StaffIn, who: Admin, request: Request) -> dict[str, Any]:
+    if not (body.username or body.email or body.phone or body.citizen_id):
+        raise NO_IDENTIFIER
+    if body.role == "officer" and not body.agencies:
+        raise Problem(422, "agency-required", Text("Cán bộ phải thuộc ít nhất một cơ quan",
+                                                   "An officer belongs to at least one agency"))
+    return await app_state(request).accounts.create_staff(
+        full_name=body.full_name, role=body.role, agencies=body.agencies, password=body.password,
+        username=body.username, email=body.email, phone=body.phone, citizen_id=body.citizen_id)
+
+
+@router.get("/users", response_model=UserPage, tags=["administration"],
+            summary="Danh sách tài khoản / list accounts")
+async def list_users(
+    who: Admin,
+    request: Request,
+    role: Annotated[str | None, Query(pattern="^(citizen|officer|admin)$")] = None,
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+    locked: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    return await app_state(request).accounts.list(role=role, agency=agency, locked=locked, q=q, page=page,
+                                                  size=size)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, tags=["administration"],
+              summary="Khóa, mở khóa, đổi quyền / lock, unlock, change roles")
+async def update_user(user_id: str, body: UserPatch, who: Admin, request: Request) -> dict[str, Any]:
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    return await app_state(request).accounts.update(who, user_id, changes)
+
+
+@router.post("/keys/rotate", response_model=RotatedOut, tags=["administration"],
+             summary="Tạo khóa ký mới / rotate the token signing key")
+async def rotate_keys(who: Admin, request: Request) -> dict[str, Any]:
+    kid = await app_state(request).keys.rotate()
+    return {"kid": kid}

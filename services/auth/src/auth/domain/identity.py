@@ -1,19 +1,23 @@
-"""Rules for Vietnamese identifiers: pure functions, no I/O."""
+"""Rules for Vietnamese identifiers and login names: pure functions, no I/O."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from dvckit.errors import Invalid
 
 CITIZEN_ID = re.compile(r"^\d{12}$")
 # Vietnamese mobile numbers: +84 or 0, then 9 digits starting with a mobile prefix (3, 5, 7, 8, 9).
 PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
+
+LoginField = Literal["citizen_id", "phone", "email", "username"]
 
 
 def normalize_phone(raw: str) -> str:
-    """``+84 912 345 678`` → ``0912345678``; raises Invalid when not a mobile."""
+    """``+84 912 345 678`` → ``0912345678``; raises :class:`Invalid` when not a Vietnamese mobile."""
     compact = re.sub(r"[\s.\-()]", "", raw)
     m = PHONE.match(compact)
     if not m:
@@ -28,9 +32,33 @@ def check_citizen_id(raw: str) -> str:
     return value
 
 
+def check_username(raw: str) -> str:
+    value = raw.strip().lower()
+    if not USERNAME.match(value):
+        raise Invalid("Tên đăng nhập gồm 3–40 chữ cái không dấu, số, dấu chấm, gạch",
+                      "A username has 3-40 letters, digits, dots, dashes or underscores")
+    return value
+
+
 def clean_name(raw: str) -> str:
     """NFC, single spaces; a name needs at least one letter."""
     value = " ".join(unicodedata.normalize("NFC", raw).split())
     if not any(ch.isalpha() for ch in value):
         raise Invalid("Họ và tên không hợp lệ", "Invalid full name")
     return value
+
+
+def classify_login(raw: str) -> tuple[LoginField, str]:
+    """Which account field a login name refers to, and its normalised value.
+
+    Citizens log in with their citizen ID, phone number or email; officers and administrators may
+    also have a plain username."""
+    value = unicodedata.normalize("NFC", raw).strip()
+    if "@" in value:
+        return "email", value.lower()
+    if CITIZEN_ID.match(value):
+        return "citizen_id", value
+    try:
+        return "phone", normalize_phone(value)
+    except Invalid:
+        return "username", value.lower()

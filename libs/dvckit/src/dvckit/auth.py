@@ -1,0 +1,195 @@
+"""Access-token verification, done by every service itself (defence in depth; no call to auth a request).
+
+Tokens are RS256 JWTs signed by the auth service, which publishes its public keys as a JWKS. The verifier
+caches the keys, refetches when it meets an unknown ``kid`` (at most once every ``min_refetch`` seconds,
+single-flight, so random kids cannot flood the auth service) and refreshes them every ``max_age``.
+
+Refused, whatever the signature: any ``alg`` but RS256 (``none``, HS256 signed with the public key as
+an HMAC secret...), a missing or unknown ``kid``, wrong ``iss`` or ``aud``, expired or not-yet-valid
+tokens, and tokens without the claims below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from jwt import PyJWK
+from pydantic import BaseModel, ConfigDict
+
+from . import logs
+from .errors import Problem, Text
+
+ALGORITHM = "RS256"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti"]
+
+JwksSource = Callable[[], Awaitable[dict[str, Any]]]
+log = logs.get(__name__)
+
+
+class Principal(BaseModel):
+    """Who is calling, as the token says."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sub: str
+    roles: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    jti: str = ""
+    exp: int = 0
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+UNAUTHENTICATED = Problem(
+    401,
+    "unauthenticated",
+    Text("Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn", "Not signed in, or the session has expired"),
+    headers={"WWW-Authenticate": 'Bearer realm="dvc"'},
+)
+FORBIDDEN = Problem(403, "forbidden", Text("Bạn không có quyền thực hiện thao tác này",
+                                            "You are not allowed to do this"))
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def http_jwks(url: str, timeout: float = 3.0) -> JwksSource:
+    async def fetch() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            r = await client.get(url)
+            r.raise_for_status()
+            return r.json()
+
+    return fetch
+
+
+class TokenVerifier:
+    def __init__(self, source: JwksSource, *, issuer: str, audience: str, leeway: float = 30.0,
+                 max_age: float = 300.0, min_refetch: float = 2.0) -> None:
+        self.source = source
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self.max_age = max_age
+        self.min_refetch = min_refetch
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, *, force: bool) -> None:
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if (force and age < self.min_refetch) or (not force and age < self.max_age):
+                return  # someone else refreshed while we waited, or too soon to ask again
+            try:
+                jwks = await self.source()
+            except Exception as e:
+                log.warning("could not fetch JWKS", error=repr(e)[:200])
+                self._fetched_at = time.monotonic()  # back off; keep the keys we have
+                return
+            keys = {}
+            for k in jwks.get("keys", []):
+                if k.get("kty") == "RSA" and k.get("kid") and k.get("use", "sig") == "sig":
+                    keys[k["kid"]] = PyJWK(k, algorithm=ALGORITHM).key
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def _key(self, kid: str) -> Any:
+        if time.monotonic() - self._fetched_at > self.max_age:
+            await self._refresh(force=False)
+        key = self._keys.get(kid)
+        if key is None:
+            await self._refresh(force=True)
+            key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown key id")
+        return key
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as e:
+            raise InvalidToken("malformed token") from e
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("no key id")
+        key = await self._key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as e:
+            raise InvalidToken(str(e)) from e
+        return Principal(
+            sub=str(claims["sub"]),
+            roles=tuple(claims.get("roles") or ()),
+            agencies=tuple(claims.get("agencies") or ()),
+            jti=str(claims["jti"]),
+            exp=int(claims["exp"]),
+        )
+
+
+def _bearer(request: Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller if a valid token came with the request; None when no token came; 401 if a bad one."""
+    token = _bearer(request)
+    if token is None:
+        return None
+    verifier: TokenVerifier = request.app.state.runtime.tokens
+    try:
+        principal = await verifier.verify(token)
+    except InvalidToken as e:
+        log.info("token refused", reason=str(e)[:120])
+        raise UNAUTHENTICATED from None
+    logs.bind(user_id=principal.sub)
+    return principal
+
+
+async def principal(request: Request) -> Principal:
+    """FastAPI dependency: the authenticated caller, or a 401 problem."""
+    who = await optional_principal(request)
+    if who is None:
+        raise UNAUTHENTICATED
+    return who
+
+
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """FastAPI dependency factory: the caller must hold one of ``roles`` (403 otherwise)."""
+
+    async def dep(who: Principal = Depends(principal)) -> Principal:  # noqa: B008 - FastAPI idiom
+        if not any(r in who.roles for r in roles):
+            raise FORBIDDEN
+        return who
+
+    return dep
+
+
+def any_of(roles: Iterable[str], who: Principal) -> bool:
+    return any(r in who.roles for r in roles)

@@ -1,0 +1,69 @@
+"""The auth service's collections and their indexes (created at start-up, before any transaction)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+USERS = "users"
+REFRESH_TOKENS = "refresh_tokens"
+LOGIN_ATTEMPTS = "login_attempts"
+THROTTLE = "login_throttle"
+SIGNING_KEYS = "signing_keys"
+RESET_CODES = "reset_codes"
+RESET_REQUESTS = "reset_requests"
+
+
+def _unique_if_set(field: str) -> IndexModel:
+    # Optional identifiers: unique among the accounts that have one.
+    return IndexModel([(field, ASCENDING)], unique=True, name=field,
+                      partialFilterExpression={field: {"$type": "string"}})
+
+
+def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
+    return {
+        USERS: [
+            _unique_if_set("citizen_id"),
+            _unique_if_set("phone"),
+            _unique_if_set("email"),
+            _unique_if_set("username"),
+            IndexModel([("roles", ASCENDING), ("created_at", DESCENDING)], name="roles_recent"),
+            IndexModel([("agencies", ASCENDING)], name="agencies"),
+            # Where an external identity provider (VNeID over OpenID Connect) plugs in: see docs/auth.md.
+            IndexModel([("external_ids.provider", ASCENDING), ("external_ids.subject", ASCENDING)],
+                       unique=True, name="external_ids",
+                       partialFilterExpression={"external_ids.provider": {"$type": "string"}}),
+        ],
+        REFRESH_TOKENS: [
+            IndexModel([("family", ASCENDING)], name="family"),
+            IndexModel([("user_id", ASCENDING)], name="user"),
+            IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
+        ],
+        LOGIN_ATTEMPTS: [
+            IndexModel([("at", ASCENDING)], name="retention",
+                       expireAfterSeconds=int(timedelta(days=attempt_log_days).total_seconds())),
+            IndexModel([("user_id", ASCENDING), ("at", DESCENDING)], name="user_recent"),
+        ],
+        THROTTLE: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
+        SIGNING_KEYS: [IndexModel([("created_at", DESCENDING)], name="recent")],
+        RESET_CODES: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=3600)],
+        RESET_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
+    }
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    """What an account looks like to its holder and to administrators (never the password hash)."""
+    return {
+        "id": doc["_id"],
+        "full_name": doc["full_name"],
+        "username": doc.get("username"),
+        "citizen_id": doc.get("citizen_id"),
+        "phone": doc.get("phone"),
+        "email": doc.get("email"),
+        "roles": doc.get("roles", []),
+        "agencies": doc.get("agencies", []),
+        "locked": doc.get("locked", False),
+        "created_at": doc["created_at"],
+    }

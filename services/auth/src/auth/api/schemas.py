@@ -1,0 +1,115 @@
+"""Request and response models of the auth API. Requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from ..domain.identity import check_citizen_id, check_username, clean_name, normalize_phone
+
+FullName = Annotated[str, Field(min_length=2, max_length=100), AfterValidator(clean_name)]
+CitizenId = Annotated[str, Field(max_length=20), AfterValidator(check_citizen_id)]
+Phone = Annotated[str, Field(max_length=20), AfterValidator(normalize_phone)]
+Password = Annotated[str, Field(min_length=1, max_length=128)]
+Username = Annotated[str, Field(max_length=40), AfterValidator(check_username)]
+Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda v: v.lower())]
+Roles = Annotated[list[Literal["citizen", "officer", "admin"]], Field(min_length=1, max_length=3)]
+AgencyCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegisterIn(Strict):
+    full_name: FullName
+    citizen_id: CitizenId
+    phone: Phone
+    email: Email | None = None
+    password: Password
+
+
+class LoginIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=254,
+                                   description="Số định danh, số điện thoại, email hoặc tên đăng nhập")]
+    password: Password
+
+
+class RefreshIn(Strict):
+    refresh_token: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    refresh_expires_in: int
+
+
+class UserOut(BaseModel):
+    id: str
+    full_name: str
+    username: str | None = None
+    citizen_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    roles: list[str]
+    agencies: list[str]
+    locked: bool
+    created_at: datetime
+
+
+class MePatch(Strict):
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+class PasswordChangeIn(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class ForgotIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=254)]
+
+
+class ResetIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=254)]
+    code: Annotated[str, Field(pattern=r"^\s*\d{6}\s*$")]
+    new_password: Password
+
+
+class AcceptedOut(BaseModel):
+    detail: str
+
+
+class StaffIn(Strict):
+    full_name: FullName
+    role: Literal["officer", "admin"]
+    agencies: Annotated[list[AgencyCode], Field(max_length=50)] = []
+    username: Username | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    citizen_id: CitizenId | None = None
+    password: Password
+
+
+class UserPatch(Strict):
+    full_name: FullName | None = None
+    locked: bool | None = None
+    roles: Roles | None = None
+    agencies: Annotated[list[AgencyCode], Field(max_length=50)] | None = None
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int
+    page: int
+    size: int
+
+
+class RotatedOut(BaseModel):
+    kid: str
