@@ -16,7 +16,8 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,25 @@ async def _delete_exchange(infra: Infra) -> None:
     async with conn:
         ch = await conn.channel()
         await ch.exchange_delete(f"{infra.namespace}dvc.events")
+
+
+@asynccontextmanager
+async def running(app: Any, client_ip: str = "127.0.0.1") -> AsyncIterator[Any]:
+    """Run an ASGI app in-process (its lifespan included) and yield an httpx client bound to it."""
+    import httpx
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+            yield client
+
+
+def client_for(app: Any, client_ip: str) -> Any:
+    """Another client of an app already running (same lifespan), seen as coming from ``client_ip``."""
+    import httpx
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(client_ip, 40001)),
+                             base_url="http://svc")
 
 
 def _cleanup(infra: Infra) -> None:

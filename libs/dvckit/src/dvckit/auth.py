@@ -65,9 +65,10 @@ class InvalidToken(Exception):
     pass
 
 
-def http_jwks(url: str, timeout: float = 3.0) -> JwksSource:
+def http_jwks(url: str, timeout: float = 3.0,
+              transport: httpx.AsyncBaseTransport | None = None) -> JwksSource:
     async def fetch() -> dict[str, Any]:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
             r = await client.get(url)
             r.raise_for_status()
             return r.json()

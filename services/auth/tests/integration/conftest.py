@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from auth.config import Settings
+from auth.main import create_app
+from devstack.testing import running
+
+_seq = itertools.count(1)
+
+
+def fast_settings(infra: Any, **overrides: Any) -> Settings:
+    """Real servers; argon2 made cheap (correctness does not depend on its cost; bench/ measures it)."""
+    return infra.settings(Settings, argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1,
+                          key_bits=2048, admin_password="Admin-Test-Pass-42", **overrides)
+
+
+@pytest.fixture
+async def make_auth(infra) -> AsyncIterator[Any]:
+    """Start an auth service in-process with settings overrides; returns its client (``.app`` too)."""
+    stack = contextlib.AsyncExitStack()
+
+    async def make(**overrides: Any) -> Any:
+        app = create_app(fast_settings(infra, **overrides))
+        client = await stack.enter_async_context(running(app))
+        client.app = app
+        return client
+
+    async with stack:
+        yield make
+
+
+@pytest.fixture
+async def auth(make_auth) -> Any:
+    return await make_auth()
+
+
+@pytest.fixture
+def person():
+    """A new citizen's registration each time (unique ID, phone and email)."""
+
+    def make(**over: Any) -> dict[str, Any]:
+        n = next(_seq) + 10_000 * (id(over) % 1000)
+        return {
+            "full_name": "Vũ Thị Thu",
+            "citizen_id": f"0311{n:08d}",
+            "phone": f"098{n:07d}",
+            "email": f"thu{n}@example.vn",
+            "password": "Bach-Dang-Giang-1288",
+            **over,
+        }
+
+    return make
+
+
+class Helpers:
+    """Small helpers for the auth tests (a fixture: test modules cannot import conftest)."""
+
+    @staticmethod
+    async def login(client, username: str, password: str, **kw) -> Any:
+        return await client.post("/api/v1/auth/login", json={"username": username, "password": password},
+                                 **kw)
+
+    @staticmethod
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    @staticmethod
+    async def outbox_events(app, routing_key: str) -> list[dict[str, Any]]:
+        rt = app.state.runtime
+        docs = await rt.db.outbox.find({"routing_key": routing_key}).sort("created_at", 1).to_list()
+        return [d["envelope"] for d in docs]
+
+    @staticmethod
+    async def admin_token(client) -> str:
+        r = await Helpers.login(client, "admin", "Admin-Test-Pass-42")
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+
+@pytest.fixture
+def h() -> type[Helpers]:
+    return Helpers
