@@ -4,6 +4,11 @@ Tokens are RS256 JWTs signed by the auth service, which publishes its public key
 caches the keys, refetches when it meets an unknown ``kid`` (at most once every ``min_refetch`` seconds,
 single-flight, so random kids cannot flood the auth service) and refreshes them every ``max_age``.
 
+A verified token is remembered (bounded cache, keyed by the token itself) until it expires: a client
+sends the same access token with every request for its 15 minutes, and a cache hit costs a dict lookup
+instead of an RSA verification. The cache is emptied whenever the published key set changes, so a
+withdrawn key stops being accepted at the next refresh.
+
 Refused, whatever the signature: any ``alg`` but RS256 (``none``, HS256 signed with the public key as
 an HMAC secret...), a missing or unknown ``kid``, wrong ``iss`` or ``aud``, expired or not-yet-valid
 tokens, and tokens without the claims below.
@@ -78,7 +83,7 @@ def http_jwks(url: str, timeout: float = 3.0,
 
 class TokenVerifier:
     def __init__(self, source: JwksSource, *, issuer: str, audience: str, leeway: float = 30.0,
-                 max_age: float = 300.0, min_refetch: float = 2.0) -> None:
+                 max_age: float = 300.0, min_refetch: float = 2.0, cache_size: int = 10_000) -> None:
         self.source = source
         self.issuer = issuer
         self.audience = audience
@@ -86,6 +91,9 @@ class TokenVerifier:
         self.max_age = max_age
         self.min_refetch = min_refetch
         self._keys: dict[str, Any] = {}
+        self._kids: frozenset[str] = frozenset()
+        self._cache: dict[str, Principal] = {}
+        self.cache_size = cache_size
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -105,6 +113,9 @@ class TokenVerifier:
                 if k.get("kty") == "RSA" and k.get("kid") and k.get("use", "sig") == "sig":
                     keys[k["kid"]] = PyJWK(k, algorithm=ALGORITHM).key
             self._keys = keys
+            if frozenset(keys) != self._kids:
+                self._kids = frozenset(keys)
+                self._cache.clear()
             self._fetched_at = time.monotonic()
 
     async def _key(self, kid: str) -> Any:
@@ -119,6 +130,18 @@ class TokenVerifier:
         return key
 
     async def verify(self, token: str) -> Principal:
+        cached = self._cache.get(token)
+        if cached is not None:
+            if cached.exp + self.leeway > time.time() and time.monotonic() - self._fetched_at <= self.max_age:
+                return cached
+            del self._cache[token]
+        principal = await self._verify(token)
+        if len(self._cache) >= self.cache_size:
+            self._cache.pop(next(iter(self._cache)))  # the oldest entry
+        self._cache[token] = principal
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
