@@ -78,9 +78,15 @@ async def main() -> None:
     port = free_port()
     db = f"bench_auth_{os.getpid()}"
     settings = Settings()
-    env = {"AUTH_PORT": str(port), "AUTH_MONGO_DB": db, "DVC_EXCHANGE": "bench.dvc.events",
-           "DVC_ENV": "development", "AUTH_LOG_LEVEL": "WARNING", "AUTH_IP_FAILURES": "1000000",
-           "AUTH_LOCKOUT_FAILURES": "1000000"}
+    env = {
+        "AUTH_PORT": str(port),
+        "AUTH_MONGO_DB": db,
+        "DVC_EXCHANGE": "bench.dvc.events",
+        "DVC_ENV": "development",
+        "AUTH_LOG_LEVEL": "WARNING",
+        "AUTH_IP_FAILURES": "1000000",
+        "AUTH_LOCKOUT_FAILURES": "1000000",
+    }
     home = Path(tempfile.mkdtemp(prefix="dvc-bench-auth-"))
     proc = Proc("auth-bench", home / "run", home / "log")
     proc.start([str(Path(sys.executable).parent / "dvc-auth")], env=env)
@@ -91,21 +97,37 @@ async def main() -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             users = []
             for i in range(args.concurrency):
-                body = {"full_name": "Người Đo Tải", "citizen_id": f"0319{os.getpid() % 1000:03d}{i:05d}",
-                        "phone": f"097{os.getpid() % 1000:03d}{i:04d}", "password": PASSWORD}
+                body = {
+                    "full_name": "Người Đo Tải",
+                    "citizen_id": f"0319{os.getpid() % 1000:03d}{i:05d}",
+                    "phone": f"097{os.getpid() % 1000:03d}{i:04d}",
+                    "password": PASSWORD,
+                }
                 r = await client.post("/api/v1/auth/register", json=body)
                 assert r.status_code == 201, r.text
                 users.append(body["citizen_id"])
 
-            ok = await closed_loop(client, args.seconds, args.concurrency,
-                                   lambda w, i: {"username": users[w], "password": PASSWORD})
-            known = await closed_loop(client, args.seconds / 3, args.concurrency,
-                                      lambda w, i: {"username": users[w], "password": "wrong-password-x"})
-            unknown = await closed_loop(client, args.seconds / 3, args.concurrency,
-                                        lambda w, i: {"username": f"0{w:02d}{i:09d}"[:12],
-                                                      "password": "wrong-password-x"})
-            token = (await client.post("/api/v1/auth/login",
-                                       json={"username": users[0], "password": PASSWORD})).json()["access_token"]
+            ok = await closed_loop(
+                client,
+                args.seconds,
+                args.concurrency,
+                lambda w, i: {"username": users[w], "password": PASSWORD},
+            )
+            known = await closed_loop(
+                client,
+                args.seconds / 3,
+                args.concurrency,
+                lambda w, i: {"username": users[w], "password": "wrong-password-x"},
+            )
+            unknown = await closed_loop(
+                client,
+                args.seconds / 3,
+                args.concurrency,
+                lambda w, i: {"username": f"0{w:02d}{i:09d}"[:12], "password": "wrong-password-x"},
+            )
+            token = (
+                await client.post("/api/v1/auth/login", json={"username": users[0], "password": PASSWORD})
+            ).json()["access_token"]
             jwks = (await client.get("/api/v1/auth/.well-known/jwks.json")).json()
 
         async def source() -> dict:
@@ -124,8 +146,12 @@ async def main() -> None:
         cached_per_s = n / (time.process_time() - t)
 
         results = {
-            "argon2id": {"time_cost": settings.argon2_time_cost, "memory_kib": settings.argon2_memory_kib,
-                         "parallelism": settings.argon2_parallelism, "hash_threads": settings.hash_threads},
+            "argon2id": {
+                "time_cost": settings.argon2_time_cost,
+                "memory_kib": settings.argon2_memory_kib,
+                "parallelism": settings.argon2_parallelism,
+                "hash_threads": settings.hash_threads,
+            },
             "concurrency": args.concurrency,
             "login_ok": ok,
             "login_wrong_password_known_account": known,

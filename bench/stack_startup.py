@@ -106,7 +106,8 @@ def main() -> None:
         finally:
             subprocess.run([*make, "clean"], cwd=clone, env=env, capture_output=True)
         results["machine"] = (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
         results["note"] = "RabbitMQ (the machine's own) is shared and not counted in memory"
     out = ROOT / "bench" / "results" / "stack_startup.json"
     out.parent.mkdir(parents=True, exist_ok=True)

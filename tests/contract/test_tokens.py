@@ -42,16 +42,26 @@ def forge(header: dict[str, Any], claims: dict[str, Any], sign: Any) -> str:
 
 @pytest.fixture
 async def pair(infra) -> AsyncIterator[tuple[Any, Any]]:
-    settings = infra.settings(AuthSettings, argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1,
-                              access_ttl_seconds=3, key_retire_grace_seconds=1, key_reload_seconds=0.2,
-                              admin_password="Admin-Test-Pass-42")
+    settings = infra.settings(
+        AuthSettings,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+        access_ttl_seconds=3,
+        key_retire_grace_seconds=1,
+        key_reload_seconds=0.2,
+        admin_password="Admin-Test-Pass-42",
+    )
     auth = auth_app(settings)
     notify = notify_app(infra.settings(NotifySettings))
     async with running(auth) as a, running(notify) as n:
         # notify fetches auth's JWKS over HTTP, as in production (here in-process, through ASGI).
         notify.state.runtime.tokens = TokenVerifier(
             http_jwks(JWKS, transport=httpx.ASGITransport(app=auth)),
-            issuer=settings.jwt_issuer, audience=settings.jwt_audience, min_refetch=0.1)
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            min_refetch=0.1,
+        )
         a.app, n.app = auth, notify
         yield a, n
 
@@ -64,8 +74,17 @@ async def admin_login(auth) -> dict[str, Any]:
 
 def claims(settings: Any, **over: Any) -> dict[str, Any]:
     now = int(time.time())
-    return {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "u-1", "iat": now,
-            "exp": now + 300, "jti": uuid.uuid4().hex, "roles": ["citizen"], "agencies": [], **over}
+    return {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": "u-1",
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+        "roles": ["citizen"],
+        "agencies": [],
+        **over,
+    }
 
 
 async def status(notify, token: str) -> int:
@@ -102,7 +121,8 @@ async def test_forged_tokens_are_refused(pair):
     keys = auth.app.state.keys
     jwks = (await auth.get("/api/v1/auth/.well-known/jwks.json")).json()
     public_pem = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid)).key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     head, body, sig = real.split(".")
@@ -110,13 +130,16 @@ async def test_forged_tokens_are_refused(pair):
     tampered = f"{head}.{b64(json.dumps({**payload, 'roles': ['admin', 'officer']}).encode())}.{sig}"
 
     forged = {
-        "expired": await keys.sign(claims(settings, iat=int(time.time()) - 4000,
-                                          exp=int(time.time()) - 3600)),
+        "expired": await keys.sign(
+            claims(settings, iat=int(time.time()) - 4000, exp=int(time.time()) - 3600)
+        ),
         "tampered payload": tampered,
         "alg none": forge({"alg": "none", "typ": "JWT", "kid": kid}, claims(settings), lambda m: b""),
         "HS256 with the public key": forge(
-            {"alg": "HS256", "typ": "JWT", "kid": kid}, claims(settings),
-            lambda m: hmac.new(public_pem, m, hashlib.sha256).digest()),
+            {"alg": "HS256", "typ": "JWT", "kid": kid},
+            claims(settings),
+            lambda m: hmac.new(public_pem, m, hashlib.sha256).digest(),
+        ),
         "wrong audience": await keys.sign(claims(settings, aud="another-system")),
         "wrong issuer": await keys.sign(claims(settings, iss="https://evil.example")),
         "missing jti": await keys.sign({k: v for k, v in claims(settings).items() if k != "jti"}),
@@ -133,7 +156,9 @@ async def test_key_rotation_keeps_old_tokens_valid_until_they_expire(pair):
     auth, notify = pair
     before = await admin_login(auth)
     old_kid = jwt.get_unverified_header(before["access_token"])["kid"]
-    r = await auth.post("/api/v1/auth/keys/rotate", headers={"Authorization": f"Bearer {before['access_token']}"})
+    r = await auth.post(
+        "/api/v1/auth/keys/rotate", headers={"Authorization": f"Bearer {before['access_token']}"}
+    )
     assert r.status_code == 200
     new_kid = r.json()["kid"]
     assert new_kid != old_kid
@@ -160,10 +185,13 @@ async def test_a_second_replica_signs_with_the_rotated_key(pair, infra):
         token = (await admin_login(auth))["access_token"]
         await auth.post("/api/v1/auth/keys/rotate", headers={"Authorization": f"Bearer {token}"})
         await asyncio.sleep(0.5)  # the other replica reloads keys every 0.2 s here
-        r = await second.post("/api/v1/auth/login", json={"username": "admin",
-                                                          "password": "Admin-Test-Pass-42"})
+        r = await second.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": "Admin-Test-Pass-42"}
+        )
         new = r.json()["access_token"]
-        current = {d["_id"] for d in await auth.app.state.runtime.db.signing_keys.find(
-            {"retired_at": None}).to_list()}
+        current = {
+            d["_id"]
+            for d in await auth.app.state.runtime.db.signing_keys.find({"retired_at": None}).to_list()
+        }
         assert jwt.get_unverified_header(new)["kid"] in current and len(current) == 1
         assert await status(notify, new) == 200

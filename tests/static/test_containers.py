@@ -337,8 +337,9 @@ def test_only_the_gateway_is_published_on_8080(services: dict[str, dict[str, Any
 
 def test_images_are_pinned_to_exact_versions(services: dict[str, dict[str, Any]]) -> None:
     assert pinned("mongo:8.0.20") and pinned("minio/minio:RELEASE.2025-09-07T16-13-09Z")
-    assert not any(pinned(i) for i in ("mongo", "mongo:latest", "mongo:8", "rabbitmq:4.1-management",
-                                       "localhost:5000/x"))
+    assert not any(
+        pinned(i) for i in ("mongo", "mongo:latest", "mongo:8", "rabbitmq:4.1-management", "localhost:5000/x")
+    )
     images = [svc["image"] for svc in services.values() if "image" in svc]
     assert len(images) >= 3
     for dockerfile in DOCKERFILES:
@@ -476,13 +477,27 @@ def test_service_dockerfile_installs_its_own_package(name: str) -> None:
 
 def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
     patterns = dockerignore_patterns()
-    for path in (".venv/bin/python", ".tools/bin/uv", ".data/log/x", ".git/HEAD", "tests/static/x.py",
-                 "bench/x.py", "services/auth/tests/unit/test_x.py", "libs/dvckit/tests/conftest.py",
-                 "libs/dvckit/src/dvckit/__pycache__/x.pyc", ".env"):
+    for path in (
+        ".venv/bin/python",
+        ".tools/bin/uv",
+        ".data/log/x",
+        ".git/HEAD",
+        "tests/static/x.py",
+        "bench/x.py",
+        "services/auth/tests/unit/test_x.py",
+        "libs/dvckit/tests/conftest.py",
+        "libs/dvckit/src/dvckit/__pycache__/x.pyc",
+        ".env",
+    ):
         assert ignored(path, patterns), path
-    for path in ("uv.lock", "pyproject.toml", "libs/dvckit/src/dvckit/settings.py",
-                 "gateway/docker/nginx.conf", "gateway/web/index.html",
-                 *(f"services/{n}/src/{n}/main.py" for n in SERVICE_NAMES)):
+    for path in (
+        "uv.lock",
+        "pyproject.toml",
+        "libs/dvckit/src/dvckit/settings.py",
+        "gateway/docker/nginx.conf",
+        "gateway/web/index.html",
+        *(f"services/{n}/src/{n}/main.py" for n in SERVICE_NAMES),
+    ):
         assert not ignored(path, patterns), path
 
 
@@ -500,8 +515,12 @@ def test_gateway_image_configuration_is_current() -> None:
 def _nginx_t(conf: Path, prefix: Path, *args: str, uid: int | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [nginx_binary(), "-t", "-p", str(prefix), "-c", str(conf), *args],
-        capture_output=True, text=True, timeout=60,
-        user=uid, group=uid, extra_groups=[] if uid is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        user=uid,
+        group=uid,
+        extra_groups=[] if uid is not None else None,
     )
 
 
@@ -576,8 +595,14 @@ def test_gateway_image_configuration_passes_nginx_t(services: dict[str, Any]) ->
         temp_dirs = re.findall(r"^\s*\w+_temp_path (\S+);", conf, re.M)
         assert len(temp_dirs) == 5
         for temp in temp_dirs:
-            probe = subprocess.run(["touch", f"{temp}/probe"], capture_output=True, text=True,
-                                   user=uid, group=uid, extra_groups=[] if uid is not None else None)
+            probe = subprocess.run(
+                ["touch", f"{temp}/probe"],
+                capture_output=True,
+                text=True,
+                user=uid,
+                group=uid,
+                extra_groups=[] if uid is not None else None,
+            )
             assert probe.returncode == 0, probe.stderr
 
 
@@ -590,4 +615,3 @@ def test_local_gateway_configuration_passes_nginx_t(tmp_path: Path) -> None:
     # and a broken configuration fails, so the check above means something
     conf.write_text(conf.read_text().replace("worker_processes", "worker_processez", 1))
     assert _nginx_t(conf, conf.parent).returncode != 0
-

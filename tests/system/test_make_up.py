@@ -19,8 +19,14 @@ from devstack.testing import _free_offset, free_port
 
 
 def make(target: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", target], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=300)
+    return subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def pids(data: Path) -> dict[str, int]:
@@ -57,8 +63,12 @@ def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(t
 
     for spec in SERVICES:
         assert httpx.get(f"{url}{spec.prefix}/readyz").status_code == 200
-    person = {"full_name": "Phạm Minh Đức", "citizen_id": "031200000001", "phone": "0931000001",
-              "password": "Do-Son-Beach-1"}
+    person = {
+        "full_name": "Phạm Minh Đức",
+        "citizen_id": "031200000001",
+        "phone": "0931000001",
+        "password": "Do-Son-Beach-1",
+    }
     assert httpx.post(f"{url}/api/v1/auth/register", json=person).status_code == 201
 
     again = make("up", env)  # running it twice does no harm: nothing restarted

@@ -54,16 +54,22 @@ async def test_registration_event_travels_from_auth_outbox_to_notify(stack):
 
     # The citizen logs in through the gateway and reads it from notify, which checks auth's token itself.
     async with httpx.AsyncClient(base_url=stack.url) as http:
-        tokens = (await http.post("/api/v1/auth/login",
-                                  json={"username": body["phone"], "password": body["password"]})).json()
+        tokens = (
+            await http.post(
+                "/api/v1/auth/login", json={"username": body["phone"], "password": body["password"]}
+            )
+        ).json()
         auth = {"Authorization": f"Bearer {tokens['access_token']}"}
         inbox = await http.get("/api/v1/notifications", headers=auth)
         assert inbox.status_code == 200, inbox.text
         assert [n["kind"] for n in inbox.json()["items"]] == ["welcome"]
         assert (await http.get("/api/v1/notifications/unread-count", headers=auth)).json() == {"unread": 1}
-        forged = tokens["access_token"][:-4] + ("AAAA" if not tokens["access_token"].endswith("AAAA") else "BBBB")
-        assert (await http.get("/api/v1/notifications", headers={"Authorization": f"Bearer {forged}"})
-                ).status_code == 401
+        forged = tokens["access_token"][:-4] + (
+            "AAAA" if not tokens["access_token"].endswith("AAAA") else "BBBB"
+        )
+        assert (
+            await http.get("/api/v1/notifications", headers={"Authorization": f"Bearer {forged}"})
+        ).status_code == 401
 
 
 async def test_gateway_answers_problem_json_for_unknown_api_paths(stack):

@@ -20,8 +20,11 @@ DOCKER_CONF = Path("gateway/docker/nginx.conf")
 
 def _render(gateway_dir: Path, **values: Any) -> str:
     env = jinja2.Environment(  # noqa: S701 - renders an nginx file, not HTML
-        loader=jinja2.FileSystemLoader(gateway_dir), keep_trailing_newline=True,
-        trim_blocks=False, lstrip_blocks=False, undefined=jinja2.StrictUndefined,
+        loader=jinja2.FileSystemLoader(gateway_dir),
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        undefined=jinja2.StrictUndefined,
     )
     return env.get_template(TEMPLATE).render(**values)
 

@@ -60,8 +60,17 @@ class Mongo:
         store = self.cfg.data_dir / "mongodb"
         store.mkdir(parents=True, exist_ok=True)
         self.proc.start(
-            [str(BIN / "secantusd-py"), "--host", self.cfg.host, "--port", str(self.cfg.mongo_port),
-             "--storage-path", str(store), "--log-level", "WARNING"]
+            [
+                str(BIN / "secantusd-py"),
+                "--host",
+                self.cfg.host,
+                "--port",
+                str(self.cfg.mongo_port),
+                "--storage-path",
+                str(store),
+                "--log-level",
+                "WARNING",
+            ]
         )
         wait_until("MongoDB (secantusdb)", self.ping, 30, self.proc)
         return "started"
@@ -86,16 +95,42 @@ class S3:
         meta = f"sqlite3://{home / 'meta.db'}"
         juicefs = str(BIN / "juicefs")
         if not (home / "meta.db").exists():
-            subprocess.run(  # noqa: S603
-                [juicefs, "--quiet", "--no-agent", "format", "--storage", "file", "--bucket",
-                 f"{home / 'blobs'}/", meta, "dvc"],
-                check=True, stdout=subprocess.DEVNULL,
+            subprocess.run(
+                [
+                    juicefs,
+                    "--quiet",
+                    "--no-agent",
+                    "format",
+                    "--storage",
+                    "file",
+                    "--bucket",
+                    f"{home / 'blobs'}/",
+                    meta,
+                    "dvc",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
         self.proc.start(
-            [juicefs, "--quiet", "--no-agent", "gateway", "--multi-buckets", "--keep-etag",
-             "--object-meta", "--no-banner", "--no-usage-report", "--cache-dir", str(home / "cache"),
-             "--cache-size", "1024", "--metrics", f"{self.cfg.host}:{self.cfg.s3_metrics_port}",
-             meta, f"{self.cfg.host}:{self.cfg.s3_port}"],
+            [
+                juicefs,
+                "--quiet",
+                "--no-agent",
+                "gateway",
+                "--multi-buckets",
+                "--keep-etag",
+                "--object-meta",
+                "--no-banner",
+                "--no-usage-report",
+                "--cache-dir",
+                str(home / "cache"),
+                "--cache-size",
+                "1024",
+                "--metrics",
+                f"{self.cfg.host}:{self.cfg.s3_metrics_port}",
+                meta,
+                f"{self.cfg.host}:{self.cfg.s3_port}",
+            ],
             env={"MINIO_ROOT_USER": S3_ACCESS_KEY, "MINIO_ROOT_PASSWORD": S3_SECRET_KEY},
         )
         wait_until("S3 (JuiceFS gateway)", self.ping, 60, self.proc)
@@ -111,9 +146,9 @@ def apt_install(*packages: str) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
     say(f"installing {' '.join(packages)} from Debian's packages")
-    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode != 0:  # noqa: S603
-        subprocess.run(["apt-get", "update"], env=env, stdout=subprocess.DEVNULL, check=True)  # noqa: S607
-        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)  # noqa: S603
+    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
 
 
 @dataclass
@@ -141,11 +176,13 @@ class RabbitMQ:
                     "`sudo apt-get install rabbitmq-server`) or point DVC_AMQP_PORT at a running broker."
                 )
             apt_install("rabbitmq-server")
-        subprocess.run(["rabbitmq-server", "-detached"], check=True)  # noqa: S607
+        subprocess.run(["rabbitmq-server", "-detached"], check=True)
         wait_until("RabbitMQ", self.ping, 90)
         out = subprocess.run(
-            ["rabbitmqctl", "eval", "list_to_integer(os:getpid())."],  # noqa: S607
-            capture_output=True, text=True, check=False,
+            ["rabbitmqctl", "eval", "list_to_integer(os:getpid())."],
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.strip()
         if out.isdigit():
             self.proc.adopt(int(out))
@@ -164,8 +201,11 @@ def nginx_binary() -> str:
         )
     apt_install("nginx", "libnginx-mod-http-js")
     # Debian's package starts a system nginx on port 80; the stack runs its own, so stop that one.
-    subprocess.run(["sh", "-c", "command -v service >/dev/null && service nginx stop || true"],  # noqa: S607
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["sh", "-c", "command -v service >/dev/null && service nginx stop || true"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -206,8 +246,11 @@ class PrivateRabbitMQ:
         (self.home / "enabled_plugins").write_text("[].\n")
         with open(self.home / "start.log", "ab") as out:
             subprocess.run(
-                ["/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], env=self._env(), check=True,
-                stdout=out, stderr=subprocess.STDOUT,
+                ["/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"],
+                env=self._env(),
+                check=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         wait_until("private RabbitMQ", lambda: port_open("127.0.0.1", self.port), timeout)
 

@@ -53,13 +53,14 @@ class Proc:
     def running(self) -> bool:
         return self.pid() is not None
 
-    def start(self, cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
-              cwd: Path | None = None) -> int:
+    def start(
+        self, cmd: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+    ) -> int:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **(env or {})}
         with open(self.log_file, "ab") as log:
-            p = subprocess.Popen(  # noqa: S603 - our own command lines
+            p = subprocess.Popen(
                 list(cmd),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -69,8 +70,9 @@ class Proc:
                 start_new_session=True,  # survives the terminal; its own process group for `down`
             )
         stat = _stat(p.pid)
-        self.pid_file.write_text(json.dumps({"pid": p.pid, "start": stat[1] if stat else None,
-                                             "cmd": list(cmd)}))
+        self.pid_file.write_text(
+            json.dumps({"pid": p.pid, "start": stat[1] if stat else None, "cmd": list(cmd)})
+        )
         return p.pid
 
     def adopt(self, pid: int) -> None:
@@ -135,8 +137,9 @@ def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
-def wait_until(what: str, check: Callable[[], bool], timeout: float, proc: Proc | None = None,
-               interval: float = 0.1) -> None:
+def wait_until(
+    what: str, check: Callable[[], bool], timeout: float, proc: Proc | None = None, interval: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

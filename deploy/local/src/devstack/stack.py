@@ -62,8 +62,9 @@ class Stack:
             if proc.running() and http_status(f"http://{self.cfg.host}:{port}/healthz") == 200:
                 continue
             proc.stop()  # a stale record of a dead process
-            proc.start([str(BIN / f"dvc-{spec.name}")], env=self.cfg.service_env(spec, i, port),
-                       cwd=self.cfg.root)
+            proc.start(
+                [str(BIN / f"dvc-{spec.name}")], env=self.cfg.service_env(spec, i, port), cwd=self.cfg.root
+            )
             started.append(proc.name)
         if started:
             say("started " + ", ".join(started))
@@ -72,31 +73,43 @@ class Stack:
         conf = gateway.write_local(self.cfg)
         nginx = nginx_binary()
         prefix = str(conf.parent)
-        check = subprocess.run([nginx, "-t", "-q", "-p", prefix, "-c", str(conf)],  # noqa: S603
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            [nginx, "-t", "-q", "-p", prefix, "-c", str(conf)],
+            capture_output=True,
+            text=True,
+        )
         if check.returncode != 0:
             raise SystemExit(f"gateway configuration invalid:\n{check.stderr}")
         proc = self.gateway_proc
         if proc.running():
             # Replica counts may have changed: reload the new configuration without dropping requests.
-            subprocess.run([nginx, "-s", "reload", "-p", prefix, "-c", str(conf)], check=True)  # noqa: S603
+            subprocess.run([nginx, "-s", "reload", "-p", prefix, "-c", str(conf)], check=True)
             return
         proc.start([nginx, "-p", prefix, "-c", str(conf)])
-        wait_until("gateway (nginx)", lambda: http_status(f"{self.cfg.gateway_url}/gateway/healthz") == 200,
-                   15, proc)
+        wait_until(
+            "gateway (nginx)", lambda: http_status(f"{self.cfg.gateway_url}/gateway/healthz") == 200, 15, proc
+        )
         say(f"gateway: started on {self.cfg.gateway_url}")
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
         """Wait until every replica and every route through the gateway answers /readyz with 200."""
         started = time.monotonic()
         for _spec, _i, port, proc in self.replicas():
-            wait_until(f"{proc.name} /readyz",
-                       lambda port=port: http_status(f"http://{self.cfg.host}:{port}/readyz") == 200,
-                       max(1.0, timeout - (time.monotonic() - started)), proc, interval=0.2)
+            wait_until(
+                f"{proc.name} /readyz",
+                lambda port=port: http_status(f"http://{self.cfg.host}:{port}/readyz") == 200,
+                max(1.0, timeout - (time.monotonic() - started)),
+                proc,
+                interval=0.2,
+            )
         for spec in SERVICES:
             url = f"{self.cfg.gateway_url}{spec.prefix}/readyz"
-            wait_until(f"{url}", lambda url=url: http_status(url) == 200,
-                       max(1.0, timeout - (time.monotonic() - started)), interval=0.2)
+            wait_until(
+                f"{url}",
+                lambda url=url: http_status(url) == 200,
+                max(1.0, timeout - (time.monotonic() - started)),
+                interval=0.2,
+            )
         return time.monotonic() - started
 
     def up(self, *, with_infra: bool = True) -> None:
@@ -147,4 +160,3 @@ def clean(cfg: StackConfig) -> None:
     if cfg.data_dir.exists():
         shutil.rmtree(cfg.data_dir)
     say(f"removed {cfg.data_dir}")
-

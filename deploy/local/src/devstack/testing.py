@@ -113,8 +113,9 @@ class _Local:
 
     def provide(self) -> dict[str, Any]:
         dev = StackConfig.from_env()
-        private = StackConfig(data_dir=self.home, mongo_port=free_port(), s3_port=free_port(),
-                              s3_metrics_port=free_port())
+        private = StackConfig(
+            data_dir=self.home, mongo_port=free_port(), s3_port=free_port(), s3_metrics_port=free_port()
+        )
         how = {}
         mongo_cfg = dev if Mongo(dev).ping() else private
         if mongo_cfg is private:
@@ -131,8 +132,9 @@ class _Local:
             how["rabbitmq"] = "reused"
         elif PrivateRabbitMQ.available():
             amqp_port = free_port()
-            self.rabbit = PrivateRabbitMQ(self.home / "rabbitmq", amqp_port, free_port(),
-                                          name=f"dvct{os.getpid()}")
+            self.rabbit = PrivateRabbitMQ(
+                self.home / "rabbitmq", amqp_port, free_port(), name=f"dvct{os.getpid()}"
+            )
             self.rabbit.start()
             how["rabbitmq"] = "started"
         else:
@@ -165,19 +167,36 @@ class _Docker:
         from testcontainers.core.container import DockerContainer
         from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-        mongo = (DockerContainer(self.MONGO).with_command("--replSet rs0 --bind_ip_all")
-                 .with_exposed_ports(27017)
-                 .waiting_for(LogMessageWaitStrategy("Waiting for connections")))
-        minio = (DockerContainer(self.MINIO).with_command("server /data")
-                 .with_env("MINIO_ROOT_USER", S3_ACCESS_KEY).with_env("MINIO_ROOT_PASSWORD", S3_SECRET_KEY)
-                 .with_exposed_ports(9000).waiting_for(LogMessageWaitStrategy("API:")))
-        rabbit = (DockerContainer(self.RABBITMQ).with_exposed_ports(5672)
-                  .waiting_for(LogMessageWaitStrategy("Server startup complete")))
+        mongo = (
+            DockerContainer(self.MONGO)
+            .with_command("--replSet rs0 --bind_ip_all")
+            .with_exposed_ports(27017)
+            .waiting_for(LogMessageWaitStrategy("Waiting for connections"))
+        )
+        minio = (
+            DockerContainer(self.MINIO)
+            .with_command("server /data")
+            .with_env("MINIO_ROOT_USER", S3_ACCESS_KEY)
+            .with_env("MINIO_ROOT_PASSWORD", S3_SECRET_KEY)
+            .with_exposed_ports(9000)
+            .waiting_for(LogMessageWaitStrategy("API:"))
+        )
+        rabbit = (
+            DockerContainer(self.RABBITMQ)
+            .with_exposed_ports(5672)
+            .waiting_for(LogMessageWaitStrategy("Server startup complete"))
+        )
         for c in (mongo, minio, rabbit):
             c.start()
             self.containers.append(c)
-        mongo.exec(["mongosh", "--quiet", "--eval",
-                    "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})"])
+        mongo.exec(
+            [
+                "mongosh",
+                "--quiet",
+                "--eval",
+                "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})",
+            ]
+        )
         time.sleep(2)  # the one-node replica set elects itself
         return {
             "mongo_port": int(mongo.get_exposed_port(27017)),
@@ -256,8 +275,9 @@ def client_for(app: Any, client_ip: str) -> Any:
     """Another client of an app already running (same lifespan), seen as coming from ``client_ip``."""
     import httpx
 
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(client_ip, 40001)),
-                             base_url="http://svc")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(client_ip, 40001)), base_url="http://svc"
+    )
 
 
 def _cleanup(infra: Infra) -> None:
@@ -278,8 +298,12 @@ def _cleanup(infra: Infra) -> None:
     import botocore.session
 
     s3 = botocore.session.get_session().create_client(
-        "s3", endpoint_url=infra.s3_endpoint, aws_access_key_id=infra.s3_access_key,
-        aws_secret_access_key=infra.s3_secret_key, region_name="us-east-1")
+        "s3",
+        endpoint_url=infra.s3_endpoint,
+        aws_access_key_id=infra.s3_access_key,
+        aws_secret_access_key=infra.s3_secret_key,
+        region_name="us-east-1",
+    )
     prefix = infra.namespace.replace("_", "-")
     for b in s3.list_buckets().get("Buckets", []):
         if b["Name"].startswith(prefix):

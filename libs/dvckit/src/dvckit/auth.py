@@ -62,16 +62,18 @@ UNAUTHENTICATED = Problem(
     Text("Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn", "Not signed in, or the session has expired"),
     headers={"WWW-Authenticate": 'Bearer realm="dvc"'},
 )
-FORBIDDEN = Problem(403, "forbidden", Text("Bạn không có quyền thực hiện thao tác này",
-                                            "You are not allowed to do this"))
+FORBIDDEN = Problem(
+    403, "forbidden", Text("Bạn không có quyền thực hiện thao tác này", "You are not allowed to do this")
+)
 
 
 class InvalidToken(Exception):
     pass
 
 
-def http_jwks(url: str, timeout: float = 3.0,
-              transport: httpx.AsyncBaseTransport | None = None) -> JwksSource:
+def http_jwks(
+    url: str, timeout: float = 3.0, transport: httpx.AsyncBaseTransport | None = None
+) -> JwksSource:
     async def fetch() -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
             r = await client.get(url)
@@ -82,8 +84,17 @@ def http_jwks(url: str, timeout: float = 3.0,
 
 
 class TokenVerifier:
-    def __init__(self, source: JwksSource, *, issuer: str, audience: str, leeway: float = 30.0,
-                 max_age: float = 300.0, min_refetch: float = 2.0, cache_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        source: JwksSource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 30.0,
+        max_age: float = 300.0,
+        min_refetch: float = 2.0,
+        cache_size: int = 10_000,
+    ) -> None:
         self.source = source
         self.issuer = issuer
         self.audience = audience

@@ -122,8 +122,7 @@ class Consumer:
         assert self.bus.connection is not None and self.bus.exchange is not None
         self.channel = await self.bus.connection.channel()
         await self.channel.set_qos(prefetch_count=self.prefetch)
-        await self.channel.declare_queue(self.parking, durable=True,
-                                         arguments={**QUORUM, **self.extra_args})
+        await self.channel.declare_queue(self.parking, durable=True, arguments={**QUORUM, **self.extra_args})
         self.queue = await self.channel.declare_queue(
             self.queue_name,
             durable=True,
@@ -177,8 +176,9 @@ class Consumer:
             await self._park(message, f"unreadable envelope: {e}")
             handled.labels(message.routing_key or "?", "unreadable").inc()
             return
-        tokens = logs.bind(event_id=str(envelope.id), event_type=envelope.routing_key,
-                           request_id=envelope.correlation_id)
+        tokens = logs.bind(
+            event_id=str(envelope.id), event_type=envelope.routing_key, request_id=envelope.correlation_id
+        )
         try:
             with duration.labels(envelope.routing_key).time():
                 outcome = await self._handle(envelope)
@@ -224,8 +224,9 @@ class Consumer:
             return
         target = retry_queue_name(self.queue_name, self.retry_delays[attempt])
         try:
-            await self.bus.publish_to_queue(target, _copy(message, {ATTEMPT_HEADER: attempt + 1,
-                                                                   ERROR_HEADER: error[:500]}))
+            await self.bus.publish_to_queue(
+                target, _copy(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:500]})
+            )
         except Exception as e:
             # Could not hand the message over: give it back to the broker for another try.
             log.warning("retry publish failed; requeueing", error=repr(e)[:200])
@@ -243,8 +244,9 @@ class Consumer:
         await message.ack()
 
 
-def _copy(message: AbstractIncomingMessage, headers: dict[str, Any],
-          drop: tuple[str, ...] = ()) -> aio_pika.Message:
+def _copy(
+    message: AbstractIncomingMessage, headers: dict[str, Any], drop: tuple[str, ...] = ()
+) -> aio_pika.Message:
     base = {k: v for k, v in (message.headers or {}).items() if k not in ("x-death", *drop)}
     base.setdefault(ROUTING_KEY_HEADER, message.routing_key or "")
     return aio_pika.Message(
@@ -267,8 +269,7 @@ async def _safe_nack(message: AbstractIncomingMessage) -> None:
         log.debug("nack failed", error=str(e))
 
 
-async def replay_parking(bus: EventBus, queue: str, *, limit: int | None = None,
-                         timeout: float = 2.0) -> int:
+async def replay_parking(bus: EventBus, queue: str, *, limit: int | None = None, timeout: float = 2.0) -> int:
     """Move messages from the parking lot back to ``queue`` (attempt counter reset). Returns how many."""
     assert bus.connection is not None
     channel = await bus.connection.channel()

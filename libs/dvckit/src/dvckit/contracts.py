@@ -10,6 +10,7 @@ Payloads carry the minimum personal data the consumer needs.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -55,10 +56,35 @@ class UserPasswordResetRequestedV1(EventData):
     locale: str = "vi"
 
 
+class ProcedurePublishedV1(EventData):
+    """A procedure was published or changed (a new version). Carries the whole procedure as the catalog
+    serves it at ``GET /api/v1/catalog/procedures/{code}``, so consumers keep a copy without a call."""
+
+    event_type = "procedure.published"
+    event_version = 1
+
+    code: str
+    version: int
+    procedure: dict[str, Any]
+
+
+class ProcedureWithdrawnV1(EventData):
+    """A procedure is no longer offered; dossiers already filed under it go on."""
+
+    event_type = "procedure.withdrawn"
+    event_version = 1
+
+    code: str
+    version: int
+    name: str
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     UserRegisteredV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
+    ProcedurePublishedV1,
+    ProcedureWithdrawnV1,
 )
 
 
@@ -78,8 +104,14 @@ def markdown() -> str:
         "",
     ]
     for c in CATALOGUE:
-        lines += [f"## `{c.routing_key()}`", "", (c.__doc__ or "").strip(), "", "| field | type | required |",
-                  "|---|---|---|"]
+        lines += [
+            f"## `{c.routing_key()}`",
+            "",
+            (c.__doc__ or "").strip(),
+            "",
+            "| field | type | required |",
+            "|---|---|---|",
+        ]
         schema = c.model_json_schema()
         required = set(schema.get("required", []))
         for name, prop in schema["properties"].items():

@@ -28,8 +28,9 @@ log = logs.get(__name__)
 class Runtime:
     def __init__(self, settings: ServiceSettings, *, schema: Schema | None = None) -> None:
         self.settings = settings
-        self.client = mongo.connect(settings.mongo_url, appname=settings.instance,
-                                    timeout_ms=settings.mongo_timeout_ms)
+        self.client = mongo.connect(
+            settings.mongo_url, appname=settings.instance, timeout_ms=settings.mongo_timeout_ms
+        )
         self.db = self.client[settings.mongo_db]
         self.schema: dict[str, Any] = {**outbox_mod.SCHEMA, **consumer_mod.SCHEMA, **(schema or {})}
         self.bus = EventBus(settings.amqp_url.get_secret_value(), settings.exchange, name=settings.instance)
@@ -51,8 +52,9 @@ class Runtime:
             expires_ms=settings.queue_expires_ms,
         )
         # Verifies access tokens locally against the auth service's published keys.
-        self.tokens = TokenVerifier(http_jwks(settings.jwks_url), issuer=settings.jwt_issuer,
-                                    audience=settings.jwt_audience)
+        self.tokens = TokenVerifier(
+            http_jwks(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
         self.health = Health()
         self.health.add("mongodb", lambda: mongo.ping(self.client))
         self.health.add("rabbitmq", self._bus_ready)

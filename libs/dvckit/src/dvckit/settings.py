@@ -113,8 +113,7 @@ class ServiceSettings(BaseSettings):
             ]
             if weak:
                 raise ValueError(
-                    "refusing to start in production with development secrets: "
-                    + ", ".join(sorted(weak))
+                    "refusing to start in production with development secrets: " + ", ".join(sorted(weak))
                 )
             if self.captcha_test_answer:
                 log.warning("DVC_CAPTCHA_TEST_ANSWER is ignored in production")

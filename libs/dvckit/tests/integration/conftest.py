@@ -36,8 +36,9 @@ async def make_runtime(infra: Any) -> AsyncIterator[MakeRuntime]:
     """Build runtimes (one per simulated replica) against the real servers; stopped afterwards."""
     made: list[Runtime] = []
 
-    async def make(*, handlers: dict[str, Any] | None = None, start: bool = True, settings: Any = None,
-                   **overrides: Any) -> Runtime:
+    async def make(
+        *, handlers: dict[str, Any] | None = None, start: bool = True, settings: Any = None, **overrides: Any
+    ) -> Runtime:
         rt = Runtime(settings or infra.settings(PlumbSettings, **overrides), schema=EFFECTS)
         for pattern, fn in (handlers or {}).items():
             rt.consumer.on(pattern)(fn)

@@ -114,8 +114,9 @@ async def test_unreadable_message_is_parked_without_blocking_the_queue(make_runt
         await rt.db.effects.insert_one({"n": env.data["n"]}, session=session)
 
     rt = await make_runtime(handlers={"thing.happened.v1": effect})
-    await rt.bus.exchange.publish(aio_pika.Message(b"{not json", message_id="poison"),
-                                  routing_key="thing.happened.v1")
+    await rt.bus.exchange.publish(
+        aio_pika.Message(b"{not json", message_id="poison"), routing_key="thing.happened.v1"
+    )
     await rt.bus.publish(Envelope.wrap(thing(n=5), producer="test"))
 
     await eventually(lambda: rt.db.effects.count_documents({"n": 5}), 10)

@@ -18,8 +18,9 @@ async def bound_queue(url: str, exchange: str, key: str, name: str, **args):
     conn = await aio_pika.connect(url)
     ch = await conn.channel()
     ex = await ch.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
-    q = await ch.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum",
-                                                             "x-expires": 600_000, **args})
+    q = await ch.declare_queue(
+        name, durable=True, arguments={"x-queue-type": "quorum", "x-expires": 600_000, **args}
+    )
     await q.bind(ex, key)
     return conn, q
 
@@ -38,8 +39,9 @@ async def write_event(rt, thing, n: int):
 async def test_event_is_published_once_and_marked_sent(make_runtime, thing):
     rt = await make_runtime()
     s = rt.settings
-    conn, q = await bound_queue(s.amqp_url.get_secret_value(), s.exchange, "thing.happened.v1",
-                                f"{s.queue_prefix}observer")
+    conn, q = await bound_queue(
+        s.amqp_url.get_secret_value(), s.exchange, "thing.happened.v1", f"{s.queue_prefix}observer"
+    )
     async with conn:
         env = await write_event(rt, thing, 1)
         await eventually(lambda: rt.outbox.coll.find_one({"_id": str(env.id), "status": SENT}), 10)
@@ -71,13 +73,15 @@ async def test_publish_the_broker_does_not_confirm_is_not_marked_sent(make_runti
     async with conn:
         ch = await conn.channel()
         ex = await ch.declare_exchange(s.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
-        full = await ch.declare_queue(f"{s.queue_prefix}full", arguments={
-            "x-max-length": 0, "x-overflow": "reject-publish"})
+        full = await ch.declare_queue(
+            f"{s.queue_prefix}full", arguments={"x-max-length": 0, "x-overflow": "reject-publish"}
+        )
         await full.bind(ex, "thing.happened.v1")
 
         env = await write_event(rt, thing, 2)
         doc = await eventually(
-            lambda: rt.outbox.coll.find_one({"_id": str(env.id), "attempts": {"$gte": 1}}), 10)
+            lambda: rt.outbox.coll.find_one({"_id": str(env.id), "attempts": {"$gte": 1}}), 10
+        )
         assert doc["status"] == PENDING
         assert "DeliveryError" in doc["last_error"] or "Nack" in doc["last_error"]
 
@@ -99,8 +103,9 @@ async def test_unroutable_event_is_kept_for_the_operator(make_runtime, thing):
     env = await rt.transaction(lambda s: rt.outbox.add(s, NobodyListensV1(n=4)))
     await eventually(lambda: rt.outbox.coll.find_one({"_id": str(env.id), "status": UNROUTABLE}), 10)
     s = rt.settings
-    conn, q = await bound_queue(s.amqp_url.get_secret_value(), s.exchange, "nobody.listens.v1",
-                                f"{s.queue_prefix}late")
+    conn, q = await bound_queue(
+        s.amqp_url.get_secret_value(), s.exchange, "nobody.listens.v1", f"{s.queue_prefix}late"
+    )
     async with conn:
         assert await rt.outbox.requeue() == 1
         await eventually(lambda: rt.outbox.coll.find_one({"_id": str(env.id), "status": SENT}), 10)
@@ -118,11 +123,13 @@ def private_broker(tmp_path):
 
 
 async def test_event_written_while_broker_is_down_is_published_once_when_it_is_back(
-        make_runtime, private_broker, thing):
+    make_runtime, private_broker, thing
+):
     rt = await make_runtime(amqp_url=private_broker.url)
     s = rt.settings
-    conn, q = await bound_queue(private_broker.url, s.exchange, "thing.happened.v1",
-                                f"{s.queue_prefix}observer")
+    conn, q = await bound_queue(
+        private_broker.url, s.exchange, "thing.happened.v1", f"{s.queue_prefix}observer"
+    )
     await conn.close()
 
     await asyncio.to_thread(private_broker.stop)
@@ -136,7 +143,8 @@ async def test_event_written_while_broker_is_down_is_published_once_when_it_is_b
     await eventually(lambda: rt.bus.connected, 30)
     await asyncio.sleep(1.0)  # a second publish, if any, would land by now
 
-    conn, q = await bound_queue(private_broker.url, s.exchange, "thing.happened.v1",
-                                f"{s.queue_prefix}observer")
+    conn, q = await bound_queue(
+        private_broker.url, s.exchange, "thing.happened.v1", f"{s.queue_prefix}observer"
+    )
     async with conn:
         assert await drain(q) == [str(env.id)]

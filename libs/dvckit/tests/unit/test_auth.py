@@ -22,8 +22,17 @@ def jwk(key, kid):
 
 def token(key=KEY, kid="k1", **over):
     now = int(time.time())
-    claims = {"iss": "iss", "aud": "aud", "sub": "u1", "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex,
-              "roles": ["officer"], "agencies": ["A"], **over}
+    claims = {
+        "iss": "iss",
+        "aud": "aud",
+        "sub": "u1",
+        "iat": now,
+        "exp": now + 60,
+        "jti": uuid.uuid4().hex,
+        "roles": ["officer"],
+        "agencies": ["A"],
+        **over,
+    }
     return jwt.encode(claims, key, "RS256", headers={"kid": kid})
 
 
@@ -97,16 +106,23 @@ async def test_a_new_key_is_found_by_refetching():
     assert (await v.verify(token(key=OTHER, kid="k2"))).sub == "u1"
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: jwt.encode({"sub": "u1"}, None, "none"),
-    lambda: token(exp=int(time.time()) - 10),
-    lambda: token(aud="someone-else"),
-    lambda: token(iss="someone-else"),
-    lambda: token(key=OTHER),
-    lambda: jwt.encode({"iss": "iss", "aud": "aud", "sub": "u", "iat": 1, "exp": 2**40}, KEY, "RS256",
-                       headers={"kid": "k1"}),  # no jti
-    lambda: "a.b.c",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: jwt.encode({"sub": "u1"}, None, "none"),
+        lambda: token(exp=int(time.time()) - 10),
+        lambda: token(aud="someone-else"),
+        lambda: token(iss="someone-else"),
+        lambda: token(key=OTHER),
+        lambda: jwt.encode(
+            {"iss": "iss", "aud": "aud", "sub": "u", "iat": 1, "exp": 2**40},
+            KEY,
+            "RS256",
+            headers={"kid": "k1"},
+        ),  # no jti
+        lambda: "a.b.c",
+    ],
+)
 async def test_refusals(bad):
     v = verifier(Source(jwk(KEY, "k1")))
     with pytest.raises(InvalidToken):

@@ -30,7 +30,8 @@ def test_topic_matching_follows_amqp(pattern, key, expected):
 
 def test_envelope_round_trip_and_routing_key():
     env = Envelope.wrap(
-        contracts.UserRegisteredV1(user_id="u1", full_name="Trần Thị Bình"), producer="auth",
+        contracts.UserRegisteredV1(user_id="u1", full_name="Trần Thị Bình"),
+        producer="auth",
         correlation_id="req-1",
     )
     assert env.routing_key == "user.registered.v1"

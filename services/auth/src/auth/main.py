@@ -39,9 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await keys.ensure()
         await accounts.ensure_first_admin()
 
-    app = platform_app(rt, title="DVC Hải Phòng — Xác thực (auth)", prefix=PREFIX, routers=[router],
-                       description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
-                                   "Accounts, sign-in, access tokens and roles.")
+    app = platform_app(
+        rt,
+        title="DVC Hải Phòng — Xác thực (auth)",
+        prefix=PREFIX,
+        routers=[router],
+        description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
+        "Accounts, sign-in, access tokens and roles.",
+    )
     app.state.keys = keys
     app.state.passwords = passwords
     app.state.sessions = sessions

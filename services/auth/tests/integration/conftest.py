@@ -16,8 +16,15 @@ _seq = itertools.count(1)
 
 def fast_settings(infra: Any, **overrides: Any) -> Settings:
     """Real servers; argon2 made cheap (correctness does not depend on its cost; bench/ measures it)."""
-    return infra.settings(Settings, argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1,
-                          key_bits=2048, admin_password="Admin-Test-Pass-42", **overrides)
+    return infra.settings(
+        Settings,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+        key_bits=2048,
+        admin_password="Admin-Test-Pass-42",
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -63,8 +70,9 @@ class Helpers:
 
     @staticmethod
     async def login(client, username: str, password: str, **kw) -> Any:
-        return await client.post("/api/v1/auth/login", json={"username": username, "password": password},
-                                 **kw)
+        return await client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}, **kw
+        )
 
     @staticmethod
     def bearer(token: str) -> dict[str, str]:

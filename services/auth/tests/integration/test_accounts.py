@@ -62,9 +62,11 @@ async def test_registration_validates_and_changes_nothing_on_bad_input(auth, per
 async def test_the_same_id_phone_or_email_cannot_register_twice(auth, person, h):
     p = person()
     assert (await auth.post(f"{R}/register", json=p)).status_code == 201
-    for clash in ({"phone": person()["phone"], "email": person()["email"]},  # same citizen ID
-                  {"citizen_id": person()["citizen_id"], "email": person()["email"]},  # same phone
-                  {"citizen_id": person()["citizen_id"], "phone": person()["phone"]}):  # same email
+    for clash in (
+        {"phone": person()["phone"], "email": person()["email"]},  # same citizen ID
+        {"citizen_id": person()["citizen_id"], "email": person()["email"]},  # same phone
+        {"citizen_id": person()["citizen_id"], "phone": person()["phone"]},
+    ):  # same email
         r = await auth.post(f"{R}/register", json={**p, **clash})
         assert r.status_code == 409 and r.json()["code"] == "account-exists"
 
@@ -74,12 +76,16 @@ async def test_change_contact_publishes_the_change_and_keeps_uniqueness(auth, pe
     for p in (a, b):
         assert (await auth.post(f"{R}/register", json=p)).status_code == 201
     token = (await h.login(auth, a["citizen_id"], a["password"])).json()["access_token"]
-    r = await auth.patch(f"{R}/me", json={"email": "moi@example.vn", "phone": "0399999999"},
-                         headers=h.bearer(token))
+    r = await auth.patch(
+        f"{R}/me", json={"email": "moi@example.vn", "phone": "0399999999"}, headers=h.bearer(token)
+    )
     assert r.status_code == 200 and r.json()["email"] == "moi@example.vn"
     assert r.json()["phone"] == "0399999999"
-    events = [e for e in await h.outbox_events(auth.app, "user.contact_changed.v1")
-              if e["data"]["user_id"] == r.json()["id"]]
+    events = [
+        e
+        for e in await h.outbox_events(auth.app, "user.contact_changed.v1")
+        if e["data"]["user_id"] == r.json()["id"]
+    ]
     assert events[-1]["data"] == {"user_id": r.json()["id"], "email": "moi@example.vn", "phone": "0399999999"}
     clash = await auth.patch(f"{R}/me", json={"email": b["email"]}, headers=h.bearer(token))
     assert clash.status_code == 409
@@ -90,13 +96,21 @@ async def test_password_change_ends_every_session(auth, person, h):
     p = person()
     await auth.post(f"{R}/register", json=p)
     first = (await h.login(auth, p["phone"], p["password"])).json()
-    r = await auth.post(f"{R}/password/change", headers=h.bearer(first["access_token"]),
-                        json={"current_password": "wrong-one-123", "new_password": "Do-Son-Cape-2027"})
+    r = await auth.post(
+        f"{R}/password/change",
+        headers=h.bearer(first["access_token"]),
+        json={"current_password": "wrong-one-123", "new_password": "Do-Son-Cape-2027"},
+    )
     assert r.status_code == 400 and r.json()["code"] == "wrong-password"
-    r = await auth.post(f"{R}/password/change", headers=h.bearer(first["access_token"]),
-                        json={"current_password": p["password"], "new_password": "Do-Son-Cape-2027"})
+    r = await auth.post(
+        f"{R}/password/change",
+        headers=h.bearer(first["access_token"]),
+        json={"current_password": p["password"], "new_password": "Do-Son-Cape-2027"},
+    )
     assert r.status_code == 204
-    assert (await auth.post(f"{R}/refresh", json={"refresh_token": first["refresh_token"]})).status_code == 401
+    assert (
+        await auth.post(f"{R}/refresh", json={"refresh_token": first["refresh_token"]})
+    ).status_code == 401
     assert (await h.login(auth, p["phone"], p["password"])).status_code == 401
     assert (await h.login(auth, p["phone"], "Do-Son-Cape-2027")).status_code == 200
 

@@ -27,16 +27,22 @@ async def test_forgot_and_reset_with_the_code(auth, person, h):
     assert sent["code"] not in str(stored)
 
     session = (await h.login(auth, p["phone"], p["password"])).json()
-    r = await auth.post(f"{R}/password/reset", json={"username": p["phone"], "code": sent["code"],
-                                                     "new_password": "Cat-Ba-Island-2028"})
+    r = await auth.post(
+        f"{R}/password/reset",
+        json={"username": p["phone"], "code": sent["code"], "new_password": "Cat-Ba-Island-2028"},
+    )
     assert r.status_code == 204
     assert (await h.login(auth, p["phone"], "Cat-Ba-Island-2028")).status_code == 200
     assert (await h.login(auth, p["phone"], p["password"])).status_code == 401
     # Single use, and the old sessions are over.
-    again = await auth.post(f"{R}/password/reset", json={"username": p["phone"], "code": sent["code"],
-                                                         "new_password": "Another-Pass-2029"})
+    again = await auth.post(
+        f"{R}/password/reset",
+        json={"username": p["phone"], "code": sent["code"], "new_password": "Another-Pass-2029"},
+    )
     assert again.status_code == 400
-    assert (await auth.post(f"{R}/refresh", json={"refresh_token": session["refresh_token"]})).status_code == 401
+    assert (
+        await auth.post(f"{R}/refresh", json={"refresh_token": session["refresh_token"]})
+    ).status_code == 401
 
 
 async def test_unknown_account_gets_the_same_answer_and_no_message(auth, h):
@@ -55,11 +61,15 @@ async def test_wrong_codes_use_up_the_tries(auth, person, h):
     [sent] = await codes_for(auth.app, user["id"], h)
     wrong = "000000" if sent["code"] != "000000" else "111111"
     for _ in range(5):
-        r = await auth.post(f"{R}/password/reset", json={"username": p["email"], "code": wrong,
-                                                         "new_password": "Cat-Ba-Island-2028"})
+        r = await auth.post(
+            f"{R}/password/reset",
+            json={"username": p["email"], "code": wrong, "new_password": "Cat-Ba-Island-2028"},
+        )
         assert r.status_code == 400 and r.json()["code"] == "invalid-reset-code"
-    r = await auth.post(f"{R}/password/reset", json={"username": p["email"], "code": sent["code"],
-                                                     "new_password": "Cat-Ba-Island-2028"})
+    r = await auth.post(
+        f"{R}/password/reset",
+        json={"username": p["email"], "code": sent["code"], "new_password": "Cat-Ba-Island-2028"},
+    )
     assert r.status_code == 400  # the right code, too late
     assert (await h.login(auth, p["email"], p["password"])).status_code == 200
 
@@ -77,9 +87,13 @@ async def test_reset_refuses_a_weak_new_password_and_keeps_the_code(auth, person
     user = (await auth.post(f"{R}/register", json=p)).json()
     await auth.post(f"{R}/password/forgot", json={"username": p["citizen_id"]})
     [sent] = await codes_for(auth.app, user["id"], h)
-    r = await auth.post(f"{R}/password/reset", json={"username": p["citizen_id"], "code": sent["code"],
-                                                     "new_password": "12345678"})
+    r = await auth.post(
+        f"{R}/password/reset",
+        json={"username": p["citizen_id"], "code": sent["code"], "new_password": "12345678"},
+    )
     assert r.status_code == 422 and r.json()["code"] == "weak-password"
-    r = await auth.post(f"{R}/password/reset", json={"username": p["citizen_id"], "code": sent["code"],
-                                                     "new_password": "Cat-Ba-Island-2028"})
+    r = await auth.post(
+        f"{R}/password/reset",
+        json={"username": p["citizen_id"], "code": sent["code"], "new_password": "Cat-Ba-Island-2028"},
+    )
     assert r.status_code == 204

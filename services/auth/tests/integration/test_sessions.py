@@ -83,7 +83,9 @@ async def test_refresh_rotates_and_a_reused_token_ends_the_whole_login(auth, per
     reuse = await auth.post(f"{R}/refresh", json={"refresh_token": first["refresh_token"]})
     assert reuse.status_code == 401 and reuse.json()["code"] == "invalid-refresh-token"
     # ...so the legitimate latest token stops working too.
-    assert (await auth.post(f"{R}/refresh", json={"refresh_token": second["refresh_token"]})).status_code == 401
+    assert (
+        await auth.post(f"{R}/refresh", json={"refresh_token": second["refresh_token"]})
+    ).status_code == 401
     # Tokens are stored only as digests.
     stored = await auth.app.state.runtime.db.refresh_tokens.find_one({})
     assert first["refresh_token"] not in str(stored)
@@ -94,14 +96,24 @@ async def test_logout_revokes_the_refresh_token(auth, person, h):
     await auth.post(f"{R}/register", json=p)
     tokens = (await h.login(auth, p["phone"], p["password"])).json()
     other = (await h.login(auth, p["phone"], p["password"])).json()  # another device
-    assert (await auth.post(f"{R}/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 204
-    assert (await auth.post(f"{R}/refresh", json={"refresh_token": tokens["refresh_token"]})).status_code == 401
-    assert (await auth.post(f"{R}/refresh", json={"refresh_token": other["refresh_token"]})).status_code == 200
+    assert (
+        await auth.post(f"{R}/logout", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 204
+    assert (
+        await auth.post(f"{R}/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 401
+    assert (
+        await auth.post(f"{R}/refresh", json={"refresh_token": other["refresh_token"]})
+    ).status_code == 200
 
 
 async def test_bad_login_bodies_are_problems(auth, h):
-    for body in ({"username": {"$ne": None}, "password": "x"}, {"username": "a"}, {"password": "x"},
-                 {"username": "a", "password": "b", "remember": True}):
+    for body in (
+        {"username": {"$ne": None}, "password": "x"},
+        {"username": "a"},
+        {"password": "x"},
+        {"username": "a", "password": "b", "remember": True},
+    ):
         r = await auth.post(f"{R}/login", json=body)
         assert r.status_code == 422, body
     assert (await auth.post(f"{R}/refresh", json={"refresh_token": "short"})).status_code == 422

@@ -9,10 +9,16 @@ from auth.domain.policy import check_password
 from dvckit.errors import Invalid
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("0912345678", "0912345678"), ("+84 912 345 678", "0912345678"), ("84912345678", "0912345678"),
-    ("091.234.5678", "0912345678"), ("(+84) 386-123-456", "0386123456"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0912345678", "0912345678"),
+        ("+84 912 345 678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("091.234.5678", "0912345678"),
+        ("(+84) 386-123-456", "0386123456"),
+    ],
+)
 def test_mobile_numbers_are_normalised(raw, expected):
     assert normalize_phone(raw) == expected
 
@@ -23,12 +29,15 @@ def test_non_mobile_numbers_are_refused(raw):
         normalize_phone(raw)
 
 
-@pytest.mark.parametrize(("raw", "field", "value"), [
-    ("031099001234", "citizen_id", "031099001234"),
-    ("+84912345678", "phone", "0912345678"),
-    ("An.Nguyen@Example.VN", "email", "an.nguyen@example.vn"),
-    ("Admin", "username", "admin"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field", "value"),
+    [
+        ("031099001234", "citizen_id", "031099001234"),
+        ("+84912345678", "phone", "0912345678"),
+        ("An.Nguyen@Example.VN", "email", "an.nguyen@example.vn"),
+        ("Admin", "username", "admin"),
+    ],
+)
 def test_login_names_are_classified(raw, field, value):
     assert classify_login(raw) == (field, value)
 

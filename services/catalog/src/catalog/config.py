@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.settings import ServiceSettings
+
+# The seed the importer wrote, shipped inside the package so an installed service (or its image) has it.
+DEFAULT_SEED = Path(__file__).resolve().parent / "seed" / "procedures.jsonl.gz"
 
 
 class Settings(ServiceSettings):
@@ -14,3 +18,6 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "catalog"
 
     port: int = 8201
+    seed_path: Path = DEFAULT_SEED
+    # How often each replica checks whether the catalogue changed (then rebuilds its search index).
+    index_watch_seconds: float = 2.0

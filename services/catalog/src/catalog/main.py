@@ -9,16 +9,39 @@ from dvckit.runtime import Runtime
 from dvckit.serve import serve
 
 from . import consumers
+from .adapters.store import SCHEMA
+from .api.routes import router
 from .config import Settings
+from .service.catalog import Catalog
 
 PREFIX = "/api/v1/catalog"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    rt = Runtime(settings)
+    rt = Runtime(settings, schema=SCHEMA)
     consumers.register(rt)
-    return platform_app(rt, title="DVC Hải Phòng — Danh mục thủ tục (catalog)", prefix=PREFIX)
+    catalog = Catalog(rt, seed_path=settings.seed_path, watch_seconds=settings.index_watch_seconds)
+
+    @rt.on_start
+    async def _load(_: Runtime) -> None:
+        await catalog.load_seed()
+        await catalog.refresh_index(force=True)
+        catalog.start_watch()
+
+    @rt.on_stop
+    async def _stop(_: Runtime) -> None:
+        await catalog.stop_watch()
+
+    app = platform_app(
+        rt,
+        title="DVC Hải Phòng — Danh mục thủ tục (catalog)",
+        prefix=PREFIX,
+        routers=[router],
+        description="Danh mục thủ tục hành chính và tìm kiếm. The procedure catalogue and search.",
+    )
+    app.state.catalog = catalog
+    return app
 
 
 def run() -> None:

@@ -90,7 +90,8 @@ class KeyStore:
         key = self._private.get(kid)
         if key is None:
             key = await anyio.to_thread.run_sync(
-                lambda: serialization.load_pem_private_key(active["private_pem"].encode(), self.passphrase))
+                lambda: serialization.load_pem_private_key(active["private_pem"].encode(), self.passphrase)
+            )
             self._private[kid] = key
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
@@ -116,13 +117,17 @@ class KeyStore:
 
         async def txn(session: Any) -> bool:
             if current is not None:
-                res = await self.coll.update_one({"_id": current["_id"], "retired_at": None},
-                                                 {"$set": {"retired_at": doc["created_at"]}}, session=session)
+                res = await self.coll.update_one(
+                    {"_id": current["_id"], "retired_at": None},
+                    {"$set": {"retired_at": doc["created_at"]}},
+                    session=session,
+                )
                 if res.modified_count == 0:
                     return False
             # Replicas starting together may each have made a first key: keep only the newest active.
-            await self.coll.update_many({"retired_at": None},
-                                        {"$set": {"retired_at": doc["created_at"]}}, session=session)
+            await self.coll.update_many(
+                {"retired_at": None}, {"$set": {"retired_at": doc["created_at"]}}, session=session
+            )
             await self.coll.insert_one(doc, session=session)
             return True
 

@@ -33,8 +33,9 @@ class Passwords:
     async def verify(self, stored: str | None, password: str) -> bool:
         """True if ``password`` matches ``stored``; with ``stored=None`` spends the same time, then False."""
         self.verifications += 1
-        ok = await anyio.to_thread.run_sync(self._verify, stored or self._dummy, password,
-                                            limiter=self.limiter)
+        ok = await anyio.to_thread.run_sync(
+            self._verify, stored or self._dummy, password, limiter=self.limiter
+        )
         return ok and stored is not None
 
     def needs_rehash(self, stored: str) -> bool:

@@ -18,8 +18,9 @@ RESET_REQUESTS = "reset_requests"
 
 def _unique_if_set(field: str) -> IndexModel:
     # Optional identifiers: unique among the accounts that have one.
-    return IndexModel([(field, ASCENDING)], unique=True, name=field,
-                      partialFilterExpression={field: {"$type": "string"}})
+    return IndexModel(
+        [(field, ASCENDING)], unique=True, name=field, partialFilterExpression={field: {"$type": "string"}}
+    )
 
 
 def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
@@ -32,9 +33,12 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
             IndexModel([("roles", ASCENDING), ("created_at", DESCENDING)], name="roles_recent"),
             IndexModel([("agencies", ASCENDING)], name="agencies"),
             # Where an external identity provider (VNeID over OpenID Connect) plugs in: see docs/auth.md.
-            IndexModel([("external_ids.provider", ASCENDING), ("external_ids.subject", ASCENDING)],
-                       unique=True, name="external_ids",
-                       partialFilterExpression={"external_ids.provider": {"$type": "string"}}),
+            IndexModel(
+                [("external_ids.provider", ASCENDING), ("external_ids.subject", ASCENDING)],
+                unique=True,
+                name="external_ids",
+                partialFilterExpression={"external_ids.provider": {"$type": "string"}},
+            ),
         ],
         REFRESH_TOKENS: [
             IndexModel([("family", ASCENDING)], name="family"),
@@ -42,8 +46,11 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
             IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
         ],
         LOGIN_ATTEMPTS: [
-            IndexModel([("at", ASCENDING)], name="retention",
-                       expireAfterSeconds=int(timedelta(days=attempt_log_days).total_seconds())),
+            IndexModel(
+                [("at", ASCENDING)],
+                name="retention",
+                expireAfterSeconds=int(timedelta(days=attempt_log_days).total_seconds()),
+            ),
             IndexModel([("user_id", ASCENDING), ("at", DESCENDING)], name="user_recent"),
         ],
         THROTTLE: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],

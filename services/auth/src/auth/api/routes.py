@@ -32,9 +32,13 @@ Caller = Annotated[Principal, Depends(principal)]
 Admin = Annotated[Principal, Depends(require("admin"))]
 
 NO_IDENTIFIER = Problem(
-    422, "login-name-required",
-    Text("Cần ít nhất một tên đăng nhập: tên đăng nhập, email, số điện thoại hoặc số định danh",
-         "At least one login name is needed: username, email, phone or citizen ID"))
+    422,
+    "login-name-required",
+    Text(
+        "Cần ít nhất một tên đăng nhập: tên đăng nhập, email, số điện thoại hoặc số định danh",
+        "At least one login name is needed: username, email, phone or citizen ID",
+    ),
+)
 
 
 def app_state(request: Request) -> Any:
@@ -47,12 +51,21 @@ def client_ip(request: Request) -> str:
 
 
 # -- citizens: accounts ------------------------------------------------------------------------------
-@router.post("/register", status_code=201, response_model=UserOut, tags=["accounts"],
-             summary="Đăng ký tài khoản công dân / register a citizen account")
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=UserOut,
+    tags=["accounts"],
+    summary="Đăng ký tài khoản công dân / register a citizen account",
+)
 async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
     return await app_state(request).accounts.register(
-        full_name=body.full_name, citizen_id=body.citizen_id, phone=body.phone, email=body.email,
-        password=body.password)
+        full_name=body.full_name,
+        citizen_id=body.citizen_id,
+        phone=body.phone,
+        email=body.email,
+        password=body.password,
+    )
 
 
 @router.get("/me", response_model=UserOut, tags=["accounts"], summary="Tài khoản của tôi / my account")
@@ -60,18 +73,27 @@ async def me(who: Caller, request: Request) -> dict[str, Any]:
     return public(await app_state(request).accounts.get(who.sub))
 
 
-@router.patch("/me", response_model=UserOut, tags=["accounts"],
-              summary="Đổi số điện thoại, email / change phone or email")
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    tags=["accounts"],
+    summary="Đổi số điện thoại, email / change phone or email",
+)
 async def update_me(body: MePatch, who: Caller, request: Request) -> dict[str, Any]:
     fields = set(body.model_fields_set)
     if "phone" in fields and body.phone is None:
         fields.discard("phone")  # a citizen account always keeps a phone number
-    return await app_state(request).accounts.update_contact(who.sub, phone=body.phone, email=body.email,
-                                                            fields=fields)
+    return await app_state(request).accounts.update_contact(
+        who.sub, phone=body.phone, email=body.email, fields=fields
+    )
 
 
-@router.post("/password/change", status_code=204, tags=["accounts"],
-             summary="Đổi mật khẩu (đăng xuất mọi phiên) / change password (ends every session)")
+@router.post(
+    "/password/change",
+    status_code=204,
+    tags=["accounts"],
+    summary="Đổi mật khẩu (đăng xuất mọi phiên) / change password (ends every session)",
+)
 async def change_password(body: PasswordChangeIn, who: Caller, request: Request) -> Response:
     await app_state(request).accounts.change_password(who.sub, body.current_password, body.new_password)
     return Response(status_code=204)
@@ -80,15 +102,24 @@ async def change_password(body: PasswordChangeIn, who: Caller, request: Request)
 FORGOT_ANSWER = "Nếu tài khoản tồn tại, mã xác nhận đã được gửi đến email hoặc số điện thoại đã đăng ký."
 
 
-@router.post("/password/forgot", status_code=202, response_model=AcceptedOut, tags=["accounts"],
-             summary="Quên mật khẩu: gửi mã xác nhận / forgot password: send a code")
+@router.post(
+    "/password/forgot",
+    status_code=202,
+    response_model=AcceptedOut,
+    tags=["accounts"],
+    summary="Quên mật khẩu: gửi mã xác nhận / forgot password: send a code",
+)
 async def forgot(body: ForgotIn, request: Request) -> dict[str, str]:
     await app_state(request).recovery.forgot(body.username, client_ip(request))
     return {"detail": FORGOT_ANSWER}
 
 
-@router.post("/password/reset", status_code=204, tags=["accounts"],
-             summary="Đặt lại mật khẩu bằng mã xác nhận / reset the password with the code")
+@router.post(
+    "/password/reset",
+    status_code=204,
+    tags=["accounts"],
+    summary="Đặt lại mật khẩu bằng mã xác nhận / reset the password with the code",
+)
 async def reset(body: ResetIn, request: Request) -> Response:
     await app_state(request).recovery.reset(body.username, body.code, body.new_password)
     return Response(status_code=204)
@@ -100,8 +131,12 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     return await app_state(request).sessions.login(body.username, body.password, client_ip(request))
 
 
-@router.post("/refresh", response_model=TokensOut, tags=["sessions"],
-             summary="Làm mới phiên đăng nhập / rotate the refresh token")
+@router.post(
+    "/refresh",
+    response_model=TokensOut,
+    tags=["sessions"],
+    summary="Làm mới phiên đăng nhập / rotate the refresh token",
+)
 async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
     return await app_state(request).sessions.refresh(body.refresh_token)
 
@@ -119,21 +154,37 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
 
 
 # -- administration ----------------------------------------------------------------------------------
-@router.post("/users", status_code=201, response_model=UserOut, tags=["administration"],
-             summary="Tạo tài khoản cán bộ, quản trị / create an officer or administrator")
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserOut,
+    tags=["administration"],
+    summary="Tạo tài khoản cán bộ, quản trị / create an officer or administrator",
+)
 async def create_user(body: StaffIn, who: Admin, request: Request) -> dict[str, Any]:
     if not (body.username or body.email or body.phone or body.citizen_id):
         raise NO_IDENTIFIER
     if body.role == "officer" and not body.agencies:
-        raise Problem(422, "agency-required", Text("Cán bộ phải thuộc ít nhất một cơ quan",
-                                                   "An officer belongs to at least one agency"))
+        raise Problem(
+            422,
+            "agency-required",
+            Text("Cán bộ phải thuộc ít nhất một cơ quan", "An officer belongs to at least one agency"),
+        )
     return await app_state(request).accounts.create_staff(
-        full_name=body.full_name, role=body.role, agencies=body.agencies, password=body.password,
-        username=body.username, email=body.email, phone=body.phone, citizen_id=body.citizen_id)
+        full_name=body.full_name,
+        role=body.role,
+        agencies=body.agencies,
+        password=body.password,
+        username=body.username,
+        email=body.email,
+        phone=body.phone,
+        citizen_id=body.citizen_id,
+    )
 
 
-@router.get("/users", response_model=UserPage, tags=["administration"],
-            summary="Danh sách tài khoản / list accounts")
+@router.get(
+    "/users", response_model=UserPage, tags=["administration"], summary="Danh sách tài khoản / list accounts"
+)
 async def list_users(
     who: Admin,
     request: Request,
@@ -144,19 +195,28 @@ async def list_users(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    return await app_state(request).accounts.list(role=role, agency=agency, locked=locked, q=q, page=page,
-                                                  size=size)
+    return await app_state(request).accounts.list(
+        role=role, agency=agency, locked=locked, q=q, page=page, size=size
+    )
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, tags=["administration"],
-              summary="Khóa, mở khóa, đổi quyền / lock, unlock, change roles")
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserOut,
+    tags=["administration"],
+    summary="Khóa, mở khóa, đổi quyền / lock, unlock, change roles",
+)
 async def update_user(user_id: str, body: UserPatch, who: Admin, request: Request) -> dict[str, Any]:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     return await app_state(request).accounts.update(who, user_id, changes)
 
 
-@router.post("/keys/rotate", response_model=RotatedOut, tags=["administration"],
-             summary="Tạo khóa ký mới / rotate the token signing key")
+@router.post(
+    "/keys/rotate",
+    response_model=RotatedOut,
+    tags=["administration"],
+    summary="Tạo khóa ký mới / rotate the token signing key",
+)
 async def rotate_keys(who: Admin, request: Request) -> dict[str, Any]:
     kid = await app_state(request).keys.rotate()
     return {"kid": kid}

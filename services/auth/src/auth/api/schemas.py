@@ -32,8 +32,12 @@ class RegisterIn(Strict):
 
 
 class LoginIn(Strict):
-    username: Annotated[str, Field(min_length=1, max_length=254,
-                                   description="Số định danh, số điện thoại, email hoặc tên đăng nhập")]
+    username: Annotated[
+        str,
+        Field(
+            min_length=1, max_length=254, description="Số định danh, số điện thoại, email hoặc tên đăng nhập"
+        ),
+    ]
     password: Password
 
 

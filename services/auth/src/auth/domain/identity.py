@@ -35,8 +35,10 @@ def check_citizen_id(raw: str) -> str:
 def check_username(raw: str) -> str:
     value = raw.strip().lower()
     if not USERNAME.match(value):
-        raise Invalid("Tên đăng nhập gồm 3–40 chữ cái không dấu, số, dấu chấm, gạch",
-                      "A username has 3-40 letters, digits, dots, dashes or underscores")
+        raise Invalid(
+            "Tên đăng nhập gồm 3–40 chữ cái không dấu, số, dấu chấm, gạch",
+            "A username has 3-40 letters, digits, dots, dashes or underscores",
+        )
     return value
 
 

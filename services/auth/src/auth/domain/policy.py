@@ -14,10 +14,33 @@ MIN_LENGTH = 8
 # "anhyeuem"); these are common Vietnamese choices it lacks.
 VIETNAMESE_COMMON = frozenset(
     {
-        "matkhau123", "matkhau@123", "matkhau1", "anhyeuem123", "emyeuanh", "emyeuanh123", "haiphong",
-        "haiphong123", "vietnam123", "vietnam1", "hanoi123", "saigon123", "dichvucong", "dichvucong123",
-        "cccd123456", "123456aA@", "Abc@12345", "abc@1234", "Aa@123456", "1234567890a", "123456789a",
-        "conyeuem", "yeuemnhieu", "hoanganh", "ngoclan123", "tuananh123", "minhanh123",
+        "matkhau123",
+        "matkhau@123",
+        "matkhau1",
+        "anhyeuem123",
+        "emyeuanh",
+        "emyeuanh123",
+        "haiphong",
+        "haiphong123",
+        "vietnam123",
+        "vietnam1",
+        "hanoi123",
+        "saigon123",
+        "dichvucong",
+        "dichvucong123",
+        "cccd123456",
+        "123456aA@",
+        "Abc@12345",
+        "abc@1234",
+        "Aa@123456",
+        "1234567890a",
+        "123456789a",
+        "conyeuem",
+        "yeuemnhieu",
+        "hoanganh",
+        "ngoclan123",
+        "tuananh123",
+        "minhanh123",
     }
 )
 
@@ -30,13 +53,19 @@ def _common() -> frozenset[str]:
 def check_password(password: str, *, citizen_id: str | None = None, phone: str | None = None) -> None:
     """Raise :class:`Invalid` with the reason in both languages when the password is refused."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"Mật khẩu phải có ít nhất {MIN_LENGTH} ký tự",
-                      f"The password needs at least {MIN_LENGTH} characters")
+        raise Invalid(
+            f"Mật khẩu phải có ít nhất {MIN_LENGTH} ký tự",
+            f"The password needs at least {MIN_LENGTH} characters",
+        )
     if password.lower() in _common():
-        raise Invalid("Mật khẩu quá phổ biến, dễ bị đoán; vui lòng chọn mật khẩu khác",
-                      "This password is too common; please choose another")
+        raise Invalid(
+            "Mật khẩu quá phổ biến, dễ bị đoán; vui lòng chọn mật khẩu khác",
+            "This password is too common; please choose another",
+        )
     compact = password.replace(" ", "")
     for own in (citizen_id, phone, phone and "+84" + phone[1:]):
         if own and compact == own:
-            raise Invalid("Mật khẩu không được trùng số định danh hoặc số điện thoại",
-                          "The password must not be your citizen ID or phone number")
+            raise Invalid(
+                "Mật khẩu không được trùng số định danh hoặc số điện thoại",
+                "The password must not be your citizen ID or phone number",
+            )

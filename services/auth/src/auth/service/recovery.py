@@ -67,12 +67,24 @@ class Recovery:
             await self.requests.insert_one({**request, "user_id": user["_id"], "sent": True}, session=session)
             await self.codes.replace_one(
                 {"_id": user["_id"]},
-                {"digest": self._digest(user["_id"], code), "expires_at": expires,
-                 "tries_left": self.s.reset_code_tries},
-                upsert=True, session=session)
-            await self.rt.outbox.add(session, UserPasswordResetRequestedV1(
-                user_id=user["_id"], code=code, expires_at=expires, email=user.get("email"),
-                phone=user.get("phone")))
+                {
+                    "digest": self._digest(user["_id"], code),
+                    "expires_at": expires,
+                    "tries_left": self.s.reset_code_tries,
+                },
+                upsert=True,
+                session=session,
+            )
+            await self.rt.outbox.add(
+                session,
+                UserPasswordResetRequestedV1(
+                    user_id=user["_id"],
+                    code=code,
+                    expires_at=expires,
+                    email=user.get("email"),
+                    phone=user.get("phone"),
+                ),
+            )
 
         await self.rt.transaction(txn)
 
@@ -94,12 +106,16 @@ class Recovery:
 
         async def txn(session: Any) -> bool:
             # Single use: only the request that deletes the code may set the password.
-            gone = await self.codes.delete_one({"_id": user["_id"], "digest": record["digest"]},
-                                               session=session)
+            gone = await self.codes.delete_one(
+                {"_id": user["_id"], "digest": record["digest"]}, session=session
+            )
             if gone.deleted_count != 1:
                 return False
-            await self.users.update_one({"_id": user["_id"]}, {"$set": {
-                "password_hash": new_hash, "password_changed_at": now}}, session=session)
+            await self.users.update_one(
+                {"_id": user["_id"]},
+                {"$set": {"password_hash": new_hash, "password_changed_at": now}},
+                session=session,
+            )
             await self.sessions.revoke_all(user["_id"], session=session)
             return True
 

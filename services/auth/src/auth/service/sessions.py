@@ -34,14 +34,18 @@ BAD_CREDENTIALS = Problem(
 ACCOUNT_LOCKED = Problem(
     403,
     "account-locked",
-    Text("Tài khoản đã bị khóa. Vui lòng liên hệ quản trị viên.",
-         "This account is locked. Please contact an administrator."),
+    Text(
+        "Tài khoản đã bị khóa. Vui lòng liên hệ quản trị viên.",
+        "This account is locked. Please contact an administrator.",
+    ),
 )
 BAD_REFRESH = Problem(
     401,
     "invalid-refresh-token",
-    Text("Phiên đăng nhập không còn hiệu lực, vui lòng đăng nhập lại",
-         "The session is no longer valid; please sign in again"),
+    Text(
+        "Phiên đăng nhập không còn hiệu lực, vui lòng đăng nhập lại",
+        "The session is no longer valid; please sign in again",
+    ),
 )
 
 
@@ -49,8 +53,10 @@ def too_many(seconds: int) -> Problem:
     return Problem(
         429,
         "too-many-attempts",
-        Text("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
-             "Too many failed sign-in attempts. Please try again later."),
+        Text(
+            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
+            "Too many failed sign-in attempts. Please try again later.",
+        ),
         headers={"Retry-After": str(max(1, seconds))},
         extra={"retry_after": max(1, seconds)},
     )
@@ -73,24 +79,34 @@ class Sessions:
 
     async def _access_token(self, user: dict[str, Any]) -> str:
         now = datetime.now(UTC)
-        return await self.keys.sign({
-            "iss": self.s.jwt_issuer,
-            "aud": self.s.jwt_audience,
-            "sub": user["_id"],
-            "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(seconds=self.s.access_ttl_seconds)).timestamp()),
-            "jti": uuid.uuid4().hex,
-            "roles": user.get("roles", []),
-            "agencies": user.get("agencies", []),
-        })
+        return await self.keys.sign(
+            {
+                "iss": self.s.jwt_issuer,
+                "aud": self.s.jwt_audience,
+                "sub": user["_id"],
+                "iat": int(now.timestamp()),
+                "exp": int((now + timedelta(seconds=self.s.access_ttl_seconds)).timestamp()),
+                "jti": uuid.uuid4().hex,
+                "roles": user.get("roles", []),
+                "agencies": user.get("agencies", []),
+            }
+        )
 
     async def _new_refresh(self, user_id: str, family: str, session: Any = None) -> tuple[str, datetime]:
         token = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(days=self.s.refresh_ttl_days)
-        await self.tokens.insert_one({
-            "_id": digest(token), "user_id": user_id, "family": family, "created_at": datetime.now(UTC),
-            "expires_at": expires, "used_at": None, "revoked": False,
-        }, session=session)
+        await self.tokens.insert_one(
+            {
+                "_id": digest(token),
+                "user_id": user_id,
+                "family": family,
+                "created_at": datetime.now(UTC),
+                "expires_at": expires,
+                "used_at": None,
+                "revoked": False,
+            },
+            session=session,
+        )
         return token, expires
 
     async def _pair(self, user: dict[str, Any], family: str) -> dict[str, Any]:
@@ -104,8 +120,16 @@ class Sessions:
         }
 
     async def _log(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
-        await self.attempts.insert_one({"at": datetime.now(UTC), "ok": ok, "reason": reason,
-                                        "login": account, "ip": ip, "user_id": user_id})
+        await self.attempts.insert_one(
+            {
+                "at": datetime.now(UTC),
+                "ok": ok,
+                "reason": reason,
+                "login": account,
+                "ip": ip,
+                "user_id": user_id,
+            }
+        )
 
     async def login(self, username: str, password: str, ip: str) -> dict[str, Any]:
         field, value = classify_login(username)
@@ -118,8 +142,13 @@ class Sessions:
         ok = await self.passwords.verify(user["password_hash"] if user else None, password)
         if not ok:
             locked_now = await self.throttle.failed(account, ip)
-            await self._log(ok=False, reason="bad-credentials", account=account, ip=ip,
-                            user_id=user["_id"] if user else None)
+            await self._log(
+                ok=False,
+                reason="bad-credentials",
+                account=account,
+                ip=ip,
+                user_id=user["_id"] if user else None,
+            )
             if locked_now:
                 raise too_many(self.s.lockout_seconds)
             raise BAD_CREDENTIALS
@@ -131,8 +160,9 @@ class Sessions:
         await self.throttle.succeeded(account)
         await self._log(ok=True, reason="ok", account=account, ip=ip, user_id=user["_id"])
         if self.passwords.needs_rehash(user["password_hash"]):
-            await self.users.update_one({"_id": user["_id"]},
-                                        {"$set": {"password_hash": await self.passwords.hash(password)}})
+            await self.users.update_one(
+                {"_id": user["_id"]}, {"$set": {"password_hash": await self.passwords.hash(password)}}
+            )
         logs.bind(user_id=user["_id"])
         return await self._pair(user, family=uuid.uuid4().hex)
 
@@ -161,5 +191,6 @@ class Sessions:
             await self.tokens.update_many({"family": doc["family"]}, {"$set": {"revoked": True}})
 
     async def revoke_all(self, user_id: str, session: Any = None) -> None:
-        await self.tokens.update_many({"user_id": user_id, "revoked": False}, {"$set": {"revoked": True}},
-                                      session=session)
+        await self.tokens.update_many(
+            {"user_id": user_id, "revoked": False}, {"$set": {"revoked": True}}, session=session
+        )

@@ -43,19 +43,25 @@ class Throttle:
         window = timedelta(seconds=self.s.lockout_window_seconds)
         doc = await self.coll.find_one_and_update(
             {"_id": key},
-            {"$inc": {"fails": 1}, "$setOnInsert": {"window_start": now},
-             "$set": {"expires_at": now + window + timedelta(seconds=self.s.lockout_seconds)}},
+            {
+                "$inc": {"fails": 1},
+                "$setOnInsert": {"window_start": now},
+                "$set": {"expires_at": now + window + timedelta(seconds=self.s.lockout_seconds)},
+            },
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
         if doc["window_start"] < now - window:  # the window passed: this failure starts a new one
             doc = await self.coll.find_one_and_update(
-                {"_id": key}, {"$set": {"fails": 1, "window_start": now, "locked_until": None}},
-                return_document=ReturnDocument.AFTER)
+                {"_id": key},
+                {"$set": {"fails": 1, "window_start": now, "locked_until": None}},
+                return_document=ReturnDocument.AFTER,
+            )
         if doc["fails"] >= limit and not (doc.get("locked_until") and doc["locked_until"] > now):
             until = now + timedelta(seconds=self.s.lockout_seconds)
-            await self.coll.update_one({"_id": key}, {"$set": {
-                "locked_until": until, "expires_at": until + window}})
+            await self.coll.update_one(
+                {"_id": key}, {"$set": {"locked_until": until, "expires_at": until + window}}
+            )
             doc["locked_until"] = until
         return doc
 

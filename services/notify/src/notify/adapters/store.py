@@ -10,7 +10,9 @@ SCHEMA = {
     NOTIFICATIONS: [
         # One notification per event and channel: a redelivered event cannot create a second one.
         IndexModel([("event_id", ASCENDING), ("channel", ASCENDING)], unique=True, name="event_channel"),
-        IndexModel([("user_id", ASCENDING), ("channel", ASCENDING), ("read", ASCENDING),
-                    ("created_at", DESCENDING)], name="user_inbox"),
+        IndexModel(
+            [("user_id", ASCENDING), ("channel", ASCENDING), ("read", ASCENDING), ("created_at", DESCENDING)],
+            name="user_inbox",
+        ),
     ]
 }

@@ -43,8 +43,9 @@ async def list_notifications(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    return await request.app.state.inbox.page(who.sub, unread=unread, page=page, size=size,
-                                              lang=lang_of(request))
+    return await request.app.state.inbox.page(
+        who.sub, unread=unread, page=page, size=size, lang=lang_of(request)
+    )
 
 
 @router.get("/unread-count", response_model=UnreadOut, summary="Số thông báo chưa đọc / unread count")

@@ -40,17 +40,29 @@ class Inbox:
             session=session,
         )
 
-    async def page(self, user_id: str, *, unread: bool | None, page: int, size: int,
-                   lang: str) -> dict[str, Any]:
+    async def page(
+        self, user_id: str, *, unread: bool | None, page: int, size: int, lang: str
+    ) -> dict[str, Any]:
         query: dict[str, Any] = {"user_id": user_id, "channel": "in_app"}
         if unread is not None:
             query["read"] = not unread
         total = await self.coll.count_documents(query)
-        docs = await (self.coll.find(query).sort([("created_at", -1), ("_id", 1)])
-                      .skip((page - 1) * size).limit(size).to_list())
+        docs = await (
+            self.coll.find(query)
+            .sort([("created_at", -1), ("_id", 1)])
+            .skip((page - 1) * size)
+            .limit(size)
+            .to_list()
+        )
         items = [
-            {"id": d["_id"], "kind": d["kind"], "title": d["title"][lang], "body": d["body"][lang],
-             "read": d["read"], "created_at": d["created_at"]}
+            {
+                "id": d["_id"],
+                "kind": d["kind"],
+                "title": d["title"][lang],
+                "body": d["body"][lang],
+                "read": d["read"],
+                "created_at": d["created_at"],
+            }
             for d in docs
         ]
         return {"items": items, "total": total, "page": page, "size": size}

@@ -1,0 +1,300 @@
+"""In-memory full-text index of the catalogue (tantivy), rebuilt by each replica from MongoDB.
+
+The catalogue is small (about 6,700 procedures) and read far more than written, so every replica keeps
+its own index in memory and answers searches without a database round trip; it rebuilds the index when
+the catalogue's revision changes (an administrator's edit). MongoDB stays the source of truth.
+
+Retrieval is tantivy's BM25 over folded words (``domain.text``), each query word matched exactly or
+within one typo, all words required (any order); candidates are then re-ranked here by how completely
+the words cover the procedure's name, whether they appear as a phrase, and national popularity.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+
+from ..domain.text import fold, looks_like_code, variant, within_one_edit, words
+
+CANDIDATES = 300  # re-ranked per query; beyond them tantivy's order is kept
+
+
+@dataclass
+class Entry:
+    """What the index keeps of a procedure besides tantivy's postings."""
+
+    code: str
+    name: str
+    name_words: list[str]
+    text_words: frozenset[str]
+    popularity: int
+    field: str
+    agencies: list[str]
+    levels: list[str]
+    online_level: str
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Hit:
+    entry: Entry
+    score: float
+    highlight: str
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_unsigned_field("idx", stored=True, fast=True)
+    b.add_text_field("name", stored=False, tokenizer_name="default")
+    b.add_text_field("text", stored=False, tokenizer_name="default")
+    for facet in ("field_k", "agency_k", "level_k", "online_k"):
+        b.add_text_field(facet, stored=False, tokenizer_name="raw")
+    # log2(2 + weight) multiplies BM25: a gentle popularity prior so popular procedures reach the
+    # candidate set; the re-ranking below decides the final order.
+    b.add_float_field("weight", stored=False, fast=True)
+    return b.build()
+
+
+class Vocabulary:
+    """Every indexed word, with a one-deletion table (SymSpell's idea) to find the words one typo away
+    from a query word in time proportional to its length, not to the vocabulary."""
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.deletes: dict[str, set[str]] = {}
+        self._near: dict[str, frozenset[str]] = {}
+
+    def add(self, word: str) -> None:
+        if word in self.words:
+            return
+        self.words.add(word)
+        for d in _deletions(word):
+            self.deletes.setdefault(d, set()).add(word)
+
+    def near(self, word: str) -> frozenset[str]:
+        """Indexed words within one edit of ``word`` (itself excluded); only for words of 3+ letters."""
+        got = self._near.get(word)
+        if got is not None:
+            return got
+        found: set[str] = set()
+        if len(word) >= 3:
+            candidates = set(self.deletes.get(word, ()))
+            for d in _deletions(word):
+                candidates |= self.deletes.get(d, set())
+                if d in self.words:
+                    candidates.add(d)
+            found = {c for c in candidates if c != word and len(c) >= 3 and within_one_edit(word, c)}
+        got = frozenset(found)
+        if len(self._near) < 100_000:
+            self._near[word] = got
+        return got
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _match(query_word: str, near: frozenset[str], doc_words: frozenset[str] | set[str]) -> float:
+    """1 for the same word, 0.7 for a word one typo away, else 0."""
+    if query_word in doc_words:
+        return 1.0
+    return 0.7 if near and not near.isdisjoint(doc_words) else 0.0
+
+
+def highlight(name: str, query_words: Sequence[str], vocab: Vocabulary | None = None) -> str:
+    """The name with matched words wrapped in <mark>, HTML-escaped, adjacent marks merged."""
+    out: list[str] = []
+    token = ""
+    pieces: list[tuple[str, bool]] = []  # (text, is_word)
+    for ch in name:
+        if ch.isalnum():
+            token += ch
+        else:
+            if token:
+                pieces.append((token, True))
+                token = ""
+            pieces.append((ch, False))
+    if token:
+        pieces.append((token, True))
+    marked = []
+    for text, is_word in pieces:
+        hit = False
+        if is_word:
+            folded = set(words(text))
+            hit = (
+                any(_match(q, vocab.near(q) if vocab else frozenset(), folded) > 0 for q in query_words)
+                if folded
+                else False
+            )
+        marked.append((text, hit))
+    i = 0
+    while i < len(marked):
+        text, hit = marked[i]
+        if not hit:
+            out.append(html.escape(text))
+            i += 1
+            continue
+        run = [text]
+        j = i + 1
+        # Merge "tạm" + " " + "trú" into one mark when both words matched.
+        while j + 1 < len(marked) and marked[j][0].isspace() and marked[j + 1][1]:
+            run += [marked[j][0], marked[j + 1][0]]
+            j += 2
+        out.append("<mark>" + html.escape("".join(run)) + "</mark>")
+        i = j
+    return "".join(out)
+
+
+class SearchIndex:
+    def __init__(self) -> None:
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema)
+        self.entries: list[Entry] = []
+        self.by_code: dict[str, int] = {}
+        self.vocab = Vocabulary()
+        self.max_log_pop = 1.0
+
+    @classmethod
+    def build(cls, docs: Iterable[tuple[Entry, str]]) -> SearchIndex:
+        """``docs``: (entry, extra searchable text) pairs for the published procedures."""
+        self = cls()
+        writer = self.index.writer(heap_size=50_000_000, num_threads=1)
+        for entry, extra in docs:
+            i = len(self.entries)
+            self.entries.append(entry)
+            self.by_code[entry.code] = i
+            for w in entry.text_words:
+                self.vocab.add(w)
+            self.max_log_pop = max(self.max_log_pop, math.log10(1 + entry.popularity))
+            doc = tantivy.Document()
+            doc.add_unsigned("idx", i)
+            doc.add_text("name", " ".join(entry.name_words))
+            doc.add_text("text", extra)
+            doc.add_text("field_k", entry.field)
+            for a in entry.agencies:
+                doc.add_text("agency_k", a)
+            for lv in entry.levels:
+                doc.add_text("level_k", lv)
+            doc.add_text("online_k", entry.online_level)
+            doc.add_float("weight", math.log10(1 + entry.popularity) / 2)
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        return self
+
+    def _filters(
+        self, field: str | None, agency: str | None, level: str | None, online: Sequence[str] | None
+    ) -> list[tantivy.Query]:
+        s = self.schema
+        out = []
+        if field:
+            out.append(tantivy.Query.term_query(s, "field_k", field))
+        if agency:
+            out.append(tantivy.Query.term_query(s, "agency_k", agency))
+        if level:
+            out.append(tantivy.Query.term_query(s, "level_k", level))
+        if online:
+            out.append(
+                tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, tantivy.Query.term_query(s, "online_k", o)) for o in online]
+                )
+            )
+        return out
+
+    def _word_query(self, w: str) -> tantivy.Query:
+        s = self.schema
+        parts = [
+            (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(s, "name", w), 3.0)),
+            (tantivy.Occur.Should, tantivy.Query.term_query(s, "text", w)),
+        ]
+        if len(w) >= 3:
+            parts += [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(tantivy.Query.fuzzy_term_query(s, "name", w, distance=1), 1.0),
+                ),
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(tantivy.Query.fuzzy_term_query(s, "text", w, distance=1), 0.3),
+                ),
+            ]
+        return tantivy.Query.boolean_query(parts)
+
+    def search(
+        self,
+        q: str,
+        *,
+        field: str | None = None,
+        agency: str | None = None,
+        level: str | None = None,
+        online: Sequence[str] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> tuple[list[Hit], int]:
+        qwords = list(dict.fromkeys(words(q)))
+        filters = self._filters(field, agency, level, online)
+        if looks_like_code(q):
+            i = self.by_code.get(q.strip())
+            if i is None:
+                return [], 0
+            e = self.entries[i]
+            ok = (
+                (not field or e.field == field)
+                and (not agency or agency in e.agencies)
+                and (not level or level in e.levels)
+                and (not online or e.online_level in online)
+            )
+            return ([Hit(e, 1.0, html.escape(e.name))] if ok and offset == 0 else []), int(ok)
+        if not qwords:
+            return [], 0
+        must = [(tantivy.Occur.Must, self._word_query(w)) for w in qwords]
+        must += [(tantivy.Occur.Must, f) for f in filters]
+        query = tantivy.Query.boolean_query(must)
+        result = self.searcher.search(
+            query, limit=max(CANDIDATES, offset + limit), count=True, weight_by_field="weight"
+        )
+        total = result.count or 0
+        hits = [(score, self.searcher.doc(addr)["idx"][0]) for score, addr in result.hits]
+        if not hits:
+            return [], 0
+        top_bm25 = hits[0][0] or 1.0
+        ranked = []
+        for rank, (score, i) in enumerate(hits):
+            e = self.entries[i]
+            if rank < CANDIDATES:
+                ranked.append((self._rerank(e, qwords, score / top_bm25), rank, e))
+            else:
+                ranked.append((-1.0 - rank, rank, e))
+        ranked.sort(key=lambda t: (-t[0], t[1]))
+        page = ranked[offset : offset + limit]
+        return [Hit(e, round(s, 4), highlight(e.name, qwords, self.vocab)) for s, _r, e in page], total
+
+    def _rerank(self, e: Entry, qwords: list[str], bm25: float) -> float:
+        names = frozenset(e.name_words)
+        near = [self.vocab.near(w) for w in qwords]
+        name_cov = sum(_match(w, n, names) for w, n in zip(qwords, near, strict=True)) / len(qwords)
+        text_cov = sum(_match(w, n, e.text_words) for w, n in zip(qwords, near, strict=True)) / len(qwords)
+        phrase = 1.0 if len(qwords) > 1 and _contains_run(e.name_words, qwords) else 0.0
+        # A name that is mostly the query ("Đăng ký tạm trú" for "dang ky tam tru") is what was meant.
+        tightness = len(qwords) / max(len(e.name_words), len(qwords))
+        pop = math.log10(1 + e.popularity) / self.max_log_pop
+        return 2.0 * name_cov + 0.5 * text_cov + 0.4 * phrase + 0.3 * tightness + 0.15 * bm25 + 0.6 * pop
+
+
+def _contains_run(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def entry_words(name: str) -> list[str]:
+    return words(name)
+
+
+__all__ = ["Entry", "Hit", "SearchIndex", "entry_words", "fold", "highlight", "variant"]

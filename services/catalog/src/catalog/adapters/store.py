@@ -1,0 +1,32 @@
+"""The catalog's collections: current procedures, their past versions, and the catalogue's revision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from ..domain.model import Procedure
+
+PROCEDURES = "procedures"
+VERSIONS = "procedure_versions"  # every version an administrator replaced, "<code>@<version>"
+META = "catalog_meta"  # {"_id": "revision", "value": n}; {"_id": "seed", ...}
+
+SCHEMA = {
+    PROCEDURES: [
+        IndexModel([("status", ASCENDING), ("popularity", DESCENDING)], name="status_popularity"),
+        IndexModel([("field", ASCENDING)], name="field"),
+        IndexModel([("agencies", ASCENDING)], name="agencies"),
+    ],
+    VERSIONS: [IndexModel([("code", ASCENDING), ("version", DESCENDING)], name="code_version")],
+    META: [],
+}
+
+
+def to_doc(p: Procedure) -> dict[str, Any]:
+    return {"_id": p.code, **p.model_dump(mode="python")}
+
+
+def from_doc(doc: dict[str, Any]) -> Procedure:
+    data = {k: v for k, v in doc.items() if k != "_id"}
+    return Procedure.model_validate(data)

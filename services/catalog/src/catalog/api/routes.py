@@ -1,0 +1,246 @@
+"""HTTP routes of the catalog service (mounted under /api/v1/catalog). Public reads need no login and
+are cacheable: every answer carries an ETag (from the catalogue's revision or the procedure's version)
+and Cache-Control; a matching If-None-Match gets 304."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from dvckit.auth import Principal, require
+from dvckit.errors import Problem, Text
+from dvckit.jsonutil import dumps
+
+from ..domain.model import Code, OnlineLevel, Procedure
+from ..service.catalog import Catalog, public_detail
+
+router = APIRouter()
+Admin = Annotated[Principal, Depends(require("admin"))]
+PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
+
+
+def catalog(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+def cached(request: Request, body: Any, etag: str, max_age: str = PUBLIC_CACHE) -> Response:
+    headers = {"ETag": etag, "Cache-Control": max_age, "Vary": "Accept-Language"}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(dumps(body), media_type="application/json", headers=headers)
+
+
+class ProcedureItem(BaseModel):
+    code: str
+    name: str
+    field: str
+    agency: str | None
+    agencies: list[str]
+    level: str | None
+    levels: list[str]
+    online_level: OnlineLevel
+    fileable: bool
+    processing_time: str | None
+    working_days: int | None
+    fee_summary: str | None
+    popularity: int
+    version: int
+    highlight: dict[str, str] | None = None
+    score: float | None = None
+
+
+class ProcedurePage(BaseModel):
+    items: list[ProcedureItem]
+    total: int
+    page: int
+    size: int
+
+
+class Facet(BaseModel):
+    name: str
+    count: int
+
+
+class ProcedureDetail(Procedure):
+    agency: str | None
+    level: str | None
+    fileable: bool
+    working_days: int | None
+    fee_summary: str | None
+
+
+OnlineFilter = Literal["true", "false", "full", "partial", "none"]
+
+
+def _online(value: OnlineFilter | None) -> list[str] | None:
+    return {
+        None: None,
+        "true": ["full", "partial"],
+        "false": ["none"],
+        "full": ["full"],
+        "partial": ["partial"],
+        "none": ["none"],
+    }[value]
+
+
+@router.get(
+    "/procedures",
+    response_model=ProcedurePage,
+    tags=["catalogue"],
+    summary="Tìm thủ tục hành chính / search procedures",
+)
+async def search(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=200, description="Từ khóa, có dấu hoặc không dấu")] = None,
+    field: Annotated[str | None, Query(max_length=200)] = None,
+    agency: Annotated[str | None, Query(max_length=300)] = None,
+    level: Literal["central", "city", "commune"] | None = None,
+    online: OnlineFilter | None = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    c = catalog(request)
+    key = hashlib.sha1(f"{c.revision}|{request.url.query}".encode(), usedforsecurity=False).hexdigest()[:20]
+    etag = f'W/"{key}"'
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE})
+    body = c.search(
+        q=q, field=field, agency=agency, level=level, online=_online(online), page=page, size=size
+    )
+    return cached(request, body, etag)
+
+
+@router.get(
+    "/procedures/{code}",
+    response_model=ProcedureDetail,
+    tags=["catalogue"],
+    summary="Chi tiết thủ tục / procedure detail",
+)
+async def detail(code: Code, request: Request) -> Response:
+    p = await catalog(request).get(code)
+    return cached(request, public_detail(p), f'"{p.code}-v{p.version}"')
+
+
+@router.get(
+    "/procedures/{code}/versions/{version}",
+    response_model=ProcedureDetail,
+    tags=["catalogue"],
+    summary="Một phiên bản trước / a past version",
+)
+async def detail_version(code: Code, version: Annotated[int, Query(ge=1)], request: Request) -> Response:
+    p = await catalog(request).get_version(code, version)
+    return cached(request, public_detail(p), f'"{p.code}-v{p.version}"', "public, max-age=86400, immutable")
+
+
+@router.get(
+    "/fields", response_model=list[Facet], tags=["catalogue"], summary="Lĩnh vực / fields, with counts"
+)
+async def fields(request: Request) -> Response:
+    c = catalog(request)
+    return cached(request, c.facets("field"), f'W/"fields-{c.revision}"')
+
+
+@router.get(
+    "/agencies",
+    response_model=list[Facet],
+    tags=["catalogue"],
+    summary="Cơ quan thực hiện / agencies, with counts",
+)
+async def agencies(request: Request) -> Response:
+    c = catalog(request)
+    return cached(request, c.facets("agency"), f'W/"agencies-{c.revision}"')
+
+
+# -- administration ----------------------------------------------------------------------------------
+def _expected(if_match: str | None) -> int | None:
+    """``If-Match: "1.004194-v3"`` → 3 (optimistic concurrency on the procedure's version)."""
+    if not if_match:
+        return None
+    try:
+        return int(if_match.strip().strip("W/").strip('"').rsplit("-v", 1)[1])
+    except (IndexError, ValueError):
+        raise Problem(400, "bad-if-match", Text("If-Match không hợp lệ", "Malformed If-Match")) from None
+
+
+IfMatch = Annotated[str | None, Header(description='ETag of the version being changed, e.g. "1.004194-v3"')]
+
+
+def _with_etag(p: Procedure, status: int = 200) -> Response:
+    return Response(
+        dumps(public_detail(p)),
+        status_code=status,
+        media_type="application/json",
+        headers={"ETag": f'"{p.code}-v{p.version}"'},
+    )
+
+
+class OnlineLevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    online_level: OnlineLevel
+
+
+class ProcedureIn(Procedure):
+    """A whole procedure as an administrator writes it (version, status and dates are the server's)."""
+
+
+@router.post(
+    "/procedures",
+    status_code=201,
+    response_model=ProcedureDetail,
+    tags=["administration"],
+    summary="Thêm thủ tục / add a procedure",
+)
+async def create(body: ProcedureIn, who: Admin, request: Request) -> Response:
+    p = await catalog(request).create(Procedure.model_validate(body.model_dump()))
+    return _with_etag(p, 201)
+
+
+@router.put(
+    "/procedures/{code}",
+    response_model=ProcedureDetail,
+    tags=["administration"],
+    summary="Sửa thủ tục (phiên bản mới) / change a procedure (new version)",
+)
+async def replace(
+    code: Code, body: ProcedureIn, who: Admin, request: Request, if_match: IfMatch = None
+) -> Response:
+    if body.code != code:
+        raise Problem(422, "code-mismatch", Text("Mã thủ tục không khớp", "The code in the body differs"))
+    changes = body.model_dump(exclude={"version", "status", "updated_at", "code"})
+    p = await catalog(request).change(code, _expected(if_match), **changes)
+    return _with_etag(p)
+
+
+@router.put(
+    "/procedures/{code}/online-level",
+    response_model=ProcedureDetail,
+    tags=["administration"],
+    summary="Đặt mức độ trực tuyến / set the online level",
+)
+async def online_level(
+    code: Code, body: OnlineLevelIn, who: Admin, request: Request, if_match: IfMatch = None
+) -> Response:
+    return _with_etag(await catalog(request).set_online_level(code, body.online_level, _expected(if_match)))
+
+
+@router.post(
+    "/procedures/{code}/withdraw",
+    response_model=ProcedureDetail,
+    tags=["administration"],
+    summary="Ngừng cung cấp thủ tục / withdraw",
+)
+async def withdraw(code: Code, who: Admin, request: Request, if_match: IfMatch = None) -> Response:
+    return _with_etag(await catalog(request).withdraw(code, _expected(if_match)))
+
+
+@router.post(
+    "/procedures/{code}/publish",
+    response_model=ProcedureDetail,
+    tags=["administration"],
+    summary="Cung cấp lại thủ tục / publish again",
+)
+async def publish(code: Code, who: Admin, request: Request, if_match: IfMatch = None) -> Response:
+    return _with_etag(await catalog(request).publish(code, _expected(if_match)))

@@ -1,0 +1,119 @@
+"""How Vietnamese people type a search, and how the catalogue is indexed to meet it. Pure functions.
+
+- Diacritics are optional both ways: ``dang ky tam tru`` and ``Đăng ký tạm trú`` fold to the same words.
+- Spelling variants fold together: ``y``/``i`` after a consonant (``ký``/``kí``, ``lý``/``lí``,
+  ``quy``/``qui``).
+- Abbreviations citizens use (BHXH, CCCD, GPLX, ĐKKD...) and colloquial names (sổ đỏ, hộ khẩu) expand to
+  the words the catalogue uses, on both sides (query and index), so either form finds the other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_CODE = re.compile(r"^\d\.\d{6}$")
+
+# Folded abbreviation → folded expansion. Longer expansions first is not needed: they are whole words.
+ABBREVIATIONS: dict[str, str] = {
+    "bhxh": "bao hiem xa hoi",
+    "bhyt": "bao hiem y te",
+    "bhtn": "bao hiem that nghiep",
+    "cccd": "can cuoc cong dan",
+    "cmnd": "chung minh nhan dan",
+    "gplx": "giay phep lai xe",
+    "tncn": "thu nhap ca nhan",
+    "tndn": "thu nhap doanh nghiep",
+    "tnhh": "trach nhiem huu han",
+    "dkkd": "dang ky kinh doanh",
+    "gcn": "giay chung nhan",
+    "qsdd": "quyen su dung dat",
+    "gcnqsdd": "giay chung nhan quyen su dung dat",
+    "hkd": "ho kinh doanh",
+    "htx": "hop tac xa",
+    "dn": "doanh nghiep",
+    "mst": "ma so thue",
+    "gtgt": "gia tri gia tang",
+    "xnc": "xuat nhap canh",
+    "ubnd": "uy ban nhan dan",
+    "lltp": "ly lich tu phap",
+    "pccc": "phong chay chua chay",
+    "atvstp": "an toan ve sinh thuc pham",
+    "attp": "an toan thuc pham",
+    "gpxd": "giay phep xay dung",
+    "dkx": "dang ky xe",
+    "tthc": "thu tuc hanh chinh",
+}
+# Everyday names for what the catalogue calls otherwise.
+COLLOQUIAL: dict[str, str] = {
+    "so do": "giay chung nhan quyen su dung dat",
+    "so hong": "giay chung nhan quyen so huu nha o",
+    "ho khau": "thuong tru",
+    "lam can cuoc": "cap can cuoc",
+    "giay khai sinh": "khai sinh",
+    "bang lai": "giay phep lai xe",
+    "bang lai xe": "giay phep lai xe",
+    "ho chieu": "ho chieu pho thong",
+}
+
+
+def strip_marks(text: str) -> str:
+    """Lower case without diacritics; đ becomes d."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+@lru_cache(maxsize=65536)
+def variant(word: str) -> str:
+    """One spelling for the forms people use interchangeably (ky/ki, ly/li, quy/qui, my/mi)."""
+    if len(word) > 1 and word.endswith("y") and (word[-2] not in "aeiouy" or word.endswith("quy")):
+        return word[:-1] + "i"
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a text, variants unified, abbreviations and everyday names expanded."""
+    raw = [variant(w) for w in _NON_WORD.split(strip_marks(text)) if w]
+    out: list[str] = []
+    for w in raw:
+        out.extend(ABBREVIATIONS.get(w, w).split())
+    joined = " ".join(out)
+    for phrase, replacement in COLLOQUIAL.items():
+        if phrase in joined:
+            joined = re.sub(rf"\b{phrase}\b", f"{phrase} {replacement}", joined)
+    return joined.split()
+
+
+def fold(text: str) -> str:
+    return " ".join(words(text))
+
+
+def looks_like_code(query: str) -> bool:
+    return bool(_CODE.match(query.strip()))
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance ≤ 1, an adjacent transposition counting as one (a typo)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]

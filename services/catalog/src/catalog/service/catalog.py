@@ -1,0 +1,284 @@
+"""Catalog use cases: load the seed, keep the search index current, search, administer procedures."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from dvckit import logs
+from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
+from dvckit.errors import Problem, Text
+from dvckit.runtime import Runtime
+
+from ..adapters.search_index import Entry, SearchIndex
+from ..adapters.store import META, PROCEDURES, VERSIONS, from_doc, to_doc
+from ..domain.model import OnlineLevel, Procedure
+from ..domain.summary import list_item
+from ..domain.text import words
+
+log = logs.get(__name__)
+
+NOT_FOUND = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
+EXISTS = Problem(409, "procedure-exists", Text("Mã thủ tục đã tồn tại", "This procedure code already exists"))
+
+
+def version_conflict(current: int) -> Problem:
+    return Problem(
+        412,
+        "version-conflict",
+        Text("Thủ tục đã được người khác sửa; vui lòng tải lại", "Changed by someone else; reload"),
+        extra={"current_version": current},
+    )
+
+
+def _entry(p: Procedure) -> tuple[Entry, str]:
+    extra_text = " ".join([p.field, *p.agencies, *(r.name for r in p.results)])
+    name_words = words(p.name)
+    text_words = frozenset(name_words) | frozenset(words(extra_text))
+    e = Entry(
+        code=p.code,
+        name=p.name,
+        name_words=name_words,
+        text_words=text_words,
+        popularity=p.popularity,
+        field=p.field,
+        agencies=p.agencies,
+        levels=p.levels,
+        online_level=p.online_level,
+        summary=list_item(p),
+    )
+    return e, " ".join(words(extra_text))
+
+
+class Catalog:
+    def __init__(self, rt: Runtime, *, seed_path: Path, watch_seconds: float = 2.0) -> None:
+        self.rt = rt
+        self.procedures = rt.db[PROCEDURES]
+        self.versions = rt.db[VERSIONS]
+        self.meta = rt.db[META]
+        self.seed_path = seed_path
+        self.watch_seconds = watch_seconds
+        self.index = SearchIndex.build([])
+        self.revision = -1
+        self._task: asyncio.Task[None] | None = None
+        self._facets: dict[str, list[dict[str, Any]]] = {}
+
+    # -- start-up: seed and index ------------------------------------------------------------------
+    async def load_seed(self) -> int:
+        """Load the committed seed on the very first start (one replica does it; others wait)."""
+        if await self.meta.find_one({"_id": "seed", "state": "done"}):
+            return 0
+        try:
+            await self.meta.insert_one({"_id": "seed", "state": "loading", "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            # Another replica is loading it; take over only if it has been at it for too long.
+            deadline = asyncio.get_running_loop().time() + 120
+            while asyncio.get_running_loop().time() < deadline:
+                doc = await self.meta.find_one({"_id": "seed"})
+                if doc and doc.get("state") == "done":
+                    return 0
+                if doc and doc["at"].replace(tzinfo=UTC) < datetime.now(UTC) - timedelta(minutes=5):
+                    break
+                await asyncio.sleep(0.5)
+        loaded = 0
+        batch: list[dict[str, Any]] = []
+        for p in read_seed(self.seed_path):
+            batch.append(to_doc(p))
+            if len(batch) >= 1000:
+                loaded += await self._insert(batch)
+                batch = []
+        if batch:
+            loaded += await self._insert(batch)
+        await self.meta.update_one({"_id": "revision"}, {"$inc": {"value": 1}}, upsert=True)
+        await self.meta.update_one(
+            {"_id": "seed"}, {"$set": {"state": "done", "count": loaded, "at": datetime.now(UTC)}}
+        )
+        log.info("catalogue seed loaded", procedures=loaded)
+        return loaded
+
+    async def _insert(self, docs: list[dict[str, Any]]) -> int:
+        try:
+            return len((await self.procedures.insert_many(docs, ordered=False)).inserted_ids)
+        except BulkWriteError as e:  # a previous, interrupted load inserted some of them already
+            if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
+                raise
+            return int(e.details.get("nInserted", 0))
+
+    async def _current_revision(self) -> int:
+        doc = await self.meta.find_one({"_id": "revision"})
+        return int(doc["value"]) if doc else 0
+
+    async def refresh_index(self, *, force: bool = False) -> bool:
+        """Rebuild the in-memory index if the catalogue changed since it was built."""
+        revision = await self._current_revision()
+        if revision == self.revision and not force:
+            return False
+        docs = [from_doc(d) async for d in self.procedures.find({"status": "published"})]
+        index = await asyncio.to_thread(SearchIndex.build, (_entry(p) for p in docs))
+        facets: dict[str, Counter[str]] = {"field": Counter(), "agency": Counter()}
+        for p in docs:
+            facets["field"][p.field] += 1
+            for a in p.agencies:
+                facets["agency"][a] += 1
+        self._facets = {
+            k: [{"name": n, "count": c} for n, c in sorted(v.items(), key=lambda t: (-t[1], t[0]))]
+            for k, v in facets.items()
+        }
+        self.index, self.revision = index, revision
+        log.info("search index built", procedures=len(docs), revision=revision)
+        return True
+
+    def start_watch(self) -> None:
+        self._task = asyncio.create_task(self._watch(), name="catalog-index-watch")
+
+    async def stop_watch(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.watch_seconds)
+            try:
+                await self.refresh_index()
+            except Exception as e:  # keep serving the index we have
+                log.warning("index refresh failed", error=repr(e)[:200])
+
+    # -- reading -----------------------------------------------------------------------------------
+    def search(
+        self,
+        *,
+        q: str | None,
+        field: str | None,
+        agency: str | None,
+        level: str | None,
+        online: list[str] | None,
+        page: int,
+        size: int,
+    ) -> dict[str, Any]:
+        offset = (page - 1) * size
+        if q and q.strip():
+            hits, total = self.index.search(
+                q, field=field, agency=agency, level=level, online=online, offset=offset, limit=size
+            )
+            items = [{**h.entry.summary, "highlight": {"name": h.highlight}, "score": h.score} for h in hits]
+        else:
+            matching = [
+                e
+                for e in self.index.entries
+                if (not field or e.field == field)
+                and (not agency or agency in e.agencies)
+                and (not level or level in e.levels)
+                and (not online or e.online_level in online)
+            ]
+            matching.sort(key=lambda e: (-e.popularity, e.code))
+            total = len(matching)
+            items = [dict(e.summary) for e in matching[offset : offset + size]]
+        return {"items": items, "total": total, "page": page, "size": size}
+
+    def facets(self, kind: str) -> list[dict[str, Any]]:
+        return self._facets.get(kind, [])
+
+    async def get(self, code: str) -> Procedure:
+        doc = await self.procedures.find_one({"_id": code})
+        if doc is None:
+            raise NOT_FOUND
+        return from_doc(doc)
+
+    async def get_version(self, code: str, version: int) -> Procedure:
+        current = await self.get(code)
+        if current.version == version:
+            return current
+        doc = await self.versions.find_one({"_id": f"{code}@{version}"})
+        if doc is None:
+            raise NOT_FOUND
+        return from_doc({k: v for k, v in doc.items() if k != "_id"})
+
+    # -- administration ----------------------------------------------------------------------------
+    async def create(self, p: Procedure) -> Procedure:
+        p = p.model_copy(update={"version": 1, "updated_at": datetime.now(UTC), "status": "published"})
+
+        async def txn(session: Any) -> None:
+            await self.procedures.insert_one(to_doc(p), session=session)
+            await self._changed(session, p)
+
+        try:
+            await self.rt.transaction(txn)
+        except DuplicateKeyError:
+            raise EXISTS from None
+        await self.refresh_index()
+        return p
+
+    async def change(self, code: str, expected_version: int | None, **changes: Any) -> Procedure:
+        """Make a new version of a procedure with ``changes``; the old version is kept."""
+
+        async def txn(session: Any) -> Procedure:
+            doc = await self.procedures.find_one({"_id": code}, session=session)
+            if doc is None:
+                raise NOT_FOUND
+            old = from_doc(doc)
+            if expected_version is not None and expected_version != old.version:
+                raise version_conflict(old.version)
+            new = Procedure.model_validate(
+                {
+                    **old.model_dump(),
+                    **changes,
+                    "code": code,
+                    "version": old.version + 1,
+                    "updated_at": datetime.now(UTC),
+                }
+            )
+            res = await self.procedures.replace_one(
+                {"_id": code, "version": old.version}, to_doc(new), session=session
+            )
+            if res.modified_count != 1:
+                raise version_conflict(old.version)
+            await self.versions.insert_one(
+                {"_id": f"{code}@{old.version}", **old.model_dump()}, session=session
+            )
+            await self._changed(session, new)
+            return new
+
+        new = await self.rt.transaction(txn)
+        await self.refresh_index()
+        return new
+
+    async def set_online_level(self, code: str, level: OnlineLevel, expected: int | None) -> Procedure:
+        return await self.change(code, expected, online_level=level)
+
+    async def withdraw(self, code: str, expected: int | None) -> Procedure:
+        return await self.change(code, expected, status="withdrawn")
+
+    async def publish(self, code: str, expected: int | None) -> Procedure:
+        return await self.change(code, expected, status="published")
+
+    async def _changed(self, session: Any, p: Procedure) -> None:
+        await self.meta.update_one({"_id": "revision"}, {"$inc": {"value": 1}}, upsert=True, session=session)
+        if p.status == "withdrawn":
+            await self.rt.outbox.add(
+                session, ProcedureWithdrawnV1(code=p.code, version=p.version, name=p.name)
+            )
+        else:
+            await self.rt.outbox.add(
+                session, ProcedurePublishedV1(code=p.code, version=p.version, procedure=public_detail(p))
+            )
+
+
+def public_detail(p: Procedure) -> dict[str, Any]:
+    """``GET /procedures/{code}``: the whole procedure plus what lists show."""
+    return {**p.model_dump(mode="json"), **list_item(p)}
+
+
+def read_seed(path: Path) -> list[Procedure]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [Procedure.model_validate(json.loads(line)) for line in f if line.strip()]
