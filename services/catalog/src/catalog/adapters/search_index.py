@@ -76,6 +76,11 @@ class Vocabulary:
         for d in _deletions(word):
             self.deletes.setdefault(d, set()).add(word)
 
+    def typo_of(self, word: str) -> frozenset[str]:
+        """For a word the catalogue does not have (a typo), the indexed words one edit away; for a
+        word it has, nothing: a correctly typed word is not matched to its neighbours (tạm ≠ tại)."""
+        return frozenset() if word in self.words else self.near(word)
+
     def near(self, word: str) -> frozenset[str]:
         """Indexed words within one edit of ``word`` (itself excluded); only for words of 3+ letters."""
         got = self._near.get(word)
@@ -127,7 +132,7 @@ def highlight(name: str, query_words: Sequence[str], vocab: Vocabulary | None = 
         if is_word:
             folded = set(words(text))
             hit = (
-                any(_match(q, vocab.near(q) if vocab else frozenset(), folded) > 0 for q in query_words)
+                any(_match(q, vocab.typo_of(q) if vocab else frozenset(), folded) > 0 for q in query_words)
                 if folded
                 else False
             )
@@ -214,7 +219,7 @@ class SearchIndex:
             (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(s, "name", w), 3.0)),
             (tantivy.Occur.Should, tantivy.Query.term_query(s, "text", w)),
         ]
-        if len(w) >= 3:
+        if self.vocab.typo_of(w):
             parts += [
                 (
                     tantivy.Occur.Should,
@@ -238,7 +243,7 @@ class SearchIndex:
         offset: int = 0,
         limit: int = 20,
     ) -> tuple[list[Hit], int]:
-        qwords = list(dict.fromkeys(words(q)))
+        qwords = list(dict.fromkeys(words(q, query=True)))
         filters = self._filters(field, agency, level, online)
         if looks_like_code(q):
             i = self.by_code.get(q.strip())
@@ -254,14 +259,27 @@ class SearchIndex:
             return ([Hit(e, 1.0, html.escape(e.name))] if ok and offset == 0 else []), int(ok)
         if not qwords:
             return [], 0
-        must = [(tantivy.Occur.Must, self._word_query(w)) for w in qwords]
-        must += [(tantivy.Occur.Must, f) for f in filters]
-        query = tantivy.Query.boolean_query(must)
-        result = self.searcher.search(
-            query, limit=max(CANDIDATES, offset + limit), count=True, weight_by_field="weight"
+        limit_all = max(CANDIDATES, offset + limit)
+        word_queries = [self._word_query(w) for w in qwords]
+        filter_clauses = [(tantivy.Occur.Must, f) for f in filters]
+        # Every word, in any order; if that finds too little (an abbreviation the name does not spell
+        # out, a word the procedure does not use), any word, ranked below those with every word.
+        every = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, wq) for wq in word_queries] + filter_clauses
         )
+        result = self.searcher.search(every, limit=limit_all, count=True, weight_by_field="weight")
         total = result.count or 0
         hits = [(score, self.searcher.doc(addr)["idx"][0]) for score, addr in result.hits]
+        if total < 3 and len(qwords) > 1:
+            any_word = tantivy.Query.boolean_query([(tantivy.Occur.Should, wq) for wq in word_queries])
+            some = tantivy.Query.boolean_query([(tantivy.Occur.Must, any_word), *filter_clauses])
+            extra = self.searcher.search(some, limit=limit_all, count=True, weight_by_field="weight")
+            seen = {i for _s, i in hits}
+            for score, addr in extra.hits:
+                i = self.searcher.doc(addr)["idx"][0]
+                if i not in seen:
+                    hits.append((score, i))
+            total = max(total, extra.count or 0)
         if not hits:
             return [], 0
         top_bm25 = hits[0][0] or 1.0
@@ -278,14 +296,26 @@ class SearchIndex:
 
     def _rerank(self, e: Entry, qwords: list[str], bm25: float) -> float:
         names = frozenset(e.name_words)
-        near = [self.vocab.near(w) for w in qwords]
+        near = [self.vocab.typo_of(w) for w in qwords]
         name_cov = sum(_match(w, n, names) for w, n in zip(qwords, near, strict=True)) / len(qwords)
         text_cov = sum(_match(w, n, e.text_words) for w, n in zip(qwords, near, strict=True)) / len(qwords)
         phrase = 1.0 if len(qwords) > 1 and _contains_run(e.name_words, qwords) else 0.0
-        # A name that is mostly the query ("Đăng ký tạm trú" for "dang ky tam tru") is what was meant.
-        tightness = len(qwords) / max(len(e.name_words), len(qwords))
+        core = e.name_words[2:] if e.name_words[:2] == ["thu", "tuc"] else e.name_words
+        # A name that is mostly the query ("Đăng ký tạm trú" for "dang ky tam tru") is what was meant...
+        tightness = len(qwords) / max(len(core), len(qwords))
+        # ...and so is one that starts with it, rather than one that mentions it in passing at the end.
+        first = next((i for i, w in enumerate(core) if w in qwords), len(core))
+        early = 1.0 - first / max(len(core), 1)
         pop = math.log10(1 + e.popularity) / self.max_log_pop
-        return 2.0 * name_cov + 0.5 * text_cov + 0.4 * phrase + 0.3 * tightness + 0.15 * bm25 + 0.6 * pop
+        return (
+            2.0 * name_cov
+            + 0.5 * text_cov
+            + 0.4 * phrase
+            + 0.3 * tightness
+            + 0.4 * early
+            + 0.15 * bm25
+            + 0.6 * pop
+        )
 
 
 def _contains_run(haystack: list[str], needle: list[str]) -> bool:

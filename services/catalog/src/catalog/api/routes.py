@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from dvckit.auth import Principal, require
@@ -130,7 +130,9 @@ async def detail(code: Code, request: Request) -> Response:
     tags=["catalogue"],
     summary="Một phiên bản trước / a past version",
 )
-async def detail_version(code: Code, version: Annotated[int, Query(ge=1)], request: Request) -> Response:
+async def detail_version(
+    code: Code, version: Annotated[int, Path(ge=1, le=100_000)], request: Request
+) -> Response:
     p = await catalog(request).get_version(code, version)
     return cached(request, public_detail(p), f'"{p.code}-v{p.version}"', "public, max-age=86400, immutable")
 

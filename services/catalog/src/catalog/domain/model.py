@@ -52,7 +52,9 @@ class Duration(Strict):
 
 class Fee(Strict):
     name: str = Field(description="What the fee or charge is for, in Vietnamese")
-    amount: int = Field(ge=0, description="VND; 0 when free")
+    amount: int = Field(ge=0, description="In ``currency``; 0 when free")
+    currency: Literal["VND", "USD"] = Field(
+        "VND", description="VND, except the few fees the portal publishes in USD (visas, cards for foreigners)")
     when: FeeWhen = "unspecified"
     channel: Channel | None = Field(None, description="Where the amount differs by channel")
     note: str | None = None
@@ -118,6 +120,6 @@ class Procedure(Strict):
     source: list[str] = Field(default_factory=list, description="Which datasets the record came from")
 
     @property
-    def fileable(self) -> bool:
+    def online_filing(self) -> bool:
         """Open to online filing ("Nộp trực tuyến")."""
         return self.status == "published" and self.online_level in ("full", "partial")

@@ -33,7 +33,7 @@ def list_item(p: Procedure) -> dict[str, object]:
         "levels": p.levels,
         "level": p.levels[0] if p.levels else None,
         "online_level": p.online_level,
-        "fileable": p.fileable,
+        "fileable": p.online_filing,
         "processing_time": p.processing_time.text if p.processing_time else None,
         "working_days": p.processing_time.working_days if p.processing_time else None,
         "fee_summary": fee_summary(p),

@@ -21,7 +21,8 @@ ABBREVIATIONS: dict[str, str] = {
     "bhxh": "bao hiem xa hoi",
     "bhyt": "bao hiem y te",
     "bhtn": "bao hiem that nghiep",
-    "cccd": "can cuoc cong dan",
+    # Căn cước công dân became "thẻ căn cước" in the 2024 Law on Identification; procedures use the new name.
+    "cccd": "can cuoc",
     "cmnd": "chung minh nhan dan",
     "gplx": "giay phep lai xe",
     "tncn": "thu nhap ca nhan",
@@ -73,8 +74,14 @@ def variant(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """Folded words of a text, variants unified, abbreviations and everyday names expanded."""
+# Words that carry no meaning in a search box ("thủ tục làm ... như thế nào ở đâu").
+QUERY_FILLER = ("nhu the nao", "o dau", "ho so", "thu tuc", "la gi", "can gi", "truc tuyen", "the nao")
+QUERY_STOPWORDS = frozenset("lam xin muon cach toi minh online nop cac nhung cua va de ve".split())
+
+
+def words(text: str, *, query: bool = False) -> list[str]:
+    """Folded words of a text, variants unified, abbreviations expanded. Everyday names are added to
+    an indexed text and replace themselves in a query; a query also loses its filler words."""
     raw = [variant(w) for w in _NON_WORD.split(strip_marks(text)) if w]
     out: list[str] = []
     for w in raw:
@@ -82,8 +89,14 @@ def words(text: str) -> list[str]:
     joined = " ".join(out)
     for phrase, replacement in COLLOQUIAL.items():
         if phrase in joined:
-            joined = re.sub(rf"\b{phrase}\b", f"{phrase} {replacement}", joined)
-    return joined.split()
+            joined = re.sub(rf"\b{phrase}\b", replacement if query else f"{phrase} {replacement}", joined)
+    result = joined.split()
+    if query:
+        for filler in QUERY_FILLER:
+            joined = re.sub(rf"\b{filler}\b", " ", joined)
+        kept = [w for w in joined.split() if w not in QUERY_STOPWORDS]
+        result = kept or result  # a query of filler words only is searched as it is
+    return result
 
 
 def fold(text: str) -> str:

@@ -276,7 +276,7 @@ class Catalog:
 
 def public_detail(p: Procedure) -> dict[str, Any]:
     """``GET /procedures/{code}``: the whole procedure plus what lists show."""
-    return {**p.model_dump(mode="json"), **list_item(p)}
+    return {**list_item(p), **p.model_dump(mode="json")}
 
 
 def read_seed(path: Path) -> list[Procedure]:
