@@ -13,3 +13,11 @@ def test_ruff_finds_nothing():
     ruff = Path(sys.executable).parent / "ruff"
     r = subprocess.run([str(ruff), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_code_is_formatted():
+    ruff = Path(sys.executable).parent / "ruff"
+    r = subprocess.run(
+        [str(ruff), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stdout + r.stderr

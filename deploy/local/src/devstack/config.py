@@ -21,6 +21,7 @@ class ServiceSpec:
     base_port: int  # replica i listens on base_port + i - 1
     max_body: str = "1m"  # gateway limit on request bodies for this service
     read_timeout: str = "30s"
+    cache: bool = False  # the gateway caches its public GETs (those it marks Cache-Control: public)
 
     @property
     def env_prefix(self) -> str:
@@ -29,7 +30,7 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("auth", "/api/v1/auth", 8101),
-    ServiceSpec("catalog", "/api/v1/catalog", 8201),
+    ServiceSpec("catalog", "/api/v1/catalog", 8201, cache=True),
     # Attachments up to 200 MB stream through; the service enforces its own per-file limits.
     ServiceSpec("submission", "/api/v1/submissions", 8301, max_body="210m", read_timeout="300s"),
     # Live notifications are long-lived streams.

@@ -52,6 +52,7 @@ def local(cfg: StackConfig) -> str:
                 "prefix": s.prefix,
                 "max_body": s.max_body,
                 "read_timeout": s.read_timeout,
+                "cache": s.cache,
                 "upstreams": [f"{cfg.host}:{p}" for p in cfg.ports(s)],
             }
             for s in SERVICES
@@ -80,6 +81,7 @@ def docker(root: Path) -> str:
                 "prefix": s.prefix,
                 "max_body": s.max_body,
                 "read_timeout": s.read_timeout,
+                "cache": s.cache,
                 "upstreams": [f"{s.name}:{8000}"],
             }
             for s in SERVICES
@@ -89,7 +91,12 @@ def docker(root: Path) -> str:
 
 def write_local(cfg: StackConfig) -> Path:
     home = cfg.data_dir / "gateway"
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    if os.geteuid() == 0:
+        # Workers run as nobody: they must be able to pass through the data folder to their temp files.
+        for d in (cfg.data_dir, home, home / "tmp"):
+            d.mkdir(parents=True, exist_ok=True)
+            d.chmod(d.stat().st_mode | 0o011)
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "cache"):
         (home / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             os.chown(home / "tmp" / sub, 65534, 65534)  # nobody:nogroup writes request bodies here

@@ -21,7 +21,7 @@ import tantivy
 
 from ..domain.text import fold, looks_like_code, variant, within_one_edit, words
 
-CANDIDATES = 300  # re-ranked per query; beyond them tantivy's order is kept
+CANDIDATES = 150  # re-ranked per query; beyond them tantivy's order is kept
 
 
 @dataclass
@@ -38,6 +38,23 @@ class Entry:
     levels: list[str]
     online_level: str
     summary: dict[str, Any] = field(default_factory=dict)
+    parts: list[Piece] = field(default_factory=list)
+    # Derived once, for re-ranking.
+    name_set: frozenset[str] = frozenset()
+    name_joined: str = ""
+    core_len: int = 0
+    first_pos: dict[str, int] = field(default_factory=dict)
+    log_pop: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.name_set = frozenset(self.name_words)
+        self.name_joined = f" {' '.join(self.name_words)} "
+        # "Thủ tục" opens many names and says nothing.
+        core = self.name_words[2:] if self.name_words[:2] == ["thu", "tuc"] else self.name_words
+        self.core_len = len(core)
+        for i, w in enumerate(core):
+            self.first_pos.setdefault(w, i)
+        self.log_pop = math.log10(1 + self.popularity)
 
 
 @dataclass
@@ -111,47 +128,56 @@ def _match(query_word: str, near: frozenset[str], doc_words: frozenset[str] | se
     return 0.7 if near and not near.isdisjoint(doc_words) else 0.0
 
 
-def highlight(name: str, query_words: Sequence[str], vocab: Vocabulary | None = None) -> str:
-    """The name with matched words wrapped in <mark>, HTML-escaped, adjacent marks merged."""
-    out: list[str] = []
+Piece = tuple[str, str, frozenset[str]]  # (text, text HTML-escaped, folded words; empty between words)
+
+
+def pieces(name: str) -> list[Piece]:
+    """A name cut into words and what lies between them, each word with its folded forms (done once,
+    when the index is built, so highlighting a result costs set lookups only)."""
+    out: list[Piece] = []
     token = ""
-    pieces: list[tuple[str, bool]] = []  # (text, is_word)
     for ch in name:
         if ch.isalnum():
             token += ch
-        else:
-            if token:
-                pieces.append((token, True))
-                token = ""
-            pieces.append((ch, False))
-    if token:
-        pieces.append((token, True))
-    marked = []
-    for text, is_word in pieces:
-        hit = False
-        if is_word:
-            folded = set(words(text))
-            hit = (
-                any(_match(q, vocab.typo_of(q) if vocab else frozenset(), folded) > 0 for q in query_words)
-                if folded
-                else False
-            )
-        marked.append((text, hit))
-    i = 0
-    while i < len(marked):
-        text, hit = marked[i]
-        if not hit:
-            out.append(html.escape(text))
-            i += 1
             continue
-        run = [text]
-        j = i + 1
-        # Merge "tạm" + " " + "trú" into one mark when both words matched.
-        while j + 1 < len(marked) and marked[j][0].isspace() and marked[j + 1][1]:
-            run += [marked[j][0], marked[j + 1][0]]
-            j += 2
-        out.append("<mark>" + html.escape("".join(run)) + "</mark>")
-        i = j
+        if token:
+            out.append((token, html.escape(token), frozenset(words(token))))
+            token = ""
+        out.append((ch, html.escape(ch), frozenset()))
+    if token:
+        out.append((token, html.escape(token), frozenset(words(token))))
+    return out
+
+
+def highlight(parts: Sequence[Piece], targets: frozenset[str]) -> str:
+    """The name with the words in ``targets`` (query words and their typo matches) wrapped in <mark>,
+    HTML-escaped, adjacent marks merged."""
+    out: list[str] = []
+    open_run = False
+    pending_gap = ""
+    for text, escaped, folded in parts:
+        if not folded:  # between words
+            if open_run and text.isspace():
+                pending_gap += escaped
+                continue
+            if open_run:
+                out.append("</mark>" + pending_gap)
+                open_run, pending_gap = False, ""
+            out.append(escaped)
+            continue
+        hit = not folded.isdisjoint(targets)
+        if hit and not open_run:
+            out.append("<mark>")
+            open_run = True
+        elif hit:
+            out.append(pending_gap)
+        elif open_run:
+            out.append("</mark>" + pending_gap)
+            open_run = False
+        pending_gap = ""
+        out.append(escaped)
+    if open_run:
+        out.append("</mark>" + pending_gap)
     return "".join(out)
 
 
@@ -163,6 +189,7 @@ class SearchIndex:
         self.by_code: dict[str, int] = {}
         self.vocab = Vocabulary()
         self.max_log_pop = 1.0
+        self.single_segment = True
 
     @classmethod
     def build(cls, docs: Iterable[tuple[Entry, str]]) -> SearchIndex:
@@ -175,7 +202,7 @@ class SearchIndex:
             self.by_code[entry.code] = i
             for w in entry.text_words:
                 self.vocab.add(w)
-            self.max_log_pop = max(self.max_log_pop, math.log10(1 + entry.popularity))
+            self.max_log_pop = max(self.max_log_pop, entry.log_pop)
             doc = tantivy.Document()
             doc.add_unsigned("idx", i)
             doc.add_text("name", " ".join(entry.name_words))
@@ -192,7 +219,15 @@ class SearchIndex:
         writer.wait_merging_threads()
         self.index.reload()
         self.searcher = self.index.searcher()
+        self.single_segment = self.searcher.num_segments <= 1
         return self
+
+    def _idx(self, addr: tantivy.DocAddress) -> int:
+        # Built by one writer in one commit, the index has one segment whose document ids follow the
+        # order of insertion; otherwise read the stored position.
+        if self.single_segment:
+            return int(addr.doc)
+        return int(self.searcher.doc(addr)["idx"][0])
 
     def _filters(
         self, field: str | None, agency: str | None, level: str | None, online: Sequence[str] | None
@@ -269,62 +304,74 @@ class SearchIndex:
         )
         result = self.searcher.search(every, limit=limit_all, count=True, weight_by_field="weight")
         total = result.count or 0
-        hits = [(score, self.searcher.doc(addr)["idx"][0]) for score, addr in result.hits]
+        hits = [(score, self._idx(addr)) for score, addr in result.hits]
         if total < 3 and len(qwords) > 1:
             any_word = tantivy.Query.boolean_query([(tantivy.Occur.Should, wq) for wq in word_queries])
             some = tantivy.Query.boolean_query([(tantivy.Occur.Must, any_word), *filter_clauses])
             extra = self.searcher.search(some, limit=limit_all, count=True, weight_by_field="weight")
             seen = {i for _s, i in hits}
             for score, addr in extra.hits:
-                i = self.searcher.doc(addr)["idx"][0]
+                i = self._idx(addr)
                 if i not in seen:
                     hits.append((score, i))
             total = max(total, extra.count or 0)
         if not hits:
             return [], 0
         top_bm25 = hits[0][0] or 1.0
+        qctx = _Query([(w, self.vocab.typo_of(w)) for w in qwords], f" {' '.join(qwords)} ", len(qwords))
         ranked = []
         for rank, (score, i) in enumerate(hits):
             e = self.entries[i]
             if rank < CANDIDATES:
-                ranked.append((self._rerank(e, qwords, score / top_bm25), rank, e))
+                ranked.append((self._rerank(e, qctx, score / top_bm25), rank, e))
             else:
                 ranked.append((-1.0 - rank, rank, e))
         ranked.sort(key=lambda t: (-t[0], t[1]))
         page = ranked[offset : offset + limit]
-        return [Hit(e, round(s, 4), highlight(e.name, qwords, self.vocab)) for s, _r, e in page], total
+        targets = frozenset(qwords).union(*(self.vocab.typo_of(w) for w in qwords))
+        return [
+            Hit(e, round(s, 4), highlight(e.parts or pieces(e.name), targets)) for s, _r, e in page
+        ], total
 
-    def _rerank(self, e: Entry, qwords: list[str], bm25: float) -> float:
-        names = frozenset(e.name_words)
-        near = [self.vocab.typo_of(w) for w in qwords]
-        name_cov = sum(_match(w, n, names) for w, n in zip(qwords, near, strict=True)) / len(qwords)
-        text_cov = sum(_match(w, n, e.text_words) for w, n in zip(qwords, near, strict=True)) / len(qwords)
-        phrase = 1.0 if len(qwords) > 1 and _contains_run(e.name_words, qwords) else 0.0
-        core = e.name_words[2:] if e.name_words[:2] == ["thu", "tuc"] else e.name_words
+    def _rerank(self, e: Entry, q: _Query, bm25: float) -> float:
+        n = q.n
+        name_cov = text_cov = 0.0
+        first = e.core_len
+        for w, typos in q.words:
+            if w in e.name_set:
+                name_cov += 1.0
+            elif typos and not typos.isdisjoint(e.name_set):
+                name_cov += 0.7
+            if w in e.text_words:
+                text_cov += 1.0
+            elif typos and not typos.isdisjoint(e.text_words):
+                text_cov += 0.7
+            pos = e.first_pos.get(w)
+            if pos is not None and pos < first:
+                first = pos
+        phrase = 1.0 if n > 1 and q.phrase in e.name_joined else 0.0
         # A name that is mostly the query ("Đăng ký tạm trú" for "dang ky tam tru") is what was meant...
-        tightness = len(qwords) / max(len(core), len(qwords))
+        tightness = n / max(e.core_len, n)
         # ...and so is one that starts with it, rather than one that mentions it in passing at the end.
-        first = next((i for i, w in enumerate(core) if w in qwords), len(core))
-        early = 1.0 - first / max(len(core), 1)
-        pop = math.log10(1 + e.popularity) / self.max_log_pop
+        early = 1.0 - first / max(e.core_len, 1)
         return (
-            2.0 * name_cov
-            + 0.5 * text_cov
+            2.0 * name_cov / n
+            + 0.5 * text_cov / n
             + 0.4 * phrase
             + 0.3 * tightness
             + 0.4 * early
             + 0.15 * bm25
-            + 0.6 * pop
+            + 0.6 * e.log_pop / self.max_log_pop
         )
 
 
-def _contains_run(haystack: list[str], needle: list[str]) -> bool:
-    n = len(needle)
-    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+@dataclass
+class _Query:
+    """What re-ranking needs of a query, computed once per query."""
+
+    words: list[tuple[str, frozenset[str]]]  # each word with the indexed words it may be a typo of
+    phrase: str  # " w1 w2 " to find the words side by side in a name
+    n: int
 
 
-def entry_words(name: str) -> list[str]:
-    return words(name)
-
-
-__all__ = ["Entry", "Hit", "SearchIndex", "entry_words", "fold", "highlight", "variant"]
+__all__ = ["Entry", "Hit", "SearchIndex", "fold", "highlight", "pieces", "variant"]

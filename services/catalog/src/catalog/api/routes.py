@@ -103,14 +103,15 @@ async def search(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     c = catalog(request)
-    key = hashlib.sha1(f"{c.revision}|{request.url.query}".encode(), usedforsecurity=False).hexdigest()[:20]
-    etag = f'W/"{key}"'
+    params = (q.strip() if q else None, field, agency, level, online, page, size)
+    etag = f'W/"{c.revision}-{hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16]}"'
+    headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
     if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE})
-    body = c.search(
-        q=q, field=field, agency=agency, level=level, online=_online(online), page=page, size=size
+        return Response(status_code=304, headers=headers)
+    body = c.search_json(
+        params, q=q, field=field, agency=agency, level=level, online=_online(online), page=page, size=size
     )
-    return cached(request, body, etag)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(

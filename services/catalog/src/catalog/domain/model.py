@@ -54,7 +54,8 @@ class Fee(Strict):
     name: str = Field(description="What the fee or charge is for, in Vietnamese")
     amount: int = Field(ge=0, description="In ``currency``; 0 when free")
     currency: Literal["VND", "USD"] = Field(
-        "VND", description="VND, except the few fees the portal publishes in USD (visas, cards for foreigners)")
+        "VND", description="VND, except the few fees published in USD (visas, cards for foreigners)"
+    )
     when: FeeWhen = "unspecified"
     channel: Channel | None = Field(None, description="Where the amount differs by channel")
     note: str | None = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,17 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from dvckit import logs
 from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
 from dvckit.errors import Problem, Text
+from dvckit.jsonutil import dumps
 from dvckit.runtime import Runtime
 
-from ..adapters.search_index import Entry, SearchIndex
+from ..adapters.search_index import Entry, SearchIndex, pieces
 from ..adapters.store import META, PROCEDURES, VERSIONS, from_doc, to_doc
 from ..domain.model import OnlineLevel, Procedure
 from ..domain.summary import list_item
 from ..domain.text import words
 
 log = logs.get(__name__)
+RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
 
 NOT_FOUND = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
 EXISTS = Problem(409, "procedure-exists", Text("Mã thủ tục đã tồn tại", "This procedure code already exists"))
@@ -53,6 +56,7 @@ def _entry(p: Procedure) -> tuple[Entry, str]:
         levels=p.levels,
         online_level=p.online_level,
         summary=list_item(p),
+        parts=pieces(p.name),
     )
     return e, " ".join(words(extra_text))
 
@@ -69,6 +73,7 @@ class Catalog:
         self.revision = -1
         self._task: asyncio.Task[None] | None = None
         self._facets: dict[str, list[dict[str, Any]]] = {}
+        self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
     # -- start-up: seed and index ------------------------------------------------------------------
     async def load_seed(self) -> int:
@@ -132,6 +137,12 @@ class Catalog:
             for k, v in facets.items()
         }
         self.index, self.revision = index, revision
+        self._results.clear()
+        # The index is hundreds of thousands of long-lived objects: keep them out of the cyclic
+        # garbage collector's full passes, which otherwise stall requests.
+        # (Frozen objects are still freed by reference counting when the next rebuild replaces them.)
+        gc.collect()
+        gc.freeze()
         log.info("search index built", procedures=len(docs), revision=revision)
         return True
 
@@ -185,6 +196,20 @@ class Catalog:
             total = len(matching)
             items = [dict(e.summary) for e in matching[offset : offset + size]]
         return {"items": items, "total": total, "page": page, "size": size}
+
+    def search_json(self, key: tuple[Any, ...], **kw: Any) -> bytes:
+        """``search`` serialised, remembered per catalogue revision: people search for the same few
+        hundred things all day, and the index only changes when an administrator edits it."""
+        cache_key = (self.revision, key)
+        got = self._results.get(cache_key)
+        if got is not None:
+            self._results.move_to_end(cache_key)
+            return got
+        body = dumps(self.search(**kw))
+        self._results[cache_key] = body
+        if len(self._results) > RESULT_CACHE:
+            self._results.popitem(last=False)
+        return body
 
     def facets(self, kind: str) -> list[dict[str, Any]]:
         return self._facets.get(kind, [])

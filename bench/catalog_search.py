@@ -1,0 +1,114 @@
+"""Search through the gateway under load: 32 concurrent clients over the full catalogue, beside the same
+load on a trivial endpoint of the same service (its /healthz through the gateway), in the same run.
+
+    .venv/bin/python bench/catalog_search.py [--seconds 20] [--connections 32] [--replicas 1]
+
+Starts every service and the gateway (namespace of its own; the catalog loads the committed seed),
+generates 400 realistic queries from procedure names (with and without diacritics, some with a typo,
+plus the evaluation set's queries) and drives `GET /api/v1/catalog/procedures?q=…` with wrk, repeating
+them as real traffic does (the gateway's cache and the service's result cache answer repeats). Then the
+same with 30,000 distinct queries that no cache has seen, to show the search itself. Results:
+bench/results/catalog_search_r<replicas>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lib.harness import ROOT, stack, wrk
+
+from catalog.config import DEFAULT_SEED
+from catalog.domain.text import strip_marks
+from catalog.service.catalog import read_seed
+
+EVAL = ROOT / "services" / "catalog" / "tests" / "search_eval.json"
+
+
+def queries(n: int = 400, seed: int = 42) -> list[str]:
+    rnd = random.Random(seed)
+    procs = [p for p in read_seed(DEFAULT_SEED) if p.status == "published"]
+    weights = [1 + p.popularity**0.5 for p in procs]
+    out = []
+    for p in rnd.choices(procs, weights=weights, k=n):
+        ws = p.name.split()
+        k = rnd.randint(2, min(4, len(ws))) if len(ws) >= 2 else 1
+        start = rnd.randint(0, max(0, min(2, len(ws) - k)))
+        q = " ".join(ws[start : start + k])
+        if rnd.random() < 0.5:
+            q = strip_marks(q)
+        if rnd.random() < 0.1 and len(q) > 6:  # a typo: two letters swapped
+            i = rnd.randint(1, len(q) - 2)
+            q = q[:i] + q[i + 1] + q[i] + q[i + 2 :]
+        out.append(q)
+    if EVAL.exists() and seed == 42:
+        out += [c["q"] for c in json.loads(EVAL.read_text())["cases"]]
+    return out
+
+
+def distinct_queries(n: int) -> list[str]:
+    """Queries no cache has seen: random runs of words from random names (so every request is a search)."""
+    rnd = random.Random(7)
+    names = [p.name.split() for p in read_seed(DEFAULT_SEED)]
+    seen: set[str] = set()
+    while len(seen) < n:
+        ws = rnd.choice(names)
+        k = rnd.randint(1, min(3, len(ws)))
+        i = rnd.randint(0, len(ws) - k)
+        q = " ".join(ws[i : i + k])
+        seen.add(strip_marks(q) if rnd.random() < 0.5 else q)
+    return sorted(seen, key=lambda _q: rnd.random())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--replicas", type=int, default=1)
+    args = ap.parse_args()
+    qs = queries()
+
+    def path(q: str, **extra: object) -> str:
+        return f"/api/v1/catalog/procedures?{urllib.parse.urlencode({'q': q, 'size': 20, **extra})}"
+
+    search_paths = [path(q) for q in qs]
+    # Distinct queries, each with a page size no warm path uses, so neither cache can answer them.
+    cold_paths = [path(q, size=19) for q in distinct_queries(30_000)]
+    started = time.monotonic()
+    with stack({"catalog": args.replicas}) as s:
+        ready_s = time.monotonic() - started
+        base = s.cfg.gateway_url
+        # Warm-up: each realistic query once, as the first visitors of the day would.
+        wrk(base, search_paths, seconds=5, connections=4)
+        trivial = wrk(base, ["/api/v1/catalog/healthz"], seconds=args.seconds, connections=args.connections)
+        search = wrk(base, search_paths, seconds=args.seconds, connections=args.connections)
+        cold = wrk(base, cold_paths, seconds=args.seconds, connections=args.connections)
+    result = {
+        "search": search,
+        "search_uncached": cold,
+        "trivial_endpoint": trivial,
+        "queries": len(qs),
+        "connections": args.connections,
+        "catalog_replicas": args.replicas,
+        "stack_ready_with_seed_load_s": round(ready_s, 1),
+        "procedures": sum(1 for _ in read_seed(DEFAULT_SEED)),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "note": "wrk, nginx, every service and the infrastructure share the same 2 cores",
+    }
+    out = ROOT / "bench" / "results" / f"catalog_search_r{args.replicas}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+-- wrk script: cycles through the request paths listed (one a line) in the file named by WRK_PATHS,
+-- each connection starting at a different place, and prints exact percentiles as JSON at the end.
+local paths = {}
+local counter = 0
+
+function init(args)
+  for line in io.lines(os.getenv("WRK_PATHS")) do
+    if #line > 0 then table.insert(paths, line) end
+  end
+  counter = math.random(#paths)
+end
+
+function request()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "seconds": %.3f, "rps": %.1f, "errors": %d, "non2xx": %d, ' ..
+    '"p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f}\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6), errors,
+    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
