@@ -19,7 +19,7 @@ from typing import Any
 
 import tantivy
 
-from ..domain.text import fold, looks_like_code, variant, within_one_edit, words
+from ..domain.text import fold, looks_like_code, markers, variant, within_one_edit, words
 
 CANDIDATES = 150  # re-ranked per query; beyond them tantivy's order is kept
 
@@ -45,6 +45,7 @@ class Entry:
     core_len: int = 0
     first_pos: dict[str, int] = field(default_factory=dict)
     log_pop: float = 0.0
+    markers: frozenset[str] = frozenset()  # variant markers among the name's first words
 
     def __post_init__(self) -> None:
         self.name_set = frozenset(self.name_words)
@@ -55,6 +56,7 @@ class Entry:
         for i, w in enumerate(core):
             self.first_pos.setdefault(w, i)
         self.log_pop = math.log10(1 + self.popularity)
+        self.markers = markers(core[:4])
 
 
 @dataclass
@@ -318,7 +320,12 @@ class SearchIndex:
         if not hits:
             return [], 0
         top_bm25 = hits[0][0] or 1.0
-        qctx = _Query([(w, self.vocab.typo_of(w)) for w in qwords], f" {' '.join(qwords)} ", len(qwords))
+        qctx = _Query(
+            [(w, self.vocab.typo_of(w)) for w in qwords],
+            markers(qwords),
+            f" {' '.join(qwords)} ",
+            len(qwords),
+        )
         ranked = []
         for rank, (score, i) in enumerate(hits):
             e = self.entries[i]
@@ -350,6 +357,8 @@ class SearchIndex:
             if pos is not None and pos < first:
                 first = pos
         phrase = 1.0 if n > 1 and q.phrase in e.name_joined else 0.0
+        # "Cấp lại …", "Xóa đăng ký …" when the query asked for neither: a variant, not the procedure.
+        variant = 1.0 if not e.markers.issubset(q.markers) else 0.0
         # A name that is mostly the query ("Đăng ký tạm trú" for "dang ky tam tru") is what was meant...
         tightness = n / max(e.core_len, n)
         # ...and so is one that starts with it, rather than one that mentions it in passing at the end.
@@ -362,6 +371,7 @@ class SearchIndex:
             + 0.4 * early
             + 0.15 * bm25
             + 0.6 * e.log_pop / self.max_log_pop
+            - 0.3 * variant
         )
 
 
@@ -370,6 +380,7 @@ class _Query:
     """What re-ranking needs of a query, computed once per query."""
 
     words: list[tuple[str, frozenset[str]]]  # each word with the indexed words it may be a typo of
+    markers: frozenset[str]  # variant markers the query itself uses
     phrase: str  # " w1 w2 " to find the words side by side in a name
     n: int
 

@@ -51,7 +51,11 @@ ABBREVIATIONS: dict[str, str] = {
 COLLOQUIAL: dict[str, str] = {
     "so do": "giay chung nhan quyen su dung dat",
     "so hong": "giay chung nhan quyen so huu nha o",
+    "nhap ho khau": "dang ky thuong tru",
+    "dang ky ho khau": "dang ky thuong tru",
     "ho khau": "thuong tru",
+    "giay xac nhan doc than": "giay xac nhan tinh trang hon nhan",
+    "xac nhan doc than": "xac nhan tinh trang hon nhan",
     "lam can cuoc": "cap can cuoc",
     "giay khai sinh": "khai sinh",
     "bang lai": "giay phep lai xe",
@@ -75,7 +79,41 @@ def variant(word: str) -> str:
 
 
 # Words that carry no meaning in a search box ("thủ tục làm ... như thế nào ở đâu").
-QUERY_FILLER = ("nhu the nao", "o dau", "ho so", "thu tuc", "la gi", "can gi", "truc tuyen", "the nao")
+QUERY_FILLER = (
+    "nhu the nao",
+    "o dau",
+    "ho so",
+    "thu tuc",
+    "la gi",
+    "can gi",
+    "truc tuyen",
+    "the nao",
+    "cho con",
+    "cho be",
+    "cho tre",
+)
+# Words that make a procedure a variant of another (re-issue, exchange, renew, cancel...): when the query
+# does not say one of them, the base procedure is what was meant.
+VARIANT_MARKERS = (
+    "lai",
+    "doi",
+    "xoa",
+    "huy",
+    "gia han",
+    "cham dut",
+    "thu hoi",
+    "dinh chinh",
+    "bo sung",
+    "tam dung",
+)
+
+
+def markers(folded_words: list[str]) -> frozenset[str]:
+    """The variant markers among ``folded_words``."""
+    text = f" {' '.join(folded_words)} "
+    return frozenset(m for m in VARIANT_MARKERS if f" {m} " in text)
+
+
 QUERY_STOPWORDS = frozenset("lam xin muon cach toi minh online nop cac nhung cua va de ve".split())
 
 
