@@ -11,13 +11,14 @@ export UV_LINK_MODE := copy
 # Every file that can change what the lock installs.
 PROJECT_FILES := uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
 
-.PHONY: help up down clean status test lint sync
+.PHONY: help up down clean status restart test lint sync
 
 help:
 	@echo "make up      start everything (infrastructure, services, gateway) and print the web address"
 	@echo "make down    stop what 'make up' started (data is kept)"
 	@echo "make clean   stop and delete the data folder"
 	@echo "make status  what is running"
+	@echo "make restart restart the services and the gateway after a code change"
 	@echo "make test    run the whole test suite"
 
 $(UV):
@@ -38,6 +39,9 @@ down:
 
 status: .venv/.synced
 	.venv/bin/devstack status
+
+restart: .venv/.synced
+	.venv/bin/devstack restart
 
 clean:
 	@if [ -x .venv/bin/devstack ]; then .venv/bin/devstack clean; else rm -rf "$${DVC_DATA_DIR:-.data}"; fi

@@ -12,7 +12,7 @@ from .stack import Stack, clean, print_status
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="devstack", description=__doc__)
-    p.add_argument("action", choices=["up", "down", "clean", "status"])
+    p.add_argument("action", choices=["up", "down", "clean", "status", "restart"])
     args = p.parse_args(argv)
     cfg = StackConfig.from_env()
     stack = Stack(cfg)
@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.action == "down":
         stopped = stack.down()
         say("stopped " + (", ".join(stopped) if stopped else "nothing (nothing of ours was running)"))
+    elif args.action == "restart":
+        stack.down(with_infra=False)
+        try:
+            stack.up()
+        except (RuntimeError, TimeoutError) as e:
+            say(f"failed: {e}")
+            return 1
     elif args.action == "clean":
         stack.down()
         clean(cfg)
