@@ -152,6 +152,9 @@ class StackConfig:
             "DVC_S3_SECRET_KEY": S3_SECRET_KEY,
             "DVC_S3_BUCKET": self.bucket,
             "DVC_JWKS_URL": f"{self.gateway_url}/api/v1/auth/.well-known/jwks.json",
+            # Service-to-service calls go through the gateway locally (it balances across replicas).
+            f"{p}CATALOG_URL": self.gateway_url,
+            f"{p}AUTH_URL": self.gateway_url,
             "DVC_INSTANCE": f"{spec.name}-{replica}",
             f"{p}PORT": str(port),
             f"{p}HOST": self.host,

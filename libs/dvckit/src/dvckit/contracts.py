@@ -79,12 +79,31 @@ class ProcedureWithdrawnV1(EventData):
     name: str
 
 
+class DossierSubmittedV1(EventData):
+    """A citizen filed a dossier online (status 1, mới đăng ký): notify tells them it was received."""
+
+    event_type = "dossier.submitted"
+    event_version = 1
+
+    dossier_id: str
+    code: str
+    owner_id: str
+    procedure_code: str
+    procedure_name: str
+    procedure_version: int
+    agency_code: str
+    agency_name: str
+    submitted_at: datetime
+    fee_total: int = 0
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     UserRegisteredV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
+    DossierSubmittedV1,
 )
 
 

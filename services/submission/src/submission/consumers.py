@@ -1,9 +1,13 @@
-"""Events the submission service consumes (its procedure cache arrives with the filing issue)."""
+"""Events the submission service consumes: the catalogue's changes, to keep its procedure copy current."""
 
 from __future__ import annotations
 
+from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
 from dvckit.runtime import Runtime
 
+from .service.procedures import ProcedureCache
 
-def register(rt: Runtime) -> None:
-    """No handlers yet; ``procedure.*`` events will refresh the procedure cache."""
+
+def register(rt: Runtime, cache: ProcedureCache) -> None:
+    rt.consumer.on(ProcedurePublishedV1.routing_key())(cache.on_published)
+    rt.consumer.on(ProcedureWithdrawnV1.routing_key())(cache.on_withdrawn)

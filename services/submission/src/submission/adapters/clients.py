@@ -1,0 +1,66 @@
+"""Calls to other services' published APIs (the catalogue; the caller's own account for step 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from dvckit import logs
+from dvckit.errors import Problem, Text
+
+log = logs.get(__name__)
+
+CATALOG_DOWN = Problem(
+    503,
+    "catalog-unavailable",
+    Text(
+        "Không lấy được thông tin thủ tục, vui lòng thử lại sau",
+        "The procedure catalogue is not answering; please try again",
+    ),
+    headers={"Retry-After": "5"},
+)
+NO_PROCEDURE = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
+
+
+class Clients:
+    def __init__(
+        self,
+        *,
+        catalog_url: str,
+        auth_url: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        auth_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        self.catalog = httpx.AsyncClient(
+            base_url=catalog_url, timeout=5.0, limits=limits, transport=transport
+        )
+        self.auth = httpx.AsyncClient(
+            base_url=auth_url, timeout=3.0, limits=limits, transport=auth_transport or transport
+        )
+
+    async def procedure(self, code: str) -> dict[str, Any]:
+        try:
+            r = await self.catalog.get(f"/api/v1/catalog/procedures/{code}")
+        except httpx.HTTPError as e:
+            log.warning("catalog call failed", error=repr(e)[:200])
+            raise CATALOG_DOWN from None
+        if r.status_code == 404:
+            raise NO_PROCEDURE
+        if r.status_code != 200:
+            log.warning("catalog answered", status=r.status_code)
+            raise CATALOG_DOWN
+        return r.json()
+
+    async def me(self, authorization: str) -> dict[str, Any] | None:
+        """The caller's account, to prefill step 1; None if auth cannot say (step 1 starts empty)."""
+        try:
+            r = await self.auth.get("/api/v1/auth/me", headers={"Authorization": authorization})
+        except httpx.HTTPError:
+            return None
+        return r.json() if r.status_code == 200 else None
+
+    async def close(self) -> None:
+        await self.catalog.aclose()
+        await self.auth.aclose()

@@ -1,0 +1,251 @@
+"""HTTP routes of the submission service for citizens (mounted under /api/v1/submissions)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from dvckit.auth import Principal, require
+from dvckit.errors import Problem, Text
+
+from ..domain.applicant import Applicant
+from ..service.attachments import content_disposition
+from ..service.dossiers import view
+from .schemas import (
+    AgencyOut,
+    CaptchaOut,
+    DossierOut,
+    DossierPage,
+    DraftIn,
+    FeesOut,
+    ProcedureCode,
+    ReceiptOut,
+    SubmitIn,
+    TrackOut,
+    UploadOut,
+)
+
+router = APIRouter()
+Citizen = Annotated[Principal, Depends(require("citizen"))]
+Id = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+AttachmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+def svc(request: Request) -> Any:
+    return request.app.state
+
+
+@router.get(
+    "/agencies",
+    response_model=list[AgencyOut],
+    tags=["filing"],
+    summary="Cơ quan tiếp nhận của một thủ tục / receiving agencies of a procedure",
+)
+async def agencies(procedure: ProcedureCode, request: Request) -> list[dict[str, str]]:
+    p = await svc(request).procedures.get(procedure)
+    return [{"code": a.code, "name": a.name} for a in svc(request).dossiers.agencies_for(p)]
+
+
+@router.post(
+    "/dossiers",
+    status_code=201,
+    response_model=DossierOut,
+    tags=["filing"],
+    summary="Nộp trực tuyến: tạo hồ sơ nháp / start a draft",
+)
+async def create_draft(
+    body: DraftIn,
+    who: Citizen,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    s = svc(request)
+
+    async def create() -> dict[str, Any]:
+        return await s.dossiers.create_draft(
+            who,
+            procedure_code=body.procedure_code,
+            agency_code=body.agency_code,
+            authorization=request.headers.get("authorization", ""),
+        )
+
+    answer, replayed = await s.idempotency.run(
+        scope=f"draft|{who.sub}", key=idempotency_key, body=body.model_dump(), fn=create
+    )
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        return await _view(s, who, answer["id"])
+    return answer
+
+
+async def _view(s: Any, who: Principal, dossier_id: str) -> dict[str, Any]:
+    return view(await s.dossiers.owned(who, dossier_id))
+
+
+@router.get(
+    "/dossiers", response_model=DossierPage, tags=["following"], summary="Hồ sơ của tôi / my dossiers"
+)
+async def mine(
+    who: Citizen,
+    request: Request,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    return await svc(request).dossiers.mine(who, status=status, page=page, size=size)
+
+
+@router.get(
+    "/dossiers/{dossier_id}",
+    response_model=DossierOut,
+    tags=["following"],
+    summary="Chi tiết hồ sơ, tệp và lịch sử / a dossier with its files and history",
+)
+async def get_dossier(dossier_id: Id, who: Citizen, request: Request) -> dict[str, Any]:
+    return await _view(svc(request), who, dossier_id)
+
+
+@router.delete(
+    "/dossiers/{dossier_id}", status_code=204, tags=["filing"], summary="Xóa hồ sơ nháp / delete a draft"
+)
+async def delete_draft(dossier_id: Id, who: Citizen, request: Request) -> Response:
+    await svc(request).dossiers.delete_draft(who, dossier_id)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/dossiers/{dossier_id}/applicant",
+    response_model=DossierOut,
+    tags=["filing"],
+    summary="Bước 1: thông tin người nộp / step 1: submitter",
+)
+async def set_applicant(dossier_id: Id, body: Applicant, who: Citizen, request: Request) -> dict[str, Any]:
+    return await svc(request).dossiers.set_applicant(who, dossier_id, body)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/attachments",
+    status_code=201,
+    response_model=UploadOut,
+    tags=["filing"],
+    summary="Bước 2: tải tệp cho thành phần hồ sơ / step 2: upload a file (component_id, file)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "component_id": {"type": "string"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload(
+    dossier_id: Id,
+    who: Citizen,
+    request: Request,
+    component_id: Annotated[str | None, Query(pattern=r"^[a-z0-9]{8,20}$")] = None,
+) -> dict[str, Any]:
+    return await svc(request).attachments.upload(who, dossier_id, request, component_id)
+
+
+@router.delete(
+    "/dossiers/{dossier_id}/attachments/{attachment_id}",
+    status_code=204,
+    tags=["filing"],
+    summary="Xóa một tệp / remove a file",
+)
+async def delete_attachment(
+    dossier_id: Id, attachment_id: AttachmentId, who: Citizen, request: Request
+) -> Response:
+    await svc(request).attachments.delete(who, dossier_id, attachment_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/attachments/{attachment_id}",
+    tags=["following"],
+    summary="Tải tệp về / download a file",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def download(dossier_id: Id, attachment_id: AttachmentId, who: Citizen, request: Request) -> Response:
+    s = svc(request)
+    d = await s.dossiers.owned(who, dossier_id)
+    att, chunks = await s.attachments.download(d, attachment_id)
+    return StreamingResponse(
+        chunks,
+        media_type=att["content_type"],
+        headers={
+            "Content-Length": str(att["size"]),
+            "Content-Disposition": content_disposition(att["name"]),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(
+    "/dossiers/{dossier_id}/fees",
+    response_model=FeesOut,
+    tags=["filing"],
+    summary="Bước 3: phí, lệ phí / step 3: fees and charges",
+)
+async def fees(dossier_id: Id, who: Citizen, request: Request) -> dict[str, Any]:
+    return await svc(request).dossiers.fees(who, dossier_id)
+
+
+@router.post(
+    "/captcha",
+    status_code=201,
+    response_model=CaptchaOut,
+    tags=["filing"],
+    summary="Bước 3: mã xác nhận / step 3: a confirmation code image",
+)
+async def captcha(who: Citizen, request: Request) -> dict[str, Any]:
+    return await svc(request).captchas.create()
+
+
+@router.post(
+    "/dossiers/{dossier_id}/submit",
+    response_model=ReceiptOut,
+    tags=["filing"],
+    summary="Bước 4: nộp hồ sơ / step 4: submit",
+)
+async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, request: Request) -> dict[str, Any]:
+    return await svc(request).dossiers.submit(who, dossier_id, body.captcha_id, body.captcha_answer)
+
+
+@router.get(
+    "/track",
+    response_model=TrackOut,
+    tags=["following"],
+    summary="Tra cứu hồ sơ (công khai) / public dossier lookup",
+)
+async def track(
+    request: Request,
+    code: Annotated[str, Query(pattern=r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$")],
+    citizen_id: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    phone: Annotated[str | None, Query(pattern=r"^0[35789]\d{8}$")] = None,
+) -> dict[str, Any]:
+    if not citizen_id and not phone:
+        raise Problem(
+            422,
+            "identifier-required",
+            Text(
+                "Nhập số định danh hoặc số điện thoại của người nộp",
+                "Give the submitter's citizen ID or phone number",
+            ),
+        )
+    return await svc(request).dossiers.track(code, citizen_id=citizen_id, phone=phone)

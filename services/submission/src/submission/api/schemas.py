@@ -1,0 +1,146 @@
+"""Request and response models of the submission API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.applicant import Applicant, Person, Prefill
+
+ProcedureCode = Annotated[str, Field(pattern=r"^\d\.\d{6}$", examples=["1.004194"])]
+AgencyCode = Annotated[str, Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", examples=["000.31.01.H26"])]
+DossierId = Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DraftIn(Strict):
+    procedure_code: ProcedureCode
+    agency_code: AgencyCode | None = Field(
+        None, description="Cơ quan tiếp nhận, when the procedure has several"
+    )
+
+
+class SubmitIn(Strict):
+    captcha_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    captcha_answer: Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class StatusText(BaseModel):
+    vi: str
+    en: str
+
+
+class AgencyOut(BaseModel):
+    code: str
+    name: str
+
+
+class ProcedureRef(BaseModel):
+    code: str
+    name: str
+
+
+class DossierSummary(BaseModel):
+    id: str
+    code: str | None
+    status: str
+    status_code: int
+    status_text: StatusText
+    procedure: ProcedureRef
+    agency: AgencyOut
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    appointment_at: datetime | None = None
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int
+    page: int
+    size: int
+
+
+class AttachmentOut(BaseModel):
+    id: str
+    component_id: str
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_at: datetime
+
+
+class UploadOut(AttachmentOut):
+    attachment_id: str
+
+
+class FeeItem(BaseModel):
+    name: str
+    amount: int
+    currency: str
+    when: str
+    note: str | None = None
+
+
+class FeesOut(BaseModel):
+    items: list[FeeItem]
+    total: int
+    currency: str
+    free: bool
+
+
+class HistoryEntry(BaseModel):
+    status: str
+    at: datetime
+    actor_role: str
+    note: str | None = None
+
+
+class MissingItem(BaseModel):
+    item: str
+    vi: str
+    en: str
+
+
+class DossierOut(DossierSummary):
+    procedure: dict[str, Any]  # type: ignore[assignment]  # the whole frozen procedure
+    applicant: Applicant | None
+    prefill: Prefill | None
+    attachments: list[AttachmentOut]
+    total_bytes: int
+    fees: FeesOut
+    history: list[HistoryEntry]
+    missing: list[MissingItem] | None = None
+    rev: int
+
+
+class ReceiptOut(DossierSummary):
+    fee_total: int
+    attachments: int
+    next: StatusText
+
+
+class CaptchaOut(BaseModel):
+    captcha_id: str
+    image: str = Field(description="data:image/png;base64,…")
+    expires_in: int
+
+
+class TrackOut(BaseModel):
+    code: str
+    procedure_name: str
+    agency_name: str
+    status: str
+    status_code: int
+    status_text: StatusText
+    submitted_at: datetime | None
+    appointment_at: datetime | None
+
+
+__all__ = ["Applicant", "Person"]
