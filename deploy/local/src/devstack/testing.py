@@ -266,7 +266,7 @@ async def running(app: Any, client_ip: str = "127.0.0.1") -> AsyncIterator[Any]:
     import httpx
 
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 40000), raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             yield client
 

@@ -8,6 +8,7 @@ Events, in request order: ``Field(name, value)``, ``FileStart(name, filename, co
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -94,7 +95,13 @@ async def events(request: Request, *, max_field_bytes: int = 4096) -> AsyncItera
     def on_headers_finished() -> None:
         headers = state["headers"]
         assert isinstance(headers, dict)
-        _disp, p = parse_options_header(headers.get(b"content-disposition", b""))
+        disposition = headers.get(b"content-disposition", b"")
+        _disp, p = parse_options_header(disposition)
+        if b"\\" in disposition and b"filename" in p:
+            # The parser quietly keeps only the last part of a Windows path; callers must see the path.
+            raw = re.search(rb'filename="((?:[^"\\]|\\.)*)"', disposition)
+            if raw:
+                p[b"filename"] = raw.group(1)
         name = p.get(b"name", b"").decode("utf-8", "replace")
         state["name"] = name
         if b"filename" in p or b"filename*" in p:

@@ -42,12 +42,20 @@ class Registry:
         """Receiving agencies for a procedure carried out by ``implementing`` (names from the
         catalogue): one city agency, or a commune body of each commune for the citizen to choose."""
         names = [fold(n) for n in implementing]
+        # The most specific rule wins: "cong an cap xa" (commune police) over "cap xa" (people's committee).
+        best: tuple[int, str, str] | None = None  # (length of the matched words, kind, group or code)
         for group, _name, match in self.bodies:
-            if any(m in n for n in names for m in match):
-                return [a for a in self.by_code.values() if a.code.startswith(f"000.{group}.")]
+            for m in match:
+                if any(m in n for n in names) and (best is None or len(m) > best[0]):
+                    best = (len(m), "commune", group)
         for code, match in self._city_rules:
-            if any(m in n for n in names for m in match):
-                return [self.by_code[code]]
+            for m in match:
+                if any(m in n for n in names) and (best is None or len(m) > best[0]):
+                    best = (len(m), "city", code)
+        if best is not None:
+            if best[1] == "city":
+                return [self.by_code[best[2]]]
+            return [a for a in self.by_code.values() if a.code.startswith(f"000.{best[2]}.")]
         if levels == ["commune"]:
             group = self.bodies[0][0]
             return [a for a in self.by_code.values() if a.code.startswith(f"000.{group}.")]

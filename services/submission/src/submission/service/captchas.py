@@ -48,8 +48,12 @@ class Captchas:
             self.secret, f"{captcha_id}:{answer.strip().upper()}".encode(), hashlib.sha256
         ).hexdigest()
 
+    @staticmethod
+    def new_answer() -> str:
+        return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
     async def create(self) -> dict[str, Any]:
-        answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        answer = self.new_answer()
         captcha_id = uuid.uuid4().hex
         png = await anyio.to_thread.run_sync(
             lambda: self.image.generate(answer).getvalue(), limiter=self.limiter

@@ -1,0 +1,174 @@
+"""The four steps, against real MongoDB, RabbitMQ and S3 (and the real auth and catalog services)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import unquote
+
+S = "/api/v1/submissions"
+CODE = re.compile(r"^000\.32\.02\.H26-\d{6}-\d{4}$")
+
+
+async def test_a_citizen_files_a_dossier_in_four_steps(world):
+    p = await world.citizen()
+    sub = world.sub
+    # The procedure is carried out by commune police: the citizen chooses the ward.
+    r = await sub.post(f"{S}/dossiers", json={"procedure_code": "1.004194"}, headers=p["h"])
+    assert r.status_code == 422 and r.json()["code"] == "agency-required"
+    assert {"code": "000.32.02.H26", "name": "Công an Phường Ngô Quyền"} in r.json()["choices"]
+
+    d = await world.draft(p)
+    assert d["status"] == "draft" and d["code"] is None
+    assert d["procedure"]["version"] == 1 and len(d["procedure"]["components"]) == 3  # frozen
+    assert d["prefill"] == {
+        "full_name": "Đặng Thị Mai",
+        "citizen_id": p["citizen_id"],
+        "phone": p["phone"],
+        "email": p["email"],
+    }
+    assert {m["item"] for m in d["missing"]} == {
+        "applicant",
+        "component:aaaaaaaaaaaa",
+        "component:bbbbbbbbbbbb",
+    }
+
+    # Step 1
+    r = await sub.put(f"{S}/dossiers/{d['id']}/applicant", json=world.applicant(p), headers=p["h"])
+    assert r.status_code == 200 and r.json()["applicant"]["submitter"]["citizen_id"] == p["citizen_id"]
+
+    # Step 2: two files; the stored ones are what was sent
+    doc = world.pdf(150_000)
+    r = await world.upload(p, d["id"], "aaaaaaaaaaaa", doc, "Tờ khai CT01 – bản ký.pdf")
+    assert r.status_code == 201, r.text
+    att = r.json()
+    assert att["size"] == len(doc) and att["sha256"] == hashlib.sha256(doc).hexdigest()
+    assert att["content_type"] == "application/pdf" and att["name"] == "Tờ khai CT01 – bản ký.pdf"
+    r = await world.upload(p, d["id"], "bbbbbbbbbbbb", world.png(), "ảnh.png", "image/png")
+    assert r.status_code == 201 and r.json()["content_type"] == "image/png"
+
+    got = await sub.get(f"{S}/dossiers/{d['id']}/attachments/{att['id']}", headers=p["h"])
+    assert got.status_code == 200 and got.content == doc
+    assert unquote(got.headers["content-disposition"].split("UTF-8''")[1]) == "Tờ khai CT01 – bản ký.pdf"
+
+    # Step 3
+    fees = (await sub.get(f"{S}/dossiers/{d['id']}/fees", headers=p["h"])).json()
+    assert fees["total"] == 7000 and [i["amount"] for i in fees["items"]] == [7000]  # the online fee only
+    captcha = (await sub.post(f"{S}/captcha", headers=p["h"])).json()
+    assert captcha["image"].startswith("data:image/png;base64,") and captcha["expires_in"] == 300
+
+    # Step 4
+    r = await sub.post(
+        f"{S}/dossiers/{d['id']}/submit",
+        headers=p["h"],
+        json={"captcha_id": captcha["captcha_id"], "captcha_answer": "test-captcha"},
+    )
+    assert r.status_code == 200, r.text
+    receipt = r.json()
+    assert CODE.match(receipt["code"]) and receipt["status"] == "submitted" and receipt["status_code"] == 1
+    assert receipt["status_text"]["vi"] == "Mới đăng ký" and receipt["fee_total"] == 7000
+    assert "Công an Phường Ngô Quyền" in receipt["next"]["vi"]
+
+    full = (await sub.get(f"{S}/dossiers/{d['id']}", headers=p["h"])).json()
+    assert [h["status"] for h in full["history"]] == ["submitted"] and full["submitted_at"]
+    mine = (await sub.get(f"{S}/dossiers", headers=p["h"])).json()
+    assert mine["total"] == 1 and mine["items"][0]["code"] == receipt["code"]
+
+    rt = sub.app.state.runtime
+    events = [e async for e in rt.db.outbox.find({"routing_key": "dossier.submitted.v1"})]
+    mine_events = [e["envelope"]["data"] for e in events if e["envelope"]["data"]["dossier_id"] == d["id"]]
+    assert len(mine_events) == 1
+    assert mine_events[0]["code"] == receipt["code"] and mine_events[0]["owner_id"] == p["id"]
+    assert mine_events[0]["procedure_name"] == "Đăng ký tạm trú"
+
+
+async def test_submitting_twice_returns_the_same_result(world):
+    p = await world.citizen()
+    d = await world.ready(p)
+    first = await world.submit(p, d["id"])
+    second = await world.submit(p, d["id"])
+    assert first.status_code == second.status_code == 200
+    assert first.json()["code"] == second.json()["code"]
+    rt = world.sub.app.state.runtime
+    assert await rt.db.outbox.count_documents({"envelope.data.dossier_id": d["id"]}) == 1
+
+
+async def test_an_incomplete_dossier_is_refused_naming_each_missing_item_and_nothing_changes(world):
+    p = await world.citizen()
+    d = await world.draft(p)
+    await world.upload(p, d["id"], "aaaaaaaaaaaa", world.pdf())
+    r = await world.submit(p, d["id"])
+    assert r.status_code == 422 and r.json()["code"] == "dossier-incomplete"
+    assert {m["item"] for m in r.json()["missing"]} == {"applicant", "component:bbbbbbbbbbbb"}
+    assert "Giấy tờ chứng minh chỗ ở hợp pháp" in r.json()["detail"]
+    after = (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=p["h"])).json()
+    assert after["status"] == "draft" and after["code"] is None
+
+
+async def test_the_captcha_is_checked_and_single_use(world, monkeypatch):
+    p = await world.citizen()
+    d = await world.ready(p)
+    captchas = world.sub.app.state.captchas
+    monkeypatch.setattr(captchas, "test_answer", None)  # as in production
+    monkeypatch.setattr(captchas, "new_answer", lambda: "KKKKK")
+    cid = (await world.sub.post(f"{S}/captcha", headers=p["h"])).json()["captcha_id"]
+    wrong = await world.sub.post(
+        f"{S}/dossiers/{d['id']}/submit", headers=p["h"], json={"captcha_id": cid, "captcha_answer": "KKKKX"}
+    )
+    assert wrong.status_code == 400 and wrong.json()["code"] == "captcha-invalid"
+    # One try only: the right answer after a wrong one is refused too.
+    again = await world.sub.post(
+        f"{S}/dossiers/{d['id']}/submit", headers=p["h"], json={"captcha_id": cid, "captcha_answer": "KKKKK"}
+    )
+    assert again.status_code == 400
+    cid = (await world.sub.post(f"{S}/captcha", headers=p["h"])).json()["captcha_id"]
+    stored = await world.sub.app.state.runtime.db.captchas.find_one({"_id": cid})
+    assert "KKKKK" not in str(stored)  # kept as a keyed digest only
+    ok = await world.sub.post(
+        f"{S}/dossiers/{d['id']}/submit", headers=p["h"], json={"captcha_id": cid, "captcha_answer": "kkkkk"}
+    )
+    assert ok.status_code == 200, ok.text
+
+
+async def test_idempotency_key_makes_one_draft(world):
+    p = await world.citizen()
+    h = {**p["h"], "Idempotency-Key": "mobile-retry-123"}
+    body = {"procedure_code": "2.000815"}
+    first = await world.sub.post(f"{S}/dossiers", json=body, headers=h)
+    second = await world.sub.post(f"{S}/dossiers", json=body, headers=h)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"] and second.headers["idempotent-replayed"] == "true"
+    assert (await world.sub.get(f"{S}/dossiers", headers=p["h"])).json()["total"] == 1
+    other = await world.sub.post(f"{S}/dossiers", json={"procedure_code": "1.004194"}, headers=h)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency-key-reused"
+
+
+async def test_only_procedures_open_to_online_filing(world):
+    p = await world.citizen()
+    r = await world.sub.post(f"{S}/dossiers", json={"procedure_code": "3.000348"}, headers=p["h"])
+    assert r.status_code == 409 and r.json()["code"] == "not-fileable-online"
+    r = await world.sub.post(f"{S}/dossiers", json={"procedure_code": "1.999999"}, headers=p["h"])
+    assert r.status_code == 404
+    r = await world.sub.post(f"{S}/dossiers", json={"procedure_code": "2.000815"}, headers=p["h"])
+    assert r.status_code == 201 and r.json()["agency"]["code"] == "000.00.13.H26"  # Sở Tư pháp
+
+
+async def test_drafts_resume_from_any_device_and_can_be_deleted(world):
+    p = await world.citizen()
+    d = await world.draft(p)
+    await world.sub.put(f"{S}/dossiers/{d['id']}/applicant", json=world.applicant(p), headers=p["h"])
+    up = (await world.upload(p, d["id"], "aaaaaaaaaaaa", world.pdf())).json()
+    # Another device: a new login of the same citizen sees the same draft, as left.
+    login = await world.auth.post(
+        "/api/v1/auth/login", json={"username": p["citizen_id"], "password": "Ben-Binh-Harbour-1"}
+    )
+    other = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    resumed = (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=other)).json()
+    assert resumed["applicant"]["submitter"]["full_name"] == "Đặng Thị Mai"
+    assert [a["id"] for a in resumed["attachments"]] == [up["id"]]
+    store = world.sub.app.state.store
+    key = f"dossiers/{d['id']}/{up['id']}"
+    assert await store.head(key) is not None
+    assert (await world.sub.delete(f"{S}/dossiers/{d['id']}", headers=other)).status_code == 204
+    assert await store.head(key) is None
+    assert (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=other)).status_code == 404
