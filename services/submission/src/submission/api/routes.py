@@ -16,6 +16,7 @@ from ..service.dossiers import view
 from .schemas import (
     AgencyOut,
     CaptchaOut,
+    CaseIn,
     DossierOut,
     DossierPage,
     DraftIn,
@@ -69,6 +70,7 @@ async def create_draft(
             who,
             procedure_code=body.procedure_code,
             agency_code=body.agency_code,
+            case=body.case,
             authorization=request.headers.get("authorization", ""),
         )
 
@@ -115,6 +117,16 @@ async def get_dossier(dossier_id: Id, who: Citizen, request: Request) -> dict[st
 async def delete_draft(dossier_id: Id, who: Citizen, request: Request) -> Response:
     await svc(request).dossiers.delete_draft(who, dossier_id)
     return Response(status_code=204)
+
+
+@router.put(
+    "/dossiers/{dossier_id}/case",
+    response_model=DossierOut,
+    tags=["filing"],
+    summary="Chọn trường hợp hồ sơ / choose the case the dossier is filed for",
+)
+async def set_case(dossier_id: Id, body: CaseIn, who: Citizen, request: Request) -> dict[str, Any]:
+    return await svc(request).dossiers.set_case(who, dossier_id, body.case)
 
 
 @router.put(

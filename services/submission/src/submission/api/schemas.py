@@ -23,6 +23,13 @@ class DraftIn(Strict):
     agency_code: AgencyCode | None = Field(
         None, description="Cơ quan tiếp nhận, when the procedure has several"
     )
+    case: Annotated[
+        str | None, Field(max_length=500, description="Trường hợp, when the procedure has several")
+    ] = None
+
+
+class CaseIn(Strict):
+    case: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class SubmitIn(Strict):
@@ -111,6 +118,8 @@ class MissingItem(BaseModel):
 class DossierOut(DossierSummary):
     procedure: dict[str, Any]  # type: ignore[assignment]  # the whole frozen procedure
     applicant: Applicant | None
+    cases: list[str]
+    case: str | None
     prefill: Prefill | None
     attachments: list[AttachmentOut]
     total_bytes: int

@@ -15,6 +15,27 @@ def dossier_code(agency_code: str, day: date, seq: int) -> str:
     return CODE_FORMAT.format(agency=agency_code, day=day, seq=seq)
 
 
+def cases(procedure: dict[str, Any]) -> list[str]:
+    """The cases (trường hợp) a procedure's components are grouped in, in order. With two or more, a
+    dossier is filed for one of them: "Hồ sơ đăng ký tạm trú gồm" or "Đăng ký tạm trú theo danh sách"."""
+    seen: list[str] = []
+    for c in procedure.get("components") or []:
+        g = c.get("group")
+        if g and g not in seen:
+            seen.append(g)
+    return seen if len(seen) > 1 else []
+
+
+def required_components(procedure: dict[str, Any], case: str | None) -> list[dict[str, Any]]:
+    """The components that must have a file: required ones of the chosen case, and those of no case."""
+    groups = cases(procedure)
+    return [
+        c
+        for c in procedure.get("components") or []
+        if c.get("required", True) and (not groups or c.get("group") in (None, case))
+    ]
+
+
 def missing_items(d: dict[str, Any]) -> list[dict[str, str]]:
     """Everything that stops the dossier being submitted, each named (Vietnamese first)."""
     out: list[dict[str, str]] = []
@@ -27,8 +48,8 @@ def missing_items(d: dict[str, Any]) -> list[dict[str, str]]:
             }
         )
     have = {a["component_id"] for a in d.get("attachments", [])}
-    for c in d["procedure"].get("components", []):
-        if c.get("required", True) and c["id"] not in have:
+    for c in required_components(d["procedure"], d.get("case")):
+        if c["id"] not in have:
             out.append(
                 {
                     "item": f"component:{c['id']}",

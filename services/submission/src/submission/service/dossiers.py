@@ -24,7 +24,7 @@ from ..adapters.store import COUNTERS, DOSSIERS, STALE_UPLOAD, UPLOADS
 from ..config import Settings
 from ..domain.agencies import Agency, registry
 from ..domain.applicant import Applicant
-from ..domain.dossier import dossier_code, fee_table, missing_items
+from ..domain.dossier import cases, dossier_code, fee_table, missing_items
 from ..domain.status import NUMBER, Status, describe
 from .captchas import Captchas
 from .procedures import ProcedureCache
@@ -53,6 +53,12 @@ def _agency_choice(choices: list[Agency]) -> Problem:
         "agency-required",
         Text("Vui lòng chọn cơ quan tiếp nhận (phường, xã)", "Choose the receiving agency (ward or commune)"),
         extra={"choices": [{"code": a.code, "name": a.name} for a in choices]},
+    )
+
+
+def _bad_case(groups: list[str]) -> Problem:
+    return Problem(
+        422, "unknown-case", Text("Trường hợp không hợp lệ", "Unknown case"), extra={"cases": groups}
     )
 
 
@@ -125,7 +131,13 @@ class Dossiers:
         return registry().candidates(procedure.get("agencies") or [], procedure.get("levels") or [])
 
     async def create_draft(
-        self, who: Principal, *, procedure_code: str, agency_code: str | None, authorization: str
+        self,
+        who: Principal,
+        *,
+        procedure_code: str,
+        agency_code: str | None,
+        authorization: str,
+        case: str | None = None,
     ) -> dict[str, Any]:
         procedure = await self.cache.get(procedure_code)
         if not procedure.get("fileable") or procedure.get("status") != "published":
@@ -139,6 +151,9 @@ class Dossiers:
             agency = next((a for a in choices if a.code == agency_code), None)
             if agency is None:
                 raise _agency_choice(choices)
+        groups = cases(procedure)
+        if case is not None and case not in groups:
+            raise _bad_case(groups)
         me = await self.clients.me(authorization)
         prefill = {k: me.get(k) for k in ("full_name", "citizen_id", "phone", "email")} if me else {}
         now = datetime.now(UTC)
@@ -150,6 +165,7 @@ class Dossiers:
             "code": None,
             "procedure": _freeze(procedure),
             "agency": {"code": agency.code, "name": agency.name},
+            "case": case or (groups[0] if groups else None),
             "applicant": None,
             "prefill": prefill,
             "attachments": [],
@@ -175,6 +191,20 @@ class Dossiers:
         )
         if d is None:
             await self._explain(who, dossier_id)
+        return view(d)
+
+    async def set_case(self, who: Principal, dossier_id: str, case: str) -> dict[str, Any]:
+        d = await self.owned(who, dossier_id)
+        groups = cases(d["procedure"])
+        if case not in groups:
+            raise _bad_case(groups)
+        d = await self.coll.find_one_and_update(
+            {"_id": dossier_id, "owner_id": who.sub, "status": Status.DRAFT.value},
+            {"$set": {"case": case, "updated_at": datetime.now(UTC)}, "$inc": {"rev": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if d is None:
+            raise NOT_DRAFT
         return view(d)
 
     async def _explain(self, who: Principal, dossier_id: str) -> None:
@@ -394,6 +424,8 @@ def view(d: dict[str, Any]) -> dict[str, Any]:
         **summary(d),
         "procedure": d["procedure"],
         "applicant": d.get("applicant"),
+        "cases": cases(d["procedure"]),
+        "case": d.get("case"),
         "prefill": d.get("prefill") if d.get("applicant") is None else None,
         "attachments": [_attachment_view(a) for a in d.get("attachments", [])],
         "total_bytes": d.get("total_bytes", 0),
