@@ -74,6 +74,20 @@ CATALOG = [
         "detailed": True,
     },
     {
+        "code": "2.000001",
+        "name": "Đăng ký tạm trú theo danh sách",
+        "field": "Đăng ký, quản lý cư trú",
+        "agencies": ["Sở Tư pháp"],
+        "levels": ["city"],
+        "online_level": "full",
+        "components": [
+            component("eeeeeeeeeeee", "Tờ khai", group="Hồ sơ cá nhân gồm"),
+            component("ffffffffffff", "Văn bản đề nghị kèm danh sách", group="Theo danh sách, hồ sơ gồm"),
+            component("111111111111", "Bản khai nhân khẩu", group="Theo danh sách, hồ sơ gồm"),
+        ],
+        "detailed": True,
+    },
+    {
         "code": "3.000348",
         "name": "Cấp lại giấy phép lái xe",
         "field": "Đường bộ",

@@ -172,3 +172,25 @@ async def test_drafts_resume_from_any_device_and_can_be_deleted(world):
     assert (await world.sub.delete(f"{S}/dossiers/{d['id']}", headers=other)).status_code == 204
     assert await store.head(key) is None
     assert (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=other)).status_code == 404
+
+
+async def test_a_procedure_with_cases_needs_the_files_of_the_chosen_case(world):
+    p = await world.citizen()
+    d = await world.draft(p, code="2.000001", agency=None)
+    assert (
+        d["cases"] == ["Hồ sơ cá nhân gồm", "Theo danh sách, hồ sơ gồm"] and d["case"] == "Hồ sơ cá nhân gồm"
+    )
+    assert {m["item"] for m in d["missing"]} == {"applicant", "component:eeeeeeeeeeee"}
+    r = await world.sub.put(
+        f"{S}/dossiers/{d['id']}/case", json={"case": "Theo danh sách, hồ sơ gồm"}, headers=p["h"]
+    )
+    assert r.status_code == 200
+    assert {m["item"] for m in r.json()["missing"]} == {
+        "applicant",
+        "component:ffffffffffff",
+        "component:111111111111",
+    }
+    bad = await world.sub.put(
+        f"{S}/dossiers/{d['id']}/case", json={"case": "Trường hợp khác"}, headers=p["h"]
+    )
+    assert bad.status_code == 422 and bad.json()["cases"] == d["cases"]
