@@ -31,5 +31,8 @@ class Settings(ServiceSettings, S3Settings):
     captcha_ttl_seconds: int = 300
     captcha_secret: SecretStr = dev_secret("submission-dev-captcha-secret")
 
+    # Dossier-code numbers each replica takes from an agency's daily counter at a time (see Dossiers).
+    sequence_block: int = 10
+
     draft_ttl_days: int = 30  # abandoned drafts and their files are removed after this
     cleanup_interval_seconds: float = 3600.0

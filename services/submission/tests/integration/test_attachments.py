@@ -19,7 +19,8 @@ def docx() -> bytes:
 
 async def _state(world, p, d):
     full = (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=p["h"])).json()
-    pending = await world.sub.app.state.runtime.db.pending_uploads.count_documents({"dossier_id": d["id"]})
+    raw = await world.sub.app.state.runtime.db.dossiers.find_one({"_id": d["id"]})
+    pending = len(raw.get("uploading", []))
     return full, pending
 
 

@@ -189,19 +189,24 @@ async def test_abandoned_drafts_and_unfinished_uploads_are_cleaned_up(world):
     # An upload a crash interrupted: its object exists, nothing points to it.
     orphan = f"dossiers/{recent['id']}/{uuid.uuid4().hex}"
     await store.client.put_object(Bucket=store.bucket, Key=orphan, Body=b"%PDF-1.4 orphan")
-    await rt.db.pending_uploads.insert_one(
+    await rt.db.dossiers.update_one(
+        {"_id": recent["id"]},
         {
-            "_id": uuid.uuid4().hex,
-            "dossier_id": recent["id"],
-            "key": orphan,
-            "started_at": datetime.now(UTC) - timedelta(hours=2),
-        }
+            "$push": {
+                "uploading": {
+                    "id": uuid.uuid4().hex,
+                    "key": orphan,
+                    "started_at": datetime.now(UTC) - timedelta(hours=2),
+                }
+            }
+        },
     )
     done = await world.sub.app.state.dossiers.cleanup()
     assert done["drafts"] >= 1 and done["stale_uploads"] >= 1
     assert await rt.db.dossiers.find_one({"_id": old["id"]}) is None
     assert all([await store.head(k) is None for k in keys]) and await store.head(orphan) is None
     assert (await world.sub.get(f"{S}/dossiers/{recent['id']}", headers=p["h"])).status_code == 200
+    assert (await rt.db.dossiers.find_one({"_id": recent["id"]}))["uploading"] == []
 
 
 async def test_public_tracking_shows_little_and_needs_the_right_identifier(world):

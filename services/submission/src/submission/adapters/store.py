@@ -12,7 +12,6 @@ DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence number issued
 CAPTCHAS = "captchas"
 PROCEDURES = "procedures"  # cache of the catalogue, kept current by procedure.* events
-UPLOADS = "pending_uploads"  # objects being written; a reaper removes what a crash left behind
 
 SCHEMA = {
     DOSSIERS: [
@@ -30,11 +29,12 @@ SCHEMA = {
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_age"),
         IndexModel([("applicant.submitter.citizen_id", ASCENDING)], name="submitter_id"),
         IndexModel([("applicant.submitter.phone", ASCENDING)], name="submitter_phone"),
+        # Uploads in progress (objects being written): the cleanup looks for old ones a crash left.
+        IndexModel([("uploading.started_at", ASCENDING)], name="uploading", sparse=True),
     ],
     COUNTERS: [],
     CAPTCHAS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     PROCEDURES: [],
-    UPLOADS: [IndexModel([("started_at", ASCENDING)], name="age")],
     **idempotency.SCHEMA,
 }
 

@@ -5,7 +5,7 @@ read from its first bytes and checked against the component's accepted types, it
 the component's and the dossier's limits as it streams, its SHA-256 computed on the way. The object is
 stored under a random key; the citizen's file name is kept only for display. Metadata is written after
 the object is complete, so no attachment points to a missing object; an object whose upload never
-finished (a crash) is listed in ``pending_uploads`` and removed by the cleanup.
+finished (a crash) stays listed in the dossier's ``uploading`` and is removed by the cleanup.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from pymongo import ReturnDocument
 from starlette.requests import Request
 
 from dvckit import formstream, logs
@@ -26,7 +25,7 @@ from dvckit.errors import Invalid, Problem, Text
 from dvckit.runtime import Runtime
 from dvckit.s3 import ObjectStore, Upload, read_chunks
 
-from ..adapters.store import DOSSIERS, UPLOADS
+from ..adapters.store import DOSSIERS
 from ..config import Settings
 from ..domain.files import MIME, SNIFF_BYTES, accepted, detect, display_name
 from ..domain.status import Status
@@ -61,7 +60,6 @@ def _bad_name(e: Invalid) -> Problem:
 class Attachments:
     def __init__(self, rt: Runtime, settings: Settings, store: ObjectStore, dossiers: Dossiers) -> None:
         self.coll = rt.db[DOSSIERS]
-        self.uploads = rt.db[UPLOADS]
         self.s = settings
         self.store = store
         self.dossiers = dossiers
@@ -167,11 +165,11 @@ class Attachments:
             await upload.complete()
         except Problem:
             if upload is not None:
-                await self._abandon(upload, attachment_id)
+                await self._abandon(upload, d["_id"], attachment_id)
             raise
         except Exception as e:
             if upload is not None:
-                await self._abandon(upload, attachment_id)
+                await self._abandon(upload, d["_id"], attachment_id)
             if _storage_error(e):
                 log.warning("object storage failed during an upload", error=repr(e)[:200])
                 raise STORAGE_DOWN from None
@@ -186,7 +184,7 @@ class Attachments:
             "key": key,
             "uploaded_at": datetime.now(UTC),
         }
-        saved = await self.coll.find_one_and_update(
+        saved = await self.coll.update_one(
             {
                 "_id": d["_id"],
                 "status": {"$in": list(EDITABLE)},
@@ -194,14 +192,14 @@ class Attachments:
             },
             {
                 "$push": {"attachments": attachment},
+                "$pull": {"uploading": {"id": attachment_id}},
                 "$inc": {"total_bytes": size, "rev": 1},
                 "$set": {"updated_at": datetime.now(UTC)},
             },
-            return_document=ReturnDocument.AFTER,
         )
-        if saved is None:  # submitted or filled up by a concurrent request while this one streamed
+        if saved.modified_count == 0:  # submitted or filled up by a concurrent request meanwhile
             await self.store.delete(key)
-            await self.uploads.delete_one({"_id": attachment_id})
+            await self.coll.update_one({"_id": d["_id"]}, {"$pull": {"uploading": {"id": attachment_id}}})
             raise Problem(
                 409,
                 "dossier-changed",
@@ -210,7 +208,6 @@ class Attachments:
                     "The dossier changed during the upload; try again",
                 ),
             )
-        await self.uploads.delete_one({"_id": attachment_id})
         log.info("attachment stored", dossier_id=d["_id"], attachment_id=attachment_id, size=size)
         return {
             k: attachment[k]
@@ -233,16 +230,18 @@ class Attachments:
                 extra={"detected": kind, "accepted": allowed},
             )
         assert kind is not None
-        await self.uploads.insert_one(
-            {"_id": attachment_id, "dossier_id": d["_id"], "key": key, "started_at": datetime.now(UTC)}
+        # Listed on the dossier before the first byte goes out, so the cleanup can find what a crash left.
+        await self.coll.update_one(
+            {"_id": d["_id"]},
+            {"$push": {"uploading": {"id": attachment_id, "key": key, "started_at": datetime.now(UTC)}}},
         )
         return Upload(self.store, key, MIME.get(kind, "application/octet-stream"), self.s.part_bytes)
 
-    async def _abandon(self, upload: Upload, attachment_id: str) -> None:
+    async def _abandon(self, upload: Upload, dossier_id: str, attachment_id: str) -> None:
         try:
             await upload.abort()
-            await self.uploads.delete_one({"_id": attachment_id})
-        except Exception as e:  # the cleanup will find the pending record
+            await self.coll.update_one({"_id": dossier_id}, {"$pull": {"uploading": {"id": attachment_id}}})
+        except Exception as e:  # the cleanup will find it listed as uploading
             log.warning("could not abandon an upload", error=repr(e)[:200])
 
     async def delete(self, who: Principal, dossier_id: str, attachment_id: str) -> None:

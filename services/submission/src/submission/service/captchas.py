@@ -70,8 +70,11 @@ class Captchas:
 
     async def verify(self, captcha_id: str, answer: str) -> None:
         """Consume the captcha (one try, right or wrong); raise if the answer is wrong or it expired."""
-        doc = await self.coll.find_one_and_delete({"_id": captcha_id})
-        if doc is None or doc["expires_at"].replace(tzinfo=UTC) <= datetime.now(UTC):
+        doc = await self.coll.find_one({"_id": captcha_id})
+        # Whoever deletes it uses it: two requests racing on one captcha cannot both pass.
+        if doc is None or (await self.coll.delete_one({"_id": captcha_id})).deleted_count != 1:
+            raise WRONG
+        if doc["expires_at"].replace(tzinfo=UTC) <= datetime.now(UTC):
             raise WRONG
         if self.test_answer and hmac.compare_digest(answer.strip(), self.test_answer):
             return

@@ -3,6 +3,7 @@ catalog's API on a miss (the seed's procedures never produced events)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +19,23 @@ from ..adapters.store import PROCEDURES
 
 
 class ProcedureCache:
-    def __init__(self, rt: Runtime, clients: Clients) -> None:
+    def __init__(self, rt: Runtime, clients: Clients, memory_seconds: float = 30.0) -> None:
         self.coll = rt.db[PROCEDURES]
         self.clients = clients
+        # A few seconds in memory as well: a draft needs its procedure, and many citizens file the same
+        # few procedures; events reach this replica's memory at once, other replicas' within the TTL.
+        self.memory_seconds = memory_seconds
+        self._memory: dict[str, tuple[float, dict[str, Any]]] = {}
 
     async def get(self, code: str) -> dict[str, Any]:
+        hit = self._memory.get(code)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        procedure = await self._get(code)
+        self._memory[code] = (time.monotonic() + self.memory_seconds, procedure)
+        return procedure
+
+    async def _get(self, code: str) -> dict[str, Any]:
         doc = await self.coll.find_one({"_id": code})
         if doc is not None:
             return doc["procedure"]
@@ -64,6 +77,7 @@ class ProcedureCache:
         current = await self.coll.find_one({"_id": code}, {"version": 1}, session=session)
         if current is not None and current.get("version", 0) >= version:
             return
+        self._memory.pop(code, None)
         await self.coll.replace_one(
             {"_id": code},
             {"procedure": procedure, "version": version, "at": datetime.now(UTC)},

@@ -1,0 +1,252 @@
+"""Filing under load, through the gateway: concurrent citizens each create a draft, fill step 1, upload
+two 200 KB PDFs, get a captcha and submit. Then one 200 MB upload through the gateway beside a direct S3
+upload of the same file, with the largest memory growth of any process during it.
+
+    .venv/bin/python bench/submission_bench.py [--citizens 20] [--seconds 30] [--replicas 1]
+
+Starts every service and the gateway (namespace of its own). An administrator adds a procedure with two
+PDF components (limit 250 MB) to the catalogue, as one would for a new online service. Results:
+bench/results/submission_r<replicas>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lib.harness import ROOT, stack  # noqa: E402
+
+from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY  # noqa: E402
+
+S = "/api/v1/submissions"
+CODE = "2.999900"
+PROCEDURE = {
+    "code": CODE,
+    "name": "Thủ tục đo tải nộp hồ sơ (benchmark)",
+    "field": "Chứng thực",
+    "agencies": ["Sở Tư pháp"],
+    "levels": ["city"],
+    "online_level": "full",
+    "fees": [{"name": "Lệ phí", "amount": 20000, "when": "on_submit"}],
+    "components": [
+        {"id": "bench0000001", "name": "Đơn đề nghị", "originals": 1, "file_types": ["pdf"], "max_bytes": 250 << 20},
+        {"id": "bench0000002", "name": "Giấy tờ kèm theo", "originals": 1, "file_types": ["pdf"], "max_bytes": 250 << 20},
+    ],
+}
+
+
+def pdf(size: int, salt: int = 0) -> bytes:
+    head = b"%PDF-1.5\n"
+    block = os.urandom(64 * 1024)
+    return head + (block * (size // len(block) + 1))[: size - len(head)]
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(len(xs) * p))] * 1000, 1) if xs else 0.0
+
+
+async def citizen(http: httpx.AsyncClient, i: int) -> dict[str, str]:
+    n = (os.getpid() % 1000) * 1000 + i
+    body = {"full_name": "Người Nộp Thử", "citizen_id": f"0314{n:08d}", "phone": f"097{n:07d}",
+            "password": "Bench-Citizen-2026!"}
+    r = await http.post("/api/v1/auth/register", json=body)
+    assert r.status_code == 201, r.text
+    t = (await http.post("/api/v1/auth/login", json={"username": body["phone"], "password": body["password"]})).json()
+    return {**body, "Authorization": f"Bearer {t['access_token']}"}
+
+
+async def file_one(http: httpx.AsyncClient, p: dict[str, str], files: list[bytes], lat: dict[str, list[float]]) -> str:
+    h = {"Authorization": p["Authorization"]}
+
+    async def timed(step: str, coro):  # noqa: ANN001
+        t = time.perf_counter()
+        r = await coro
+        lat.setdefault(step, []).append(time.perf_counter() - t)
+        if r.status_code >= 400:
+            raise RuntimeError(f"{step}: {r.status_code} {r.text[:200]}")
+        return r
+
+    d = (await timed("draft", http.post(f"{S}/dossiers", json={"procedure_code": CODE}, headers=h))).json()
+    applicant = {"submitter": {"full_name": p["full_name"], "citizen_id": p["citizen_id"],
+                               "date_of_birth": "1985-03-08", "phone": p["phone"],
+                               "address": "Số 1 Lạch Tray, Hải Phòng"}}
+    await timed("applicant", http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=h))
+    for cid, data in zip(("bench0000001", "bench0000002"), files, strict=True):
+        await timed("upload", http.post(f"{S}/dossiers/{d['id']}/attachments", headers=h,
+                                        data={"component_id": cid},
+                                        files={"file": ("hồ sơ.pdf", data, "application/pdf")}))
+    await timed("fees", http.get(f"{S}/dossiers/{d['id']}/fees", headers=h))
+    cap = (await timed("captcha", http.post(f"{S}/captcha", headers=h))).json()
+    r = await timed("submit", http.post(f"{S}/dossiers/{d['id']}/submit", headers=h,
+                                        json={"captcha_id": cap["captcha_id"], "captcha_answer": "bench"}))
+    return r.json()["code"]
+
+
+class MemoryWatch:
+    """Samples the RSS of the stack's processes (and their children) every 50 ms in a thread."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.pids = {p.stem: json.loads(p.read_text())["pid"] for p in run_dir.glob("*.pid")}
+        self.base = {n: self._rss(pid) for n, pid in self.pids.items()}
+        self.peak = dict(self.base)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _rss(pid: int) -> int:
+        total = 0
+        todo = [pid]
+        while todo:
+            p = todo.pop()
+            try:
+                for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+            except OSError:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for n, pid in self.pids.items():
+                self.peak[n] = max(self.peak[n], self._rss(pid))
+            time.sleep(0.05)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def growth_mib(self) -> dict[str, float]:
+        return {n: round((self.peak[n] - self.base[n]) / 2**20, 1) for n in self.pids}
+
+
+async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path: Path, run_dir: Path) -> dict:
+    h = {"Authorization": token}
+    size = path.stat().st_size
+    async with httpx.AsyncClient(base_url=base, timeout=600) as http:
+        d = (await http.post(f"{S}/dossiers", json={"procedure_code": CODE}, headers=h)).json()
+        with MemoryWatch(run_dir) as mem, path.open("rb") as f:
+            t = time.perf_counter()
+            r = await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=h, data={"component_id": "bench0000001"},
+                                files={"file": ("tệp lớn.pdf", f, "application/pdf")})
+            gateway_s = time.perf_counter() - t
+        assert r.status_code == 201, r.text
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
+    async with get_session().create_client(
+        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY, config=AioConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
+    ) as s3:
+        # The same file, straight to S3 in the same 8 MB multipart parts the service uses.
+        t = time.perf_counter()
+        up = await s3.create_multipart_upload(Bucket=bucket, Key="bench/direct.pdf")
+        parts = []
+        with path.open("rb") as f:
+            n = 1
+            while chunk := f.read(8 << 20):
+                r2 = await s3.upload_part(Bucket=bucket, Key="bench/direct.pdf", UploadId=up["UploadId"],
+                                          PartNumber=n, Body=chunk)
+                parts.append({"PartNumber": n, "ETag": r2["ETag"]})
+                n += 1
+        await s3.complete_multipart_upload(Bucket=bucket, Key="bench/direct.pdf", UploadId=up["UploadId"],
+                                           MultipartUpload={"Parts": parts})
+        direct_s = time.perf_counter() - t
+        await s3.delete_object(Bucket=bucket, Key="bench/direct.pdf")
+    growth = mem.growth_mib()
+    return {
+        "size_mib": round(size / 2**20),
+        "through_gateway_mib_s": round(size / 2**20 / gateway_s, 1),
+        "direct_s3_mib_s": round(size / 2**20 / direct_s, 1),
+        "ratio": round(direct_s / gateway_s, 2),
+        "memory_growth_mib": growth,
+        "largest_growth_mib": max(growth.values()),
+    }
+
+
+async def run(args: argparse.Namespace, s) -> dict:  # noqa: ANN001
+    base = s.cfg.gateway_url
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 limits=httpx.Limits(max_connections=args.citizens * 2)) as http:
+        admin = (await http.post("/api/v1/auth/login", json={"username": "admin",
+                                                             "password": s.cfg.admin_password})).json()
+        r = await http.post("/api/v1/catalog/procedures", json=PROCEDURE,
+                            headers={"Authorization": f"Bearer {admin['access_token']}"})
+        assert r.status_code in (201, 409), r.text
+        people = await asyncio.gather(*(citizen(http, i) for i in range(args.citizens)))
+        files = [pdf(200 * 1024), pdf(200 * 1024)]
+        lat: dict[str, list[float]] = {}
+        # Warm-up: one dossier each (connection pools, caches), not counted.
+        await asyncio.gather(*(file_one(http, p, files, {}) for p in people))
+        codes: list[str] = []
+        errors: list[str] = []
+        stop = time.perf_counter() + args.seconds
+
+        async def worker(p: dict[str, str]) -> None:
+            while time.perf_counter() < stop:
+                try:
+                    codes.append(await file_one(http, p, files, lat))
+                except Exception as e:  # counted, not fatal
+                    errors.append(repr(e)[:200])
+
+        t = time.perf_counter()
+        await asyncio.gather(*(worker(p) for p in people))
+        elapsed = time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.pdf"
+        with big.open("wb") as f:
+            f.write(b"%PDF-1.5\n")
+            block = os.urandom(1 << 20)
+            for _ in range(200):
+                f.write(block)
+        large = await big_upload(base, s.cfg.s3_endpoint, s.cfg.bucket, people[0]["Authorization"], big,
+                                 s.cfg.run_dir)
+    return {
+        "citizens": args.citizens,
+        "submission_replicas": args.replicas,
+        "seconds": round(elapsed, 1),
+        "dossiers": len(codes),
+        "distinct_codes": len(set(codes)),
+        "dossiers_per_second": round(len(codes) / elapsed, 1),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "latency_ms": {k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99)} for k, v in lat.items()},
+        "large_upload": large,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--citizens", type=int, default=20)
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--replicas", type=int, default=1)
+    args = ap.parse_args()
+    with stack({"submission": args.replicas}) as s:
+        result = asyncio.run(run(args, s))
+    result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    result["note"] = "load generator, gateway, every service and the infrastructure share the same 2 cores"
+    out = ROOT / "bench" / "results" / f"submission_r{args.replicas}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
