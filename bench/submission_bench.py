@@ -26,9 +26,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib.harness import ROOT, stack  # noqa: E402
+from lib.harness import ROOT, stack
 
-from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY  # noqa: E402
+from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY
 
 S = "/api/v1/submissions"
 CODE = "2.999900"
@@ -71,7 +71,7 @@ async def citizen(http: httpx.AsyncClient, i: int) -> dict[str, str]:
 async def file_one(http: httpx.AsyncClient, p: dict[str, str], files: list[bytes], lat: dict[str, list[float]]) -> str:
     h = {"Authorization": p["Authorization"]}
 
-    async def timed(step: str, coro):  # noqa: ANN001
+    async def timed(step: str, coro):
         t = time.perf_counter()
         r = await coro
         lat.setdefault(step, []).append(time.perf_counter() - t)
@@ -182,7 +182,7 @@ async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path:
     }
 
 
-async def run(args: argparse.Namespace, s) -> dict:  # noqa: ANN001
+async def run(args: argparse.Namespace, s) -> dict:
     base = s.cfg.gateway_url
     async with httpx.AsyncClient(base_url=base, timeout=60,
                                  limits=httpx.Limits(max_connections=args.citizens * 2)) as http:

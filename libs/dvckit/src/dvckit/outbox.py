@@ -1,16 +1,23 @@
 """Transactional outbox and its relay (ARCHITECTURE.md §3: no dual writes).
 
-A use case writes its state change and :meth:`Outbox.add` in one MongoDB transaction. The relay claims
-pending records with a lease (so replicas do not publish the same batch twice in the normal case),
-publishes them with up to ``in_flight`` unconfirmed at once, and marks sent only what the broker
-confirmed. A record whose publish failed, timed out or was never confirmed stays pending and is re-sent
-after a growing back-off; consumers are idempotent, so the rare duplicate after a crash is harmless.
+A use case writes its state change and :meth:`Outbox.add` in one MongoDB transaction. Right after the
+commit, the replica that wrote the records publishes them itself (the fast path: no claim, one update to
+mark a batch sent). Records that path did not confirm (broker down, process crashed) become due after a
+short grace and are claimed by any replica's relay with a lease (so replicas do not publish the same batch
+twice in the normal case), published with up to ``in_flight`` unconfirmed at once, and marked sent only
+when the broker confirmed. A record whose publish failed, timed out or was never confirmed stays pending
+and is re-sent after a growing back-off; consumers are idempotent, so the rare duplicate after a crash is
+harmless.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +45,22 @@ SCHEMA = {
 }
 
 PENDING, SENT, UNROUTABLE = "pending", "sent", "unroutable"
+FAST_PATH_GRACE = timedelta(seconds=5)
+
+# Records added in the current transaction attempt (set by Runtime.transaction).
+_written: ContextVar[list[dict[str, Any]] | None] = ContextVar("outbox_written", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[dict[str, Any]]]:
+    """Collect the records :meth:`Outbox.add` writes inside this block (one transaction attempt)."""
+    written: list[dict[str, Any]] = []
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
+
 
 published = Counter("outbox_published_total", "Outbox records confirmed by the broker", ["type"])
 failed = Counter("outbox_publish_failures_total", "Outbox publishes not confirmed", ["type", "reason"])
@@ -67,24 +90,33 @@ class Outbox:
         self.lease = timedelta(seconds=lease_seconds)
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._fresh: deque[dict[str, Any]] = deque()
 
     async def add(self, session: Session, data: EventData) -> Envelope:
-        """Record an event inside the caller's transaction. Call :meth:`kick` after the commit."""
+        """Record an event inside the caller's transaction (``Runtime.transaction`` hands it to the fast
+        path after the commit)."""
         env = Envelope.wrap(data, producer=self.producer)
         now = datetime.now(UTC)
-        await self.coll.insert_one(
-            {
-                "_id": str(env.id),
-                "routing_key": env.routing_key,
-                "envelope": env.model_dump(mode="json"),
-                "status": PENDING,
-                "created_at": now,
-                "due_at": now,
-                "attempts": 0,
-            },
-            session=session,
-        )
+        doc = {
+            "_id": str(env.id),
+            "routing_key": env.routing_key,
+            "envelope": env.model_dump(mode="json"),
+            "status": PENDING,
+            "created_at": now,
+            # Left to the fast path for a moment; then any relay may claim it.
+            "due_at": now + FAST_PATH_GRACE,
+            "attempts": 0,
+        }
+        await self.coll.insert_one(doc, session=session)
+        written = _written.get()
+        if written is not None:
+            written.append(doc)
         return env
+
+    def committed(self, docs: list[dict[str, Any]]) -> None:
+        """Records whose transaction committed: publish them now."""
+        self._fresh.extend(docs)
+        self.kick()
 
     def kick(self) -> None:
         """Wake the relay now instead of at its next poll."""
@@ -105,23 +137,29 @@ class Outbox:
             self._task = None
 
     async def _run(self) -> None:
+        poll = True  # claim due records at start, then every poll_seconds
         while True:
             try:
                 if not self.bus.connected:
                     await asyncio.sleep(0.5)
                     continue
-                n = await self.relay_once()
-                if n:
+                if self._fresh:
+                    batch = [self._fresh.popleft() for _ in range(min(self.batch, len(self._fresh)))]
+                    await self._publish(batch)
+                    continue
+                if poll and await self.relay_once():
                     continue  # more may be waiting
+                poll = False
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # keep relaying whatever goes wrong; records stay pending
                 log.warning("outbox relay error", error=str(e)[:300])
                 await asyncio.sleep(1.0)
+                poll = True
             try:
                 await asyncio.wait_for(self._kick.wait(), self.poll_seconds)
             except TimeoutError:
-                pass
+                poll = True
             self._kick.clear()
 
     async def _claim(self) -> list[dict[str, Any]]:
@@ -143,6 +181,10 @@ class Outbox:
         backlog.set(len(docs))
         if not docs:
             return 0
+        await self._publish(docs)
+        return len(docs)
+
+    async def _publish(self, docs: list[dict[str, Any]]) -> None:
         sem = asyncio.Semaphore(self.in_flight)
 
         async def one(doc: dict[str, Any]) -> tuple[dict[str, Any], BaseException | None]:
@@ -159,7 +201,8 @@ class Outbox:
         unroutable = [d["_id"] for d, e in results if isinstance(e, Unroutable)]
         if sent:
             await self.coll.update_many(
-                {"_id": {"$in": sent}}, {"$set": {"status": SENT, "sent_at": now}, "$unset": {"lease": ""}}
+                {"_id": {"$in": sent}, "status": PENDING},
+                {"$set": {"status": SENT, "sent_at": now}, "$unset": {"lease": ""}},
             )
         if unroutable:
             # Nobody is bound for this key: keep the record for an operator (``requeue``), do not spin.
@@ -190,9 +233,8 @@ class Outbox:
                 except PyMongoError:
                     pass  # the lease expires by itself
                 log.warning("event not confirmed, will retry", event_id=doc["_id"], error=repr(err)[:200])
-        return len(docs)
 
-    async def requeue(self, status: str = UNROUTABLE) -> int:
+    async def requeue(self, status: str = UNROUTABLE) -> int:  # picked up at the next poll
         """Operator action: make records of ``status`` pending again (for example after binding a queue)."""
         res = await self.coll.update_many(
             {"status": status}, {"$set": {"status": PENDING, "due_at": datetime.now(UTC), "attempts": 0}}

@@ -104,7 +104,17 @@ class Runtime:
         await self.client.close()
 
     async def transaction(self, fn: Callable[[Session], Awaitable[T]]) -> T:
-        """Run a use case's writes in one transaction; outbox records it added are relayed right after."""
-        result = await mongo.transaction(self.client, fn)
-        self.outbox.kick()
+        """Run a use case's writes in one transaction; outbox records it added are published right after
+        the commit (only those of the attempt that committed: a retried attempt writes its own)."""
+        written: list[dict[str, Any]] = []
+
+        async def attempt(session: Session) -> T:
+            with outbox_mod.collecting() as records:
+                result = await fn(session)
+            written[:] = records
+            return result
+
+        result = await mongo.transaction(self.client, attempt)
+        if written:
+            self.outbox.committed(list(written))
         return result
