@@ -41,8 +41,20 @@ PROCEDURE = {
     "online_level": "full",
     "fees": [{"name": "Lệ phí", "amount": 20000, "when": "on_submit"}],
     "components": [
-        {"id": "bench0000001", "name": "Đơn đề nghị", "originals": 1, "file_types": ["pdf"], "max_bytes": 250 << 20},
-        {"id": "bench0000002", "name": "Giấy tờ kèm theo", "originals": 1, "file_types": ["pdf"], "max_bytes": 250 << 20},
+        {
+            "id": "bench0000001",
+            "name": "Đơn đề nghị",
+            "originals": 1,
+            "file_types": ["pdf"],
+            "max_bytes": 250 << 20,
+        },
+        {
+            "id": "bench0000002",
+            "name": "Giấy tờ kèm theo",
+            "originals": 1,
+            "file_types": ["pdf"],
+            "max_bytes": 250 << 20,
+        },
     ],
 }
 
@@ -60,15 +72,23 @@ def pct(xs: list[float], p: float) -> float:
 
 async def citizen(http: httpx.AsyncClient, i: int) -> dict[str, str]:
     n = (os.getpid() % 1000) * 1000 + i
-    body = {"full_name": "Người Nộp Thử", "citizen_id": f"0314{n:08d}", "phone": f"097{n:07d}",
-            "password": "Bench-Citizen-2026!"}
+    body = {
+        "full_name": "Người Nộp Thử",
+        "citizen_id": f"0314{n:08d}",
+        "phone": f"097{n:07d}",
+        "password": "Bench-Citizen-2026!",
+    }
     r = await http.post("/api/v1/auth/register", json=body)
     assert r.status_code == 201, r.text
-    t = (await http.post("/api/v1/auth/login", json={"username": body["phone"], "password": body["password"]})).json()
+    t = (
+        await http.post("/api/v1/auth/login", json={"username": body["phone"], "password": body["password"]})
+    ).json()
     return {**body, "Authorization": f"Bearer {t['access_token']}"}
 
 
-async def file_one(http: httpx.AsyncClient, p: dict[str, str], files: list[bytes], lat: dict[str, list[float]]) -> str:
+async def file_one(
+    http: httpx.AsyncClient, p: dict[str, str], files: list[bytes], lat: dict[str, list[float]]
+) -> str:
     h = {"Authorization": p["Authorization"]}
 
     async def timed(step: str, coro):
@@ -80,18 +100,36 @@ async def file_one(http: httpx.AsyncClient, p: dict[str, str], files: list[bytes
         return r
 
     d = (await timed("draft", http.post(f"{S}/dossiers", json={"procedure_code": CODE}, headers=h))).json()
-    applicant = {"submitter": {"full_name": p["full_name"], "citizen_id": p["citizen_id"],
-                               "date_of_birth": "1985-03-08", "phone": p["phone"],
-                               "address": "Số 1 Lạch Tray, Hải Phòng"}}
+    applicant = {
+        "submitter": {
+            "full_name": p["full_name"],
+            "citizen_id": p["citizen_id"],
+            "date_of_birth": "1985-03-08",
+            "phone": p["phone"],
+            "address": "Số 1 Lạch Tray, Hải Phòng",
+        }
+    }
     await timed("applicant", http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=h))
     for cid, data in zip(("bench0000001", "bench0000002"), files, strict=True):
-        await timed("upload", http.post(f"{S}/dossiers/{d['id']}/attachments", headers=h,
-                                        data={"component_id": cid},
-                                        files={"file": ("hồ sơ.pdf", data, "application/pdf")}))
+        await timed(
+            "upload",
+            http.post(
+                f"{S}/dossiers/{d['id']}/attachments",
+                headers=h,
+                data={"component_id": cid},
+                files={"file": ("hồ sơ.pdf", data, "application/pdf")},
+            ),
+        )
     await timed("fees", http.get(f"{S}/dossiers/{d['id']}/fees", headers=h))
     cap = (await timed("captcha", http.post(f"{S}/captcha", headers=h))).json()
-    r = await timed("submit", http.post(f"{S}/dossiers/{d['id']}/submit", headers=h,
-                                        json={"captcha_id": cap["captcha_id"], "captcha_answer": "bench"}))
+    r = await timed(
+        "submit",
+        http.post(
+            f"{S}/dossiers/{d['id']}/submit",
+            headers=h,
+            json={"captcha_id": cap["captcha_id"], "captcha_answer": "bench"},
+        ),
+    )
     return r.json()["code"]
 
 
@@ -138,23 +176,33 @@ class MemoryWatch:
         return {n: round((self.peak[n] - self.base[n]) / 2**20, 1) for n in self.pids}
 
 
-async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path: Path, run_dir: Path) -> dict:
+async def big_upload(
+    base: str, s3_endpoint: str, bucket: str, token: str, path: Path, run_dir: Path
+) -> dict:
     h = {"Authorization": token}
     size = path.stat().st_size
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:
         d = (await http.post(f"{S}/dossiers", json={"procedure_code": CODE}, headers=h)).json()
         with MemoryWatch(run_dir) as mem, path.open("rb") as f:
             t = time.perf_counter()
-            r = await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=h, data={"component_id": "bench0000001"},
-                                files={"file": ("tệp lớn.pdf", f, "application/pdf")})
+            r = await http.post(
+                f"{S}/dossiers/{d['id']}/attachments",
+                headers=h,
+                data={"component_id": "bench0000001"},
+                files={"file": ("tệp lớn.pdf", f, "application/pdf")},
+            )
             gateway_s = time.perf_counter() - t
         assert r.status_code == 201, r.text
     from aiobotocore.config import AioConfig
     from aiobotocore.session import get_session
 
     async with get_session().create_client(
-        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id=S3_ACCESS_KEY,
-        aws_secret_access_key=S3_SECRET_KEY, config=AioConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY,
+        config=AioConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
     ) as s3:
         # The same file, straight to S3 in the same 8 MB multipart parts the service uses.
         t = time.perf_counter()
@@ -163,12 +211,14 @@ async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path:
         with path.open("rb") as f:
             n = 1
             while chunk := f.read(8 << 20):
-                r2 = await s3.upload_part(Bucket=bucket, Key="bench/direct.pdf", UploadId=up["UploadId"],
-                                          PartNumber=n, Body=chunk)
+                r2 = await s3.upload_part(
+                    Bucket=bucket, Key="bench/direct.pdf", UploadId=up["UploadId"], PartNumber=n, Body=chunk
+                )
                 parts.append({"PartNumber": n, "ETag": r2["ETag"]})
                 n += 1
-        await s3.complete_multipart_upload(Bucket=bucket, Key="bench/direct.pdf", UploadId=up["UploadId"],
-                                           MultipartUpload={"Parts": parts})
+        await s3.complete_multipart_upload(
+            Bucket=bucket, Key="bench/direct.pdf", UploadId=up["UploadId"], MultipartUpload={"Parts": parts}
+        )
         direct_s = time.perf_counter() - t
         await s3.delete_object(Bucket=bucket, Key="bench/direct.pdf")
     growth = mem.growth_mib()
@@ -184,12 +234,19 @@ async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path:
 
 async def run(args: argparse.Namespace, s) -> dict:
     base = s.cfg.gateway_url
-    async with httpx.AsyncClient(base_url=base, timeout=60,
-                                 limits=httpx.Limits(max_connections=args.citizens * 2)) as http:
-        admin = (await http.post("/api/v1/auth/login", json={"username": "admin",
-                                                             "password": s.cfg.admin_password})).json()
-        r = await http.post("/api/v1/catalog/procedures", json=PROCEDURE,
-                            headers={"Authorization": f"Bearer {admin['access_token']}"})
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=httpx.Limits(max_connections=args.citizens * 2)
+    ) as http:
+        admin = (
+            await http.post(
+                "/api/v1/auth/login", json={"username": "admin", "password": s.cfg.admin_password}
+            )
+        ).json()
+        r = await http.post(
+            "/api/v1/catalog/procedures",
+            json=PROCEDURE,
+            headers={"Authorization": f"Bearer {admin['access_token']}"},
+        )
         assert r.status_code in (201, 409), r.text
         people = await asyncio.gather(*(citizen(http, i) for i in range(args.citizens)))
         files = [pdf(200 * 1024), pdf(200 * 1024)]
@@ -217,8 +274,9 @@ async def run(args: argparse.Namespace, s) -> dict:
             block = os.urandom(1 << 20)
             for _ in range(200):
                 f.write(block)
-        large = await big_upload(base, s.cfg.s3_endpoint, s.cfg.bucket, people[0]["Authorization"], big,
-                                 s.cfg.run_dir)
+        large = await big_upload(
+            base, s.cfg.s3_endpoint, s.cfg.bucket, people[0]["Authorization"], big, s.cfg.run_dir
+        )
     return {
         "citizens": args.citizens,
         "submission_replicas": args.replicas,
@@ -228,7 +286,9 @@ async def run(args: argparse.Namespace, s) -> dict:
         "dossiers_per_second": round(len(codes) / elapsed, 1),
         "errors": len(errors),
         "first_errors": errors[:3],
-        "latency_ms": {k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99)} for k, v in lat.items()},
+        "latency_ms": {
+            k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99)} for k, v in lat.items()
+        },
         "large_upload": large,
     }
 
