@@ -303,7 +303,7 @@ def main() -> None:
         result = asyncio.run(run(args, s))
     result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result["note"] = "load generator, gateway, every service and the infrastructure share the same 2 cores"
-    out = ROOT / "bench" / "results" / f"submission_r{args.replicas}.json"
+    out = ROOT / "bench" / "results" / f"submission_r{args.replicas}_c{args.citizens}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
