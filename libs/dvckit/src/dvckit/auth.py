@@ -43,6 +43,7 @@ class Principal(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sub: str
+    name: str = ""
     roles: tuple[str, ...] = ()
     agencies: tuple[str, ...] = ()
     jti: str = ""
@@ -177,6 +178,7 @@ class TokenVerifier:
             raise InvalidToken(str(e)) from e
         return Principal(
             sub=str(claims["sub"]),
+            name=str(claims.get("name") or ""),
             roles=tuple(claims.get("roles") or ()),
             agencies=tuple(claims.get("agencies") or ()),
             jti=str(claims["jti"]),

@@ -97,6 +97,34 @@ class DossierSubmittedV1(EventData):
     fee_total: int = 0
 
 
+class DossierStatusChangedV1(EventData):
+    """A dossier moved from one status to another (accepted with its appointment date, supplement
+    requested with what is missing, refused or stopped with the reason, result ready...). Status numbers
+    are the national portal's (1 mới đăng ký … 10 đã trả kết quả)."""
+
+    event_type = "dossier.status_changed"
+    event_version = 1
+
+    dossier_id: str
+    code: str
+    owner_id: str
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    agency_name: str
+    old_status: str
+    new_status: str
+    old_status_code: int
+    new_status_code: int
+    note: str | None = None
+    reason: str | None = None
+    supplement_items: list[str] = Field(default_factory=list)
+    appointment_at: datetime | None = None
+    actor_role: str
+    changed_at: datetime
+    rev: int = Field(description="The dossier's revision after the change: consumers order events by it")
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     UserRegisteredV1,
     UserContactChangedV1,
@@ -104,6 +132,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
     DossierSubmittedV1,
+    DossierStatusChangedV1,
 )
 
 

@@ -14,12 +14,14 @@ from dvckit.serve import serve
 from . import consumers
 from .adapters.clients import Clients
 from .adapters.store import SCHEMA
+from .api.officer import router as officer_router
 from .api.routes import router
 from .config import Settings
 from .service.attachments import Attachments
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.procedures import ProcedureCache
+from .service.workflow import Workflow
 
 PREFIX = "/api/v1/submissions"
 
@@ -68,7 +70,7 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router],
+        routers=[router, officer_router],
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )
@@ -78,6 +80,7 @@ def create_app(
     app.state.attachments = attachments
     app.state.captchas = captchas
     app.state.idempotency = Idempotency(rt.db)
+    app.state.workflow = Workflow(rt, dossiers, attachments)
     return app
 
 

@@ -89,6 +89,7 @@ class Sessions:
                 "jti": uuid.uuid4().hex,
                 "roles": user.get("roles", []),
                 "agencies": user.get("agencies", []),
+                "name": user.get("full_name", ""),
             }
         )
 

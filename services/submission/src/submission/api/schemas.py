@@ -107,12 +107,33 @@ class HistoryEntry(BaseModel):
     at: datetime
     actor_role: str
     note: str | None = None
+    reason: str | None = None
+    items: list[str] | None = None
 
 
 class MissingItem(BaseModel):
     item: str
     vi: str
     en: str
+
+
+class DeadlineOut(BaseModel):
+    paused: bool
+    state: str | None = Field(description="on_time, due_soon, overdue, done")
+    working_days_left: int | None
+
+
+class QueueItem(DossierSummary):
+    applicant_name: str | None
+    applicant_phone: str | None
+    deadline: DeadlineOut
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    total: int
+    page: int
+    size: int
 
 
 class DossierOut(DossierSummary):
@@ -126,6 +147,13 @@ class DossierOut(DossierSummary):
     fees: FeesOut
     history: list[HistoryEntry]
     missing: list[MissingItem] | None = None
+    results: list[AttachmentOut] = []
+    accepted_at: datetime | None = None
+    supplement_items: list[str] = []
+    supplement_count: int = 0
+    finished_at: datetime | None = None
+    on_time: bool | None = None
+    receipt_available: bool = False
     rev: int
 
 

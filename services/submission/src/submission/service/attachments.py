@@ -36,6 +36,13 @@ log = logs.get(__name__)
 # Where a citizen may still change files: a draft, or a dossier the officer asked to supplement.
 EDITABLE = (Status.DRAFT.value, Status.SUPPLEMENT_REQUESTED.value)
 
+# The result document an officer attaches when the dossier is finished.
+RESULT_COMPONENT = {
+    "id": "result",
+    "file_types": ["pdf", "docx", "jpg", "png"],
+    "max_bytes": 100 * 1024 * 1024,
+}
+
 NO_FILE = Problem(422, "file-required", Text("Chưa chọn tệp", "No file was sent"))
 EMPTY = Problem(422, "file-empty", Text("Tệp rỗng", "The file is empty"))
 STORAGE_DOWN = Problem(
@@ -118,8 +125,12 @@ class Attachments:
         name: str,
         events: AsyncIterator[formstream.Event],
         room: int,
+        *,
+        commit: bool = True,
     ) -> dict[str, Any]:
-        """Consume the file's events from the open form stream (the caller's loop then goes on)."""
+        """Consume the file's events from the open form stream (the caller's loop then goes on).
+        With ``commit=False`` only the object is stored and its metadata returned, for the caller to
+        write in its own transaction (an officer's result document)."""
         limit = min(int(component.get("max_bytes", self.s.max_file_bytes)), self.s.max_file_bytes)
         attachment_id = uuid.uuid4().hex
         key = f"dossiers/{d['_id']}/{attachment_id}"
@@ -184,6 +195,8 @@ class Attachments:
             "key": key,
             "uploaded_at": datetime.now(UTC),
         }
+        if not commit:
+            return attachment
         saved = await self.coll.update_one(
             {
                 "_id": d["_id"],
@@ -267,10 +280,38 @@ class Attachments:
             except Exception as e:
                 log.warning("could not delete an object", key=att["key"], error=repr(e)[:200])
 
+    async def receive_result(
+        self, d: dict[str, Any], request: Request
+    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """An officer's multipart form: text fields and, optionally, one result document (stored as an
+        object only: its metadata goes in with the status change)."""
+        fields: dict[str, str] = {}
+        result: dict[str, Any] | None = None
+        events = formstream.events(request)
+        async for event in events:
+            if isinstance(event, formstream.Field):
+                fields[event.name] = event.value
+            elif isinstance(event, formstream.FileStart):
+                if event.name != "file" or result is not None:
+                    raise Problem(
+                        422,
+                        "one-file",
+                        Text("Mỗi lần gửi một tệp ở trường 'file'", "Send one file, in the field 'file'"),
+                    )
+                try:
+                    name = display_name(event.filename)
+                except Invalid as e:
+                    raise _bad_name(e) from None
+                result = await self._stream(
+                    d, RESULT_COMPONENT, name, events, self.s.max_file_bytes, commit=False
+                )
+        return result, fields
+
     async def download(
-        self, d: dict[str, Any], attachment_id: str
+        self, d: dict[str, Any], attachment_id: str, *, results: bool = False
     ) -> tuple[dict[str, Any], AsyncIterator[bytes]]:
-        att = next((a for a in d.get("attachments", []) if a["id"] == attachment_id), None)
+        files = d.get("results", []) if results else d.get("attachments", [])
+        att = next((a for a in files if a["id"] == attachment_id), None)
         if att is None:
             raise NOT_FOUND
         return att, read_chunks(self.store, att["key"])

@@ -436,7 +436,7 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def view(d: dict[str, Any]) -> dict[str, Any]:
-    """The whole dossier, as its owner sees it."""
+    """The whole dossier, as its owner (or an officer of its agency) sees it."""
     out = {
         **summary(d),
         "procedure": d["procedure"],
@@ -445,9 +445,16 @@ def view(d: dict[str, Any]) -> dict[str, Any]:
         "case": d.get("case"),
         "prefill": d.get("prefill") if d.get("applicant") is None else None,
         "attachments": [_attachment_view(a) for a in d.get("attachments", [])],
+        "results": [_attachment_view(a) for a in d.get("results", [])],
         "total_bytes": d.get("total_bytes", 0),
         "fees": fee_table(d["procedure"]),
         "history": d.get("history", []),
+        "accepted_at": d.get("accepted_at"),
+        "supplement_items": d.get("supplement_items") or [],
+        "supplement_count": d.get("supplement_count", 0),
+        "finished_at": d.get("finished_at"),
+        "on_time": d.get("on_time"),
+        "receipt_available": d.get("accepted_at") is not None,
         "rev": d.get("rev", 1),
     }
     if d["status"] == Status.DRAFT.value:
