@@ -198,6 +198,43 @@ class World:
         ).status_code == 201
         return d
 
+    async def officer(self, agencies: list[str], name: str = "Trần Văn Tiếp") -> dict[str, Any]:
+        """An officer of ``agencies``, created by the first administrator (as in production)."""
+        admin = await self.auth.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": "admin-dev-password"}
+        )
+        h = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+        n = next(_seq) + 9000
+        body = {
+            "full_name": name,
+            "role": "officer",
+            "agencies": agencies,
+            "username": f"canbo{n}",
+            "password": "Mot-Cua-Officer-7",
+        }
+        r = await self.auth.post("/api/v1/auth/users", json=body, headers=h)
+        assert r.status_code == 201, r.text
+        t = await self.auth.post(
+            "/api/v1/auth/login", json={"username": body["username"], "password": body["password"]}
+        )
+        return {"h": {"Authorization": f"Bearer {t.json()['access_token']}"}, "id": r.json()["id"]}
+
+    async def submitted(self, p: dict[str, Any]) -> dict[str, Any]:
+        d = await self.ready(p)
+        r = await self.submit(p, d["id"])
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def act(
+        self, who: dict[str, Any], dossier_id: str, action: str, body: dict[str, Any] | None = None, **kw: Any
+    ) -> httpx.Response:
+        return await self.sub.post(
+            f"{S}/dossiers/{dossier_id}/actions/{action}",
+            json=body or {},
+            headers={**who["h"], **kw.pop("headers", {})},
+            **kw,
+        )
+
     async def captcha(self, p: dict[str, Any], client: Any = None) -> str:
         r = await (client or self.sub).post(f"{S}/captcha", headers=p["h"])
         assert r.status_code == 201, r.text

@@ -3,6 +3,7 @@ history entry and ``dossier.status_changed.v1`` in one transaction; the agency q
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -177,7 +178,16 @@ class Workflow:
             result, fields = await self.attachments.receive_result(d, request)
         else:
             raw = await request.body()
-            fields = (await request.json()) if raw else {}
+            if len(raw) > 64 * 1024:
+                raise Problem(
+                    413, "payload-too-large", Text("Dữ liệu gửi lên quá lớn", "The body is too large")
+                )
+            try:
+                fields = json.loads(raw) if raw else {}
+            except ValueError:
+                raise Problem(
+                    422, "validation-error", Text("Nội dung JSON không hợp lệ", "Invalid JSON")
+                ) from None
             if not isinstance(fields, dict):
                 raise Problem(422, "validation-error", Text("Dữ liệu không hợp lệ", "Invalid input"))
             unknown = set(fields) - {"note", "reason", "items"}
