@@ -1,0 +1,101 @@
+"""A dossier's whole life through the gateway: a citizen files it; a one-stop officer accepts it,
+asks for a supplement, gets it, finishes with a result document and returns it. The history and the
+events on the bus tell the same story."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import aio_pika
+import httpx
+
+from devstack.testing import CAPTCHA_TEST_ANSWER, eventually
+
+S = "/api/v1/submissions"
+
+
+def pdf(n: int = 3000) -> bytes:
+    return b"%PDF-1.4\n" + b"x" * n
+
+
+async def test_file_accept_supplement_finish_return(stack):
+    exchange = f"{stack.infra.namespace}dvc.events"
+    conn = await aio_pika.connect(stack.infra.amqp_url)
+    ch = await conn.channel()
+    ex = await ch.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    q = await ch.declare_queue(f"{stack.infra.namespace}lifecycle-observer", arguments={"x-expires": 600_000})
+    await q.bind(ex, "dossier.#")
+
+    n = uuid.uuid4().int % 10**8
+    person = {"full_name": "Bùi Thị Lan", "citizen_id": f"0315{n:08d}", "phone": f"093{n % 10**7:07d}",
+              "password": "Cau-Rao-Hai-Phong-1"}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
+        await http.post("/api/v1/auth/register", json=person)
+        citizen = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
+            "username": person["phone"], "password": person["password"]})).json()["access_token"]}
+        admin = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
+            "username": "admin", "password": "admin-dev-password"})).json()["access_token"]}
+        ward = "000.32.05.H26"  # Công an Phường Kiến An
+        officer_body = {"full_name": "Phạm Văn Tiếp Nhận", "role": "officer", "agencies": [ward],
+                        "username": f"tiepnhan{n}", "password": "Mot-Cua-Kien-An-1"}
+        assert (await http.post("/api/v1/auth/users", json=officer_body, headers=admin)).status_code == 201
+        officer = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
+            "username": officer_body["username"], "password": officer_body["password"]})).json()["access_token"]}
+
+        d = (await http.post(f"{S}/dossiers", json={"procedure_code": "1.004194", "agency_code": ward},
+                             headers=citizen)).json()
+        applicant = {"submitter": {"full_name": person["full_name"], "citizen_id": person["citizen_id"],
+                                   "date_of_birth": "1979-12-01", "phone": person["phone"],
+                                   "address": "Số 8 Trần Thành Ngọ, phường Kiến An, Hải Phòng"}}
+        await http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=citizen)
+        for m in d["missing"]:
+            if m["item"].startswith("component:"):
+                r = await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=citizen,
+                                    data={"component_id": m["item"].split(":")[1]},
+                                    files={"file": ("tờ khai.pdf", pdf(), "application/pdf")})
+                assert r.status_code == 201, r.text
+        cap = (await http.post(f"{S}/captcha", headers=citizen)).json()
+        code = (await http.post(f"{S}/dossiers/{d['id']}/submit", headers=citizen, json={
+            "captcha_id": cap["captcha_id"], "captcha_answer": CAPTCHA_TEST_ANSWER})).json()["code"]
+
+        queue = (await http.get(f"{S}/officer/dossiers", params={"q": person["citizen_id"]}, headers=officer)).json()
+        assert [i["code"] for i in queue["items"]] == [code]
+
+        async def act(who, action, **kw):
+            r = await http.post(f"{S}/dossiers/{d['id']}/actions/{action}", headers=who, **kw)
+            assert r.status_code == 200, (action, r.text)
+            return r.json()
+
+        accepted = await act(officer, "accept", json={"note": "Đủ hồ sơ"})
+        receipt = await http.get(f"{S}/dossiers/{d['id']}/receipt", headers=citizen)
+        assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
+        await act(officer, "request-supplement", json={"items": ["Giấy xác nhận của chủ nhà"]})
+        comp = d["procedure"]["components"][0]["id"]
+        await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=citizen, data={"component_id": comp},
+                        files={"file": ("xác nhận chủ nhà.pdf", pdf(), "application/pdf")})
+        await act(citizen, "resubmit", json={"note": "Đã bổ sung"})
+        await act(officer, "finish", data={"note": "Đã đăng ký"},
+                  files={"file": ("kết quả.pdf", pdf(), "application/pdf")})
+        done = await act(officer, "return-result")
+
+        assert [h["status"] for h in done["history"]] == ["submitted", "accepted", "supplement_requested",
+                                                          "processing", "finished", "returned"]
+        assert done["appointment_at"] >= accepted["appointment_at"]  # the supplement time was added
+
+        seen: list[dict] = []
+
+        async def drained() -> bool:
+            while (m := await q.get(no_ack=True, fail=False)) is not None:
+                body = json.loads(m.body)
+                if body["data"]["dossier_id"] == d["id"]:
+                    seen.append(body)
+            return len(seen) >= 6
+
+        await eventually(drained, 15, 0.2)
+    await conn.close()
+    seen.sort(key=lambda e: e["occurred_at"])  # delivery order is not promised; time order is the story
+    kinds = [(e["type"], e["data"].get("new_status_code")) for e in seen]
+    assert kinds == [("dossier.submitted", None), ("dossier.status_changed", 2), ("dossier.status_changed", 5),
+                     ("dossier.status_changed", 4), ("dossier.status_changed", 9), ("dossier.status_changed", 10)]
+    assert all(e["data"]["code"] == code for e in seen)
