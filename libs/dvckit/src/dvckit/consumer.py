@@ -20,6 +20,7 @@ published with a broker confirm before the original is acknowledged, so nothing 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,19 @@ QUORUM = {"x-queue-type": "quorum"}
 SAFE_DLX = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
 Handler = Callable[[Envelope, Session], Awaitable[None]]
+
+# Callbacks a handler asks to run once its transaction has committed (wake a worker, push to a client).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+
+
+def after_commit(fn: Callable[[], None]) -> None:
+    """Run ``fn`` after the current handler's transaction commits (never if it aborts)."""
+    pending = _after_commit.get()
+    if pending is None:
+        fn()  # outside a consumer transaction: nothing to wait for
+    else:
+        pending.append(fn)
+
 
 handled = Counter("events_handled_total", "Events handled", ["type", "outcome"])
 duration = Histogram("event_handle_seconds", "Time to handle an event", ["type"])
@@ -200,8 +214,17 @@ class Consumer:
         if not handlers:
             return "ignored"
         event_id = str(envelope.id)
+        callbacks: list[Callable[[], None]] = []
 
         async def txn(session: Session) -> str:
+            callbacks.clear()
+            token = _after_commit.set(callbacks)
+            try:
+                return await attempt(session)
+            finally:
+                _after_commit.reset(token)
+
+        async def attempt(session: Session) -> str:
             if await self.processed.find_one({"_id": event_id}, {"_id": 1}, session=session):
                 return "duplicate"
             await self.processed.insert_one(
@@ -212,10 +235,16 @@ class Consumer:
             return "done"
 
         try:
-            return await transaction(self.client, txn)
+            outcome = await transaction(self.client, txn)
         except DuplicateKeyError:
             # Another replica committed the same event between our check and our insert.
             return "duplicate"
+        for fn in callbacks:
+            try:
+                fn()
+            except Exception as e:  # a wake-up that fails must not undo the handled event
+                log.warning("after-commit callback failed", error=repr(e)[:200])
+        return outcome
 
     async def _retry(self, message: AbstractIncomingMessage, error: str) -> None:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0)

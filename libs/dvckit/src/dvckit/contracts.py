@@ -79,6 +79,23 @@ class ProcedureWithdrawnV1(EventData):
     name: str
 
 
+# Dossier statuses: key → (national portal number, Vietnamese, English). Shared by the service that
+# changes them and those that tell people about them.
+DOSSIER_STATUS: dict[str, tuple[int, str, str]] = {
+    "draft": (0, "Hồ sơ nháp", "Draft"),
+    "submitted": (1, "Mới đăng ký", "Newly registered"),
+    "accepted": (2, "Đã tiếp nhận", "Accepted"),
+    "refused": (3, "Không được tiếp nhận", "Not accepted"),
+    "processing": (4, "Đang xử lý", "Being processed"),
+    "supplement_requested": (5, "Yêu cầu bổ sung", "Supplement requested"),
+    "payment_requested": (6, "Yêu cầu thực hiện nghĩa vụ tài chính", "Payment requested"),
+    "withdrawn": (7, "Công dân yêu cầu rút hồ sơ", "Withdrawn by the citizen"),
+    "stopped": (8, "Dừng xử lý", "Processing stopped"),
+    "finished": (9, "Đã xử lý xong", "Processing finished"),
+    "returned": (10, "Đã trả kết quả", "Result returned"),
+}
+
+
 class DossierSubmittedV1(EventData):
     """A citizen filed a dossier online (status 1, mới đăng ký): notify tells them it was received."""
 

@@ -1,18 +1,24 @@
-"""Handlers for the events notify consumes. Each runs inside the consumer's transaction, so the
-effect and the processed-event record commit together (exactly-once effect)."""
+"""Events notify consumes. Each handler runs inside the consumer's transaction, so its effects and the
+processed-event record commit together (exactly-once effects)."""
 
 from __future__ import annotations
 
-from dvckit.contracts import UserRegisteredV1
-from dvckit.events import Envelope
-from dvckit.mongo import Session
+from dvckit.contracts import (
+    DossierStatusChangedV1,
+    DossierSubmittedV1,
+    UserContactChangedV1,
+    UserPasswordResetRequestedV1,
+    UserRegisteredV1,
+)
 from dvckit.runtime import Runtime
 
-from .service.inbox import Inbox
+from .service.dispatch import Dispatcher
 
 
-def register(rt: Runtime, inbox: Inbox) -> None:
-    @rt.consumer.on(UserRegisteredV1.routing_key())
-    async def user_registered(env: Envelope, session: Session) -> None:
-        event = UserRegisteredV1.model_validate(env.data)
-        await inbox.welcome(env, event, session)
+def register(rt: Runtime, dispatcher: Dispatcher) -> None:
+    on = rt.consumer.on
+    on(UserRegisteredV1.routing_key())(dispatcher.user_registered)
+    on(UserContactChangedV1.routing_key())(dispatcher.contact_changed)
+    on(UserPasswordResetRequestedV1.routing_key())(dispatcher.password_reset)
+    on(DossierSubmittedV1.routing_key())(dispatcher.dossier_submitted)
+    on(DossierStatusChangedV1.routing_key())(dispatcher.status_changed)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-NOTIFICATIONS = "notifications"
+NOTIFICATIONS = "notifications"  # in-app notifications, one per event and user
+DELIVERIES = "deliveries"  # email and SMS: one per event and channel, with every attempt
+CONTACTS = "contacts"  # where to reach each user (from user.* events)
+PREFERENCES = "preferences"  # the channels each user chose
+TICKETS = "stream_tickets"  # one-time tickets that open a live notification stream
+SMS_LOG = "sms_dev_outbox"  # messages the development SMS provider "sent"
 
 SCHEMA = {
     NOTIFICATIONS: [
@@ -14,5 +19,13 @@ SCHEMA = {
             [("user_id", ASCENDING), ("channel", ASCENDING), ("read", ASCENDING), ("created_at", DESCENDING)],
             name="user_inbox",
         ),
-    ]
+    ],
+    DELIVERIES: [
+        IndexModel([("status", ASCENDING), ("next_at", ASCENDING)], name="due"),
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_recent"),
+    ],
+    CONTACTS: [],
+    PREFERENCES: [],
+    TICKETS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
+    SMS_LOG: [IndexModel([("to", ASCENDING), ("at", DESCENDING)], name="to_recent")],
 }

@@ -1,4 +1,4 @@
-"""In-app notifications."""
+"""In-app notifications and each user's channel preferences."""
 
 from __future__ import annotations
 
@@ -6,39 +6,45 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from dvckit.contracts import UserRegisteredV1
-from dvckit.events import Envelope
 from dvckit.mongo import Session
 from dvckit.runtime import Runtime
 
-from ..adapters.store import NOTIFICATIONS
+from ..adapters.store import NOTIFICATIONS, PREFERENCES
+
+DEFAULT_PREFERENCES = {"in_app": True, "email": True, "sms": False, "language": "vi"}
 
 
 class Inbox:
     def __init__(self, rt: Runtime) -> None:
         self.coll = rt.db[NOTIFICATIONS]
+        self.prefs = rt.db[PREFERENCES]
 
-    async def welcome(self, env: Envelope, event: UserRegisteredV1, session: Session) -> None:
-        await self.coll.insert_one(
-            {
-                "_id": str(uuid.uuid4()),
-                "user_id": event.user_id,
-                "event_id": str(env.id),
-                "channel": "in_app",
-                "kind": "welcome",
-                "title": {
-                    "vi": "Chào mừng đến Cổng dịch vụ công Hải Phòng",
-                    "en": "Welcome to the Hai Phong public service portal",
-                },
-                "body": {
-                    "vi": f"Xin chào {event.full_name}, tài khoản của bạn đã được tạo thành công.",
-                    "en": f"Hello {event.full_name}, your account has been created.",
-                },
-                "read": False,
-                "created_at": datetime.now(UTC),
-            },
-            session=session,
-        )
+    async def add(
+        self,
+        session: Session,
+        *,
+        event_id: str,
+        user_id: str,
+        kind: str,
+        texts: dict[str, Any],
+        link: str | None,
+        dossier_id: str | None = None,
+    ) -> dict[str, Any]:
+        doc = {
+            "_id": str(uuid.uuid4()),
+            "user_id": user_id,
+            "event_id": event_id,
+            "channel": "in_app",
+            "kind": kind,
+            "title": {lang: t["in_app_title"] for lang, t in texts.items()},
+            "body": {lang: t["in_app_body"] for lang, t in texts.items()},
+            "link": link,
+            "dossier_id": dossier_id,
+            "read": False,
+            "created_at": datetime.now(UTC),
+        }
+        await self.coll.insert_one(doc, session=session)
+        return doc
 
     async def page(
         self, user_id: str, *, unread: bool | None, page: int, size: int, lang: str
@@ -54,18 +60,44 @@ class Inbox:
             .limit(size)
             .to_list()
         )
-        items = [
-            {
-                "id": d["_id"],
-                "kind": d["kind"],
-                "title": d["title"][lang],
-                "body": d["body"][lang],
-                "read": d["read"],
-                "created_at": d["created_at"],
-            }
-            for d in docs
-        ]
-        return {"items": items, "total": total, "page": page, "size": size}
+        return {"items": [public(d, lang) for d in docs], "total": total, "page": page, "size": size}
 
     async def unread(self, user_id: str) -> int:
         return await self.coll.count_documents({"user_id": user_id, "channel": "in_app", "read": False})
+
+    async def mark_read(self, user_id: str, notification_id: str) -> bool:
+        res = await self.coll.update_one(
+            {"_id": notification_id, "user_id": user_id},
+            {"$set": {"read": True, "read_at": datetime.now(UTC)}},
+        )
+        return res.matched_count == 1
+
+    async def mark_all_read(self, user_id: str) -> int:
+        res = await self.coll.update_many(
+            {"user_id": user_id, "read": False}, {"$set": {"read": True, "read_at": datetime.now(UTC)}}
+        )
+        return res.modified_count
+
+    async def preferences(self, user_id: str, session: Session | None = None) -> dict[str, Any]:
+        doc = await self.prefs.find_one({"_id": user_id}, session=session) or {}
+        return {k: doc.get(k, v) for k, v in DEFAULT_PREFERENCES.items()}
+
+    async def set_preferences(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        await self.prefs.update_one(
+            {"_id": user_id}, {"$set": {**changes, "updated_at": datetime.now(UTC)}}, upsert=True
+        )
+        return await self.preferences(user_id)
+
+
+def public(d: dict[str, Any], lang: str) -> dict[str, Any]:
+    pick = "en" if lang == "en" else "vi"
+    return {
+        "id": d["_id"],
+        "kind": d["kind"],
+        "title": d["title"].get(pick) or d["title"]["vi"],
+        "body": d["body"].get(pick) or d["body"]["vi"],
+        "link": d.get("link"),
+        "dossier_id": d.get("dossier_id"),
+        "read": d["read"],
+        "created_at": d["created_at"],
+    }

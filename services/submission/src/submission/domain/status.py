@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from dvckit.contracts import DOSSIER_STATUS
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -20,33 +22,8 @@ class Status(StrEnum):
     RETURNED = "returned"  # 10 đã trả kết quả
 
 
-NUMBER: dict[Status, int] = {
-    Status.DRAFT: 0,
-    Status.SUBMITTED: 1,
-    Status.ACCEPTED: 2,
-    Status.REFUSED: 3,
-    Status.PROCESSING: 4,
-    Status.SUPPLEMENT_REQUESTED: 5,
-    Status.PAYMENT_REQUESTED: 6,
-    Status.WITHDRAWN: 7,
-    Status.STOPPED: 8,
-    Status.FINISHED: 9,
-    Status.RETURNED: 10,
-}
-
-LABEL: dict[Status, tuple[str, str]] = {
-    Status.DRAFT: ("Hồ sơ nháp", "Draft"),
-    Status.SUBMITTED: ("Mới đăng ký", "Newly registered"),
-    Status.ACCEPTED: ("Đã tiếp nhận", "Accepted"),
-    Status.REFUSED: ("Không được tiếp nhận", "Not accepted"),
-    Status.PROCESSING: ("Đang xử lý", "Being processed"),
-    Status.SUPPLEMENT_REQUESTED: ("Yêu cầu bổ sung", "Supplement requested"),
-    Status.PAYMENT_REQUESTED: ("Yêu cầu thực hiện nghĩa vụ tài chính", "Payment requested"),
-    Status.WITHDRAWN: ("Công dân yêu cầu rút hồ sơ", "Withdrawn by the citizen"),
-    Status.STOPPED: ("Dừng xử lý", "Processing stopped"),
-    Status.FINISHED: ("Đã xử lý xong", "Processing finished"),
-    Status.RETURNED: ("Đã trả kết quả", "Result returned"),
-}
+NUMBER: dict[Status, int] = {s: DOSSIER_STATUS[s.value][0] for s in Status}
+LABEL: dict[Status, tuple[str, str]] = {s: DOSSIER_STATUS[s.value][1:] for s in Status}
 
 
 def describe(status: Status) -> dict[str, object]:
