@@ -176,9 +176,7 @@ class MemoryWatch:
         return {n: round((self.peak[n] - self.base[n]) / 2**20, 1) for n in self.pids}
 
 
-async def big_upload(
-    base: str, s3_endpoint: str, bucket: str, token: str, path: Path, run_dir: Path
-) -> dict:
+async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path: Path, run_dir: Path) -> dict:
     h = {"Authorization": token}
     size = path.stat().st_size
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:

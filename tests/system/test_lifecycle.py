@@ -28,38 +28,85 @@ async def test_file_accept_supplement_finish_return(stack):
     await q.bind(ex, "dossier.#")
 
     n = uuid.uuid4().int % 10**8
-    person = {"full_name": "Bùi Thị Lan", "citizen_id": f"0315{n:08d}", "phone": f"093{n % 10**7:07d}",
-              "password": "Cau-Rao-Hai-Phong-1"}
+    person = {
+        "full_name": "Bùi Thị Lan",
+        "citizen_id": f"0315{n:08d}",
+        "phone": f"093{n % 10**7:07d}",
+        "password": "Cau-Rao-Hai-Phong-1",
+    }
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
         await http.post("/api/v1/auth/register", json=person)
-        citizen = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
-            "username": person["phone"], "password": person["password"]})).json()["access_token"]}
-        admin = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
-            "username": "admin", "password": "admin-dev-password"})).json()["access_token"]}
+        citizen = {
+            "Authorization": "Bearer "
+            + (
+                await http.post(
+                    "/api/v1/auth/login", json={"username": person["phone"], "password": person["password"]}
+                )
+            ).json()["access_token"]
+        }
+        admin = {
+            "Authorization": "Bearer "
+            + (
+                await http.post(
+                    "/api/v1/auth/login", json={"username": "admin", "password": "admin-dev-password"}
+                )
+            ).json()["access_token"]
+        }
         ward = "000.32.05.H26"  # Công an Phường Kiến An
-        officer_body = {"full_name": "Phạm Văn Tiếp Nhận", "role": "officer", "agencies": [ward],
-                        "username": f"tiepnhan{n}", "password": "Mot-Cua-Kien-An-1"}
+        officer_body = {
+            "full_name": "Phạm Văn Tiếp Nhận",
+            "role": "officer",
+            "agencies": [ward],
+            "username": f"tiepnhan{n}",
+            "password": "Mot-Cua-Kien-An-1",
+        }
         assert (await http.post("/api/v1/auth/users", json=officer_body, headers=admin)).status_code == 201
-        officer = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
-            "username": officer_body["username"], "password": officer_body["password"]})).json()["access_token"]}
+        officer = {
+            "Authorization": "Bearer "
+            + (
+                await http.post(
+                    "/api/v1/auth/login",
+                    json={"username": officer_body["username"], "password": officer_body["password"]},
+                )
+            ).json()["access_token"]
+        }
 
-        d = (await http.post(f"{S}/dossiers", json={"procedure_code": "1.004194", "agency_code": ward},
-                             headers=citizen)).json()
-        applicant = {"submitter": {"full_name": person["full_name"], "citizen_id": person["citizen_id"],
-                                   "date_of_birth": "1979-12-01", "phone": person["phone"],
-                                   "address": "Số 8 Trần Thành Ngọ, phường Kiến An, Hải Phòng"}}
+        d = (
+            await http.post(
+                f"{S}/dossiers", json={"procedure_code": "1.004194", "agency_code": ward}, headers=citizen
+            )
+        ).json()
+        applicant = {
+            "submitter": {
+                "full_name": person["full_name"],
+                "citizen_id": person["citizen_id"],
+                "date_of_birth": "1979-12-01",
+                "phone": person["phone"],
+                "address": "Số 8 Trần Thành Ngọ, phường Kiến An, Hải Phòng",
+            }
+        }
         await http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=citizen)
         for m in d["missing"]:
             if m["item"].startswith("component:"):
-                r = await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=citizen,
-                                    data={"component_id": m["item"].split(":")[1]},
-                                    files={"file": ("tờ khai.pdf", pdf(), "application/pdf")})
+                r = await http.post(
+                    f"{S}/dossiers/{d['id']}/attachments",
+                    headers=citizen,
+                    data={"component_id": m["item"].split(":")[1]},
+                    files={"file": ("tờ khai.pdf", pdf(), "application/pdf")},
+                )
                 assert r.status_code == 201, r.text
         cap = (await http.post(f"{S}/captcha", headers=citizen)).json()
-        code = (await http.post(f"{S}/dossiers/{d['id']}/submit", headers=citizen, json={
-            "captcha_id": cap["captcha_id"], "captcha_answer": CAPTCHA_TEST_ANSWER})).json()["code"]
+        code = (
+            await http.post(
+                f"{S}/dossiers/{d['id']}/submit",
+                headers=citizen,
+                json={"captcha_id": cap["captcha_id"], "captcha_answer": CAPTCHA_TEST_ANSWER},
+            )
+        ).json()["code"]
 
-        queue = (await http.get(f"{S}/officer/dossiers", params={"q": person["citizen_id"]}, headers=officer)).json()
+        queue = (
+            await http.get(f"{S}/officer/dossiers", params={"q": person["citizen_id"]}, headers=officer)
+        ).json()
         assert [i["code"] for i in queue["items"]] == [code]
 
         async def act(who, action, **kw):
@@ -72,15 +119,29 @@ async def test_file_accept_supplement_finish_return(stack):
         assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
         await act(officer, "request-supplement", json={"items": ["Giấy xác nhận của chủ nhà"]})
         comp = d["procedure"]["components"][0]["id"]
-        await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=citizen, data={"component_id": comp},
-                        files={"file": ("xác nhận chủ nhà.pdf", pdf(), "application/pdf")})
+        await http.post(
+            f"{S}/dossiers/{d['id']}/attachments",
+            headers=citizen,
+            data={"component_id": comp},
+            files={"file": ("xác nhận chủ nhà.pdf", pdf(), "application/pdf")},
+        )
         await act(citizen, "resubmit", json={"note": "Đã bổ sung"})
-        await act(officer, "finish", data={"note": "Đã đăng ký"},
-                  files={"file": ("kết quả.pdf", pdf(), "application/pdf")})
+        await act(
+            officer,
+            "finish",
+            data={"note": "Đã đăng ký"},
+            files={"file": ("kết quả.pdf", pdf(), "application/pdf")},
+        )
         done = await act(officer, "return-result")
 
-        assert [h["status"] for h in done["history"]] == ["submitted", "accepted", "supplement_requested",
-                                                          "processing", "finished", "returned"]
+        assert [h["status"] for h in done["history"]] == [
+            "submitted",
+            "accepted",
+            "supplement_requested",
+            "processing",
+            "finished",
+            "returned",
+        ]
         assert done["appointment_at"] >= accepted["appointment_at"]  # the supplement time was added
 
         seen: list[dict] = []
@@ -96,6 +157,12 @@ async def test_file_accept_supplement_finish_return(stack):
     await conn.close()
     seen.sort(key=lambda e: e["occurred_at"])  # delivery order is not promised; time order is the story
     kinds = [(e["type"], e["data"].get("new_status_code")) for e in seen]
-    assert kinds == [("dossier.submitted", None), ("dossier.status_changed", 2), ("dossier.status_changed", 5),
-                     ("dossier.status_changed", 4), ("dossier.status_changed", 9), ("dossier.status_changed", 10)]
+    assert kinds == [
+        ("dossier.submitted", None),
+        ("dossier.status_changed", 2),
+        ("dossier.status_changed", 5),
+        ("dossier.status_changed", 4),
+        ("dossier.status_changed", 9),
+        ("dossier.status_changed", 10),
+    ]
     assert all(e["data"]["code"] == code for e in seen)

@@ -59,6 +59,7 @@ class StackConfig:
     s3_port: int = 9000
     s3_metrics_port: int = 9567
     amqp_port: int = 5672
+    smtp_port: int = 1025
     admin_username: str = DEV_ADMIN_USERNAME
     admin_password: str = DEV_ADMIN_PASSWORD
     captcha_test_answer: str = ""
@@ -83,6 +84,7 @@ class StackConfig:
             s3_port=_int("DVC_S3_PORT", 9000),
             s3_metrics_port=_int("DVC_S3_METRICS_PORT", 9567),
             amqp_port=_int("DVC_AMQP_PORT", 5672),
+            smtp_port=_int("DVC_SMTP_PORT", 1025),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
@@ -107,6 +109,10 @@ class StackConfig:
     @property
     def mongo_url(self) -> str:
         return f"mongodb://{self.host}:{self.mongo_port}/?retryWrites=false&directConnection=true"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
 
     @property
     def amqp_url(self) -> str:
@@ -154,6 +160,9 @@ class StackConfig:
             "DVC_JWKS_URL": f"{self.gateway_url}/api/v1/auth/.well-known/jwks.json",
             # Service-to-service calls go through the gateway locally (it balances across replicas).
             f"{p}CATALOG_URL": self.gateway_url,
+            f"{p}PORTAL_URL": self.gateway_url,
+            f"{p}SMTP_HOST": self.host,
+            f"{p}SMTP_PORT": str(self.smtp_port),
             f"{p}AUTH_URL": self.gateway_url,
             "DVC_INSTANCE": f"{spec.name}-{replica}",
             f"{p}PORT": str(port),

@@ -137,6 +137,39 @@ class S3:
         return "started"
 
 
+@dataclass
+class Smtp:
+    """The local mail server: what notify sends lands as .eml files in the data folder's mail/."""
+
+    cfg: StackConfig
+
+    @property
+    def proc(self) -> Proc:
+        return Proc("smtp", self.cfg.run_dir, self.cfg.log_dir)
+
+    def ping(self) -> bool:
+        return port_open(self.cfg.host, self.cfg.smtp_port)
+
+    def ensure(self) -> str:
+        if self.ping():
+            return "reused"
+        self.proc.start(
+            [
+                sys.executable,
+                "-m",
+                "devstack.smtp",
+                "--host",
+                self.cfg.host,
+                "--port",
+                str(self.cfg.smtp_port),
+                "--dir",
+                str(self.cfg.mail_dir),
+            ]
+        )
+        wait_until("SMTP (aiosmtpd)", self.ping, 30, self.proc)
+        return "started"
+
+
 def _root() -> bool:
     return os.geteuid() == 0
 

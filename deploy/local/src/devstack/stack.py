@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import gateway
 from .config import SERVICES, ServiceSpec, StackConfig
-from .infra import BIN, S3, Mongo, RabbitMQ, nginx_binary, say
+from .infra import BIN, S3, Mongo, RabbitMQ, Smtp, nginx_binary, say
 from .procs import Proc, wait_until
 
 READY_TIMEOUT = 60.0
@@ -34,8 +34,8 @@ class Stack:
     cfg: StackConfig
 
     # -- parts -------------------------------------------------------------------------------------
-    def infra(self) -> list[Mongo | S3 | RabbitMQ]:
-        return [Mongo(self.cfg), S3(self.cfg), RabbitMQ(self.cfg)]
+    def infra(self) -> list[Mongo | S3 | RabbitMQ | Smtp]:
+        return [Mongo(self.cfg), S3(self.cfg), RabbitMQ(self.cfg), Smtp(self.cfg)]
 
     def replicas(self) -> list[tuple[ServiceSpec, int, int, Proc]]:
         out = []
@@ -51,7 +51,7 @@ class Stack:
     # -- lifecycle ---------------------------------------------------------------------------------
     def up_infra(self) -> None:
         self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(3) as pool:
+        with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(lambda c: (type(c).__name__, c.ensure()), self.infra()))
         for name, how in results:
             say(f"{name}: {how}")

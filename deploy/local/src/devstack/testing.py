@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 
 from .config import ROOT, S3_ACCESS_KEY, S3_SECRET_KEY, SERVICES, StackConfig
-from .infra import S3, Mongo, PrivateRabbitMQ, RabbitMQ
+from .infra import S3, Mongo, PrivateRabbitMQ, RabbitMQ, Smtp
 from .procs import port_open
 from .stack import Stack
 
@@ -48,6 +49,8 @@ class Infra:
     mongo_port: int
     amqp_port: int
     s3_port: int
+    smtp_port: int = 1025
+    mail_dir: Path = Path()
     s3_access_key: str = S3_ACCESS_KEY
     s3_secret_key: str = S3_SECRET_KEY
     how: dict[str, str] = field(default_factory=dict)
@@ -127,6 +130,11 @@ class _Local:
             S3(private).ensure()
             self.started.append(S3(private))
         how["s3"] = "reused" if s3_cfg is dev else "started"
+        smtp_cfg = dev if Smtp(dev).ping() else private.with_(smtp_port=free_port())
+        if smtp_cfg is not dev:
+            Smtp(smtp_cfg).ensure()
+            self.started.append(Smtp(smtp_cfg))
+        how["smtp"] = "reused" if smtp_cfg is dev else "started"
         amqp_port = dev.amqp_port
         if RabbitMQ(dev).ping():
             how["rabbitmq"] = "reused"
@@ -143,6 +151,8 @@ class _Local:
             "mongo_port": mongo_cfg.mongo_port,
             "s3_port": s3_cfg.s3_port,
             "amqp_port": amqp_port,
+            "smtp_port": smtp_cfg.smtp_port,
+            "mail_dir": smtp_cfg.mail_dir,
             "how": how,
         }
 
@@ -189,6 +199,11 @@ class _Docker:
         for c in (mongo, minio, rabbit):
             c.start()
             self.containers.append(c)
+        # No container for mail: the project's own local mail server (Python) serves either way.
+        self.smtp = Smtp(
+            StackConfig(data_dir=Path(tempfile.mkdtemp(prefix="dvc-mail-")), smtp_port=free_port())
+        )
+        self.smtp.ensure()
         mongo.exec(
             [
                 "mongosh",
@@ -202,10 +217,13 @@ class _Docker:
             "mongo_port": int(mongo.get_exposed_port(27017)),
             "s3_port": int(minio.get_exposed_port(9000)),
             "amqp_port": int(rabbit.get_exposed_port(5672)),
-            "how": {"mongodb": "docker", "s3": "docker", "rabbitmq": "docker"},
+            "smtp_port": self.smtp.cfg.smtp_port,
+            "mail_dir": self.smtp.cfg.mail_dir,
+            "how": {"mongodb": "docker", "s3": "docker", "rabbitmq": "docker", "smtp": "started"},
         }
 
     def close(self) -> None:
+        self.smtp.proc.stop()
         for c in reversed(self.containers):
             c.stop()
 
@@ -225,6 +243,8 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             mongo_port=got["mongo_port"],
             amqp_port=got["amqp_port"],
             s3_port=got["s3_port"],
+            smtp_port=got["smtp_port"],
+            mail_dir=got["mail_dir"],
             how=got["how"],
         )
         yield result
@@ -347,6 +367,7 @@ def start_stack(infra: Infra, *, replicas: dict[str, int] | None = None, name: s
         mongo_port=infra.mongo_port,
         s3_port=infra.s3_port,
         amqp_port=infra.amqp_port,
+        smtp_port=infra.smtp_port,
         captcha_test_answer=CAPTCHA_TEST_ANSWER,
         replicas=reps,
         namespace=infra.namespace,

@@ -61,7 +61,7 @@ class Preferences(BaseModel):
 
 
 class PreferencesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     email: bool | None = None
     sms: bool | None = None
     language: Literal["vi", "en"] | None = None

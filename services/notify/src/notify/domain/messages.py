@@ -22,22 +22,24 @@ LANGS = ("vi", "en")
 @cache
 def _env() -> jinja2.Environment:
     # Plain text (email bodies, SMS, in-app text rendered by the client as text): no HTML escaping here.
-    return jinja2.Environment(  # noqa: S701
+    env = jinja2.Environment(  # noqa: S701
         loader=jinja2.FileSystemLoader(TEMPLATES),
         keep_trailing_newline=False,
         trim_blocks=False,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["plain"] = plain
+    return env
 
 
-def vn_time(t: datetime | str | None) -> str:
-    """17:00 ngày 03/12/2026 (Vietnam time)."""
+def vn_time(t: datetime | str | None, lang: str = "vi") -> str:
+    """17:00 ngày 03/12/2026, or 17:00 on 03/12/2026 (Vietnam time, day first)."""
     if t is None:
         return ""
     if isinstance(t, str):
         t = datetime.fromisoformat(t)
     v = t.astimezone(VN)
-    return f"{v:%H:%M} ngày {v:%d/%m/%Y}"
+    return f"{v:%H:%M} {'on' if lang == 'en' else 'ngày'} {v:%d/%m/%Y}"
 
 
 def vnd(n: int) -> str:

@@ -115,7 +115,11 @@ class Dispatcher:
 
     @staticmethod
     def _lang_ctx(ctx: dict[str, Any], lang: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        # Times travel as datetimes and are written in each language's words.
+        out: dict[str, Any] = {
+            name: vn_time(ctx[f"{name}_at"], lang) if ctx.get(f"{name}_at") else ""
+            for name in ("appointment", "submitted", "expires")
+        }
         if "status" in ctx:
             out["status_words"] = status_words(ctx["status"], lang)
             out["status_plain"] = plain(status_words(ctx["status"], lang))
@@ -161,7 +165,7 @@ class Dispatcher:
             env,
             e.user_id,
             "password_reset",
-            {"code": e.code, "expires": vn_time(e.expires_at)},
+            {"code": e.code, "expires_at": e.expires_at},
             force=True,
             email=e.email,
             phone=e.phone,
@@ -182,7 +186,7 @@ class Dispatcher:
                 "code": e.code,
                 "procedure_name": e.procedure_name,
                 "agency_name": e.agency_name,
-                "submitted": vn_time(e.submitted_at),
+                "submitted_at": e.submitted_at,
                 "fee_total": vnd(e.fee_total) if e.fee_total else "",
             },
             link=self._dossier_link(e.dossier_id),
@@ -204,7 +208,7 @@ class Dispatcher:
                 "note": e.note,
                 "reason": e.reason,
                 "items": e.supplement_items,
-                "appointment": vn_time(e.appointment_at) if e.appointment_at else "",
+                "appointment_at": e.appointment_at,
             },
             link=self._dossier_link(e.dossier_id),
             dossier_id=e.dossier_id,

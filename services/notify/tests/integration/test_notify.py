@@ -1,0 +1,296 @@
+"""Every event type and channel, preferences, redelivery and SMTP outages, against real servers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from devstack.testing import eventually
+from dvckit.contracts import (
+    DossierStatusChangedV1,
+    DossierSubmittedV1,
+    UserContactChangedV1,
+    UserPasswordResetRequestedV1,
+)
+from dvckit.events import Envelope
+
+N = "/api/v1/notifications"
+
+
+def submitted(user_id: str, code: str = "000.32.02.H26-261125-0007") -> DossierSubmittedV1:
+    return DossierSubmittedV1(
+        dossier_id=str(uuid.uuid4()),
+        code=code,
+        owner_id=user_id,
+        procedure_code="1.004194",
+        procedure_name="Đăng ký tạm trú",
+        procedure_version=1,
+        agency_code="000.32.02.H26",
+        agency_name="Công an Phường Ngô Quyền",
+        submitted_at=datetime.now(UTC),
+        fee_total=7000,
+    )
+
+
+def changed(user_id: str, new: str, old: str = "submitted", **kw) -> DossierStatusChangedV1:
+    from dvckit.contracts import DOSSIER_STATUS
+
+    return DossierStatusChangedV1(
+        dossier_id=kw.pop("dossier_id", str(uuid.uuid4())),
+        code="000.32.02.H26-261125-0007",
+        owner_id=user_id,
+        procedure_code="1.004194",
+        procedure_name="Đăng ký tạm trú",
+        agency_code="000.32.02.H26",
+        agency_name="Công an Phường Ngô Quyền",
+        old_status=old,
+        new_status=new,
+        old_status_code=DOSSIER_STATUS[old][0],
+        new_status_code=DOSSIER_STATUS[new][0],
+        actor_role="officer",
+        changed_at=datetime.now(UTC),
+        rev=2,
+        **kw,
+    )
+
+
+async def inbox(n, user_id, **params):
+    return (await n.http.get(N, params=params, headers=n.token_for(user_id))).json()
+
+
+async def test_welcome_in_app_and_email(notify, mailbox):
+    u = await notify.citizen()
+    page = await eventually(lambda: _items(notify, u["user_id"]), 10)
+    assert page[0]["kind"] == "welcome" and "Vũ Đức Thắng" in page[0]["body"]
+    mail = await eventually(lambda: mailbox.to(u["email"]), 10)
+    assert mail[0]["Subject"] == "Chào mừng đến Cổng dịch vụ công Hải Phòng"
+    assert "Vũ Đức Thắng" in mail[0].get_content()
+
+
+async def _items(n, user_id):
+    return (await inbox(n, user_id))["items"]
+
+
+async def test_dossier_submitted_in_app_email_and_sms_when_chosen(notify, mailbox):
+    u = await notify.citizen()
+    h = notify.token_for(u["user_id"])
+    r = await notify.http.put(f"{N}/preferences", json={"sms": True}, headers=h)
+    assert r.status_code == 200 and r.json() == {"in_app": True, "email": True, "sms": True, "language": "vi"}
+    e = submitted(u["user_id"])
+    await notify.publish(e)
+    notes = await eventually(lambda: _kind(notify, u["user_id"], "dossier_submitted"), 10)
+    assert e.code in notes[0]["title"] and "Đăng ký tạm trú" in notes[0]["body"]
+    assert notes[0]["link"] == f"https://dichvucong.haiphong.gov.vn/ho-so/{e.dossier_id}"
+    mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if e.code in m["Subject"]], 10)
+    body = mail[0].get_content()
+    assert "Công an Phường Ngô Quyền" in body and "7.000 đ" in body and f"/ho-so/{e.dossier_id}" in body
+    sms = await eventually(lambda: notify.db.sms_dev_outbox.find_one({"to": u["phone"]}), 10)
+    assert e.code in sms["text"] and sms["text"].isascii()
+
+
+async def _kind(n, user_id, kind):
+    return [i for i in await _items(n, user_id) if i["kind"] == kind]
+
+
+async def test_status_changes_say_what_happened(notify, mailbox):
+    u = await notify.citizen()
+    appointment = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # 17:00 in Vietnam
+    await notify.publish(changed(u["user_id"], "accepted", appointment_at=appointment, note="Đủ hồ sơ"))
+    await notify.publish(
+        changed(
+            u["user_id"],
+            "supplement_requested",
+            old="accepted",
+            supplement_items=["Bản sao sổ đỏ", "Ảnh 3x4"],
+        )
+    )
+    await notify.publish(changed(u["user_id"], "refused", reason="Không thuộc thẩm quyền"))
+    await notify.publish(changed(u["user_id"], "returned", old="finished"))
+    notes = await eventually(lambda: _enough(notify, u["user_id"], 4), 10)
+    bodies = {n["title"].split(": ")[1]: n["body"] for n in notes}
+    assert "17:00 ngày 03/12/2026" in bodies["Đã tiếp nhận"]
+    assert "Bản sao sổ đỏ; Ảnh 3x4" in bodies["Yêu cầu bổ sung"]
+    assert "Không thuộc thẩm quyền" in bodies["Không được tiếp nhận"]
+    assert "Đã trả kết quả" in bodies
+    english = (
+        await notify.http.get(N, headers={**notify.token_for(u["user_id"]), "Accept-Language": "en"})
+    ).json()
+    assert any("Result due: 17:00 on 03/12/2026" in n["body"] for n in english["items"])
+    await eventually(lambda: len([m for m in mailbox.to(u["email"]) if "Hồ sơ" in m["Subject"]]) == 4, 10)
+
+
+async def _enough(n, user_id, k):
+    items = await _kind(n, user_id, "status_changed")
+    return items if len(items) >= k else None
+
+
+async def test_the_password_reset_code_always_goes_out(notify, mailbox):
+    u = await notify.citizen()
+    await notify.http.put(f"{N}/preferences", json={"email": False}, headers=notify.token_for(u["user_id"]))
+    expires = datetime.now(UTC) + timedelta(minutes=10)
+    await notify.publish(
+        UserPasswordResetRequestedV1(
+            user_id=u["user_id"], code="482913", expires_at=expires, email=u["email"], phone=u["phone"]
+        )
+    )
+    mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "482913" in m["Subject"]], 10)
+    assert "482913" in mail[0].get_content()
+    # No email address: by SMS, whatever the preferences.
+    v = await notify.citizen(email_address=None, phone="0912000111")
+    await notify.publish(
+        UserPasswordResetRequestedV1(
+            user_id=v["user_id"], code="605117", expires_at=expires, phone=v["phone"]
+        )
+    )
+    sms = await eventually(
+        lambda: notify.db.sms_dev_outbox.find_one({"to": "0912000111", "text": {"$regex": "605117"}}), 10
+    )
+    assert sms["text"].isascii()
+
+
+async def test_preferences_turn_channels_off_and_choose_the_language(notify, mailbox):
+    u = await notify.citizen()
+    h = notify.token_for(u["user_id"])
+    assert (await notify.http.get(f"{N}/preferences", headers=h)).json()["email"] is True
+    assert (await notify.http.put(f"{N}/preferences", json={"email": False}, headers=h)).json()[
+        "email"
+    ] is False
+    e = submitted(u["user_id"], code="000.32.02.H26-261125-0099")
+    await notify.publish(e)
+    await eventually(lambda: _kind(notify, u["user_id"], "dossier_submitted"), 10)
+    assert (
+        await notify.db.deliveries.count_documents(
+            {"event_id": {"$exists": True}, "user_id": u["user_id"], "kind": "dossier_submitted"}
+        )
+        == 0
+    )
+    await notify.http.put(f"{N}/preferences", json={"email": True, "language": "en"}, headers=h)
+    await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0100"))
+    mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "0100" in m["Subject"]], 10)
+    assert mail[0]["Subject"].startswith("Dossier filed")
+    for bad in ({"email": "yes"}, {"push": True}, {"language": "fr"}):
+        assert (await notify.http.put(f"{N}/preferences", json=bad, headers=h)).status_code == 422
+
+
+async def test_a_redelivered_event_creates_nothing_twice(notify, mailbox):
+    u = await notify.citizen()
+    env = Envelope.wrap(submitted(u["user_id"], code="000.32.02.H26-261125-0321"), producer="submission")
+    for _ in range(3):
+        await notify.publish(env)
+    await eventually(lambda: notify.db.processed_events.find_one({"_id": str(env.id)}), 10)
+    await eventually(
+        lambda: mailbox.to(u["email"]) and [m for m in mailbox.to(u["email"]) if "0321" in m["Subject"]], 10
+    )
+    import asyncio
+
+    await asyncio.sleep(1.0)
+    assert await notify.db.notifications.count_documents({"event_id": str(env.id)}) == 1
+    assert await notify.db.deliveries.count_documents({"event_id": str(env.id)}) == 1
+    assert len([m for m in mailbox.to(u["email"]) if "0321" in m["Subject"]]) == 1
+
+
+async def test_smtp_down_for_a_while_then_the_email_arrives(notify, mailbox):
+    u = await notify.citizen()
+    await eventually(lambda: mailbox.to(u["email"]), 10)  # the welcome went through
+    mailbox.stop()
+    e = submitted(u["user_id"], code="000.32.02.H26-261125-0555")
+    env = await notify.publish(e)
+    delivery = await eventually(
+        lambda: notify.db.deliveries.find_one(
+            {"_id": f"{env.id}:email", "status": "temporary_failure", "attempts.1": {"$exists": True}}
+        ),
+        15,
+    )
+    assert all(a["outcome"] == "temporary_failure" for a in delivery["attempts"])
+    mailbox.start()  # back on the same port
+    await eventually(lambda: notify.db.deliveries.find_one({"_id": f"{env.id}:email", "status": "sent"}), 20)
+    assert len([m for m in mailbox.to(u["email"]) if "0555" in m["Subject"]]) == 1
+
+
+async def test_4xx_is_retried_5xx_and_bad_addresses_are_not(notify, mailbox):
+    u = await notify.citizen()
+    await eventually(lambda: mailbox.to(u["email"]), 10)
+    mailbox.mode = "tempfail"
+    env = await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0451"))
+    await eventually(
+        lambda: notify.db.deliveries.find_one({"_id": f"{env.id}:email", "attempts.1": {"$exists": True}}), 15
+    )
+    mailbox.mode = "accept"
+    await eventually(lambda: notify.db.deliveries.find_one({"_id": f"{env.id}:email", "status": "sent"}), 15)
+
+    mailbox.mode = "permfail"
+    env = await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0554"))
+    d = await eventually(
+        lambda: notify.db.deliveries.find_one({"_id": f"{env.id}:email", "status": "permanent_failure"}), 15
+    )
+    import asyncio
+
+    await asyncio.sleep(1.5)
+    d = await notify.db.deliveries.find_one({"_id": f"{env.id}:email"})
+    assert len(d["attempts"]) == 1 and "554" in d["attempts"][0]["error"]
+    mailbox.mode = "accept"
+
+    bad = await notify.citizen(email_address="not-an-address")
+    env = await notify.publish(submitted(bad["user_id"], code="000.32.02.H26-261125-0600"))
+    d = await eventually(
+        lambda: notify.db.deliveries.find_one({"_id": f"{env.id}:email", "status": "permanent_failure"}), 15
+    )
+    assert len(d["attempts"]) == 1
+
+
+async def test_contact_changes_are_followed(notify, mailbox):
+    u = await notify.citizen()
+    await notify.publish(
+        UserContactChangedV1(user_id=u["user_id"], email="moi.dia.chi@example.vn", phone=u["phone"])
+    )
+    await eventually(
+        lambda: notify.db.contacts.find_one({"_id": u["user_id"], "email": "moi.dia.chi@example.vn"}), 10
+    )
+    await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0777"))
+    await eventually(lambda: [m for m in mailbox.to("moi.dia.chi@example.vn") if "0777" in m["Subject"]], 10)
+
+
+async def test_the_inbox_api(notify):
+    u, other = await notify.citizen(), await notify.citizen()
+    h = notify.token_for(u["user_id"])
+    for i in range(3):
+        await notify.publish(submitted(u["user_id"], code=f"000.32.02.H26-261125-08{i:02d}"))
+    await eventually(lambda: _enough_kind(notify, u["user_id"], "dossier_submitted", 3), 10)
+    assert (await notify.http.get(f"{N}/unread-count", headers=h)).json() == {"unread": 4}
+    first = await inbox(notify, u["user_id"], size=1)
+    assert first["total"] == 4 and len(first["items"]) == 1
+    nid = first["items"][0]["id"]
+    # Another user cannot touch it; nobody without a token sees anything.
+    assert (
+        await notify.http.post(f"{N}/{nid}/read", headers=notify.token_for(other["user_id"]))
+    ).status_code == 404
+    assert (await notify.http.get(N)).status_code == 401
+    assert (await notify.http.post(f"{N}/{nid}/read", headers=h)).status_code == 204
+    assert (await notify.http.get(f"{N}/unread-count", headers=h)).json() == {"unread": 3}
+    assert (await inbox(notify, u["user_id"], unread="true"))["total"] == 3
+    assert (await notify.http.post(f"{N}/read-all", headers=h)).json() == {"unread": 0}
+    assert (await notify.http.get(f"{N}/unread-count", headers=h)).json() == {"unread": 0}
+    assert (
+        await notify.http.get(f"{N}/unread-count", headers=notify.token_for(other["user_id"]))
+    ).json() == {"unread": 1}
+    assert (await notify.http.post(f"{N}/not-an-id/read", headers=h)).status_code == 422
+
+
+async def _enough_kind(n, user_id, kind, k):
+    return len(await _kind(n, user_id, kind)) >= k
+
+
+async def test_two_replicas_share_one_queue_and_notify_once(make_notify, mailbox):
+    a = await make_notify()
+    b = await make_notify(mongo_db=a.rt.settings.mongo_db, queue_prefix=a.rt.settings.queue_prefix)
+    u = await a.citizen()
+    envs = [
+        await a.publish(submitted(u["user_id"], code=f"000.32.02.H26-261125-09{i:02d}")) for i in range(20)
+    ]
+    await eventually(lambda: _enough_kind(a, u["user_id"], "dossier_submitted", 20), 20)
+    ids = [str(e.id) for e in envs]
+    assert await a.db.notifications.count_documents({"event_id": {"$in": ids}}) == 20
+    await eventually(
+        lambda: len([m for m in mailbox.to(u["email"]) if "261125-09" in m["Subject"]]) == 20, 20
+    )
+    assert await b.db.deliveries.count_documents({"event_id": {"$in": ids}}) == 20
