@@ -35,7 +35,9 @@ SENT_RETENTION = timedelta(days=7)
 
 SCHEMA = {
     COLLECTION: [
-        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="pending_due"),
+        # Only pending records have a due_at: the relay's query walks this small index, not the week of
+        # sent records kept for audit.
+        IndexModel([("due_at", ASCENDING)], name="due", sparse=True),
         # Sent records are kept a week for audit, then expire.
         IndexModel(
             [("sent_at", ASCENDING)], name="sent_ttl", expireAfterSeconds=int(SENT_RETENTION.total_seconds())
@@ -127,6 +129,12 @@ class Outbox:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
+    async def tidy(self) -> None:
+        """Records written before finished ones lost their due_at: drop it (keeps the relay's index small)."""
+        await self.coll.update_many(
+            {"status": {"$ne": PENDING}, "due_at": {"$exists": True}}, {"$unset": {"due_at": ""}}
+        )
+
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
@@ -164,7 +172,7 @@ class Outbox:
 
     async def _claim(self) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
-        due = {"status": PENDING, "due_at": {"$lte": now}}
+        due = {"due_at": {"$lte": now}, "status": PENDING}
         ids = [d["_id"] async for d in self.coll.find(due, {"_id": 1}).sort("due_at", 1).limit(self.batch)]
         if not ids:
             return []
@@ -202,13 +210,13 @@ class Outbox:
         if sent:
             await self.coll.update_many(
                 {"_id": {"$in": sent}, "status": PENDING},
-                {"$set": {"status": SENT, "sent_at": now}, "$unset": {"lease": ""}},
+                {"$set": {"status": SENT, "sent_at": now}, "$unset": {"lease": "", "due_at": ""}},
             )
         if unroutable:
             # Nobody is bound for this key: keep the record for an operator (``requeue``), do not spin.
             await self.coll.update_many(
                 {"_id": {"$in": unroutable}},
-                {"$set": {"status": UNROUTABLE, "unroutable_at": now}, "$unset": {"lease": ""}},
+                {"$set": {"status": UNROUTABLE, "unroutable_at": now}, "$unset": {"lease": "", "due_at": ""}},
             )
         for doc, err in results:
             rk = doc["routing_key"]

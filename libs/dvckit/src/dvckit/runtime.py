@@ -76,6 +76,7 @@ class Runtime:
 
     async def start(self) -> None:
         await mongo.ensure_schema(self.db, self.schema)
+        await self.outbox.tidy()
         for hook in self._on_start:
             await hook(self)
         # The broker may be down when the service starts: the service still serves what it can, its

@@ -32,7 +32,7 @@ class Mailbox:
         self.mode = "accept"  # or "tempfail", "permfail"
         self.controller: Controller | None = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.mode == "tempfail":
             return "451 4.3.0 Mail server temporarily busy"
         if self.mode == "permfail":

@@ -21,7 +21,8 @@ SCHEMA = {
         ),
     ],
     DELIVERIES: [
-        IndexModel([("status", ASCENDING), ("next_at", ASCENDING)], name="due"),
+        IndexModel([("next_at", ASCENDING)], name="due", sparse=True),  # only those still to try
+        IndexModel([("lease", ASCENDING)], name="lease", sparse=True),
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_recent"),
     ],
     CONTACTS: [],

@@ -74,7 +74,7 @@ class Deliveries:
 
     async def _claim(self) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
-        due = {"status": {"$in": [PENDING, TEMPORARY]}, "next_at": {"$lte": now}}
+        due = {"next_at": {"$lte": now}, "status": {"$in": [PENDING, TEMPORARY]}}  # only those have a next_at
         ids = [
             d["_id"]
             async for d in self.coll.find(due, {"_id": 1}).sort("next_at", 1).limit(self.s.delivery_batch)
@@ -121,16 +121,19 @@ class Deliveries:
                     raise Permanent("not a Vietnamese mobile number")
                 response = await self.sms.send(to=to, text=job["body"], message_id=job["_id"])
             attempt |= {"outcome": SENT, "response": str(response)[:200]}
-            update = {"$set": {"status": SENT, "sent_at": now, "to": to}, "$unset": {"lease": ""}}
+            update = {
+                "$set": {"status": SENT, "sent_at": now, "to": to},
+                "$unset": {"lease": "", "next_at": ""},
+            }
         except Permanent as e:
             attempt |= {"outcome": PERMANENT, "error": str(e)[:300]}
-            update = {"$set": {"status": PERMANENT}, "$unset": {"lease": ""}}
+            update = {"$set": {"status": PERMANENT}, "$unset": {"lease": "", "next_at": ""}}
         except Temporary as e:
             n = len(job.get("attempts", []))
             delays = self.s.delivery_delays
             if n >= len(delays):
                 attempt |= {"outcome": PERMANENT, "error": f"gave up after {n + 1} attempts: {e}"[:300]}
-                update = {"$set": {"status": PERMANENT}, "$unset": {"lease": ""}}
+                update = {"$set": {"status": PERMANENT}, "$unset": {"lease": "", "next_at": ""}}
             else:
                 attempt |= {"outcome": TEMPORARY, "error": str(e)[:300]}
                 update = {
