@@ -225,8 +225,8 @@ class Consumer:
                 _after_commit.reset(token)
 
         async def attempt(session: Session) -> str:
-            if await self.processed.find_one({"_id": event_id}, {"_id": 1}, session=session):
-                return "duplicate"
+            # The record of the event goes first: if the event was handled before, its unique _id
+            # refuses the insert and the transaction ends there, with no effect (no lookup needed).
             await self.processed.insert_one(
                 {"_id": event_id, "type": envelope.routing_key, "at": datetime.now(UTC)}, session=session
             )
@@ -237,8 +237,7 @@ class Consumer:
         try:
             outcome = await transaction(self.client, txn)
         except DuplicateKeyError:
-            # Another replica committed the same event between our check and our insert.
-            return "duplicate"
+            return "duplicate"  # handled before (a redelivery), here or by another replica
         for fn in callbacks:
             try:
                 fn()

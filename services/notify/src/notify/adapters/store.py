@@ -6,8 +6,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 NOTIFICATIONS = "notifications"  # in-app notifications, one per event and user
 DELIVERIES = "deliveries"  # email and SMS: one per event and channel, with every attempt
-CONTACTS = "contacts"  # where to reach each user (from user.* events)
-PREFERENCES = "preferences"  # the channels each user chose
+CONTACTS = "contacts"  # where to reach each user (from user.* events) and the channels they chose (prefs)
 TICKETS = "stream_tickets"  # one-time tickets that open a live notification stream
 SMS_LOG = "sms_dev_outbox"  # messages the development SMS provider "sent"
 
@@ -26,7 +25,6 @@ SCHEMA = {
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_recent"),
     ],
     CONTACTS: [],
-    PREFERENCES: [],
     TICKETS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     SMS_LOG: [IndexModel([("to", ASCENDING), ("at", DESCENDING)], name="to_recent")],
 }

@@ -24,6 +24,7 @@ from ..adapters.store import CONTACTS, DELIVERIES
 from ..config import Settings
 from ..domain.messages import plain, render_all, status_words, vn_time, vnd
 from .inbox import Inbox
+from .inbox import of as preferences_of
 from .live import Live
 
 
@@ -56,8 +57,8 @@ class Dispatcher:
         phone: str | None = None,
         in_app: bool = True,
     ) -> None:
-        prefs = await self.inbox.preferences(user_id, session)
         contact = await self._contact(user_id, session)
+        prefs = preferences_of(contact)
         full_name = contact.get("full_name") or ctx.get("full_name")
         texts = render_all(
             kind,
@@ -89,13 +90,21 @@ class Dispatcher:
                 {
                     "_id": f"{event_id}:email",
                     "channel": "email",
-                    "to": email,
+                    # Known now, the address travels with the delivery; else it is looked up when sent.
+                    "to": email or contact.get("email"),
                     "subject": texts[lang]["email_subject"],
                     "body": texts[lang]["email_body"],
                 }
             )
         if (force and not email) or prefs["sms"]:
-            jobs.append({"_id": f"{event_id}:sms", "channel": "sms", "to": phone, "body": texts[lang]["sms"]})
+            jobs.append(
+                {
+                    "_id": f"{event_id}:sms",
+                    "channel": "sms",
+                    "to": phone or contact.get("phone"),
+                    "body": texts[lang]["sms"],
+                }
+            )
         for job in jobs:
             await self.deliveries.insert_one(
                 {
@@ -143,8 +152,10 @@ class Dispatcher:
             session=session,
         )
         if e.locale in ("vi", "en"):
-            await self.inbox.prefs.update_one(
-                {"_id": e.user_id}, {"$setOnInsert": {"language": e.locale}}, upsert=True, session=session
+            await self.contacts.update_one(
+                {"_id": e.user_id, "prefs.language": {"$exists": False}},
+                {"$set": {"prefs.language": e.locale}},
+                session=session,
             )
         await self._fanout(session, env, e.user_id, "welcome", {"full_name": e.full_name})
 

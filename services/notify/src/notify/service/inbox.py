@@ -9,7 +9,7 @@ from typing import Any
 from dvckit.mongo import Session
 from dvckit.runtime import Runtime
 
-from ..adapters.store import NOTIFICATIONS, PREFERENCES
+from ..adapters.store import CONTACTS, NOTIFICATIONS
 
 DEFAULT_PREFERENCES = {"in_app": True, "email": True, "sms": False, "language": "vi"}
 
@@ -17,7 +17,8 @@ DEFAULT_PREFERENCES = {"in_app": True, "email": True, "sms": False, "language": 
 class Inbox:
     def __init__(self, rt: Runtime) -> None:
         self.coll = rt.db[NOTIFICATIONS]
-        self.prefs = rt.db[PREFERENCES]
+        # Preferences live in the user's contact document (prefs.*): one read gives a dispatch both.
+        self.contacts = rt.db[CONTACTS]
 
     async def add(
         self,
@@ -79,14 +80,27 @@ class Inbox:
         return res.modified_count
 
     async def preferences(self, user_id: str, session: Session | None = None) -> dict[str, Any]:
-        doc = await self.prefs.find_one({"_id": user_id}, session=session) or {}
-        return {k: doc.get(k, v) for k, v in DEFAULT_PREFERENCES.items()}
+        doc = await self.contacts.find_one({"_id": user_id}, {"prefs": 1}, session=session) or {}
+        return of(doc)
 
     async def set_preferences(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        await self.prefs.update_one(
-            {"_id": user_id}, {"$set": {**changes, "updated_at": datetime.now(UTC)}}, upsert=True
+        await self.contacts.update_one(
+            {"_id": user_id},
+            {
+                "$set": {
+                    **{f"prefs.{k}": v for k, v in changes.items()},
+                    "prefs.updated_at": datetime.now(UTC),
+                }
+            },
+            upsert=True,
         )
         return await self.preferences(user_id)
+
+
+def of(contact: dict[str, Any]) -> dict[str, Any]:
+    """A user's preferences from their contact document, defaults filled in."""
+    prefs = contact.get("prefs") or {}
+    return {k: prefs.get(k, v) for k, v in DEFAULT_PREFERENCES.items()}
 
 
 def public(d: dict[str, Any], lang: str) -> dict[str, Any]:
