@@ -59,18 +59,40 @@ async def run(args: argparse.Namespace, s) -> dict:
     mongo = AsyncMongoClient(cfg.mongo_url, tz_aware=True)
     notify_db, sub_db = mongo[cfg.db_name("notify")], mongo[cfg.db_name("submission")]
     users = [str(uuid.uuid4()) for _ in range(200)]
-    regs = [Envelope.wrap(UserRegisteredV1(user_id=u, full_name="Người Nhận Thử", email=f"u{i}@example.vn",
-                                           phone="0987000000", roles=["citizen"]), producer="bench")
-            for i, u in enumerate(users)]
+    regs = [
+        Envelope.wrap(
+            UserRegisteredV1(
+                user_id=u,
+                full_name="Người Nhận Thử",
+                email=f"u{i}@example.vn",
+                phone="0987000000",
+                roles=["citizen"],
+            ),
+            producer="bench",
+        )
+        for i, u in enumerate(users)
+    ]
     await publish_all(cfg.amqp_url, cfg.exchange, regs)
     while await notify_db.contacts.count_documents({}) < len(users):
         await asyncio.sleep(0.2)
     base = await notify_db.notifications.count_documents({})
-    events = [Envelope.wrap(DossierSubmittedV1(
-        dossier_id=str(uuid.uuid4()), code=f"000.00.13.H26-261125-{i % 10000:04d}", owner_id=users[i % len(users)],
-        procedure_code="1.004194", procedure_name="Đăng ký tạm trú", procedure_version=1,
-        agency_code="000.00.13.H26", agency_name="Sở Tư pháp", submitted_at=datetime.now(UTC)), producer="bench")
-        for i in range(args.events)]
+    events = [
+        Envelope.wrap(
+            DossierSubmittedV1(
+                dossier_id=str(uuid.uuid4()),
+                code=f"000.00.13.H26-261125-{i % 10000:04d}",
+                owner_id=users[i % len(users)],
+                procedure_code="1.004194",
+                procedure_name="Đăng ký tạm trú",
+                procedure_version=1,
+                agency_code="000.00.13.H26",
+                agency_name="Sở Tư pháp",
+                submitted_at=datetime.now(UTC),
+            ),
+            producer="bench",
+        )
+        for i in range(args.events)
+    ]
     t = time.perf_counter()
     publish_s = await publish_all(cfg.amqp_url, cfg.exchange, events)
     while (await notify_db.notifications.count_documents({})) - base < args.events:
@@ -80,8 +102,14 @@ async def run(args: argparse.Namespace, s) -> dict:
 
     # 2. submit → notification, through the whole stack
     async with httpx.AsyncClient(base_url=cfg.gateway_url, timeout=60) as http:
-        admin = (await http.post("/api/v1/auth/login", json={"username": "admin", "password": cfg.admin_password})).json()
-        await http.post("/api/v1/catalog/procedures", json=PROCEDURE, headers={"Authorization": f"Bearer {admin['access_token']}"})
+        admin = (
+            await http.post("/api/v1/auth/login", json={"username": "admin", "password": cfg.admin_password})
+        ).json()
+        await http.post(
+            "/api/v1/catalog/procedures",
+            json=PROCEDURE,
+            headers={"Authorization": f"Bearer {admin['access_token']}"},
+        )
         people = await asyncio.gather(*(citizen(http, 500 + i) for i in range(args.citizens)))
         files = [pdf(200 * 1024), pdf(200 * 1024)]
         codes: list[str] = []
@@ -106,9 +134,14 @@ async def run(args: argparse.Namespace, s) -> dict:
         "events_to_notifications_seconds": round(total_s, 2),
         "notifications_per_second": round(args.events / total_s, 1),
         "duplicate_notifications": duplicates,
-        "submit_to_notification": {"dossiers": len(codes), "with_notification": len(delays),
-                                   "p50_ms": pct(delays, 0.5), "p95_ms": pct(delays, 0.95), "p99_ms": pct(delays, 0.99),
-                                   "citizens": args.citizens},
+        "submit_to_notification": {
+            "dossiers": len(codes),
+            "with_notification": len(delays),
+            "p50_ms": pct(delays, 0.5),
+            "p95_ms": pct(delays, 0.95),
+            "p99_ms": pct(delays, 0.99),
+            "citizens": args.citizens,
+        },
     }
 
 

@@ -21,22 +21,51 @@ N = "/api/v1/notifications"
 async def test_submit_then_live_notification_and_email(stack):
     n = uuid.uuid4().int % 10**8
     address = f"nop{n}@example.vn"
-    person = {"full_name": "Trịnh Văn Hải", "citizen_id": f"0316{n:08d}", "phone": f"094{n % 10**7:07d}",
-              "email": address, "password": "Hon-Dau-Island-2026"}
+    person = {
+        "full_name": "Trịnh Văn Hải",
+        "citizen_id": f"0316{n:08d}",
+        "phone": f"094{n % 10**7:07d}",
+        "email": address,
+        "password": "Hon-Dau-Island-2026",
+    }
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
         assert (await http.post("/api/v1/auth/register", json=person)).status_code == 201
-        h = {"Authorization": "Bearer " + (await http.post("/api/v1/auth/login", json={
-            "username": address, "password": person["password"]})).json()["access_token"]}
-        d = (await http.post(f"{S}/dossiers", json={"procedure_code": "1.004194", "agency_code": "000.32.01.H26"},
-                             headers=h)).json()
-        await http.put(f"{S}/dossiers/{d['id']}/applicant", headers=h, json={"submitter": {
-            "full_name": person["full_name"], "citizen_id": person["citizen_id"], "date_of_birth": "1990-01-01",
-            "phone": person["phone"], "address": "Số 3 Hoàng Văn Thụ, phường Hồng Bàng, Hải Phòng"}})
+        h = {
+            "Authorization": "Bearer "
+            + (
+                await http.post(
+                    "/api/v1/auth/login", json={"username": address, "password": person["password"]}
+                )
+            ).json()["access_token"]
+        }
+        d = (
+            await http.post(
+                f"{S}/dossiers",
+                json={"procedure_code": "1.004194", "agency_code": "000.32.01.H26"},
+                headers=h,
+            )
+        ).json()
+        await http.put(
+            f"{S}/dossiers/{d['id']}/applicant",
+            headers=h,
+            json={
+                "submitter": {
+                    "full_name": person["full_name"],
+                    "citizen_id": person["citizen_id"],
+                    "date_of_birth": "1990-01-01",
+                    "phone": person["phone"],
+                    "address": "Số 3 Hoàng Văn Thụ, phường Hồng Bàng, Hải Phòng",
+                }
+            },
+        )
         for m in d["missing"]:
             if m["item"].startswith("component:"):
-                await http.post(f"{S}/dossiers/{d['id']}/attachments", headers=h,
-                                data={"component_id": m["item"].split(":")[1]},
-                                files={"file": ("a.pdf", b"%PDF-1.4\n" + b"x" * 500, "application/pdf")})
+                await http.post(
+                    f"{S}/dossiers/{d['id']}/attachments",
+                    headers=h,
+                    data={"component_id": m["item"].split(":")[1]},
+                    files={"file": ("a.pdf", b"%PDF-1.4\n" + b"x" * 500, "application/pdf")},
+                )
         # The page opens its live stream.
         ticket = (await http.post(f"{N}/stream-ticket", headers=h)).json()["ticket"]
         received: asyncio.Queue[tuple[float, dict]] = asyncio.Queue()
@@ -54,8 +83,11 @@ async def test_submit_then_live_notification_and_email(stack):
         listener = asyncio.create_task(listen())
         await asyncio.sleep(0.5)  # the stream is open (its first event, the unread count, came through)
         cap = (await http.post(f"{S}/captcha", headers=h)).json()
-        r = await http.post(f"{S}/dossiers/{d['id']}/submit", headers=h,
-                            json={"captcha_id": cap["captcha_id"], "captcha_answer": CAPTCHA_TEST_ANSWER})
+        r = await http.post(
+            f"{S}/dossiers/{d['id']}/submit",
+            headers=h,
+            json={"captcha_id": cap["captcha_id"], "captcha_answer": CAPTCHA_TEST_ANSWER},
+        )
         submitted_at = time.perf_counter()
         code = r.json()["code"]
         while True:
