@@ -496,6 +496,9 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
         "libs/dvckit/src/dvckit/settings.py",
         "gateway/docker/nginx.conf",
         "gateway/web/index.html",
+        "gateway/njs/edge.js",
+        "gateway/apidocs/openapi.json",
+        "gateway/apidocs/vendor/swagger-ui-bundle.js",
         *(f"services/{n}/src/{n}/main.py" for n in SERVICE_NAMES),
     ):
         assert not ignored(path, patterns), path
@@ -583,6 +586,10 @@ def test_gateway_image_configuration_passes_nginx_t(services: dict[str, Any]) ->
                 os.chown(base / stream, uid, uid)
             conf = conf.replace(f" /dev/{stream}", f" {base / stream}")
         assert all(p.startswith(str(base)) for p in re.findall(r"(?<=\s)/(?:tmp|dev)/[^\s;]*", conf))
+        # The edge's JavaScript, where the image copies it.
+        assert (["gateway/njs/"], "/etc/nginx/njs/") in [(s, d) for s, d, _ in copies(final)]
+        assert "js_path /etc/nginx/njs;" in conf
+        conf = conf.replace("js_path /etc/nginx/njs;", f"js_path {ROOT / 'gateway' / 'njs'};")
         path = base / "nginx.conf"
         path.write_text(conf)
 

@@ -48,6 +48,10 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in os.environ.get(name, "").split(",") if x.strip())
+
+
 @dataclass(frozen=True)
 class StackConfig:
     root: Path = ROOT
@@ -68,6 +72,10 @@ class StackConfig:
     namespace: str = ""
     # Port offset for services (test stacks run beside a development stack).
     port_offset: int = 0
+    # Browser origins allowed to call the API from another site (DVC_CORS_ORIGINS, comma-separated).
+    cors_origins: tuple[str, ...] = ()
+    # Load balancers in front of the gateway whose X-Forwarded-For names the client (DVC_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -92,6 +100,8 @@ class StackConfig:
             # For running a second stack beside the first (tests): shifted service ports, prefixed names.
             port_offset=_int("DVC_PORT_OFFSET", 0),
             namespace=os.environ.get("DVC_NAMESPACE", ""),
+            cors_origins=_list("DVC_CORS_ORIGINS"),
+            trusted_proxies=_list("DVC_TRUSTED_PROXIES"),
         )
 
     def with_(self, **changes: object) -> StackConfig:

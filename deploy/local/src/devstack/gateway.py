@@ -6,7 +6,9 @@ gateway image (``gateway/Dockerfile``); run it after editing the template (a tes
 
 from __future__ import annotations
 
+import math
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,48 @@ import jinja2
 from .config import ROOT, SERVICES, StackConfig
 
 TEMPLATE = "nginx.conf.j2"
+POLICY = "policy.toml"
 DOCKER_CONF = Path("gateway/docker/nginx.conf")
+NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"  # Debian's and the nginx image's
+ISSUER = "dvc-haiphong-auth"  # what the auth service signs (dvckit.settings); the edge checks the same
+AUDIENCE = "dvc-haiphong"
+DEFAULT_ZONES = ("ip", "user")
 
 
-def _render(gateway_dir: Path, **values: Any) -> str:
+def policy(gateway_dir: Path, services: list[dict[str, Any]], exempt: list[str]) -> dict[str, Any]:
+    """gateway/policy.toml as template values: the public allow list, limit zones and stricter routes.
+    Addresses in ``exempt`` (services calling each other through a local gateway) are never limited."""
+    doc = tomllib.loads((gateway_dir / POLICY).read_text())
+    zones = {name: {"name": name, **z} for name, z in doc["zones"].items()}
+    by_name = {s["name"]: s for s in services}
+    routes = []
+    for r in doc["routes"]:
+        strict = [zones[z] for z in r["zones"]]
+        # Retry-After: when the strictest bucket has a request again.
+        per_s = min(_per_second(z["rate"]) for z in strict)
+        routes.append(
+            {
+                "match": r["match"],
+                "service": by_name[r["service"]],
+                "zones": [zones[z] for z in DEFAULT_ZONES] + strict,
+                "retry_after": max(1, math.ceil(1 / per_s)),
+            }
+        )
+    return {
+        "public": doc["public"],
+        "zones": list(zones.values()),
+        "default_zones": [zones[z] for z in DEFAULT_ZONES],
+        "routes": routes,
+        "limit_exempt": exempt,
+    }
+
+
+def _per_second(rate: str) -> float:
+    number, unit = rate.removesuffix("r/s").removesuffix("r/m"), rate[-1]
+    return float(number) / (60 if unit == "m" else 1)
+
+
+def _render(gateway_dir: Path, *, exempt: list[str], **values: Any) -> str:
     env = jinja2.Environment(  # noqa: S701 - renders an nginx file, not HTML
         loader=jinja2.FileSystemLoader(gateway_dir),
         keep_trailing_newline=True,
@@ -26,7 +66,10 @@ def _render(gateway_dir: Path, **values: Any) -> str:
         lstrip_blocks=False,
         undefined=jinja2.StrictUndefined,
     )
-    return env.get_template(TEMPLATE).render(**values)
+    values |= policy(gateway_dir, values["services"], exempt)
+    return env.get_template(TEMPLATE).render(
+        issuer=ISSUER, audience=AUDIENCE, njs_module=NJS_MODULE, **values
+    )
 
 
 def local(cfg: StackConfig) -> str:
@@ -44,7 +87,14 @@ def local(cfg: StackConfig) -> str:
         access_log=str(cfg.log_dir / "gateway-access.log"),
         temp_dir=str(home / "tmp"),
         web_root=str(cfg.root / "gateway" / "web"),
+        apidocs_root=str(cfg.root / "gateway" / "apidocs"),
+        njs_dir=str(cfg.root / "gateway" / "njs"),
         resolver="",
+        # Local clients may name the address they stand for (tests of the limits do); the services,
+        # calling each other through this gateway from the same address, are never limited.
+        trusted_proxies=[cfg.host, *cfg.trusted_proxies],
+        exempt=[cfg.host],
+        cors_origins=list(cfg.cors_origins),
         env=cfg.env,
         services=[
             {
@@ -73,7 +123,13 @@ def docker(root: Path) -> str:
         access_log="/dev/stdout",
         temp_dir="/tmp/nginx",  # noqa: S108
         web_root="/usr/share/nginx/html",
+        apidocs_root="/usr/share/nginx/apidocs",
+        njs_dir="/etc/nginx/njs",
         resolver="127.0.0.11",  # Docker's embedded DNS
+        # The gateway is the edge: nobody in front of it, services call each other directly.
+        trusted_proxies=[],
+        exempt=[],
+        cors_origins=[],
         env="production",
         services=[
             {
@@ -96,10 +152,10 @@ def write_local(cfg: StackConfig) -> Path:
         for d in (cfg.data_dir, home, home / "tmp"):
             d.mkdir(parents=True, exist_ok=True)
             d.chmod(d.stat().st_mode | 0o011)
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "cache"):
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "cache", "edge"):
         (home / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            os.chown(home / "tmp" / sub, 65534, 65534)  # nobody:nogroup writes request bodies here
+            os.chown(home / "tmp" / sub, 65534, 65534)  # nobody:nogroup writes request bodies, keys here
     cfg.log_dir.mkdir(parents=True, exist_ok=True)
     path = home / "nginx.conf"
     path.write_text(local(cfg))

@@ -32,6 +32,7 @@ from .stack import Stack
 
 ARTIFACTS = ROOT / "test-artifacts"
 CAPTCHA_TEST_ANSWER = "test-captcha"
+CORS_TEST_ORIGIN = "https://app.haiphong.example"  # the one origin a test stack's gateway allows
 
 
 def free_port() -> int:
@@ -369,6 +370,7 @@ def start_stack(infra: Infra, *, replicas: dict[str, int] | None = None, name: s
         amqp_port=infra.amqp_port,
         smtp_port=infra.smtp_port,
         captcha_test_answer=CAPTCHA_TEST_ANSWER,
+        cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,
         namespace=infra.namespace,
         port_offset=_free_offset(reps),

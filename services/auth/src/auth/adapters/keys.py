@@ -8,6 +8,8 @@ out. Every replica reads the keys from the database and reloads them every ``key
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -37,6 +39,17 @@ def _generate(bits: int, passphrase: bytes) -> tuple[str, dict[str, Any]]:
     ).decode()
     public_jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
     return pem, public_jwk
+
+
+@functools.cache
+def _spki_of(n: str, e: str) -> str:
+    public = jwt.algorithms.RSAAlgorithm.from_jwk({"kty": "RSA", "n": n, "e": e})
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
+def _spki(jwk: dict[str, Any]) -> str:
+    return _spki_of(jwk["n"], jwk["e"])
 
 
 class KeyStore:
@@ -77,6 +90,12 @@ class KeyStore:
             if retired is None or retired + self.access_ttl + self.grace > now:
                 keys.append({**d["public_jwk"], "kid": d["_id"], "use": "sig", "alg": "RS256"})
         return {"keys": keys}
+
+    async def spki(self) -> dict[str, Any]:
+        """The same keys as DER SubjectPublicKeyInfo (base64): the form the gateway's njs can import
+        (its WebCrypto takes no RSA JWK)."""
+        jwks = await self.jwks()
+        return {"keys": [{"kid": k["kid"], "alg": k["alg"], "spki": _spki(k)} for k in jwks["keys"]]}
 
     async def sign(self, claims: dict[str, Any]) -> str:
         await self._fresh()

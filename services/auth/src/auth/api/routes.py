@@ -153,6 +153,16 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
     return await app_state(request).keys.jwks()
 
 
+@router.get(
+    "/.well-known/edge-keys.json",
+    tags=["sessions"],
+    summary="The JWKS keys as SPKI, for the gateway's token check",
+)
+async def edge_keys(request: Request, response: Response) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return await app_state(request).keys.spki()
+
+
 # -- administration ----------------------------------------------------------------------------------
 @router.post(
     "/users",
