@@ -67,14 +67,21 @@ def stack(replicas: dict[str, int] | None = None, **env_overrides: str) -> Itera
 
 
 def wrk(
-    base_url: str, paths: list[str], *, seconds: int = 20, connections: int = 32, threads: int = 2
+    base_url: str,
+    paths: list[str],
+    *,
+    seconds: int = 20,
+    connections: int = 32,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
 ) -> dict:
     """Closed-loop load with wrk; returns requests/s and exact p50/p95/p99 (ms)."""
+    extra = [a for k, v in (headers or {}).items() for a in ("-H", f"{k}: {v}")]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths))
     try:
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(LUA), base_url],
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *extra, "-s", str(LUA), base_url],
             env={**os.environ, "WRK_PATHS": f.name},
             capture_output=True,
             text=True,
