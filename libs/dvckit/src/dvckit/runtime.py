@@ -87,7 +87,7 @@ class Runtime:
 
     async def _connect_bus(self) -> None:
         await self.bus.connect()
-        if self.consumer.handlers:
+        if self.consumer.handlers and self.settings.consume:
             await self.consumer.start()
 
     async def stop(self) -> None:
@@ -98,7 +98,7 @@ class Runtime:
                 log.warning("stop hook failed", error=repr(e))
         if self._bus_task and not self._bus_task.done():
             self._bus_task.cancel()
-        if self.consumer.handlers:
+        if self.consumer.handlers and self.settings.consume:
             await self.consumer.stop()
         await self.outbox.stop()
         await self.bus.close()

@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     # Test runs set this so their queues delete themselves once idle; never set in production.
     queue_expires_ms: int | None = None
     prefetch: int = 32
+    # False: this process serves HTTP only and leaves the service's queue to others (on Kubernetes the
+    # API pods scale on CPU, the worker pods of the same image on queue length).
+    consume: bool = True
     # Growing delays of the retry tiers, seconds; after the last one a message goes to the parking lot.
     retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0)
 

@@ -121,3 +121,27 @@ async def test_unreadable_message_is_parked_without_blocking_the_queue(make_runt
 
     await eventually(lambda: rt.db.effects.count_documents({"n": 5}), 10)
     await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 10)
+
+
+async def test_an_api_only_replica_leaves_the_queue_to_the_workers(make_runtime, thing):
+    seen: dict[str, int] = {"api": 0, "worker": 0}
+
+    def effect(role: str) -> Any:
+        async def handle(env, session):
+            seen[role] += 1
+
+        return handle
+
+    worker = await make_runtime(handlers={"thing.happened.v1": effect("worker")})
+    api = await make_runtime(
+        handlers={"thing.happened.v1": effect("api")},
+        start=False,
+        settings=worker.settings.model_copy(update={"consume": False}),
+    )
+    await api.start()
+    await api.bus.wait_ready(30)
+    for n in range(20):
+        await api.bus.publish(Envelope.wrap(thing(n=n), producer="test"))
+    await eventually(lambda: seen["worker"] == 20, 10)
+    await eventually(lambda: _drained(worker), 10)
+    assert seen["api"] == 0 and api.consumer._tag is None
