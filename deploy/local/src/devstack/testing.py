@@ -356,8 +356,18 @@ class RunningStack:
         return self.cfg.db_name(service)
 
 
-def start_stack(infra: Infra, *, replicas: dict[str, int] | None = None, name: str = "stack") -> RunningStack:
-    reps = replicas or {s.name: 1 for s in SERVICES}
+def start_stack(
+    infra: Infra,
+    *,
+    replicas: dict[str, int] | None = None,
+    name: str = "stack",
+    namespace: str = "",
+    **overrides: Any,
+) -> RunningStack:
+    """Every service and the gateway, as ``make up`` starts them, on the test infrastructure.
+    ``namespace`` (added to the run's) gives the stack databases, queues and exchange of its own;
+    ``overrides`` replace StackConfig fields (for example the ports of a private broker)."""
+    reps = {s.name: 1 for s in SERVICES} | (replicas or {})
     home = ARTIFACTS / f"{name}-{infra.namespace.rstrip('_')}"
     if home.exists():
         shutil.rmtree(home)
@@ -372,9 +382,9 @@ def start_stack(infra: Infra, *, replicas: dict[str, int] | None = None, name: s
         captcha_test_answer=CAPTCHA_TEST_ANSWER,
         cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,
-        namespace=infra.namespace,
+        namespace=infra.namespace + namespace,
         port_offset=_free_offset(reps),
-    )
+    ).with_(**overrides)
     stack = Stack(cfg)
     try:
         stack.up(with_infra=False)

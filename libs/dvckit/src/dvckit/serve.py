@@ -21,5 +21,9 @@ def serve(factory: str, settings: ServiceSettings) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
+        # Longer than the gateway keeps idle upstream connections (60 s): were uvicorn to close one first
+        # (its default is 5 s), nginx could send a request into the closing socket and, for a POST it may
+        # not retry, answer 502.
+        timeout_keep_alive=75,
         server_header=False,
     )
