@@ -217,6 +217,11 @@ async def principal(request: Request) -> Principal:
     return who
 
 
+# What a route depending on these may answer, for its OpenAPI document (dvckit.apidoc).
+optional_principal.__dvc_auth__ = "optional-token"  # type: ignore[attr-defined]
+principal.__dvc_auth__ = "token"  # type: ignore[attr-defined]
+
+
 def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """FastAPI dependency factory: the caller must hold one of ``roles`` (403 otherwise)."""
 
@@ -225,6 +230,7 @@ def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
             raise FORBIDDEN
         return who
 
+    dep.__dvc_auth__ = "role"  # type: ignore[attr-defined]
     return dep
 
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import errors, health, logs
+from . import apidoc, errors, health, logs
 from .jsonutil import ORJSONResponse
 from .runtime import Runtime
 
@@ -121,6 +121,7 @@ def create_app(
     )
     app.state.runtime = runtime
     errors.install(app)
+    apidoc.install(app)
     app.include_router(health.router(runtime.health))
     for r in routers:
         app.include_router(r, prefix=prefix)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
 from dvckit.errors import Problem, Text
 
@@ -54,6 +55,7 @@ def client_ip(request: Request) -> str:
 @router.post(
     "/register",
     status_code=201,
+    responses=problems((409, "Số định danh, điện thoại, email đã được dùng / already in use")),
     response_model=UserOut,
     tags=["accounts"],
     summary="Đăng ký tài khoản công dân / register a citizen account",
@@ -68,13 +70,20 @@ async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
     )
 
 
-@router.get("/me", response_model=UserOut, tags=["accounts"], summary="Tài khoản của tôi / my account")
+@router.get(
+    "/me",
+    response_model=UserOut,
+    tags=["accounts"],
+    summary="Tài khoản của tôi / my account",
+    responses=problems((404, "Tài khoản không còn / the account is gone")),
+)
 async def me(who: Caller, request: Request) -> dict[str, Any]:
     return public(await app_state(request).accounts.get(who.sub))
 
 
 @router.patch(
     "/me",
+    responses=problems(404, (409, "Số điện thoại hoặc email đã được dùng / already in use")),
     response_model=UserOut,
     tags=["accounts"],
     summary="Đổi số điện thoại, email / change phone or email",
@@ -91,6 +100,7 @@ async def update_me(body: MePatch, who: Caller, request: Request) -> dict[str, A
 @router.post(
     "/password/change",
     status_code=204,
+    responses=problems((400, "Mật khẩu hiện tại không đúng / wrong current password"), 404),
     tags=["accounts"],
     summary="Đổi mật khẩu (đăng xuất mọi phiên) / change password (ends every session)",
 )
@@ -117,6 +127,7 @@ async def forgot(body: ForgotIn, request: Request) -> dict[str, str]:
 @router.post(
     "/password/reset",
     status_code=204,
+    responses=problems((400, "Mã xác nhận sai hoặc hết hạn / wrong or expired code")),
     tags=["accounts"],
     summary="Đặt lại mật khẩu bằng mã xác nhận / reset the password with the code",
 )
@@ -126,13 +137,24 @@ async def reset(body: ResetIn, request: Request) -> Response:
 
 
 # -- sessions ----------------------------------------------------------------------------------------
-@router.post("/login", response_model=TokensOut, tags=["sessions"], summary="Đăng nhập / sign in")
+@router.post(
+    "/login",
+    response_model=TokensOut,
+    tags=["sessions"],
+    summary="Đăng nhập / sign in",
+    responses=problems(
+        (401, "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"),
+        (403, "Tài khoản bị khóa / the account is locked"),
+        (429, "Đăng nhập sai quá nhiều lần / too many failed sign-ins (Retry-After)"),
+    ),
+)
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     return await app_state(request).sessions.login(body.username, body.password, client_ip(request))
 
 
 @router.post(
     "/refresh",
+    responses=problems((401, "Phiên không còn hiệu lực / the refresh token is not valid")),
     response_model=TokensOut,
     tags=["sessions"],
     summary="Làm mới phiên đăng nhập / rotate the refresh token",
@@ -167,6 +189,7 @@ async def edge_keys(request: Request, response: Response) -> dict[str, Any]:
 @router.post(
     "/users",
     status_code=201,
+    responses=problems((409, "Tên đăng nhập, email, điện thoại đã được dùng / already in use")),
     response_model=UserOut,
     tags=["administration"],
     summary="Tạo tài khoản cán bộ, quản trị / create an officer or administrator",
@@ -212,6 +235,7 @@ async def list_users(
 
 @router.patch(
     "/users/{user_id}",
+    responses=problems(404, (409, "Không thể tự khóa mình / an administrator cannot lock themself")),
     response_model=UserOut,
     tags=["administration"],
     summary="Khóa, mở khóa, đổi quyền / lock, unlock, change roles",

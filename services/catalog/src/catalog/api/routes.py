@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from dvckit.apidoc import problems
 from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
 from dvckit.jsonutil import dumps
@@ -20,6 +21,14 @@ from ..service.catalog import Catalog, public_detail
 router = APIRouter()
 Admin = Annotated[Principal, Depends(require("admin"))]
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
+NOT_MODIFIED = {304: {"description": "Không đổi (If-None-Match) / not modified"}}
+NO_PROCEDURE = problems((404, "Không có thủ tục này / no such procedure"))
+# An administrator's change: If-Match (the ETag read) guards against overwriting someone else's.
+CHANGE = problems(
+    (400, "If-Match không hợp lệ / malformed If-Match"),
+    (404, "Không có thủ tục này / no such procedure"),
+    (412, "Thủ tục đã được người khác sửa / changed since it was read"),
+)
 
 
 def catalog(request: Request) -> Catalog:
@@ -88,6 +97,7 @@ def _online(value: OnlineFilter | None) -> list[str] | None:
 
 @router.get(
     "/procedures",
+    responses=NOT_MODIFIED,
     response_model=ProcedurePage,
     tags=["catalogue"],
     summary="Tìm thủ tục hành chính / search procedures",
@@ -116,6 +126,7 @@ async def search(
 
 @router.get(
     "/procedures/{code}",
+    responses=NOT_MODIFIED | NO_PROCEDURE,
     response_model=ProcedureDetail,
     tags=["catalogue"],
     summary="Chi tiết thủ tục / procedure detail",
@@ -127,6 +138,7 @@ async def detail(code: Code, request: Request) -> Response:
 
 @router.get(
     "/procedures/{code}/versions/{version}",
+    responses=NOT_MODIFIED | NO_PROCEDURE,
     response_model=ProcedureDetail,
     tags=["catalogue"],
     summary="Một phiên bản trước / a past version",
@@ -139,7 +151,11 @@ async def detail_version(
 
 
 @router.get(
-    "/fields", response_model=list[Facet], tags=["catalogue"], summary="Lĩnh vực / fields, with counts"
+    "/fields",
+    response_model=list[Facet],
+    tags=["catalogue"],
+    summary="Lĩnh vực / fields, with counts",
+    responses=NOT_MODIFIED,
 )
 async def fields(request: Request) -> Response:
     c = catalog(request)
@@ -148,6 +164,7 @@ async def fields(request: Request) -> Response:
 
 @router.get(
     "/agencies",
+    responses=NOT_MODIFIED,
     response_model=list[Facet],
     tags=["catalogue"],
     summary="Cơ quan thực hiện / agencies, with counts",
@@ -192,6 +209,7 @@ class ProcedureIn(Procedure):
 @router.post(
     "/procedures",
     status_code=201,
+    responses=problems((409, "Mã thủ tục đã tồn tại / the code exists")),
     response_model=ProcedureDetail,
     tags=["administration"],
     summary="Thêm thủ tục / add a procedure",
@@ -203,6 +221,7 @@ async def create(body: ProcedureIn, who: Admin, request: Request) -> Response:
 
 @router.put(
     "/procedures/{code}",
+    responses=CHANGE,
     response_model=ProcedureDetail,
     tags=["administration"],
     summary="Sửa thủ tục (phiên bản mới) / change a procedure (new version)",
@@ -219,6 +238,7 @@ async def replace(
 
 @router.put(
     "/procedures/{code}/online-level",
+    responses=CHANGE,
     response_model=ProcedureDetail,
     tags=["administration"],
     summary="Đặt mức độ trực tuyến / set the online level",
@@ -231,6 +251,7 @@ async def online_level(
 
 @router.post(
     "/procedures/{code}/withdraw",
+    responses=CHANGE,
     response_model=ProcedureDetail,
     tags=["administration"],
     summary="Ngừng cung cấp thủ tục / withdraw",
@@ -241,6 +262,7 @@ async def withdraw(code: Code, who: Admin, request: Request, if_match: IfMatch =
 
 @router.post(
     "/procedures/{code}/publish",
+    responses=CHANGE,
     response_model=ProcedureDetail,
     tags=["administration"],
     summary="Cung cấp lại thủ tục / publish again",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal
 from dvckit.errors import Problem, Text, lang_of
 from dvckit.jsonutil import dumps
@@ -92,7 +93,12 @@ async def unread_count(who: Caller, request: Request) -> dict[str, int]:
     return {"unread": await inbox(request).unread(who.sub)}
 
 
-@router.post("/{notification_id}/read", status_code=204, summary="Đánh dấu đã đọc / mark as read")
+@router.post(
+    "/{notification_id}/read",
+    status_code=204,
+    summary="Đánh dấu đã đọc / mark as read",
+    responses=problems((404, "Không có thông báo này của bạn / no such notification of yours")),
+)
 async def mark_read(notification_id: NotificationId, who: Caller, request: Request) -> Response:
     if not await inbox(request).mark_read(who.sub, notification_id):
         raise NOT_FOUND
@@ -134,7 +140,8 @@ async def stream_ticket(who: Caller, request: Request) -> dict[str, Any]:
     "/stream",
     summary="Luồng thông báo trực tiếp (SSE) / live notifications (Server-Sent Events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+    | problems((401, "Vé không hợp lệ hoặc hết hạn / the ticket is invalid or expired")),
 )
 async def stream(request: Request, ticket: Annotated[str, Query(min_length=20, max_length=64)]) -> Response:
     tickets = request.app.state.runtime.db[TICKETS]

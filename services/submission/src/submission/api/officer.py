@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
 from dvckit.errors import Problem, Text
 
+from ..domain.files import MIME
 from ..domain.status import Status
 from ..service.attachments import content_disposition
 from ..service.dossiers import view
@@ -25,6 +27,38 @@ FileId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ActionName = Annotated[
     str, Path(pattern=r"^[a-z-]{3,30}$", examples=["accept", "request-supplement", "withdraw"])
 ]
+NOT_THEIRS = (404, "Không có hồ sơ này hoặc không thuộc cơ quan / no such dossier, or not the caller's")
+FILE_TYPES = {
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(set(MIME.values()))}
+}
+# An action's body: JSON, or multipart (finish: the result document in the field "file").
+ACTION_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "note": {"type": ["string", "null"], "maxLength": 2000},
+                    "reason": {"type": ["string", "null"], "maxLength": 2000},
+                    "items": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 500}},
+                },
+            }
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "note": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "items": {"type": "string", "description": "One item a line"},
+                    "file": {"type": "string", "format": "binary"},
+                },
+            }
+        },
+    },
+}
 NOT_YET = Problem(
     409, "not-accepted-yet", Text("Hồ sơ chưa được tiếp nhận", "The dossier has not been accepted yet")
 )
@@ -82,6 +116,7 @@ async def queue(
 
 @router.get(
     "/officer/dossiers/{dossier_id}",
+    responses=problems(NOT_THEIRS),
     response_model=DossierOut,
     tags=["officer"],
     summary="Hồ sơ (cán bộ) / a dossier of the officer's agency",
@@ -95,6 +130,7 @@ async def officer_dossier(dossier_id: Id, who: Officer, request: Request) -> dic
     tags=["officer"],
     summary="Tải tệp của hồ sơ (cán bộ) / download a file",
     response_class=StreamingResponse,
+    responses={200: FILE_TYPES} | problems(NOT_THEIRS),
 )
 async def officer_file(dossier_id: Id, file_id: FileId, who: Officer, request: Request) -> Response:
     d = await wf(request).for_officer(who, dossier_id)
@@ -109,6 +145,15 @@ async def officer_file(dossier_id: Id, file_id: FileId, who: Officer, request: R
     description="Officer: accept, refuse (reason), start, request-supplement (items), request-payment, "
     "stop (reason), finish (multipart: note, file), return-result. Citizen: withdraw, "
     "resubmit (after uploading the supplement). JSON body {note, reason, items}.",
+    openapi_extra={"requestBody": ACTION_BODY},
+    responses=problems(
+        (400, "If-Match hoặc multipart không hợp lệ / malformed If-Match or multipart body"),
+        (403, "Thao tác của cán bộ / an officer's action"),
+        (404, "Không có hồ sơ, thao tác này, hoặc hồ sơ không thuộc người gọi / no such dossier or action"),
+        (409, "Không được ở trạng thái hiện tại, hoặc vừa bị người khác đổi / not allowed now, or changed"),
+        (413, "Nội dung hoặc văn bản kết quả quá lớn / the body or the result document is too large"),
+        (415, "Loại tệp kết quả không được nhận / the result document's type is refused"),
+    ),
 )
 async def act(
     dossier_id: Id,
@@ -125,7 +170,8 @@ async def act(
     tags=["following"],
     response_class=Response,
     summary="Giấy tiếp nhận và hẹn trả kết quả (PDF) / receipt and appointment slip",
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+    | problems(NOT_THEIRS, (409, "Hồ sơ chưa được tiếp nhận / not accepted yet")),
 )
 async def receipt(dossier_id: Id, who: Caller, request: Request) -> Response:
     d = await wf(request).for_owner_or_officer(who, dossier_id)
@@ -147,6 +193,7 @@ async def receipt(dossier_id: Id, who: Caller, request: Request) -> Response:
     tags=["following"],
     response_class=StreamingResponse,
     summary="Tải văn bản kết quả / download the result document",
+    responses={200: FILE_TYPES} | problems(NOT_THEIRS, (409, "Hồ sơ chưa có kết quả / not finished yet")),
 )
 async def result(dossier_id: Id, file_id: FileId, who: Caller, request: Request) -> Response:
     d = await wf(request).for_owner_or_officer(who, dossier_id)

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from dvckit.apidoc import problems
 from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
 
 from ..domain.applicant import Applicant
+from ..domain.files import MIME
 from ..service.attachments import content_disposition
 from ..service.dossiers import view
 from .schemas import (
@@ -33,6 +35,15 @@ Citizen = Annotated[Principal, Depends(require("citizen"))]
 Id = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 AttachmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
+# The answers a citizen's route about one dossier may give (problem+json).
+NOT_YOURS = (404, "Không có hồ sơ này hoặc không phải của bạn / no such dossier, or not yours")
+NOT_DRAFT = (409, "Hồ sơ đã nộp, không sửa được nữa / the dossier was submitted already")
+NO_PROCEDURE = (404, "Không có thủ tục này / no such procedure")
+# What an attachment may be, by its real type (domain/files.py); downloads answer with that type.
+FILE_TYPES = {
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(set(MIME.values()))}
+}
+
 
 def svc(request: Request) -> Any:
     return request.app.state
@@ -40,6 +51,7 @@ def svc(request: Request) -> Any:
 
 @router.get(
     "/agencies",
+    responses=problems(NO_PROCEDURE),
     response_model=list[AgencyOut],
     tags=["filing"],
     summary="Cơ quan tiếp nhận của một thủ tục / receiving agencies of a procedure",
@@ -52,6 +64,20 @@ async def agencies(procedure: ProcedureCode, request: Request) -> list[dict[str,
 @router.post(
     "/dossiers",
     status_code=201,
+    responses={
+        200: {
+            "description": "Idempotency-Key đã dùng: hồ sơ đã tạo / a retry: the draft made the first time",
+            "model": DossierOut,
+        }
+    }
+    | problems(
+        (400, "Idempotency-Key không hợp lệ / malformed Idempotency-Key"),
+        NO_PROCEDURE,
+        (
+            409,
+            "Thủ tục chưa nộp trực tuyến được, hoặc yêu cầu cùng khóa đang chạy / not online, or in progress",
+        ),
+    ),
     response_model=DossierOut,
     tags=["filing"],
     summary="Nộp trực tuyến: tạo hồ sơ nháp / start a draft",
@@ -89,7 +115,10 @@ async def _view(s: Any, who: Principal, dossier_id: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/dossiers", response_model=DossierPage, tags=["following"], summary="Hồ sơ của tôi / my dossiers"
+    "/dossiers",
+    response_model=DossierPage,
+    tags=["following"],
+    summary="Hồ sơ của tôi / my dossiers",
 )
 async def mine(
     who: Citizen,
@@ -103,6 +132,7 @@ async def mine(
 
 @router.get(
     "/dossiers/{dossier_id}",
+    responses=problems(NOT_YOURS),
     response_model=DossierOut,
     tags=["following"],
     summary="Chi tiết hồ sơ, tệp và lịch sử / a dossier with its files and history",
@@ -112,7 +142,11 @@ async def get_dossier(dossier_id: Id, who: Citizen, request: Request) -> dict[st
 
 
 @router.delete(
-    "/dossiers/{dossier_id}", status_code=204, tags=["filing"], summary="Xóa hồ sơ nháp / delete a draft"
+    "/dossiers/{dossier_id}",
+    status_code=204,
+    tags=["filing"],
+    summary="Xóa hồ sơ nháp / delete a draft",
+    responses=problems(NOT_YOURS, NOT_DRAFT),
 )
 async def delete_draft(dossier_id: Id, who: Citizen, request: Request) -> Response:
     await svc(request).dossiers.delete_draft(who, dossier_id)
@@ -121,6 +155,7 @@ async def delete_draft(dossier_id: Id, who: Citizen, request: Request) -> Respon
 
 @router.put(
     "/dossiers/{dossier_id}/case",
+    responses=problems(NOT_YOURS, NOT_DRAFT),
     response_model=DossierOut,
     tags=["filing"],
     summary="Chọn trường hợp hồ sơ / choose the case the dossier is filed for",
@@ -131,6 +166,7 @@ async def set_case(dossier_id: Id, body: CaseIn, who: Citizen, request: Request)
 
 @router.put(
     "/dossiers/{dossier_id}/applicant",
+    responses=problems(NOT_YOURS, NOT_DRAFT),
     response_model=DossierOut,
     tags=["filing"],
     summary="Bước 1: thông tin người nộp / step 1: submitter",
@@ -142,6 +178,13 @@ async def set_applicant(dossier_id: Id, body: Applicant, who: Citizen, request: 
 @router.post(
     "/dossiers/{dossier_id}/attachments",
     status_code=201,
+    responses=problems(
+        (400, "Dữ liệu multipart hỏng / malformed multipart body"),
+        NOT_YOURS,
+        (409, "Hồ sơ đã nộp, đủ số tệp, hoặc vừa thay đổi / submitted, too many files, or changed meanwhile"),
+        (413, "Tệp hoặc tổng dung lượng vượt giới hạn / the file or the dossier's files are too large"),
+        (415, "Không phải multipart, hoặc loại tệp không được nhận / not multipart, or a refused file type"),
+    ),
     response_model=UploadOut,
     tags=["filing"],
     summary="Bước 2: tải tệp cho thành phần hồ sơ / step 2: upload a file (component_id, file)",
@@ -174,6 +217,7 @@ async def upload(
 
 @router.delete(
     "/dossiers/{dossier_id}/attachments/{attachment_id}",
+    responses=problems(NOT_YOURS, NOT_DRAFT),
     status_code=204,
     tags=["filing"],
     summary="Xóa một tệp / remove a file",
@@ -190,7 +234,7 @@ async def delete_attachment(
     tags=["following"],
     summary="Tải tệp về / download a file",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: FILE_TYPES} | problems(NOT_YOURS),
 )
 async def download(dossier_id: Id, attachment_id: AttachmentId, who: Citizen, request: Request) -> Response:
     s = svc(request)
@@ -210,6 +254,7 @@ async def download(dossier_id: Id, attachment_id: AttachmentId, who: Citizen, re
 
 @router.get(
     "/dossiers/{dossier_id}/fees",
+    responses=problems(NOT_YOURS),
     response_model=FeesOut,
     tags=["filing"],
     summary="Bước 3: phí, lệ phí / step 3: fees and charges",
@@ -231,6 +276,7 @@ async def captcha(who: Citizen, request: Request) -> dict[str, Any]:
 
 @router.post(
     "/dossiers/{dossier_id}/submit",
+    responses=problems((400, "Mã xác nhận sai hoặc hết hạn / wrong or expired confirmation code"), NOT_YOURS),
     response_model=ReceiptOut,
     tags=["filing"],
     summary="Bước 4: nộp hồ sơ / step 4: submit",
@@ -241,6 +287,9 @@ async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, request: Request)
 
 @router.get(
     "/track",
+    responses=problems(
+        (404, "Không có hồ sơ với mã và thông tin này / no dossier with this code and identifier")
+    ),
     response_model=TrackOut,
     tags=["following"],
     summary="Tra cứu hồ sơ (công khai) / public dossier lookup",

@@ -1,0 +1,254 @@
+// The web portal of Hải Phòng's online public services: the shell (header, navigation, footer), the
+// routes and the signed-in session's life (profile, live notifications, expiry).
+import { html, render, useStore, useEffect, useState, useRef } from "./lib.js";
+import { t, useLang, setLang } from "./i18n.js";
+import { route, navigate, match } from "./router.js";
+import { session, hasRole, setUser, clearSession } from "./session.js";
+import { get, post, onSessionExpired } from "./api.js";
+import { Bell, startLive, stopLive, announcement } from "./notifications.js";
+import { setFlash, flash } from "./flash.js";
+import { PageHeading, Alert, useTitle } from "./components.js";
+
+import { HomePage, SearchPage } from "./pages/home.js";
+import { ProcedurePage } from "./pages/procedure.js";
+import { LoginPage, RegisterPage, ForgotPage, ResetPage } from "./pages/auth.js";
+import { NewDossierPage } from "./pages/wizard.js";
+import { MyDossiersPage, DossierPage } from "./pages/dossiers.js";
+import { TrackPage } from "./pages/track.js";
+import { NotificationsPage } from "./pages/notifications.js";
+import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
+import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
+
+// path pattern, page, who may open it (null: everyone; "user": anyone signed in; or a role)
+const ROUTES = [
+  ["/", HomePage, null],
+  ["/tim-kiem", SearchPage, null],
+  ["/thu-tuc/:code", ProcedurePage, null],
+  ["/tra-cuu", TrackPage, null],
+  ["/dang-nhap", LoginPage, null],
+  ["/dang-ky", RegisterPage, null],
+  ["/quen-mat-khau", ForgotPage, null],
+  ["/dat-lai-mat-khau", ResetPage, null],
+  ["/nop-truc-tuyen/:code", NewDossierPage, "citizen"],
+  ["/ho-so", MyDossiersPage, "citizen"],
+  ["/ho-so/:id", DossierPage, "user"],
+  ["/thong-bao", NotificationsPage, "user"],
+  ["/can-bo", QueuePage, "officer"],
+  ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
+  ["/quan-tri/can-bo", OfficersAdminPage, "admin"],
+  ["/quan-tri/thu-tuc", ProceduresAdminPage, "admin"],
+];
+
+function resolve(path) {
+  for (const [pattern, Page, who] of ROUTES) {
+    const params = match(pattern, path);
+    if (params) return { Page, who, params, pattern };
+  }
+  return { Page: NotFoundPage, who: null, params: {}, pattern: "*" };
+}
+
+function NotFoundPage() {
+  useTitle(t("notfound.title"));
+  return html`<${PageHeading}>${t("notfound.title")}<//>
+    <p>${t("notfound.text")}</p>
+    <p><a href="/">${t("nav.home")}</a></p>`;
+}
+
+function ForbiddenPage() {
+  useTitle(t("forbidden.title"));
+  return html`<${PageHeading}>${t("forbidden.title")}<//>
+    <p>${t("forbidden.text")}</p>
+    <p><a href="/">${t("nav.home")}</a></p>`;
+}
+
+function Guard({ who, children }) {
+  const s = useStore(session);
+  const r = useStore(route);
+  const allowed = !who || (s && (who === "user" || hasRole(s, who)));
+  useEffect(() => {
+    if (!s && who) navigate(`/dang-nhap?next=${encodeURIComponent(r.path + location.search)}`, { replace: true });
+  }, [s, who]);
+  if (!s && who) return null;
+  if (!allowed) return html`<${ForbiddenPage} />`;
+  return children;
+}
+
+function Emblem() {
+  return html`<svg class="emblem" viewBox="0 0 48 48" width="44" height="44" aria-hidden="true" focusable="false">
+    <circle cx="24" cy="24" r="23" fill="#c8102e" stroke="#ffd54f" stroke-width="2" />
+    <path
+      fill="#ffd54f"
+      d="M24 9l3.6 10.9H39l-9.2 6.7 3.5 10.9L24 30.8l-9.3 6.7 3.5-10.9L9 19.9h11.4z"
+    />
+  </svg>`;
+}
+
+function Header({ s, path }) {
+  const lang = useLang();
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [path]);
+  const name = s && s.user ? s.user.full_name : "";
+  const links = [
+    ["/", t("nav.home"), "nav-home"],
+    ["/tim-kiem", t("nav.procedures"), "nav-procedures"],
+    ["/tra-cuu", t("nav.track"), "nav-track"],
+  ];
+  if (hasRole(s, "citizen")) links.push(["/ho-so", t("nav.myDossiers"), "nav-my-dossiers"]);
+  if (hasRole(s, "officer")) links.push(["/can-bo", t("nav.queue"), "nav-queue"]);
+  if (hasRole(s, "admin")) {
+    links.push(["/quan-tri/can-bo", t("nav.adminOfficers"), "nav-admin-officers"]);
+    links.push(["/quan-tri/thu-tuc", t("nav.adminProcedures"), "nav-admin-procedures"]);
+  }
+  const current = (href) =>
+    href === "/" ? path === "/" : path === href || (path.startsWith(`${href}/`) && href !== "/ho-so") || (href === "/ho-so" && path.startsWith("/ho-so"));
+  const logout = async () => {
+    const sess = session.get();
+    try {
+      if (sess) await post("/auth/logout", { refresh_token: sess.refresh }, { auth: false });
+    } catch {
+      /* signed out here either way */
+    }
+    stopLive();
+    clearSession();
+    setFlash("success", t("auth.loggedOut"));
+    navigate("/");
+  };
+  return html`<header class="site-header">
+    <div class="topbar">
+      <div class="container topbar-inner">
+        <a class="brand" href="/" data-testid="brand">
+          <${Emblem} />
+          <span class="brand-text">
+            <span class="brand-line1">${t("app.brand1")}</span>
+            <span class="brand-line2">${t("app.brand2")}</span>
+          </span>
+        </a>
+        <div class="tools">
+          <button
+            type="button"
+            class="btn-lang"
+            lang=${lang === "vi" ? "en" : "vi"}
+            onClick=${() => setLang(lang === "vi" ? "en" : "vi")}
+            data-testid="lang-switch"
+          >
+            ${lang === "vi" ? "English" : "Tiếng Việt"}
+          </button>
+          ${s ? html`<${Bell} />` : null}
+          ${s
+            ? html`<span class="user-name" data-testid="user-name">${name}</span>
+                <button type="button" class="btn-header" onClick=${logout} data-testid="logout">${t("nav.logout")}</button>`
+            : html`<a class="btn-header" href=${`/dang-nhap${path !== "/dang-nhap" && path !== "/" ? `?next=${encodeURIComponent(path + location.search)}` : ""}`} data-testid="nav-login"
+                  >${t("nav.login")}</a
+                >
+                <a class="btn-header btn-header-strong" href="/dang-ky" data-testid="nav-register">${t("nav.register")}</a>`}
+          <button
+            type="button"
+            class="nav-toggle"
+            aria-expanded=${open ? "true" : "false"}
+            aria-controls="main-nav"
+            onClick=${() => setOpen(!open)}
+            data-testid="nav-toggle"
+          >
+            <span class="nav-toggle-bars" aria-hidden="true"></span>${t("nav.menu")}
+          </button>
+        </div>
+      </div>
+    </div>
+    <nav id="main-nav" class=${`main-nav ${open ? "is-open" : ""}`} aria-label=${t("nav.label")}>
+      <ul class="container">
+        ${links.map(
+          ([href, label, id]) =>
+            html`<li><a href=${href} aria-current=${current(href) ? "page" : undefined} data-testid=${id}>${label}</a></li>`,
+        )}
+      </ul>
+    </nav>
+  </header>`;
+}
+
+function Footer() {
+  useLang();
+  return html`<footer class="site-footer">
+    <div class="container footer-inner">
+      <div>
+        <p class="footer-title">${t("footer.owner")}</p>
+        <p>${t("footer.address")}</p>
+        <p>${t("footer.hotline")}</p>
+      </div>
+      <ul class="footer-links">
+        <li><a href="/tra-cuu">${t("nav.track")}</a></li>
+        <li><a href="/tim-kiem">${t("nav.procedures")}</a></li>
+        <li><a href="/api/docs/" data-native>${t("footer.api")}</a></li>
+      </ul>
+    </div>
+  </footer>`;
+}
+
+function App() {
+  const r = useStore(route);
+  const s = useStore(session);
+  useLang();
+  const said = useStore(announcement);
+  const f = useStore(flash);
+  const first = useRef(true);
+  const { Page, who, params } = resolve(r.path);
+
+  // Focus the new page's heading after a navigation (not on the first load, not for a new query).
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (location.hash) return;
+    window.scrollTo(0, 0);
+    requestAnimationFrame(() => {
+      const h = document.querySelector("#main h1") || document.getElementById("main");
+      if (h) h.focus({ preventScroll: true });
+    });
+  }, [r.path]);
+
+  // A one-time message belongs to the page it was first shown on.
+  useEffect(() => {
+    if (!f) return;
+    if (!f.shownAt) f.shownAt = r.path;
+    else if (f.shownAt !== r.path) flash.set(null);
+  }, [r.path, f]);
+
+  return html`<div class="page">
+    <a class="skip-link" href="#main" data-native data-testid="skip-link">${t("nav.skip")}</a>
+    <${Header} s=${s} path=${r.path} />
+    <main id="main" class="container main" tabindex="-1">
+      ${f ? html`<${Alert} kind=${f.kind} testid="flash">${f.text}<//>` : null}
+      <${Guard} who=${who} key=${r.path}><${Page} ...${params} query=${r.query} /><//>
+    </main>
+    <${Footer} />
+    <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="live-region">${said}</div>
+  </div>`;
+}
+
+// The session's life: profile, live notifications, expiry.
+let liveFor = null;
+function onSession(s) {
+  const key = s ? s.refresh : null;
+  if (s && !s.user) {
+    get("/auth/me")
+      .then((u) => setUser(u))
+      .catch(() => {});
+  }
+  if (key && key !== liveFor && liveFor === null) {
+    liveFor = key;
+    startLive();
+  } else if (!key && liveFor !== null) {
+    liveFor = null;
+    stopLive();
+  } else if (key) liveFor = key; // a refresh rotated the token: the stream goes on
+}
+session.subscribe(onSession);
+onSession(session.get());
+
+onSessionExpired(() => {
+  setFlash("info", t("auth.expired"));
+  const here = location.pathname + location.search;
+  navigate(`/dang-nhap?next=${encodeURIComponent(here)}`, { replace: true });
+});
+
+render(html`<${App} />`, document.getElementById("app"));

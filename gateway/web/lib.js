@@ -1,0 +1,57 @@
+// The one place that imports the vendored libraries: Preact, its hooks and htm (tagged templates
+// instead of JSX, so there is no build step).
+import { h, render, createContext, Fragment } from "./vendor/preact.module.js";
+import {
+  useState,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useMemo,
+  useCallback,
+  useContext,
+  useReducer,
+} from "./vendor/hooks.module.js";
+import htm from "./vendor/htm.module.js";
+
+export const html = htm.bind(h);
+export {
+  h,
+  render,
+  createContext,
+  Fragment,
+  useState,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useMemo,
+  useCallback,
+  useContext,
+  useReducer,
+};
+
+/** A tiny observable value shared across components. */
+export function createStore(initial) {
+  let value = initial;
+  const subs = new Set();
+  return {
+    get: () => value,
+    set(next) {
+      value = typeof next === "function" ? next(value) : next;
+      subs.forEach((fn) => fn(value));
+    },
+    subscribe(fn) {
+      subs.add(fn);
+      return () => subs.delete(fn);
+    },
+  };
+}
+
+/** Re-render the calling component whenever the store changes. */
+export function useStore(store) {
+  const [value, setValue] = useState(store.get());
+  useEffect(() => {
+    setValue(store.get());
+    return store.subscribe(setValue);
+  }, [store]);
+  return value;
+}

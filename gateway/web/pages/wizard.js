@@ -1,0 +1,626 @@
+// Nộp trực tuyến: the four steps with a stepper. Step 1 creates the draft (with the receiving ward and
+// the case), then the draft lives at /ho-so/<id>?buoc=N and reopens at the step it had reached.
+import { html, useState, useEffect, useRef } from "../lib.js";
+import { get, post, put, del, upload, idempotencyKey } from "../api.js";
+import { t, pick, useLang, formatBytes, formatMoney, formatDateTime } from "../i18n.js";
+import { navigate } from "../router.js";
+import { handOver, receive } from "../flash.js";
+import { PageHeading, Loading, ProblemAlert, Alert, Field, Facts, useAsync, useTitle, useId, focusField, FilePicker } from "../components.js";
+import { localProblem, validCitizenId, validPhone, validEmail } from "./auth.js";
+import { FeeTable } from "./procedure.js";
+
+export const STEP_KEYS = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
+
+/** The cases a procedure's components are grouped in (two or more), as the submission service sees them. */
+export function casesOf(procedure) {
+  const seen = [];
+  for (const c of procedure.components || []) if (c.group && !seen.includes(c.group)) seen.push(c.group);
+  return seen.length > 1 ? seen : [];
+}
+
+/** The components a dossier files, for its case. */
+export function componentsFor(d) {
+  const comps = (d.procedure && d.procedure.components) || [];
+  if (!d.cases || d.cases.length < 2) return comps;
+  return comps.filter((c) => !c.group || c.group === d.case);
+}
+
+const missingComponents = (d) => (d.missing || []).filter((m) => m.item.startsWith("component:"));
+const applicantMissing = (d) => (d.missing || []).some((m) => m.item === "applicant") || !d.applicant;
+
+/** The furthest step a draft can open at. */
+export function resumeStep(d) {
+  if (applicantMissing(d)) return 1;
+  if (missingComponents(d).length) return 2;
+  return 3;
+}
+
+export function Stepper({ current, reachable = current, hrefFor }) {
+  return html`<nav class="stepper-nav" aria-label=${t("wizard.stepsLabel")}>
+    <ol class="stepper" data-testid="stepper">
+      ${STEP_KEYS.map((k, i) => {
+        const n = i + 1;
+        const state = n < current ? "done" : n === current ? "current" : "todo";
+        const label = html`<span class="step-num" aria-hidden="true">${state === "done" ? "✓" : n}</span>
+          <span class="step-text">${t(k)}</span>
+          <span class="visually-hidden"> (${t(`wizard.state.${state}`)})</span>`;
+        const link = hrefFor && n !== current && n <= reachable && n < 4;
+        return html`<li class=${`step is-${state}`} aria-current=${n === current ? "step" : undefined} data-testid=${`step-${n}`}>
+          ${link ? html`<a href=${hrefFor(n)}>${label}</a>` : html`<span class="step-label">${label}</span>`}
+        </li>`;
+      })}
+    </ol>
+  </nav>`;
+}
+
+// -- step 1 -------------------------------------------------------------------------------------------
+
+const PERSON_FIELDS = ["full_name", "citizen_id", "date_of_birth", "phone", "email", "address"];
+const emptyPerson = () => ({ full_name: "", citizen_id: "", date_of_birth: "", phone: "", email: "", address: "" });
+
+function personErrors(p, prefix) {
+  const today = new Date().toISOString().slice(0, 10);
+  return {
+    [`${prefix}.full_name`]: p.full_name.trim().length >= 2 ? "" : t("v.fullName"),
+    [`${prefix}.citizen_id`]: validCitizenId(p.citizen_id) ? "" : t("v.citizenId"),
+    [`${prefix}.date_of_birth`]: !p.date_of_birth ? t("v.dob") : p.date_of_birth >= today || p.date_of_birth < "1900-01-01" ? t("v.dobPast") : "",
+    [`${prefix}.phone`]: validPhone(p.phone) ? "" : t("v.phone"),
+    [`${prefix}.email`]: !p.email.trim() || validEmail(p.email) ? "" : t("v.email"),
+    [`${prefix}.address`]: p.address.trim().length >= 5 ? "" : t("v.address"),
+  };
+}
+
+function cleanPerson(p) {
+  const out = {};
+  for (const k of PERSON_FIELDS) {
+    const v = (p[k] || "").trim();
+    if (v || k !== "email") out[k] = v;
+  }
+  if (!out.email) delete out.email;
+  return out;
+}
+
+function PersonFields({ who, value, onChange, errors }) {
+  const set = (k) => (e) => onChange({ ...value, [k]: e.target.value });
+  const id = (k) => `s1-${who}-${k}`;
+  const err = (k) => errors[`${who}.${k}`];
+  const today = new Date().toISOString().slice(0, 10);
+  return html`<fieldset class="fieldset" data-testid=${`${who}-fields`}>
+    <legend>${t(`wizard.${who}`)}</legend>
+    <div class="grid-2">
+      <${Field} id=${id("full_name")} label=${t("person.fullName")} value=${value.full_name} onInput=${set("full_name")} error=${err("full_name")} autocomplete=${who === "submitter" ? "name" : "off"} required data-testid=${`${who}-full-name`} />
+      <${Field} id=${id("citizen_id")} label=${t("person.citizenId")} hint=${t("person.citizenIdHint")} value=${value.citizen_id} onInput=${set("citizen_id")} error=${err("citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required data-testid=${`${who}-citizen-id`} />
+      <${Field} id=${id("date_of_birth")} label=${t("person.dob")} type="date" max=${today} min="1900-01-01" value=${value.date_of_birth} onInput=${set("date_of_birth")} error=${err("date_of_birth")} autocomplete=${who === "submitter" ? "bday" : "off"} required data-testid=${`${who}-dob`} />
+      <${Field} id=${id("phone")} label=${t("person.phone")} hint=${t("person.phoneHint")} type="tel" value=${value.phone} onInput=${set("phone")} error=${err("phone")} autocomplete=${who === "submitter" ? "tel" : "off"} required data-testid=${`${who}-phone`} />
+      <${Field} id=${id("email")} label=${t("person.emailOptional")} type="email" value=${value.email} onInput=${set("email")} error=${err("email")} autocomplete=${who === "submitter" ? "email" : "off"} data-testid=${`${who}-email`} />
+      <${Field} id=${id("address")} label=${t("person.address")} hint=${t("person.addressHint")} value=${value.address} onInput=${set("address")} error=${err("address")} autocomplete=${who === "submitter" ? "street-address" : "off"} required data-testid=${`${who}-address`} />
+    </div>
+  </fieldset>`;
+}
+
+/**
+ * Step 1. New mode: `agencies` to choose from, creates the draft. Draft mode: `dossier`.
+ */
+function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }) {
+  const fromApplicant = dossier && dossier.applicant;
+  const start = (p) => ({ ...emptyPerson(), ...Object.fromEntries(Object.entries(p || {}).filter(([, v]) => v !== null && v !== undefined)) });
+  const [submitter, setSubmitter] = useState(
+    (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill),
+  );
+  const [hasOwner, setHasOwner] = useState(!!(fromApplicant && fromApplicant.owner) || !!(handed && handed.owner));
+  const [owner, setOwner] = useState((handed && handed.owner) || start(fromApplicant && fromApplicant.owner));
+  const cases = dossier ? dossier.cases || [] : casesOf(procedure);
+  const [caseName, setCase] = useState(dossier ? dossier.case || cases[0] || "" : cases[0] || "");
+  const [agency, setAgency] = useState(agencies && agencies.length === 1 ? agencies[0].code : "");
+  const [error, setError] = useState((handed && handed.error) || null);
+  const [busy, setBusy] = useState(false);
+  const key = useRef(idempotencyKey());
+  const fe = error && error.fieldErrors ? error.fieldErrors() : {};
+
+  const submit = async (e) => {
+    e.preventDefault();
+    const local = localProblem({
+      agency_code: !dossier && agencies && agencies.length > 1 && !agency ? t("v.agency") : "",
+      ...personErrors(submitter, "submitter"),
+      ...(hasOwner ? personErrors(owner, "owner") : {}),
+    });
+    if (local) return setError(local);
+    setError(null);
+    setBusy(true);
+    const applicant = { submitter: cleanPerson(submitter) };
+    if (hasOwner) applicant.owner = cleanPerson(owner);
+    let id = dossier && dossier.id;
+    try {
+      if (!dossier) {
+        const body = { procedure_code: procedure.code };
+        if (agency) body.agency_code = agency;
+        if (cases.length > 1 && caseName) body.case = caseName;
+        const created = await post("/submissions/dossiers", body, { headers: { "Idempotency-Key": key.current } });
+        id = created.id;
+      } else if (cases.length > 1 && caseName && caseName !== dossier.case) {
+        await put(`/submissions/dossiers/${id}/case`, { case: caseName });
+      }
+    } catch (err) {
+      setBusy(false);
+      return setError(err);
+    }
+    try {
+      await put(`/submissions/dossiers/${id}/applicant`, applicant);
+    } catch (err) {
+      setBusy(false);
+      if (!dossier) {
+        // The draft exists now: show the same form, with the answer, on the draft's own page.
+        handOver(`applicant:${id}`, { submitter, owner: hasOwner ? owner : null, error: err });
+        return navigate(`/ho-so/${id}?buoc=1`, { replace: true });
+      }
+      return setError(err);
+    }
+    setBusy(false);
+    onDone(id);
+  };
+
+  return html`<form class="form" onSubmit=${submit} novalidate data-testid="step1-form">
+    <${ProblemAlert} error=${error} prefix="s1-" />
+    <p class="muted small">${t("common.requiredNote")}</p>
+    <fieldset class="fieldset">
+      <legend>${t("wizard.receiving")}</legend>
+      ${dossier
+        ? html`<p data-testid="agency-name"><span class="label">${t("wizard.agency")}:</span> ${dossier.agency.name}</p>`
+        : agencies && agencies.length > 1
+          ? html`<${Field} id="s1-agency_code" label=${t("wizard.chooseAgency")} hint=${t("wizard.chooseAgencyHint")} error=${fe.agency_code} required>
+              <select
+                id="s1-agency_code"
+                value=${agency}
+                onChange=${(e) => setAgency(e.target.value)}
+                required
+                aria-required="true"
+                aria-invalid=${fe.agency_code ? "true" : undefined}
+                aria-describedby=${`s1-agency_code-hint${fe.agency_code ? " s1-agency_code-error" : ""}`}
+                data-testid="agency-select"
+              >
+                <option value="">${t("wizard.agencyPlaceholder")}</option>
+                ${agencies.map((a) => html`<option value=${a.code} selected=${a.code === agency}>${a.name}</option>`)}
+              </select>
+            <//>`
+          : agencies && agencies.length === 1
+            ? html`<p data-testid="agency-name"><span class="label">${t("wizard.agency")}:</span> ${agencies[0].name}</p>`
+            : null}
+      ${cases.length > 1
+        ? html`<fieldset class="fieldset radios" data-testid="cases">
+            <legend>${t("wizard.case")}</legend>
+            ${cases.map(
+              (c, i) => html`<div class="radio">
+                <input type="radio" id=${`s1-case-${i}`} name="case" value=${c} checked=${c === caseName} onChange=${() => setCase(c)} data-testid="case-option" />
+                <label for=${`s1-case-${i}`}>${c}</label>
+              </div>`,
+            )}
+          </fieldset>`
+        : null}
+    </fieldset>
+    <${PersonFields} who="submitter" value=${submitter} onChange=${setSubmitter} errors=${fe} />
+    <div class="checkbox">
+      <input type="checkbox" id="s1-has-owner" checked=${hasOwner} onChange=${(e) => setHasOwner(e.target.checked)} data-testid="has-owner" />
+      <label for="s1-has-owner">${t("wizard.ownerDiffers")}</label>
+    </div>
+    ${hasOwner ? html`<${PersonFields} who="owner" value=${owner} onChange=${setOwner} errors=${fe} />` : null}
+    <div class="actions">
+      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="step1-next">${busy ? t("common.wait") : t("wizard.next")}</button>
+      ${procedure ? html`<a href=${`/thu-tuc/${encodeURIComponent(procedure.code)}`}>${t("wizard.cancel")}</a>` : null}
+    </div>
+  </form>`;
+}
+
+/** /nop-truc-tuyen/:code — step 1 before a draft exists. */
+export function NewDossierPage({ code }) {
+  const lang = useLang();
+  useTitle(t("wizard.title"));
+  const data = useAsync(
+    () =>
+      Promise.all([
+        get(`/catalog/procedures/${encodeURIComponent(code)}`, { auth: false }),
+        get("/submissions/agencies", { query: { procedure: code } }),
+        get("/auth/me").catch(() => null),
+      ]).then(([procedure, agencies, me]) => ({ procedure, agencies, me })),
+    [code, lang],
+  );
+  return html`<${PageHeading} sub=${data.data ? data.data.procedure.name : ""}>${t("wizard.title")}<//>
+    <${Stepper} current=${1} />
+    <section aria-labelledby="step-title" class="card step-card">
+      <h2 id="step-title">${t("wizard.step1")}</h2>
+      ${data.loading
+        ? html`<${Loading} />`
+        : data.error
+          ? html`<${ProblemAlert} error=${data.error} />`
+          : !data.data.procedure.fileable
+            ? html`<${Alert} kind="warning">${t("proc.notOnline")}<//>`
+            : html`<${ApplicantStep}
+                procedure=${data.data.procedure}
+                agencies=${data.data.agencies}
+                prefill=${data.data.me && {
+                  full_name: data.data.me.full_name,
+                  citizen_id: data.data.me.citizen_id,
+                  phone: data.data.me.phone,
+                  email: data.data.me.email,
+                }}
+                onDone=${(id) => navigate(`/ho-so/${id}?buoc=2`, { replace: true })}
+              />`}
+    </section>`;
+}
+
+// -- step 2 -------------------------------------------------------------------------------------------
+
+const EXTENSIONS = { jpg: ["jpg", "jpeg"], jpeg: ["jpg", "jpeg"], tif: ["tif", "tiff"] };
+const extsOf = (types) => [...new Set((types || []).flatMap((x) => EXTENSIONS[x.toLowerCase()] || [x.toLowerCase()]))];
+
+/** Checks made before the upload: the component's types and size. Returns a message or "". */
+export function checkFile(file, component) {
+  const types = component.file_types && component.file_types.length ? component.file_types : ["pdf", "jpg", "png", "docx", "xlsx"];
+  const ext = (file.name.split(".").pop() || "").toLowerCase();
+  if (!file.name.includes(".") || !extsOf(types).includes(ext)) {
+    return t("upload.badType", { name: file.name, types: types.map((x) => x.toUpperCase()).join(", ") });
+  }
+  if (!file.size) return t("upload.empty", { name: file.name });
+  if (component.max_bytes && file.size > component.max_bytes) {
+    return t("upload.tooBig", { name: file.name, size: formatBytes(file.size), max: formatBytes(component.max_bytes) });
+  }
+  return "";
+}
+
+/** One dossier component: its files, a picker, upload progress and errors. */
+export function ComponentUpload({ dossierId, component: c, index, attachments, onChanged, missing, headingLevel = 3, canRemove = () => true }) {
+  const [uploads, setUploads] = useState([]); // {key, name, progress, abort}
+  const [errors, setErrors] = useState([]);
+  const [said, setSaid] = useState("");
+  const input = useRef(null);
+  const nameId = useId("comp-name");
+  const pickId = `file-${c.id}`;
+  const Title = `h${headingLevel}`;
+  const mine = attachments.filter((a) => a.component_id === c.id);
+
+  const pick = async (e) => {
+    const files = [...(e.target.files || [])];
+    e.target.value = "";
+    setErrors([]);
+    const problems = [];
+    for (const file of files) {
+      const bad = checkFile(file, c);
+      if (bad) {
+        problems.push(bad);
+        continue;
+      }
+      const key = `${Date.now()}-${Math.random()}`;
+      const form = new FormData();
+      form.append("component_id", c.id);
+      form.append("file", file, file.name);
+      const job = upload(`/submissions/dossiers/${dossierId}/attachments`, form, (p) =>
+        setUploads((u) => u.map((x) => (x.key === key ? { ...x, progress: p } : x))),
+      );
+      setUploads((u) => [...u, { key, name: file.name, progress: 0, abort: job.abort }]);
+      setSaid(t("upload.started", { name: file.name }));
+      try {
+        await job.promise;
+        setSaid(t("upload.done", { name: file.name }));
+        await onChanged();
+      } catch (err) {
+        if (err.code !== "aborted") setErrors((x) => [...x, t("upload.failed", { name: file.name, detail: err.detail || err.title || err.message })]);
+        else setSaid(t("upload.cancelled", { name: file.name }));
+      } finally {
+        setUploads((u) => u.filter((x) => x.key !== key));
+      }
+    }
+    if (problems.length) setErrors((x) => [...problems, ...x]);
+  };
+
+  const remove = async (a) => {
+    setErrors([]);
+    try {
+      await del(`/submissions/dossiers/${dossierId}/attachments/${a.id}`);
+      setSaid(t("upload.removed", { name: a.name }));
+      await onChanged();
+      if (input.current) input.current.focus();
+    } catch (err) {
+      setErrors([err.detail || err.message]);
+    }
+  };
+
+  const types = (c.file_types && c.file_types.length ? c.file_types : ["pdf", "jpg", "png", "docx", "xlsx"]).map((x) => x.toUpperCase()).join(", ");
+  const accept = extsOf(c.file_types && c.file_types.length ? c.file_types : ["pdf", "jpg", "png", "docx", "xlsx"])
+    .map((x) => `.${x}`)
+    .join(",");
+  return html`<section class=${`card comp ${missing ? "comp-missing" : ""}`} aria-labelledby=${nameId} data-testid="component" data-component-id=${c.id}>
+    <${Title} id=${nameId} class="comp-name">${index !== undefined ? `${index}. ` : ""}${c.name}<//>
+    <p class="comp-meta">
+      ${c.required === false
+        ? html`<span class="badge badge-optional">${t("comp.optional")}</span>`
+        : html`<span class="badge badge-required">${t("comp.requiredBadge")}</span>`}
+      <span>${t("comp.originals")}: ${c.originals ?? 0}</span>
+      <span>${t("comp.copies")}: ${c.copies ?? 0}</span>
+      ${c.forms && c.forms.length ? html`<span>${t("comp.forms")}: ${c.forms.join(", ")}</span>` : null}
+    </p>
+    ${mine.length
+      ? html`<ul class="file-list" aria-label=${t("upload.files")}>
+          ${mine.map(
+            (a) => html`<li class="file-item" data-testid="attachment">
+              <span class="file-name">${a.name}</span> <span class="muted">(${formatBytes(a.size)})</span>
+              ${canRemove(a)
+                ? html`<button type="button" class="btn btn-small btn-danger-outline" onClick=${() => remove(a)} data-testid="remove-attachment">
+                    ${t("upload.remove")}<span class="visually-hidden"> ${a.name}</span>
+                  </button>`
+                : null}
+            </li>`,
+          )}
+        </ul>`
+      : html`<p class="muted small" data-testid="no-file">${t("upload.none")}</p>`}
+    ${uploads.map(
+      (u) => html`<div class="progress-row" data-testid="upload-progress">
+        <label for=${`prog-${u.key}`} class="small">${t("upload.uploading", { name: u.name })}</label>
+        <progress id=${`prog-${u.key}`} max="100" value=${Math.round(u.progress * 100)}>${Math.round(u.progress * 100)}%</progress>
+        <span class="small" aria-hidden="true">${Math.round(u.progress * 100)}%</span>
+        <button type="button" class="btn btn-small btn-secondary" onClick=${u.abort}>${t("upload.cancel")}<span class="visually-hidden"> ${u.name}</span></button>
+      </div>`,
+    )}
+    ${errors.length
+      ? html`<div class="error-msg" role="alert" data-testid="upload-error">${errors.map((m) => html`<p>${m}</p>`)}</div>`
+      : null}
+    <div class="file-pick">
+      <${FilePicker}
+        id=${pickId}
+        inputRef=${input}
+        label=${t("upload.choose")}
+        extraLabel=${c.name}
+        hint=${t("upload.hint", { types, max: formatBytes(c.max_bytes || 10485760) })}
+        accept=${accept}
+        multiple
+        onChange=${pick}
+        invalid=${missing || errors.length > 0}
+        testid="file-input"
+      />
+    </div>
+    <p class="visually-hidden" role="status" aria-live="polite">${said}</p>
+  </section>`;
+}
+
+function FilesStep({ d, reload, go }) {
+  const [error, setError] = useState(null);
+  const [checked, setChecked] = useState(false);
+  const comps = componentsFor(d);
+  const missingIds = new Set(missingComponents(d).map((m) => m.item.slice("component:".length)));
+  const next = async () => {
+    const fresh = await reload();
+    const miss = missingComponents(fresh || d);
+    setChecked(true);
+    if (miss.length) {
+      setError(true);
+      return;
+    }
+    go(3);
+  };
+  const stillMissing = missingComponents(d);
+  return html`<div data-testid="step2">
+    <p>${t("wizard.filesLead")}</p>
+    ${error && stillMissing.length
+      ? html`<${Alert} kind="error" title=${t("wizard.filesMissing")} testid="files-missing" focus>
+          <ul class="error-list">
+            ${stillMissing.map((m) => {
+              const id = m.item.slice("component:".length);
+              return html`<li><a href=${`#file-${id}`} onClick=${focusField}>${pick(m)}</a></li>`;
+            })}
+          </ul>
+        <//>`
+      : null}
+    ${comps.map(
+      (c, i) => html`<${ComponentUpload}
+        dossierId=${d.id}
+        component=${c}
+        index=${i + 1}
+        attachments=${d.attachments || []}
+        onChanged=${reload}
+        missing=${checked && missingIds.has(c.id)}
+      />`,
+    )}
+    <div class="actions">
+      <a class="btn btn-secondary" href=${`/ho-so/${d.id}?buoc=1`}>${t("wizard.back")}</a>
+      <button type="button" class="btn btn-primary" onClick=${next} data-testid="step2-next">${t("wizard.next")}</button>
+    </div>
+  </div>`;
+}
+
+// -- step 3 -------------------------------------------------------------------------------------------
+
+function Captcha({ onChange, answer, setAnswer, error, nonce }) {
+  const [c, setC] = useState(null);
+  const [failed, setFailed] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const load = async () => {
+    if (busy) return;
+    setFailed(null);
+    setBusy(true);
+    setAnswer(""); // an answer belongs to the image it was read from
+    onChange("");
+    try {
+      const got = await post("/submissions/captcha");
+      setC(got);
+      onChange(got.captcha_id);
+    } catch (err) {
+      setFailed(err);
+    }
+    setBusy(false);
+  };
+  useEffect(() => {
+    load();
+  }, [nonce]);
+  return html`<fieldset class="fieldset captcha" data-testid="captcha">
+    <legend>${t("captcha.legend")}</legend>
+    <div class="captcha-row">
+      ${c ? html`<img src=${c.image} alt=${t("captcha.alt")} class="captcha-img" width="150" height="50" data-testid="captcha-image" />` : html`<${Loading} />`}
+      <button type="button" class="btn btn-secondary" onClick=${load} aria-disabled=${busy ? "true" : undefined} data-testid="captcha-refresh">${t("captcha.refresh")}</button>
+    </div>
+    ${failed ? html`<${ProblemAlert} error=${failed} focus=${false} />` : null}
+    <${Field}
+      id="s3-captcha_answer"
+      label=${t("captcha.answer")}
+      hint=${t("captcha.hint")}
+      value=${answer}
+      onInput=${(e) => setAnswer(e.target.value)}
+      error=${error}
+      autocomplete="off"
+      autocapitalize="characters"
+      spellcheck="false"
+      maxlength="20"
+      required
+      data-testid="captcha-answer"
+    />
+  </fieldset>`;
+}
+
+function FeesStep({ d, go, onSubmitted }) {
+  const lang = useLang();
+  const fees = useAsync(() => get(`/submissions/dossiers/${d.id}/fees`), [d.id, lang]);
+  const [captchaId, setCaptchaId] = useState("");
+  const [answer, setAnswer] = useState("");
+  const [nonce, setNonce] = useState(0);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const fe = error && error.fieldErrors ? error.fieldErrors() : {};
+
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!answer.trim()) return setError(localProblem({ captcha_answer: t("captcha.required") }));
+    setError(null);
+    setBusy(true);
+    try {
+      const r = await post(`/submissions/dossiers/${d.id}/submit`, { captcha_id: captchaId, captcha_answer: answer.trim() });
+      onSubmitted(r);
+    } catch (err) {
+      setBusy(false);
+      setError(err);
+      if (err.code === "captcha-invalid" || (err.code === "validation-error" && err.errors.some((x) => String(x.field).includes("captcha")))) {
+        setNonce((n) => n + 1);
+      }
+    }
+  };
+  const s = d.applicant && d.applicant.submitter;
+  return html`<form onSubmit=${submit} novalidate data-testid="step3-form">
+    <${ProblemAlert} error=${error && error.code !== "captcha-invalid" ? error : null} prefix="s3-" />
+    ${error && error.code === "dossier-incomplete" ? html`<p><a href=${`/ho-so/${d.id}?buoc=2`}>${t("wizard.toFiles")}</a></p>` : null}
+    <h3>${t("wizard.summary")}</h3>
+    <${Facts}
+      items=${[
+        [t("proc.name"), d.procedure.name],
+        [t("wizard.agency"), d.agency.name],
+        d.cases && d.cases.length > 1 ? [t("wizard.case"), d.case] : [null, null],
+        [t("wizard.submitterName"), s ? s.full_name : ""],
+        [t("wizard.fileCount"), String((d.attachments || []).length)],
+      ].filter(([k]) => k)}
+    />
+    <h3>${t("fee.title")}</h3>
+    ${fees.loading
+      ? html`<${Loading} />`
+      : fees.error
+        ? html`<${ProblemAlert} error=${fees.error} focus=${false} />`
+        : html`<${FeeTable} fees=${fees.data.items} testid="fee-table" />
+            <p class="fee-total" data-testid="fee-total">
+              <strong>${t("fee.total")}:</strong> ${fees.data.free ? t("fee.free") : formatMoney(fees.data.total, fees.data.currency)}
+            </p>`}
+    <${Captcha}
+      onChange=${setCaptchaId}
+      answer=${answer}
+      setAnswer=${setAnswer}
+      nonce=${nonce}
+      error=${fe.captcha_answer || (error && error.code === "captcha-invalid" ? error.detail || error.title : "")}
+    />
+    <div class="actions">
+      <a class="btn btn-secondary" href=${`/ho-so/${d.id}?buoc=2`}>${t("wizard.back")}</a>
+      <button type="submit" class="btn btn-primary" disabled=${busy || !captchaId} data-testid="submit-dossier">${busy ? t("common.wait") : t("wizard.submit")}</button>
+    </div>
+  </form>`;
+}
+
+// -- the draft's wizard and step 4 ------------------------------------------------------------------------
+
+/** /ho-so/:id while the dossier is a draft. */
+export function DraftWizard({ d, query, reload, setDossier }) {
+  useTitle(t("wizard.title"));
+  const reach = resumeStep(d);
+  const asked = parseInt(query.get("buoc") || "", 10);
+  const step = asked >= 1 && asked <= 3 ? Math.min(asked, reach) : reach;
+  const go = (n) => navigate(`/ho-so/${d.id}?buoc=${n}`);
+  const handed = useRef(receive(`applicant:${d.id}`));
+  useEffect(() => {
+    if (String(step) !== query.get("buoc")) navigate(`/ho-so/${d.id}?buoc=${step}`, { replace: true });
+  }, [step]);
+  // A new step: its heading takes the focus (the page's own heading did on arrival).
+  const shown = useRef(step);
+  useEffect(() => {
+    if (shown.current === step) return;
+    shown.current = step;
+    const h = document.getElementById("step-title");
+    if (h) h.focus();
+  }, [step]);
+
+  return html`<${PageHeading} sub=${d.procedure.name}>${t("wizard.title")}<//>
+    <${Stepper} current=${step} reachable=${reach} hrefFor=${(n) => `/ho-so/${d.id}?buoc=${n}`} />
+    <section aria-labelledby="step-title" class="card step-card" key=${step}>
+      <h2 id="step-title" tabindex="-1">${t(STEP_KEYS[step - 1])}</h2>
+      ${step === 1
+        ? html`<${ApplicantStep}
+            procedure=${d.procedure}
+            dossier=${d}
+            prefill=${d.prefill}
+            handed=${handed.current}
+            onDone=${async () => {
+              await reload();
+              go(2);
+            }}
+          />`
+        : step === 2
+          ? html`<${FilesStep} d=${d} reload=${reload} go=${go} />`
+          : html`<${FeesStep}
+              d=${d}
+              go=${go}
+              onSubmitted=${async (r) => {
+                handOver(`receipt:${d.id}`, r);
+                navigate(`/ho-so/${d.id}?buoc=4`, { replace: true });
+                await reload();
+              }}
+            />`}
+    </section>`;
+}
+
+/** Step 4: filed — the dossier code and what happens next. */
+export function SuccessStep({ d }) {
+  useTitle(t("wizard.successTitle"));
+  const receipt = useRef(receive(`receipt:${d.id}`));
+  const r = receipt.current;
+  return html`<${PageHeading} sub=${d.procedure.name}>${t("wizard.title")}<//>
+    <${Stepper} current=${4} />
+    <section class="card step-card" aria-labelledby="step-title" data-testid="step4">
+      <h2 id="step-title">${t("wizard.step4")}</h2>
+      <div class="alert alert-success success-box" role="status" data-testid="submit-success">
+        <p class="alert-title">${t("wizard.successTitle")}</p>
+        <p>${t("wizard.codeIs")}</p>
+        <p class="dossier-code" data-testid="dossier-code">${d.code}</p>
+      </div>
+      <${Facts}
+        items=${[
+          [t("proc.name"), d.procedure.name],
+          [t("wizard.agency"), d.agency.name],
+          [t("dossier.submittedAt"), formatDateTime(d.submitted_at)],
+          [t("dossier.status"), pick(d.status_text)],
+          [t("fee.total"), r ? formatMoney(r.fee_total) : formatMoney(d.fees ? d.fees.total : 0)],
+          [t("wizard.fileCount"), String(r ? r.attachments : (d.attachments || []).length)],
+        ]}
+      />
+      <h3>${t("wizard.nextTitle")}</h3>
+      <p data-testid="next-steps">${r && r.next ? pick(r.next) : t("wizard.nextDefault")}</p>
+      <ul class="next-list">
+        <li>${t("wizard.nextNotify")}</li>
+        <li>${t("wizard.nextTrack")}</li>
+      </ul>
+      <div class="actions">
+        <a class="btn btn-primary" href=${`/ho-so/${d.id}`} data-testid="view-dossier">${t("wizard.viewDossier")}</a>
+        <a class="btn btn-secondary" href="/ho-so">${t("nav.myDossiers")}</a>
+        <a href="/">${t("nav.home")}</a>
+      </div>
+    </section>`;
+}
