@@ -1,0 +1,157 @@
+"""Two replicas of every service behind one gateway: 500 dossiers filed at once get 500 distinct codes,
+every citizen hears of each dossier exactly once on every channel, and nothing is left in any queue."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import json
+from collections import Counter
+from collections.abc import Iterator
+from email.policy import default
+
+import aio_pika
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from devstack import client
+from devstack.config import SERVICES
+from devstack.testing import CAPTCHA_TEST_ANSWER, RunningStack, eventually, start_stack
+from dvckit.consumer import parking_queue_name, retry_queue_name
+from dvckit.settings import ServiceSettings
+
+CITIZENS = 50
+EACH = 10  # dossiers a citizen files, one after another; all citizens at once
+N = "/api/v1/notifications"
+
+
+@pytest.fixture(scope="module")
+def doubled(infra) -> Iterator[RunningStack]:
+    running = start_stack(infra, replicas={s.name: 2 for s in SERVICES}, name="scale", namespace="x2_")
+    try:
+        yield running
+    finally:
+        running.stack.down(with_infra=False)
+
+
+async def queue_depths(s: RunningStack) -> dict[str, tuple[int, int]]:
+    """Messages and consumers of every queue of the stack's consuming services."""
+    out = {}
+    connection = await aio_pika.connect(s.cfg.amqp_url)
+    async with connection:
+        for name in ("notify", "submission"):
+            main = f"{s.cfg.namespace}{name}.events"
+            delays = ServiceSettings.model_fields["retry_delays"].default
+            for q in (main, parking_queue_name(main), *(retry_queue_name(main, d) for d in delays)):
+                channel = await connection.channel()
+                declared = await channel.declare_queue(q, passive=True)
+                out[q] = (
+                    declared.declaration_result.message_count,
+                    declared.declaration_result.consumer_count,
+                )
+                await channel.close()
+    return out
+
+
+async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack):
+    s = doubled
+    limits = httpx.Limits(max_connections=CITIZENS + 10)
+    async with httpx.AsyncClient(base_url=s.url, timeout=120, limits=limits) as http:
+        admin = await client.admin(http, s.cfg.admin_username, s.cfg.admin_password)
+        await client.add_procedure(http, admin)
+        people = await asyncio.gather(*(client.register(http) for _ in range(CITIZENS)))
+        for p in people:  # every channel: in-app (always), email, SMS
+            r = await http.put(f"{N}/preferences", json={"email": True, "sms": True}, headers=p.auth)
+            assert r.status_code == 200, r.text
+
+        async def procedure_known() -> bool:  # submission learns of it from the catalog's event
+            r = await http.get(f"{client.S}/agencies", params={"procedure": client.TEST_PROCEDURE_CODE})
+            return r.status_code == 200 and bool(r.json())
+
+        await eventually(procedure_known, timeout=30)
+
+        async def files(p: client.Person) -> list[str]:
+            return [
+                (await client.file_dossier(http, p, captcha_answer=CAPTCHA_TEST_ANSWER))["code"]
+                for _ in range(EACH)
+            ]
+
+        codes = [c for batch in await asyncio.gather(*(files(p) for p in people)) for c in batch]
+
+    total = CITIZENS * EACH
+    assert len(codes) == total and len(set(codes)) == total, Counter(codes).most_common(3)
+
+    mongo = AsyncMongoClient(s.cfg.mongo_url)
+    try:
+        notify = mongo[s.db_name("notify")]
+        users = [p.id for p in people]
+
+        async def delivered() -> bool:
+            in_app = await notify.notifications.count_documents(
+                {"kind": "dossier_submitted", "user_id": {"$in": users}}
+            )
+            sent = {
+                ch: await notify.deliveries.count_documents(
+                    {"kind": "dossier_submitted", "channel": ch, "status": "sent", "user_id": {"$in": users}}
+                )
+                for ch in ("email", "sms")
+            }
+            return in_app == total and sent == {"email": total, "sms": total}
+
+        await eventually(delivered, timeout=120, interval=1)
+        # Exactly once per channel: no second notification or delivery for any dossier.
+        assert (
+            await notify.notifications.count_documents(
+                {"kind": "dossier_submitted", "user_id": {"$in": users}}
+            )
+            == total
+        )
+        by_dossier = await notify.notifications.aggregate(
+            [
+                {"$match": {"kind": "dossier_submitted", "user_id": {"$in": users}}},
+                {"$group": {"_id": "$dossier_id", "n": {"$sum": 1}}},
+                {"$match": {"n": {"$gt": 1}}},
+            ]
+        )
+        assert await by_dossier.to_list() == []
+        phones = {p.phone for p in people}
+        assert await notify.sms_dev_outbox.count_documents({"to": {"$in": list(phones)}}) >= total
+        sms_per_phone = Counter(
+            [d["to"] async for d in notify.sms_dev_outbox.find({"to": {"$in": list(phones)}}, {"to": 1})]
+        )
+        assert set(sms_per_phone.values()) == {EACH}
+        # The mail server received one message per dossier for each citizen (the welcome mail aside).
+        addresses = {p.email for p in people}
+        received = Counter()
+        for path in s.infra.mail_dir.glob("*.eml"):
+            msg = email.message_from_bytes(path.read_bytes(), policy=default)
+            to = str(msg["To"])
+            if to in addresses and str(msg["Subject"]).startswith("Nộp hồ sơ thành công"):
+                received[to] += 1
+        assert sum(received.values()) == total and set(received.values()) == {EACH}
+
+        # No event left anywhere: every outbox record went out, every queue is empty, both replicas consumed.
+        for spec in SERVICES:
+            db = mongo[s.db_name(spec.name)]
+            assert await db.outbox.count_documents({"status": {"$ne": "sent"}}) == 0, spec.name
+
+        async def drained() -> dict[str, tuple[int, int]] | None:
+            depths = await queue_depths(s)
+            return depths if all(m == 0 for m, _ in depths.values()) else None
+
+        depths = await eventually(drained, timeout=30, interval=0.5)
+        for name in ("notify", "submission"):
+            assert depths[f"{s.cfg.namespace}{name}.events"][1] == 2, depths  # two competing consumers
+    finally:
+        await mongo.close()
+
+    # The gateway spread the requests over both replicas of every service.
+    log = s.cfg.log_dir / "gateway-access.log"
+    await asyncio.sleep(1.2)  # flushed every second
+    upstreams = Counter(
+        json.loads(line)["upstream"] for line in log.read_text().splitlines() if line.startswith("{")
+    )
+    for spec in SERVICES:
+        for port in s.cfg.ports(spec):
+            assert upstreams[f"127.0.0.1:{port}"] > 0, (spec.name, port, upstreams)
