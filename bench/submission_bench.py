@@ -176,17 +176,27 @@ class MemoryWatch:
         return {n: round((self.peak[n] - self.base[n]) / 2**20, 1) for n in self.pids}
 
 
-async def big_upload(base: str, s3_endpoint: str, bucket: str, token: str, path: Path, run_dir: Path) -> dict:
+async def big_upload(
+    base: str,
+    s3_endpoint: str,
+    bucket: str,
+    token: str,
+    path: Path,
+    run_dir: Path,
+    *,
+    code: str = CODE,
+    component: str = "bench0000001",
+) -> dict:
     h = {"Authorization": token}
     size = path.stat().st_size
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:
-        d = (await http.post(f"{S}/dossiers", json={"procedure_code": CODE}, headers=h)).json()
+        d = (await http.post(f"{S}/dossiers", json={"procedure_code": code}, headers=h)).json()
         with MemoryWatch(run_dir) as mem, path.open("rb") as f:
             t = time.perf_counter()
             r = await http.post(
                 f"{S}/dossiers/{d['id']}/attachments",
                 headers=h,
-                data={"component_id": "bench0000001"},
+                data={"component_id": component},
                 files={"file": ("tệp lớn.pdf", f, "application/pdf")},
             )
             gateway_s = time.perf_counter() - t

@@ -27,6 +27,7 @@ from ..domain.text import words
 
 log = logs.get(__name__)
 RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
+REFRESH_WAIT_S = 5.0  # an administrator's change waits this long at most for this replica's new index
 
 NOT_FOUND = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
 EXISTS = Problem(409, "procedure-exists", Text("Mã thủ tục đã tồn tại", "This procedure code already exists"))
@@ -72,6 +73,7 @@ class Catalog:
         self.index = SearchIndex.build([])
         self.revision = -1
         self._task: asyncio.Task[None] | None = None
+        self._rebuilds: set[asyncio.Task[bool]] = set()  # slow rebuilds left running after a change
         self._facets: dict[str, list[dict[str, Any]]] = {}
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
@@ -146,16 +148,33 @@ class Catalog:
         log.info("search index built", procedures=len(docs), revision=revision)
         return True
 
+    async def _refresh_after_write(self) -> None:
+        """After an administrator's change: this replica searches with it at once when the rebuild is
+        quick. A slow rebuild (a busy machine) goes on in the background rather than hold the answer past
+        the gateway's timeout: the change is committed either way, and every replica's watch catches up."""
+        task = asyncio.ensure_future(self.refresh_index())
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=REFRESH_WAIT_S)
+        except TimeoutError:
+            self._rebuilds.add(task)
+            task.add_done_callback(self._rebuild_done)
+
+    def _rebuild_done(self, task: asyncio.Task[bool]) -> None:
+        self._rebuilds.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("search index rebuild failed", error=repr(task.exception()))
+
     def start_watch(self) -> None:
         self._task = asyncio.create_task(self._watch(), name="catalog-index-watch")
 
     async def stop_watch(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        for t in [self._task, *self._rebuilds]:
+            if t is not None:
+                t.cancel()
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    pass
 
     async def _watch(self) -> None:
         while True:
@@ -241,7 +260,7 @@ class Catalog:
             await self.rt.transaction(txn)
         except DuplicateKeyError:
             raise EXISTS from None
-        await self.refresh_index()
+        await self._refresh_after_write()
         return p
 
     async def change(self, code: str, expected_version: int | None, **changes: Any) -> Procedure:
@@ -275,7 +294,7 @@ class Catalog:
             return new
 
         new = await self.rt.transaction(txn)
-        await self.refresh_index()
+        await self._refresh_after_write()
         return new
 
     async def set_online_level(self, code: str, level: OnlineLevel, expected: int | None) -> Procedure:

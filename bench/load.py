@@ -1,0 +1,462 @@
+"""The peak-period load test: locust drives citizens searching, citizens filing dossiers with two
+attachments and officers accepting them, through the gateway, with everything on this machine.
+
+    .venv/bin/python bench/load.py [--stages 2,4,8,12] [--seconds 30] [--searchers 10] [--officers 2]
+
+1. One replica of every service (a stack of its own, fresh MongoDB). For each number of filing
+   citizens in ``--stages`` (beside the searchers and officers), a locust run of ``--seconds``: dossiers
+   per second, every request's p50/p95/p99 and failures, the delay from each dossier's submission to its
+   in-app notification, and the CPU and memory of every process on the machine while it ran. The
+   sustained rate is the best stage whose submit p95 stays under 300 ms with under 1 % errors.
+2. In the same stack, the ratios: the gateway's overhead (wrk, trivial endpoint proxied against direct),
+   a 100 MB upload through the gateway against the same file put straight into S3, and the event
+   pipeline (dossier.submitted events into in-app notifications) against a raw aio-pika publish and
+   consume of the same messages.
+3. Two replicas of every service (another stack): the largest stage again; the ratio of dossiers per
+   second, two replicas against one.
+
+Results: bench/results/load.json (and locust's CSV files under test-artifacts/load/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aio_pika
+import httpx
+import psutil
+from pymongo import AsyncMongoClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gateway_overhead import compare
+from lib.harness import ROOT, stack
+from notify_bench import publish_all
+from submission_bench import big_upload, pct
+
+from devstack import client
+from devstack.config import SERVICES
+from dvckit.contracts import DossierSubmittedV1, UserRegisteredV1
+from dvckit.events import Envelope
+
+OUT = ROOT / "test-artifacts" / "load"
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+SEARCH_TERMS = [
+    "đăng ký tạm trú",
+    "dang ky tam tru",
+    "khai sinh",
+    "đăng ký kết hôn",
+    "chứng thực bản sao",
+    "giấy phép xây dựng",
+    "cap giay phep",
+    "hộ kinh doanh",
+    "lý lịch tư pháp",
+    "đất đai",
+]
+SUBMIT_P95_GOAL_MS = 300
+CAPTCHA = "bench"  # harness.stack's DVC_CAPTCHA_TEST_ANSWER
+
+
+class Processes:
+    """CPU (percent of one core, averaged) and peak memory (RSS) of every process on the machine, by
+    what it is, sampled every second in a thread while a stage runs."""
+
+    def __init__(self, s) -> None:
+        self.stack_pids = {
+            json.loads(p.read_text())["pid"]: p.stem for p in Path(s.cfg.run_dir).glob("*.pid")
+        }
+        self.mongo_port = str(s.cfg.mongo_port)
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.rss: dict[str, int] = defaultdict(int)
+        self._procs: dict[int, tuple[psutil.Process, str]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _label(self, p: psutil.Process) -> str | None:
+        try:
+            for anc in [p, *p.parents()]:
+                if anc.pid in self.stack_pids:
+                    return self.stack_pids[anc.pid]  # a service replica or the gateway (nginx workers too)
+            cmd = " ".join(p.cmdline())
+        except psutil.Error:
+            return None
+        if p.pid == os.getpid():
+            return "bench driver"
+        if "secantusd" in cmd:
+            return "mongodb" if self.mongo_port in cmd else None
+        if "juicefs" in cmd and "gateway" in cmd:
+            return "s3 (juicefs)"
+        if p.name() == "beam.smp":
+            return "rabbitmq"
+        if "locust" in cmd:
+            return "locust"
+        return None
+
+    def _run(self) -> None:
+        for p in psutil.process_iter():
+            if (label := self._label(p)) is not None:
+                p.cpu_percent()  # primes the counter
+                self._procs[p.pid] = (p, label)
+        while not self._stop.wait(1.0):
+            for p in psutil.process_iter():  # locust's process starts after the sampler
+                if p.pid not in self._procs and (label := self._label(p)) is not None:
+                    p.cpu_percent()
+                    self._procs[p.pid] = (p, label)
+            cpu: dict[str, float] = defaultdict(float)
+            rss: dict[str, int] = defaultdict(int)
+            for pid, (p, label) in list(self._procs.items()):
+                try:
+                    cpu[label] += p.cpu_percent()
+                    rss[label] += p.memory_info().rss
+                except psutil.Error:
+                    del self._procs[pid]
+            for label, v in cpu.items():
+                self.cpu[label].append(v)
+                self.rss[label] = max(self.rss[label], rss[label])
+
+    def __enter__(self) -> Processes:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self) -> dict[str, dict[str, float]]:
+        return {
+            label: {
+                "cpu_percent_avg": round(sum(v) / len(v), 1),
+                "cpu_percent_max": round(max(v), 1),
+                "rss_mib_max": round(self.rss[label] / 2**20, 1),
+            }
+            for label, v in sorted(self.cpu.items())
+            if v
+        }
+
+
+async def prepare(s, citizens: int, officers: int) -> dict:
+    """Accounts made as people make them: citizens register, the administrator adds the procedure and
+    creates officers of the agency that receives it."""
+    async with httpx.AsyncClient(base_url=s.cfg.gateway_url, timeout=120) as http:
+        admin = await client.admin(http, s.cfg.admin_username, s.cfg.admin_password)
+        await client.add_procedure(http, admin)
+        while not (
+            await http.get(f"{client.S}/agencies", params={"procedure": client.TEST_PROCEDURE_CODE})
+        ).json():
+            await asyncio.sleep(0.2)  # submission learns of the procedure from the catalogue's event
+        agency = (
+            await http.get(f"{client.S}/agencies", params={"procedure": client.TEST_PROCEDURE_CODE})
+        ).json()
+        code = agency[0]["code"]
+        sem = asyncio.Semaphore(4)  # argon2 hashing: a few at a time
+
+        async def one() -> client.Person:
+            async with sem:
+                return await client.register(http)
+
+        people = await asyncio.gather(*(one() for _ in range(citizens)))
+        staff = [await client.officer(http, admin, code) for _ in range(officers)]
+    return {
+        "citizens": [
+            {"token": p.token, "full_name": p.full_name, "citizen_id": p.citizen_id, "phone": p.phone}
+            for p in people
+        ],
+        "officers": [o.token for o in staff],
+        "procedure": client.TEST_PROCEDURE_CODE,
+        "components": [c["id"] for c in client.TEST_PROCEDURE["components"]],
+        "captcha": CAPTCHA,
+        "attachment_bytes": 200 * 1024,
+        "search_terms": SEARCH_TERMS,
+    }
+
+
+def locust(s, fixtures: Path, name: str, filers: int, searchers: int, officers: int, seconds: int) -> dict:
+    """One locust run; returns its stats by request name."""
+    prefix = OUT / name
+    users = filers + searchers + officers
+    env = {
+        **os.environ,
+        "DVC_LOAD_FIXTURES": str(fixtures),
+        "DVC_LOAD_FILERS": str(filers),
+        "DVC_LOAD_SEARCHERS": str(searchers),
+        "DVC_LOAD_OFFICERS": str(officers),
+    }
+    cmd = [
+        str(Path(sys.executable).with_name("locust")),
+        *("-f", str(LOCUSTFILE), "--headless", "--host", s.cfg.gateway_url),
+        *("-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix)),
+        *("--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"),
+    ]
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    stats = {}
+    with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            stats[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 2),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]),
+            }
+    return stats
+
+
+async def notification_delays(s, since: datetime, until: datetime) -> dict:
+    """Submission to in-app notification, for every dossier submitted in [since, until)."""
+    mongo = AsyncMongoClient(s.cfg.mongo_url, tz_aware=True)
+    try:
+        sub, notify = mongo[s.cfg.db_name("submission")], mongo[s.cfg.db_name("notify")]
+        submitted = {
+            d["_id"]: d["submitted_at"]
+            async for d in sub.dossiers.find(
+                {"submitted_at": {"$gte": since, "$lt": until}}, {"submitted_at": 1}
+            )
+        }
+        deadline = time.monotonic() + 60
+        while True:
+            notes = {
+                n["dossier_id"]: n["created_at"]
+                async for n in notify.notifications.find(
+                    {"kind": "dossier_submitted", "dossier_id": {"$in": list(submitted)}},
+                    {"dossier_id": 1, "created_at": 1},
+                )
+            }
+            if len(notes) >= len(submitted) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        delays = [(notes[i] - t).total_seconds() for i, t in submitted.items() if i in notes]
+        return {
+            "dossiers": len(submitted),
+            "notified": len(delays),
+            "p50_ms": pct(delays, 0.5),
+            "p95_ms": pct(delays, 0.95),
+            "p99_ms": pct(delays, 0.99),
+        }
+    finally:
+        await mongo.close()
+
+
+def stage(s, fixtures: Path, name: str, filers: int, args: argparse.Namespace) -> dict:
+    since = datetime.now(UTC)
+    with Processes(s) as procs:
+        stats = locust(s, fixtures, name, filers, args.searchers, args.officers, args.seconds)
+    until = datetime.now(UTC)
+    total = stats.get("Aggregated", {})
+    submit = stats.get("6 submit", {"requests": 0, "failures": 0, "p95_ms": 0.0})
+    dossiers = submit["requests"] - submit["failures"]
+    return {
+        "filers": filers,
+        "searchers": args.searchers,
+        "officers": args.officers,
+        "seconds": args.seconds,
+        "dossiers": dossiers,
+        "dossiers_per_second": round(dossiers / args.seconds, 2),
+        "submit_p95_ms": submit["p95_ms"],
+        "search_p95_ms": stats.get("search", {}).get("p95_ms"),
+        "error_rate": round(total.get("failures", 0) / max(1, total.get("requests", 1)), 4),
+        "requests": stats,
+        "submit_to_notification": asyncio.run(notification_delays(s, since, until)),
+        "processes": procs.report(),
+    }
+
+
+async def pipeline_vs_raw(s, events: int) -> dict:
+    """dossier.submitted events into in-app notifications (notify's consumers, outbox-free path: the
+    events are published straight onto the bus) against a raw aio-pika publish and consume of the same
+    messages through a queue of their own."""
+    cfg = s.cfg
+    mongo = AsyncMongoClient(cfg.mongo_url, tz_aware=True)
+    notify = mongo[cfg.db_name("notify")]
+    users = [f"load-{i}-{os.getpid()}" for i in range(100)]
+    regs = [
+        Envelope.wrap(
+            UserRegisteredV1(
+                user_id=u, full_name="Người Nhận Thử", email=None, phone="0987000000", roles=["citizen"]
+            ),
+            producer="bench",
+        )
+        for u in users
+    ]
+    contacts = await notify.contacts.count_documents({})
+    await publish_all(cfg.amqp_url, cfg.exchange, regs)
+    while await notify.contacts.count_documents({}) < contacts + len(users):
+        await asyncio.sleep(0.2)
+    now = datetime.now(UTC)
+    envelopes = [
+        Envelope.wrap(
+            DossierSubmittedV1(
+                dossier_id=f"load-{os.getpid()}-{i}",
+                code=f"000.00.13.H26-261201-{i % 10000:04d}",
+                owner_id=users[i % len(users)],
+                procedure_code=client.TEST_PROCEDURE_CODE,
+                procedure_name="Thủ tục đo tải",
+                procedure_version=1,
+                agency_code="000.00.13.H26",
+                agency_name="Sở Tư pháp",
+                submitted_at=now,
+            ),
+            producer="bench",
+        )
+        for i in range(events)
+    ]
+    base = await notify.notifications.count_documents({"kind": "dossier_submitted"})
+    t = time.perf_counter()
+    await publish_all(cfg.amqp_url, cfg.exchange, envelopes)
+    while await notify.notifications.count_documents({"kind": "dossier_submitted"}) - base < events:
+        await asyncio.sleep(0.05)
+    pipeline_s = time.perf_counter() - t
+    await mongo.close()
+
+    conn = await aio_pika.connect(cfg.amqp_url)
+    async with conn:
+        ch = await conn.channel(publisher_confirms=True)
+        await ch.set_qos(prefetch_count=64)
+        q = await ch.declare_queue(exclusive=True)
+        done = asyncio.Event()
+        seen = 0
+
+        async def on(msg: aio_pika.abc.AbstractIncomingMessage) -> None:
+            nonlocal seen
+            Envelope.model_validate_json(msg.body)  # decoded, as a consumer must
+            await msg.ack()
+            seen += 1
+            if seen == events:
+                done.set()
+
+        await q.consume(on)
+        sem = asyncio.Semaphore(64)
+        t = time.perf_counter()
+
+        async def one(e: Envelope) -> None:
+            async with sem:
+                await ch.default_exchange.publish(e.to_message(), routing_key=q.name)
+
+        await asyncio.gather(*(one(e) for e in envelopes))
+        await done.wait()
+        raw_s = time.perf_counter() - t
+    return {
+        "events": events,
+        "pipeline_events_per_s": round(events / pipeline_s, 1),
+        "raw_aio_pika_events_per_s": round(events / raw_s, 1),
+        "ratio_raw_over_pipeline": round(raw_s and pipeline_s / raw_s, 2),
+    }
+
+
+def sustained(stages: list[dict]) -> dict | None:
+    ok = [
+        st
+        for st in stages
+        if st["submit_p95_ms"] < SUBMIT_P95_GOAL_MS and st["error_rate"] < 0.01 and st["dossiers"]
+    ]
+    return max(ok, key=lambda st: st["dossiers_per_second"]) if ok else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stages", default="2,4,8,12", help="filing citizens per stage")
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--searchers", type=int, default=10)
+    ap.add_argument("--officers", type=int, default=2)
+    ap.add_argument("--events", type=int, default=3000)
+    args = ap.parse_args()
+    filers = [int(x) for x in args.stages.split(",")]
+    OUT.mkdir(parents=True, exist_ok=True)
+    result: dict = {
+        "benchmark": "load",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "settings": vars(args),
+        "note": "locust, the gateway, every service and the infrastructure share the same cores",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        fixtures = Path(tmp) / "fixtures.json"
+        with stack() as s:
+            fixtures.write_text(json.dumps(asyncio.run(prepare(s, max(filers), args.officers))))
+            locust(s, fixtures, "warmup", 2, 2, 1, 5)  # connections, caches, JIT-free but cold paths
+            result["one_replica"] = [stage(s, fixtures, f"r1_f{f}", f, args) for f in filers]
+            result["sustained"] = sustained(result["one_replica"])
+            port = {spec.name: s.cfg.ports(spec)[0] for spec in SERVICES}
+            overhead_args = argparse.Namespace(seconds=10, connections=32, rounds=3)
+            result["gateway_overhead"] = compare(
+                f"http://{s.cfg.host}:{port['catalog']}/healthz",
+                f"{s.cfg.gateway_url}/api/v1/catalog/healthz",
+                overhead_args,
+                {},
+            )
+            result["gateway_overhead"].pop("rounds")
+            with tempfile.TemporaryDirectory() as big_dir:
+                big = Path(big_dir) / "big.pdf"
+                with big.open("wb") as f:
+                    f.write(b"%PDF-1.5\n")
+                    block = os.urandom(1 << 20)
+                    for _ in range(100):
+                        f.write(block)
+                token = json.loads(fixtures.read_text())["citizens"][0]["token"]
+                result["upload"] = asyncio.run(
+                    big_upload(
+                        s.cfg.gateway_url,
+                        s.cfg.s3_endpoint,
+                        s.cfg.bucket,
+                        f"Bearer {token}",
+                        big,
+                        s.cfg.run_dir,
+                        code=client.TEST_PROCEDURE_CODE,
+                        component=client.TEST_PROCEDURE["components"][0]["id"],
+                    )
+                )
+            result["event_pipeline"] = asyncio.run(pipeline_vs_raw(s, args.events))
+        with stack({spec.name: 2 for spec in SERVICES}) as s2:
+            fixtures.write_text(json.dumps(asyncio.run(prepare(s2, max(filers), args.officers))))
+            locust(s2, fixtures, "warmup2", 2, 2, 1, 5)
+            two = stage(s2, fixtures, f"r2_f{max(filers)}", max(filers), args)
+        one = next(st for st in result["one_replica"] if st["filers"] == max(filers))
+        result["two_replicas"] = two
+        result["replicas_ratio"] = {
+            "filers": max(filers),
+            "one_replica_dossiers_per_s": one["dossiers_per_second"],
+            "two_replicas_dossiers_per_s": two["dossiers_per_second"],
+            "ratio_two_over_one": round(
+                two["dossiers_per_second"] / max(0.01, one["dossiers_per_second"]), 2
+            ),
+        }
+    out = ROOT / "bench" / "results" / "load.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    summary = {
+        "sustained": result["sustained"]
+        and {
+            k: result["sustained"][k]
+            for k in ("filers", "dossiers_per_second", "submit_p95_ms", "search_p95_ms", "error_rate")
+        },
+        "stages": [
+            {
+                k: st[k]
+                for k in ("filers", "dossiers_per_second", "submit_p95_ms", "search_p95_ms", "error_rate")
+            }
+            | {"notify_p95_ms": st["submit_to_notification"]["p95_ms"]}
+            for st in result["one_replica"]
+        ],
+        "gateway_overhead": {k: result["gateway_overhead"][k] for k in ("throughput_ratio", "p99_ratio")},
+        "upload": {k: result["upload"][k] for k in ("through_gateway_mib_s", "direct_s3_mib_s", "ratio")},
+        "event_pipeline": result["event_pipeline"],
+        "replicas_ratio": result["replicas_ratio"],
+    }
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
