@@ -1,0 +1,1038 @@
+"""The Kubernetes manifests (deploy/k8s, deploy/README.md), checked without a cluster.
+
+Every kustomization (the base, the platform, each overlay) is rendered with deploy/k8s/render.py and, where
+`kubectl` is on PATH, with `kubectl kustomize` too, and the two must agree resource by resource. Built-in
+resources are validated against the Kubernetes API's own schemas (kubernetes-validate, offline); the
+operators' and KEDA's resources, for which it ships no schemas, are checked field by field here. Then the
+deployment policy: probes, resources, non-root read-only containers, no secret values, an autoscaler and a
+disruption budget for every HTTP Deployment, a KEDA ScaledObject on the real queue for every consumer, the
+services' settings as the cluster gives them (production profile), the gateway's generated configuration.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import kubernetes_validate
+import kubernetes_validate.utils as kv_utils
+import pytest
+import yaml
+from dockerfile_parse import DockerfileParser
+
+from devstack.config import SERVICES
+from dvckit.health import Health
+from dvckit.health import router as health_router
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+README = ROOT / "deploy" / "README.md"
+
+
+def _module(name: str) -> ModuleType:
+    """deploy/k8s/<name>.py (scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"deploy_k8s_{name}", K8S / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+render = _module("render")
+gateway_conf = _module("gateway_conf")
+
+OVERLAYS = ("staging", "production")
+TARGETS = {
+    "base": K8S / "base",
+    "platform": K8S / "platform",
+    **{o: K8S / "overlays" / o for o in OVERLAYS},
+}
+APP_TARGETS = ("base", *OVERLAYS)  # what carries the application (the platform is the databases)
+SERVICE_NAMES = [s.name for s in SERVICES]
+SERVICE_PORT = gateway_conf.SERVICE_PORT
+# The oldest Kubernetes these manifests support (the namespace's pod-security version says the same) and the
+# newest kubernetes-validate knows, so that an API removed since would fail here first.
+K8S_VERSIONS = ("1.33.0", kv_utils.latest_version())
+# Environment variable names that hold credentials: never a literal `value`, never a ConfigMap key.
+SECRET_NAME = re.compile(r"PASSWORD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|_KEY$")
+# A URL with a password in it (scheme://user:password@host).
+URL_WITH_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
+DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+EXACT_VERSION = re.compile(r"(^|\D)\d+\.\d+\.\d+($|\D)|^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$")
+FIGURES = (
+    "submission_dossiers_per_s_per_replica",
+    "search_rps_per_replica",
+    "notify_events_per_s_per_replica",
+    "gateway_rps_per_worker",
+    "mongo_inserts_per_s",
+)
+
+Resource = dict[str, Any]
+
+
+# -- rendering -------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _rendered(target: str) -> str:
+    return json.dumps(render.build(TARGETS[target]))
+
+
+def rendered(target: str) -> list[Resource]:
+    """A fresh copy each call: no test can change what another sees."""
+    return json.loads(_rendered(target))
+
+
+def key(r: Resource) -> tuple[str, str, str]:
+    return (r["kind"], r["metadata"].get("namespace", ""), r["metadata"]["name"])
+
+
+def of_kind(resources: list[Resource], kind: str) -> list[Resource]:
+    return [r for r in resources if r["kind"] == kind]
+
+
+def named(resources: list[Resource], kind: str, name: str) -> Resource:
+    found = [r for r in of_kind(resources, kind) if r["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind}/{name}: {len(found)} found"
+    return found[0]
+
+
+def component(d: Resource) -> str:
+    return d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component", "")
+
+
+def app_name(d: Resource) -> str:
+    return d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    assert set(selector) <= {"matchLabels"}, f"selector forms these tests do not read: {selector}"
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def selects_pods(service: Resource, d: Resource) -> bool:
+    """A Service's selector (a plain map) picks the Pods of Deployment ``d``."""
+    return selects({"matchLabels": service["spec"]["selector"]}, d["spec"]["template"]["metadata"]["labels"])
+
+
+def cores(quantity: str | int) -> float:
+    text = str(quantity)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def containers(d: Resource) -> list[dict[str, Any]]:
+    spec = d["spec"]["template"]["spec"]
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def walk_strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield str(k)
+            yield from walk_strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk_strings(v)
+
+
+def test_every_kustomization_renders() -> None:
+    for target in TARGETS:
+        resources = rendered(target)
+        assert resources, target
+        assert len({key(r) for r in resources}) == len(resources), target
+
+
+def test_the_renderer_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
+    """render.py must fail loudly on a Kustomize feature it would otherwise silently drop."""
+    (tmp_path / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '1'}\n"
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: b, literals: [y=2]}]\n"
+    )
+    with pytest.raises(render.RenderError, match="configMapGenerator"):
+        render.build(tmp_path)
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [cm.yaml]\npatches: [{patch: '[{op: remove, path: /data}]', target: {kind: Secret}}]\n"
+    )
+    with pytest.raises(render.RenderError, match="matches no resource"):
+        render.build(tmp_path)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_render_py_agrees_with_kubectl_kustomize(target: str) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not on PATH: only render.py renders here")
+    out = subprocess.run(
+        [kubectl, "kustomize", str(TARGETS[target])], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    theirs = {key(r): r for r in yaml.load_all(out, Loader=render.Loader) if r}
+    ours = {key(r): r for r in rendered(target)}
+    assert sorted(ours) == sorted(theirs)
+    for k, resource in ours.items():
+        assert resource == theirs[k], k
+
+
+# -- schemas ---------------------------------------------------------------------------------------------
+
+# kubernetes-validate ships the schemas of Kubernetes' built-in APIs only: it has none for KEDA's or the
+# operators' custom resources (their CRDs are installed with them, deploy/README.md "Operators"). Those kinds
+# are therefore not schema-validated; each is checked field by field by its function below instead, and a
+# custom kind without a check fails test_every_custom_resource_is_checked.
+BUILTIN_API_VERSIONS = {"v1", "apps/v1", "autoscaling/v2", "policy/v1", "networking.k8s.io/v1"}
+
+
+@functools.cache
+def _validator(version: str, kind: str, api_version: str) -> jsonschema.Validator:
+    """What kubernetes_validate.validate builds on every call (strict: unknown fields are errors), built
+    once per kind and version: validating every rendering against two versions stays well under a second."""
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    schema_dir = f"v{version}-local-strict"
+    schema = kv_utils.schema_contents(
+        f"kubernetes-json-schema/{schema_dir}/{kind.lower()}-{group_version}.json", version
+    )
+    definitions = kv_utils.schema_contents(f"kubernetes-json-schema/{schema_dir}/_definitions.json", version)
+    registry = kv_utils.Resource.from_contents(schema) @ kv_utils.Registry()
+    registry = kv_utils.Resource.from_contents(definitions) @ registry
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+def test_the_schema_shortcut_agrees_with_kubernetes_validate() -> None:
+    """_validator is kubernetes_validate.validate cached: the two agree on a good and a bad resource."""
+    good = named(rendered("production"), "Deployment", "auth-api")
+    bad = json.loads(json.dumps(good))
+    bad["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {"httpGet": {"path": "/readyz"}}
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(good, version, strict=True)
+        with pytest.raises(kubernetes_validate.ValidationError):
+            kubernetes_validate.validate(bad, version, strict=True)
+        schema_version = kv_utils.major_minor(version) + ".0"
+        assert not list(_validator(schema_version, "Deployment", "apps/v1").iter_errors(good))
+        assert list(_validator(schema_version, "Deployment", "apps/v1").iter_errors(bad))
+
+
+@pytest.mark.parametrize("version", K8S_VERSIONS)
+@pytest.mark.parametrize("target", TARGETS)
+def test_builtin_resources_match_the_kubernetes_api(target: str, version: str) -> None:
+    schema_version = kv_utils.major_minor(version) + ".0"
+    checked = 0
+    for r in rendered(target):
+        if (r["apiVersion"], r["kind"]) in CUSTOM_CHECKS:
+            continue  # no schema shipped: checked by hand (test_every_custom_resource_is_checked)
+        assert r["apiVersion"] in BUILTIN_API_VERSIONS, f"{key(r)}: neither built in nor checked by hand"
+        errors = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+            for e in _validator(schema_version, r["kind"], r["apiVersion"]).iter_errors(r)
+        ]
+        assert errors == [], key(r)
+        checked += 1
+    assert checked
+
+
+# -- custom resources, by hand ---------------------------------------------------------------------------
+
+
+def _pinned(image: str) -> bool:
+    name, _, tag = image.rpartition(":")
+    return "@sha256:" in image or (bool(name) and "/" not in tag and bool(EXACT_VERSION.search(tag)))
+
+
+def check_scaled_object(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    ref = spec["scaleTargetRef"]
+    assert (ref.get("apiVersion", "apps/v1"), ref.get("kind", "Deployment")) == ("apps/v1", "Deployment")
+    named(everything, "Deployment", ref["name"])
+    assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+    assert isinstance(spec["pollingInterval"], int) and isinstance(spec["cooldownPeriod"], int)
+    assert spec["triggers"]
+    for trigger in spec["triggers"]:
+        assert trigger["type"] == "rabbitmq"
+        meta = trigger["metadata"]
+        assert all(isinstance(v, str) for v in meta.values()), "KEDA trigger metadata is map[string]string"
+        assert meta["protocol"] in ("amqp", "http", "auto")
+        assert meta["mode"] in ("QueueLength", "MessageRate")
+        assert float(meta["value"]) > 0
+        assert meta["queueName"]
+        assert "host" not in meta and "hostFromEnv" not in meta, "the broker's URL comes from a Secret"
+        named(everything, "TriggerAuthentication", trigger["authenticationRef"]["name"])
+
+
+def check_trigger_authentication(r: Resource, everything: list[Resource]) -> None:
+    refs = r["spec"]["secretTargetRef"]
+    assert refs
+    for ref in refs:
+        assert set(ref) == {"parameter", "name", "key"}
+    assert {ref["parameter"] for ref in refs} == {"host"}
+
+
+def check_mongodb(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    assert spec["type"] == "ReplicaSet"
+    assert spec["members"] >= 3 and spec["members"] % 2 == 1, "a majority must survive losing a member"
+    assert EXACT_VERSION.search(spec["version"])
+    assert set(spec["security"]["authentication"]["modes"]) <= {"SCRAM", "SCRAM-SHA-256", "SCRAM-SHA-1"}
+    assert spec["users"]
+    for user in spec["users"]:
+        assert {"name", "passwordSecretRef", "roles", "scramCredentialsSecretName"} <= set(user)
+        assert user.get("db", "admin") == "admin"
+        assert set(user["passwordSecretRef"]) <= {"name", "key"} and user["passwordSecretRef"]["name"]
+        assert DNS_1123.match(user["scramCredentialsSecretName"])
+        assert DNS_1123.match(user.get("connectionStringSecretName", "x"))
+        assert user["roles"] and all(set(role) == {"name", "db"} for role in user["roles"])
+
+
+def check_rabbitmq_cluster(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    assert spec["replicas"] == 3, "a three-node cluster: quorum queues survive one node"
+    assert _pinned(spec["image"])
+    assert spec["persistence"]["storage"]
+    assert {"requests", "limits"} <= set(spec["resources"])
+
+
+def check_rabbitmq_user(r: Resource, everything: list[Resource]) -> None:
+    named(everything, "RabbitmqCluster", r["spec"]["rabbitmqClusterReference"]["name"])
+    assert r["spec"]["importCredentialsSecret"]["name"]
+
+
+def check_rabbitmq_permission(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    named(everything, "RabbitmqCluster", spec["rabbitmqClusterReference"]["name"])
+    assert spec["vhost"] == "/"
+    named(everything, "User", spec["userReference"]["name"])
+    assert set(spec["permissions"]) == {"configure", "write", "read"}
+
+
+def check_minio_tenant(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    assert _pinned(spec["image"])
+    assert spec["pools"]
+    for pool in spec["pools"]:
+        assert {"name", "servers", "volumesPerServer", "volumeClaimTemplate"} <= set(pool)
+        assert pool["servers"] * pool["volumesPerServer"] >= 4
+        assert pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"]
+    assert sum(p["servers"] for p in spec["pools"]) == 4, "distributed mode on four servers"
+    assert spec["configuration"]["name"]
+    assert spec["users"] and all(set(u) == {"name"} for u in spec["users"])
+    assert spec["buckets"] and all(DNS_1123.match(b["name"]) for b in spec["buckets"])
+    assert isinstance(spec["requestAutoCert"], bool)
+
+
+CUSTOM_CHECKS = {
+    ("keda.sh/v1alpha1", "ScaledObject"): check_scaled_object,
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): check_trigger_authentication,
+    ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"): check_mongodb,
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"): check_rabbitmq_cluster,
+    ("rabbitmq.com/v1beta1", "User"): check_rabbitmq_user,
+    ("rabbitmq.com/v1beta1", "Permission"): check_rabbitmq_permission,
+    ("minio.min.io/v2", "Tenant"): check_minio_tenant,
+}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_custom_resource_is_checked(target: str) -> None:
+    everything = rendered(target)
+    for r in everything:
+        if r["apiVersion"] in BUILTIN_API_VERSIONS:
+            continue
+        check = CUSTOM_CHECKS.get((r["apiVersion"], r["kind"]))
+        assert check is not None, f"{key(r)}: a custom resource without a check"
+        check(r, everything)
+
+
+def test_the_platform_is_replicated() -> None:
+    platform = rendered("platform")
+    assert {r["kind"] for r in platform} >= {"MongoDBCommunity", "RabbitmqCluster", "Tenant"}
+    assert named(platform, "MongoDBCommunity", "dvc-mongodb")["spec"]["members"] == 3
+    assert named(platform, "RabbitmqCluster", "dvc-rabbitmq")["spec"]["replicas"] == 3
+    assert sum(p["servers"] for p in named(platform, "Tenant", "dvc-minio")["spec"]["pools"]) == 4
+    budgets = of_kind(platform, "PodDisruptionBudget")
+    assert {b["metadata"]["name"] for b in budgets} == {"dvc-mongodb", "dvc-rabbitmq", "dvc-minio"}
+    assert all(b["spec"] == {**b["spec"], "maxUnavailable": 1} for b in budgets)
+
+
+# -- the namespace ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_everything_lives_in_the_namespace_the_gateway_is_configured_for(target: str) -> None:
+    resources = rendered(target)
+    namespaces = of_kind(resources, "Namespace")
+    assert [n["metadata"]["name"] for n in namespaces] == [gateway_conf.NAMESPACE]
+    labels = namespaces[0]["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] in ("baseline", "restricted")
+    assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+    assert labels["pod-security.kubernetes.io/enforce-version"] == "v" + kv_utils.major_minor(K8S_VERSIONS[0])
+    for r in resources:
+        if r["kind"] != "Namespace":
+            assert r["metadata"].get("namespace") == gateway_conf.NAMESPACE, key(r)
+
+
+# -- the Pods: probes, resources, security ---------------------------------------------------------------
+
+
+def deployments(target: str) -> list[Resource]:
+    found = of_kind(rendered(target), "Deployment")
+    assert found
+    return found
+
+
+SERVICE_HEALTH_PATHS = {route.path for route in health_router(Health()).routes}
+
+
+def gateway_locations() -> set[str]:
+    return set(re.findall(r"^\s*location = (\S+) \{", gateway_conf.render(), re.M))
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_every_deployment_meets_the_pod_policy(target: str) -> None:
+    for d in deployments(target):
+        name = d["metadata"]["name"]
+        spec = d["spec"]
+        assert "replicas" not in spec, f"{name}: an autoscaler owns the count; an apply would reset it"
+        assert spec["strategy"]["type"] == "RollingUpdate"
+        assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] in (0, "0%"), name
+        assert selects(spec["selector"], spec["template"]["metadata"]["labels"]), name
+        pod = spec["template"]["spec"]
+        assert pod.get("automountServiceAccountToken") is False, name
+        assert pod.get("enableServiceLinks") is False, name
+        pod_sc = pod["securityContext"]
+        assert pod_sc["runAsNonRoot"] is True and pod_sc["runAsUser"] > 0, name
+        assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        for c in containers(d):
+            where = f"{name}/{c['name']}"
+            for kind in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(c["resources"][kind]), f"{where}: {kind}"
+            sc = c["securityContext"]
+            assert sc.get("runAsNonRoot", pod_sc["runAsNonRoot"]) is True, where
+            assert sc.get("runAsUser", pod_sc["runAsUser"]) != 0, where
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["readOnlyRootFilesystem"] is True, where
+            assert sc["capabilities"] == {"drop": ["ALL"]}, where
+            assert not sc.get("privileged"), where
+            assert sc.get("seccompProfile", pod_sc["seccompProfile"]) == {"type": "RuntimeDefault"}, where
+            # Written to, the root filesystem being read-only: emptyDirs only (with a size), /tmp included.
+            mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+            assert "/tmp" in mounts, f"{where}: no writable /tmp"
+            for path, m in mounts.items():
+                volume = volumes[m["name"]]
+                if "emptyDir" in volume:
+                    assert volume["emptyDir"].get("sizeLimit"), f"{where}: {path} unbounded"
+                else:
+                    assert m.get("readOnly") is True and ("configMap" in volume or "secret" in volume), where
+        for c in pod["containers"]:
+            where = f"{name}/{c['name']}"
+            ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+            served = gateway_locations() if app_name(d) == "gateway" else SERVICE_HEALTH_PATHS
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                check = c[probe]["httpGet"]
+                assert check["port"] in ports, f"{where}: {probe} port"
+                assert check["path"] in served, f"{where}: {probe} {check['path']} is not served"
+            if app_name(d) != "gateway":
+                # Ready means its databases answer; alive means the process answers (a broker outage must
+                # not restart every Pod).
+                assert c["readinessProbe"]["httpGet"]["path"] == "/readyz", where
+                assert c["livenessProbe"]["httpGet"]["path"] == "/healthz", where
+            stop = c["lifecycle"]["preStop"]["sleep"]["seconds"]
+            assert stop < pod.get("terminationGracePeriodSeconds", 30), where
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_pods_run_as_their_image_user(target: str) -> None:
+    for d in deployments(target):
+        uid = d["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
+        dockerfile = (
+            ROOT / ("gateway" if app_name(d) == "gateway" else f"services/{app_name(d)}") / "Dockerfile"
+        )
+        users = re.findall(r"^USER (\d+)", dockerfile.read_text(), re.M)
+        assert users and int(users[-1]) == uid, d["metadata"]["name"]
+
+
+# -- secrets ---------------------------------------------------------------------------------------------
+
+
+def env_of(c: dict[str, Any]) -> list[dict[str, Any]]:
+    return c.get("env", [])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_secret_value_is_in_the_manifests(target: str) -> None:
+    resources = rendered(target)
+    assert of_kind(resources, "Secret") == [], "Secrets are created outside the manifests"
+    for r in resources:
+        for s in walk_strings(r):
+            assert not URL_WITH_PASSWORD.search(s), f"{key(r)}: a URL with a password"
+    for cm in of_kind(resources, "ConfigMap"):
+        for k in cm.get("data", {}):
+            assert not SECRET_NAME.search(k.upper()), f"{key(cm)}: {k} belongs in a Secret"
+    for d in of_kind(resources, "Deployment"):
+        for c in containers(d):
+            for e in env_of(c):
+                if SECRET_NAME.search(e["name"]):
+                    assert "value" not in e and "secretKeyRef" in e["valueFrom"], f"{key(d)}: {e['name']}"
+            assert "envFrom" not in c or all("secretRef" not in f for f in c["envFrom"])
+
+
+def test_the_secret_rule_would_catch_a_literal_password() -> None:
+    assert SECRET_NAME.search("DVC_ADMIN_PASSWORD") and SECRET_NAME.search("DVC_S3_SECRET_KEY")
+    assert SECRET_NAME.search("AUTH_KEY_PASSPHRASE") and SECRET_NAME.search("NOTIFY_SMS_TOKEN")
+    assert SECRET_NAME.search("DVC_S3_ACCESS_KEY")
+    assert not SECRET_NAME.search("DVC_S3_BUCKET") and not SECRET_NAME.search("AUTH_KEY_ROTATION_DAYS")
+    assert URL_WITH_PASSWORD.search("amqp://dvc:hunter2@rabbitmq:5672/")
+    assert not URL_WITH_PASSWORD.search("http://auth:8000/api/v1/auth/.well-known/jwks.json")
+
+
+def generated_secrets(everything: list[Resource]) -> dict[str, set[str]]:
+    """Secrets the operators write themselves (the MongoDB users' connection strings)."""
+    out: dict[str, set[str]] = {}
+    for m in of_kind(everything, "MongoDBCommunity"):
+        for user in m["spec"]["users"]:
+            out[user["connectionStringSecretName"]] = {
+                "connectionString.standard",
+                "connectionString.standardSrv",
+                "username",
+                "password",
+            }
+    return out
+
+
+def referenced_secrets(everything: list[Resource]) -> dict[str, set[str]]:
+    """Every Secret the manifests name, with the keys they read from it."""
+    out: dict[str, set[str]] = {}
+
+    def add(name: str, *keys: str) -> None:
+        out.setdefault(name, set()).update(keys)
+
+    for d in of_kind(everything, "Deployment"):
+        for c in containers(d):
+            for e in env_of(c):
+                ref = e.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    add(ref["name"], ref["key"])
+        for v in d["spec"]["template"]["spec"].get("volumes", []):
+            if "secret" in v:
+                add(v["secret"]["secretName"])
+    for t in of_kind(everything, "TriggerAuthentication"):
+        for ref in t["spec"]["secretTargetRef"]:
+            add(ref["name"], ref["key"])
+    for m in of_kind(everything, "MongoDBCommunity"):
+        for user in m["spec"]["users"]:
+            add(user["passwordSecretRef"]["name"], user["passwordSecretRef"].get("key", "password"))
+    for u in of_kind(everything, "User"):
+        add(u["spec"]["importCredentialsSecret"]["name"], "username", "password")
+    for t in of_kind(everything, "Tenant"):
+        add(t["spec"]["configuration"]["name"], "config.env")
+        for user in t["spec"]["users"]:
+            add(user["name"], "CONSOLE_ACCESS_KEY", "CONSOLE_SECRET_KEY")
+    for i in of_kind(everything, "Ingress"):
+        for tls in i["spec"].get("tls", []):
+            add(tls["secretName"], "tls.crt", "tls.key")
+    return out
+
+
+def readme_section(title: str) -> str:
+    text = README.read_text()
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", text, re.M | re.S)
+    assert match, f"deploy/README.md has no section '## {title}'"
+    return match.group(1)
+
+
+def test_every_secret_is_made_by_an_operator_or_documented() -> None:
+    everything = rendered("production") + rendered("platform")
+    generated = generated_secrets(everything)
+    referenced = referenced_secrets(everything)
+    section = readme_section("Secrets")
+    # The table: | `name` | `key`, `key` ... | read by |
+    rows = dict(re.findall(r"^\| `([^`]+)` \| ([^|]*) \|", section, re.M))
+    assert len(referenced) >= 8
+    for name, keys in referenced.items():
+        if name in generated:
+            assert keys <= generated[name], f"{name}: the operator writes no {keys - generated[name]}"
+            continue
+        assert name in rows, f"deploy/README.md, Secrets: no row for `{name}`"
+        assert f"create secret generic {name} " in section or f"create secret tls {name} " in section, name
+        for k in keys:
+            assert f"`{k}`" in rows[name], f"deploy/README.md, Secrets: the key {k} of {name}"
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_production_secrets_of_each_service_come_from_secrets(name: str) -> None:
+    """Every setting marked dev_secret (refused at its default in production) is set from a Secret."""
+    settings = settings_class(name)
+    weak = {
+        f.upper()
+        for f, field in settings.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("dev_secret")
+    }
+    assert weak
+    for d in service_deployments("production", name):
+        from_secrets = {
+            e["name"].removeprefix(settings.model_config["env_prefix"]).removeprefix("DVC_")
+            for c in d["spec"]["template"]["spec"]["containers"]
+            for e in env_of(c)
+            if "secretKeyRef" in e.get("valueFrom", {})
+        }
+        assert weak <= from_secrets, f"{d['metadata']['name']}: {weak - from_secrets}"
+
+
+# -- autoscaling and disruption budgets ------------------------------------------------------------------
+
+
+def service_deployments(target: str, service: str) -> list[Resource]:
+    return [d for d in deployments(target) if app_name(d) == service]
+
+
+def targets_of(resources: list[Resource], kind: str, deployment: str) -> list[Resource]:
+    return [
+        r
+        for r in of_kind(resources, kind)
+        if r["spec"]["scaleTargetRef"]["name"] == deployment
+        and r["spec"]["scaleTargetRef"].get("kind", "Deployment") == "Deployment"
+    ]
+
+
+def budgets_of(resources: list[Resource], d: Resource) -> list[Resource]:
+    labels = d["spec"]["template"]["metadata"]["labels"]
+    return [p for p in of_kind(resources, "PodDisruptionBudget") if selects(p["spec"]["selector"], labels)]
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_every_http_deployment_has_an_autoscaler_and_a_disruption_budget(target: str) -> None:
+    resources = rendered(target)
+    http = [d for d in deployments(target) if component(d) in ("api", "gateway")]
+    assert {app_name(d) for d in http} == {*SERVICE_NAMES, "gateway"}
+    for d in http:
+        name = d["metadata"]["name"]
+        hpas = targets_of(resources, "HorizontalPodAutoscaler", name)
+        assert len(hpas) == 1, name
+        spec = hpas[0]["spec"]
+        assert 1 <= spec["minReplicas"] <= spec["maxReplicas"], name
+        assert spec["metrics"], name
+        assert not targets_of(resources, "ScaledObject", name), f"{name}: two autoscalers"
+        budgets = budgets_of(resources, d)
+        assert len(budgets) == 1, name
+        assert budgets[0]["spec"].get("maxUnavailable") == 1, name
+        if target == "production":
+            assert spec["minReplicas"] >= 2, f"{name}: one replica is not highly available"
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_disruption_budgets_select_one_deployment_each(target: str) -> None:
+    resources = rendered(target)
+    for pdb in of_kind(resources, "PodDisruptionBudget"):
+        chosen = [d for d in of_kind(resources, "Deployment") if pdb in budgets_of(resources, d)]
+        assert len(chosen) == 1, pdb["metadata"]["name"]
+
+
+# -- consumers: workers, their queues, KEDA --------------------------------------------------------------
+
+
+def settings_class(service: str) -> type:
+    return importlib.import_module(f"{service}.config").Settings
+
+
+def _clean_environment(mp: pytest.MonkeyPatch, settings: type) -> None:
+    for k in list(os.environ):
+        if k.startswith((settings.model_config["env_prefix"], settings.platform_prefix)):
+            mp.delenv(k)
+
+
+@pytest.fixture(scope="module")
+def consumers() -> dict[str, tuple[str, list[str]]]:
+    """Per service, as its create_app() wires it: (its queue's name, the routing keys it handles)."""
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in SERVICE_NAMES:
+            settings = settings_class(name)
+            _clean_environment(mp, settings)
+            app = importlib.import_module(f"{name}.main").create_app(settings())
+            runtime = app.state.runtime
+            out[name] = (runtime.settings.queue, [pattern for pattern, _ in runtime.consumer.handlers])
+    return out
+
+
+def consume_value(d: Resource) -> str | None:
+    for e in env_of(d["spec"]["template"]["spec"]["containers"][0]):
+        if e["name"] in ("DVC_CONSUME", app_name(d).upper() + "_CONSUME"):
+            return e["value"]
+    return None
+
+
+class _RecordingChannel:
+    """Stands in for the broker connection and channel: records what dvckit declares."""
+
+    def __init__(self) -> None:
+        self.declared: dict[str, tuple[bool, dict[str, Any]]] = {}
+
+    async def channel(self) -> _RecordingChannel:
+        return self
+
+    async def set_qos(self, **_: Any) -> None:
+        return None
+
+    async def declare_queue(self, name: str, durable: bool = False, arguments: Any = None, **_: Any) -> Any:
+        self.declared[name] = (durable, dict(arguments or {}))
+        return self
+
+    async def get_exchange(self, name: str, **_: Any) -> str:
+        return name
+
+    async def bind(self, *_: Any, **__: Any) -> None:
+        return None
+
+
+async def test_the_queues_keda_watches_are_quorum_queues() -> None:
+    """deploy/README.md relies on it: a consuming service declares its queue, retry tiers and parking lot
+    as durable quorum queues (replicated on the three RabbitMQ nodes); nothing in the broker's configuration
+    has to make them so."""
+    from dvckit.consumer import Consumer
+
+    broker = _RecordingChannel()
+    bus = SimpleNamespace(connection=broker, exchange="dvc.events", exchange_name="dvc.events")
+    consumer = Consumer(bus=bus, client=None, db={"processed_events": None}, queue="notify.events")  # type: ignore[arg-type]
+    consumer.on("dossier.submitted.v1")(lambda *_: None)  # type: ignore[arg-type,return-value]
+    await consumer.declare()
+    assert "notify.events" in broker.declared and "notify.events.parking" in broker.declared
+    assert len(broker.declared) == 2 + len(consumer.retry_delays)
+    for name, (durable, arguments) in broker.declared.items():
+        assert durable and arguments.get("x-queue-type") == "quorum", name
+        assert "x-expires" not in arguments, f"{name}: queues of a deployment never expire"
+
+
+def test_the_services_that_consume_are_the_expected_ones(consumers: dict[str, tuple[str, list[str]]]) -> None:
+    assert sorted(n for n, (_, keys) in consumers.items() if keys) == ["notify", "submission"]
+    assert consumers["notify"][0] == "notify.events"
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_every_consumer_has_a_worker_scaled_on_its_queue(
+    target: str, consumers: dict[str, tuple[str, list[str]]]
+) -> None:
+    resources = rendered(target)
+    for name, (queue, keys) in consumers.items():
+        by_component = {component(d): d for d in service_deployments(target, name)}
+        if not keys:
+            assert set(by_component) == {"api"}, f"{name} consumes nothing: no worker"
+            continue
+        assert set(by_component) == {"api", "worker"}, name
+        api, worker = by_component["api"], by_component["worker"]
+        assert consume_value(api) == "false", f"{name}-api must leave {queue} to the workers"
+        assert consume_value(worker) in (None, "true"), name
+        assert not targets_of(resources, "HorizontalPodAutoscaler", worker["metadata"]["name"])
+        scaled = targets_of(resources, "ScaledObject", worker["metadata"]["name"])
+        assert len(scaled) == 1, name
+        queues = {t["metadata"]["queueName"] for t in scaled[0]["spec"]["triggers"]}
+        assert queues == {queue}, f"{name}: KEDA watches {queues}, the service consumes {queue}"
+        assert len(budgets_of(resources, worker)) == 1
+        # KEDA reads the queue with the credentials the workers connect with.
+        amqp = {
+            (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+            for e in env_of(worker["spec"]["template"]["spec"]["containers"][0])
+            if e["name"] == "DVC_AMQP_URL"
+        }
+        for t in scaled[0]["spec"]["triggers"]:
+            auth = named(resources, "TriggerAuthentication", t["authenticationRef"]["name"])
+            host = [
+                (r["name"], r["key"]) for r in auth["spec"]["secretTargetRef"] if r["parameter"] == "host"
+            ]
+            assert set(host) == amqp
+    scaled_targets = {s["spec"]["scaleTargetRef"]["name"] for s in of_kind(resources, "ScaledObject")}
+    assert scaled_targets == {f"{n}-worker" for n, (_, keys) in consumers.items() if keys}
+
+
+# -- the services' settings as the cluster gives them ---------------------------------------------------
+
+
+def image_env(service: str) -> dict[str, str]:
+    with (ROOT / "services" / service / "Dockerfile").open("rb") as f:
+        return dict(DockerfileParser(fileobj=f).envs)
+
+
+def pod_environment(d: Resource, resources: list[Resource]) -> tuple[dict[str, str], set[str]]:
+    """The service container's environment (image ENV, then envFrom, then env); Secrets as stand-ins.
+    Also the names the manifests set."""
+    c = d["spec"]["template"]["spec"]["containers"][0]
+    env = {k: v for k, v in image_env(app_name(d)).items() if k != "PATH"}
+    manifest_names: set[str] = set()
+    for source in c.get("envFrom", []):
+        data = named(resources, "ConfigMap", source["configMapRef"]["name"]).get("data", {})
+        env.update(data)
+        manifest_names |= set(data)
+    for e in env_of(c):
+        manifest_names.add(e["name"])
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        elif "secretKeyRef" in e["valueFrom"]:
+            ref = e["valueFrom"]["secretKeyRef"]
+            if not ref.get("optional"):
+                env[e["name"]] = f"from-secret-{ref['name']}-{ref['key']}"
+        else:
+            env[e["name"]] = f"{d['metadata']['name']}-7d9c5-x2x4q"  # a Pod's name
+    return env, manifest_names
+
+
+def service_url(url: str, resources: list[Resource]) -> Resource:
+    """The Service a URL names (by short name or <name>.<namespace>.svc...), checked to serve its port."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    name, _, rest = host.partition(".")
+    assert rest in ("", gateway_conf.NAMESPACE, f"{gateway_conf.NAMESPACE}.svc.{gateway_conf.CLUSTER_DOMAIN}")
+    svc = named(resources, "Service", name)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    assert port in [p["port"] for p in svc["spec"]["ports"]], url
+    return svc
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_service_settings_in_the_cluster(
+    target: str, name: str, consumers: dict[str, tuple[str, list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each Deployment's environment, as Kubernetes assembles it, makes a service that starts in the
+    production profile (which refuses development secrets), listens where the probes and Service look,
+    and finds its database user, broker, object store and the other services where the manifests put them."""
+    resources = rendered(target) + rendered("platform")
+    settings_cls = settings_class(name)
+    read = {settings_cls.model_config["env_prefix"] + f.upper() for f in settings_cls.model_fields} | {
+        settings_cls.platform_prefix + f.upper() for f in settings_cls.model_fields
+    }
+    mongo_users = {
+        u["connectionStringSecretName"]: u
+        for u in named(resources, "MongoDBCommunity", "dvc-mongodb")["spec"]["users"]
+    }
+    for d in service_deployments(target, name):
+        where = d["metadata"]["name"]
+        env, manifest_names = pod_environment(d, resources)
+        assert manifest_names - read == set(), f"{where}: names {name}'s settings do not read"
+        _clean_environment(monkeypatch, settings_cls)
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        s = settings_cls()  # raises if a development secret is left in production
+        assert s.env == "production"
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        assert s.host == "0.0.0.0" and s.port == {p["name"]: p["containerPort"] for p in c["ports"]}["http"]
+        assert s.port == SERVICE_PORT
+        assert s.consume is (component(d) == "worker" or not consumers[name][1]), where
+        assert s.queue_prefix == "" and s.queue_expires_ms is None
+        # The database user whose connection string this is may read and write this service's database.
+        mongo_ref = next(e for e in env_of(c) if e["name"] == "DVC_MONGO_URL")["valueFrom"]["secretKeyRef"]
+        assert mongo_ref["key"] == "connectionString.standard"
+        user = mongo_users[mongo_ref["name"]]
+        assert {"name": "readWrite", "db": s.mongo_db} in user["roles"], where
+        # Tokens: auth's JWKS through its Service.
+        jwks = service_url(s.jwks_url, resources)
+        assert jwks["metadata"]["name"] == "auth" and urlsplit(s.jwks_url).path.startswith("/api/v1/auth/")
+        if name == "submission":
+            for url in (s.catalog_url, s.auth_url):
+                service_url(url, resources)
+            tenant = named(resources, "Tenant", "dvc-minio")["spec"]
+            s3 = urlsplit(s.s3_endpoint)
+            # The operator's S3 Service `minio` answers on 80 without TLS, 443 with it.
+            assert (s3.hostname, s3.port) == ("minio", None)
+            assert s3.scheme == ("https" if tenant["requestAutoCert"] else "http")
+            assert s.s3_bucket in [b["name"] for b in tenant["buckets"]]
+            users = {u["name"] for u in tenant["users"]}
+            refs = {
+                e["valueFrom"]["secretKeyRef"]["name"] for e in env_of(c) if e["name"].startswith("DVC_S3_")
+            }
+            assert refs and refs <= users
+        if name == "notify":
+            host = named(resources, "Ingress", "gateway")["spec"]["rules"][0]["host"]
+            assert s.portal_url == f"https://{host}"
+
+
+# -- the gateway -----------------------------------------------------------------------------------------
+
+
+def test_the_gateway_configmap_is_current() -> None:
+    for path, text in gateway_conf.outputs().items():
+        assert path.read_text() == text, f"{path.relative_to(ROOT)} is stale: run deploy/k8s/gateway_conf.py"
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_the_gateway_runs_the_kubernetes_configuration(target: str) -> None:
+    resources = rendered(target)
+    conf = named(resources, "ConfigMap", gateway_conf.CONFIGMAP_NAME)["data"]["nginx.conf"]
+    assert conf == gateway_conf.render()
+    gw = named(resources, "Deployment", "gateway")
+    template = gw["spec"]["template"]
+    assert template["metadata"]["annotations"][gateway_conf.CHECKSUM_ANNOTATION] == gateway_conf.checksum(
+        conf
+    )
+    pod = template["spec"]
+    (c,) = pod["containers"]
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    conf_mount = mounts["/etc/nginx/nginx.conf"]
+    assert conf_mount["subPath"] == "nginx.conf"
+    assert volumes[conf_mount["name"]]["configMap"]["name"] == gateway_conf.CONFIGMAP_NAME
+
+    # Kubernetes' DNS, not Docker's; every upstream a headless Service of the namespace, selecting the
+    # service's HTTP Pods (not its workers), on the port they listen on.
+    assert re.search(rf"^\s*resolver {re.escape(gateway_conf.RESOLVER)} valid=\d+s", conf, re.M)
+    assert "127.0.0.11" not in conf
+    servers = re.findall(r"^\s*server (\S+):(\d+) .*\bresolve;$", conf, re.M)
+    assert sorted(h.split(".")[0] for h, _ in servers) == sorted(SERVICE_NAMES)
+    for host, port in servers:
+        svc_name, ns, rest = host.split(".", 2)
+        assert (ns, rest) == (gateway_conf.NAMESPACE, f"svc.{gateway_conf.CLUSTER_DOMAIN}")
+        svc = named(resources, "Service", svc_name)
+        assert svc["spec"]["clusterIP"] == "None", f"{svc_name}: nginx must see every Pod"
+        assert int(port) in [p["port"] for p in svc["spec"]["ports"]]
+        chosen = [d for d in deployments(target) if selects_pods(svc, d)]
+        assert [component(d) for d in chosen] == ["api"], svc_name
+        assert svc["spec"]["ports"][0]["targetPort"] in [
+            p["name"] for p in chosen[0]["spec"]["template"]["spec"]["containers"][0]["ports"]
+        ]
+
+    # Where nginx writes: below emptyDirs. It makes the last level of its temporary folders itself, not
+    # the edge's key folder, which must be a mount of its own.
+    writable = {p for p, m in mounts.items() if "emptyDir" in volumes[m["name"]]}
+    temp = re.findall(r"^\s*(?:\w+_temp_path|proxy_cache_path) (\S+)", conf, re.M)
+    assert len(temp) == 6
+    for path in temp:
+        assert str(Path(path).parent) in writable, path
+    (pid,) = re.findall(r"^pid (\S+);", conf, re.M)
+    assert str(Path(pid).parent) in writable
+    (keys,) = re.findall(r"set \$edge_keys_file (\S+);", conf)
+    assert str(Path(keys).parent) in writable
+
+    assert re.search(rf"^\s*listen {c['ports'][0]['containerPort']};", conf, re.M)
+    workers = int(re.search(r"^worker_processes (\d+);", conf, re.M).group(1))
+    assert workers <= cores(c["resources"]["limits"]["cpu"]), "more nginx workers than the CPU limit's cores"
+
+
+def test_the_gateway_trusts_forwarded_addresses_only_from_private_ranges() -> None:
+    conf = gateway_conf.render()
+    trusted = re.findall(r"^\s*set_real_ip_from (\S+);", conf, re.M)
+    assert trusted == list(gateway_conf.TRUSTED_PROXIES)
+    assert all(ipaddress.ip_network(t).is_private for t in trusted)
+    assert "real_ip_header X-Forwarded-For;" in conf
+
+
+def test_the_gateway_configuration_passes_nginx_t() -> None:
+    """``nginx -t`` of the ConfigMap's configuration with this machine's nginx. What differs from the Pod,
+    and only that: names nginx would resolve while reading the file (the resolver and the upstreams) become
+    127.0.0.1, without `resolve` (newer than Debian's nginx here; the image has 1.28); /tmp, /dev/stdout and
+    /dev/stderr are a folder and files of the test; the edge's script is the repository's."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("no nginx on this machine (tests/static/test_containers.py needs it too)")
+    conf = gateway_conf.render()
+    with tempfile.TemporaryDirectory() as d:
+        base = Path(d)
+        tmp = base / "tmp"
+        (tmp / "edge").mkdir(parents=True)
+        conf = conf.replace(f"resolver {gateway_conf.RESOLVER} ", "resolver 127.0.0.1 ")
+        conf, n = re.subn(
+            r"^(\s*server )\S+\.svc\.\S+?:(\d+)(.*) resolve;$", r"\g<1>127.0.0.1:\2\3;", conf, flags=re.M
+        )
+        assert n == len(SERVICE_NAMES)
+        conf = re.sub(r"(?<=\s)/tmp(?=[/;])", str(tmp), conf)
+        for stream in ("stdout", "stderr"):
+            (base / stream).touch()
+            conf = conf.replace(f" /dev/{stream}", f" {base / stream}")
+        conf = conf.replace("js_path /etc/nginx/njs;", f"js_path {ROOT / 'gateway' / 'njs'};")
+        (base / "nginx.conf").write_text(conf)
+        result = subprocess.run(
+            [nginx, "-t", "-p", str(base), "-c", str(base / "nginx.conf")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "test is successful" in result.stderr
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_the_ingress_reaches_the_gateway(target: str) -> None:
+    resources = rendered(target)
+    gw = named(resources, "Deployment", "gateway")
+    svc = named(resources, "Service", "gateway")
+    assert selects_pods(svc, gw)
+    port_names = [p["name"] for p in gw["spec"]["template"]["spec"]["containers"][0]["ports"]]
+    assert svc["spec"]["ports"][0]["targetPort"] in port_names
+    ingresses = of_kind(resources, "Ingress")
+    assert {i["metadata"]["name"] for i in ingresses} == {"gateway", "gateway-stream"}
+    hosts = set()
+    for i in ingresses:
+        for rule in i["spec"]["rules"]:
+            hosts.add(rule["host"])
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                assert backend["name"] == "gateway"
+                assert backend["port"]["name"] in [p["name"] for p in svc["spec"]["ports"]]
+        assert {h for t in i["spec"]["tls"] for h in t["hosts"]} == {r["host"] for r in i["spec"]["rules"]}
+    assert len(hosts) == 1
+    if target != "base":
+        assert not hosts.pop().endswith(".invalid"), "the overlay sets its hostname"
+    stream = named(resources, "Ingress", "gateway-stream")["spec"]["rules"][0]["http"]["paths"]
+    notify = next(s for s in SERVICES if s.name == "notify")
+    assert [p["path"] for p in stream] == [f"{notify.prefix}/stream"]
+    timeout = named(resources, "Ingress", "gateway-stream")["metadata"]["annotations"]
+    assert int(timeout["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= int(
+        notify.read_timeout.removesuffix("s")
+    )
+
+
+def test_overlays_differ_in_hostname() -> None:
+    hosts = {o: named(rendered(o), "Ingress", "gateway")["spec"]["rules"][0]["host"] for o in OVERLAYS}
+    assert len(set(hosts.values())) == len(OVERLAYS)
+
+
+# -- network policies -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_network_policies_admit_the_ports_the_pods_listen_on(target: str) -> None:
+    resources = rendered(target)
+    policies = {p["metadata"]["name"]: p for p in of_kind(resources, "NetworkPolicy")}
+    assert policies["default-deny-ingress"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    gw = named(resources, "Deployment", "gateway")
+    gw_port = gw["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+    assert [p["port"] for p in policies["gateway-ingress"]["spec"]["ingress"][0]["ports"]] == [gw_port]
+    services = policies["services-ingress"]["spec"]
+    (expr,) = services["podSelector"]["matchExpressions"]
+    assert sorted(expr["values"]) == sorted(SERVICE_NAMES)
+    assert [p["port"] for p in services["ingress"][0]["ports"]] == [SERVICE_PORT]
+
+
+# -- images ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_overlays_pin_every_image_to_one_release(target: str) -> None:
+    base_images = {c["image"] for d in deployments("base") for c in containers(d)}
+    images = {c["image"] for d in deployments(target) for c in containers(d)}
+    assert not images & base_images, "an image the overlay does not rewrite"
+    assert all(_pinned(i) for i in images), images
+    assert len({i.rpartition(":")[2] for i in images}) == 1, "one tag for every image of a release"
+    assert len(images) == len(SERVICE_NAMES) + 1
+
+
+# -- deploy/README.md -----------------------------------------------------------------------------------
+
+
+def test_the_capacity_plan_names_its_figures() -> None:
+    capacity = readme_section("Capacity")
+    for figure in FIGURES:
+        assert f"<<FIGURE: {figure}>>" in capacity, figure
