@@ -76,6 +76,8 @@ class StackConfig:
     cors_origins: tuple[str, ...] = ()
     # Load balancers in front of the gateway whose X-Forwarded-For names the client (DVC_TRUSTED_PROXIES).
     trusted_proxies: tuple[str, ...] = ()
+    # More environment for every service process (tests: shorter leases, for example).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -184,4 +186,5 @@ class StackConfig:
         if self.namespace:
             # A test stack's queues delete themselves once idle (its namespace is never reused).
             env["DVC_QUEUE_EXPIRES_MS"] = "900000"
+        env.update(self.extra_env)
         return env

@@ -8,7 +8,8 @@ Topology, per consuming service (all durable quorum queues):
 - ``<svc>.events.retry.<ms>ms``, one per delay tier: a message waits there for the tier's TTL and is
   dead-lettered back to ``<svc>.events``. Queues are named by delay, so changing the delays declares new
   queues instead of clashing with the arguments of existing ones.
-- ``<svc>.events.parking``: messages that failed every tier, or could not be parsed. The operator
+- ``<svc>.events.parking``: messages that failed every tier, could not be parsed, or whose data its
+  handler's model refuses (retrying cannot fix those). The operator
   command ``dvc-parking`` lists and replays them.
 
 A handler runs inside a MongoDB transaction that also records the event id in ``processed_events``
@@ -198,7 +199,8 @@ class Consumer:
                 outcome = await self._handle(envelope)
             await message.ack()
             handled.labels(envelope.routing_key, outcome).inc()
-        except PermanentError as e:
+        except (PermanentError, ValidationError) as e:
+            # Retrying cannot fix data that breaks the event's contract (its model refuses it): park now.
             log.warning("event failed permanently", error=str(e)[:300])
             await self._park(message, f"permanent: {e}")
             handled.labels(envelope.routing_key, "parked").inc()

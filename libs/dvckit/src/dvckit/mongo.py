@@ -7,13 +7,15 @@ creating a collection implicitly inside concurrent transactions fails with Write
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import CollectionInvalid, PyMongoError
+from pymongo.errors import CollectionInvalid, ConnectionFailure, OperationFailure, PyMongoError
 
 from . import logs
 
@@ -58,10 +60,53 @@ async def ensure_schema(db: AsyncDatabase[Any], schema: Schema, *, wait_seconds:
             await db[name].create_indexes(list(indexes))
 
 
+# pymongo's ``with_transaction`` retries a transient error for two minutes, whatever its cause: with the
+# server gone, a request would hang that long. Conflicts between transactions are retried as long as
+# there; a server that does not answer only briefly (a pooled socket that died with a restart), then the
+# ConnectionFailure goes to the caller (a 503 for a request, a retry tier for an event).
+RETRY_SECONDS = 120.0
+UNREACHABLE_RETRY_SECONDS = 5.0
+
+
+def _may_retry(exc: BaseException, label: str, started: float) -> bool:
+    if not (isinstance(exc, PyMongoError) and exc.has_error_label(label)):
+        return False
+    limit = UNREACHABLE_RETRY_SECONDS if isinstance(exc, ConnectionFailure) else RETRY_SECONDS
+    return time.monotonic() - started < limit
+
+
 async def transaction(client: AsyncMongoClient[Any], fn: Callable[[Session], Awaitable[T]]) -> T:
-    """Run ``fn(session)`` in a transaction, retried on transient errors (WriteConflict and the like)."""
+    """Run ``fn(session)`` in a transaction, retried on transient errors (WriteConflict and the like),
+    as ``with_transaction`` does but failing fast when the server does not answer."""
     async with client.start_session() as session:
-        return await session.with_transaction(fn)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            if attempt:  # backoff with jitter, as pymongo's, so conflicting writers spread out
+                await asyncio.sleep(random.random() * min(0.005 * 1.5**attempt, 0.5))  # noqa: S311
+            attempt += 1
+            await session.start_transaction()
+            try:
+                result = await fn(session)
+            except BaseException as exc:
+                if session.in_transaction:
+                    await session.abort_transaction()
+                if _may_retry(exc, "TransientTransactionError", started):
+                    continue
+                raise
+            if not session.in_transaction:  # fn ended the transaction itself
+                return result
+            while True:
+                try:
+                    await session.commit_transaction()
+                    return result
+                except PyMongoError as exc:
+                    timed_out = isinstance(exc, OperationFailure) and exc.code == 50  # MaxTimeMSExpired
+                    if not timed_out and _may_retry(exc, "UnknownTransactionCommitResult", started):
+                        continue  # the commit is idempotent: try it again
+                    if _may_retry(exc, "TransientTransactionError", started):
+                        break  # the whole transaction again
+                    raise
 
 
 async def ping(client: AsyncMongoClient[Any]) -> None:

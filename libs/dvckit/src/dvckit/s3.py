@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -148,10 +149,14 @@ class Upload:
             pass
 
 
-async def read_chunks(store: ObjectStore, key: str, chunk_size: int = 256 * 1024) -> Any:
-    """The object's bytes as an async iterator (a download streams through without being held)."""
+async def read_chunks(store: ObjectStore, key: str, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    """The object's bytes as an async iterator (a download streams through without being held). The object
+    is opened here, before the caller answers: a store that is down fails now, not after a 200 was sent."""
     r = await store.client.get_object(Bucket=store.bucket, Key=key)
-    body = r["Body"]
+    return _body_chunks(r["Body"], chunk_size)
+
+
+async def _body_chunks(body: Any, chunk_size: int) -> AsyncIterator[bytes]:
     try:
         while chunk := await body.read(chunk_size):
             yield chunk

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
@@ -121,6 +122,31 @@ async def test_unreadable_message_is_parked_without_blocking_the_queue(make_runt
 
     await eventually(lambda: rt.db.effects.count_documents({"n": 5}), 10)
     await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 10)
+
+
+async def test_event_whose_data_breaks_its_contract_is_parked_at_once(make_runtime, thing):
+    calls: list[Any] = []
+
+    async def effect(env, session):
+        calls.append(env.data)
+        e = thing.model_validate(env.data)
+        await rt.db.effects.insert_one({"n": e.n}, session=session)
+
+    rt = await make_runtime(handlers={"thing.happened.v1": effect})  # retry tiers of 1 s, 10 s and 60 s
+    bad = Envelope(
+        type="thing.happened", version=1, occurred_at=datetime.now(UTC), producer="test", data={"n": "many"}
+    )
+    await rt.bus.publish(bad)
+    await rt.bus.publish(Envelope.wrap(thing(n=6), producer="test"))
+
+    await eventually(lambda: rt.db.effects.count_documents({"n": 6}), 10)
+    await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 5)  # not after 71 s of retry tiers
+    assert len(calls) == 2  # each event handled once: the bad one was not retried
+    channel = await rt.bus.connection.channel()
+    q = await channel.declare_queue(rt.consumer.parking, passive=True)
+    msg = await q.get(no_ack=False)
+    assert msg.message_id == str(bad.id) and "validation error" in msg.headers[ERROR_HEADER]
+    await channel.close()
 
 
 async def test_an_api_only_replica_leaves_the_queue_to_the_workers(make_runtime, thing):

@@ -55,6 +55,16 @@ STORAGE_DOWN = Problem(
     headers={"Retry-After": "5"},
 )
 
+STORAGE_DOWN_READ = Problem(
+    503,
+    "storage-unavailable",
+    Text(
+        "Kho lưu trữ tệp tạm thời gián đoạn, vui lòng thử lại sau",
+        "File storage is unavailable; please try again later",
+    ),
+    headers={"Retry-After": "5"},
+)
+
 
 def _too_large(limit: int, what: Text) -> Problem:
     return Problem(413, "file-too-large", what, extra={"limit_bytes": limit})
@@ -314,7 +324,13 @@ class Attachments:
         att = next((a for a in files if a["id"] == attachment_id), None)
         if att is None:
             raise NOT_FOUND
-        return att, read_chunks(self.store, att["key"])
+        try:
+            return att, await read_chunks(self.store, att["key"])
+        except Exception as e:
+            if _storage_error(e):
+                log.warning("object storage failed for a download", error=repr(e)[:200])
+                raise STORAGE_DOWN_READ from None
+            raise
 
 
 async def _file_chunks(events: AsyncIterator[formstream.Event]) -> AsyncIterator[bytes]:
