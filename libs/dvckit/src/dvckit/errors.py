@@ -206,6 +206,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's answer to a JSON body that is not UTF-8: invalid JSON, the same 422 as any other.
+            return validation_problem(
+                [{"loc": ("body",), "type": "json_invalid", "msg": "Invalid JSON"}], request
+            )
         title = _HTTP_TITLES.get(exc.status_code, Text("Lỗi", "Error"))
         code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, Text) else None

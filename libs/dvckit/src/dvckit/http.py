@@ -16,6 +16,9 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import Counter, Histogram
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import apidoc, errors, health, logs
@@ -88,6 +91,42 @@ class RequestContext:
             logs.request_id_var.reset(rid_token)
 
 
+TOO_LARGE = errors.Problem(
+    413, "payload-too-large", errors.Text("Dữ liệu gửi lên quá lớn", "The request body is too large")
+)
+
+
+class BodyLimit:
+    """Bodies a route reads whole (JSON) hold at most ``max_bytes``: a larger one is refused with 413
+    problem+json before it is read (Content-Length) or as soon as it grows past the limit (chunked).
+    Routes whose path matches ``streamed`` (uploads) stream their bodies and enforce their own limits."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed: str | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.streamed = re.compile(streamed) if streamed else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (self.streamed and self.streamed.match(scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await errors.render(TOO_LARGE, Request(scope))(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise HTTPException(413)  # a route reading its body renders it as problem+json
+            return message
+
+        await self.app(scope, limited, send)
+
+
 def create_app(
     runtime: Runtime,
     *,
@@ -96,10 +135,13 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     description: str = "",
     version: str = "0.1.0",
+    max_body: int = 1 << 20,
+    streamed: str | None = None,
 ) -> FastAPI:
     """Build a service's app. Its API lives under ``prefix`` (``/api/v1/auth``), the same path the
     gateway exposes, so no path is rewritten between client and service and the OpenAPI paths are the
-    public ones. ``/healthz``, ``/readyz`` and ``/metrics`` sit at the root for probes and Prometheus."""
+    public ones. ``/healthz``, ``/readyz`` and ``/metrics`` sit at the root for probes and Prometheus.
+    Request bodies are at most ``max_body`` bytes except on the routes ``streamed`` matches (BodyLimit)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -125,5 +167,6 @@ def create_app(
     app.include_router(health.router(runtime.health))
     for r in routers:
         app.include_router(r, prefix=prefix)
+    app.add_middleware(BodyLimit, max_bytes=max_body, streamed=streamed)
     app.add_middleware(RequestContext)
     return app

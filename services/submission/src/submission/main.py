@@ -71,6 +71,9 @@ def create_app(
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
         routers=[router, officer_router],
+        # Files stream to S3 under their own limits; every other body (JSON) is small, and the
+        # gateway lets 210 MB through for the files' sake.
+        streamed=rf"^{PREFIX}/dossiers/[^/]+/(attachments|actions/[^/]+)$",
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )

@@ -74,6 +74,7 @@ class Catalog:
         self.revision = -1
         self._task: asyncio.Task[None] | None = None
         self._rebuilds: set[asyncio.Task[bool]] = set()  # slow rebuilds left running after a change
+        self._rebuilding = asyncio.Lock()
         self._facets: dict[str, list[dict[str, Any]]] = {}
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
@@ -123,7 +124,13 @@ class Catalog:
         return int(doc["value"]) if doc else 0
 
     async def refresh_index(self, *, force: bool = False) -> bool:
-        """Rebuild the in-memory index if the catalogue changed since it was built."""
+        """Rebuild the in-memory index if the catalogue changed since it was built. One rebuild at a time:
+        a caller that comes during one waits, then finds the index current or rebuilds once for every change
+        it missed. (Side by side, a burst of changes ran a rebuild each, and they starved the replica.)"""
+        async with self._rebuilding:
+            return await self._rebuild(force=force)
+
+    async def _rebuild(self, *, force: bool) -> bool:
         revision = await self._current_revision()
         if revision == self.revision and not force:
             return False

@@ -1,0 +1,274 @@
+"""The people and records the security tests play with, made once per run through the gateway of the
+test stack (``stack``): an administrator, two citizens (A and B), two officers of two agencies, and
+citizen A's dossiers in the states the tests need (``records``). Everything is made through the public
+API, the way tests/system/test_filing.py and test_lifecycle.py do it; MongoDB is read for what the API
+does not show (``World.snapshot``: what a refused or someone else's call must leave as it was)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from devstack.testing import CAPTCHA_TEST_ANSWER
+
+S = "/api/v1/submissions"
+PROCEDURE = "1.004194"  # temporary residence registration: fileable, commune police receive it
+AGENCY_X = "000.32.05.H26"  # Công an phường Kiến An: citizen A's dossiers go here
+AGENCY_Y = "000.32.01.H26"  # another ward's police: its officer must see nothing of A's
+
+
+def pdf(n: int = 2000) -> bytes:
+    return b"%PDF-1.4\n" + b"x" * n
+
+
+@dataclass
+class Who:
+    """One principal: a name for tables, its token (None: anonymous) and account."""
+
+    name: str
+    token: str | None = None
+    user_id: str | None = None
+    person: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+@dataclass
+class World:
+    url: str
+    http: httpx.Client
+    mongo: MongoClient
+    stack: Any
+    anon: Who = field(default_factory=lambda: Who("anonymous"))
+    a: Who = field(default_factory=lambda: Who("citizen A"))
+    b: Who = field(default_factory=lambda: Who("citizen B"))
+    officer_x: Who = field(default_factory=lambda: Who("officer X"))
+    officer_y: Who = field(default_factory=lambda: Who("officer Y"))
+    admin: Who = field(default_factory=lambda: Who("admin"))
+    fuzzer: Who | None = None  # test_fuzz's own citizen
+    spare: Who | None = None  # citizen C, whose password and refresh token test_authz passes around
+    spare_refresh: str = ""
+
+    # -- databases: snapshots and counts for "nothing changed" (read only, but for one account removal) --
+    def db(self, service: str) -> Any:
+        return self.mongo[self.stack.db_name(service)]
+
+    # -- people --------------------------------------------------------------------------------------
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        r = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def citizen(self, name: str, full_name: str = "Nguyễn Thị Hoa") -> Who:
+        n = uuid.uuid4().int % 10**8
+        person = {
+            "full_name": full_name,
+            "citizen_id": f"0317{n:08d}",
+            "phone": f"098{n % 10**7:07d}",
+            "email": f"cd{n}@example.vn",
+            "password": "Bach-Dang-Giang-1288",
+        }
+        r = self.http.post("/api/v1/auth/register", json=person)
+        assert r.status_code == 201, r.text
+        token = self.login(person["citizen_id"], person["password"])["access_token"]
+        return Who(name, token, r.json()["id"], person)
+
+    def officer(self, name: str, agency: str) -> Who:
+        n = uuid.uuid4().hex[:10]
+        body = {
+            "full_name": "Trần Văn Một Cửa",
+            "role": "officer",
+            "agencies": [agency],
+            "username": f"canbo{n}",
+            "password": "Mot-Cua-Hai-Phong-7",
+        }
+        r = self.http.post("/api/v1/auth/users", json=body, headers=self.admin.headers)
+        assert r.status_code == 201, r.text
+        token = self.login(body["username"], body["password"])["access_token"]
+        return Who(name, token, r.json()["id"], body)
+
+    # -- dossiers ------------------------------------------------------------------------------------
+    def draft(self, who: Who, agency: str = AGENCY_X, procedure: str = PROCEDURE) -> dict[str, Any]:
+        r = self.http.post(
+            f"{S}/dossiers", json={"procedure_code": procedure, "agency_code": agency}, headers=who.headers
+        )
+        assert r.status_code == 201, r.text
+        d = r.json()
+        p = who.person
+        applicant = {
+            "submitter": {
+                "full_name": p["full_name"],
+                "citizen_id": p["citizen_id"],
+                "date_of_birth": "1985-05-13",
+                "phone": p["phone"],
+                "address": "Số 5 Trần Thành Ngọ, phường Kiến An, Hải Phòng",
+            }
+        }
+        r = self.http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=who.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def upload(self, who: Who, dossier_id: str, component: str, name: str = "tờ khai.pdf") -> dict[str, Any]:
+        r = self.http.post(
+            f"{S}/dossiers/{dossier_id}/attachments",
+            headers=who.headers,
+            data={"component_id": component},
+            files={"file": (name, pdf(), "application/pdf")},
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def captcha(self, who: Who) -> str:
+        r = self.http.post(f"{S}/captcha", headers=who.headers)
+        assert r.status_code == 201, r.text
+        return r.json()["captcha_id"]
+
+    def file(self, who: Who, agency: str = AGENCY_X) -> dict[str, Any]:
+        """A submitted dossier (status 1) of ``who``: draft, files for every required component, submit."""
+        d = self.draft(who, agency)
+        for m in d["missing"]:
+            if m["item"].startswith("component:"):
+                self.upload(who, d["id"], m["item"].split(":", 1)[1])
+        r = self.http.post(
+            f"{S}/dossiers/{d['id']}/submit",
+            headers=who.headers,
+            json={"captcha_id": self.captcha(who), "captcha_answer": CAPTCHA_TEST_ANSWER},
+        )
+        assert r.status_code == 200, r.text
+        return self.http.get(f"{S}/dossiers/{d['id']}", headers=who.headers).json()
+
+    def act(self, who: Who, dossier_id: str, action: str, **kw: Any) -> dict[str, Any]:
+        r = self.http.post(f"{S}/dossiers/{dossier_id}/actions/{action}", headers=who.headers, **kw)
+        assert r.status_code == 200, (action, r.text)
+        return r.json()
+
+    def accepted(self, who: Who) -> dict[str, Any]:
+        """A dossier of ``who`` that officer X accepted (status 2: it has a receipt)."""
+        return self.act(self.officer_x, self.file(who)["id"], "accept")
+
+    def finished(self, who: Who) -> dict[str, Any]:
+        """A dossier of ``who`` that officer X finished with a result document (status 9)."""
+        d = self.accepted(who)
+        self.act(self.officer_x, d["id"], "start")
+        return self.act(
+            self.officer_x,
+            d["id"],
+            "finish",
+            data={"note": "Đã giải quyết"},
+            files={"file": ("kết quả.pdf", pdf(), "application/pdf")},
+        )
+
+    def ticket(self, who: Who) -> str:
+        r = self.http.post("/api/v1/notifications/stream-ticket", headers=who.headers)
+        assert r.status_code == 201, r.text
+        return r.json()["ticket"]
+
+    # -- what a test must not change ---------------------------------------------------------------
+    def snapshot(self, who: Who) -> dict[str, Any]:
+        """Everything of ``who``'s that another caller could change by mistake: the account, each dossier
+        (status, revision, files, results), the notifications already read and the channels chosen.
+        Notifications that arrive meanwhile (events are asynchronous) come unread and change nothing."""
+        user = self.db("auth").users.find_one({"_id": who.user_id}) or {}
+        dossiers = {
+            d["_id"]: (d["status"], d.get("rev"), len(d.get("attachments", [])), len(d.get("results", [])))
+            for d in self.db("submission").dossiers.find({"owner_id": who.user_id})
+        }
+        read = {
+            n["_id"] for n in self.db("notify").notifications.find({"user_id": who.user_id, "read": True})
+        }
+        contact = self.db("notify").contacts.find_one({"_id": who.user_id}) or {}
+        keep = ("phone", "email", "full_name", "locked", "roles", "agencies", "password_hash")
+        return {
+            "user": {k: user.get(k) for k in keep},
+            "dossiers": dossiers,
+            "read": read,
+            "prefs": contact.get("prefs"),
+        }
+
+
+@dataclass
+class Records:
+    """Citizen A's records, one for each state the tests need. Tests that change one (an allowed
+    delete, submit or action) have one of their own here, so the order tests run in does not matter."""
+
+    draft: dict[str, Any]  # submitter given, two files for one component: steps 1 to 3
+    spare_file: str  # an attachment of ``draft`` the owner may remove
+    to_delete: dict[str, Any]  # a draft
+    to_submit: dict[str, Any]  # a complete draft
+    submitted: dict[str, Any]  # status 1, with files
+    to_accept: dict[str, Any]  # status 1
+    to_withdraw: dict[str, Any]  # status 1
+    accepted: dict[str, Any]  # status 2: a receipt
+    finished: dict[str, Any]  # status 9: a result document
+    notification: str  # one of A's notifications, unread
+
+    @property
+    def ids(self) -> set[str]:
+        dossiers = (self.draft, self.to_delete, self.to_submit, self.submitted, self.to_accept)
+        return {d["id"] for d in (*dossiers, self.to_withdraw, self.accepted, self.finished)}
+
+
+@pytest.fixture(scope="session")
+def world(stack) -> Iterator[World]:
+    """Administrator, citizens A and B, officers of agencies X and Y, made once for the security tests."""
+    with (
+        httpx.Client(base_url=stack.url, timeout=60) as http,
+        MongoClient(stack.infra.mongo_url, serverSelectionTimeoutMS=5000) as mongo,
+    ):
+        w = World(stack.url, http, mongo, stack)
+        admin = w.login(stack.cfg.admin_username, stack.cfg.admin_password)
+        w.admin = Who("admin", admin["access_token"], None, {"username": stack.cfg.admin_username})
+        w.admin.user_id = http.get("/api/v1/auth/me", headers=w.admin.headers).json()["id"]
+        w.a = w.citizen("citizen A", "Lê Thị An")
+        w.b = w.citizen("citizen B", "Phạm Văn Bình")
+        w.officer_x = w.officer("officer X", AGENCY_X)
+        w.officer_y = w.officer("officer Y", AGENCY_Y)
+        yield w
+
+
+@pytest.fixture(scope="session")
+def records(world: World) -> Records:
+    """Citizen A's dossiers, files and a notification, made once through the API."""
+    a = world.a
+    draft = world.draft(a)
+    component = next(
+        m["item"].split(":", 1)[1] for m in draft["missing"] if m["item"].startswith("component:")
+    )
+    world.upload(a, draft["id"], component)
+    spare = world.upload(a, draft["id"], component, "bản sao.pdf")["id"]
+    to_submit = world.draft(a)
+    for m in to_submit["missing"]:
+        if m["item"].startswith("component:"):
+            world.upload(a, to_submit["id"], m["item"].split(":", 1)[1])
+    submitted = world.file(a)
+
+    def first_notification() -> str | None:
+        r = world.http.get("/api/v1/notifications", headers=a.headers)
+        items = [n for n in r.json()["items"] if not n["read"]]
+        return items[0]["id"] if items else None
+
+    deadline = time.monotonic() + 15
+    while not (note := first_notification()):  # "submitted" reaches notify through the broker
+        assert time.monotonic() < deadline, "no notification for citizen A"
+        time.sleep(0.1)
+    return Records(
+        draft=world.http.get(f"{S}/dossiers/{draft['id']}", headers=a.headers).json(),
+        spare_file=spare,
+        to_delete=world.draft(a),
+        to_submit=to_submit,
+        submitted=submitted,
+        to_accept=world.file(a),
+        to_withdraw=world.file(a),
+        accepted=world.accepted(a),
+        finished=world.finished(a),
+        notification=note,
+    )

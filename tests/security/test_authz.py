@@ -1,0 +1,391 @@
+"""The authorisation matrix: every operation of the API document (gateway/apidocs/openapi.json) called by
+anonymous, citizen A, citizen B, officer X (of the agency A's dossiers go to), officer Y (of another
+agency) and the administrator, on citizen A's records. Each cell is the exact status the gateway and the
+service answer. A new operation without a row fails (``test_every_operation_has_a_row...``).
+
+After every call by anyone but A (or officer X acting on A's dossier), A's records are as they were: a
+refusal changes nothing, and an allowed call on the caller's own things touches nothing of A's. An
+allowed answer names nothing of A's unless its caller may see it (SEES_A)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack.client import TEST_PROCEDURE
+from devstack.config import ROOT
+from devstack.testing import CAPTCHA_TEST_ANSWER
+
+from .conftest import AGENCY_X, PROCEDURE, Records, S, Who, World, pdf
+
+DOC = json.loads((ROOT / "gateway" / "apidocs" / "openapi.json").read_text())
+METHODS = {"get", "put", "post", "patch", "delete"}
+OPERATIONS = [f"{m.upper()} {p}" for p, ops in DOC["paths"].items() for m in ops if m in METHODS]
+WHO = ("anon", "a", "b", "x", "y", "admin")  # the order of the columns below
+STALE = "v0"  # no procedure has version 0: an administrator's change stops at the version check (412)
+
+Call = Callable[[World, Records, Who], httpx.Response]
+
+
+@dataclass
+class Row:
+    expect: dict[str, int]
+    call: Call
+
+
+def row(statuses: str, call: Call) -> Row:
+    """``row("401 200 404 403 403 403", call)``: one status for each of WHO."""
+    codes = [int(s) for s in statuses.split()]
+    assert len(codes) == len(WHO)
+    return Row(dict(zip(WHO, codes, strict=True)), call)
+
+
+def get(path: str, **kw: Any) -> Call:
+    return lambda w, r, who: w.http.get(path.format(r=r, w=w), headers=who.headers, **kw)
+
+
+def post(path: str, **kw: Any) -> Call:
+    return lambda w, r, who: w.http.post(path.format(r=r, w=w), headers=who.headers, **kw)
+
+
+def send(method: str, path: str, **kw: Any) -> Call:
+    return lambda w, r, who: w.http.request(method, path.format(r=r, w=w), headers=who.headers, **kw)
+
+
+def stale(method: str, path: str, **kw: Any) -> Call:
+    """An administrator's change to the catalogue with an If-Match no version has. Accepted changes
+    rebuild the search index of 6,600 procedures (seconds of CPU each) and change what other tests
+    read: the administrator's cell shows the role check let them through to the version check."""
+
+    def call(w: World, r: Records, who: Who) -> httpx.Response:
+        headers = {**who.headers, "If-Match": f'"{PROCEDURE}-{STALE}"'}
+        return w.http.request(method, path.format(r=r, w=w), headers=headers, **kw)
+
+    return call
+
+
+def person() -> dict[str, str]:
+    n = uuid.uuid4().int % 10**8
+    return {
+        "full_name": "Đinh Văn Mới",
+        "citizen_id": f"0316{n:08d}",
+        "phone": f"094{n % 10**7:07d}",
+        "password": "Cat-Ba-Island-2026",
+    }
+
+
+def register(w: World, r: Records, who: Who) -> httpx.Response:
+    return w.http.post("/api/v1/auth/register", json=person(), headers=who.headers)
+
+
+def login(w: World, r: Records, who: Who) -> httpx.Response:
+    c = w.spare
+    return w.http.post(
+        "/api/v1/auth/login",
+        json={"username": c.person["citizen_id"], "password": c.person["password"]},
+        headers=who.headers,
+    )
+
+
+def refresh(w: World, r: Records, who: Who) -> httpx.Response:
+    # Each caller presents the refresh token the previous one got: whoever holds it may use it once.
+    got = w.http.post("/api/v1/auth/refresh", json={"refresh_token": w.spare_refresh}, headers=who.headers)
+    if got.status_code == 200:
+        w.spare_refresh = got.json()["refresh_token"]
+    return got
+
+
+def reset(w: World, r: Records, who: Who) -> httpx.Response:
+    # A's account with a made-up code: the code sent to A's phone or email is the credential.
+    body = {"username": w.a.person["citizen_id"], "code": "000000", "new_password": "Lay-Mat-Khau-99!"}
+    return w.http.post("/api/v1/auth/password/reset", json=body, headers=who.headers)
+
+
+def track(w: World, r: Records, who: Who) -> httpx.Response:
+    params = {"code": r.submitted["code"], "phone": w.a.person["phone"]}
+    return w.http.get(f"{S}/track", params=params, headers=who.headers)
+
+
+def new_officer(w: World, r: Records, who: Who) -> httpx.Response:
+    body = {
+        "full_name": "Ngô Thị Cán Bộ",
+        "role": "officer",
+        "agencies": [AGENCY_X],
+        "username": f"cb{uuid.uuid4().hex[:10]}",
+        "password": "Mot-Cua-Hai-Phong-8",
+    }
+    return w.http.post("/api/v1/auth/users", json=body, headers=who.headers)
+
+
+def submit(w: World, r: Records, who: Who) -> httpx.Response:
+    captcha = w.captcha(w.a)  # officers may not ask for one; the captcha is not what is refused
+    body = {"captcha_id": captcha, "captcha_answer": CAPTCHA_TEST_ANSWER}
+    return w.http.post(f"{S}/dossiers/{r.to_submit['id']}/submit", json=body, headers=who.headers)
+
+
+def upload(w: World, r: Records, who: Who) -> httpx.Response:
+    component = r.draft["procedure"]["components"][0]["id"]
+    return w.http.post(
+        f"{S}/dossiers/{r.draft['id']}/attachments",
+        headers=who.headers,
+        data={"component_id": component},
+        files={"file": ("thêm.pdf", pdf(), "application/pdf")},
+    )
+
+
+def stream(w: World, r: Records, who: Who) -> httpx.Response:
+    # A fresh ticket of A's each time: the one-time ticket is the credential (EventSource sends no
+    # header), so whoever holds it opens A's stream. Only the status is read; the stream stays open.
+    with w.http.stream("GET", "/api/v1/notifications/stream", params={"ticket": w.ticket(w.a)}) as got:
+        if got.status_code != 200:
+            got.read()  # a refusal is short: keep it for the assertions
+        return got
+
+
+def applicant(w: World, r: Records, who: Who) -> httpx.Response:
+    p = w.a.person
+    body = {
+        "submitter": {
+            "full_name": p["full_name"],
+            "citizen_id": p["citizen_id"],
+            "date_of_birth": "1985-05-13",
+            "phone": p["phone"],
+            "address": "Số 9 Trần Nhân Tông, phường Kiến An, Hải Phòng",
+        }
+    }
+    return w.http.put(f"{S}/dossiers/{r.draft['id']}/applicant", json=body, headers=who.headers)
+
+
+A_PROCEDURE = {**TEST_PROCEDURE, "code": PROCEDURE}  # valid, and the code exists: 409 for the administrator
+D = S + "/dossiers"
+ATT = "{r.submitted[attachments][0][id]}"
+
+# Statuses for:  anon  A   B   X   Y  admin.
+MATRIX: dict[str, list[Row]] = {
+    # -- auth: public operations carry their own credential (a password, a refresh token, a code) ---------
+    "POST /api/v1/auth/register": [row("201 201 201 201 201 201", register)],
+    "GET /api/v1/auth/me": [row("401 200 200 200 200 200", get("/api/v1/auth/me"))],
+    "PATCH /api/v1/auth/me": [row("401 200 200 200 200 200", send("PATCH", "/api/v1/auth/me", json={}))],
+    # Signed in, yet the current password is wrong: it, not the role, is what guards a password.
+    "POST /api/v1/auth/password/change": [
+        row(
+            "401 400 400 400 400 400",
+            post(
+                "/api/v1/auth/password/change",
+                json={"current_password": "Khong-Phai-Mat-Khau-1", "new_password": "Mat-Khau-Moi-2026!"},
+            ),
+        )
+    ],
+    "POST /api/v1/auth/password/forgot": [
+        row("202 202 202 202 202 202", post("/api/v1/auth/password/forgot", json={"username": "khong-co-ai"}))
+    ],
+    "POST /api/v1/auth/password/reset": [row("400 400 400 400 400 400", reset)],
+    "POST /api/v1/auth/login": [row("200 200 200 200 200 200", login)],
+    "POST /api/v1/auth/refresh": [row("200 200 200 200 200 200", refresh)],
+    "POST /api/v1/auth/logout": [
+        row(
+            "204 204 204 204 204 204",
+            post("/api/v1/auth/logout", json={"refresh_token": "khong-co-phien-nay"}),
+        )
+    ],
+    "GET /api/v1/auth/.well-known/jwks.json": [
+        row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/jwks.json"))
+    ],
+    "GET /api/v1/auth/.well-known/edge-keys.json": [
+        row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/edge-keys.json"))
+    ],
+    "POST /api/v1/auth/users": [row("401 403 403 403 403 201", new_officer)],
+    "GET /api/v1/auth/users": [row("401 403 403 403 403 200", get("/api/v1/auth/users"))],
+    "PATCH /api/v1/auth/users/{user_id}": [
+        row(
+            "401 403 403 403 403 200",
+            send("PATCH", "/api/v1/auth/users/{w.a.user_id}", json={"locked": False}),
+        )
+    ],
+    "POST /api/v1/auth/keys/rotate": [row("401 403 403 403 403 200", post("/api/v1/auth/keys/rotate"))],
+    # -- catalog: reads are public; changes are the administrator's -------------------------------------
+    "GET /api/v1/catalog/procedures": [
+        row("200 200 200 200 200 200", get("/api/v1/catalog/procedures", params={"q": "tạm trú"}))
+    ],
+    "POST /api/v1/catalog/procedures": [
+        row("401 403 403 403 403 409", post("/api/v1/catalog/procedures", json=A_PROCEDURE))
+    ],
+    "GET /api/v1/catalog/procedures/{code}": [
+        row("200 200 200 200 200 200", get(f"/api/v1/catalog/procedures/{PROCEDURE}"))
+    ],
+    "PUT /api/v1/catalog/procedures/{code}": [
+        row(
+            "401 403 403 403 403 412",
+            stale("PUT", f"/api/v1/catalog/procedures/{PROCEDURE}", json=A_PROCEDURE),
+        )
+    ],
+    "GET /api/v1/catalog/procedures/{code}/versions/{version}": [
+        row("200 200 200 200 200 200", get(f"/api/v1/catalog/procedures/{PROCEDURE}/versions/1"))
+    ],
+    "GET /api/v1/catalog/fields": [row("200 200 200 200 200 200", get("/api/v1/catalog/fields"))],
+    "GET /api/v1/catalog/agencies": [row("200 200 200 200 200 200", get("/api/v1/catalog/agencies"))],
+    "PUT /api/v1/catalog/procedures/{code}/online-level": [
+        row(
+            "401 403 403 403 403 412",
+            stale(
+                "PUT", f"/api/v1/catalog/procedures/{PROCEDURE}/online-level", json={"online_level": "full"}
+            ),
+        )
+    ],
+    "POST /api/v1/catalog/procedures/{code}/withdraw": [
+        row("401 403 403 403 403 412", stale("POST", f"/api/v1/catalog/procedures/{PROCEDURE}/withdraw"))
+    ],
+    "POST /api/v1/catalog/procedures/{code}/publish": [
+        row("401 403 403 403 403 412", stale("POST", f"/api/v1/catalog/procedures/{PROCEDURE}/publish"))
+    ],
+    # -- submissions: a citizen's own dossiers; anyone else's is "not found" ----------------------------
+    "GET /api/v1/submissions/agencies": [
+        row("200 200 200 200 200 200", get(f"{S}/agencies", params={"procedure": PROCEDURE}))
+    ],
+    "POST /api/v1/submissions/dossiers": [
+        row("401 201 201 403 403 403", post(D, json={"procedure_code": PROCEDURE, "agency_code": AGENCY_X}))
+    ],
+    "GET /api/v1/submissions/dossiers": [row("401 200 200 403 403 403", get(D))],
+    "GET /api/v1/submissions/dossiers/{dossier_id}": [
+        row("401 200 404 403 403 403", get(D + "/{r.submitted[id]}"))
+    ],
+    "DELETE /api/v1/submissions/dossiers/{dossier_id}": [
+        row("401 204 404 403 403 403", send("DELETE", D + "/{r.to_delete[id]}"))
+    ],
+    # 1.004194 has one case or none: any value is refused after the owner check (422), by then allowed.
+    "PUT /api/v1/submissions/dossiers/{dossier_id}/case": [
+        row(
+            "401 422 404 403 403 403",
+            send("PUT", D + "/{r.draft[id]}/case", json={"case": "Không có trường hợp này"}),
+        )
+    ],
+    "PUT /api/v1/submissions/dossiers/{dossier_id}/applicant": [row("401 200 404 403 403 403", applicant)],
+    "POST /api/v1/submissions/dossiers/{dossier_id}/attachments": [row("401 201 404 403 403 403", upload)],
+    "DELETE /api/v1/submissions/dossiers/{dossier_id}/attachments/{attachment_id}": [
+        row("401 204 404 403 403 403", send("DELETE", D + "/{r.draft[id]}/attachments/{r.spare_file}"))
+    ],
+    "GET /api/v1/submissions/dossiers/{dossier_id}/attachments/{attachment_id}": [
+        row("401 200 404 403 403 403", get(D + "/{r.submitted[id]}/attachments/" + ATT))
+    ],
+    "GET /api/v1/submissions/dossiers/{dossier_id}/fees": [
+        row("401 200 404 403 403 403", get(D + "/{r.draft[id]}/fees"))
+    ],
+    "POST /api/v1/submissions/captcha": [row("401 201 201 403 403 403", post(f"{S}/captcha"))],
+    "POST /api/v1/submissions/dossiers/{dossier_id}/submit": [row("401 200 404 403 403 403", submit)],
+    # The public lookup answers whoever has the code and the submitter's phone (a receipt's details).
+    "GET /api/v1/submissions/track": [row("200 200 200 200 200 200", track)],
+    # -- an agency's officers: only their agencies' dossiers ----------------------------------------------
+    "GET /api/v1/submissions/officer/dossiers": [
+        row("401 403 403 200 200 403", get(f"{S}/officer/dossiers"))
+    ],
+    "GET /api/v1/submissions/officer/dossiers/{dossier_id}": [
+        row("401 403 403 200 404 403", get(f"{S}/officer/dossiers/" + "{r.submitted[id]}"))
+    ],
+    "GET /api/v1/submissions/officer/dossiers/{dossier_id}/attachments/{file_id}": [
+        row("401 403 403 200 404 403", get(f"{S}/officer/dossiers/" + "{r.submitted[id]}/attachments/" + ATT))
+    ],
+    "POST /api/v1/submissions/dossiers/{dossier_id}/actions/{action}": [
+        row("401 403 403 200 404 403", post(D + "/{r.to_accept[id]}/actions/accept")),
+        row("401 200 404 404 404 404", post(D + "/{r.to_withdraw[id]}/actions/withdraw")),
+    ],
+    "GET /api/v1/submissions/dossiers/{dossier_id}/receipt": [
+        row("401 200 404 200 404 404", get(D + "/{r.accepted[id]}/receipt"))
+    ],
+    "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": [
+        row("401 200 404 200 404 404", get(D + "/{r.finished[id]}/results/{r.finished[results][0][id]}"))
+    ],
+    # -- notifications: each caller's own ------------------------------------------------------------------
+    "GET /api/v1/notifications": [row("401 200 200 200 200 200", get("/api/v1/notifications"))],
+    "GET /api/v1/notifications/unread-count": [
+        row("401 200 200 200 200 200", get("/api/v1/notifications/unread-count"))
+    ],
+    "POST /api/v1/notifications/{notification_id}/read": [
+        row("401 204 404 404 404 404", post("/api/v1/notifications/{r.notification}/read"))
+    ],
+    "POST /api/v1/notifications/read-all": [
+        row("401 200 200 200 200 200", post("/api/v1/notifications/read-all"))
+    ],
+    "GET /api/v1/notifications/preferences": [
+        row("401 200 200 200 200 200", get("/api/v1/notifications/preferences"))
+    ],
+    "PUT /api/v1/notifications/preferences": [
+        row("401 200 200 200 200 200", send("PUT", "/api/v1/notifications/preferences", json={"sms": True}))
+    ],
+    "POST /api/v1/notifications/stream-ticket": [
+        row("401 201 201 201 201 201", post("/api/v1/notifications/stream-ticket"))
+    ],
+    "GET /api/v1/notifications/stream": [row("200 200 200 200 200 200", stream)],
+}
+
+# Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.
+ACTS_ON_A = {"POST /api/v1/submissions/dossiers/{dossier_id}/actions/{action}": {"x"}}
+# Besides A, who reads A's records by design: officer X A's dossiers, the administrator A's account, and
+# whoever holds the code and phone (the public lookup) or a ticket (A's stream).
+SEES_A = {
+    "GET /api/v1/submissions/officer/dossiers": {"x"},
+    "GET /api/v1/submissions/officer/dossiers/{dossier_id}": {"x"},
+    "GET /api/v1/submissions/officer/dossiers/{dossier_id}/attachments/{file_id}": {"x"},
+    "POST /api/v1/submissions/dossiers/{dossier_id}/actions/{action}": {"x"},
+    "GET /api/v1/submissions/dossiers/{dossier_id}/receipt": {"x"},
+    "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": {"x"},
+    "GET /api/v1/auth/users": {"admin"},
+    "PATCH /api/v1/auth/users/{user_id}": {"admin"},
+    "GET /api/v1/submissions/track": set(WHO),
+    "GET /api/v1/notifications/stream": set(WHO),
+}
+
+
+def test_every_operation_has_a_row_and_every_row_an_operation():
+    missing, orphans = sorted(set(OPERATIONS) - set(MATRIX)), sorted(set(MATRIX) - set(OPERATIONS))
+    assert not missing and not orphans, (
+        f"operations without a row: {missing}; rows of no operation: {orphans}"
+    )
+
+
+def secrets_of(w: World, r: Records) -> list[str]:
+    """What identifies citizen A and A's records in an answer."""
+    a = w.a.person
+    codes = [d["code"] for d in (r.submitted, r.accepted, r.finished) if d.get("code")]
+    return [w.a.user_id, a["citizen_id"], a["phone"], r.notification, *r.ids, *codes]
+
+
+@pytest.fixture(scope="module")
+def spare(world: World) -> World:
+    """Citizen C, whose password and refresh token the login and refresh rows pass around."""
+    world.spare = world.citizen("citizen C", "Trịnh Thị Dự Phòng")
+    world.spare_refresh = world.login(world.spare.person["citizen_id"], world.spare.person["password"])[
+        "refresh_token"
+    ]
+    return world
+
+
+@pytest.mark.parametrize("op", OPERATIONS)
+def test_matrix(op: str, spare: World, records: Records) -> None:
+    w = spare
+    rows = MATRIX.get(op)
+    assert rows, f"{op} has no row in the authorisation matrix: say who may call it"
+    people = {"anon": w.anon, "a": w.a, "b": w.b, "x": w.officer_x, "y": w.officer_y, "admin": w.admin}
+    secrets = secrets_of(w, records)
+    for r in rows:
+        # Refusals first, then the allowed calls, A's last: an allowed call may use up its record.
+        order = sorted(WHO, key=lambda k: (r.expect[k] < 400, k == "a"))
+        for k in order:
+            who = people[k]
+            before = w.snapshot(w.a)
+            got = r.call(w, records, who)
+            expected = r.expect[k]
+            assert got.status_code == expected, f"{op} as {who.name}: {got.status_code} {got.text[:300]}"
+            if expected >= 400:
+                assert got.headers["content-type"].startswith("application/problem+json"), (op, who.name)
+                assert got.json()["code"], (op, who.name)
+            elif k != "a" and k not in SEES_A.get(op, set()):
+                leaked = [s for s in secrets if s in got.text]
+                assert not leaked, f"{op} as {who.name} names A's {leaked}"
+            if expected >= 400 or (k != "a" and k not in ACTS_ON_A.get(op, set())):
+                assert w.snapshot(w.a) == before, f"{op} as {who.name} changed citizen A's records"
