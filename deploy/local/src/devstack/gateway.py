@@ -81,7 +81,8 @@ def local(cfg: StackConfig) -> str:
         reuseport=False,
         # As root, workers drop to nobody (the master only binds and reads the configuration).
         user="nobody nogroup" if os.geteuid() == 0 else "",
-        workers="auto",
+        # nginx workers; "auto" is one a core. On a machine the services share, fewer leave them the cores.
+        workers=os.environ.get("DVC_GATEWAY_WORKERS", "auto"),
         pid=str(home / "nginx.pid"),
         error_log=str(cfg.log_dir / "gateway-error.log"),
         access_log=str(cfg.log_dir / "gateway-access.log"),
