@@ -70,10 +70,11 @@ def portal(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("stack").url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(portal) -> Iterator[object]:
-    # After the stack (through `portal`), so it closes first: while Playwright's synchronous API is
-    # open, the thread counts as running an event loop and the stack's cleanup could not use asyncio.
+    # Closed at the end of the browser tests' module, and after the stack (through `portal`): while
+    # Playwright's synchronous API is open, the thread counts as running an event loop, and the asyncio
+    # tests that run after these (and the stack's cleanup) could not run theirs.
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=15_000)  # argon2 hashing and cold caches on a small machine

@@ -179,15 +179,17 @@ export function OfficersAdminPage({ query }) {
 function ManageProcedure({ code, onClose, onChanged }) {
   const lang = useLang();
   const p = useAsync(() => get(`/catalog/procedures/${encodeURIComponent(code)}`), [code, lang]);
-  const [level, setLevel] = useState("");
+  // The level picked in the form; until one is picked, the procedure's own (read with the data, so the
+  // form never shows a value the data then overwrites under the user's hand).
+  const [chosen, setChosen] = useState(null);
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState(null);
   const [done, setDone] = useState("");
   const [busy, setBusy] = useState(false);
-  useEffect(() => p.data && setLevel(p.data.online_level), [p.data]);
   if (p.loading && !p.data) return html`<${Loading} />`;
   if (!p.data) return html`<${ProblemAlert} error=${p.error} />`;
   const d = p.data;
+  const level = chosen ?? d.online_level;
   const etag = `"${d.code}-v${d.version}"`;
   const run = async (fn, message) => {
     setBusy(true);
@@ -196,6 +198,7 @@ function ManageProcedure({ code, onClose, onChanged }) {
     try {
       const next = await fn();
       p.setData(next);
+      setChosen(null);
       setDone(message);
       setConfirm(false);
       onChanged();
@@ -224,7 +227,7 @@ function ManageProcedure({ code, onClose, onChanged }) {
         id="manage-level"
         label=${t("proc.online")}
         value=${level}
-        onChange=${(e) => setLevel(e.target.value)}
+        onChange=${(e) => setChosen(e.target.value)}
         options=${["full", "partial", "none"].map((x) => ({ value: x, label: t(`online.${x}`) }))}
         data-testid="online-level"
       />
