@@ -197,11 +197,14 @@ async def test_cors_answers_only_origins_on_the_allow_list(stack):
 
 async def test_request_id_is_made_when_absent_and_passed_on_when_given(stack):
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
-        made = await http.get("/api/v1/catalog/procedures/0.000000")
-        assert made.status_code == 404
+        # A code that cannot exist (not the catalogue's format: other tests may create any well-formed one).
+        made = await http.get("/api/v1/catalog/procedures/khong-co-ma")
+        assert made.status_code == 422
         rid = made.headers["x-request-id"]
         assert len(rid) >= 16 and made.json()["request_id"] == rid  # the service saw the same id
-        given = await http.get("/api/v1/catalog/procedures/0.000000", headers={"X-Request-ID": "client-42"})
+        given = await http.get(
+            "/api/v1/catalog/procedures/khong-co-ma", headers={"X-Request-ID": "client-42"}
+        )
         assert given.headers["x-request-id"] == "client-42" and given.json()["request_id"] == "client-42"
         # An id that could forge log lines is replaced.
         bad = await http.get("/api/v1/catalog/fields", headers={"X-Request-ID": 'x" injected'})
