@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import AutoReconnect, BulkWriteError, DuplicateKeyError, NetworkTimeout
 
 from dvckit import logs
 from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
@@ -27,6 +27,8 @@ from ..domain.text import words
 
 log = logs.get(__name__)
 RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
+SEED_BATCH = 250  # procedures an insert: small enough to finish well within the socket timeout
+SEED_ATTEMPTS = 3
 REFRESH_WAIT_S = 5.0  # an administrator's change waits this long at most for this replica's new index
 
 NOT_FOUND = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
@@ -99,7 +101,7 @@ class Catalog:
         batch: list[dict[str, Any]] = []
         for p in read_seed(self.seed_path):
             batch.append(to_doc(p))
-            if len(batch) >= 1000:
+            if len(batch) >= SEED_BATCH:
                 loaded += await self._insert(batch)
                 batch = []
         if batch:
@@ -112,12 +114,20 @@ class Catalog:
         return loaded
 
     async def _insert(self, docs: list[dict[str, Any]]) -> int:
-        try:
-            return len((await self.procedures.insert_many(docs, ordered=False)).inserted_ids)
-        except BulkWriteError as e:  # a previous, interrupted load inserted some of them already
-            if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
-                raise
-            return int(e.details.get("nInserted", 0))
+        # A batch that times out on a busy server is sent again: what it did insert comes back as
+        # duplicates, which count as done (the same as after an interrupted load).
+        for attempt in range(1, SEED_ATTEMPTS + 1):
+            try:
+                return len((await self.procedures.insert_many(docs, ordered=False)).inserted_ids)
+            except BulkWriteError as e:  # a previous, interrupted load inserted some of them already
+                if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
+                    raise
+                return int(e.details.get("nInserted", 0))
+            except (NetworkTimeout, AutoReconnect) as e:
+                if attempt == SEED_ATTEMPTS:
+                    raise
+                log.warning("seed batch timed out; sending it again", attempt=attempt, error=str(e)[:200])
+        raise AssertionError("unreachable")
 
     async def _current_revision(self) -> int:
         doc = await self.meta.find_one({"_id": "revision"})
