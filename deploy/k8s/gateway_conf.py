@@ -28,7 +28,6 @@ from typing import Any
 import yaml
 
 from devstack import gateway
-from devstack.config import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -72,7 +71,7 @@ def upstream(service: str) -> str:
 
 def render(root: Path = ROOT) -> str:
     """nginx.conf for the gateway Pods: the image's configuration with the cluster's DNS and addresses."""
-    return gateway._render(
+    return gateway.render(
         root / "gateway",
         listen=LISTEN,
         reuseport=False,
@@ -90,17 +89,7 @@ def render(root: Path = ROOT) -> str:
         exempt=[],
         cors_origins=[],
         env="production",
-        services=[
-            {
-                "name": s.name,
-                "prefix": s.prefix,
-                "max_body": s.max_body,
-                "read_timeout": s.read_timeout,
-                "cache": s.cache,
-                "upstreams": [upstream(s.name)],
-            }
-            for s in SERVICES
-        ],
+        services=gateway.routes(lambda s: [upstream(s.name)]),
     )
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from .config import ROOT, SERVICES, StackConfig
+from .config import ROOT, SERVICES, ServiceSpec, StackConfig
 
 TEMPLATE = "nginx.conf.j2"
 POLICY = "policy.toml"
@@ -58,7 +59,23 @@ def _per_second(rate: str) -> float:
     return float(number) / (60 if unit == "m" else 1)
 
 
-def _render(gateway_dir: Path, *, exempt: list[str], **values: Any) -> str:
+def routes(upstreams: Callable[[ServiceSpec], list[str]]) -> list[dict[str, Any]]:
+    """The template's ``services``: each service's route settings and where its replicas answer."""
+    return [
+        {
+            "name": s.name,
+            "prefix": s.prefix,
+            "max_body": s.max_body,
+            "read_timeout": s.read_timeout,
+            "cache": s.cache,
+            "upstreams": upstreams(s),
+        }
+        for s in SERVICES
+    ]
+
+
+def render(gateway_dir: Path, *, exempt: list[str], **values: Any) -> str:
+    """gateway/nginx.conf.j2 with ``values`` and gateway/policy.toml (local, image and Kubernetes)."""
     env = jinja2.Environment(  # noqa: S701 - renders an nginx file, not HTML
         loader=jinja2.FileSystemLoader(gateway_dir),
         keep_trailing_newline=True,
@@ -75,7 +92,7 @@ def _render(gateway_dir: Path, *, exempt: list[str], **values: Any) -> str:
 def local(cfg: StackConfig) -> str:
     """The configuration of the local gateway (paths under the data dir, upstreams on 127.0.0.1)."""
     home = cfg.data_dir / "gateway"
-    return _render(
+    return render(
         cfg.root / "gateway",
         listen=f"{cfg.host}:{cfg.gateway_port}",
         reuseport=False,
@@ -97,23 +114,13 @@ def local(cfg: StackConfig) -> str:
         exempt=[cfg.host],
         cors_origins=list(cfg.cors_origins),
         env=cfg.env,
-        services=[
-            {
-                "name": s.name,
-                "prefix": s.prefix,
-                "max_body": s.max_body,
-                "read_timeout": s.read_timeout,
-                "cache": s.cache,
-                "upstreams": [f"{cfg.host}:{p}" for p in cfg.ports(s)],
-            }
-            for s in SERVICES
-        ],
+        services=routes(lambda s: [f"{cfg.host}:{p}" for p in cfg.ports(s)]),
     )
 
 
 def docker(root: Path) -> str:
     """The configuration baked into the gateway image (docker-compose: one container a service)."""
-    return _render(
+    return render(
         root / "gateway",
         listen="8080",
         reuseport=False,
@@ -132,17 +139,7 @@ def docker(root: Path) -> str:
         exempt=[],
         cors_origins=[],
         env="production",
-        services=[
-            {
-                "name": s.name,
-                "prefix": s.prefix,
-                "max_body": s.max_body,
-                "read_timeout": s.read_timeout,
-                "cache": s.cache,
-                "upstreams": [f"{s.name}:{8000}"],
-            }
-            for s in SERVICES
-        ],
+        services=routes(lambda s: [f"{s.name}:8000"]),
     )
 
 
