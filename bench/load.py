@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gateway_overhead import compare
 from lib.harness import ROOT, stack
 from notify_bench import publish_all
-from submission_bench import big_upload, pct
+from submission_bench import big_upload, pct, write_big_pdf
 
 from devstack import client
 from devstack.config import SERVICES
@@ -153,14 +153,10 @@ async def prepare(s, citizens: int, officers: int) -> dict:
     async with httpx.AsyncClient(base_url=s.cfg.gateway_url, timeout=120) as http:
         admin = await client.admin(http, s.cfg.admin_username, s.cfg.admin_password)
         await client.add_procedure(http, admin)
-        while not (
-            await http.get(f"{client.S}/agencies", params={"procedure": client.TEST_PROCEDURE_CODE})
-        ).json():
+        query = {"procedure": client.TEST_PROCEDURE_CODE}
+        while not (agencies := (await http.get(f"{client.S}/agencies", params=query)).json()):
             await asyncio.sleep(0.2)  # submission learns of the procedure from the catalogue's event
-        agency = (
-            await http.get(f"{client.S}/agencies", params={"procedure": client.TEST_PROCEDURE_CODE})
-        ).json()
-        code = agency[0]["code"]
+        code = agencies[0]["code"]
         sem = asyncio.Semaphore(4)  # argon2 hashing: a few at a time
 
         async def one() -> client.Person:
@@ -399,12 +395,7 @@ def main() -> None:
             )
             result["gateway_overhead"].pop("rounds")
             with tempfile.TemporaryDirectory() as big_dir:
-                big = Path(big_dir) / "big.pdf"
-                with big.open("wb") as f:
-                    f.write(b"%PDF-1.5\n")
-                    block = os.urandom(1 << 20)
-                    for _ in range(100):
-                        f.write(block)
+                big = write_big_pdf(Path(big_dir) / "big.pdf", 100)
                 token = json.loads(fixtures.read_text())["citizens"][0]["token"]
                 result["upload"] = asyncio.run(
                     big_upload(

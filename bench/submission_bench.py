@@ -65,6 +65,16 @@ def pdf(size: int, salt: int = 0) -> bytes:
     return head + (block * (size // len(block) + 1))[: size - len(head)]
 
 
+def write_big_pdf(path: Path, mib: int) -> Path:
+    """A PDF-headed file of ``mib`` MiB of random bytes (nothing compresses it on the way)."""
+    block = os.urandom(1 << 20)
+    with path.open("wb") as f:
+        f.write(b"%PDF-1.5\n")
+        for _ in range(mib):
+            f.write(block)
+    return path
+
+
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return round(xs[min(len(xs) - 1, int(len(xs) * p))] * 1000, 1) if xs else 0.0
@@ -276,12 +286,7 @@ async def run(args: argparse.Namespace, s) -> dict:
         await asyncio.gather(*(worker(p) for p in people))
         elapsed = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
-        big = Path(tmp) / "big.pdf"
-        with big.open("wb") as f:
-            f.write(b"%PDF-1.5\n")
-            block = os.urandom(1 << 20)
-            for _ in range(200):
-                f.write(block)
+        big = write_big_pdf(Path(tmp) / "big.pdf", 200)
         large = await big_upload(
             base, s.cfg.s3_endpoint, s.cfg.bucket, people[0]["Authorization"], big, s.cfg.run_dir
         )
