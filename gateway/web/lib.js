@@ -1,33 +1,12 @@
 // The one place that imports the vendored libraries: Preact, its hooks and htm (tagged templates
 // instead of JSX, so there is no build step).
-import { h, render, createContext, Fragment } from "./vendor/preact.module.js";
-import {
-  useState,
-  useEffect,
-  useLayoutEffect,
-  useRef,
-  useMemo,
-  useCallback,
-  useContext,
-  useReducer,
-} from "./vendor/hooks.module.js";
+import { h } from "./vendor/preact.module.js";
+import { useState, useEffect } from "./vendor/hooks.module.js";
 import htm from "./vendor/htm.module.js";
 
 export const html = htm.bind(h);
-export {
-  h,
-  render,
-  createContext,
-  Fragment,
-  useState,
-  useEffect,
-  useLayoutEffect,
-  useRef,
-  useMemo,
-  useCallback,
-  useContext,
-  useReducer,
-};
+export { h, render, createContext, Fragment } from "./vendor/preact.module.js";
+export * from "./vendor/hooks.module.js";
 
 /** A tiny observable value shared across components. */
 export function createStore(initial) {
