@@ -11,7 +11,7 @@ export UV_LINK_MODE := copy
 # Every file that can change what the lock installs.
 PROJECT_FILES := uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
 
-.PHONY: help up down clean status restart test lint sync
+.PHONY: help up down clean status restart test test-fast lint sync
 
 help:
 	@echo "make up      start everything (infrastructure, services, gateway) and print the web address"
@@ -20,6 +20,7 @@ help:
 	@echo "make status  what is running"
 	@echo "make restart restart the services and the gateway after a code change"
 	@echo "make test    run the whole test suite"
+	@echo "make test-fast  unit and integration tiers only (no whole stack, no browser)"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -49,5 +50,16 @@ clean:
 test: .venv/.synced
 	.venv/bin/pytest
 
+# Unit and integration tiers only (real MongoDB, RabbitMQ and S3, services in-process): no whole stack,
+# no browser. Under 4 minutes on a two-core machine; `make test` runs everything and is what CI runs.
+test-fast: .venv/.synced
+	.venv/bin/pytest -m "not system"
+
 lint: .venv/.synced
 	.venv/bin/ruff check .
+
+# Mutation testing of every services/*/src/*/domain/*.py against its service's unit tests alone: a per-file
+# table, bench/results/mutation.json (tools/mutation/mutate.py; MUTATION_ARGS="--files calendar.py" for one).
+.PHONY: mutation
+mutation: .venv/.synced
+	nice -n 19 .venv/bin/python tools/mutation/mutate.py $(MUTATION_ARGS)

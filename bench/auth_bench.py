@@ -22,8 +22,10 @@ import time
 from pathlib import Path
 
 import httpx
+from pymongo import AsyncMongoClient
 
 from auth.config import Settings
+from devstack.client import outbox_code
 from devstack.config import StackConfig
 from devstack.infra import S3, Mongo, RabbitMQ
 from devstack.procs import Proc, wait_until
@@ -38,6 +40,27 @@ PASSWORD = "Bench-Login-Pass-2026"
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
+
+
+async def alternating(client: httpx.AsyncClient, path: str, known, unknown, n: int) -> dict:
+    """``n`` requests for an account that exists and ``n`` for one that does not, one after the other
+    in turn (so both see the same machine), each answer's time recorded on its side."""
+    times: dict[str, list[float]] = {"known": [], "unknown": []}
+    statuses: set[int] = set()
+    for i in range(n):
+        for side, body_for in (("known", known), ("unknown", unknown)):
+            t = time.perf_counter()
+            r = await client.post(path, json=body_for(i))
+            times[side].append(time.perf_counter() - t)
+            statuses.add(r.status_code)
+    p50 = {side: pct(xs, 0.5) * 1000 for side, xs in times.items()}
+    return {
+        "requests_each": n,
+        "p50_ms_known": round(p50["known"], 2),
+        "p50_ms_unknown": round(p50["unknown"], 2),
+        "known_over_unknown": round(p50["known"] / p50["unknown"], 3),
+        "status": sorted(statuses),
+    }
 
 
 async def closed_loop(client: httpx.AsyncClient, seconds: float, concurrency: int, body_for) -> dict:
@@ -70,6 +93,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--enumeration-requests", type=int, default=300)
     args = ap.parse_args()
 
     dev = StackConfig.from_env()
@@ -94,6 +118,8 @@ async def main() -> None:
     results: dict = {}
     try:
         wait_until("auth", lambda: http_status(f"{base}/readyz") == 200, 60, proc)
+        mongo = AsyncMongoClient(dev.mongo_url)
+        outbox, seal_key = mongo[db].outbox, settings.seal_key.get_secret_value()
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             users = []
             for i in range(args.concurrency):
@@ -104,6 +130,11 @@ async def main() -> None:
                     "password": PASSWORD,
                 }
                 r = await client.post("/api/v1/auth/register", json=body)
+                assert r.status_code == 202, r.text
+                # No notify here: the code is read from auth's outbox and opened with the seal key.
+                code = await outbox_code(outbox, seal_key, "registration", phone=body["phone"])
+                confirm = {"citizen_id": body["citizen_id"], "phone": body["phone"], "code": code}
+                r = await client.post("/api/v1/auth/register/confirm", json=confirm)
                 assert r.status_code == 201, r.text
                 users.append(body["citizen_id"])
 
@@ -125,10 +156,37 @@ async def main() -> None:
                 args.concurrency,
                 lambda w, i: {"username": f"0{w:02d}{i:09d}"[:12], "password": "wrong-password-x"},
             )
+            # Whether an account exists must not show in the answer or its time (issue 12, finding 13).
+            forgot = await alternating(
+                client,
+                "/api/v1/auth/password/forgot",
+                lambda i: {"username": users[i % len(users)]},
+                lambda i: {"username": f"khong.co.{i}@example.vn"},
+                args.enumeration_requests,
+            )
+            newcomer = lambda i: f"{os.getpid() % 1000:03d}{i:05d}"  # noqa: E731
+            register = await alternating(
+                client,
+                "/api/v1/auth/register",
+                lambda i: {
+                    "full_name": "Người Đã Có",
+                    "citizen_id": users[i % len(users)],
+                    "phone": f"086{newcomer(i)[1:]}",
+                    "password": PASSWORD,
+                },
+                lambda i: {
+                    "full_name": "Người Mới",
+                    "citizen_id": f"0318{newcomer(i)}",
+                    "phone": f"085{newcomer(i)[1:]}",
+                    "password": PASSWORD,
+                },
+                max(1, args.enumeration_requests // 10),
+            )
             token = (
                 await client.post("/api/v1/auth/login", json={"username": users[0], "password": PASSWORD})
             ).json()["access_token"]
             jwks = (await client.get("/api/v1/auth/.well-known/jwks.json")).json()
+        await mongo.close()
 
         async def source() -> dict:
             return jwks
@@ -156,6 +214,8 @@ async def main() -> None:
             "login_ok": ok,
             "login_wrong_password_known_account": known,
             "login_unknown_account": unknown,
+            "password_forgot_known_vs_unknown": forgot,
+            "register_taken_vs_new_citizen_id": register,
             "token_verify_per_second_one_core": round(verify_per_s),
             "token_verify_cached_per_second_one_core": round(cached_per_s),
             "token": "RS256, 2048-bit key, PyJWT + cryptography, claims checked (iss, aud, exp, jti...)",

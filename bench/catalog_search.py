@@ -13,10 +13,7 @@ bench/results/catalog_search_r<replicas>.json.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import random
 import sys
 import time
@@ -25,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib.harness import ROOT, stack, wrk
+from lib.harness import MACHINE, ROOT, options, save, stack, wrk
 
 from catalog.config import DEFAULT_SEED
 from catalog.domain.text import strip_marks
@@ -70,11 +67,7 @@ def distinct_queries(n: int) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=20)
-    ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--replicas", type=int, default=1)
-    args = ap.parse_args()
+    args = options(seconds=20, connections=32, replicas=1)
     qs = queries()
 
     def path(q: str, **extra: object) -> str:
@@ -101,13 +94,10 @@ def main() -> None:
         "catalog_replicas": args.replicas,
         "stack_ready_with_seed_load_s": round(ready_s, 1),
         "procedures": sum(1 for _ in read_seed(DEFAULT_SEED)),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": MACHINE,
         "note": "wrk, nginx, every service and the infrastructure share the same 2 cores",
     }
-    out = ROOT / "bench" / "results" / f"catalog_search_r{args.replicas}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    save(f"catalog_search_r{args.replicas}", result)
 
 
 if __name__ == "__main__":

@@ -14,39 +14,36 @@ and reports the median of the rounds and the ratios direct/proxied (throughput) 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib.harness import ROOT, stack, wrk
+from lib.harness import ROOT, options, stack, wrk
 
+from devstack import client
 from devstack.config import SERVICES
 
 
-def citizen_token(base: str) -> str:
-    n = uuid.uuid4().int % 10**8
-    person = {
-        "full_name": "Đỗ Văn Hải",
-        "citizen_id": f"0315{n:08d}",
-        "phone": f"098{n % 10**7:07d}",
-        "password": "Cat-Bi-Airport-2026",
-    }
-    with httpx.Client(base_url=base, timeout=30) as http:
-        http.post("/api/v1/auth/register", json=person).raise_for_status()
-        r = http.post(
-            "/api/v1/auth/login", json={"username": person["citizen_id"], "password": person["password"]}
-        )
-        r.raise_for_status()
-        return r.json()["access_token"]
+def citizen_token(s) -> str:
+    """A signed-in citizen's access token (registered as a person registers, the code by SMS)."""
+
+    async def register() -> str:
+        async with (
+            httpx.AsyncClient(base_url=s.cfg.gateway_url, timeout=30) as http,
+            client.Inbox(s.cfg.mongo_url, s.cfg.db_name("notify"), s.cfg.mail_dir) as inbox,
+        ):
+            return (await client.register(http, inbox, client.new_person("Đỗ Văn Hải", email=False))).token
+
+    return asyncio.run(register())
 
 
 def compare(direct: str, proxied: str, args: argparse.Namespace, headers: dict[str, str]) -> dict:
@@ -81,16 +78,12 @@ def compare(direct: str, proxied: str, args: argparse.Namespace, headers: dict[s
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--rounds", type=int, default=3)
-    args = ap.parse_args()
+    args = options(seconds=10, connections=32, rounds=3)
     with stack() as s:
         cfg = s.cfg
         port = {spec.name: cfg.ports(spec)[0] for spec in SERVICES}
         gw = cfg.gateway_url
-        token = citizen_token(gw)
+        token = citizen_token(s)
         auth = {"Authorization": f"Bearer {token}"}
         started = time.time()
         trivial = compare(

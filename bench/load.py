@@ -25,11 +25,9 @@ import asyncio
 import csv
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -43,9 +41,9 @@ from pymongo import AsyncMongoClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway_overhead import compare
-from lib.harness import ROOT, stack
+from lib.harness import MACHINE, ROOT, Sampler, percentiles, stack
 from notify_bench import publish_all
-from submission_bench import big_upload, pct, write_big_pdf
+from submission_bench import big_upload, write_big_pdf
 
 from devstack import client
 from devstack.config import SERVICES
@@ -70,11 +68,12 @@ SUBMIT_P95_GOAL_MS = 300
 CAPTCHA = "bench"  # harness.stack's DVC_CAPTCHA_TEST_ANSWER
 
 
-class Processes:
+class Processes(Sampler):
     """CPU (percent of one core, averaged) and peak memory (RSS) of every process on the machine, by
     what it is, sampled every second in a thread while a stage runs."""
 
     def __init__(self, s) -> None:
+        super().__init__()
         self.stack_pids = {
             json.loads(p.read_text())["pid"]: p.stem for p in Path(s.cfg.run_dir).glob("*.pid")
         }
@@ -82,8 +81,6 @@ class Processes:
         self.cpu: dict[str, list[float]] = defaultdict(list)
         self.rss: dict[str, int] = defaultdict(int)
         self._procs: dict[int, tuple[psutil.Process, str]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _label(self, p: psutil.Process) -> str | None:
         try:
@@ -127,14 +124,6 @@ class Processes:
                 self.cpu[label].append(v)
                 self.rss[label] = max(self.rss[label], rss[label])
 
-    def __enter__(self) -> Processes:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
     def report(self) -> dict[str, dict[str, float]]:
         return {
             label: {
@@ -157,13 +146,9 @@ async def prepare(s, citizens: int, officers: int) -> dict:
         while not (agencies := (await http.get(f"{client.S}/agencies", params=query)).json()):
             await asyncio.sleep(0.2)  # submission learns of the procedure from the catalogue's event
         code = agencies[0]["code"]
-        sem = asyncio.Semaphore(4)  # argon2 hashing: a few at a time
 
-        async def one() -> client.Person:
-            async with sem:
-                return await client.register(http)
-
-        people = await asyncio.gather(*(one() for _ in range(citizens)))
+        async with client.Inbox(s.cfg.mongo_url, s.cfg.db_name("notify"), s.cfg.mail_dir) as inbox:
+            people = await client.register_many(http, inbox, citizens)
         staff = [await client.officer(http, admin, code) for _ in range(officers)]
     return {
         "citizens": [
@@ -238,9 +223,7 @@ async def notification_delays(s, since: datetime, until: datetime) -> dict:
         return {
             "dossiers": len(submitted),
             "notified": len(delays),
-            "p50_ms": pct(delays, 0.5),
-            "p95_ms": pct(delays, 0.95),
-            "p99_ms": pct(delays, 0.99),
+            **percentiles(delays, "_ms"),
         }
     finally:
         await mongo.close()
@@ -374,7 +357,7 @@ def main() -> None:
     result: dict = {
         "benchmark": "load",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": MACHINE,
         "settings": vars(args),
         "note": "locust, the gateway, every service and the infrastructure share the same cores",
     }

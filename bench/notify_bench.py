@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import sys
 import time
 import uuid
@@ -31,8 +28,8 @@ from pymongo import AsyncMongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib.harness import ROOT, stack
-from submission_bench import PROCEDURE, citizen, file_one, pct, pdf
+from lib.harness import MACHINE, options, percentiles, save, stack
+from submission_bench import PROCEDURE, citizen, file_one, inbox_of, pdf
 
 from dvckit.contracts import DossierSubmittedV1, UserRegisteredV1
 from dvckit.events import Envelope
@@ -110,7 +107,8 @@ async def run(args: argparse.Namespace, s) -> dict:
             json=PROCEDURE,
             headers={"Authorization": f"Bearer {admin['access_token']}"},
         )
-        people = await asyncio.gather(*(citizen(http, 500 + i) for i in range(args.citizens)))
+        async with inbox_of(s) as inbox:
+            people = await asyncio.gather(*(citizen(http, inbox, 500 + i) for i in range(args.citizens)))
         files = [pdf(200 * 1024), pdf(200 * 1024)]
         codes: list[str] = []
         stop = time.perf_counter() + args.seconds
@@ -137,27 +135,18 @@ async def run(args: argparse.Namespace, s) -> dict:
         "submit_to_notification": {
             "dossiers": len(codes),
             "with_notification": len(delays),
-            "p50_ms": pct(delays, 0.5),
-            "p95_ms": pct(delays, 0.95),
-            "p99_ms": pct(delays, 0.99),
+            **percentiles(delays, "_ms"),
             "citizens": args.citizens,
         },
     }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--events", type=int, default=3000)
-    ap.add_argument("--replicas", type=int, default=2)
-    ap.add_argument("--citizens", type=int, default=5)
-    ap.add_argument("--seconds", type=int, default=20)
-    args = ap.parse_args()
+    args = options(events=3000, replicas=2, citizens=5, seconds=20)
     with stack({"notify": args.replicas}) as s:
         result = asyncio.run(run(args, s))
-    result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    out = ROOT / "bench" / "results" / f"notify_r{args.replicas}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    result["machine"] = MACHINE
+    save(f"notify_r{args.replicas}", result)
 
 
 if __name__ == "__main__":

@@ -15,20 +15,15 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from devstack.testing import own_stack_env
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -69,14 +64,9 @@ def main() -> None:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         data = Path(tmp) / "data"
-        gateway = free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DVC_", "VIRTUAL_ENV"))},
-            "DVC_DATA_DIR": str(data),
-            "DVC_GATEWAY_PORT": str(gateway),
-            "DVC_MONGO_PORT": str(free_port()),
-            "DVC_S3_PORT": str(free_port()),
-            "DVC_S3_METRICS_PORT": str(free_port()),
+            **own_stack_env(data),
             "DVC_PORT_OFFSET": "30000",
             "DVC_NAMESPACE": "bench_",
         }

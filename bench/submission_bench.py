@@ -15,10 +15,8 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,37 +24,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib.harness import ROOT, stack
+from lib.harness import MACHINE, Sampler, options, percentiles, save, stack
 
+from devstack import client
 from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY
 
 S = "/api/v1/submissions"
-CODE = "2.999900"
-PROCEDURE = {
-    "code": CODE,
-    "name": "Thủ tục đo tải nộp hồ sơ (benchmark)",
-    "field": "Chứng thực",
-    "agencies": ["Sở Tư pháp"],
-    "levels": ["city"],
-    "online_level": "full",
-    "fees": [{"name": "Lệ phí", "amount": 20000, "when": "on_submit"}],
-    "components": [
-        {
-            "id": "bench0000001",
-            "name": "Đơn đề nghị",
-            "originals": 1,
-            "file_types": ["pdf"],
-            "max_bytes": 250 << 20,
-        },
-        {
-            "id": "bench0000002",
-            "name": "Giấy tờ kèm theo",
-            "originals": 1,
-            "file_types": ["pdf"],
-            "max_bytes": 250 << 20,
-        },
-    ],
-}
+# The administrator's test procedure: two PDF components, 250 MB each at most.
+CODE = client.TEST_PROCEDURE_CODE
+PROCEDURE = client.TEST_PROCEDURE
+COMPONENTS = [c["id"] for c in PROCEDURE["components"]]
 
 
 def pdf(size: int, salt: int = 0) -> bytes:
@@ -75,25 +52,21 @@ def write_big_pdf(path: Path, mib: int) -> Path:
     return path
 
 
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return round(xs[min(len(xs) - 1, int(len(xs) * p))] * 1000, 1) if xs else 0.0
-
-
-async def citizen(http: httpx.AsyncClient, i: int) -> dict[str, str]:
+async def citizen(http: httpx.AsyncClient, inbox: client.Inbox, i: int) -> dict[str, str]:
+    """A citizen registered as a person registers (the SMS code read from the stack's SMS record)."""
     n = (os.getpid() % 1000) * 1000 + i
-    body = {
-        "full_name": "Người Nộp Thử",
-        "citizen_id": f"0314{n:08d}",
-        "phone": f"097{n:07d}",
-        "password": "Bench-Citizen-2026!",
+    p = client.Person("Người Nộp Thử", f"0314{n:08d}", f"097{n:07d}", None)
+    await client.register(http, inbox, p)
+    return {
+        "full_name": p.full_name,
+        "citizen_id": p.citizen_id,
+        "phone": p.phone,
+        "Authorization": f"Bearer {p.token}",
     }
-    r = await http.post("/api/v1/auth/register", json=body)
-    assert r.status_code == 201, r.text
-    t = (
-        await http.post("/api/v1/auth/login", json={"username": body["phone"], "password": body["password"]})
-    ).json()
-    return {**body, "Authorization": f"Bearer {t['access_token']}"}
+
+
+def inbox_of(s) -> client.Inbox:
+    return client.Inbox(s.cfg.mongo_url, s.cfg.db_name("notify"), s.cfg.mail_dir)
 
 
 async def file_one(
@@ -110,17 +83,9 @@ async def file_one(
         return r
 
     d = (await timed("draft", http.post(f"{S}/dossiers", json={"procedure_code": CODE}, headers=h))).json()
-    applicant = {
-        "submitter": {
-            "full_name": p["full_name"],
-            "citizen_id": p["citizen_id"],
-            "date_of_birth": "1985-03-08",
-            "phone": p["phone"],
-            "address": "Số 1 Lạch Tray, Hải Phòng",
-        }
-    }
+    applicant = {"submitter": client.submitter(p, address="Số 1 Lạch Tray, Hải Phòng")}
     await timed("applicant", http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=h))
-    for cid, data in zip(("bench0000001", "bench0000002"), files, strict=True):
+    for cid, data in zip(COMPONENTS, files, strict=True):
         await timed(
             "upload",
             http.post(
@@ -143,15 +108,14 @@ async def file_one(
     return r.json()["code"]
 
 
-class MemoryWatch:
+class MemoryWatch(Sampler):
     """Samples the RSS of the stack's processes (and their children) every 50 ms in a thread."""
 
     def __init__(self, run_dir: Path) -> None:
+        super().__init__()
         self.pids = {p.stem: json.loads(p.read_text())["pid"] for p in run_dir.glob("*.pid")}
         self.base = {n: self._rss(pid) for n, pid in self.pids.items()}
         self.peak = dict(self.base)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
     def _rss(pid: int) -> int:
@@ -174,14 +138,6 @@ class MemoryWatch:
                 self.peak[n] = max(self.peak[n], self._rss(pid))
             time.sleep(0.05)
 
-    def __enter__(self) -> MemoryWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
     def growth_mib(self) -> dict[str, float]:
         return {n: round((self.peak[n] - self.base[n]) / 2**20, 1) for n in self.pids}
 
@@ -195,7 +151,7 @@ async def big_upload(
     run_dir: Path,
     *,
     code: str = CODE,
-    component: str = "bench0000001",
+    component: str = COMPONENTS[0],
 ) -> dict:
     h = {"Authorization": token}
     size = path.stat().st_size
@@ -266,7 +222,8 @@ async def run(args: argparse.Namespace, s) -> dict:
             headers={"Authorization": f"Bearer {admin['access_token']}"},
         )
         assert r.status_code in (201, 409), r.text
-        people = await asyncio.gather(*(citizen(http, i) for i in range(args.citizens)))
+        async with inbox_of(s) as inbox:
+            people = await asyncio.gather(*(citizen(http, inbox, i) for i in range(args.citizens)))
         files = [pdf(200 * 1024), pdf(200 * 1024)]
         lat: dict[str, list[float]] = {}
         # Warm-up: one dossier each (connection pools, caches), not counted.
@@ -299,26 +256,18 @@ async def run(args: argparse.Namespace, s) -> dict:
         "dossiers_per_second": round(len(codes) / elapsed, 1),
         "errors": len(errors),
         "first_errors": errors[:3],
-        "latency_ms": {
-            k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99)} for k, v in lat.items()
-        },
+        "latency_ms": {k: percentiles(v) for k, v in lat.items()},
         "large_upload": large,
     }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--citizens", type=int, default=20)
-    ap.add_argument("--seconds", type=int, default=30)
-    ap.add_argument("--replicas", type=int, default=1)
-    args = ap.parse_args()
+    args = options(citizens=20, seconds=30, replicas=1)
     with stack({"submission": args.replicas}) as s:
         result = asyncio.run(run(args, s))
-    result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    result["machine"] = MACHINE
     result["note"] = "load generator, gateway, every service and the infrastructure share the same 2 cores"
-    out = ROOT / "bench" / "results" / f"submission_r{args.replicas}_c{args.citizens}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    save(f"submission_r{args.replicas}_c{args.citizens}", result)
 
 
 if __name__ == "__main__":

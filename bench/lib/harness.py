@@ -1,16 +1,21 @@
-"""Shared by the benchmarks: a stack of the project's own on shifted ports, and wrk runs."""
+"""Shared by the benchmarks: a stack of the project's own on shifted ports, wrk runs, their command lines,
+samplers of the machine while a run goes on, percentiles and where the results go."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import platform
 import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 from devstack.config import SERVICES, StackConfig
 from devstack.infra import S3, Mongo, RabbitMQ, Smtp
@@ -19,13 +24,66 @@ from devstack.testing import _free_offset, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("paths.lua")
+MACHINE = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def options(**defaults: int) -> argparse.Namespace:
+    """A benchmark's command line: ``--name N`` for each integer option, with its default."""
+    ap = argparse.ArgumentParser()
+    for name, default in defaults.items():
+        ap.add_argument(f"--{name}", type=int, default=default)
+    return ap.parse_args()
+
+
+def save(name: str, result: dict) -> Path:
+    """Writes ``result`` to bench/results/<name>.json and prints it."""
+    out = ROOT / "bench" / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    out.write_text(text + "\n")
+    print(text)
+    return out
+
+
+def pct(xs: list[float], p: float) -> float:
+    """The ``p`` quantile of durations ``xs`` (seconds), in milliseconds; 0 when there are none."""
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(len(xs) * p))] * 1000, 1) if xs else 0.0
+
+
+def percentiles(xs: list[float], suffix: str = "") -> dict[str, float]:
+    """p50, p95 and p99 of durations ``xs`` (seconds) in milliseconds, named ``p50<suffix>`` and so on."""
+    return {f"p{round(p * 100)}{suffix}": pct(xs, p) for p in (0.5, 0.95, 0.99)}
+
+
+class Sampler:
+    """Samples the machine in a thread while a ``with`` block runs: ``_run`` loops until ``_stop`` is set."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 @contextmanager
-def stack(replicas: dict[str, int] | None = None, **env_overrides: str) -> Iterator[Stack]:
+def stack(
+    replicas: dict[str, int] | None = None, extra_env: dict[str, str] | None = None, **env_overrides: str
+) -> Iterator[Stack]:
     """Every service and the gateway in a namespace of their own, with a MongoDB and a mail server of
     their own (fresh, so runs compare: the stand-in slows down as its data grows), on the machine's S3
-    and RabbitMQ (reused if running, started otherwise); all removed afterwards."""
+    and RabbitMQ (reused if running, started otherwise); all removed afterwards. ``extra_env`` goes to
+    every service process (their environment is otherwise built from scratch), e.g. a PYTHONPATH that
+    runs another version of the code for a before-and-after comparison."""
     dev = StackConfig.from_env()
     for part in (S3(dev), RabbitMQ(dev)):
         part.ensure()
@@ -44,6 +102,7 @@ def stack(replicas: dict[str, int] | None = None, **env_overrides: str) -> Itera
         namespace=f"bench{secrets.token_hex(2)}_",
         port_offset=_free_offset(reps),
         captcha_test_answer="bench",
+        extra_env=dict(extra_env or {}),
     )
     own = [Mongo(cfg), Smtp(cfg)]
     for part in own:

@@ -1,17 +1,20 @@
 // Token checks at the edge (njs 0.7, Debian's libnginx-mod-http-js).
 //
-// `verify` runs as the auth_request handler of every API route not on the public allow list:
-// it refuses a request whose bearer token is missing, malformed, expired, for another issuer or
-// audience, or not signed (RS256) by one of the auth service's keys, before any service is woken.
+// `verify` runs as the auth_request handler of every API route not on the public allow list: a
+// request whose bearer token is missing, malformed, expired, for another issuer or audience, or not
+// signed (RS256) by one of the auth service's keys is refused before any service is woken.
 // Services still verify every token themselves: this is a shield, not the authority.
+//
+// The per-user rate limits are counted here too, once the token is verified, never before: nginx runs
+// limit_req before auth_request, and only once a request (the address limits, counted in front of this
+// check), so `verify` asks /_edge/user/<the route's set>, a request of its own that the server
+// edge-limits counts under the verified subject ($edge_sub). A forged token names whom it likes; it is
+// refused, and counted against the address it came from, never against the user it names.
 //
 // njs 0.7 keeps nothing between requests and its WebCrypto imports RSA keys only as SPKI, so the
 // auth service publishes its keys as SPKI too (/.well-known/edge-keys.json) and this module keeps them
 // in a small file per gateway (written atomically; every worker reads it). An unknown key id triggers a
 // refetch, at most once every REFETCH_S seconds, so a stream of made-up key ids cannot flood auth.
-//
-// `user` (js_set) reads the unverified `sub` of the token for the per-user rate limit, which runs before
-// the check; a forged `sub` buys nothing, as the check then refuses the request.
 
 import fs from 'fs';
 
@@ -77,6 +80,27 @@ function refuse(r, reason) {
     r.return(401);
 }
 
+// The verified subject's per-user buckets for this route ($edge_limits): false when one is empty.
+async function withinUserLimits(r) {
+    if (!r.variables.edge_limits) {
+        return true;
+    }
+    let reply;
+    try {
+        reply = await r.subrequest('/_edge/user/' + r.variables.edge_limits);
+    } catch (e) {
+        reply = {status: 'error ' + e};
+    }
+    if (reply.status === 429) {
+        return false;
+    }
+    if (reply.status !== 204) {
+        // A protection, not the authority: a signed-in user is not refused because it could not count.
+        r.warn('edge: per-user limits not counted: ' + reply.status);
+    }
+    return true;
+}
+
 // Public routes and requests without a token are answered by nginx before this runs.
 async function verify(r) {
     const m = (r.headersIn.Authorization || '').match(TOKEN);
@@ -109,7 +133,8 @@ async function verify(r) {
     const spki = await keyFor(r, header.kid);
     if (spki === undefined) {
         // The auth service has never answered this gateway: let the service behind decide (it verifies
-        // every token itself) rather than refuse every signed-in user.
+        // every token itself) rather than refuse every signed-in user. The subject stays unverified: an
+        // unchecked token is limited by its address only.
         r.warn('edge: no signing keys known; token passed on unchecked');
         r.return(204);
         return;
@@ -133,20 +158,13 @@ async function verify(r) {
         refuse(r, 'bad signature');
         return;
     }
+    r.variables.edge_sub = claims.sub;  // verified: the per-user limits count it under this name
+    if (!(await withinUserLimits(r))) {
+        r.variables.edge_reason = 'per-user rate limit';
+        r.return(403);  // the route answers it as 429 problem+json (error_page 403 in its location)
+        return;
+    }
     r.return(204);
 }
 
-function user(r) {
-    const m = (r.headersIn.Authorization || '').match(TOKEN);
-    if (!m) {
-        return '';
-    }
-    try {
-        const sub = json(m[2]).sub;
-        return typeof sub === 'string' ? sub.slice(0, 64) : '';
-    } catch (e) {
-        return '';
-    }
-}
-
-export default {verify, user};
+export default {verify};

@@ -7,7 +7,7 @@ import { session, hasRole, setUser, clearSession } from "./session.js";
 import { get, post, onSessionExpired } from "./api.js";
 import { Bell, startLive, stopLive, announcement } from "./notifications.js";
 import { setFlash, flash } from "./flash.js";
-import { PageHeading, Alert, useTitle } from "./components.js";
+import { PageHeading, Alert, DisclosureButton, useTitle, announce, viLang } from "./components.js";
 
 import { HomePage, SearchPage } from "./pages/home.js";
 import { ProcedurePage } from "./pages/procedure.js";
@@ -18,6 +18,7 @@ import { TrackPage } from "./pages/track.js";
 import { NotificationsPage } from "./pages/notifications.js";
 import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
 import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
+import { AccountPage } from "./pages/account.js";
 
 // path pattern, page, who may open it (null: everyone; "user": anyone signed in; or a role)
 const ROUTES = [
@@ -33,6 +34,7 @@ const ROUTES = [
   ["/ho-so", MyDossiersPage, "citizen"],
   ["/ho-so/:id", DossierPage, "user"],
   ["/thong-bao", NotificationsPage, "user"],
+  ["/tai-khoan", AccountPage, "user"],
   ["/can-bo", QueuePage, "officer"],
   ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
   ["/quan-tri/can-bo", OfficersAdminPage, "admin"],
@@ -86,8 +88,28 @@ function Emblem() {
 function Header({ s, path }) {
   const lang = useLang();
   const [open, setOpen] = useState(false);
+  const toggle = useRef(null);
   useEffect(() => setOpen(false), [path]);
+  // The phone menu closes with Escape, and the focus goes back to its button (not lost in the page).
+  useEffect(() => {
+    if (!open) return undefined;
+    const onKey = (e) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      if (toggle.current) toggle.current.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [open]);
   const name = s && s.user ? s.user.full_name : "";
+  // Signing in or registering from a page comes back to it: the sign-in page passes on its own `next`.
+  const here = new URLSearchParams(location.search);
+  const back = ["/dang-nhap", "/dang-ky", "/quen-mat-khau", "/dat-lai-mat-khau"].includes(path)
+    ? here.get("next")
+    : path !== "/"
+      ? path + location.search
+      : null;
+  const nextQuery = back ? `?next=${encodeURIComponent(back)}` : "";
   const links = [
     ["/", t("nav.home"), "nav-home"],
     ["/tim-kiem", t("nav.procedures"), "nav-procedures"],
@@ -135,22 +157,13 @@ function Header({ s, path }) {
           </button>
           ${s ? html`<${Bell} />` : null}
           ${s
-            ? html`<span class="user-name" data-testid="user-name">${name}</span>
+            ? html`<a class="user-name" href="/tai-khoan" title=${t("account.title")} lang=${viLang()} data-testid="user-name">${name}</a>
                 <button type="button" class="btn-header" onClick=${logout} data-testid="logout">${t("nav.logout")}</button>`
-            : html`<a class="btn-header" href=${`/dang-nhap${path !== "/dang-nhap" && path !== "/" ? `?next=${encodeURIComponent(path + location.search)}` : ""}`} data-testid="nav-login"
-                  >${t("nav.login")}</a
-                >
-                <a class="btn-header btn-header-strong" href="/dang-ky" data-testid="nav-register">${t("nav.register")}</a>`}
-          <button
-            type="button"
-            class="nav-toggle"
-            aria-expanded=${open ? "true" : "false"}
-            aria-controls="main-nav"
-            onClick=${() => setOpen(!open)}
-            data-testid="nav-toggle"
-          >
+            : html`<a class="btn-header" href=${`/dang-nhap${nextQuery}`} data-testid="nav-login">${t("nav.login")}</a>
+                <a class="btn-header btn-header-strong" href=${`/dang-ky${nextQuery}`} data-testid="nav-register">${t("nav.register")}</a>`}
+          <${DisclosureButton} buttonRef=${toggle} class="nav-toggle" open=${open} controls="main-nav" onToggle=${() => setOpen(!open)} testid="nav-toggle">
             <span class="nav-toggle-bars" aria-hidden="true"></span>${t("nav.menu")}
-          </button>
+          <//>
         </div>
       </div>
     </div>
@@ -206,18 +219,22 @@ function App() {
     });
   }, [r.path]);
 
-  // A one-time message belongs to the page it was first shown on.
+  // A one-time message belongs to the page it was first shown on. It is said in the live region, which
+  // is always in the page (a status box inserted with its text, above the heading that takes the focus,
+  // is often not read out: "Đăng ký thành công" went unheard).
   useEffect(() => {
     if (!f) return;
-    if (!f.shownAt) f.shownAt = r.path;
-    else if (f.shownAt !== r.path) flash.set(null);
+    if (!f.shownAt) {
+      f.shownAt = r.path;
+      announce(f.text);
+    } else if (f.shownAt !== r.path) flash.set(null);
   }, [r.path, f]);
 
   return html`<div class="page">
     <a class="skip-link" href="#main" data-native data-testid="skip-link">${t("nav.skip")}</a>
     <${Header} s=${s} path=${r.path} />
     <main id="main" class="container main" tabindex="-1">
-      ${f ? html`<${Alert} kind=${f.kind} testid="flash">${f.text}<//>` : null}
+      ${f ? html`<${Alert} kind=${f.kind} testid="flash" live=${false}>${f.text}<//>` : null}
       <${Guard} who=${who} key=${r.path}><${Page} ...${params} query=${r.query} /><//>
     </main>
     <${Footer} />

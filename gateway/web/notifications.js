@@ -6,6 +6,7 @@ import { get, post } from "./api.js";
 import { session } from "./session.js";
 import { t, formatDateTime, lang } from "./i18n.js";
 import { navigate } from "./router.js";
+import { ViRuns, DisclosureButton } from "./components.js";
 
 export const unread = createStore(0);
 export const latest = createStore({ items: [], loaded: false });
@@ -159,6 +160,12 @@ export function Bell() {
     };
   }, [open]);
 
+  // The panel closes when the focus moves on past it (it would cover the navigation the next Tab
+  // reaches). Focus going nowhere (a click on the panel's text) keeps it; clicks outside close it above.
+  const onFocusOut = (e) => {
+    if (e.relatedTarget && box.current && !box.current.contains(e.relatedTarget)) setOpen(false);
+  };
+
   const follow = async (e, n) => {
     e.preventDefault();
     setOpen(false);
@@ -187,21 +194,13 @@ export function Bell() {
     }
   };
 
-  return html`<div class="bell" ref=${box}>
-    <button
-      ref=${button}
-      type="button"
-      class="bell-button"
-      aria-expanded=${open ? "true" : "false"}
-      aria-controls="bell-panel"
-      onClick=${() => setOpen(!open)}
-      data-testid="bell"
-    >
+  return html`<div class="bell" ref=${box} onFocusOut=${onFocusOut}>
+    <${DisclosureButton} buttonRef=${button} class="bell-button" open=${open} controls="bell-panel" onToggle=${() => setOpen(!open)} testid="bell">
       <${BellIcon} />
       <span class="visually-hidden">${t("bell.label")}</span>
       <span class=${`bell-count ${count ? "" : "is-zero"}`} data-testid="bell-count">${count}</span>
       <span class="visually-hidden">${t("bell.unread")}</span>
-    </button>
+    <//>
     ${open
       ? html`<section id="bell-panel" class="bell-panel" aria-labelledby="bell-title" data-testid="bell-panel">
           <div class="bell-head">
@@ -218,15 +217,15 @@ export function Bell() {
                   ${list.items.map(
                     (n) => html`<li class=${`notif ${n.read ? "" : "is-unread"}`} data-testid="bell-item">
                       ${linkOf(n)
-                        ? html`<a href=${linkOf(n)} onClick=${(e) => follow(e, n)} class="notif-title">${n.title}</a>`
-                        : html`<p class="notif-title">${n.title}</p>`}
-                      <p class="notif-body">${n.body}</p>
+                        ? html`<a href=${linkOf(n)} onClick=${(e) => follow(e, n)} class="notif-title"><${ViRuns} text=${n.title} /></a>`
+                        : html`<p class="notif-title"><${ViRuns} text=${n.title} /></p>`}
+                      <p class="notif-body"><${ViRuns} text=${n.body} /></p>
                       <p class="notif-meta">
                         <time datetime=${n.created_at}>${formatDateTime(n.created_at)}</time>
                         ${n.read
                           ? html`<span class="muted"> · ${t("bell.read")}</span>`
                           : html` · <button type="button" class="btn-link" onClick=${() => readOne(n)} data-testid="bell-mark-read">
-                                ${t("bell.markRead")}<span class="visually-hidden">: ${n.title}</span>
+                                ${t("bell.markRead")}<span class="visually-hidden">: <${ViRuns} text=${n.title} /></span>
                               </button>`}
                       </p>
                     </li>`,

@@ -7,10 +7,22 @@ export const route = createStore(current());
 /** True once the person has moved inside the app (the first page load is not a navigation). */
 export const moved = { yes: false };
 
+/**
+ * Move to `to`, a path of this portal. Never leaves the origin: a target that resolves elsewhere (for
+ * example "/\host" or "/<tab>/host", which the URL parser reads as "//host") is refused and logged,
+ * not followed. Every caller of the app passes its own paths; a target that resolves off-origin can
+ * only have come from outside (an address, a notification's link), and following it would take a
+ * signed-in person to another site that looks like this one.
+ */
 export function navigate(to, { replace = false } = {}) {
-  const target = new URL(to, location.origin);
-  if (target.origin !== location.origin) {
-    location.assign(target.href);
+  let target;
+  try {
+    target = new URL(to, location.origin);
+  } catch {
+    target = null;
+  }
+  if (!target || target.origin !== location.origin) {
+    console.warn("navigate: refused a target outside this portal", String(to));
     return;
   }
   const href = target.pathname + target.search + target.hash;
@@ -31,6 +43,9 @@ export function setQuery(params, { replace = false } = {}) {
   navigate(location.pathname + (s ? `?${s}` : ""), { replace });
 }
 
+/** The page number a list's address asks for (`?page=`): 1 when absent or not a number. */
+export const pageOf = (query) => Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+
 window.addEventListener("popstate", () => {
   moved.yes = true;
   route.set(current());
@@ -42,9 +57,13 @@ document.addEventListener("click", (e) => {
   const a = e.target.closest && e.target.closest("a[href]");
   if (!a || a.target || a.hasAttribute("download") || a.dataset.native !== undefined) return;
   const href = a.getAttribute("href");
-  if (!href || !href.startsWith("/") || href.startsWith("//") || href.startsWith("/api/")) return;
+  if (!href || !href.startsWith("/")) return;
+  // Resolved as the browser resolves it: "/\host" is another site's link, which the browser follows
+  // itself like any other.
+  const url = new URL(href, document.baseURI);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
   e.preventDefault();
-  navigate(href);
+  navigate(url.pathname + url.search + url.hash);
 });
 
 /**

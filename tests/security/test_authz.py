@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack import client
 from devstack.client import TEST_PROCEDURE
 from devstack.config import ROOT
 from devstack.testing import CAPTCHA_TEST_ANSWER
@@ -71,17 +72,16 @@ def stale(method: str, path: str, **kw: Any) -> Call:
 
 
 def person() -> dict[str, str]:
-    n = uuid.uuid4().int % 10**8
-    return {
-        "full_name": "Đinh Văn Mới",
-        "citizen_id": f"0316{n:08d}",
-        "phone": f"094{n % 10**7:07d}",
-        "password": "Cat-Ba-Island-2026",
-    }
+    return client.sign_up(client.new_person("Đinh Văn Mới", email=False), "Cat-Ba-Island-2026")
 
 
 def register(w: World, r: Records, who: Who) -> httpx.Response:
     return w.http.post("/api/v1/auth/register", json=person(), headers=who.headers)
+
+
+def confirm_registration(w: World, r: Records, who: Who) -> httpx.Response:
+    body = {"citizen_id": w.a.person["citizen_id"], "phone": w.a.person["phone"], "code": "000000"}
+    return w.http.post("/api/v1/auth/register/confirm", json=body, headers=who.headers)
 
 
 def login(w: World, r: Records, who: Who) -> httpx.Response:
@@ -169,9 +169,29 @@ ATT = "{r.submitted[attachments][0][id]}"
 # Statuses for:  anon  A   B   X   Y  admin.
 MATRIX: dict[str, list[Row]] = {
     # -- auth: public operations carry their own credential (a password, a refresh token, a code) ---------
-    "POST /api/v1/auth/register": [row("201 201 201 201 201 201", register)],
+    # The same answer for anyone, whether or not the ID or phone has an account (the code goes to the phone).
+    "POST /api/v1/auth/register": [row("202 202 202 202 202 202", register)],
+    # A's ID and phone with a made-up code: the code sent to the phone is the credential.
+    "POST /api/v1/auth/register/confirm": [row("400 400 400 400 400 400", confirm_registration)],
     "GET /api/v1/auth/me": [row("401 200 200 200 200 200", get("/api/v1/auth/me"))],
-    "PATCH /api/v1/auth/me": [row("401 200 200 200 200 200", send("PATCH", "/api/v1/auth/me", json={}))],
+    # Signed in, yet the current password is wrong: a stolen token alone changes no email or phone.
+    "PATCH /api/v1/auth/me": [
+        row(
+            "401 400 400 400 400 400",
+            send(
+                "PATCH",
+                "/api/v1/auth/me",
+                json={"current_password": "Khong-Phai-Mat-Khau-1", "email": "ke.gian@example.vn"},
+            ),
+        )
+    ],
+    # Nothing pending, or a made-up code: each caller can only confirm their own account's new contact.
+    "POST /api/v1/auth/me/contact/confirm": [
+        row(
+            "401 400 400 400 400 400",
+            post("/api/v1/auth/me/contact/confirm", json={"channel": "email", "code": "000000"}),
+        )
+    ],
     # Signed in, yet the current password is wrong: it, not the role, is what guards a password.
     "POST /api/v1/auth/password/change": [
         row(

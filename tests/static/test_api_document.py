@@ -36,6 +36,7 @@ def test_only_the_allow_list_is_public() -> None:
     # Writes that are public are only the ones a signed-out person needs.
     assert {op for op in public if not op.startswith("GET ")} == {
         "POST /api/v1/auth/register",
+        "POST /api/v1/auth/register/confirm",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",
         "POST /api/v1/auth/logout",

@@ -48,7 +48,10 @@ SCHEMA_SHA256 = "d549057ebc2925f39f62799eab0db7b9e2c18b35b6c00595199116da3ed10e6
 COMPOSE = ROOT / "docker-compose.yml"
 SERVICE_NAMES = [s.name for s in SERVICES]
 GATEWAY_DOCKERFILE = ROOT / "gateway" / "Dockerfile"
-DOCKERFILES = [ROOT / "services" / n / "Dockerfile" for n in SERVICE_NAMES] + [GATEWAY_DOCKERFILE]
+SERVICE_DOCKERFILE = ROOT / "services" / "Dockerfile"  # one template; the service is the build argument
+DOCKERFILES = [SERVICE_DOCKERFILE, GATEWAY_DOCKERFILE]
+# Every image compose builds: the template with each service's argument, and the gateway's.
+BUILDS = [(SERVICE_DOCKERFILE, {"SERVICE": n}) for n in SERVICE_NAMES] + [(GATEWAY_DOCKERFILE, {})]
 SERVICE_PORT = 8000  # what the services listen on inside their containers (the gateway's upstreams too)
 GATEWAY_PORT = 8080
 
@@ -123,10 +126,27 @@ class Stage:
         return out
 
 
-def stages(path: Path) -> list[Stage]:
-    parser = DockerfileParser(str(path), env_replace=False)
+def stages(path: Path, args: Mapping[str, str] | None = None) -> list[Stage]:
+    """The Dockerfile's stages, with the build arguments ``args`` put in as docker would."""
+    text = path.read_text()
+    for name, value in (args or {}).items():
+        assert re.search(rf"^ARG {name}$", text, re.M), f"{path}: no ARG {name}"
+        text = text.replace(f"${{{name}}}", value).replace(f"${name}", value)
+    with tempfile.TemporaryDirectory() as d:
+        rendered = Path(d) / "Dockerfile"
+        rendered.write_text(text)
+        parser = DockerfileParser(str(rendered), env_replace=False)
+        structure = parser.structure
+    return _stages(path, structure)
+
+
+def service_stages(name: str) -> list[Stage]:
+    return stages(SERVICE_DOCKERFILE, {"SERVICE": name})
+
+
+def _stages(path: Path, structure: list[dict[str, Any]]) -> list[Stage]:
     found: list[Stage] = []
-    for ins in parser.structure:
+    for ins in structure:
         if ins["instruction"] == "FROM":
             words = ins["value"].split()
             words = [w for w in words if not w.startswith("--")]
@@ -291,8 +311,10 @@ def test_compose_file_follows_the_compose_specification(compose: dict[str, Any])
 
 def test_every_build_points_at_its_own_dockerfile(services: dict[str, dict[str, Any]]) -> None:
     built = {name: built_dockerfile(svc) for name, svc in services.items() if "build" in svc}
-    expected = {n: ROOT / "services" / n / "Dockerfile" for n in SERVICE_NAMES}
+    expected = {n: SERVICE_DOCKERFILE for n in SERVICE_NAMES}
     assert built == expected | {"gateway": GATEWAY_DOCKERFILE}
+    for n in SERVICE_NAMES:  # the template, told which service it builds
+        assert services[n]["build"].get("args") == {"SERVICE": n}, n
     for name, svc in services.items():
         if "build" in svc:
             context = ROOT / svc["build"]["context"]
@@ -361,7 +383,7 @@ def test_service_environment_is_read_by_its_settings(name: str, services: dict[s
     set_by_compose = set(environment(services[name]))
     assert set_by_compose, name
     assert set_by_compose - read == set()
-    image_env = stages(ROOT / "services" / name / "Dockerfile")[-1].env()
+    image_env = service_stages(name)[-1].env()
     ours = {k for k in image_env if k.startswith((prefix, settings.platform_prefix))}
     assert ours
     assert ours - read == set()
@@ -377,7 +399,7 @@ def test_service_settings_in_the_container(
     for key in list(os.environ):
         if key.startswith((prefix, settings_cls.platform_prefix)):
             monkeypatch.delenv(key)
-    final = stages(ROOT / "services" / name / "Dockerfile")[-1]
+    final = service_stages(name)[-1]
     env = {k: v for k, v in final.env().items() if k.startswith((prefix, settings_cls.platform_prefix))}
     env |= environment(services[name])
     for key, value in env.items():
@@ -424,9 +446,9 @@ def test_service_settings_in_the_container(
 # -- Dockerfiles -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_dockerfile_runtime_stage(dockerfile: Path) -> None:
-    found = stages(dockerfile)
+@pytest.mark.parametrize(("dockerfile", "args"), BUILDS, ids=[a.get("SERVICE", "gateway") for _, a in BUILDS])
+def test_dockerfile_runtime_stage(dockerfile: Path, args: dict[str, str]) -> None:
+    found = stages(dockerfile, args)
     final = found[-1]
     user = final.last("USER")
     assert user is not None, "the final stage sets no USER: it would run as root"
@@ -452,14 +474,15 @@ def test_dockerfile_runtime_stage(dockerfile: Path) -> None:
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
 def test_service_dockerfile_installs_its_own_package(name: str) -> None:
-    dockerfile = ROOT / "services" / name / "Dockerfile"
-    builder, final = stages(dockerfile)[0], stages(dockerfile)[-1]
+    builder, final = service_stages(name)[0], service_stages(name)[-1]
     project = (ROOT / "services" / name / "pyproject.toml").read_text()
     package = re.search(r'^name = "([^"]+)"', project, re.M).group(1)
     scripts = re.search(r"^\[project\.scripts\]\n((?:.+\n)+)", project, re.M).group(1)
     # The venv's python links to the base image's interpreter: both stages use the same image.
     assert builder is not final and builder.base == final.base
-    assert exec_form(final.last("CMD")) == [package]
+    # One command name in every image, linked to the service's own console script.
+    assert exec_form(final.last("CMD")) == ["dvc-service"]
+    assert f"ln -s /app/.venv/bin/{package} /app/.venv/bin/dvc-service" in builder.all("RUN")
     assert re.search(rf"^{re.escape(package)}\s*=", scripts, re.M), f"no console script {package}"
 
     syncs = [v for v in builder.all("RUN") if "uv sync" in v]

@@ -45,20 +45,15 @@ PROBLEM = "application/problem+json"
 
 
 @dataclass
-class Fragile:
+class Fragile(RunningStack):
     """A stack on infrastructure of its own, which the tests stop, kill and restart."""
 
-    run: RunningStack
     rabbit: PrivateRabbitMQ
     mongo: Mongo
     s3: S3
 
-    @property
-    def cfg(self) -> StackConfig:
-        return self.run.cfg
-
     def db(self, mongo: AsyncMongoClient[Any], service: str) -> Any:
-        return mongo[self.run.db_name(service)]
+        return mongo[self.db_name(service)]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +78,7 @@ def fragile(infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fragile
             # A delivery claimed by a killed replica is taken over after this lease (120 s by default).
             extra_env={"NOTIFY_DELIVERY_LEASE_SECONDS": "5"},
         )
-        yield Fragile(run, rabbit, mongo, s3)
+        yield Fragile(run.stack, run.cfg, run.infra, rabbit, mongo, s3)
     finally:
         if run is not None:
             run.stack.down(with_infra=False)
@@ -95,9 +90,9 @@ def fragile(infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fragile
 @pytest.fixture
 async def env(fragile: Fragile) -> AsyncIterator[tuple[Fragile, httpx.AsyncClient, AsyncMongoClient[Any]]]:
     """The stack ready again (after the previous test's fault), a client of its gateway, its MongoDB."""
-    await asyncio.to_thread(fragile.run.stack.wait_ready, 90)
+    await asyncio.to_thread(fragile.stack.wait_ready, 90)
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(fragile.cfg.mongo_url, tz_aware=True)
-    async with httpx.AsyncClient(base_url=fragile.run.url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=fragile.url, timeout=60) as http:
         admin = await client.admin(http, fragile.cfg.admin_username, fragile.cfg.admin_password)
         await client.add_procedure(http, admin)
 
@@ -114,7 +109,8 @@ async def env(fragile: Fragile) -> AsyncIterator[tuple[Fragile, httpx.AsyncClien
 
 async def citizens(http: httpx.AsyncClient, f: Fragile, mongo: AsyncMongoClient[Any], n: int) -> list[Any]:
     """Registered citizens who chose email and SMS, known to notify (their contact details arrived)."""
-    people = await asyncio.gather(*(client.register(http) for _ in range(n)))
+    async with f.inbox() as inbox:
+        people = await client.register_many(http, inbox, n)
     for p in people:
         r = await http.put(
             "/api/v1/notifications/preferences", json={"email": True, "sms": True}, headers=p.auth
@@ -199,7 +195,7 @@ def replicas_ready(f: Fragile) -> dict[str, int]:
     """Every replica's /readyz status (200: its MongoDB, broker and consumer are connected)."""
     return {
         proc.name: http_status(f"http://{f.cfg.host}:{port}/readyz")
-        for _spec, _i, port, proc in f.run.stack.replicas()
+        for _spec, _i, port, proc in f.stack.replicas()
     }
 
 
@@ -321,7 +317,7 @@ async def test_notify_replica_killed_in_a_burst_others_finish_its_work_once(env)
         await assert_each_once(notify, ids, timeout=120)
         assert (await consumers(f))["notify"] == 1  # the survivor did it alone
     finally:
-        await asyncio.to_thread(f.run.stack.up_services)  # the killed replica comes back for the next test
+        await asyncio.to_thread(f.stack.up_services)  # the killed replica comes back for the next test
 
 
 def _reaped(pid: int) -> bool:

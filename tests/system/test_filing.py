@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 
+from devstack import client
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 S = "/api/v1/submissions"
@@ -20,21 +21,10 @@ def big_pdf(size: int) -> bytes:
 
 
 async def test_search_and_file_a_temporary_residence_registration(stack):
-    n = uuid.uuid4().int % 10**8
-    person = {
-        "full_name": "Hoàng Văn Nam",
-        "citizen_id": f"0313{n:08d}",
-        "phone": f"096{n % 10**7:07d}",
-        "password": "Lach-Tray-Stadium-1",
-    }
+    p = client.new_person("Hoàng Văn Nam", email=False)
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
-        assert (await http.post("/api/v1/auth/register", json=person)).status_code == 201
-        token = (
-            await http.post(
-                "/api/v1/auth/login", json={"username": person["citizen_id"], "password": person["password"]}
-            )
-        ).json()["access_token"]
-        h = {"Authorization": f"Bearer {token}"}
+        async with stack.inbox() as inbox:
+            h = (await client.register(http, inbox, p)).auth
 
         found = (await http.get("/api/v1/catalog/procedures", params={"q": "dang ky tam tru"})).json()[
             "items"
@@ -48,16 +38,11 @@ async def test_search_and_file_a_temporary_residence_registration(stack):
                 f"{S}/dossiers", json={"procedure_code": "1.004194", "agency_code": ward["code"]}, headers=h
             )
         ).json()
-        assert d["prefill"]["citizen_id"] == person["citizen_id"]  # from the account, through auth's API
-        applicant = {
-            "submitter": {
-                "full_name": person["full_name"],
-                "citizen_id": person["citizen_id"],
-                "date_of_birth": "1988-09-02",
-                "phone": person["phone"],
-                "address": "Số 12 Tô Hiệu, phường Lê Chân, Hải Phòng",
-            }
-        }
+        assert d["prefill"]["citizen_id"] == p.citizen_id  # from the account, through auth's API
+        me = client.submitter(
+            p, date_of_birth="1988-09-02", address="Số 12 Tô Hiệu, phường Lê Chân, Hải Phòng"
+        )
+        applicant = {"submitter": me}
         assert (
             await http.put(f"{S}/dossiers/{d['id']}/applicant", json=applicant, headers=h)
         ).status_code == 200
@@ -91,5 +76,5 @@ async def test_search_and_file_a_temporary_residence_registration(stack):
         code = r.json()["code"]
         assert re.match(rf"^{re.escape(ward['code'])}-\d{{6}}-\d{{4}}$", code)
 
-        tracked = await http.get(f"{S}/track", params={"code": code, "phone": person["phone"]})
+        tracked = await http.get(f"{S}/track", params={"code": code, "phone": p.phone})
         assert tracked.status_code == 200 and tracked.json()["status_text"]["vi"] == "Mới đăng ký"

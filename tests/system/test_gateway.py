@@ -4,10 +4,13 @@ behaves as the first."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import socket
 import subprocess
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from devstack import gateway
+from devstack import client, gateway
 from devstack.infra import nginx_binary
 from devstack.procs import wait_until
 from devstack.stack import http_status
@@ -44,24 +47,14 @@ def sign(header: dict[str, Any], claims: dict[str, Any], key: rsa.RSAPrivateKey)
     return f"{head}.{body}.{b64(sig)}"
 
 
-async def new_session(http: httpx.AsyncClient) -> dict[str, Any]:
-    n = uuid.uuid4().int % 10**8
-    person = {
-        "full_name": "Vũ Thị Lan",
-        "citizen_id": f"0319{n:08d}",
-        "phone": f"097{n % 10**7:07d}",
-        "password": "Do-Son-Beach-2026",
-    }
-    assert (await http.post("/api/v1/auth/register", json=person)).status_code == 201
-    r = await http.post(
-        "/api/v1/auth/login", json={"username": person["citizen_id"], "password": person["password"]}
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
+async def new_session(http: httpx.AsyncClient, stack) -> dict[str, Any]:
+    async with stack.inbox() as inbox:
+        p = await client.register(http, inbox, client.new_person("Vũ Thị Lan", email=False))
+    return {"access_token": p.token, "refresh_token": p.refresh_token}
 
 
-async def new_citizen(http: httpx.AsyncClient) -> str:
-    return (await new_session(http))["access_token"]
+async def new_citizen(http: httpx.AsyncClient, stack) -> str:
+    return (await new_session(http, stack))["access_token"]
 
 
 def access_log(stack) -> list[dict[str, Any]]:
@@ -76,7 +69,7 @@ def logged(stack, request_id: str) -> dict[str, Any] | None:
 @pytest.fixture(scope="module")
 async def token(stack) -> str:
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
-        return await new_citizen(http)
+        return await new_citizen(http, stack)
 
 
 # -- tokens at the edge ----------------------------------------------------------------------------------
@@ -132,6 +125,35 @@ async def test_refused_tokens_never_reach_the_service(stack, token):
         assert e["edge"], name  # the reason, for operators
 
 
+def raw_request(url: str, head: bytes) -> tuple[list[str], bytes]:
+    """Send ``head`` (request line and headers, no body) and read the whole answer: (lowercased header
+    lines, body). For what httpx will not send: no Host header, a body announced and never sent."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(head)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    top, _, body = answer.partition(b"\r\n\r\n")
+    return top.decode("latin-1").lower().splitlines(), body
+
+
+async def test_an_upload_with_a_refused_token_is_a_401_problem_not_a_500(stack):
+    """An upload (Content-Length over 1 MB) without a valid token: the refusal's error page, reached from
+    a subrequest, must not hold the upload's size against its own limit (that was an HTML 500)."""
+    for auth in ("", "Authorization: Bearer x.y.z\r\n"):
+        head, body = raw_request(
+            stack.url,
+            b"POST /api/v1/submissions/dossiers/x/attachments HTTP/1.1\r\nHost: dvc\r\n"
+            + auth.encode()
+            + b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5000000\r\n"
+            b"Connection: close\r\n\r\n",
+        )
+        assert head[0].startswith("http/1.1 401"), (auth, head[0])
+        assert any(h.startswith("content-type: application/problem+json") for h in head), head
+        assert json.loads(body)["code"] == "unauthenticated"
+
+
 # -- rate limits -------------------------------------------------------------------------------------------
 async def test_registration_is_rate_limited_per_address_with_problem_json_and_retry_after(stack):
     hammer = {"X-Forwarded-For": f"203.0.113.{uuid.uuid4().int % 250 + 1}"}
@@ -153,7 +175,7 @@ async def test_registration_is_rate_limited_per_address_with_problem_json_and_re
 
 async def test_captcha_is_rate_limited_per_user_whatever_the_address(stack):
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
-        token = await new_citizen(http)
+        token = await new_citizen(http, stack)
         codes = []
         for i in range(14):
             r = await http.post(
@@ -163,9 +185,133 @@ async def test_captcha_is_rate_limited_per_user_whatever_the_address(stack):
             codes.append(r.status_code)
         assert codes[:10] == [201] * 10 and 429 in codes[10:], codes
         # Another citizen still gets one.
-        other = await new_citizen(http)
+        other = await new_citizen(http, stack)
         r = await http.post("/api/v1/submissions/captcha", headers={"Authorization": f"Bearer {other}"})
         assert r.status_code == 201
+
+
+async def new_officer(stack, http: httpx.AsyncClient) -> str:
+    """An officer's access token: an account the administrator makes (no registration involved)."""
+    admin = {"username": stack.cfg.admin_username, "password": stack.cfg.admin_password}
+    r = await http.post("/api/v1/auth/login", json=admin)
+    assert r.status_code == 200, r.text
+    n = uuid.uuid4().hex[:10]
+    officer = {
+        "full_name": "Trần Văn Một Cửa",
+        "role": "officer",
+        "agencies": ["000.32.03.H26"],
+        "username": f"canbo{n}",
+        "password": f"Mot-Cua-{n}-Le-Chan",
+    }
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert (await http.post("/api/v1/auth/users", json=officer, headers=headers)).status_code == 201
+    r = await http.post("/api/v1/auth/login", json={k: officer[k] for k in ("username", "password")})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def user_zone(stack, name: str = "user") -> dict[str, Any]:
+    """A per-user zone of gateway/policy.toml (rate and burst), as the stack's gateway was given it."""
+    return tomllib.loads((stack.cfg.root / "gateway" / "policy.toml").read_text())["zones"][name]
+
+
+def forge(token: str) -> str:
+    """The same header and claims as ``token`` (its owner's `sub`, key id, issuer, audience, expiry), signed
+    by someone else: only the signature gives it away."""
+    header, claims = token_parts(token)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return sign(header, claims, stranger)
+
+
+async def from_many_addresses(
+    http: httpx.AsyncClient, method: str, path: str, token: str, n: int
+) -> list[httpx.Response]:
+    """``n`` calls with ``token``, each from an address of its own (the test gateway believes X-Forwarded-For
+    from 127.0.0.1) and sent together, so only a bucket keyed on the token's user could hold them together."""
+    gate = asyncio.Semaphore(16)
+    base = uuid.uuid4().int % 200 + 20
+
+    async def one(i: int) -> httpx.Response:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "X-Forwarded-For": f"100.{base}.{i // 250}.{i % 250 + 1}",
+        }
+        async with gate:
+            return await http.request(method, path, headers=headers)
+
+    return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+async def test_forged_tokens_naming_a_real_user_never_spend_that_users_rate_limit(stack):
+    """Security review, issue 12: the per-user bucket was keyed on the token's `sub` before the signature was
+    checked, so 160 forged tokens naming an officer made the officer's own requests 429. Only a verified
+    subject may count in a user zone; a forged one counts where it came from (its address)."""
+    zone = user_zone(stack)
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        token = await new_officer(stack, http)
+        forged = forge(token)
+        n = zone["burst"] + 60  # well over the user zone's burst, sent faster than it refills
+        codes = [r.status_code for r in await from_many_addresses(http, "GET", PROTECTED, forged, n)]
+        # The officer, right after, from addresses of their own: answered, not told to wait.
+        mine = [r.status_code for r in await from_many_addresses(http, "GET", PROTECTED, token, 3)]
+        assert mine == [200] * 3, f"the real user was refused after {n} forgeries in their name: {mine}"
+        assert codes == [401] * n, sorted(set(codes))  # refused for what they are, every one of them
+
+        # A route's stricter per-user zone too (captchas: 10 a minute a user).
+        tries = user_zone(stack, "captcha_user")["burst"] + 5
+        got = await from_many_addresses(http, "POST", "/api/v1/submissions/captcha", forged, tries)
+        assert [r.status_code for r in got] == [401] * tries
+        r = await http.post(
+            "/api/v1/submissions/captcha",
+            headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.77"},
+        )
+        # Passed on to the service, which answers for itself (captchas are for citizens filing).
+        assert r.status_code == 403 and r.json()["code"] != "too-many-requests", r.text
+
+
+async def test_a_real_user_over_their_own_limit_is_refused_whatever_the_address(stack):
+    zone = user_zone(stack)
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        token = await new_officer(stack, http)
+        got: list[httpx.Response] = []
+        while not any(r.status_code == 429 for r in got) and len(got) < 1000:  # until empty, however slow
+            got += await from_many_addresses(http, "GET", PROTECTED, token, 50)
+        codes = [r.status_code for r in got]
+        assert set(codes) == {200, 429} and codes.count(200) > zone["burst"], codes
+        refused = next(r for r in got if r.status_code == 429)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["code"] == "too-many-requests" and int(refused.headers["retry-after"]) >= 1
+        # Another user is not affected.
+        other = await new_officer(stack, http)
+        assert (await http.get(PROTECTED, headers={"Authorization": f"Bearer {other}"})).status_code == 200
+
+
+# -- redirects ---------------------------------------------------------------------------------------------
+async def test_a_trailing_slash_redirect_keeps_the_address_the_client_used(stack):
+    """Security review, issue 12: the services' redirect (FastAPI, trailing slash) lost the gateway's port,
+    sending clients to port 80 of the gateway's host."""
+    path = "/api/v1/catalog/procedures"
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        r = await http.get(f"{path}/?q=khai-sinh", follow_redirects=False)
+        assert r.status_code == 307, r.text
+        assert r.headers["location"] == f"{stack.url}{path}?q=khai-sinh"
+        followed = await http.get(f"{path}/?q=khai-sinh", follow_redirects=True)
+        assert followed.status_code == 200 and followed.url == f"{stack.url}{path}?q=khai-sinh"
+        # The name and port the client asked for, whatever they are (a public name, behind a load balancer).
+        r = await http.get("/api/v1/catalog/fields/", headers={"Host": "dichvucong.haiphong.gov.vn:8443"})
+        assert r.headers["location"] == "http://dichvucong.haiphong.gov.vn:8443/api/v1/catalog/fields"
+        # A load balancer the gateway trusts terminated TLS: the client used https.
+        lb = {
+            "Host": "dichvucong.haiphong.gov.vn",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.5",
+        }
+        r = await http.get("/api/v1/catalog/fields/", headers=lb)
+        assert r.headers["location"] == "https://dichvucong.haiphong.gov.vn/api/v1/catalog/fields"
+    # HTTP/1.0 without a Host header: the address the client reached, never a service's own.
+    head, _ = raw_request(stack.url, b"GET /api/v1/catalog/fields/ HTTP/1.0\r\n\r\n")
+    assert head[0].startswith("http/1.1 307"), head
+    assert f"location: {stack.url}/api/v1/catalog/fields" in head, head
 
 
 # -- headers, CORS, request ids ----------------------------------------------------------------------------
@@ -279,7 +425,7 @@ async def test_a_second_gateway_replica_behaves_as_the_first(stack, token, secon
             assert (await http.get(base + PROTECTED)).status_code == 401
         # A session begun on one continues on the other: a gateway keeps nothing but caches.
         async with httpx.AsyncClient(base_url=stack.url, timeout=30) as first:
-            session = await new_session(first)
+            session = await new_session(first, stack)
         r = await http.post(
             second_gateway + "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
         )

@@ -6,16 +6,24 @@ them), shares the machine's RabbitMQ under a namespace of its own, and shifts it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from devstack import client
 from devstack.config import ROOT, SERVICES
 from devstack.procs import is_running, port_open
-from devstack.testing import _free_offset, free_port
+from devstack.testing import _free_offset, own_stack_env
+
+
+async def register(url: str, inbox: tuple[Any, ...], p: client.Person) -> client.Person:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http, client.Inbox(*inbox) as phone:
+        return await client.register(http, phone, p)
 
 
 def make(target: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -39,19 +47,15 @@ def alive(pid: int) -> bool:
 
 def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(tmp_path, infra):
     data = tmp_path / "data"
-    gateway = free_port()
     env = {
         **os.environ,
-        "DVC_DATA_DIR": str(data),
-        "DVC_GATEWAY_PORT": str(gateway),
-        "DVC_MONGO_PORT": str(free_port()),
-        "DVC_S3_PORT": str(free_port()),
-        "DVC_S3_METRICS_PORT": str(free_port()),
+        **own_stack_env(data),
         "DVC_AMQP_PORT": str(infra.amqp_port),
         "DVC_PORT_OFFSET": str(_free_offset({s.name: 1 for s in SERVICES})),
         "DVC_NAMESPACE": f"{infra.namespace}mk_",
         "DVC_ENV": "development",
     }
+    gateway = int(env["DVC_GATEWAY_PORT"])
     url = f"http://127.0.0.1:{gateway}"
     first = make("up", env)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -63,13 +67,12 @@ def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(t
 
     for spec in SERVICES:
         assert httpx.get(f"{url}{spec.prefix}/readyz").status_code == 200
-    person = {
-        "full_name": "Phạm Minh Đức",
-        "citizen_id": "031200000001",
-        "phone": "0931000001",
-        "password": "Do-Son-Beach-1",
-    }
-    assert httpx.post(f"{url}/api/v1/auth/register", json=person).status_code == 201
+    inbox = (
+        f"mongodb://127.0.0.1:{env['DVC_MONGO_PORT']}/?retryWrites=false&directConnection=true",
+        f"{env['DVC_NAMESPACE']}dvc_notify",
+        data / "mail",
+    )
+    person = asyncio.run(register(url, inbox, client.new_person("Phạm Minh Đức", email=False)))
 
     again = make("up", env)  # running it twice does no harm: nothing restarted
     assert again.returncode == 0, again.stdout + again.stderr
@@ -86,9 +89,11 @@ def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(t
     try:
         back = make("up", env)
         assert back.returncode == 0, back.stdout + back.stderr
-        # Data survived down and up: the same citizen cannot register twice.
-        r = httpx.post(f"{url}/api/v1/auth/register", json=person)
-        assert r.status_code == 409 and r.json()["code"] == "account-exists"
+        # Data survived down and up: the citizen signs in.
+        r = httpx.post(
+            f"{url}/api/v1/auth/login", json={"username": person.citizen_id, "password": client.PASSWORD}
+        )
+        assert r.status_code == 200, r.text
     finally:
         cleaned = make("clean", env)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr

@@ -12,6 +12,7 @@ from email.policy import default
 
 import httpx
 
+from devstack import client
 from devstack.testing import CAPTCHA_TEST_ANSWER, eventually
 
 S = "/api/v1/submissions"
@@ -28,16 +29,9 @@ async def test_submit_then_live_notification_and_email(stack):
         "email": address,
         "password": "Hon-Dau-Island-2026",
     }
-    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
-        assert (await http.post("/api/v1/auth/register", json=person)).status_code == 201
-        h = {
-            "Authorization": "Bearer "
-            + (
-                await http.post(
-                    "/api/v1/auth/login", json={"username": address, "password": person["password"]}
-                )
-            ).json()["access_token"]
-        }
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http, stack.inbox() as phone:
+        p = client.Person(person["full_name"], person["citizen_id"], person["phone"], address)
+        h = (await client.register(http, phone, p)).auth
         d = (
             await http.post(
                 f"{S}/dossiers",
@@ -99,7 +93,8 @@ async def test_submit_then_live_notification_and_email(stack):
         assert code in note["title"] and note["dossier_id"] == d["id"]
         assert latency < 1.0, f"the notification took {latency:.2f}s"
         inbox = (await http.get(N, headers=h)).json()
-        assert {i["kind"] for i in inbox["items"]} == {"welcome", "dossier_submitted"}
+        # The email added at registration was announced too (to the phone, and in the inbox).
+        assert {i["kind"] for i in inbox["items"]} == {"welcome", "contact_changed", "dossier_submitted"}
 
     def mail() -> list[email.message.EmailMessage]:
         found = []

@@ -1,23 +1,22 @@
 // Administrators: officers' accounts (list, create with their agencies, lock and unlock) and the
 // catalogue (search, set the online level, withdraw or publish again).
-import { html, useState, useEffect } from "../lib.js";
+import { html, useState, useEffect, useRef } from "../lib.js";
 import { get, post, put, patch } from "../api.js";
 import { t, useLang, formatDateTime } from "../i18n.js";
-import { setQuery } from "../router.js";
-import { PageHeading, Loading, ProblemAlert, Alert, Pager, Field, SelectField, TextareaField, Facts, useAsync, useTitle } from "../components.js";
-import { localProblem, validPhone, validEmail } from "./auth.js";
+import { setQuery, moved, pageOf } from "../router.js";
+import { PageHeading, Loading, ProblemAlert, Alert, Pager, DataTable, showList, useForm, useConfirmation, Field, SelectField, TextareaField, Facts, useAsync, useTitle, announce } from "../components.js";
+import { localProblem, validPhone, validEmail, MIN_PASSWORD } from "./auth.js";
 import { OnlineBadge } from "./home.js";
 
 const SIZE = 20;
 const AGENCY = /^[A-Za-z0-9._-]{1,40}$/;
 
 function CreateStaff({ onCreated, onCancel }) {
-  const [v, setV] = useState({ full_name: "", username: "", email: "", phone: "", password: "", role: "officer", agencies: "" });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const fe = error && error.fieldErrors ? error.fieldErrors() : {};
-  const set = (k) => (e) => setV({ ...v, [k]: e.target.value });
-  const submit = async (e) => {
+  const { v, set, fe, error, busy, send } = useForm({ full_name: "", username: "", email: "", phone: "", password: "", role: "officer", agencies: "" });
+  // The form takes the place of its button: the focus goes to its heading (WCAG 2.4.3).
+  const title = useRef(null);
+  useEffect(() => title.current && title.current.focus(), []);
+  const submit = (e) => {
     e.preventDefault();
     const agencies = v.agencies
       .split(/[\s,;]+/)
@@ -28,7 +27,7 @@ function CreateStaff({ onCreated, onCancel }) {
       username: v.username.trim() || v.email.trim() || v.phone.trim() ? "" : t("admin.loginNeeded"),
       email: !v.email.trim() || validEmail(v.email) ? "" : t("v.email"),
       phone: !v.phone.trim() || validPhone(v.phone) ? "" : t("v.phone"),
-      password: v.password.length >= 8 ? "" : t("v.password"),
+      password: v.password.length >= MIN_PASSWORD ? "" : t("v.password"),
       agencies:
         v.role === "officer" && !agencies.length
           ? t("admin.agenciesNeeded")
@@ -36,21 +35,19 @@ function CreateStaff({ onCreated, onCancel }) {
             ? ""
             : t("admin.agenciesBad"),
     });
-    if (local) return setError(local);
-    setBusy(true);
-    setError(null);
     const body = { full_name: v.full_name.trim(), role: v.role, password: v.password, agencies };
     for (const k of ["username", "email", "phone"]) if (v[k].trim()) body[k] = v[k].trim();
-    try {
-      const u = await post("/auth/users", body);
-      onCreated(u);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    send(local, async () => onCreated(await post("/auth/users", body)), { leaves: true });
   };
-  return html`<form class="card form" onSubmit=${submit} novalidate data-testid="create-staff">
-    <h2>${t("admin.create")}</h2>
+  return html`<form
+    class="card form"
+    aria-labelledby="create-staff-title"
+    onSubmit=${submit}
+    onKeyDown=${(e) => e.key === "Escape" && !busy && (e.preventDefault(), onCancel())}
+    novalidate
+    data-testid="create-staff"
+  >
+    <h2 id="create-staff-title" tabindex="-1" ref=${title} data-testid="create-staff-title">${t("admin.create")}</h2>
     <${ProblemAlert} error=${error} prefix="staff-" />
     <div class="grid-2">
       <${Field} id="staff-full_name" label=${t("person.fullName")} value=${v.full_name} onInput=${set("full_name")} error=${fe.full_name} required data-testid="staff-full-name" />
@@ -92,37 +89,50 @@ export function OfficersAdminPage({ query }) {
   useTitle(t("nav.adminOfficers"));
   const role = query.get("role") ?? "officer";
   const q = query.get("q") || "";
-  const page = Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+  const page = pageOf(query);
   const [draft, setDraft] = useState({ role, q });
   useEffect(() => setDraft({ role, q }), [role, q]);
   const [creating, setCreating] = useState(false);
   const [done, setDone] = useState("");
+  // After a new account the message takes the focus (the form that had it is gone); after a lock or an
+  // unlock the focus stays on the row's button and the live region says what happened.
+  const [doneFocus, setDoneFocus] = useState(false);
   const [error, setError] = useState(null);
   const list = useAsync(() => get("/auth/users", { query: { role, q, page, size: SIZE } }), [role, q, page, lang]);
+  // Closing the form without an account gives the focus back to the button that opened it.
+  const newButton = useRef(null);
+  const cancelCreate = () => {
+    setCreating(false);
+    requestAnimationFrame(() => newButton.current && newButton.current.focus());
+  };
   const toggle = async (u) => {
     setError(null);
     setDone("");
     try {
       await patch(`/auth/users/${u.id}`, { locked: !u.locked });
-      setDone(t(u.locked ? "admin.unlocked" : "admin.locked", { name: u.full_name }));
+      const text = t(u.locked ? "admin.unlocked" : "admin.locked", { name: u.full_name });
+      setDoneFocus(false);
+      setDone(text);
+      announce(text);
       list.reload();
     } catch (err) {
       setError(err);
     }
   };
   return html`<${PageHeading}>${t("nav.adminOfficers")}<//>
-    ${done ? html`<${Alert} kind="success" testid="admin-done">${done}<//>` : null}
+    ${done ? html`<${Alert} key=${done} kind="success" testid="admin-done" focus=${doneFocus}>${done}<//>` : null}
     <${ProblemAlert} error=${error} />
     ${creating
       ? html`<${CreateStaff}
           onCreated=${(u) => {
             setCreating(false);
+            setDoneFocus(true);
             setDone(t("admin.created", { name: u.full_name }));
             list.reload();
           }}
-          onCancel=${() => setCreating(false)}
+          onCancel=${cancelCreate}
         />`
-      : html`<p><button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="staff-new">${t("admin.create")}</button></p>`}
+      : html`<p><button type="button" ref=${newButton} class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="staff-new">${t("admin.create")}</button></p>`}
     <form class="inline-filters card" onSubmit=${(e) => (e.preventDefault(), setQuery({ role: draft.role, q: draft.q.trim() }))}>
       <${SelectField}
         id="users-role"
@@ -138,42 +148,33 @@ export function OfficersAdminPage({ query }) {
       <${Field} id="users-q" type="search" label=${t("admin.search")} value=${draft.q} onInput=${(e) => setDraft({ ...draft, q: e.target.value })} />
       <div class="actions"><button type="submit" class="btn btn-secondary">${t("filters.apply")}</button></div>
     </form>
-    ${list.loading && !list.data
-      ? html`<${Loading} />`
-      : list.error
-        ? html`<${ProblemAlert} error=${list.error} />`
-        : list.data.items.length
-          ? html`<table class="table table-stack" data-testid="users">
-                <caption class="visually-hidden">${t("nav.adminOfficers")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t("person.fullName")}</th>
-                    <th scope="col">${t("admin.login")}</th>
-                    <th scope="col">${t("admin.agencies")}</th>
-                    <th scope="col">${t("admin.state")}</th>
-                    <th scope="col"><span class="visually-hidden">${t("file.actions")}</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.data.items.map(
-                    (u) => html`<tr data-testid="user-row" data-username=${u.username || ""}>
-                      <td data-label=${t("person.fullName")}>${u.full_name}<br /><span class="muted small">${formatDateTime(u.created_at)}</span></td>
-                      <td data-label=${t("admin.login")}>${[u.username, u.email, u.phone, u.citizen_id].filter(Boolean).join(" · ")}</td>
-                      <td data-label=${t("admin.agencies")}>${(u.agencies || []).join(", ") || "—"}</td>
-                      <td data-label=${t("admin.state")}>
-                        <span class=${`badge ${u.locked ? "st-bad" : "st-ok"}`} data-testid="user-state">${u.locked ? t("admin.isLocked") : t("admin.isActive")}</span>
-                      </td>
-                      <td data-label=${t("file.actions")}>
-                        <button type="button" class="btn btn-small btn-secondary" onClick=${() => toggle(u)} data-testid="toggle-lock">
-                          ${u.locked ? t("admin.unlock") : t("admin.lock")}<span class="visually-hidden"> ${u.full_name}</span>
-                        </button>
-                      </td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-              <${Pager} page=${page} size=${SIZE} total=${list.data.total} onPage=${(n) => setQuery({ role, q, page: n })} />`
-          : html`<p>${t("admin.noUsers")}</p>`}`;
+    ${showList(
+      list,
+      (data) => html`<${DataTable}
+          caption=${t("nav.adminOfficers")}
+          testid="users"
+          rows=${data.items}
+          rowProps=${(u) => ({ key: u.id, "data-testid": "user-row", "data-username": u.username || "" })}
+          columns=${[
+            { label: t("person.fullName"), cell: (u) => html`${u.full_name}<br /><span class="muted small">${formatDateTime(u.created_at)}</span>` },
+            { label: t("admin.login"), cell: (u) => [u.username, u.email, u.phone, u.citizen_id].filter(Boolean).join(" · ") },
+            { label: t("admin.agencies"), cell: (u) => (u.agencies || []).join(", ") || "—" },
+            {
+              label: t("admin.state"),
+              cell: (u) => html`<span class=${`badge ${u.locked ? "st-bad" : "st-ok"}`} data-testid="user-state">${u.locked ? t("admin.isLocked") : t("admin.isActive")}</span>`,
+            },
+            {
+              label: t("file.actions"),
+              hidden: true,
+              cell: (u) => html`<button type="button" class="btn btn-small btn-secondary" onClick=${() => toggle(u)} data-testid="toggle-lock">
+                ${u.locked ? t("admin.unlock") : t("admin.lock")}<span class="visually-hidden"> ${u.full_name}</span>
+              </button>`,
+            },
+          ]}
+        />
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ role, q, page: n })} />`,
+      html`<p>${t("admin.noUsers")}</p>`,
+    )}`;
 }
 
 function ManageProcedure({ code, onClose, onChanged }) {
@@ -182,10 +183,21 @@ function ManageProcedure({ code, onClose, onChanged }) {
   // The level picked in the form; until one is picked, the procedure's own (read with the data, so the
   // form never shows a value the data then overwrites under the user's hand).
   const [chosen, setChosen] = useState(null);
-  const [confirm, setConfirm] = useState(false);
+  const withdrawal = useConfirmation();
   const [error, setError] = useState(null);
   const [done, setDone] = useState("");
   const [busy, setBusy] = useState(false);
+  // The focus follows what opens and closes here (WCAG 2.4.3): the panel's heading once it has loaded
+  // (when a person opened it, not on a page load), the withdrawal's question when it takes its button's
+  // place, that button again on "Hủy".
+  const title = useRef(null);
+  const titled = useRef(false);
+  useEffect(() => {
+    if (p.data && title.current && !titled.current && moved.yes) {
+      titled.current = true;
+      title.current.focus();
+    }
+  }, [p.data]);
   if (p.loading && !p.data) return html`<${Loading} />`;
   if (!p.data) return html`<${ProblemAlert} error=${p.error} />`;
   const d = p.data;
@@ -200,7 +212,7 @@ function ManageProcedure({ code, onClose, onChanged }) {
       p.setData(next);
       setChosen(null);
       setDone(message);
-      setConfirm(false);
+      withdrawal.setOpen(false);
       onChanged();
     } catch (err) {
       setError(err);
@@ -209,10 +221,10 @@ function ManageProcedure({ code, onClose, onChanged }) {
   };
   return html`<section class="card" aria-labelledby="manage-title" data-testid="manage-procedure">
     <div class="preview-head">
-      <h2 id="manage-title" tabindex="-1">${d.name}</h2>
-      <button type="button" class="btn btn-secondary btn-small" onClick=${onClose}>${t("common.close")}</button>
+      <h2 id="manage-title" tabindex="-1" ref=${title}>${d.name}</h2>
+      <button type="button" class="btn btn-secondary btn-small" onClick=${onClose} data-testid="manage-close">${t("common.close")}</button>
     </div>
-    ${done ? html`<${Alert} kind="success" testid="manage-done">${done}<//>` : null}
+    ${done ? html`<${Alert} kind="success" testid="manage-done" focus>${done}<//>` : null}
     <${ProblemAlert} error=${error} />
     <${Facts}
       items=${[
@@ -236,13 +248,13 @@ function ManageProcedure({ code, onClose, onChanged }) {
     <div class="actions">
       ${d.status === "withdrawn"
         ? html`<button type="button" class="btn btn-secondary" disabled=${busy} onClick=${() => run(() => post(`/catalog/procedures/${encodeURIComponent(d.code)}/publish`, undefined, { headers: { "If-Match": etag } }), t("admin.publishedDone"))} data-testid="publish">${t("admin.publish")}</button>`
-        : confirm
-          ? html`<div class="confirm-box" role="group" aria-labelledby="wd-q">
-              <p id="wd-q">${t("admin.withdrawConfirm")}</p>
+        : withdrawal.open
+          ? html`<div class="confirm-box" role="group" aria-labelledby="wd-q" onKeyDown=${(e) => e.key === "Escape" && !busy && (e.preventDefault(), withdrawal.cancel())}>
+              <p id="wd-q" tabindex="-1" ref=${withdrawal.question} data-testid="withdraw-question">${t("admin.withdrawConfirm")}</p>
               <button type="button" class="btn btn-danger" disabled=${busy} onClick=${() => run(() => post(`/catalog/procedures/${encodeURIComponent(d.code)}/withdraw`, undefined, { headers: { "If-Match": etag } }), t("admin.withdrawnDone"))} data-testid="withdraw-confirm">${t("admin.withdrawYes")}</button>
-              <button type="button" class="btn btn-secondary" onClick=${() => setConfirm(false)}>${t("common.cancel")}</button>
+              <button type="button" class="btn btn-secondary" onClick=${withdrawal.cancel} data-testid="withdraw-cancel">${t("common.cancel")}</button>
             </div>`
-          : html`<button type="button" class="btn btn-danger-outline" onClick=${() => setConfirm(true)} data-testid="withdraw-procedure">${t("admin.withdraw")}</button>`}
+          : html`<button type="button" ref=${withdrawal.button} class="btn btn-danger-outline" onClick=${() => withdrawal.setOpen(true)} data-testid="withdraw-procedure">${t("admin.withdraw")}</button>`}
     </div>
   </section>`;
 }
@@ -251,16 +263,19 @@ export function ProceduresAdminPage({ query }) {
   const lang = useLang();
   useTitle(t("nav.adminProcedures"));
   const q = query.get("q") || "";
-  const page = Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+  const page = pageOf(query);
   const selected = query.get("code") || "";
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
   const list = useAsync(() => get("/catalog/procedures", { query: { q, page, size: SIZE } }), [q, page, lang]);
-  const open = (code) => {
-    setQuery({ q, page, code });
+  const open = (code) => setQuery({ q, page, code });
+  // Closing the panel gives the focus back to the row's "Quản lý" button (or to the page's heading when
+  // that row is not on this page of results).
+  const close = () => {
+    setQuery({ q, page });
     requestAnimationFrame(() => {
-      const h = document.getElementById("manage-title");
-      if (h) h.focus();
+      const b = document.getElementById(`manage-${selected}`) || document.getElementById("page-title");
+      if (b) b.focus();
     });
   };
   return html`<${PageHeading}>${t("nav.adminProcedures")}<//>
@@ -268,36 +283,28 @@ export function ProceduresAdminPage({ query }) {
       <${Field} id="admin-proc-q" type="search" label=${t("search.label")} value=${text} onInput=${(e) => setText(e.target.value)} data-testid="admin-proc-q" />
       <div class="actions"><button type="submit" class="btn btn-primary" data-testid="admin-proc-search">${t("search.button")}</button></div>
     </form>
-    ${selected ? html`<${ManageProcedure} key=${selected} code=${selected} onClose=${() => setQuery({ q, page })} onChanged=${() => list.reload()} />` : null}
-    ${list.loading && !list.data
-      ? html`<${Loading} />`
-      : list.error
-        ? html`<${ProblemAlert} error=${list.error} />`
-        : html`<p role="status" class="result-count">${t("search.count", { n: list.data.total })}</p>
-            <table class="table table-stack" data-testid="admin-procedures">
-              <caption class="visually-hidden">${t("nav.adminProcedures")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">${t("proc.code")}</th>
-                  <th scope="col">${t("proc.name")}</th>
-                  <th scope="col">${t("proc.online")}</th>
-                  <th scope="col"><span class="visually-hidden">${t("file.actions")}</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${list.data.items.map(
-                  (p) => html`<tr data-testid="admin-proc-row" data-code=${p.code}>
-                    <td data-label=${t("proc.code")}>${p.code}</td>
-                    <td data-label=${t("proc.name")}>${p.name}</td>
-                    <td data-label=${t("proc.online")}><${OnlineBadge} level=${p.online_level} /></td>
-                    <td data-label=${t("file.actions")}>
-                      <button type="button" class="btn btn-small btn-secondary" onClick=${() => open(p.code)} data-testid="manage">
-                        ${t("admin.manage")}<span class="visually-hidden"> ${p.code}</span>
-                      </button>
-                    </td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>
-            <${Pager} page=${page} size=${SIZE} total=${list.data.total} onPage=${(n) => setQuery({ q, page: n })} />`}`;
+    ${selected ? html`<${ManageProcedure} key=${selected} code=${selected} onClose=${close} onChanged=${() => list.reload()} />` : null}
+    ${showList(
+      list,
+      (data) => html`<p role="status" class="result-count">${t("search.count", { n: data.total })}</p>
+        <${DataTable}
+          caption=${t("nav.adminProcedures")}
+          testid="admin-procedures"
+          rows=${data.items}
+          rowProps=${(p) => ({ key: p.code, "data-testid": "admin-proc-row", "data-code": p.code })}
+          columns=${[
+            { label: t("proc.code"), cell: (p) => p.code },
+            { label: t("proc.name"), cell: (p) => p.name },
+            { label: t("proc.online"), cell: (p) => html`<${OnlineBadge} level=${p.online_level} />` },
+            {
+              label: t("file.actions"),
+              hidden: true,
+              cell: (p) => html`<button type="button" class="btn btn-small btn-secondary" onClick=${() => open(p.code)} id=${`manage-${p.code}`} data-testid="manage">
+                ${t("admin.manage")}<span class="visually-hidden"> ${p.code}</span>
+              </button>`,
+            },
+          ]}
+        />
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ q, page: n })} />`,
+    )}`;
 }

@@ -3,25 +3,10 @@
 import { html, useState, useEffect, useCallback, useStore } from "../lib.js";
 import { get, post, downloadFile } from "../api.js";
 import { t, pick, useLang, formatDateTime, formatBytes } from "../i18n.js";
-import { navigate, setQuery } from "../router.js";
+import { navigate, setQuery, pageOf } from "../router.js";
 import { session, hasRole } from "../session.js";
 import { arrivals } from "../notifications.js";
-import {
-  PageHeading,
-  Loading,
-  ProblemAlert,
-  Alert,
-  Pager,
-  StatusBadge,
-  Facts,
-  Timeline,
-  SelectField,
-  TextareaField,
-  STATUSES,
-  statusName,
-  useAsync,
-  useTitle,
-} from "../components.js";
+import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, useConfirmation, Loading, viLang, ProblemAlert, Alert, Pager, DataTable, showList, StatusBadge, Facts, Timeline, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, announce } from "../components.js";
 import { DraftWizard, SuccessStep, ComponentUpload, componentsFor } from "./wizard.js";
 
 const SIZE = 20;
@@ -31,7 +16,7 @@ export function MyDossiersPage({ query }) {
   const lang = useLang();
   useTitle(t("nav.myDossiers"));
   const status = query.get("status") || "";
-  const page = Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+  const page = pageOf(query);
   const [draft, setDraft] = useState(status);
   useEffect(() => setDraft(status), [status]);
   const list = useAsync(() => get("/submissions/dossiers", { query: { status, page, size: SIZE } }), [status, page, lang]);
@@ -47,40 +32,25 @@ export function MyDossiersPage({ query }) {
       />
       <button type="submit" class="btn btn-secondary" data-testid="mine-filter">${t("filters.apply")}</button>
     </form>
-    ${list.loading && !list.data
-      ? html`<${Loading} />`
-      : list.error
-        ? html`<${ProblemAlert} error=${list.error} />`
-        : list.data.items.length
-          ? html`<table class="table table-stack" data-testid="my-dossiers">
-                <caption class="visually-hidden">${t("nav.myDossiers")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t("dossier.code")}</th>
-                    <th scope="col">${t("proc.name")}</th>
-                    <th scope="col">${t("wizard.agency")}</th>
-                    <th scope="col">${t("dossier.submittedAt")}</th>
-                    <th scope="col">${t("dossier.appointment")}</th>
-                    <th scope="col">${t("dossier.status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.data.items.map(
-                    (d) => html`<tr data-testid="my-dossier-row" data-id=${d.id}>
-                      <td data-label=${t("dossier.code")}>
-                        <a href=${`/ho-so/${d.id}`} data-testid="my-dossier-link">${d.code || t("dossier.draftLink")}</a>
-                      </td>
-                      <td data-label=${t("proc.name")}>${d.procedure.name}</td>
-                      <td data-label=${t("wizard.agency")}>${d.agency.name}</td>
-                      <td data-label=${t("dossier.submittedAt")}>${d.submitted_at ? formatDateTime(d.submitted_at) : "—"}</td>
-                      <td data-label=${t("dossier.appointment")}>${d.appointment_at ? formatDateTime(d.appointment_at) : "—"}</td>
-                      <td data-label=${t("dossier.status")}><${StatusBadge} status=${d.status} text=${d.status_text} /></td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-              <${Pager} page=${page} size=${SIZE} total=${list.data.total} onPage=${(n) => setQuery({ status, page: n })} />`
-          : html`<p data-testid="mine-empty">${t("mine.empty")} <a href="/tim-kiem?online=true">${t("home.tileOnline")}</a></p>`}`;
+    ${showList(
+      list,
+      (data) => html`<${DataTable}
+          caption=${t("nav.myDossiers")}
+          testid="my-dossiers"
+          rows=${data.items}
+          rowProps=${(d) => ({ "data-testid": "my-dossier-row", "data-id": d.id })}
+          columns=${[
+            { label: t("dossier.code"), cell: (d) => html`<a href=${`/ho-so/${d.id}`} data-testid="my-dossier-link">${d.code || t("dossier.draftLink")}</a>` },
+            { label: t("proc.name"), cell: (d) => d.procedure.name, vi: true },
+            { label: t("wizard.agency"), cell: (d) => d.agency.name, vi: true },
+            { label: t("dossier.submittedAt"), cell: (d) => (d.submitted_at ? formatDateTime(d.submitted_at) : "—") },
+            { label: t("dossier.appointment"), cell: (d) => (d.appointment_at ? formatDateTime(d.appointment_at) : "—") },
+            { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
+          ]}
+        />
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, page: n })} />`,
+      html`<p data-testid="mine-empty">${t("mine.empty")} <a href="/tim-kiem?online=true">${t("home.tileOnline")}</a></p>`,
+    )}`;
 }
 
 /** /ho-so/:id — loads the dossier and shows the wizard (draft), the success step or its page. */
@@ -105,7 +75,9 @@ export function DossierPage({ id, query }) {
   }, [id, lang, officerOnly]);
   // A notification about this dossier (accepted, supplement requested…): show the new state.
   useEffect(() => arrivals.subscribe((n) => n && n.dossier_id === id && load()), [id]);
-  useTitle(state.d && state.d.code ? t("dossier.title", { code: state.d.code }) : t("dossier.titlePlain"));
+  // A draft's wizard and the success step set their own titles (null: this one's would win).
+  const own = state.d && (state.d.status === "draft" || query.get("buoc") === "4");
+  useTitle(own ? null : state.d && state.d.code ? t("dossier.title", { code: state.d.code }) : t("dossier.titlePlain"));
 
   if (officerOnly) return null;
   if (state.loading && !state.d) return html`<${PageHeading}>${t("dossier.titlePlain")}<//><${Loading} />`;
@@ -141,12 +113,13 @@ export function FileList({ files, pathFor, testid = "file-list" }) {
 }
 
 function DossierDetail({ d, reload }) {
-  const [confirming, setConfirming] = useState(false);
+  const withdrawal = useConfirmation();
   const [reason, setReason] = useState("");
   const [note, setNote] = useState("");
   const [error, setError] = useState(null);
   const [done, setDone] = useState("");
   const [busy, setBusy] = useState(false);
+  // "Rút hồ sơ" gives its place to the confirmation, so focus has to be carried by hand (WCAG 2.4.3).
 
   const act = async (action, body) => {
     setBusy(true);
@@ -154,8 +127,12 @@ function DossierDetail({ d, reload }) {
     setDone("");
     try {
       await post(`/submissions/dossiers/${d.id}/actions/${action}`, body, { headers: { "If-Match": `"${d.rev}"` } });
-      setDone(t(`mine.done.${action}`));
-      setConfirming(false);
+      const text = t(`mine.done.${action}`);
+      setDone(text);
+      withdrawal.setOpen(false);
+      // The message takes the focus (the button that was pressed is gone); the live region says it too,
+      // for screen readers that do not read a focused message that is not a control.
+      announce(text);
       await reload();
     } catch (err) {
       setError(err);
@@ -178,27 +155,23 @@ function DossierDetail({ d, reload }) {
   const addedSince = (a) => new Date(a.uploaded_at).getTime() >= since;
   const supplementItems = (d.supplement_items && d.supplement_items.length ? d.supplement_items : last && last.items) || [];
 
-  return html`<nav class="breadcrumb" aria-label=${t("nav.breadcrumb")}>
-      <ol>
-        <li><a href="/">${t("nav.home")}</a></li>
-        <li><a href="/ho-so">${t("nav.myDossiers")}</a></li>
-        <li aria-current="page">${d.code}</li>
-      </ol>
-    </nav>
-    <${PageHeading}>${t("dossier.title", { code: d.code })}<//>
-    ${done ? html`<${Alert} kind="success" testid="action-done">${done}<//>` : null}
-    <${ProblemAlert} error=${error} />
+  return html`<${Breadcrumb}
+      trail=${[
+        ["/", t("nav.home")],
+        ["/ho-so", t("nav.myDossiers")],
+      ]}
+      here=${d.code}
+    />
+    <${DossierTitle} d=${d} done=${done} error=${error} />
     <div class="dossier-head card">
-      <p class="status-line">${t("dossier.status")}: <${StatusBadge} status=${d.status} text=${d.status_text} testid="dossier-status" /></p>
+      <${StatusLine} d=${d} />
       <${Facts}
         testid="dossier-facts"
         items=${[
           [t("dossier.code"), html`<span data-testid="dossier-code">${d.code}</span>`],
-          [t("proc.name"), html`<a href=${`/thu-tuc/${encodeURIComponent(d.procedure.code)}`}>${d.procedure.name}</a>`],
+          [t("proc.name"), html`<a href=${`/thu-tuc/${encodeURIComponent(d.procedure.code)}`} lang=${viLang()}>${d.procedure.name}</a>`],
           [t("wizard.agency"), d.agency.name],
-          d.cases && d.cases.length > 1 ? [t("wizard.case"), d.case] : [null, null],
-          [t("dossier.submittedAt"), formatDateTime(d.submitted_at)],
-          [t("dossier.acceptedAt"), d.accepted_at ? formatDateTime(d.accepted_at) : ""],
+          ...filingFacts(d),
           [
             t("dossier.appointment"),
             d.appointment_at ? html`<strong data-testid="appointment">${formatDateTime(d.appointment_at)}</strong>` : "",
@@ -211,18 +184,24 @@ function DossierDetail({ d, reload }) {
         ${d.receipt_available
           ? html`<button type="button" class="btn btn-primary" onClick=${receipt} data-testid="receipt-download">${t("dossier.receipt")}</button>`
           : null}
-        ${WITHDRAWABLE.includes(d.status) && !confirming
-          ? html`<button type="button" class="btn btn-danger-outline" onClick=${() => setConfirming(true)} data-testid="withdraw">${t("mine.withdraw")}</button>`
+        ${WITHDRAWABLE.includes(d.status) && !withdrawal.open
+          ? html`<button type="button" ref=${withdrawal.button} class="btn btn-danger-outline" onClick=${() => withdrawal.setOpen(true)} data-testid="withdraw">${t("mine.withdraw")}</button>`
           : null}
       </div>
-      ${confirming
-        ? html`<form class="confirm-box" onSubmit=${(e) => (e.preventDefault(), act("withdraw", reason.trim() ? { reason: reason.trim() } : {}))} data-testid="withdraw-form">
-            <h2 class="h3">${t("mine.withdrawConfirm")}</h2>
+      ${withdrawal.open
+        ? html`<form
+            class="confirm-box"
+            aria-labelledby="withdraw-title"
+            onSubmit=${(e) => (e.preventDefault(), act("withdraw", reason.trim() ? { reason: reason.trim() } : {}))}
+            onKeyDown=${(e) => e.key === "Escape" && !busy && (e.preventDefault(), withdrawal.cancel())}
+            data-testid="withdraw-form"
+          >
+            <h2 class="h3" id="withdraw-title" tabindex="-1" ref=${withdrawal.question} data-testid="withdraw-title">${t("mine.withdrawConfirm")}</h2>
             <p>${t("mine.withdrawText")}</p>
             <${TextareaField} id="withdraw-reason" label=${t("mine.withdrawReason")} value=${reason} onInput=${(e) => setReason(e.target.value)} />
             <div class="actions">
               <button type="submit" class="btn btn-danger" disabled=${busy} data-testid="withdraw-confirm">${t("mine.withdrawYes")}</button>
-              <button type="button" class="btn btn-secondary" onClick=${() => setConfirming(false)}>${t("common.cancel")}</button>
+              <button type="button" class="btn btn-secondary" onClick=${withdrawal.cancel} data-testid="withdraw-cancel">${t("common.cancel")}</button>
             </div>
           </form>`
         : null}
@@ -232,8 +211,8 @@ function DossierDetail({ d, reload }) {
       ? html`<section class="card supplement" aria-labelledby="supp-title" data-testid="supplement">
           <h2 id="supp-title">${t("mine.supplementTitle")}</h2>
           <${Alert} kind="warning" title=${t("mine.supplementAsked")}>
-            ${supplementItems.length ? html`<ul>${supplementItems.map((i) => html`<li>${i}</li>`)}</ul>` : null}
-            ${last && last.note ? html`<p>${last.note}</p>` : null}
+            ${supplementItems.length ? html`<ul lang=${viLang()}>${supplementItems.map((i) => html`<li>${i}</li>`)}</ul>` : null}
+            ${last && last.note ? html`<p lang=${viLang()}>${last.note}</p>` : null}
           <//>
           <p>${t("mine.supplementHow")}</p>
           ${componentsFor(d).map(

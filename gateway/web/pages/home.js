@@ -2,8 +2,8 @@
 import { html, useState, useEffect } from "../lib.js";
 import { get } from "../api.js";
 import { t, useLang } from "../i18n.js";
-import { navigate, setQuery } from "../router.js";
-import { PageHeading, Loading, ProblemAlert, Pager, Highlighted, useAsync, useTitle, SelectField } from "../components.js";
+import { navigate, setQuery, pageOf } from "../router.js";
+import { PageHeading, Loading, ProblemAlert, Pager, Highlighted, showList, useAsync, useTitle, SelectField, Vi, viLang } from "../components.js";
 
 const SIZE = 10;
 
@@ -49,14 +49,14 @@ function ProcedureCard({ p, headingLevel = 3 }) {
     <//>
     <p class="proc-meta">
       <span><span class="label">${t("proc.code")}:</span> ${p.code}</span>
-      <span><span class="label">${t("proc.field")}:</span> ${p.field}</span>
-      ${p.agency ? html`<span><span class="label">${t("proc.agency")}:</span> ${p.agency}</span>` : null}
+      <span><span class="label">${t("proc.field")}:</span> <${Vi}>${p.field}<//></span>
+      ${p.agency ? html`<span><span class="label">${t("proc.agency")}:</span> <${Vi}>${p.agency}<//></span>` : null}
       ${p.level ? html`<span><span class="label">${t("proc.level")}:</span> ${levelName(p.level)}</span>` : null}
     </p>
     <p class="proc-meta">
       <${OnlineBadge} level=${p.online_level} />
-      ${p.processing_time ? html`<span><span class="label">${t("proc.time")}:</span> ${p.processing_time}</span>` : null}
-      ${p.fee_summary ? html`<span><span class="label">${t("proc.fees")}:</span> ${p.fee_summary}</span>` : null}
+      ${p.processing_time ? html`<span><span class="label">${t("proc.time")}:</span> <${Vi}>${p.processing_time}<//></span>` : null}
+      ${p.fee_summary ? html`<span><span class="label">${t("proc.fees")}:</span> <${Vi}>${p.fee_summary}<//></span>` : null}
     </p>
   </li>`;
 }
@@ -94,7 +94,7 @@ const LEVELS = ["", "city", "commune", "central"];
 export function SearchPage({ query }) {
   const lang = useLang();
   const q = query.get("q") || "";
-  const page = Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+  const page = pageOf(query);
   const filters = {
     field: query.get("field") || "",
     agency: query.get("agency") || "",
@@ -126,6 +126,18 @@ export function SearchPage({ query }) {
   const clear = () => setQuery({ q });
   const set = (k) => (e) => setDraft({ ...draft, [k]: e.target.value });
   const byName = (a, b) => a.name.localeCompare(b.name, "vi");
+  // A facet's values (fields, agencies) by name, each with its count of procedures.
+  const facetOptions = (facet) => [...facet].sort(byName).map((f) => ({ value: f.name, label: `${f.name} (${f.count})`, lang: viLang() }));
+  const filter = (name, label, options, placeholder) =>
+    html`<${SelectField}
+      id=${`f-${name}`}
+      label=${label}
+      value=${draft[name]}
+      onChange=${set(name)}
+      placeholder=${placeholder}
+      options=${options}
+      data-testid=${`filter-${name}`}
+    />`;
 
   return html`<${PageHeading}>${q ? t("search.titleFor", { q }) : t("search.title")}<//>
     <${SearchBox} initial=${q} />
@@ -134,43 +146,13 @@ export function SearchPage({ query }) {
         <form class="filters" onSubmit=${apply} data-testid="filters">
           <h2 id="filters-title" class="h3">${t("filters.title")}</h2>
           ${facets.data
-            ? html`<${SelectField}
-                  id="f-field"
-                  label=${t("proc.field")}
-                  value=${draft.field}
-                  onChange=${set("field")}
-                  placeholder=${t("filters.all")}
-                  options=${[...facets.data.fields].sort(byName).map((f) => ({ value: f.name, label: `${f.name} (${f.count})` }))}
-                  data-testid="filter-field"
-                />
-                <${SelectField}
-                  id="f-agency"
-                  label=${t("proc.agency")}
-                  value=${draft.agency}
-                  onChange=${set("agency")}
-                  placeholder=${t("filters.all")}
-                  options=${[...facets.data.agencies].sort(byName).map((f) => ({ value: f.name, label: `${f.name} (${f.count})` }))}
-                  data-testid="filter-agency"
-                />`
+            ? html`${filter("field", t("proc.field"), facetOptions(facets.data.fields), t("filters.all"))}
+                ${filter("agency", t("proc.agency"), facetOptions(facets.data.agencies), t("filters.all"))}`
             : facets.loading
               ? html`<${Loading} />`
               : null}
-          <${SelectField}
-            id="f-level"
-            label=${t("proc.level")}
-            value=${draft.level}
-            onChange=${set("level")}
-            options=${LEVELS.map((v) => ({ value: v, label: v ? levelName(v) : t("filters.all") }))}
-            data-testid="filter-level"
-          />
-          <${SelectField}
-            id="f-online"
-            label=${t("proc.online")}
-            value=${draft.online}
-            onChange=${set("online")}
-            options=${ONLINE.map((v) => ({ value: v, label: v ? t(`filters.online.${v}`) : t("filters.all") }))}
-            data-testid="filter-online"
-          />
+          ${filter("level", t("proc.level"), LEVELS.map((v) => ({ value: v, label: v ? levelName(v) : t("filters.all") })))}
+          ${filter("online", t("proc.online"), ONLINE.map((v) => ({ value: v, label: v ? t(`filters.online.${v}`) : t("filters.all") })))}
           <div class="actions">
             <button type="submit" class="btn btn-primary" data-testid="filter-apply">${t("filters.apply")}</button>
             <button type="button" class="btn btn-secondary" onClick=${clear} data-testid="filter-clear">${t("filters.clear")}</button>
@@ -179,19 +161,18 @@ export function SearchPage({ query }) {
       </aside>
       <section class="results" aria-labelledby="results-title">
         <h2 id="results-title" class="visually-hidden">${t("search.results")}</h2>
-        ${results.loading && !results.data
-          ? html`<${Loading} />`
-          : results.error
-            ? html`<${ProblemAlert} error=${results.error} />`
-            : html`<p class="result-count" role="status" data-testid="result-count">
-                  ${t("search.count", { n: results.data.total.toLocaleString(lang === "en" ? "en-US" : "vi-VN") })}
-                </p>
-                ${results.data.items.length
-                  ? html`<ul class="cards" data-testid="results">
-                      ${results.data.items.map((p) => html`<${ProcedureCard} p=${p} />`)}
-                    </ul>`
-                  : html`<p>${t("search.none")}</p>`}
-                <${Pager} page=${page} size=${SIZE} total=${Math.min(results.data.total, 1000 * SIZE)} onPage=${(n) => setQuery({ q, ...filters, page: n })} />`}
+        ${showList(
+          results,
+          (data) => html`<p class="result-count" role="status" data-testid="result-count">
+              ${t("search.count", { n: data.total.toLocaleString(lang === "en" ? "en-US" : "vi-VN") })}
+            </p>
+            ${data.items.length
+              ? html`<ul class="cards" data-testid="results">
+                  ${data.items.map((p) => html`<${ProcedureCard} p=${p} />`)}
+                </ul>`
+              : html`<p>${t("search.none")}</p>`}
+            <${Pager} page=${page} size=${SIZE} total=${Math.min(data.total, 1000 * SIZE)} onPage=${(n) => setQuery({ q, ...filters, page: n })} />`,
+        )}
       </section>
     </div>`;
 }

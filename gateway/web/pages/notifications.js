@@ -1,9 +1,9 @@
 // Thông báo: every notification, page by page, with "mark read" and "mark all read".
-import { html, useState } from "../lib.js";
+import { html, useState, useEffect } from "../lib.js";
 import { get } from "../api.js";
 import { t, useLang, formatDateTime } from "../i18n.js";
-import { setQuery, navigate } from "../router.js";
-import { PageHeading, Loading, ProblemAlert, Pager, useAsync, useTitle } from "../components.js";
+import { setQuery, navigate, pageOf } from "../router.js";
+import { PageHeading, ProblemAlert, Pager, showList, useAsync, useTitle, ViRuns, announce } from "../components.js";
 import { markRead, markAllRead, linkOf } from "../notifications.js";
 
 const SIZE = 20;
@@ -11,10 +11,24 @@ const SIZE = 20;
 export function NotificationsPage({ query }) {
   const lang = useLang();
   useTitle(t("bell.title"));
-  const page = Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+  const page = pageOf(query);
   const onlyUnread = query.get("unread") === "true";
   const list = useAsync(() => get("/notifications", { query: { page, size: SIZE, unread: onlyUnread ? "true" : undefined } }), [page, onlyUnread, lang]);
   const [error, setError] = useState(null);
+  // "Đánh dấu đã đọc" removes its own button: the focus goes to that notification's heading (or, when
+  // the list shows unread ones only and it left the list, to the page's heading), not to the body.
+  const [refocus, setRefocus] = useState(null);
+  useEffect(() => {
+    if (!refocus || list.loading) return;
+    (document.getElementById(`notif-${refocus}`) || document.getElementById("page-title"))?.focus();
+    setRefocus(null);
+  }, [refocus, list.loading, list.data]);
+  const markOne = (n) =>
+    run(async () => {
+      await markRead(n);
+      setRefocus(n.id);
+      announce(t("bell.markedRead"));
+    });
   const run = async (fn) => {
     setError(null);
     try {
@@ -42,30 +56,28 @@ export function NotificationsPage({ query }) {
       </div>
       <button type="button" class="btn btn-secondary" onClick=${() => run(markAllRead)} data-testid="read-all">${t("bell.readAll")}</button>
     </div>
-    ${list.loading && !list.data
-      ? html`<${Loading} />`
-      : list.error
-        ? html`<${ProblemAlert} error=${list.error} />`
-        : list.data.items.length
-          ? html`<ul class="notif-list notif-page" data-testid="notifications">
-                ${list.data.items.map(
-                  (n) => html`<li class=${`card notif ${n.read ? "" : "is-unread"}`} data-testid="notification">
-                    <h2 class="h4 notif-title">
-                      ${linkOf(n) ? html`<a href=${linkOf(n)} onClick=${(e) => follow(e, n)}>${n.title}</a>` : n.title}
-                      ${n.read ? null : html`<span class="badge st-new">${t("bell.unreadBadge")}</span>`}
-                    </h2>
-                    <p class="notif-body">${n.body}</p>
-                    <p class="notif-meta">
-                      <time datetime=${n.created_at}>${formatDateTime(n.created_at)}</time>
-                      ${n.read
-                        ? null
-                        : html` · <button type="button" class="btn-link" onClick=${() => run(() => markRead(n))}>
-                              ${t("bell.markRead")}<span class="visually-hidden">: ${n.title}</span>
-                            </button>`}
-                    </p>
-                  </li>`,
-                )}
-              </ul>
-              <${Pager} page=${page} size=${SIZE} total=${list.data.total} onPage=${(p) => setQuery({ unread: onlyUnread ? "true" : "", page: p })} />`
-          : html`<p>${t("bell.empty")}</p>`}`;
+    ${showList(
+      list,
+      (data) => html`<ul class="notif-list notif-page" data-testid="notifications">
+          ${data.items.map(
+            (n) => html`<li class=${`card notif ${n.read ? "" : "is-unread"}`} data-testid="notification">
+              <h2 class="h4 notif-title" id=${`notif-${n.id}`} tabindex="-1">
+                ${linkOf(n) ? html`<a href=${linkOf(n)} onClick=${(e) => follow(e, n)}><${ViRuns} text=${n.title} /></a>` : html`<${ViRuns} text=${n.title} />`}
+                ${n.read ? null : html`<span class="badge st-new">${t("bell.unreadBadge")}</span>`}
+              </h2>
+              <p class="notif-body"><${ViRuns} text=${n.body} /></p>
+              <p class="notif-meta">
+                <time datetime=${n.created_at}>${formatDateTime(n.created_at)}</time>
+                ${n.read
+                  ? null
+                  : html` · <button type="button" class="btn-link" onClick=${() => markOne(n)}>
+                        ${t("bell.markRead")}<span class="visually-hidden">: <${ViRuns} text=${n.title} /></span>
+                      </button>`}
+              </p>
+            </li>`,
+          )}
+        </ul>
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(p) => setQuery({ unread: onlyUnread ? "true" : "", page: p })} />`,
+      html`<p>${t("bell.empty")}</p>`,
+    )}`;
 }

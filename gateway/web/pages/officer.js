@@ -3,27 +3,9 @@
 import { html, useState, useEffect, useRef, useStore } from "../lib.js";
 import { get, request, fetchFile, downloadFile } from "../api.js";
 import { t, useLang, formatDateTime, formatBytes } from "../i18n.js";
-import { setQuery } from "../router.js";
+import { setQuery, pageOf } from "../router.js";
 import { session } from "../session.js";
-import {
-  PageHeading,
-  Loading,
-  ProblemAlert,
-  Alert,
-  Pager,
-  StatusBadge,
-  DeadlineBadge,
-  Facts,
-  Timeline,
-  Field,
-  SelectField,
-  TextareaField,
-  STATUSES,
-  statusName,
-  useAsync,
-  useTitle,
-  FilePicker,
-} from "../components.js";
+import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker } from "../components.js";
 import { localProblem } from "./auth.js";
 
 const SIZE = 20;
@@ -35,7 +17,7 @@ export function QueuePage({ query }) {
   const status = query.get("status") || "";
   const overdue = query.get("overdue") === "true";
   const q = query.get("q") || "";
-  const page = Math.max(1, parseInt(query.get("page") || "1", 10) || 1);
+  const page = pageOf(query);
   const [draft, setDraft] = useState({ status, overdue, q });
   const [local, setLocal] = useState("");
   useEffect(() => setDraft({ status, overdue, q }), [status, overdue, q]);
@@ -80,41 +62,30 @@ export function QueuePage({ query }) {
         <button type="button" class="btn btn-secondary" onClick=${() => list.reload()} data-testid="queue-refresh">${t("queue.refresh")}</button>
       </div>
     </form>
-    ${list.loading && !list.data
-      ? html`<${Loading} />`
-      : list.error
-        ? html`<${ProblemAlert} error=${list.error} />`
-        : list.data.items.length
-          ? html`<p role="status" class="result-count">${t("queue.count", { n: list.data.total })}</p>
-              <table class="table table-stack" data-testid="queue">
-                <caption class="visually-hidden">${t("queue.title")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t("dossier.code")}</th>
-                    <th scope="col">${t("proc.name")}</th>
-                    <th scope="col">${t("queue.applicant")}</th>
-                    <th scope="col">${t("dossier.submittedAt")}</th>
-                    <th scope="col">${t("dossier.appointment")}</th>
-                    <th scope="col">${t("queue.deadline")}</th>
-                    <th scope="col">${t("dossier.status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.data.items.map(
-                    (d) => html`<tr data-testid="queue-row" data-code=${d.code}>
-                      <td data-label=${t("dossier.code")}><a href=${`/can-bo/ho-so/${d.id}`} data-testid="queue-link">${d.code}</a></td>
-                      <td data-label=${t("proc.name")}>${d.procedure.name}</td>
-                      <td data-label=${t("queue.applicant")}>${d.applicant_name || ""}${d.applicant_phone ? html`<br /><span class="muted">${d.applicant_phone}</span>` : null}</td>
-                      <td data-label=${t("dossier.submittedAt")}>${formatDateTime(d.submitted_at)}</td>
-                      <td data-label=${t("dossier.appointment")}>${d.appointment_at ? formatDateTime(d.appointment_at) : "—"}</td>
-                      <td data-label=${t("queue.deadline")}><${DeadlineBadge} deadline=${d.deadline} waiting=${d.status === "submitted"} /></td>
-                      <td data-label=${t("dossier.status")}><${StatusBadge} status=${d.status} text=${d.status_text} /></td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-              <${Pager} page=${page} size=${SIZE} total=${list.data.total} onPage=${(n) => setQuery({ status, overdue: overdue ? "true" : "", q, page: n })} />`
-          : html`<p data-testid="queue-empty">${t("queue.empty")}</p>`}`;
+    ${showList(
+      list,
+      (data) => html`<p role="status" class="result-count">${t("queue.count", { n: data.total })}</p>
+        <${DataTable}
+          caption=${t("queue.title")}
+          testid="queue"
+          rows=${data.items}
+          rowProps=${(d) => ({ "data-testid": "queue-row", "data-code": d.code })}
+          columns=${[
+            { label: t("dossier.code"), cell: (d) => html`<a href=${`/can-bo/ho-so/${d.id}`} data-testid="queue-link">${d.code}</a>` },
+            { label: t("proc.name"), cell: (d) => d.procedure.name },
+            {
+              label: t("queue.applicant"),
+              cell: (d) => html`${d.applicant_name || ""}${d.applicant_phone ? html`<br /><span class="muted">${d.applicant_phone}</span>` : null}`,
+            },
+            { label: t("dossier.submittedAt"), cell: (d) => formatDateTime(d.submitted_at) },
+            { label: t("dossier.appointment"), cell: (d) => (d.appointment_at ? formatDateTime(d.appointment_at) : "—") },
+            { label: t("queue.deadline"), cell: (d) => html`<${DeadlineBadge} deadline=${d.deadline} waiting=${d.status === "submitted"} />` },
+            { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
+          ]}
+        />
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, overdue: overdue ? "true" : "", q, page: n })} />`,
+      html`<p data-testid="queue-empty">${t("queue.empty")}</p>`,
+    )}`;
 }
 
 // What an officer may do from each status (the submission service's workflow).
@@ -130,18 +101,14 @@ const ACTIONS = [
 ];
 
 function ActionForm({ d, action, onDone, onCancel }) {
-  const [v, setV] = useState({ note: "", reason: "", items: "" });
+  const { v, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "" });
   const [file, setFile] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const ref = useRef(null);
   useEffect(() => {
     const first = ref.current && ref.current.querySelector("input, textarea, button[type=submit]");
     if (first) first.focus();
   }, [action.name]);
-  const fe = error && error.fieldErrors ? error.fieldErrors() : {};
-  const set = (k) => (e) => setV({ ...v, [k]: e.target.value });
-  const submit = async (e) => {
+  const submit = (e) => {
     e.preventDefault();
     const items = v.items
       .split("\n")
@@ -151,14 +118,9 @@ function ActionForm({ d, action, onDone, onCancel }) {
     if (action.fields.includes("reason") && !v.reason.trim()) missing.reason = t("act.reasonRequired");
     if (action.fields.includes("items") && !items.length) missing.items = t("act.itemsRequired");
     if (action.fields.includes("file") && !file) missing.file = t("act.fileRequired");
-    if (Object.keys(missing).length) {
-      return setError(localProblem(missing));
-    }
-    setBusy(true);
-    setError(null);
     const path = `/submissions/dossiers/${d.id}/actions/${action.name}`;
     const headers = { "If-Match": `"${d.rev}"` };
-    try {
+    const act = async () => {
       if (action.fields.includes("file")) {
         const form = new FormData();
         if (v.note.trim()) form.append("note", v.note.trim());
@@ -172,13 +134,19 @@ function ActionForm({ d, action, onDone, onCancel }) {
         await request("POST", path, { body, headers });
       }
       onDone(action);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    };
+    send(Object.keys(missing).length ? localProblem(missing) : null, act, { leaves: true });
   };
   const id = (k) => `act-${k}`;
-  return html`<form ref=${ref} class="action-form" onSubmit=${submit} novalidate data-testid="action-form" data-action=${action.name}>
+  return html`<form
+    ref=${ref}
+    class="action-form"
+    onSubmit=${submit}
+    onKeyDown=${(e) => e.key === "Escape" && !busy && (e.preventDefault(), onCancel())}
+    novalidate
+    data-testid="action-form"
+    data-action=${action.name}
+  >
     <h3>${t(`act.${action.name}`)}</h3>
     <p class="muted">${t(`act.${action.name}.help`)}</p>
     <${ProblemAlert} error=${error} prefix="act-" />
@@ -212,8 +180,47 @@ function ActionForm({ d, action, onDone, onCancel }) {
   </form>`;
 }
 
+// Everything in a modal dialog that takes the keyboard focus, in order.
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+/**
+ * A file's preview: a modal <dialog> (showModal: the page behind is inert, Escape closes it, focus goes
+ * back to what opened it), named by its heading. `onClose` runs however it closes (button, Escape).
+ */
 function Preview({ d, file, onClose }) {
   const [state, setState] = useState({ loading: true });
+  const dialog = useRef(null);
+  const closeButton = useRef(null);
+  useEffect(() => {
+    const el = dialog.current;
+    const opener = document.activeElement;
+    el.showModal();
+    if (closeButton.current) closeButton.current.focus();
+    const closed = () => onClose(opener);
+    el.addEventListener("close", closed);
+    return () => {
+      el.removeEventListener("close", closed);
+      if (el.open) el.close();
+    };
+  }, []);
+  // Tab and Shift+Tab go round inside the dialog: Chromium would otherwise let the focus leave the
+  // page for the browser's own controls at the dialog's last stop, and in a headless or kiosk browser
+  // it lands on the document, behind the dialog.
+  const keepFocusInside = (e) => {
+    if (e.key !== "Tab") return;
+    const stops = [...dialog.current.querySelectorAll(FOCUSABLE)].filter((x) => x.getClientRects().length);
+    if (!stops.length) return;
+    const first = stops[0];
+    const last = stops[stops.length - 1];
+    const at = document.activeElement;
+    if (e.shiftKey && (at === first || !dialog.current.contains(at) || at === dialog.current)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (at === last || !dialog.current.contains(at))) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
   useEffect(() => {
     let url = null;
     let live = true;
@@ -231,10 +238,10 @@ function Preview({ d, file, onClose }) {
     };
   }, [file.id]);
   const type = (state.f && state.f.type) || file.content_type || "";
-  return html`<section class="preview card" aria-labelledby="preview-title" data-testid="preview">
+  return html`<dialog ref=${dialog} class="preview-dialog" aria-labelledby="preview-title" onKeyDown=${keepFocusInside} data-testid="preview">
     <div class="preview-head">
-      <h3 id="preview-title" tabindex="-1">${t("file.preview")}: ${file.name}</h3>
-      <button type="button" class="btn btn-secondary btn-small" onClick=${onClose} data-testid="preview-close">${t("common.close")}</button>
+      <h2 id="preview-title" tabindex="-1">${t("file.preview")}: ${file.name}</h2>
+      <button type="button" ref=${closeButton} class="btn btn-secondary btn-small" onClick=${() => dialog.current.close()} data-testid="preview-close">${t("common.close")}</button>
     </div>
     ${state.loading
       ? html`<${Loading} />`
@@ -251,7 +258,7 @@ function Preview({ d, file, onClose }) {
           <a class="btn btn-secondary" href=${state.f.url} download=${file.name} data-testid="preview-download">${t("file.download")}</a>
         </p>`
       : null}
-  </section>`;
+  </dialog>`;
 }
 
 export function OfficerDossierPage({ id }) {
@@ -289,31 +296,40 @@ export function OfficerDossierPage({ id }) {
       setError(err);
     }
   };
+  // The browser gives the focus back to the opener when a modal dialog closes; this is for the case it
+  // cannot (the dossier was drawn again meanwhile and the button is a new one).
+  const closePreview = (opener) => {
+    setPreview(null);
+    requestAnimationFrame(() => {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      const again = opener && opener.isConnected ? opener : document.querySelector(`[data-testid=preview-file][data-file="${opener && opener.dataset.file}"]`);
+      if (again) again.focus();
+    });
+  };
+  // "Hủy" (or Escape) removes the form that held the focus: it goes back to the action's button.
+  const cancelAction = (a) => {
+    setAction(null);
+    requestAnimationFrame(() => {
+      const b = document.getElementById(`act-btn-${a.name}`);
+      if (b) b.focus();
+    });
+  };
   const finished = async (a) => {
     setAction(null);
     setDone(t(`act.done.${a.name}`));
     dossier.reload();
   };
 
-  return html`<nav class="breadcrumb" aria-label=${t("nav.breadcrumb")}>
-      <ol>
-        <li><a href="/can-bo">${t("queue.title")}</a></li>
-        <li aria-current="page">${d.code}</li>
-      </ol>
-    </nav>
-    <${PageHeading}>${t("dossier.title", { code: d.code })}<//>
-    ${done ? html`<${Alert} kind="success" testid="action-done" focus>${done}<//>` : null}
-    <${ProblemAlert} error=${error} />
+  return html`<${Breadcrumb} trail=${[["/can-bo", t("queue.title")]]} here=${d.code} />
+    <${DossierTitle} d=${d} done=${done} error=${error} />
     <div class="card">
-      <p class="status-line">${t("dossier.status")}: <${StatusBadge} status=${d.status} text=${d.status_text} testid="dossier-status" /></p>
+      <${StatusLine} d=${d} />
       <${Facts}
         testid="dossier-facts"
         items=${[
           [t("proc.name"), `${d.procedure.name} (${d.procedure.code})`],
           [t("wizard.agency"), d.agency.name],
-          d.cases && d.cases.length > 1 ? [t("wizard.case"), d.case] : [null, null],
-          [t("dossier.submittedAt"), formatDateTime(d.submitted_at)],
-          [t("dossier.acceptedAt"), d.accepted_at ? formatDateTime(d.accepted_at) : ""],
+          ...filingFacts(d),
           [t("dossier.appointment"), d.appointment_at ? html`<span data-testid="appointment">${formatDateTime(d.appointment_at)}</span>` : ""],
           [t("dossier.supplements"), d.supplement_count ? String(d.supplement_count) : ""],
         ].filter(([k]) => k)}
@@ -330,6 +346,7 @@ export function OfficerDossierPage({ id }) {
                 class=${`btn ${a.danger ? "btn-danger-outline" : action && action.name === a.name ? "btn-primary" : "btn-secondary"}`}
                 aria-pressed=${action && action.name === a.name ? "true" : "false"}
                 onClick=${() => setAction(a)}
+                id=${`act-btn-${a.name}`}
                 data-testid=${`action-${a.name}`}
               >
                 ${t(`act.${a.name}`)}
@@ -337,7 +354,7 @@ export function OfficerDossierPage({ id }) {
             )}
           </div>`
         : html`<p class="muted">${t("act.none")}</p>`}
-      ${action ? html`<${ActionForm} key=${action.name} d=${d} action=${action} onDone=${finished} onCancel=${() => setAction(null)} />` : null}
+      ${action ? html`<${ActionForm} key=${action.name} d=${d} action=${action} onDone=${finished} onCancel=${() => cancelAction(action)} />` : null}
     </section>
 
     <section class="card" aria-labelledby="applicant-title">
@@ -349,42 +366,35 @@ export function OfficerDossierPage({ id }) {
     <section class="card" aria-labelledby="att-title">
       <h2 id="att-title">${t("dossier.files")}</h2>
       ${d.attachments && d.attachments.length
-        ? html`<table class="table table-stack" data-testid="officer-files">
-            <thead>
-              <tr>
-                <th scope="col">${t("comp.name")}</th>
-                <th scope="col">${t("file.name")}</th>
-                <th scope="col">${t("file.size")}</th>
-                <th scope="col"><span class="visually-hidden">${t("file.actions")}</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              ${d.attachments.map(
-                (a) => html`<tr data-testid="officer-file">
-                  <td data-label=${t("comp.name")} class="clamp">${compName(a.component_id)}</td>
-                  <td data-label=${t("file.name")}>${a.name}</td>
-                  <td data-label=${t("file.size")}>${formatBytes(a.size)}</td>
-                  <td data-label=${t("file.actions")}>
-                    <span class="actions">
-                      <button type="button" class="btn btn-small btn-secondary" onClick=${() => setPreview(a)} data-testid="preview-file">
-                        ${t("file.view")}<span class="visually-hidden"> ${a.name}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="btn btn-small btn-secondary"
-                        onClick=${() => save(`/submissions/officer/dossiers/${d.id}/attachments/${a.id}`, a.name)}
-                        data-testid="download-file"
-                      >
-                        ${t("file.download")}<span class="visually-hidden"> ${a.name}</span>
-                      </button>
-                    </span>
-                  </td>
-                </tr>`,
-              )}
-            </tbody>
-          </table>`
+        ? html`<${DataTable}
+            testid="officer-files"
+            rows=${d.attachments}
+            rowProps=${() => ({ "data-testid": "officer-file" })}
+            columns=${[
+              { label: t("comp.name"), cell: (a) => compName(a.component_id), props: () => ({ class: "clamp" }) },
+              { label: t("file.name"), cell: (a) => a.name },
+              { label: t("file.size"), cell: (a) => formatBytes(a.size) },
+              {
+                label: t("file.actions"),
+                hidden: true,
+                cell: (a) => html`<span class="actions">
+                  <button type="button" class="btn btn-small btn-secondary" onClick=${() => setPreview(a)} data-file=${a.id} data-testid="preview-file">
+                    ${t("file.view")}<span class="visually-hidden"> ${a.name}</span>
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-small btn-secondary"
+                    onClick=${() => save(`/submissions/officer/dossiers/${d.id}/attachments/${a.id}`, a.name)}
+                    data-testid="download-file"
+                  >
+                    ${t("file.download")}<span class="visually-hidden"> ${a.name}</span>
+                  </button>
+                </span>`,
+              },
+            ]}
+          />`
         : html`<p class="muted">${t("upload.none")}</p>`}
-      ${preview ? html`<${Preview} key=${preview.id} d=${d} file=${preview} onClose=${() => setPreview(null)} />` : null}
+      ${preview ? html`<${Preview} key=${preview.id} d=${d} file=${preview} onClose=${closePreview} />` : null}
     </section>
 
     ${d.results && d.results.length

@@ -3,7 +3,7 @@
 import { html } from "../lib.js";
 import { get } from "../api.js";
 import { t, useLang, formatMoney, formatBytes } from "../i18n.js";
-import { PageHeading, Loading, ProblemAlert, Facts, useAsync, useTitle } from "../components.js";
+import { PageHeading, Breadcrumb, Loading, ProblemAlert, Facts, DataTable, useAsync, useTitle, Vi, viLang } from "../components.js";
 import { levelName, OnlineBadge } from "./home.js";
 
 export const feeWhen = (w) => t(`fee.when.${w || "unspecified"}`);
@@ -26,58 +26,41 @@ function ComponentsTable({ components }) {
   if (!groups.length) return html`<p class="muted">${t("proc.noComponents")}</p>`;
   return groups.map(
     (g) => html`<div class="comp-group">
-      ${g.name ? html`<h3 class="h4">${g.name}</h3>` : null}
-      <table class="table table-stack" data-testid="components">
-        <thead>
-          <tr>
-            <th scope="col">${t("comp.name")}</th>
-            <th scope="col">${t("comp.originals")}</th>
-            <th scope="col">${t("comp.copies")}</th>
-            <th scope="col">${t("comp.required")}</th>
-            <th scope="col">${t("comp.files")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${g.items.map(
-            (c) => html`<tr>
-              <td data-label=${t("comp.name")}>
-                ${c.name}
-                ${c.forms && c.forms.length ? html`<p class="muted small">${t("comp.forms")}: ${c.forms.join(", ")}</p>` : null}
-              </td>
-              <td data-label=${t("comp.originals")}>${c.originals ?? 0}</td>
-              <td data-label=${t("comp.copies")}>${c.copies ?? 0}</td>
-              <td data-label=${t("comp.required")}>${c.required === false ? t("common.no") : t("common.yes")}</td>
-              <td data-label=${t("comp.files")}>${fileTypes(c)}${c.max_bytes ? html`<br /><span class="muted small">${t("comp.max", { size: formatBytes(c.max_bytes) })}</span>` : null}</td>
-            </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${g.name ? html`<h3 class="h4" lang=${viLang()}>${g.name}</h3>` : null}
+      <${DataTable}
+        testid="components"
+        rows=${g.items}
+        columns=${[
+          {
+            label: t("comp.name"),
+            cell: (c) => html`<${Vi}>${c.name}<//>
+              ${c.forms && c.forms.length ? html`<p class="muted small">${t("comp.forms")}: <${Vi}>${c.forms.join(", ")}<//></p>` : null}`,
+          },
+          { label: t("comp.originals"), cell: (c) => c.originals ?? 0 },
+          { label: t("comp.copies"), cell: (c) => c.copies ?? 0 },
+          { label: t("comp.required"), cell: (c) => (c.required === false ? t("common.no") : t("common.yes")) },
+          {
+            label: t("comp.files"),
+            cell: (c) => html`${fileTypes(c)}${c.max_bytes ? html`<br /><span class="muted small">${t("comp.max", { size: formatBytes(c.max_bytes) })}</span>` : null}`,
+          },
+        ]}
+      />
     </div>`,
   );
 }
 
 export function FeeTable({ fees, testid = "fees" }) {
   if (!fees || !fees.length) return html`<p data-testid=${testid}>${t("fee.none")}</p>`;
-  return html`<table class="table table-stack" data-testid=${testid}>
-    <thead>
-      <tr>
-        <th scope="col">${t("fee.name")}</th>
-        <th scope="col">${t("fee.amount")}</th>
-        <th scope="col">${t("fee.when")}</th>
-        <th scope="col">${t("fee.note")}</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${fees.map(
-        (f) => html`<tr>
-          <td data-label=${t("fee.name")}>${f.name}</td>
-          <td data-label=${t("fee.amount")} class="num">${formatMoney(f.amount, f.currency)}</td>
-          <td data-label=${t("fee.when")}>${feeWhen(f.when)}</td>
-          <td data-label=${t("fee.note")} class="pre-line">${f.note || ""}</td>
-        </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return html`<${DataTable}
+    testid=${testid}
+    rows=${fees}
+    columns=${[
+      { label: t("fee.name"), cell: (f) => f.name, vi: true },
+      { label: t("fee.amount"), cell: (f) => formatMoney(f.amount, f.currency), props: () => ({ class: "num" }) },
+      { label: t("fee.when"), cell: (f) => feeWhen(f.when) },
+      { label: t("fee.note"), cell: (f) => f.note || "", props: (f) => ({ class: "pre-line", lang: f.note ? viLang() : undefined }) },
+    ]}
+  />`;
 }
 
 export function ProcedurePage({ code }) {
@@ -88,14 +71,14 @@ export function ProcedurePage({ code }) {
   if (p.error) return html`<${PageHeading}>${t("proc.title")}<//><${ProblemAlert} error=${p.error} />`;
   const d = p.data;
   const channelName = (k) => t(`channel.${k}`);
-  return html`<nav class="breadcrumb" aria-label=${t("nav.breadcrumb")}>
-      <ol>
-        <li><a href="/">${t("nav.home")}</a></li>
-        <li><a href="/tim-kiem">${t("nav.procedures")}</a></li>
-        <li aria-current="page">${d.code}</li>
-      </ol>
-    </nav>
-    <${PageHeading}>${d.name}<//>
+  return html`<${Breadcrumb}
+      trail=${[
+        ["/", t("nav.home")],
+        ["/tim-kiem", t("nav.procedures")],
+      ]}
+      here=${d.code}
+    />
+    <${PageHeading}><${Vi}>${d.name}<//><//>
     ${d.status === "withdrawn" ? html`<p class="alert alert-warning" role="status">${t("proc.withdrawn")}</p>` : null}
     <div class="proc-head">
       <${Facts}
@@ -107,7 +90,7 @@ export function ProcedurePage({ code }) {
           [t("proc.level"), (d.levels || []).map(levelName).join(", ")],
           [t("proc.online"), html`<${OnlineBadge} level=${d.online_level} />`],
           [t("proc.time"), d.processing_time ? d.processing_time.text : ""],
-          [t("proc.fees"), d.fee_summary || t("fee.free")],
+          [t("proc.fees"), d.fee_summary ? html`<${Vi}>${d.fee_summary}<//>` : t("fee.free")],
         ]}
       />
       <div class="file-online">
@@ -120,42 +103,38 @@ export function ProcedurePage({ code }) {
 
     ${d.steps && d.steps.length
       ? html`<section aria-labelledby="s-steps"><h2 id="s-steps">${t("proc.steps")}</h2>
-          <ol class="steps-list">${d.steps.map((s) => html`<li class="pre-line">${s}</li>`)}</ol></section>`
+          <ol class="steps-list" lang=${viLang()}>${d.steps.map((s) => html`<li class="pre-line">${s}</li>`)}</ol></section>`
       : null}
     ${d.channels && d.channels.length
       ? html`<section aria-labelledby="s-channels"><h2 id="s-channels">${t("proc.channels")}</h2>
-          <table class="table table-stack">
-            <thead><tr><th scope="col">${t("proc.channel")}</th><th scope="col">${t("proc.time")}</th><th scope="col">${t("proc.fees")}</th><th scope="col">${t("proc.description")}</th></tr></thead>
-            <tbody>
-              ${d.channels.map(
-                (c) => html`<tr>
-                  <td data-label=${t("proc.channel")}>${channelName(c.kind)}</td>
-                  <td data-label=${t("proc.time")}>${c.time ? c.time.text : ""}</td>
-                  <td data-label=${t("proc.fees")}>${(c.fees || []).map((f) => html`<div>${f.name}: ${formatMoney(f.amount, f.currency)}</div>`)}</td>
-                  <td data-label=${t("proc.description")} class="pre-line">${c.description || ""}</td>
-                </tr>`,
-              )}
-            </tbody>
-          </table></section>`
+          <${DataTable}
+            rows=${d.channels}
+            columns=${[
+              { label: t("proc.channel"), cell: (c) => channelName(c.kind) },
+              { label: t("proc.time"), cell: (c) => (c.time ? html`<${Vi}>${c.time.text}<//>` : "") },
+              { label: t("proc.fees"), cell: (c) => (c.fees || []).map((f) => html`<div><${Vi}>${f.name}<//>: ${formatMoney(f.amount, f.currency)}</div>`) },
+              { label: t("proc.description"), cell: (c) => c.description || "", props: (c) => ({ class: "pre-line", lang: c.description ? viLang() : undefined }) },
+            ]}
+          /></section>`
       : null}
     <section aria-labelledby="s-components"><h2 id="s-components">${t("proc.components")}</h2>
       <${ComponentsTable} components=${d.components} /></section>
     <section aria-labelledby="s-time"><h2 id="s-time">${t("proc.time")}</h2>
-      <p>${d.processing_time ? d.processing_time.text : t("proc.unknown")}</p></section>
+      <p lang=${d.processing_time ? viLang() : undefined}>${d.processing_time ? d.processing_time.text : t("proc.unknown")}</p></section>
     <section aria-labelledby="s-fees"><h2 id="s-fees">${t("proc.feesTitle")}</h2><${FeeTable} fees=${d.fees} /></section>
     ${d.conditions
-      ? html`<section aria-labelledby="s-cond"><h2 id="s-cond">${t("proc.conditions")}</h2><p class="pre-line">${d.conditions}</p></section>`
+      ? html`<section aria-labelledby="s-cond"><h2 id="s-cond">${t("proc.conditions")}</h2><p class="pre-line" lang=${viLang()}>${d.conditions}</p></section>`
       : null}
     ${d.results && d.results.length
       ? html`<section aria-labelledby="s-results"><h2 id="s-results">${t("proc.results")}</h2>
-          <ul>${d.results.map((r) => html`<li>${r.name}</li>`)}</ul></section>`
+          <ul lang=${viLang()}>${d.results.map((r) => html`<li>${r.name}</li>`)}</ul></section>`
       : null}
     <section aria-labelledby="s-legal"><h2 id="s-legal">${t("proc.legal")}</h2>
       ${d.legal_basis && d.legal_basis.length
-        ? html`<ul class="legal" data-testid="legal-basis">${d.legal_basis.map((l) => html`<li>${l.number ? html`<strong>${l.number}</strong>: ` : null}${l.title}</li>`)}</ul>`
+        ? html`<ul class="legal" data-testid="legal-basis" lang=${viLang()}>${d.legal_basis.map((l) => html`<li>${l.number ? html`<strong>${l.number}</strong>: ` : null}${l.title}</li>`)}</ul>`
         : html`<p class="muted">${t("proc.unknown")}</p>`}
     </section>
-    ${d.audience ? html`<section aria-labelledby="s-aud"><h2 id="s-aud">${t("proc.audience")}</h2><p>${d.audience}</p></section>` : null}
+    ${d.audience ? html`<section aria-labelledby="s-aud"><h2 id="s-aud">${t("proc.audience")}</h2><p lang=${viLang()}>${d.audience}</p></section>` : null}
     ${d.fileable
       ? html`<p class="file-online-bottom"><a class="btn btn-primary btn-big" href=${`/nop-truc-tuyen/${encodeURIComponent(d.code)}`}>${t("proc.fileOnline")}</a></p>`
       : null}`;

@@ -1,8 +1,8 @@
 // Tra cứu hồ sơ: anyone follows a dossier with its code and the citizen ID or phone it was filed with.
-import { html, useState } from "../lib.js";
+import { html, useState, useEffect, useRef } from "../lib.js";
 import { get } from "../api.js";
-import { t, formatDateTime } from "../i18n.js";
-import { PageHeading, ProblemAlert, Field, Facts, StatusBadge, useTitle } from "../components.js";
+import { t, pick, formatDateTime } from "../i18n.js";
+import { PageHeading, ProblemAlert, Field, Facts, StatusBadge, useForm, useTitle, announce } from "../components.js";
 import { localProblem, validCitizenId, validPhone } from "./auth.js";
 
 export function TrackPage({ query }) {
@@ -10,26 +10,24 @@ export function TrackPage({ query }) {
   const [code, setCode] = useState(query.get("code") || "");
   const [by, setBy] = useState("citizen_id");
   const [value, setValue] = useState("");
-  const [error, setError] = useState(null);
+  const { fe, error, busy, send } = useForm();
   const [result, setResult] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const fe = error && error.fieldErrors ? error.fieldErrors() : {};
-  const submit = async (e) => {
+  const heading = useRef(null);
+  // The result appears below the form: its heading takes the focus (and scrolls into view), and what
+  // was found is said in the live region, so a screen reader hears it without looking for it (4.1.3).
+  useEffect(() => {
+    if (!result) return;
+    if (heading.current) heading.current.focus();
+    announce(t("track.found", { code: result.code, status: pick(result.status_text) || result.status }));
+  }, [result]);
+  const submit = (e) => {
     e.preventDefault();
     const local = localProblem({
       code: code.trim() ? "" : t("track.codeRequired"),
       [by]: by === "citizen_id" ? (validCitizenId(value) ? "" : t("v.citizenId")) : validPhone(value) ? "" : t("v.phone"),
     });
     setResult(null);
-    if (local) return setError(local);
-    setError(null);
-    setBusy(true);
-    try {
-      setResult(await get("/submissions/track", { query: { code: code.trim(), [by]: value.trim() }, auth: false }));
-    } catch (err) {
-      setError(err);
-    }
-    setBusy(false);
+    send(local, async () => setResult(await get("/submissions/track", { query: { code: code.trim(), [by]: value.trim() }, auth: false })));
   };
   return html`<div class="narrow">
     <${PageHeading} sub=${t("track.lead")}>${t("track.title")}<//>
@@ -63,7 +61,7 @@ export function TrackPage({ query }) {
     </form>
     ${result
       ? html`<section class="card" aria-labelledby="track-result" data-testid="track-result">
-          <h2 id="track-result">${t("track.result")}</h2>
+          <h2 id="track-result" tabindex="-1" ref=${heading}>${t("track.result")}</h2>
           <${Facts}
             items=${[
               [t("dossier.code"), result.code],

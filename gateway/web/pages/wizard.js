@@ -5,9 +5,10 @@ import { get, post, put, del, upload, idempotencyKey } from "../api.js";
 import { t, pick, useLang, formatBytes, formatMoney, formatDateTime } from "../i18n.js";
 import { navigate } from "../router.js";
 import { handOver, receive } from "../flash.js";
-import { PageHeading, Loading, ProblemAlert, Alert, Field, Facts, useAsync, useTitle, useId, focusField, FilePicker } from "../components.js";
+import { PageHeading, Loading, ProblemAlert, Alert, Field, Facts, useAsync, useTitle, useId, focusField, FilePicker, Vi, ViRuns, viLang, announce } from "../components.js";
 import { localProblem, validCitizenId, validPhone, validEmail } from "./auth.js";
 import { FeeTable } from "./procedure.js";
+import { Captcha } from "./captcha.js";
 
 export const STEP_KEYS = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
 
@@ -58,12 +59,37 @@ export function Stepper({ current, reachable = current, hrefFor }) {
 const PERSON_FIELDS = ["full_name", "citizen_id", "date_of_birth", "phone", "email", "address"];
 const emptyPerson = () => ({ full_name: "", citizen_id: "", date_of_birth: "", phone: "", email: "", address: "" });
 
+// A date of birth is typed as Vietnamese write it, day first: 17/05/1990 (also 17-05-1990, 17.05.1990 or
+// 17051990, and ISO 1990-05-17, which cannot be misread). A date picker follows the browser's locale
+// instead (17051990 became 1990-12-05) and its calendar button lost the focus ring.
+const DATE_SHAPE = /^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4})|(\d{2})(\d{2})(\d{4}))$/;
+
+/** The typed date as ISO (1990-05-17); "" when it is not a date's shape, null when no such day exists. */
+export function parseDate(text) {
+  const m = String(text || "").trim().match(DATE_SHAPE);
+  if (!m) return "";
+  const [y, mo, d] = m[1] ? [m[1], m[2], m[3]] : m[4] ? [m[6], m[5], m[4]] : [m[9], m[8], m[7]];
+  const iso = `${y}-${mo.padStart(2, "0")}-${d.padStart(2, "0")}`;
+  const day = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === iso ? iso : null;
+}
+
+/** 1990-05-17 → 17/05/1990 (what the field shows). */
+const dayFirst = (iso) => (/^\d{4}-\d{2}-\d{2}$/.test(iso || "") ? iso.split("-").reverse().join("/") : iso || "");
+
+function dobError(text) {
+  if (!String(text || "").trim()) return t("v.dob");
+  const iso = parseDate(text);
+  if (iso === "") return t("v.dobFormat");
+  if (iso === null) return t("v.dobNoSuchDay", { value: text.trim() });
+  return iso >= new Date().toISOString().slice(0, 10) || iso < "1900-01-01" ? t("v.dobPast") : "";
+}
+
 function personErrors(p, prefix) {
-  const today = new Date().toISOString().slice(0, 10);
   return {
     [`${prefix}.full_name`]: p.full_name.trim().length >= 2 ? "" : t("v.fullName"),
     [`${prefix}.citizen_id`]: validCitizenId(p.citizen_id) ? "" : t("v.citizenId"),
-    [`${prefix}.date_of_birth`]: !p.date_of_birth ? t("v.dob") : p.date_of_birth >= today || p.date_of_birth < "1900-01-01" ? t("v.dobPast") : "",
+    [`${prefix}.date_of_birth`]: dobError(p.date_of_birth),
     [`${prefix}.phone`]: validPhone(p.phone) ? "" : t("v.phone"),
     [`${prefix}.email`]: !p.email.trim() || validEmail(p.email) ? "" : t("v.email"),
     [`${prefix}.address`]: p.address.trim().length >= 5 ? "" : t("v.address"),
@@ -74,7 +100,7 @@ function cleanPerson(p) {
   const out = {};
   for (const k of PERSON_FIELDS) {
     const v = (p[k] || "").trim();
-    if (v || k !== "email") out[k] = v;
+    if (v || k !== "email") out[k] = k === "date_of_birth" ? parseDate(v) || v : v;
   }
   if (!out.email) delete out.email;
   return out;
@@ -84,13 +110,17 @@ function PersonFields({ who, value, onChange, errors }) {
   const set = (k) => (e) => onChange({ ...value, [k]: e.target.value });
   const id = (k) => `s1-${who}-${k}`;
   const err = (k) => errors[`${who}.${k}`];
-  const today = new Date().toISOString().slice(0, 10);
+  // The date as understood, written back day first when the field is left: 17051990 shows 17/05/1990.
+  const tidyDate = (e) => {
+    const iso = parseDate(e.target.value);
+    if (iso && dayFirst(iso) !== e.target.value) onChange({ ...value, date_of_birth: dayFirst(iso) });
+  };
   return html`<fieldset class="fieldset" data-testid=${`${who}-fields`}>
     <legend>${t(`wizard.${who}`)}</legend>
     <div class="grid-2">
       <${Field} id=${id("full_name")} label=${t("person.fullName")} value=${value.full_name} onInput=${set("full_name")} error=${err("full_name")} autocomplete=${who === "submitter" ? "name" : "off"} required data-testid=${`${who}-full-name`} />
       <${Field} id=${id("citizen_id")} label=${t("person.citizenId")} hint=${t("person.citizenIdHint")} value=${value.citizen_id} onInput=${set("citizen_id")} error=${err("citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required data-testid=${`${who}-citizen-id`} />
-      <${Field} id=${id("date_of_birth")} label=${t("person.dob")} type="date" max=${today} min="1900-01-01" value=${value.date_of_birth} onInput=${set("date_of_birth")} error=${err("date_of_birth")} autocomplete=${who === "submitter" ? "bday" : "off"} required data-testid=${`${who}-dob`} />
+      <${Field} id=${id("date_of_birth")} label=${t("person.dob")} hint=${t("person.dobHint")} value=${value.date_of_birth} onInput=${set("date_of_birth")} onBlur=${tidyDate} error=${err("date_of_birth")} inputmode="numeric" maxlength="10" autocomplete=${who === "submitter" ? "bday" : "off"} required data-testid=${`${who}-dob`} />
       <${Field} id=${id("phone")} label=${t("person.phone")} hint=${t("person.phoneHint")} type="tel" value=${value.phone} onInput=${set("phone")} error=${err("phone")} autocomplete=${who === "submitter" ? "tel" : "off"} required data-testid=${`${who}-phone`} />
       <${Field} id=${id("email")} label=${t("person.emailOptional")} type="email" value=${value.email} onInput=${set("email")} error=${err("email")} autocomplete=${who === "submitter" ? "email" : "off"} data-testid=${`${who}-email`} />
       <${Field} id=${id("address")} label=${t("person.address")} hint=${t("person.addressHint")} value=${value.address} onInput=${set("address")} error=${err("address")} autocomplete=${who === "submitter" ? "street-address" : "off"} required data-testid=${`${who}-address`} />
@@ -103,7 +133,10 @@ function PersonFields({ who, value, onChange, errors }) {
  */
 function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }) {
   const fromApplicant = dossier && dossier.applicant;
-  const start = (p) => ({ ...emptyPerson(), ...Object.fromEntries(Object.entries(p || {}).filter(([, v]) => v !== null && v !== undefined)) });
+  const start = (p) => {
+    const person = { ...emptyPerson(), ...Object.fromEntries(Object.entries(p || {}).filter(([, v]) => v !== null && v !== undefined)) };
+    return { ...person, date_of_birth: dayFirst(person.date_of_birth) };
+  };
   const [submitter, setSubmitter] = useState(
     (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill),
   );
@@ -165,7 +198,7 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
     <fieldset class="fieldset">
       <legend>${t("wizard.receiving")}</legend>
       ${dossier
-        ? html`<p data-testid="agency-name"><span class="label">${t("wizard.agency")}:</span> ${dossier.agency.name}</p>`
+        ? html`<p data-testid="agency-name"><span class="label">${t("wizard.agency")}:</span> <${Vi}>${dossier.agency.name}<//></p>`
         : agencies && agencies.length > 1
           ? html`<${Field} id="s1-agency_code" label=${t("wizard.chooseAgency")} hint=${t("wizard.chooseAgencyHint")} error=${fe.agency_code} required>
               <select
@@ -179,11 +212,11 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
                 data-testid="agency-select"
               >
                 <option value="">${t("wizard.agencyPlaceholder")}</option>
-                ${agencies.map((a) => html`<option value=${a.code} selected=${a.code === agency}>${a.name}</option>`)}
+                ${agencies.map((a) => html`<option value=${a.code} lang=${viLang()} selected=${a.code === agency}>${a.name}</option>`)}
               </select>
             <//>`
           : agencies && agencies.length === 1
-            ? html`<p data-testid="agency-name"><span class="label">${t("wizard.agency")}:</span> ${agencies[0].name}</p>`
+            ? html`<p data-testid="agency-name"><span class="label">${t("wizard.agency")}:</span> <${Vi}>${agencies[0].name}<//></p>`
             : null}
       ${cases.length > 1
         ? html`<fieldset class="fieldset radios" data-testid="cases">
@@ -191,7 +224,7 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
             ${cases.map(
               (c, i) => html`<div class="radio">
                 <input type="radio" id=${`s1-case-${i}`} name="case" value=${c} checked=${c === caseName} onChange=${() => setCase(c)} data-testid="case-option" />
-                <label for=${`s1-case-${i}`}>${c}</label>
+                <label for=${`s1-case-${i}`} lang=${viLang()}>${c}</label>
               </div>`,
             )}
           </fieldset>`
@@ -213,7 +246,7 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
 /** /nop-truc-tuyen/:code — step 1 before a draft exists. */
 export function NewDossierPage({ code }) {
   const lang = useLang();
-  useTitle(t("wizard.title"));
+  useTitle(`${t("wizard.step1")} — ${t("wizard.title")}`);
   const data = useAsync(
     () =>
       Promise.all([
@@ -223,7 +256,7 @@ export function NewDossierPage({ code }) {
       ]).then(([procedure, agencies, me]) => ({ procedure, agencies, me })),
     [code, lang],
   );
-  return html`<${PageHeading} sub=${data.data ? data.data.procedure.name : ""}>${t("wizard.title")}<//>
+  return html`<${PageHeading} sub=${data.data ? html`<${Vi}>${data.data.procedure.name}<//>` : ""}>${t("wizard.title")}<//>
     <${Stepper} current=${1} />
     <section aria-labelledby="step-title" class="card step-card">
       <h2 id="step-title">${t("wizard.step1")}</h2>
@@ -328,14 +361,14 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
     .map((x) => `.${x}`)
     .join(",");
   return html`<section class=${`card comp ${missing ? "comp-missing" : ""}`} aria-labelledby=${nameId} data-testid="component" data-component-id=${c.id}>
-    <${Title} id=${nameId} class="comp-name">${index !== undefined ? `${index}. ` : ""}${c.name}<//>
+    <${Title} id=${nameId} class="comp-name">${index !== undefined ? `${index}. ` : ""}<${Vi}>${c.name}<//><//>
     <p class="comp-meta">
       ${c.required === false
         ? html`<span class="badge badge-optional">${t("comp.optional")}</span>`
         : html`<span class="badge badge-required">${t("comp.requiredBadge")}</span>`}
       <span>${t("comp.originals")}: ${c.originals ?? 0}</span>
       <span>${t("comp.copies")}: ${c.copies ?? 0}</span>
-      ${c.forms && c.forms.length ? html`<span>${t("comp.forms")}: ${c.forms.join(", ")}</span>` : null}
+      ${c.forms && c.forms.length ? html`<span>${t("comp.forms")}: <${Vi}>${c.forms.join(", ")}<//></span>` : null}
     </p>
     ${mine.length
       ? html`<ul class="file-list" aria-label=${t("upload.files")}>
@@ -360,8 +393,9 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
       </div>`,
     )}
     ${errors.length
-      ? html`<div class="error-msg" role="alert" data-testid="upload-error">${errors.map((m) => html`<p>${m}</p>`)}</div>`
+      ? html`<div class="error-msg" role="alert" id=${`${pickId}-refused`} data-testid="upload-error">${errors.map((m) => html`<p>${m}</p>`)}</div>`
       : null}
+    ${missing && !mine.length ? html`<p class="error-msg" id=${`${pickId}-missing`} data-testid="component-missing">${t("upload.missingOne")}</p>` : null}
     <div class="file-pick">
       <${FilePicker}
         id=${pickId}
@@ -369,6 +403,7 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
         label=${t("upload.choose")}
         extraLabel=${c.name}
         hint=${t("upload.hint", { types, max: formatBytes(c.max_bytes || 10485760) })}
+        errorIds=${[errors.length ? `${pickId}-refused` : null, missing && !mine.length ? `${pickId}-missing` : null].filter(Boolean)}
         accept=${accept}
         multiple
         onChange=${pick}
@@ -381,29 +416,35 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
 }
 
 function FilesStep({ d, reload, go }) {
-  const [error, setError] = useState(null);
-  const [checked, setChecked] = useState(false);
+  // Presses of "Tiếp tục" that found files missing; 0 while no error is shown. Each press shows the
+  // summary anew (a new key: it takes the focus and is read out again); once every file is there the
+  // summary goes, and is said to have gone, and a file removed afterwards does not bring it back (nor
+  // does it take the focus from the file input, where removing leaves it).
+  const [tries, setTries] = useState(0);
+  const [said, setSaid] = useState("");
   const comps = componentsFor(d);
-  const missingIds = new Set(missingComponents(d).map((m) => m.item.slice("component:".length)));
-  const next = async () => {
-    const fresh = await reload();
-    const miss = missingComponents(fresh || d);
-    setChecked(true);
-    if (miss.length) {
-      setError(true);
-      return;
+  const stillMissing = missingComponents(d);
+  const missingIds = new Set(stillMissing.map((m) => m.item.slice("component:".length)));
+  useEffect(() => {
+    if (tries && !stillMissing.length) {
+      setTries(0);
+      setSaid(t("wizard.filesComplete"));
     }
+  }, [tries, stillMissing.length]);
+  const next = async () => {
+    setSaid("");
+    const fresh = await reload();
+    if (missingComponents(fresh || d).length) return setTries((n) => n + 1);
     go(3);
   };
-  const stillMissing = missingComponents(d);
   return html`<div data-testid="step2">
     <p>${t("wizard.filesLead")}</p>
-    ${error && stillMissing.length
-      ? html`<${Alert} kind="error" title=${t("wizard.filesMissing")} testid="files-missing" focus>
+    ${tries && stillMissing.length
+      ? html`<${Alert} key=${tries} kind="error" title=${t("wizard.filesMissing")} testid="files-missing" focus>
           <ul class="error-list">
             ${stillMissing.map((m) => {
               const id = m.item.slice("component:".length);
-              return html`<li><a href=${`#file-${id}`} onClick=${focusField}>${pick(m)}</a></li>`;
+              return html`<li><a href=${`#file-${id}`} onClick=${focusField}><${ViRuns} text=${pick(m)} /></a></li>`;
             })}
           </ul>
         <//>`
@@ -415,9 +456,10 @@ function FilesStep({ d, reload, go }) {
         index=${i + 1}
         attachments=${d.attachments || []}
         onChanged=${reload}
-        missing=${checked && missingIds.has(c.id)}
+        missing=${tries > 0 && missingIds.has(c.id)}
       />`,
     )}
+    <p class="visually-hidden" role="status" data-testid="files-said">${said}</p>
     <div class="actions">
       <a class="btn btn-secondary" href=${`/ho-so/${d.id}?buoc=1`}>${t("wizard.back")}</a>
       <button type="button" class="btn btn-primary" onClick=${next} data-testid="step2-next">${t("wizard.next")}</button>
@@ -427,57 +469,10 @@ function FilesStep({ d, reload, go }) {
 
 // -- step 3 -------------------------------------------------------------------------------------------
 
-function Captcha({ onChange, answer, setAnswer, error, nonce }) {
-  const [c, setC] = useState(null);
-  const [failed, setFailed] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const load = async () => {
-    if (busy) return;
-    setFailed(null);
-    setBusy(true);
-    setAnswer(""); // an answer belongs to the image it was read from
-    onChange("");
-    try {
-      const got = await post("/submissions/captcha");
-      setC(got);
-      onChange(got.captcha_id);
-    } catch (err) {
-      setFailed(err);
-    }
-    setBusy(false);
-  };
-  useEffect(() => {
-    load();
-  }, [nonce]);
-  return html`<fieldset class="fieldset captcha" data-testid="captcha">
-    <legend>${t("captcha.legend")}</legend>
-    <div class="captcha-row">
-      ${c ? html`<img src=${c.image} alt=${t("captcha.alt")} class="captcha-img" width="150" height="50" data-testid="captcha-image" />` : html`<${Loading} />`}
-      <button type="button" class="btn btn-secondary" onClick=${load} aria-disabled=${busy ? "true" : undefined} data-testid="captcha-refresh">${t("captcha.refresh")}</button>
-    </div>
-    ${failed ? html`<${ProblemAlert} error=${failed} focus=${false} />` : null}
-    <${Field}
-      id="s3-captcha_answer"
-      label=${t("captcha.answer")}
-      hint=${t("captcha.hint")}
-      value=${answer}
-      onInput=${(e) => setAnswer(e.target.value)}
-      error=${error}
-      autocomplete="off"
-      autocapitalize="characters"
-      spellcheck="false"
-      maxlength="20"
-      required
-      data-testid="captcha-answer"
-    />
-  </fieldset>`;
-}
-
 function FeesStep({ d, go, onSubmitted }) {
   const lang = useLang();
   const fees = useAsync(() => get(`/submissions/dossiers/${d.id}/fees`), [d.id, lang]);
-  const [captchaId, setCaptchaId] = useState("");
-  const [answer, setAnswer] = useState("");
+  const [pass, setPass] = useState(null); // what the captcha gives: its id and answer or proof
   const [nonce, setNonce] = useState(0);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -485,23 +480,23 @@ function FeesStep({ d, go, onSubmitted }) {
 
   const submit = async (e) => {
     e.preventDefault();
-    if (!answer.trim()) return setError(localProblem({ captcha_answer: t("captcha.required") }));
+    if (!pass || pass.pending) return setError(localProblem({ captcha_answer: t(pass ? "captcha.wait" : "captcha.required") }));
     setError(null);
     setBusy(true);
     try {
-      const r = await post(`/submissions/dossiers/${d.id}/submit`, { captcha_id: captchaId, captcha_answer: answer.trim() });
-      onSubmitted(r);
+      onSubmitted(await post(`/submissions/dossiers/${d.id}/submit`, pass));
     } catch (err) {
       setBusy(false);
-      setError(err);
       if (err.code === "captcha-invalid" || (err.code === "validation-error" && err.errors.some((x) => String(x.field).includes("captcha")))) {
+        // Said in the error summary, which takes the focus (the refused answer and its image are gone).
+        setError(localProblem({ captcha_answer: err.code === "captcha-invalid" ? err.detail || err.title : t("captcha.required") }));
         setNonce((n) => n + 1);
-      }
+      } else setError(err);
     }
   };
   const s = d.applicant && d.applicant.submitter;
   return html`<form onSubmit=${submit} novalidate data-testid="step3-form">
-    <${ProblemAlert} error=${error && error.code !== "captcha-invalid" ? error : null} prefix="s3-" />
+    <${ProblemAlert} error=${error} prefix="s3-" />
     ${error && error.code === "dossier-incomplete" ? html`<p><a href=${`/ho-so/${d.id}?buoc=2`}>${t("wizard.toFiles")}</a></p>` : null}
     <h3>${t("wizard.summary")}</h3>
     <${Facts}
@@ -522,16 +517,10 @@ function FeesStep({ d, go, onSubmitted }) {
             <p class="fee-total" data-testid="fee-total">
               <strong>${t("fee.total")}:</strong> ${fees.data.free ? t("fee.free") : formatMoney(fees.data.total, fees.data.currency)}
             </p>`}
-    <${Captcha}
-      onChange=${setCaptchaId}
-      answer=${answer}
-      setAnswer=${setAnswer}
-      nonce=${nonce}
-      error=${fe.captcha_answer || (error && error.code === "captcha-invalid" ? error.detail || error.title : "")}
-    />
+    <${Captcha} setPass=${setPass} nonce=${nonce} error=${fe.captcha_answer} />
     <div class="actions">
       <a class="btn btn-secondary" href=${`/ho-so/${d.id}?buoc=2`}>${t("wizard.back")}</a>
-      <button type="submit" class="btn btn-primary" disabled=${busy || !captchaId} data-testid="submit-dossier">${busy ? t("common.wait") : t("wizard.submit")}</button>
+      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="submit-dossier">${busy ? t("common.wait") : t("wizard.submit")}</button>
     </div>
   </form>`;
 }
@@ -540,10 +529,11 @@ function FeesStep({ d, go, onSubmitted }) {
 
 /** /ho-so/:id while the dossier is a draft. */
 export function DraftWizard({ d, query, reload, setDossier }) {
-  useTitle(t("wizard.title"));
   const reach = resumeStep(d);
   const asked = parseInt(query.get("buoc") || "", 10);
   const step = asked >= 1 && asked <= 3 ? Math.min(asked, reach) : reach;
+  // Each step its own title, so a tab, the history and a screen reader tell the steps apart.
+  useTitle(`${t(STEP_KEYS[step - 1])} — ${t("wizard.title")}`);
   const go = (n) => navigate(`/ho-so/${d.id}?buoc=${n}`);
   const handed = useRef(receive(`applicant:${d.id}`));
   useEffect(() => {
@@ -558,7 +548,7 @@ export function DraftWizard({ d, query, reload, setDossier }) {
     if (h) h.focus();
   }, [step]);
 
-  return html`<${PageHeading} sub=${d.procedure.name}>${t("wizard.title")}<//>
+  return html`<${PageHeading} sub=${html`<${Vi}>${d.procedure.name}<//>`}>${t("wizard.title")}<//>
     <${Stepper} current=${step} reachable=${reach} hrefFor=${(n) => `/ho-so/${d.id}?buoc=${n}`} />
     <section aria-labelledby="step-title" class="card step-card" key=${step}>
       <h2 id="step-title" tabindex="-1">${t(STEP_KEYS[step - 1])}</h2>
@@ -592,11 +582,18 @@ export function SuccessStep({ d }) {
   useTitle(t("wizard.successTitle"));
   const receipt = useRef(receive(`receipt:${d.id}`));
   const r = receipt.current;
-  return html`<${PageHeading} sub=${d.procedure.name}>${t("wizard.title")}<//>
+  const heading = useRef(null);
+  // Filed: the button pressed is gone, so the step's heading takes the focus, and the outcome and the
+  // code are said (the success box appears with its text, which is often not read out by itself).
+  useEffect(() => {
+    if (heading.current) heading.current.focus();
+    announce(`${t("wizard.successTitle")}. ${t("wizard.codeIs")} ${d.code}.`);
+  }, []);
+  return html`<${PageHeading} sub=${html`<${Vi}>${d.procedure.name}<//>`}>${t("wizard.title")}<//>
     <${Stepper} current=${4} />
     <section class="card step-card" aria-labelledby="step-title" data-testid="step4">
-      <h2 id="step-title">${t("wizard.step4")}</h2>
-      <div class="alert alert-success success-box" role="status" data-testid="submit-success">
+      <h2 id="step-title" tabindex="-1" ref=${heading}>${t("wizard.step4")}</h2>
+      <div class="alert alert-success success-box" data-testid="submit-success">
         <p class="alert-title">${t("wizard.successTitle")}</p>
         <p>${t("wizard.codeIs")}</p>
         <p class="dossier-code" data-testid="dossier-code">${d.code}</p>
@@ -612,7 +609,7 @@ export function SuccessStep({ d }) {
         ]}
       />
       <h3>${t("wizard.nextTitle")}</h3>
-      <p data-testid="next-steps">${r && r.next ? pick(r.next) : t("wizard.nextDefault")}</p>
+      <p data-testid="next-steps">${r && r.next ? html`<${ViRuns} text=${pick(r.next)} />` : t("wizard.nextDefault")}</p>
       <ul class="next-list">
         <li>${t("wizard.nextNotify")}</li>
         <li>${t("wizard.nextTrack")}</li>

@@ -28,10 +28,28 @@ DEFAULT_ZONES = ("ip", "user")
 
 def policy(gateway_dir: Path, services: list[dict[str, Any]], exempt: list[str]) -> dict[str, Any]:
     """gateway/policy.toml as template values: the public allow list, limit zones and stricter routes.
-    Addresses in ``exempt`` (services calling each other through a local gateway) are never limited."""
+    Addresses in ``exempt`` (services calling each other through a local gateway) are never limited.
+
+    A route's zones are split by key: the address zones (``ip_zones``) are counted in the route's own
+    location, before the token check; the per-user ones form a named set (``limit_sets``; the route's
+    ``user_limits`` names its set) that the check counts once it has verified the token's subject."""
     doc = tomllib.loads((gateway_dir / POLICY).read_text())
     zones = {name: {"name": name, **z} for name, z in doc["zones"].items()}
     by_name = {s["name"]: s for s in services}
+
+    def keyed(zs: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+        return [z for z in zs if z["key"] == key]
+
+    def limit_set(zs: list[dict[str, Any]]) -> str:
+        """Name the set of per-user zones ``zs`` (e.g. "user-captcha_user"), added once; "" if none."""
+        name = "-".join(z["name"] for z in zs)
+        if name and name not in {s["name"] for s in limit_sets}:
+            limit_sets.append({"name": name, "zones": zs})
+        return name
+
+    default = [zones[z] for z in DEFAULT_ZONES]
+    limit_sets: list[dict[str, Any]] = []
+    default_route = {"ip_zones": keyed(default, "ip"), "user_limits": limit_set(keyed(default, "user"))}
     routes = []
     for r in doc["routes"]:
         strict = [zones[z] for z in r["zones"]]
@@ -41,15 +59,17 @@ def policy(gateway_dir: Path, services: list[dict[str, Any]], exempt: list[str])
             {
                 "match": r["match"],
                 "service": by_name[r["service"]],
-                "zones": [zones[z] for z in DEFAULT_ZONES] + strict,
+                "ip_zones": keyed(default + strict, "ip"),
+                "user_limits": limit_set(keyed(default + strict, "user")),
                 "retry_after": max(1, math.ceil(1 / per_s)),
             }
         )
     return {
         "public": doc["public"],
         "zones": list(zones.values()),
-        "default_zones": [zones[z] for z in DEFAULT_ZONES],
+        "default_route": default_route | {"retry_after": 1},
         "routes": routes,
+        "limit_sets": limit_sets,
         "limit_exempt": exempt,
     }
 
@@ -84,6 +104,9 @@ def render(gateway_dir: Path, *, exempt: list[str], **values: Any) -> str:
         undefined=jinja2.StrictUndefined,
     )
     values |= policy(gateway_dir, values["services"], exempt)
+    # Where the gateway reaches itself for the per-user buckets: its own port, on the loopback address.
+    listen = values["listen"]
+    values["limits_address"] = listen if ":" in listen else f"127.0.0.1:{listen}"
     return env.get_template(TEMPLATE).render(
         issuer=ISSUER, audience=AUDIENCE, njs_module=NJS_MODULE, **values
     )

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from .config import S3_ACCESS_KEY, S3_SECRET_KEY, StackConfig
 from .procs import Proc, port_open, wait_until
@@ -35,12 +36,40 @@ def _http_ok(url: str, timeout: float = 1.0) -> bool:
 
 
 @dataclass
-class Mongo:
+class _Part:
+    """A piece of the stack on a port of its own: reused when something answers there (``ping``),
+    started (``_start``) otherwise; what it starts has the PID and log files named ``NAME``."""
+
     cfg: StackConfig
+    NAME: ClassVar[str]
+    LABEL: ClassVar[str]  # in messages
 
     @property
     def proc(self) -> Proc:
-        return Proc("mongodb", self.cfg.run_dir, self.cfg.log_dir)
+        return Proc(self.NAME, self.cfg.run_dir, self.cfg.log_dir)
+
+    def ping(self) -> bool:
+        raise NotImplementedError
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def ensure(self) -> str:
+        if self.ping():
+            return "reused"
+        self._start()
+        return "started"
+
+    def _launch(self, cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> None:
+        """Starts ``cmd`` as this part's process and waits until it answers."""
+        self.proc.start(cmd, env=env)
+        wait_until(self.LABEL, self.ping, timeout, self.proc)
+
+
+@dataclass
+class Mongo(_Part):
+    NAME = "mongodb"
+    LABEL = "MongoDB (secantusdb)"
 
     def ping(self) -> bool:
         if not port_open(self.cfg.host, self.cfg.mongo_port):
@@ -54,12 +83,10 @@ class Mongo:
         except Exception:
             return False
 
-    def ensure(self) -> str:
-        if self.ping():
-            return "reused"
+    def _start(self) -> None:
         store = self.cfg.data_dir / "mongodb"
         store.mkdir(parents=True, exist_ok=True)
-        self.proc.start(
+        self._launch(
             [
                 str(BIN / "secantusd-py"),
                 "--host",
@@ -70,26 +97,20 @@ class Mongo:
                 str(store),
                 "--log-level",
                 "WARNING",
-            ]
+            ],
+            30,
         )
-        wait_until("MongoDB (secantusdb)", self.ping, 30, self.proc)
-        return "started"
 
 
 @dataclass
-class S3:
-    cfg: StackConfig
-
-    @property
-    def proc(self) -> Proc:
-        return Proc("s3", self.cfg.run_dir, self.cfg.log_dir)
+class S3(_Part):
+    NAME = "s3"
+    LABEL = "S3 (JuiceFS gateway)"
 
     def ping(self) -> bool:
         return _http_ok(f"{self.cfg.s3_endpoint}/minio/health/ready")
 
-    def ensure(self) -> str:
-        if self.ping():
-            return "reused"
+    def _start(self) -> None:
         home = self.cfg.data_dir / "s3"
         home.mkdir(parents=True, exist_ok=True)
         meta = f"sqlite3://{home / 'meta.db'}"
@@ -111,7 +132,7 @@ class S3:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        self.proc.start(
+        self._launch(
             [
                 juicefs,
                 "--quiet",
@@ -131,29 +152,23 @@ class S3:
                 meta,
                 f"{self.cfg.host}:{self.cfg.s3_port}",
             ],
+            60,
             env={"MINIO_ROOT_USER": S3_ACCESS_KEY, "MINIO_ROOT_PASSWORD": S3_SECRET_KEY},
         )
-        wait_until("S3 (JuiceFS gateway)", self.ping, 60, self.proc)
-        return "started"
 
 
 @dataclass
-class Smtp:
+class Smtp(_Part):
     """The local mail server: what notify sends lands as .eml files in the data folder's mail/."""
 
-    cfg: StackConfig
-
-    @property
-    def proc(self) -> Proc:
-        return Proc("smtp", self.cfg.run_dir, self.cfg.log_dir)
+    NAME = "smtp"
+    LABEL = "SMTP (aiosmtpd)"
 
     def ping(self) -> bool:
         return port_open(self.cfg.host, self.cfg.smtp_port)
 
-    def ensure(self) -> str:
-        if self.ping():
-            return "reused"
-        self.proc.start(
+    def _start(self) -> None:
+        self._launch(
             [
                 sys.executable,
                 "-m",
@@ -164,10 +179,9 @@ class Smtp:
                 str(self.cfg.smtp_port),
                 "--dir",
                 str(self.cfg.mail_dir),
-            ]
+            ],
+            30,
         )
-        wait_until("SMTP (aiosmtpd)", self.ping, 30, self.proc)
-        return "started"
 
 
 def _root() -> bool:
@@ -185,21 +199,16 @@ def apt_install(*packages: str) -> None:
 
 
 @dataclass
-class RabbitMQ:
+class RabbitMQ(_Part):
     """The machine's own RabbitMQ: reused when it answers, started with ``rabbitmq-server -detached``."""
 
-    cfg: StackConfig
-
-    @property
-    def proc(self) -> Proc:
-        return Proc("rabbitmq", self.cfg.run_dir, self.cfg.log_dir)
+    NAME = "rabbitmq"
+    LABEL = "RabbitMQ"
 
     def ping(self) -> bool:
         return port_open(self.cfg.host, self.cfg.amqp_port)
 
-    def ensure(self) -> str:
-        if self.ping():
-            return "reused"
+    def _start(self) -> None:
         if self.cfg.amqp_port != 5672:
             raise SystemExit(f"nothing answers on RabbitMQ port {self.cfg.amqp_port}; start a broker there")
         if not shutil.which("rabbitmq-server"):
@@ -210,7 +219,7 @@ class RabbitMQ:
                 )
             apt_install("rabbitmq-server")
         subprocess.run(["rabbitmq-server", "-detached"], check=True)
-        wait_until("RabbitMQ", self.ping, 90)
+        wait_until(self.LABEL, self.ping, 90)
         out = subprocess.run(
             ["rabbitmqctl", "eval", "list_to_integer(os:getpid())."],
             capture_output=True,
@@ -219,7 +228,6 @@ class RabbitMQ:
         ).stdout.strip()
         if out.isdigit():
             self.proc.adopt(int(out))
-        return "started"
 
 
 def nginx_binary() -> str:

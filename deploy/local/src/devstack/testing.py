@@ -1,8 +1,8 @@
 """Test infrastructure from one place (a pytest plugin, loaded by the root ``conftest.py``).
 
 - ``infra`` (session): real MongoDB, RabbitMQ and S3. Where a Docker engine answers, testcontainers
-  starts the genuine images. Otherwise the project's local infrastructure is reused when it is running
-  (``make up``) and started privately on free ports when it is not, then stopped at the end.
+  starts the genuine images. Otherwise the MongoDB and S3 stand-ins are started privately on free ports
+  and stopped at the end (``DVC_TEST_REUSE_INFRA=1``: those of a running ``make up``).
 - Every run gets its own namespace (``t<hex>_``): database names, queue names, the exchange and bucket
   names carry it, so runs never see each other's data, even on a shared server. Databases, buckets and
   the exchange are removed at the end; queues expire by themselves once idle.
@@ -41,6 +41,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def own_stack_env(data_dir: Path) -> dict[str, str]:
+    """What ``make up`` reads for a stack with its data in ``data_dir``, its gateway, MongoDB and S3 on
+    free ports of their own."""
+    return {
+        "DVC_DATA_DIR": str(data_dir),
+        "DVC_GATEWAY_PORT": str(free_port()),
+        "DVC_MONGO_PORT": str(free_port()),
+        "DVC_S3_PORT": str(free_port()),
+        "DVC_S3_METRICS_PORT": str(free_port()),
+    }
+
+
 @dataclass
 class Infra:
     mongo_url: str
@@ -55,6 +67,10 @@ class Infra:
     s3_access_key: str = S3_ACCESS_KEY
     s3_secret_key: str = S3_SECRET_KEY
     how: dict[str, str] = field(default_factory=dict)
+    # The consuming services' main queues this run made (their retry and parking queues follow from
+    # them): deleted at the end, not left to expire. A broker deleting hundreds of expired quorum
+    # queues at once stalled for minutes, and with it whatever test run came next.
+    queues: dict[str, tuple[float, ...]] = field(default_factory=dict)  # main queue → its retry delays
 
     def env(self, **extra: str) -> dict[str, str]:
         """Platform environment for a service under test (its names prefixed by the namespace)."""
@@ -94,7 +110,9 @@ class Infra:
                 s3_bucket=f"{self.namespace.replace('_', '-')}{secrets.token_hex(2)}",
             )
         values.update(overrides)
-        return cls(**values)
+        made = cls(**values)
+        self.queues[made.queue] = made.retry_delays
+        return made
 
 
 def _docker_engine() -> bool:
@@ -108,7 +126,8 @@ def _docker_engine() -> bool:
 
 
 class _Local:
-    """Reuse the developer's running infrastructure, or start private instances on free ports."""
+    """Private MongoDB and S3 stand-ins on free ports (or, with DVC_TEST_REUSE_INFRA=1, the developer's
+    running ones); the machine's RabbitMQ, or a private node where none answers."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -121,21 +140,26 @@ class _Local:
             data_dir=self.home, mongo_port=free_port(), s3_port=free_port(), s3_metrics_port=free_port()
         )
         how = {}
-        mongo_cfg = dev if Mongo(dev).ping() else private
+        # The run's own database and object store by default: a development stack's stand-ins grow with
+        # every run they serve (secantusdb at 1.6 GB answered the catalog's start-up past its socket
+        # timeout), and a run must not depend on what a developer left running. Reuse is opt-in.
+        reuse = os.environ.get("DVC_TEST_REUSE_INFRA", "") == "1"
+        mongo_cfg = dev if reuse and Mongo(dev).ping() else private
         if mongo_cfg is private:
             Mongo(private).ensure()
             self.started.append(Mongo(private))
         how["mongodb"] = "reused" if mongo_cfg is dev else "started"
-        s3_cfg = dev if S3(dev).ping() else private
+        s3_cfg = dev if reuse and S3(dev).ping() else private
         if s3_cfg is private:
             S3(private).ensure()
             self.started.append(S3(private))
         how["s3"] = "reused" if s3_cfg is dev else "started"
-        smtp_cfg = dev if Smtp(dev).ping() else private.with_(smtp_port=free_port())
-        if smtp_cfg is not dev:
-            Smtp(smtp_cfg).ensure()
-            self.started.append(Smtp(smtp_cfg))
-        how["smtp"] = "reused" if smtp_cfg is dev else "started"
+        # A mail server of the run's own, always: tests read what it receives (codes sent by email) from
+        # its folder, and a running one's folder may be another checkout's.
+        smtp_cfg = private.with_(smtp_port=free_port())
+        Smtp(smtp_cfg).ensure()
+        self.started.append(Smtp(smtp_cfg))
+        how["smtp"] = "started"
         amqp_port = dev.amqp_port
         if RabbitMQ(dev).ping():
             how["rabbitmq"] = "reused"
@@ -272,24 +296,110 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
         await asyncio.sleep(interval)
 
 
-async def _delete_exchange(infra: Infra) -> None:
+async def sent_code(auth_app: Any, purpose: str, **match: str) -> str:
+    """The latest one-time code an in-process auth service sent for ``purpose`` to ``match``
+    (``phone=``, ``email=`` or ``user_id=``): for tests that run auth without notify."""
+    from .client import outbox_code
+
+    key = auth_app.state.settings.seal_key.get_secret_value()
+    return await outbox_code(auth_app.state.runtime.db.outbox, key, purpose, **match)
+
+
+async def register_in_process(auth: Any, person: dict[str, Any]) -> dict[str, Any]:
+    """A citizen account through an in-process auth service (``auth``: its client, with ``.app``
+    or the app given as ``auth.app``): ask, the code, confirm; an email confirmed with its own code."""
+    app = auth.app
+    r = await auth.post("/api/v1/auth/register", json=person)
+    assert r.status_code == 202, r.text
+    code = await sent_code(app, "registration", phone=person["phone"])
+    body = {"citizen_id": person["citizen_id"], "phone": person["phone"], "code": code}
+    r = await auth.post("/api/v1/auth/register/confirm", json=body)
+    assert r.status_code == 201, r.text
+    user = r.json()
+    if person.get("email"):
+        login = {"username": person["phone"], "password": person["password"]}
+        token = (await auth.post("/api/v1/auth/login", json=login)).json()["access_token"]
+        code = await sent_code(app, "contact_change", email=person["email"])
+        r = await auth.post(
+            "/api/v1/auth/me/contact/confirm",
+            json={"channel": "email", "code": code},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200, r.text
+        user = r.json()
+    return user
+
+
+async def _tidy_broker(infra: Infra) -> None:
+    """Delete the run's exchange and the consuming services' queues it made (main, retry tiers, parking)."""
+    import asyncio
+
     import aio_pika
 
-    conn = await aio_pika.connect(infra.amqp_url)
+    from dvckit.consumer import parking_queue_name, retry_queue_name
+
+    names = [
+        name
+        for main, delays in sorted(infra.queues.items())
+        for name in (main, parking_queue_name(main), *(retry_queue_name(main, d) for d in delays))
+    ]
+    conn = await aio_pika.connect(infra.amqp_url, timeout=30)
     async with conn:
         ch = await conn.channel()
-        await ch.exchange_delete(f"{infra.namespace}dvc.events")
+        await asyncio.wait_for(ch.exchange_delete(f"{infra.namespace}dvc.events"), 30)
+        for name in names:  # deleting a queue that was never declared is not an error
+            await asyncio.wait_for(ch.queue_delete(name), 30)
 
 
 @asynccontextmanager
 async def running(app: Any, client_ip: str = "127.0.0.1") -> AsyncIterator[Any]:
     """Run an ASGI app in-process (its lifespan included) and yield an httpx client bound to it."""
+    import asyncio
+
     import httpx
 
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=(client_ip, 40000), raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
-            yield client
+    watchdog: asyncio.TimerHandle | None = None
+    try:
+        async with app.router.lifespan_context(app):
+            try:
+                transport = httpx.ASGITransport(
+                    app=app, client=(client_ip, 40000), raise_app_exceptions=False
+                )
+                async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+                    yield client
+            finally:
+                # A shutdown that hangs shows where each task waits (pytest-timeout shows threads only).
+                watchdog = asyncio.get_running_loop().call_later(60, _print_tasks, "shutdown still running")
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+
+
+@asynccontextmanager
+async def started_apps(build: Any) -> AsyncIterator[Any]:
+    """For a service's ``make_<service>`` fixture: ``await make(**overrides)`` starts the app
+    ``build(**overrides)`` in-process and returns its client (the app as ``client.app``); every app made
+    is stopped when the block ends."""
+    import contextlib
+
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def make(**overrides: Any) -> Any:
+            app = build(**overrides)
+            client = await stack.enter_async_context(running(app))
+            client.app = app
+            return client
+
+        yield make
+
+
+def _print_tasks(why: str) -> None:
+    import asyncio
+    import sys
+
+    print(f"[devstack] {why}; the tasks and where they wait:", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=8, file=sys.stderr)
 
 
 def client_for(app: Any, client_ip: str) -> Any:
@@ -302,15 +412,15 @@ def client_for(app: Any, client_ip: str) -> Any:
 
 
 def _cleanup(infra: Infra) -> None:
-    """Remove what this run created on shared servers (queues expire by themselves)."""
+    """Remove what this run created on shared servers (queues a test declared itself expire)."""
     import asyncio
 
     from pymongo import MongoClient
 
     try:
-        asyncio.run(_delete_exchange(infra))
-    except Exception as e:  # the broker may be gone already; the exchange is harmless
-        print(f"[devstack] could not delete the test exchange: {e!r}")
+        asyncio.run(_tidy_broker(infra))
+    except Exception as e:  # the broker may be gone already; an exchange is harmless, queues expire
+        print(f"[devstack] could not delete the test exchange and queues: {e!r}")
 
     with MongoClient(infra.mongo_url, serverSelectionTimeoutMS=2000) as c:
         for name in c.list_database_names():
@@ -355,6 +465,12 @@ class RunningStack:
     def db_name(self, service: str) -> str:
         return self.cfg.db_name(service)
 
+    def inbox(self) -> Any:
+        """Where this stack's codes arrive (devstack.client.Inbox): its SMS record and mail folder."""
+        from .client import Inbox
+
+        return Inbox(self.cfg.mongo_url, self.db_name("notify"), self.infra.mail_dir)
+
 
 def start_stack(
     infra: Infra,
@@ -385,6 +501,10 @@ def start_stack(
         namespace=infra.namespace + namespace,
         port_offset=_free_offset(reps),
     ).with_(**overrides)
+    from dvckit.settings import ServiceSettings
+
+    delays = ServiceSettings.model_fields["retry_delays"].default
+    infra.queues.update({f"{cfg.namespace}{spec.name}.events": delays for spec in SERVICES})
     stack = Stack(cfg)
     try:
         stack.up(with_infra=False)
@@ -401,3 +521,16 @@ def stack(infra: Infra) -> Iterator[RunningStack]:
         yield running
     finally:
         running.stack.down(with_infra=False)
+
+
+# Tiers: a test is `system` when it needs whole running stacks (every service behind the gateway, a
+# browser, the fault drills): the `stack` fixture, or a test folder that starts stacks of its own.
+# `make test-fast` leaves them out; `make test` (CI) runs everything.
+SYSTEM_FOLDERS = ("tests/system/", "tests/browser/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
+        if "stack" in getattr(item, "fixturenames", ()) or where.startswith(SYSTEM_FOLDERS):
+            item.add_marker(pytest.mark.system)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import httpx
@@ -48,6 +49,9 @@ class Principal(BaseModel):
     agencies: tuple[str, ...] = ()
     jti: str = ""
     exp: int = 0
+    iat: int = 0
+    # The login (refresh-token family) the token was issued for: signing out ends that login only.
+    sid: str = ""
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -84,30 +88,21 @@ def http_jwks(
     return fetch
 
 
+@dataclass(eq=False)
 class TokenVerifier:
-    def __init__(
-        self,
-        source: JwksSource,
-        *,
-        issuer: str,
-        audience: str,
-        leeway: float = 30.0,
-        max_age: float = 300.0,
-        min_refetch: float = 2.0,
-        cache_size: int = 10_000,
-    ) -> None:
-        self.source = source
-        self.issuer = issuer
-        self.audience = audience
-        self.leeway = leeway
-        self.max_age = max_age
-        self.min_refetch = min_refetch
-        self._keys: dict[str, Any] = {}
-        self._kids: frozenset[str] = frozenset()
-        self._cache: dict[str, Principal] = {}
-        self.cache_size = cache_size
-        self._fetched_at = 0.0
-        self._lock = asyncio.Lock()
+    source: JwksSource
+    _: KW_ONLY
+    issuer: str
+    audience: str
+    leeway: float = 30.0
+    max_age: float = 300.0
+    min_refetch: float = 2.0
+    cache_size: int = 10_000
+    _keys: dict[str, Any] = field(default_factory=dict, init=False)
+    _kids: frozenset[str] = field(default=frozenset(), init=False)
+    _cache: dict[str, Principal] = field(default_factory=dict, init=False)
+    _fetched_at: float = field(default=0.0, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
@@ -183,6 +178,8 @@ class TokenVerifier:
             agencies=tuple(claims.get("agencies") or ()),
             jti=str(claims["jti"]),
             exp=int(claims["exp"]),
+            iat=int(claims["iat"]),
+            sid=str(claims.get("sid") or ""),
         )
 
 

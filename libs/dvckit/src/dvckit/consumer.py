@@ -1,4 +1,4 @@
-"""The idempotent consumer: retry tiers of growing delay, then a parking lot (ARCHITECTURE.md §3).
+"""The idempotent consumer: retry tiers of growing delay, then a parking lot (docs/architecture.md §3).
 
 Topology, per consuming service (all durable quorum queues):
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustQueue
@@ -34,7 +34,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from . import logs
-from .events import Envelope, EventBus
+from .events import Envelope, EventBus, EventData
 from .mongo import Session, transaction
 
 PROCESSED = "processed_events"
@@ -48,6 +48,14 @@ QUORUM = {"x-queue-type": "quorum"}
 SAFE_DLX = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
 Handler = Callable[[Envelope, Session], Awaitable[None]]
+E = TypeVar("E", bound=EventData)
+EventHandler = Callable[[E, Envelope, Session], Awaitable[None]]
+
+
+def read(event: type[E], data: dict[str, Any]) -> E:
+    """A payload as a consumer reads it: the fields its model knows (a tolerant reader), validated."""
+    return event.model_validate({k: v for k, v in data.items() if k in event.model_fields})
+
 
 # Callbacks a handler asks to run once its transaction has committed (wake a worker, push to a client).
 _after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
@@ -115,6 +123,7 @@ class Consumer:
         # Only test runs set an expiry: their per-run queues then vanish once idle.
         self.extra_args: dict[str, Any] = {"x-expires": expires_ms} if expires_ms else {}
         self.handlers: list[tuple[str, Handler]] = []
+        self.models: dict[str, type[EventData]] = {}  # routing key → the model its handlers parse
         self.channel: AbstractRobustChannel | None = None
         self.queue: AbstractRobustQueue | None = None
         self._tag: str | None = None
@@ -124,6 +133,22 @@ class Consumer:
 
         def deco(fn: Handler) -> Handler:
             self.handlers.append((pattern, fn))
+            return fn
+
+        return deco
+
+    def on_event(self, event: type[E]) -> Callable[[EventHandler[E]], EventHandler[E]]:
+        """Register a handler of one event class: the queue is bound to its routing key and the handler
+        gets the payload parsed by that class. Fields the class does not know are left out (a tolerant
+        reader: a producer may add an optional field before its consumers learn it); a payload the class
+        refuses is parked, never retried."""
+
+        def deco(fn: EventHandler[E]) -> EventHandler[E]:
+            async def parsed(env: Envelope, session: Session) -> None:
+                await fn(read(event, env.data), env, session)
+
+            self.handlers.append((event.routing_key(), parsed))
+            self.models[event.routing_key()] = event
             return fn
 
         return deco

@@ -1,4 +1,4 @@
-"""The event catalogue: every integration event's payload, in one place (ARCHITECTURE.md §3).
+"""The event catalogue: every integration event's payload, in one place (docs/architecture.md §3).
 
 Names are past tense; a breaking change is a new class with the next version, published side by side
 with the old one until every consumer has moved. ``docs/events.md`` is generated from this module
@@ -10,9 +10,9 @@ Payloads carry the minimum personal data the consumer needs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from .events import EventData
 
@@ -32,7 +32,9 @@ class UserRegisteredV1(EventData):
 
 
 class UserContactChangedV1(EventData):
-    """A user changed the phone number or email address notifications go to."""
+    """A user's confirmed phone number or email address changed (the new one proved by a code sent to
+    it, or an email removed). ``email`` and ``phone`` are what notifications go to from now on; the old
+    ones that changed are told, so a holder whose account was taken over learns of it."""
 
     event_type = "user.contact_changed"
     event_version = 1
@@ -40,13 +42,73 @@ class UserContactChangedV1(EventData):
     user_id: str
     email: str | None = None
     phone: str | None = None
+    changed: Literal["email", "phone"] | None = Field(None, description="Which one changed")
+    old_email: str | None = Field(None, description="When the email changed: the one before (null: none)")
+    old_phone: str | None = Field(None, description="When the phone changed: the one before (null: none)")
+    locale: str = "vi"
+
+
+class VerificationCodeIssuedV1(EventData):
+    """A one-time code to deliver: to the phone a citizen is registering with (``registration``), to a
+    new email or phone before it replaces the old one (``contact_change``), or to the account's confirmed
+    contact for a password reset (``password_reset``: by email when there is one, else by SMS).
+
+    The code travels sealed (``dvckit.sealed``, key ``DVC_SEAL_KEY`` shared by auth and notify): the
+    outbox, the queue and the delivery records never hold it in clear."""
+
+    event_type = "user.verification_code_issued"
+    event_version = 1
+
+    purpose: Literal["registration", "contact_change", "password_reset"]
+    sealed_code: str
+    expires_at: datetime
+    user_id: str | None = Field(None, description="None for a registration: no account exists yet")
+    full_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    locale: str = "vi"
+
+
+class UserRegistrationBlockedV1(EventData):
+    """Someone asked to register with a phone number or citizen ID that already has an account. No
+    account was made and the registrant got the same answer as anyone else; notify tells the phone given
+    (a message instead of a code) and, for a citizen ID in use, the account's holder."""
+
+    event_type = "user.registration_blocked"
+    event_version = 1
+
+    reason: Literal["phone_in_use", "citizen_id_in_use"]
+    phone: str = Field(description="The phone number given in the registration")
+    existing_user_id: str
+    locale: str = "vi"
+
+
+SessionEndReason = Literal[
+    "logout", "refresh_reuse", "password_changed", "password_reset", "locked", "rights_changed"
+]
+
+
+class UserSessionsEndedV1(EventData):
+    """Logins of a user ended: one (``session_id``, signing out or a stolen refresh token) or all
+    (``session_id`` null: password changed or reset, account locked, rights changed). Services holding
+    something open for the user (notify's live streams) close it."""
+
+    event_type = "user.sessions_ended"
+    event_version = 1
+
+    user_id: str
+    session_id: str | None = None
+    reason: SessionEndReason
+    ended_at: datetime
 
 
 class UserPasswordResetRequestedV1(EventData):
-    """Someone asked to reset a password: the one-time code to deliver, and where to. Nothing more."""
+    """Deprecated: no longer published (it carried the code in clear); replaced by
+    ``user.verification_code_issued.v1``. Notify still delivers any left in queues from before."""
 
     event_type = "user.password_reset_requested"
     event_version = 1
+    deprecated = True
 
     user_id: str
     code: str
@@ -54,6 +116,78 @@ class UserPasswordResetRequestedV1(EventData):
     email: str | None = None
     phone: str | None = None
     locale: str = "vi"
+
+
+class _Open(BaseModel):
+    """Part of a published procedure: the fields consumers read are typed, and every other field the
+    catalog sends travels on untouched (a consumer's copy is the whole record, JSON for JSON)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_serializer(mode="wrap")
+    def _as_sent(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # Only what was sent: a default filled in on reading is never added on writing.
+        sent = self.model_fields_set | set(self.__pydantic_extra__ or ())
+        return {k: v for k, v in handler(self).items() if k in sent}
+
+
+class ProcedureComponent(_Open):
+    """One dossier component (thành phần hồ sơ) of a procedure. The defaults are what a component that
+    does not say means: required, of no case, no originals or copies asked, the consumer's own limits."""
+
+    id: str
+    name: str = ""
+    group: str | None = Field(None, description="The case (trường hợp) it belongs to, if any")
+    required: bool = True
+    originals: int = 0
+    copies: int = 0
+    file_types: list[str] | None = Field(None, description="Accepted types; None: the consumer's own")
+    max_bytes: int | None = Field(None, description="Largest file; None: the consumer's own limit")
+
+
+class ProcedureFee(_Open):
+    """A fee or charge: in ``currency`` (VND unless said), payable ``when``, by ``channel`` (None: any)."""
+
+    name: str
+    amount: int
+    currency: str = "VND"
+    when: str = "unspecified"
+    channel: str | None = None
+    note: str | None = None
+
+
+class ProcedureDuration(_Open):
+    value: float | int
+    unit: str
+    text: str
+
+
+class ProcedureResult(_Open):
+    name: str
+    code: str | None = None
+
+
+class PublishedProcedure(_Open):
+    """The procedure as the catalog serves it at ``GET /api/v1/catalog/procedures/{code}``."""
+
+    code: str
+    version: int
+    name: str
+    status: str = "published"
+    fileable: bool = False
+    field: str | None = None
+    agencies: list[str] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)
+    online_level: str | None = None
+    processing_time: ProcedureDuration | None = None
+    working_days: int | None = None
+    components: list[ProcedureComponent] = Field(default_factory=list)
+    fees: list[ProcedureFee] = Field(default_factory=list)
+    results: list[ProcedureResult] = Field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        """The record as it came (fields it did not carry are not added)."""
+        return self.model_dump(mode="json")
 
 
 class ProcedurePublishedV1(EventData):
@@ -65,7 +199,7 @@ class ProcedurePublishedV1(EventData):
 
     code: str
     version: int
-    procedure: dict[str, Any]
+    procedure: PublishedProcedure
 
 
 class ProcedureWithdrawnV1(EventData):
@@ -96,25 +230,30 @@ DOSSIER_STATUS: dict[str, tuple[int, str, str]] = {
 }
 
 
-class DossierSubmittedV1(EventData):
-    """A citizen filed a dossier online (status 1, mới đăng ký): notify tells them it was received."""
-
-    event_type = "dossier.submitted"
-    event_version = 1
+class _DossierEvent(EventData):
+    """What every dossier event names: the dossier, its owner, its procedure and its agency."""
 
     dossier_id: str
     code: str
     owner_id: str
     procedure_code: str
     procedure_name: str
-    procedure_version: int
     agency_code: str
     agency_name: str
+
+
+class DossierSubmittedV1(_DossierEvent):
+    """A citizen filed a dossier online (status 1, mới đăng ký): notify tells them it was received."""
+
+    event_type = "dossier.submitted"
+    event_version = 1
+
+    procedure_version: int
     submitted_at: datetime
     fee_total: int = 0
 
 
-class DossierStatusChangedV1(EventData):
+class DossierStatusChangedV1(_DossierEvent):
     """A dossier moved from one status to another (accepted with its appointment date, supplement
     requested with what is missing, refused or stopped with the reason, result ready...). Status numbers
     are the national portal's (1 mới đăng ký … 10 đã trả kết quả)."""
@@ -122,13 +261,6 @@ class DossierStatusChangedV1(EventData):
     event_type = "dossier.status_changed"
     event_version = 1
 
-    dossier_id: str
-    code: str
-    owner_id: str
-    procedure_code: str
-    procedure_name: str
-    agency_code: str
-    agency_name: str
     old_status: str
     new_status: str
     old_status_code: int
@@ -145,6 +277,9 @@ class DossierStatusChangedV1(EventData):
 CATALOGUE: tuple[type[EventData], ...] = (
     UserRegisteredV1,
     UserContactChangedV1,
+    VerificationCodeIssuedV1,
+    UserRegistrationBlockedV1,
+    UserSessionsEndedV1,
     UserPasswordResetRequestedV1,
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
@@ -181,6 +316,8 @@ def markdown() -> str:
         required = set(schema.get("required", []))
         for name, prop in schema["properties"].items():
             typ = prop.get("type") or " or ".join(p.get("type", "?") for p in prop.get("anyOf", []))
+            if "$ref" in prop:
+                typ = f"object ({prop['$ref'].rsplit('/', 1)[-1]})"
             if prop.get("format"):
                 typ = f"{typ} ({prop['format']})"
             if typ == "array":

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Self
 import aio_pika
 import aiormq
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection, AbstractRobustExchange
+from aio_pika.connection import make_url
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import logs
@@ -29,6 +30,8 @@ class EventData(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     event_type: ClassVar[str]
     event_version: ClassVar[int]
+    # No longer published; consumers keep a handler until the queues hold none from before.
+    deprecated: ClassVar[bool] = False
 
     @classmethod
     def routing_key(cls) -> str:
@@ -36,7 +39,7 @@ class EventData(BaseModel):
 
 
 class Envelope(BaseModel):
-    """What travels on the bus (ARCHITECTURE.md §3)."""
+    """What travels on the bus (docs/architecture.md §3)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -106,12 +109,16 @@ class EventBus:
         """Connect; when the broker is down, keep trying (the service starts, /readyz says not ready)."""
         delay = 0.5
         while True:
+            # Held before it connects: a connect cancelled half-way (the service stopping while the broker
+            # is slow) leaves aio-pika's reconnect loop running, and close() is then what ends it.
+            self.connection = aio_pika.RobustConnection(
+                make_url(self.url), client_properties={"connection_name": self.name}, reconnect_interval=1.0
+            )
             try:
-                self.connection = await aio_pika.connect_robust(
-                    self.url, client_properties={"connection_name": self.name}, reconnect_interval=1.0
-                )
+                await self.connection.connect()
                 break
             except (OSError, aiormq.exceptions.AMQPError) as e:
+                await self.connection.close()
                 if not retry_forever:
                     raise
                 log.warning("waiting for RabbitMQ", error=str(e)[:200])

@@ -4,6 +4,13 @@ before the next one is read from the network.
 
 Events, in request order: ``Field(name, value)``, ``FileStart(name, filename, content_type)``,
 ``FileData(bytes)``, ``FileEnd()``.
+
+Every form is bounded before it can cost much: the body's size (refused from its Content-Length before
+a byte is read, or as soon as a chunked body grows past it), the number of parts, of text fields and of
+files, and each text field's size. A body of 450,000 tiny fields is refused at the first field over
+the limit, not parsed to its end: parsing each part costs Python work on the event loop, so an
+unbounded count lets one client slow every other request of the replica. The parser itself bounds each
+part's headers (python-multipart: 8 headers of at most 4 KB).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from python_multipart import MultipartParser
@@ -53,6 +61,31 @@ NOT_MULTIPART = Problem(
 BAD_FORM = Problem(
     400, "bad-multipart", Text("Dữ liệu gửi lên không đúng định dạng", "Malformed multipart body")
 )
+FIELD_TOO_LARGE = Problem(413, "field-too-large", Text("Trường dữ liệu quá dài", "A form field is too long"))
+
+
+def _too_many(what_vi: str, what_en: str, limit: int) -> Problem:
+    return Problem(
+        413,
+        "too-many-parts",
+        Text(f"Biểu mẫu có quá nhiều {what_vi}", f"The form has too many {what_en}"),
+        extra={"limit": limit},
+    )
+
+
+def body_too_large(limit: int) -> Problem:
+    return Problem(
+        413,
+        "payload-too-large",
+        Text("Dữ liệu gửi lên quá lớn", "The request body is too large"),
+        extra={"limit_bytes": limit},
+    )
+
+
+def declared_length(request: Request) -> int | None:
+    """The body's Content-Length, or None when it is not given (chunked) or not a number."""
+    raw = request.headers.get("content-length", "")
+    return int(raw) if raw.isdigit() else None
 
 
 def _filename(params: dict[bytes, bytes]) -> str | None:
@@ -69,85 +102,109 @@ def _filename(params: dict[bytes, bytes]) -> str | None:
         return raw.decode("latin-1")
 
 
-async def events(request: Request, *, max_field_bytes: int = 4096) -> AsyncIterator[Event]:
-    mime, params = parse_options_header(request.headers.get("content-type", ""))
-    boundary = params.get(b"boundary")
-    if mime != b"multipart/form-data" or not boundary:
-        raise NOT_MULTIPART
-    out: deque[Event] = deque()
-    state: dict[str, object] = {}
+class _Parts:
+    """The multipart parser's callbacks: each part's headers say what it is (counted against the limits
+    before any of its data is read), then its data becomes events in ``out``."""
 
-    def on_part_begin() -> None:
-        state.clear()
-        state["headers"] = {}
+    def __init__(self, max_fields: int, max_files: int, max_field_bytes: int) -> None:
+        self.max_fields, self.max_files, self.max_field_bytes = max_fields, max_files, max_field_bytes
+        self.out: deque[Event] = deque()
+        self.counts = {"fields": 0, "files": 0}
+        self.ended = False
+        self.on_part_begin()
 
-    def on_header_field(data: bytes, start: int, end: int) -> None:
-        state["field"] = state.get("field", b"") + data[start:end]  # type: ignore[operator]
+    def callbacks(self) -> dict[str, Any]:
+        names = ("part_begin", "header_field", "header_value", "header_end", "headers_finished")
+        return {f"on_{n}": getattr(self, f"on_{n}") for n in (*names, "part_data", "part_end", "end")}
 
-    def on_header_value(data: bytes, start: int, end: int) -> None:
-        state["value"] = state.get("value", b"") + data[start:end]  # type: ignore[operator]
+    def on_part_begin(self) -> None:
+        self.headers: dict[bytes, bytes] = {}
+        self.field = self.value = b""
+        self.name = ""
+        self.file = False
+        self.buf = bytearray()
 
-    def on_header_end() -> None:
-        headers = state["headers"]
-        assert isinstance(headers, dict)
-        headers[bytes(state.pop("field", b"")).lower()] = bytes(state.pop("value", b""))  # type: ignore[arg-type]
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.field += data[start:end]
 
-    def on_headers_finished() -> None:
-        headers = state["headers"]
-        assert isinstance(headers, dict)
-        disposition = headers.get(b"content-disposition", b"")
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[bytes(self.field).lower()] = bytes(self.value)
+        self.field = self.value = b""
+
+    def on_headers_finished(self) -> None:
+        disposition = self.headers.get(b"content-disposition", b"")
         _disp, p = parse_options_header(disposition)
         if b"\\" in disposition and b"filename" in p:
             # The parser quietly keeps only the last part of a Windows path; callers must see the path.
             raw = re.search(rb'filename="((?:[^"\\]|\\.)*)"', disposition)
             if raw:
                 p[b"filename"] = raw.group(1)
-        name = p.get(b"name", b"").decode("utf-8", "replace")
-        state["name"] = name
-        if b"filename" in p or b"filename*" in p:
-            state["file"] = True
-            ctype = headers.get(b"content-type")
-            out.append(FileStart(name, _filename(p), ctype.decode("latin-1") if ctype else None))
-        else:
-            state["buf"] = bytearray()
+        self.name = p.get(b"name", b"").decode("utf-8", "replace")
+        kind = "files" if b"filename" in p or b"filename*" in p else "fields"
+        self.counts[kind] += 1
+        if kind == "files" and self.counts["files"] > self.max_files:
+            raise _too_many("tệp", "files", self.max_files)
+        if kind == "fields" and self.counts["fields"] > self.max_fields:
+            raise _too_many("trường dữ liệu", "fields", self.max_fields)
+        if kind == "files":
+            self.file = True
+            ctype = self.headers.get(b"content-type")
+            self.out.append(FileStart(self.name, _filename(p), ctype.decode("latin-1") if ctype else None))
 
-    def on_part_data(data: bytes, start: int, end: int) -> None:
-        if state.get("file"):
-            out.append(FileData(bytes(data[start:end])))
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.file:
+            self.out.append(FileData(bytes(data[start:end])))
             return
-        buf = state["buf"]
-        assert isinstance(buf, bytearray)
-        buf += data[start:end]
-        if len(buf) > max_field_bytes:
-            raise Problem(413, "field-too-large", Text("Trường dữ liệu quá dài", "A form field is too long"))
+        self.buf += data[start:end]
+        if len(self.buf) > self.max_field_bytes:
+            raise FIELD_TOO_LARGE
 
-    def on_part_end() -> None:
-        if state.get("file"):
-            out.append(FileEnd())
+    def on_part_end(self) -> None:
+        if self.file:
+            self.out.append(FileEnd())
         else:
-            buf = state.get("buf", bytearray())
-            assert isinstance(buf, bytearray)
-            out.append(Field(str(state["name"]), buf.decode("utf-8", "replace")))
+            self.out.append(Field(self.name, self.buf.decode("utf-8", "replace")))
 
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_headers_finished": on_headers_finished,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
+    def on_end(self) -> None:
+        self.ended = True
+
+
+async def events(
+    request: Request,
+    *,
+    max_body: int | None = None,
+    max_fields: int = 8,
+    max_files: int = 1,
+    max_field_bytes: int = 4096,
+) -> AsyncIterator[Event]:
+    """The form's events. ``max_body`` bounds the whole body (None: the caller bounds the file data
+    it consumes); ``max_fields`` the text fields, ``max_files`` the file parts, ``max_field_bytes``
+    each text field. Over a limit: 413 problem+json, and nothing more is read."""
+    mime, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if mime != b"multipart/form-data" or not boundary:
+        raise NOT_MULTIPART
+    declared = declared_length(request)
+    if max_body is not None and declared is not None and declared > max_body:
+        raise body_too_large(max_body)
+    parts = _Parts(max_fields, max_files, max_field_bytes)
+    parser = MultipartParser(boundary, parts.callbacks())
+    seen = 0
     try:
         async for chunk in request.stream():
+            seen += len(chunk)
+            if max_body is not None and seen > max_body:
+                raise body_too_large(max_body)
             parser.write(chunk)
-            while out:
-                yield out.popleft()
+            while parts.out:
+                yield parts.out.popleft()
+            if parts.ended:
+                break  # the closing boundary: whatever follows is an epilogue nobody reads
         parser.finalize()
     except MultipartParseError:
         raise BAD_FORM from None
-    while out:
-        yield out.popleft()
+    while parts.out:
+        yield parts.out.popleft()

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import apidoc, errors, health, logs
+from . import apidoc, deps, errors, health, logs
 from .jsonutil import ORJSONResponse
 from .runtime import Runtime
 
@@ -137,11 +137,13 @@ def create_app(
     version: str = "0.1.0",
     max_body: int = 1 << 20,
     streamed: str | None = None,
+    parts: Any = None,
 ) -> FastAPI:
     """Build a service's app. Its API lives under ``prefix`` (``/api/v1/auth``), the same path the
     gateway exposes, so no path is rewritten between client and service and the OpenAPI paths are the
     public ones. ``/healthz``, ``/readyz`` and ``/metrics`` sit at the root for probes and Prometheus.
-    Request bodies are at most ``max_body`` bytes except on the routes ``streamed`` matches (BodyLimit)."""
+    Request bodies are at most ``max_body`` bytes except on the routes ``streamed`` matches (BodyLimit).
+    ``parts``: the service's dataclass of built dependencies, handed to its routes (``dvckit.deps``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -162,6 +164,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    if parts is not None:
+        deps.provide(app, parts)
     errors.install(app)
     apidoc.install(app)
     app.include_router(health.router(runtime.health))

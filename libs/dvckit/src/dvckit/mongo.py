@@ -9,15 +9,24 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import CollectionInvalid, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import (
+    CollectionInvalid,
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+)
 
 from . import logs
+from .store import AlreadyExists
 
 T = TypeVar("T")
 Schema = Mapping[str, Sequence[IndexModel]]
@@ -38,18 +47,22 @@ def connect(url: str, *, appname: str, timeout_ms: int = 3000) -> AsyncMongoClie
     )
 
 
-async def ensure_schema(db: AsyncDatabase[Any], schema: Schema, *, wait_seconds: float = 30.0) -> None:
-    """Create the collections and indexes of ``schema``; waits for the server for ``wait_seconds``."""
-    deadline = asyncio.get_running_loop().time() + wait_seconds
-    while True:
-        try:
-            existing = set(await db.list_collection_names())
-            break
-        except PyMongoError as e:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            log.warning("waiting for MongoDB", error=str(e)[:200])
-            await asyncio.sleep(1.0)
+@contextmanager
+def unique_key() -> Iterator[None]:
+    """Inside, a write a unique index refuses raises :class:`dvckit.store.AlreadyExists` (the
+    repository's word for it) instead of the driver's ``DuplicateKeyError``."""
+    try:
+        yield
+    except DuplicateKeyError as e:
+        if e.has_error_label("TransientTransactionError"):
+            raise  # a conflict between transactions: ``transaction`` runs the whole one again
+        raise AlreadyExists(str(e)[:300]) from e
+
+
+async def ensure_schema(db: AsyncDatabase[Any], schema: Schema) -> None:
+    """Create the collections and indexes of ``schema`` (what exists is left as it is: safe to run again,
+    and by several replicas at once)."""
+    existing = set(await db.list_collection_names())
     for name, indexes in schema.items():
         if name not in existing:
             try:
@@ -109,5 +122,31 @@ async def transaction(client: AsyncMongoClient[Any], fn: Callable[[Session], Awa
                     raise
 
 
+NEWEST_FIRST = [("created_at", -1), ("_id", 1)]
+
+
+async def paged(
+    coll: AsyncCollection[Any],
+    query: Mapping[str, Any],
+    *,
+    page: int,
+    size: int,
+    sort: Sequence[tuple[str, int]] = NEWEST_FIRST,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page (from 1) of what ``query`` finds, in a stable order; and how many it finds in all."""
+    total = await coll.count_documents(dict(query))
+    docs = await coll.find(dict(query)).sort(list(sort)).skip((page - 1) * size).limit(size).to_list()
+    return docs, total
+
+
 async def ping(client: AsyncMongoClient[Any]) -> None:
     await client.admin.command("ping")
+
+
+class Repository:
+    """An adapter over one collection of a service's database: subclasses name it in ``collection``."""
+
+    collection: ClassVar[str]
+
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
+        self.coll: AsyncCollection[Any] = db[self.collection]

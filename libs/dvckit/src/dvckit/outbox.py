@@ -1,4 +1,4 @@
-"""Transactional outbox and its relay (ARCHITECTURE.md §3: no dual writes).
+"""Transactional outbox and its relay (docs/architecture.md §3: no dual writes).
 
 A use case writes its state change and :meth:`Outbox.add` in one MongoDB transaction. Right after the
 commit, the replica that wrote the records publishes them itself (the fast path: no claim, one update to
@@ -26,7 +26,8 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from . import logs
+from . import aio, logs
+from .aio import within
 from .events import Envelope, EventBus, EventData, Unroutable
 from .mongo import Session
 
@@ -136,13 +137,8 @@ class Outbox:
         )
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await aio.stop(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         poll = True  # claim due records at start, then every poll_seconds
@@ -165,7 +161,7 @@ class Outbox:
                 await asyncio.sleep(1.0)
                 poll = True
             try:
-                await asyncio.wait_for(self._kick.wait(), self.poll_seconds)
+                await within(self._kick.wait(), self.poll_seconds)
             except TimeoutError:
                 poll = True
             self._kick.clear()

@@ -6,11 +6,13 @@ A service builds one :class:`Runtime` in ``create_app()``; the app's lifespan st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from pymongo.errors import ConnectionFailure
+
+from . import aio, logs, mongo
 from . import consumer as consumer_mod
-from . import logs, mongo
 from . import outbox as outbox_mod
 from .auth import TokenVerifier, http_jwks
 from .consumer import Consumer
@@ -60,7 +62,10 @@ class Runtime:
         self.health.add("rabbitmq", self._bus_ready)
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
+        self._loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+        self._running = aio.Loops()
         self._bus_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def _bus_ready(self) -> None:
         if not self.bus.connected:
@@ -74,30 +79,70 @@ class Runtime:
         self._on_stop.append(hook)
         return hook
 
+    def loop(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A background loop of the service (``run()`` runs until cancelled): started after the start
+        hooks, stopped before the stop hooks, the same way for every service (``dvckit.aio.Loops``)."""
+        self._loops.append((name, run))
+
     async def start(self) -> None:
-        await mongo.ensure_schema(self.db, self.schema)
-        await self.outbox.tidy()
+        await self._persist("schema", lambda: mongo.ensure_schema(self.db, self.schema))
+        await self._persist("outbox", self.outbox.tidy)
         for hook in self._on_start:
-            await hook(self)
+            await self._persist(getattr(hook, "__qualname__", "hook"), lambda hook=hook: hook(self))
+        for name, run in self._loops:
+            self._running.start(name, run())
         # The broker may be down when the service starts: the service still serves what it can, its
         # /readyz says not ready, and the outbox keeps events until the bus is connected.
         self._bus_task = asyncio.create_task(self._connect_bus(), name="bus-connect")
         self.outbox.start()
         log.info("started", db=self.settings.mongo_db)
 
+    async def _persist(self, step: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run a start-up step again while the database is slow or briefly away (a stand-in grown large,
+        a primary being elected): a replica that exits at once fails a whole rollout for a passing delay.
+        Steps are written to be run again (create-if-missing, resumable seed)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.startup_timeout_s
+        while True:
+            try:
+                await run()
+                return
+            except ConnectionFailure as e:  # timeouts, AutoReconnect, no server selected
+                if loop.time() > deadline:
+                    raise
+                log.warning("start-up step waits for MongoDB", step=step, error=repr(e)[:200])
+                await asyncio.sleep(1.0)
+
     async def _connect_bus(self) -> None:
         await self.bus.connect()
         if self.consumer.handlers and self.settings.consume:
             await self.consumer.start()
 
+    def background(self, work: Awaitable[Any], name: str) -> None:
+        """Run ``work`` after the answer, detached from the request and its connection: for work whose
+        cost must not show in the answer's timing (whether an account exists). Failures are logged;
+        work still running at shutdown gets a few seconds to finish."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception as e:
+                log.warning("background work failed", work=name, error=repr(e)[:300])
+
+        task = asyncio.create_task(run(), name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def stop(self) -> None:
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=5.0)
+        await self._running.stop()
         for hook in reversed(self._on_stop):
             try:
                 await hook(self)
             except Exception as e:
                 log.warning("stop hook failed", error=repr(e))
-        if self._bus_task and not self._bus_task.done():
-            self._bus_task.cancel()
+        await aio.stop(self._bus_task)
         if self.consumer.handlers and self.settings.consume:
             await self.consumer.stop()
         await self.outbox.stop()

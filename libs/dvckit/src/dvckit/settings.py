@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import logging
 from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from .vn import TIMEZONE
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # Local time of receipts, notices, dossier codes and deadlines (Vietnam keeps one zone).
+    timezone: str = TIMEZONE
     # Proxies whose X-Forwarded-For is believed (the gateway): the client address that rate limits and
     # login-attempt logs see. Locally the gateway is 127.0.0.1; in containers set the gateway's network.
     forwarded_allow_ips: str = "127.0.0.1"
@@ -57,6 +62,9 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = LOCAL_MONGO_URL
     mongo_db: str = ""  # defaults to "dvc_<service>"
     mongo_timeout_ms: int = 3000
+    # How long start-up keeps trying a step the database answered too slowly or not at all (a busy or
+    # restarting server) before the process gives up and exits for its supervisor to restart it.
+    startup_timeout_s: float = 180.0
 
     amqp_url: SecretStr = dev_secret("amqp://guest:guest@127.0.0.1:5672/")
     exchange: str = "dvc.events"
@@ -97,6 +105,19 @@ class ServiceSettings(BaseSettings):
             sources.append(EnvSettingsSource(settings_cls, env_prefix=cls.platform_prefix))
         sources.append(file_secret_settings)
         return tuple(sources)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {name!r}") from e
+        return name
 
     @model_validator(mode="after")
     def _check_profile(self) -> ServiceSettings:

@@ -171,3 +171,32 @@ async def test_an_api_only_replica_leaves_the_queue_to_the_workers(make_runtime,
     await eventually(lambda: seen["worker"] == 20, 10)
     await eventually(lambda: _drained(worker), 10)
     assert seen["api"] == 0 and api.consumer._tag is None
+
+
+async def test_a_handler_of_an_event_class_gets_the_parsed_model_and_tolerates_new_fields(
+    make_runtime, thing
+):
+    got: list[Any] = []
+
+    async def effect(e, env, session):
+        got.append(e)
+        await rt.db.effects.insert_one({"n": e.n}, session=session)
+
+    rt = await make_runtime(start=False)
+    rt.consumer.on_event(thing)(effect)
+    await rt.start()
+    await rt.bus.wait_ready(30)
+    await eventually(lambda: rt.consumer._tag is not None, 30)
+    assert rt.consumer.models == {"thing.happened.v1": thing}
+
+    # A producer one release ahead adds a field: the consumer reads what it knows.
+    newer = Envelope.wrap(thing(n=5), producer="test").model_copy(update={"data": {"n": 5, "colour": "đỏ"}})
+    await rt.bus.publish(newer)
+    await eventually(lambda: rt.db.effects.count_documents({"n": 5}), 10)
+    assert isinstance(got[0], thing) and got[0].n == 5
+
+    # A payload the model refuses (n missing) is parked at once, not retried.
+    broken = Envelope.wrap(thing(n=6), producer="test").model_copy(update={"data": {"colour": "xanh"}})
+    await rt.bus.publish(broken)
+    await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 10)
+    assert len(got) == 1

@@ -50,3 +50,10 @@ def test_unknown_profile_is_refused(monkeypatch):
     monkeypatch.setenv("DVC_ENV", "staging")
     with pytest.raises(ValidationError):
         DemoSettings()
+
+
+def test_the_time_zone_is_a_setting_checked_at_start():
+    assert DemoSettings().zone.key == "Asia/Ho_Chi_Minh"
+    assert DemoSettings(timezone="Asia/Bangkok").zone.key == "Asia/Bangkok"
+    with pytest.raises(ValueError, match="unknown time zone"):
+        DemoSettings(timezone="Asia/Hai_Phong")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.settings import ServiceSettings, dev_secret
+
+from .domain.identity import login_name
 
 
 class Settings(ServiceSettings):
@@ -45,8 +47,18 @@ class Settings(ServiceSettings):
     ip_failures: int = 30  # failed logins from one address within the window before it is throttled
     attempt_log_days: int = 90
 
-    # Password reset codes: HMAC-keyed digests (a 6-digit code's plain hash is trivial to reverse).
+    # One-time codes (registration, a new email or phone, password reset): HMAC-keyed digests (a 6-digit
+    # code's plain hash is trivial to reverse), a short life, few tries, few messages per destination.
     code_secret: SecretStr = dev_secret("auth-dev-code-secret")
-    reset_code_ttl_seconds: int = 600
-    reset_code_tries: int = 5
-    reset_requests_per_hour: int = 3
+    code_ttl_seconds: int = 600
+    code_tries: int = 5
+    codes_per_hour: int = 3
+    # Codes travel to the notification service sealed with this key (it must hold the same one).
+    seal_key: SecretStr = dev_secret("dvc-dev-seal-key")
+
+    @field_validator("admin_username")
+    @classmethod
+    def _admin_login(cls, value: str) -> str:
+        # The first administrator signs in with this name: it must be one the login form understands.
+        login_name(value)
+        return value

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import AsyncIterator
 from typing import Any
@@ -9,9 +8,10 @@ import pytest
 
 from auth.config import Settings
 from auth.main import create_app
-from devstack.testing import running
+from devstack.testing import register_in_process, sent_code, started_apps
 
 _seq = itertools.count(1)
+PASSWORD = "Bach-Dang-Giang-1288"
 
 
 def fast_settings(infra: Any, **overrides: Any) -> Settings:
@@ -30,15 +30,7 @@ def fast_settings(infra: Any, **overrides: Any) -> Settings:
 @pytest.fixture
 async def make_auth(infra) -> AsyncIterator[Any]:
     """Start an auth service in-process with settings overrides; returns its client (``.app`` too)."""
-    stack = contextlib.AsyncExitStack()
-
-    async def make(**overrides: Any) -> Any:
-        app = create_app(fast_settings(infra, **overrides))
-        client = await stack.enter_async_context(running(app))
-        client.app = app
-        return client
-
-    async with stack:
+    async with started_apps(lambda **overrides: create_app(fast_settings(infra, **overrides))) as make:
         yield make
 
 
@@ -58,7 +50,7 @@ def person():
             "citizen_id": f"0311{n:08d}",
             "phone": f"098{n:07d}",
             "email": f"thu{n}@example.vn",
-            "password": "Bach-Dang-Giang-1288",
+            "password": PASSWORD,
             **over,
         }
 
@@ -83,6 +75,16 @@ class Helpers:
         rt = app.state.runtime
         docs = await rt.db.outbox.find({"routing_key": routing_key}).sort("created_at", 1).to_list()
         return [d["envelope"] for d in docs]
+
+    @staticmethod
+    async def code(app, purpose: str, **match: str) -> str:
+        return await sent_code(app, purpose, **match)
+
+    @staticmethod
+    async def register(client, p: dict[str, Any]) -> dict[str, Any]:
+        """A citizen account the way a person makes one: ask, read the SMS code, confirm (and confirm
+        the email with its own code)."""
+        return await register_in_process(client, p)
 
     @staticmethod
     async def admin_token(client) -> str:

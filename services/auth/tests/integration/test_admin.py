@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import jwt
+
 R = "/api/v1/auth"
 
 
@@ -88,7 +92,7 @@ async def test_an_administrator_cannot_lock_out_themself(auth, h):
 
 async def test_administration_is_for_administrators_only(auth, person, h):
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     citizen = (await h.login(auth, p["phone"], p["password"])).json()["access_token"]
     for method, path, body in (
         ("post", "/users", officer()),
@@ -109,3 +113,44 @@ async def test_the_first_administrator_is_created_once(make_auth, infra):
     users = first.app.state.runtime.db.users
     assert await users.count_documents({"username": "admin"}) == 1
     assert second.app.state.runtime.settings.mongo_db == first.app.state.runtime.settings.mongo_db
+
+
+async def test_a_first_administrator_named_by_email_can_sign_in(make_auth, h):
+    """Finding 5: DVC_ADMIN_USERNAME=admin@example.vn created an administrator who got 401 forever."""
+    auth = await make_auth(admin_username="Quan.Tri@Example.vn")
+    r = await h.login(auth, "quan.tri@example.vn", "Admin-Test-Pass-42")
+    assert r.status_code == 200, r.text
+    me = (await auth.get(f"{R}/me", headers=h.bearer(r.json()["access_token"]))).json()
+    assert me["roles"] == ["admin"] and me["email"] == "quan.tri@example.vn" and me["username"] is None
+
+
+async def test_locking_and_rights_changes_end_sessions_with_an_event(auth, h):
+    token = await h.admin_token(auth)
+    user = (
+        await auth.post(f"{R}/users", json=officer(username="binh.lv", email=None), headers=h.bearer(token))
+    ).json()
+    await auth.patch(f"{R}/users/{user['id']}", json={"agencies": ["X.1"]}, headers=h.bearer(token))
+    await auth.patch(f"{R}/users/{user['id']}", json={"locked": True}, headers=h.bearer(token))
+    ended = [e["data"] for e in await h.outbox_events(auth.app, "user.sessions_ended.v1")]
+    mine = [(e["reason"], e["session_id"]) for e in ended if e["user_id"] == user["id"]]
+    assert mine == [("rights_changed", None), ("locked", None)]
+
+
+async def test_every_replica_publishes_a_key_another_replica_just_made(make_auth, h):
+    """Two replicas starting together each made a key; one replica, still holding its earlier read,
+    published only its own, and the gateway refused the other's tokens ("unknown key id") until it could
+    ask again. The keys are published as the database has them."""
+    a = await make_auth(key_reload_seconds=300)
+    b = await make_auth(mongo_db=a.app.state.runtime.settings.mongo_db, key_reload_seconds=300)
+    before = {k["kid"] for k in (await a.get(f"{R}/.well-known/jwks.json")).json()["keys"]}
+    new = await b.app.state.keys.rotate()
+    assert new and new not in before
+    await asyncio.sleep(1.1)
+    assert new in {k["kid"] for k in (await a.get(f"{R}/.well-known/jwks.json")).json()["keys"]}
+    assert new in {k["kid"] for k in (await a.get(f"{R}/.well-known/edge-keys.json")).json()["keys"]}
+    # A token the other replica signs now verifies with what this one publishes.
+    r = await h.login(b, "admin", "Admin-Test-Pass-42")
+    token = r.json()["access_token"]
+    assert jwt.get_unverified_header(token)["kid"] == new
+    me = await a.get(f"{R}/me", headers=h.bearer(token))
+    assert me.status_code == 200, me.text

@@ -9,7 +9,7 @@ R = "/api/v1/auth"
 
 async def test_failed_login_says_the_same_whether_or_not_the_account_exists(auth, person, h):
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     pw = auth.app.state.passwords
     before = pw.verifications
     wrong = await h.login(auth, p["citizen_id"], "Not-The-Password-1")
@@ -24,7 +24,7 @@ async def test_failed_login_says_the_same_whether_or_not_the_account_exists(auth
 
 async def test_repeated_failures_lock_the_account_name_temporarily(auth, person, h):
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     for _ in range(4):
         assert (await h.login(auth, p["phone"], "Wrong-Password-99")).status_code == 401
     fifth = await h.login(auth, p["phone"], "Wrong-Password-99")
@@ -45,7 +45,7 @@ async def test_repeated_failures_lock_the_account_name_temporarily(auth, person,
 async def test_lockout_ends_after_its_time(make_auth, person, h):
     auth = await make_auth(lockout_failures=2, lockout_seconds=1, lockout_window_seconds=60)
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     await h.login(auth, p["phone"], "Wrong-Password-99")
     assert (await h.login(auth, p["phone"], "Wrong-Password-99")).status_code == 429
     import asyncio
@@ -57,7 +57,7 @@ async def test_lockout_ends_after_its_time(make_auth, person, h):
 async def test_an_address_with_many_failures_is_throttled_and_others_are_not(make_auth, person, h):
     auth = await make_auth(ip_failures=6, lockout_failures=100)
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     attacker = client_for(auth.app, "203.0.113.7")
     async with attacker:
         for i in range(6):
@@ -71,7 +71,7 @@ async def test_an_address_with_many_failures_is_throttled_and_others_are_not(mak
 
 async def test_refresh_rotates_and_a_reused_token_ends_the_whole_login(auth, person, h):
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     first = (await h.login(auth, p["email"], p["password"])).json()
     second = await auth.post(f"{R}/refresh", json={"refresh_token": first["refresh_token"]})
     assert second.status_code == 200
@@ -93,7 +93,7 @@ async def test_refresh_rotates_and_a_reused_token_ends_the_whole_login(auth, per
 
 async def test_logout_revokes_the_refresh_token(auth, person, h):
     p = person()
-    await auth.post(f"{R}/register", json=p)
+    await h.register(auth, p)
     tokens = (await h.login(auth, p["phone"], p["password"])).json()
     other = (await h.login(auth, p["phone"], p["password"])).json()  # another device
     assert (
@@ -118,3 +118,31 @@ async def test_bad_login_bodies_are_problems(auth, h):
         assert r.status_code == 422, body
     assert (await auth.post(f"{R}/refresh", json={"refresh_token": "short"})).status_code == 422
     assert (await auth.post(f"{R}/refresh", json={"refresh_token": "x" * 43})).status_code == 401
+
+
+async def test_failures_count_against_the_account_whichever_name_is_typed(auth, person, h):
+    """Finding 10: the citizen ID, phone and email each allowed 5 tries (15 for one account)."""
+    p = person()
+    await h.register(auth, p)
+    names = [p["citizen_id"], p["phone"], p["email"], p["citizen_id"], p["phone"]]
+    answers = [(await h.login(auth, n, "Wrong-Password-99")).status_code for n in names]
+    assert answers == [401, 401, 401, 401, 429]
+    for name in (p["citizen_id"], p["phone"], p["email"]):
+        assert (await h.login(auth, name, p["password"])).status_code == 429
+
+
+async def test_tokens_name_their_login_and_signing_out_announces_which(auth, person, h):
+    import jwt
+
+    p = person()
+    user = await h.register(auth, p)
+    tokens = (await h.login(auth, p["phone"], p["password"])).json()
+    sid = jwt.decode(tokens["access_token"], options={"verify_signature": False})["sid"]
+    stored = await auth.app.state.runtime.db.refresh_tokens.find_one(
+        {"user_id": user["id"]}, sort=[("created_at", -1)]
+    )
+    assert sid == stored["family"]
+    await auth.post(f"{R}/logout", json={"refresh_token": tokens["refresh_token"]})
+    await auth.post(f"{R}/logout", json={"refresh_token": tokens["refresh_token"]})  # already ended
+    ended = [e["data"] for e in await h.outbox_events(auth.app, "user.sessions_ended.v1")]
+    assert [(e["reason"], e["session_id"]) for e in ended if e["user_id"] == user["id"]] == [("logout", sid)]

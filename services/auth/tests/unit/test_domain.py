@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from auth.config import Settings
-from auth.domain.identity import classify_login, normalize_phone
+from auth.domain.identity import classify_login, login_name, normalize_phone
 from auth.domain.policy import check_password
 from dvckit.errors import Invalid
 
@@ -58,9 +58,24 @@ def test_own_identifiers_are_refused_and_good_passwords_pass():
 
 def test_production_refuses_the_development_admin_password(monkeypatch):
     monkeypatch.setenv("DVC_ENV", "production")
-    for name in ("DVC_AMQP_URL", "AUTH_KEY_PASSPHRASE", "AUTH_CODE_SECRET"):
+    for name in ("DVC_AMQP_URL", "AUTH_KEY_PASSPHRASE", "AUTH_CODE_SECRET", "DVC_SEAL_KEY"):
         monkeypatch.setenv(name, "amqp://u:p@h/" if name == "DVC_AMQP_URL" else "a-real-secret")
     with pytest.raises(ValidationError, match="admin_password"):
         Settings()
     monkeypatch.setenv("DVC_ADMIN_PASSWORD", "Strong-Production-Pass")
     assert Settings().admin_password.get_secret_value() == "Strong-Production-Pass"
+
+
+def test_the_first_administrators_name_is_stored_where_sign_in_looks_for_it(monkeypatch):
+    """Finding 5: ``admin@example.vn`` was stored as a username while sign-in looked for an email."""
+    assert (
+        login_name("admin@example.vn") == classify_login("Admin@Example.vn") == ("email", "admin@example.vn")
+    )
+    assert login_name("quan.tri") == ("username", "quan.tri")
+    assert login_name("0912345678")[0] == "phone"
+    for bad in ("a b", "@", "x@y", "ab"):
+        with pytest.raises(Invalid):
+            login_name(bad)
+    monkeypatch.setenv("DVC_ADMIN_USERNAME", "quan tri")
+    with pytest.raises(ValidationError, match="admin_username"):
+        Settings()

@@ -8,10 +8,11 @@ from dvckit.http import create_app as platform_app
 from dvckit.runtime import Runtime
 from dvckit.serve import serve
 
-from . import consumers
+from .adapters.procedures import Procedures
 from .adapters.store import SCHEMA
 from .api.routes import router
 from .config import Settings
+from .parts import CatalogParts
 from .service.catalog import Catalog
 
 PREFIX = "/api/v1/catalog"
@@ -20,28 +21,25 @@ PREFIX = "/api/v1/catalog"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings, schema=SCHEMA)
-    consumers.register(rt)
-    catalog = Catalog(rt, seed_path=settings.seed_path, watch_seconds=settings.index_watch_seconds)
+    catalog = Catalog(
+        rt, Procedures(rt.db), seed_path=settings.seed_path, watch_seconds=settings.index_watch_seconds
+    )
 
     @rt.on_start
     async def _load(_: Runtime) -> None:
         await catalog.load_seed()
         await catalog.refresh_index(force=True)
-        catalog.start_watch()
 
-    @rt.on_stop
-    async def _stop(_: Runtime) -> None:
-        await catalog.stop_watch()
-
-    app = platform_app(
+    rt.loop("catalog-index-watch", catalog.watch)
+    rt.on_stop(lambda _: catalog.stop_rebuilds())
+    return platform_app(
         rt,
         title="DVC Hải Phòng — Danh mục thủ tục (catalog)",
         prefix=PREFIX,
         routers=[router],
         description="Danh mục thủ tục hành chính và tìm kiếm. The procedure catalogue and search.",
+        parts=CatalogParts(catalog=catalog),
     )
-    app.state.catalog = catalog
-    return app
 
 
 def run() -> None:

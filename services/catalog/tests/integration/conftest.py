@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 from collections.abc import AsyncIterator
@@ -12,40 +11,23 @@ import pytest
 from catalog.config import Settings
 from catalog.domain.model import Procedure
 from catalog.main import create_app
-from devstack.testing import running
+from devstack import samples
+from devstack.testing import started_apps
 
 
 def proc(code: str, name: str, **over: Any) -> dict[str, Any]:
-    base = {
-        "code": code,
-        "name": name,
-        "field": "Đăng ký, quản lý cư trú",
-        "agencies": ["Công an cấp xã"],
-        "levels": ["commune"],
-        "online_level": "partial",
-        "popularity": 100,
-        "processing_time": {"value": 3, "unit": "working_day", "text": "3 Ngày làm việc"},
-        "fees": [
-            {
-                "name": "Lệ phí đăng ký tạm trú (trực tuyến)",
-                "amount": 7000,
-                "when": "on_submit",
-                "channel": "online",
-            },
-            {"name": "Lệ phí đăng ký tạm trú (trực tiếp)", "amount": 10000, "channel": "in_person"},
-        ],
-        "components": [
-            {
-                "id": "a1b2c3d4e5f6",
-                "name": "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)",
-                "originals": 1,
-                "forms": ["CT01.docx"],
-            },
-            {"id": "0f0f0f0f0f0f", "name": "Giấy tờ chứng minh chỗ ở hợp pháp", "copies": 1},
-        ],
-        "detailed": True,
-    }
-    return {**base, **over}
+    """A sibling of Đăng ký tạm trú (devstack.samples) with its own code and name."""
+    components = [
+        {
+            "id": "a1b2c3d4e5f6",
+            "name": "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)",
+            "originals": 1,
+            "forms": ["CT01.docx"],
+        },
+        {"id": "0f0f0f0f0f0f", "name": "Giấy tờ chứng minh chỗ ở hợp pháp", "copies": 1},
+    ]
+    base = {"online_level": "partial", "popularity": 100, "components": components}
+    return samples.procedure(code=code, name=name, **{**base, **over})
 
 
 SEED = [
@@ -95,17 +77,12 @@ def write_seed(path: Path, procs: list[dict[str, Any]]) -> Path:
 
 @pytest.fixture
 async def make_catalog(infra, tmp_path) -> AsyncIterator[Any]:
-    stack = contextlib.AsyncExitStack()
     seed = write_seed(tmp_path / "seed.jsonl.gz", SEED)
 
-    async def make(**overrides: Any) -> Any:
-        settings = infra.settings(Settings, seed_path=seed, index_watch_seconds=0.2, **overrides)
-        app = create_app(settings)
-        client = await stack.enter_async_context(running(app))
-        client.app = app
-        return client
+    def build(**overrides: Any) -> Any:
+        return create_app(infra.settings(Settings, seed_path=seed, index_watch_seconds=0.2, **overrides))
 
-    async with stack:
+    async with started_apps(build) as make:
         yield make
 
 

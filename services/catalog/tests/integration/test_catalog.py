@@ -59,6 +59,29 @@ async def test_seed_is_loaded_once_and_searchable(catalog, make_catalog):
     assert r.json()["items"][0]["code"] == "1.004194"
 
 
+async def test_a_seed_load_this_replica_began_is_resumed_at_once(infra, tmp_path):
+    """A start-up step run again after a database timeout finds its own "loading" marker: it goes on
+    at once (another replica's marker is waited for, up to two minutes)."""
+    from datetime import UTC, datetime
+
+    from catalog.config import Settings
+    from catalog.main import create_app
+    from devstack.testing import running
+
+    from .conftest import SEED, write_seed
+
+    settings = infra.settings(Settings, seed_path=write_seed(tmp_path / "seed.jsonl.gz", SEED))
+    app = create_app(settings)
+    mine = {"_id": "seed", "state": "loading", "owner": app.state.catalog._owner, "at": datetime.now(UTC)}
+    await app.state.runtime.db.catalog_meta.insert_one(mine)
+    async with asyncio.timeout(60):
+        async with running(app) as client:
+            r = await client.get(f"{C}/procedures", params={"q": "tam tru"})
+            seed = await app.state.runtime.db.catalog_meta.find_one({"_id": "seed"})
+    assert r.json()["items"][0]["code"] == "1.004194"
+    assert seed["state"] == "done" and seed["count"] == len(SEED)
+
+
 async def test_search_without_diacritics_in_any_order_with_a_typo(catalog):
     for q in ("dang ky tam tru", "Đăng ký tạm trú", "tam tru dang ky", "dang ky tam trus", "đăng kí tạm trú"):
         r = await catalog.get(f"{C}/procedures", params={"q": q})
@@ -192,6 +215,15 @@ async def test_create_and_replace_a_procedure(catalog, admin):
     assert (
         await catalog.post(f"{C}/procedures", json={**new, "code": "2.999003", "$where": "1"}, headers=admin)
     ).status_code == 422
+    # Numbers no database integer holds (found by the fuzzer: a 500) are invalid input, and nothing is kept.
+    for huge in (
+        {"fees": [{"name": "Phí", "amount": 13030258101457178853376}]},
+        {"fees": [{"name": "Phí", "amount": 121645100408831999}]},
+        {"processing_time": {"value": 1e300, "unit": "working_day", "text": "mãi mãi"}},
+    ):
+        r = await catalog.post(f"{C}/procedures", json={**new, "code": "2.999004", **huge}, headers=admin)
+        assert r.status_code == 422, r.text
+    assert (await catalog.get(f"{C}/procedures/2.999004")).status_code == 404
 
 
 async def test_administration_needs_an_administrator(catalog, admin):

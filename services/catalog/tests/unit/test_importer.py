@@ -17,15 +17,8 @@ import pytest
 from catalog.domain.model import Procedure
 from catalog.importer import cli, details, national, popularity
 from catalog.importer.agencies import levels_from_agencies, levels_from_cap, split_agencies
-from catalog.importer.details import (
-    component_id,
-    parse_components,
-    parse_legal_basis,
-    parse_record,
-    parse_results,
-    parse_steps,
-    split_forms,
-)
+from catalog.importer.details import parse_legal_basis, parse_record, parse_results, parse_steps
+from catalog.importer.details.components import component_id, parse_components, split_forms
 from catalog.importer.merge import encode_seed, merge, read_overrides, read_seed, write_seed
 from catalog.importer.text import clean, is_missing
 

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from dvckit.settings import ServiceSettings
+from dvckit.settings import ServiceSettings, dev_secret
 
 
 class Settings(ServiceSettings):
@@ -35,3 +35,9 @@ class Settings(ServiceSettings):
     delivery_batch: int = 50
     delivery_poll_seconds: float = 1.0
     delivery_lease_seconds: float = 120.0
+
+    # One-time codes arrive sealed by the auth service with this key (it must hold the same one).
+    seal_key: SecretStr = dev_secret("dvc-dev-seal-key")
+    # An ended login is remembered this long (longer than an access token lives, 15 minutes), so a
+    # token of that login cannot open a new live stream.
+    revocation_keep_seconds: int = 3600

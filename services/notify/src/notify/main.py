@@ -10,49 +10,58 @@ from dvckit.serve import serve
 
 from . import consumers
 from .adapters.mailer import Mailer
+from .adapters.repos import Stores
 from .adapters.sms import provider
 from .adapters.store import SCHEMA
 from .api.routes import router
 from .config import Settings
+from .parts import NotifyParts
 from .service.delivery import Deliveries
 from .service.dispatch import Dispatcher
 from .service.inbox import Inbox
 from .service.live import Live
+from .service.streams import Streams
 
 PREFIX = "/api/v1/notifications"
+
+
+def build(rt: Runtime, settings: Settings) -> NotifyParts:
+    """Every part of the service, once; the use cases share the repositories."""
+    stores = Stores.of(rt.db)
+    inbox = Inbox(stores.notifications, stores.contacts)
+    live = Live(stores.notifications, stores.revocations)
+    sms = provider(settings, rt.db)
+    deliveries = Deliveries(stores.deliveries, stores.contacts, settings, Mailer(settings), sms)
+    return NotifyParts(
+        inbox=inbox,
+        live=live,
+        streams=Streams(stores.tickets, stores.revocations, inbox, live),
+        deliveries=deliveries,
+        dispatcher=Dispatcher(settings, stores, inbox, live, deliveries.wake),
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings, schema=SCHEMA)
-    inbox = Inbox(rt)
-    live = Live(rt)
-    deliveries = Deliveries(rt, settings, Mailer(settings), provider(settings, rt.db))
-    dispatcher = Dispatcher(rt, settings, inbox, live, deliveries.wake)
-    consumers.register(rt, dispatcher)
-
-    @rt.on_start
-    async def _start(_: Runtime) -> None:
-        deliveries.start()
-        live.start()
+    parts = build(rt, settings)
+    consumers.register(rt, parts.dispatcher)
+    rt.loop("delivery-worker", parts.deliveries.run)
+    rt.loop("live-notifications", parts.live.follow_notifications)
+    rt.loop("live-revocations", parts.live.follow_revocations)
 
     @rt.on_stop
-    async def _stop(_: Runtime) -> None:
-        await live.stop()
-        await deliveries.stop()
+    async def _end_streams(_: Runtime) -> None:
+        parts.live.end_all()
 
-    app = platform_app(
+    return platform_app(
         rt,
         title="DVC Hải Phòng — Thông báo (notify)",
         prefix=PREFIX,
         routers=[router],
         description="Thông báo trong ứng dụng, email, SMS. In-app notifications, email and SMS.",
+        parts=parts,
     )
-    app.state.inbox = inbox
-    app.state.live = live
-    app.state.deliveries = deliveries
-    app.state.dispatcher = dispatcher
-    return app
 
 
 def run() -> None:

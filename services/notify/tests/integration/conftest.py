@@ -3,7 +3,6 @@ behaviour a test can change: accept, answer 4xx or 5xx, or be down."""
 
 from __future__ import annotations
 
-import contextlib
 import email
 import itertools
 import uuid
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from devstack.testing import eventually, free_port, running
+from devstack.testing import eventually, free_port, started_apps
 from dvckit.contracts import UserRegisteredV1
 from dvckit.events import Envelope, EventData
 from notify.config import Settings
@@ -86,15 +85,19 @@ class Notify:
         await eventually(lambda: self.db.contacts.find_one({"_id": user["user_id"]}), 10)
         return user
 
-    def token_for(self, user_id: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.app.state.test_token(user_id)}"}
+    def token_for(self, user_id: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.app.state.test_token(user_id, **claims)}"}
+
+    def seal(self, code: str) -> str:
+        """A code sealed as the auth service seals it (the shared DVC_SEAL_KEY)."""
+        from dvckit.sealed import Sealer
+
+        return Sealer(self.rt.settings.seal_key.get_secret_value()).seal(code)
 
 
 @pytest.fixture
 async def make_notify(infra, mailbox) -> AsyncIterator[Any]:
-    stack = contextlib.AsyncExitStack()
-
-    async def make(**overrides: Any) -> Notify:
+    def build(**overrides: Any) -> Any:
         settings = infra.settings(
             Settings,
             smtp_port=mailbox.port,
@@ -105,13 +108,17 @@ async def make_notify(infra, mailbox) -> AsyncIterator[Any]:
         )
         app = create_app(settings)
         _trust_test_tokens(app)
-        client = await stack.enter_async_context(running(app))
-        n = Notify(client, app)
-        await n.rt.bus.wait_ready(30)
-        await eventually(lambda: n.rt.consumer._tag is not None, 30)
-        return n
+        return app
 
-    async with stack:
+    async with started_apps(build) as start:
+
+        async def make(**overrides: Any) -> Notify:
+            client = await start(**overrides)
+            n = Notify(client, client.app)
+            await n.rt.bus.wait_ready(30)
+            await eventually(lambda: n.rt.consumer._tag is not None, 30)
+            return n
+
         yield make
 
 
@@ -140,7 +147,7 @@ def _trust_test_tokens(app: Any) -> None:
         source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
 
-    def token(user_id: str) -> str:
+    def token(user_id: str, **claims: Any) -> str:
         now = int(time.time())
         return jwt.encode(
             {
@@ -151,6 +158,7 @@ def _trust_test_tokens(app: Any) -> None:
                 "exp": now + 600,
                 "jti": uuid.uuid4().hex,
                 "roles": ["citizen"],
+                **claims,
             },
             key,
             "RS256",

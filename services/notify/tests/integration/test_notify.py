@@ -11,6 +11,8 @@ from dvckit.contracts import (
     DossierSubmittedV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
+    UserRegistrationBlockedV1,
+    VerificationCodeIssuedV1,
 )
 from dvckit.events import Envelope
 
@@ -124,28 +126,135 @@ async def _enough(n, user_id, k):
     return items if len(items) >= k else None
 
 
-async def test_the_password_reset_code_always_goes_out(notify, mailbox):
+async def test_the_password_reset_code_always_goes_out_and_is_kept_nowhere(notify, mailbox):
+    """Finding 14: codes were stored in clear in the events, the deliveries and the email subject."""
     u = await notify.citizen()
     await notify.http.put(f"{N}/preferences", json={"email": False}, headers=notify.token_for(u["user_id"]))
     expires = datetime.now(UTC) + timedelta(minutes=10)
-    await notify.publish(
-        UserPasswordResetRequestedV1(
-            user_id=u["user_id"], code="482913", expires_at=expires, email=u["email"], phone=u["phone"]
+    env = await notify.publish(
+        VerificationCodeIssuedV1(
+            purpose="password_reset",
+            sealed_code=notify.seal("482913"),
+            expires_at=expires,
+            user_id=u["user_id"],
+            email=u["email"],
+            phone=u["phone"],
         )
     )
-    mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "482913" in m["Subject"]], 10)
-    assert "482913" in mail[0].get_content()
+    mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "482913" in m.get_content()], 10)
+    assert "482913" not in mail[0]["Subject"] and "đặt lại mật khẩu" in mail[0]["Subject"]
+    # Sent, the delivery forgets the code: neither the text nor the seal is left.
+    sent = await eventually(
+        lambda: notify.db.deliveries.find_one({"event_id": str(env.id), "status": "sent"}), 10
+    )
+    assert "482913" not in str(sent) and "sealed" not in sent and "[[CODE]]" in sent["body"]
+    # The in-app trace says a reset was asked for, never the code.
+    [note] = await _kind(notify, u["user_id"], "verification_code")
+    assert "482913" not in str(note)
     # No email address: by SMS, whatever the preferences.
     v = await notify.citizen(email_address=None, phone="0912000111")
     await notify.publish(
-        UserPasswordResetRequestedV1(
-            user_id=v["user_id"], code="605117", expires_at=expires, phone=v["phone"]
+        VerificationCodeIssuedV1(
+            purpose="password_reset",
+            sealed_code=notify.seal("605117"),
+            expires_at=expires,
+            user_id=v["user_id"],
+            phone=v["phone"],
         )
     )
     sms = await eventually(
         lambda: notify.db.sms_dev_outbox.find_one({"to": "0912000111", "text": {"$regex": "605117"}}), 10
     )
     assert sms["text"].isascii()
+
+
+async def test_a_code_past_its_time_or_under_another_key_is_not_sent(notify, mailbox):
+    from dvckit.sealed import Sealer
+
+    late = await notify.publish(
+        VerificationCodeIssuedV1(
+            purpose="registration",
+            sealed_code=notify.seal("111222"),
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+            phone="0912000222",
+        )
+    )
+    forged = await notify.publish(
+        VerificationCodeIssuedV1(
+            purpose="registration",
+            sealed_code=Sealer("another-key").seal("333444"),
+            expires_at=datetime.now(UTC) + timedelta(minutes=10),
+            phone="0912000333",
+        )
+    )
+    for env in (late, forged):
+        d = await eventually(
+            lambda e=env: notify.db.deliveries.find_one(
+                {"event_id": str(e.id), "status": "permanent_failure"}
+            ),
+            10,
+        )
+        assert "sealed" not in d
+    assert await notify.db.sms_dev_outbox.count_documents({"to": {"$in": ["0912000222", "0912000333"]}}) == 0
+
+
+async def test_a_registration_code_goes_by_sms_to_the_phone_given(notify):
+    env = await notify.publish(
+        VerificationCodeIssuedV1(
+            purpose="registration",
+            sealed_code=notify.seal("270419"),
+            expires_at=datetime.now(UTC) + timedelta(minutes=10),
+            full_name="Phạm Thị Mai",
+            phone="0912000444",
+        )
+    )
+    sms = await eventually(lambda: notify.db.sms_dev_outbox.find_one({"to": "0912000444"}), 10)
+    assert "270419" in sms["text"] and "dang ky" in sms["text"]
+    assert await notify.db.notifications.count_documents({"event_id": str(env.id)}) == 0  # no one to tell
+
+
+async def test_the_deprecated_reset_event_is_still_delivered_sealed(notify, mailbox):
+    u = await notify.citizen()
+    env = await notify.publish(
+        UserPasswordResetRequestedV1(
+            user_id=u["user_id"],
+            code="918273",
+            expires_at=datetime.now(UTC) + timedelta(minutes=10),
+            email=u["email"],
+        )
+    )
+    mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "918273" in m.get_content()], 10)
+    assert "918273" not in mail[0]["Subject"]
+    d = await notify.db.deliveries.find_one({"event_id": str(env.id)})
+    assert "918273" not in str(d)
+
+
+async def test_a_blocked_registration_tells_the_phone_and_warns_the_ids_holder(notify, mailbox):
+    holder = await notify.citizen()
+    env = await notify.publish(
+        UserRegistrationBlockedV1(
+            reason="citizen_id_in_use", phone="0912000555", existing_user_id=holder["user_id"]
+        )
+    )
+    sms = await eventually(lambda: notify.db.sms_dev_outbox.find_one({"to": "0912000555"}), 10)
+    assert "da co tai khoan" in sms["text"]
+    mail = await eventually(
+        lambda: [m for m in mailbox.to(holder["email"]) if "Cảnh báo" in m["Subject"]], 10
+    )
+    assert "số định danh" in mail[0]["Subject"] and "091*****55" in mail[0].get_content()
+    [note] = await _kind(notify, holder["user_id"], "registration_blocked")
+    assert note["link"] is None or note["link"].startswith("https://")
+    same_phone = await notify.publish(
+        UserRegistrationBlockedV1(
+            reason="phone_in_use", phone=holder["phone"], existing_user_id=holder["user_id"]
+        )
+    )
+    await eventually(
+        lambda: notify.db.deliveries.find_one({"event_id": str(same_phone.id), "status": "sent"}), 10
+    )
+    # The phone's own holder gets one message; no warning to the account for its own number.
+    assert await notify.db.deliveries.count_documents({"event_id": str(same_phone.id)}) == 1
+    assert await notify.db.deliveries.count_documents({"event_id": str(env.id)}) == 2
 
 
 async def test_preferences_turn_channels_off_and_choose_the_language(notify, mailbox):
@@ -238,16 +347,42 @@ async def test_4xx_is_retried_5xx_and_bad_addresses_are_not(notify, mailbox):
     assert len(d["attempts"]) == 1
 
 
-async def test_contact_changes_are_followed(notify, mailbox):
+async def test_contact_changes_are_followed_and_the_old_address_is_told(notify, mailbox):
+    """Finding 1: the old address was not told when the email changed."""
     u = await notify.citizen()
+    await notify.http.put(f"{N}/preferences", json={"email": False}, headers=notify.token_for(u["user_id"]))
+    await notify.http.put(f"{N}/preferences", json={"email": True}, headers=notify.token_for(u["user_id"]))
     await notify.publish(
-        UserContactChangedV1(user_id=u["user_id"], email="moi.dia.chi@example.vn", phone=u["phone"])
+        UserContactChangedV1(
+            user_id=u["user_id"],
+            email="moi.dia.chi@example.vn",
+            phone=u["phone"],
+            changed="email",
+            old_email=u["email"],
+        )
     )
     await eventually(
         lambda: notify.db.contacts.find_one({"_id": u["user_id"], "email": "moi.dia.chi@example.vn"}), 10
     )
+    told = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "Đã đổi" in m["Subject"]], 10)
+    assert "Đã đổi địa chỉ email" in told[0]["Subject"] and "mo*********@example.vn" in told[0].get_content()
+    assert not mailbox.to("moi.dia.chi@example.vn"), [
+        m["Subject"] for m in mailbox.to("moi.dia.chi@example.vn")
+    ]
     await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0777"))
     await eventually(lambda: [m for m in mailbox.to("moi.dia.chi@example.vn") if "0777" in m["Subject"]], 10)
+    # A phone changed: the old number hears of it by SMS.
+    await notify.publish(
+        UserContactChangedV1(
+            user_id=u["user_id"],
+            email="moi.dia.chi@example.vn",
+            phone="0912000666",
+            changed="phone",
+            old_phone=u["phone"],
+        )
+    )
+    sms = await eventually(lambda: notify.db.sms_dev_outbox.find_one({"to": u["phone"]}), 10)
+    assert "091*****66" in sms["text"]
 
 
 async def test_the_inbox_api(notify):

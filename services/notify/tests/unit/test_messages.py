@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from dvckit.contracts import DOSSIER_STATUS
-from notify.domain.messages import plain, render_all, vn_time
+from dvckit.vn import unaccented as plain
+from dvckit.vn import vnd
+from notify.domain.messages import mask, render, render_all, status_words, vn_time
 
 
 def ctx(lang: str, status: str = "accepted") -> dict:
@@ -20,17 +22,32 @@ def ctx(lang: str, status: str = "accepted") -> dict:
         "status_words": DOSSIER_STATUS[status][2 if lang == "en" else 1],
         "status_plain": plain(DOSSIER_STATUS[status][1]),
         "note": None,
-        "reason": None,
         "items": [],
         "appointment": vn_time(datetime(2027, 2, 15, 10, tzinfo=UTC), lang),
         "submitted": "",
         "expires": "",
         "fee_total": "",
         "expires_at": None,
+        "purpose": "password_reset",
+        "channel": "email",
+        "reason": "citizen_id_in_use",
+        "phone": "0912345678",
+        "new_value": "moi@example.vn",
+        "old_value": "cu@example.vn",
     }
 
 
-@pytest.mark.parametrize("kind", ["welcome", "password_reset", "dossier_submitted", "status_changed"])
+KINDS = [
+    "welcome",
+    "verification_code",
+    "registration_blocked",
+    "contact_changed",
+    "dossier_submitted",
+    "status_changed",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_renders_in_both_languages_for_every_channel(kind):
     texts = render_all(kind, lambda lang: ctx(lang))
     for lang in ("vi", "en"):
@@ -51,3 +68,109 @@ def test_dates_are_written_the_vietnamese_way():
     assert vn_time(when) == "17:05 ngày 15/02/2027"
     assert vn_time(when, "en") == "17:05 on 15/02/2027"
     assert plain("Đã tiếp nhận") == "Da tiep nhan"
+
+
+@pytest.mark.parametrize("purpose", ["registration", "contact_change", "password_reset"])
+def test_a_code_appears_only_in_the_message_body_never_in_subjects_or_the_inbox(purpose):
+    texts = render_all(
+        "verification_code", lambda lang: {**ctx(lang), "purpose": purpose, "code": "[[CODE]]"}
+    )
+    for t in texts.values():
+        assert "[[CODE]]" in t["email_body"] and "[[CODE]]" in t["sms"]
+        assert "[[CODE]]" not in t["email_subject"] + t["in_app_title"] + t["in_app_body"]
+
+
+# -- the pieces messages are made of -----------------------------------------------------------------------
+
+
+def test_a_time_is_vietnam_time_day_first_in_either_language():
+    when = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)  # already 1 January in Vietnam
+    assert vn_time(when) == "00:30 ngày 01/01/2027"
+    assert vn_time(when, "vi") == "00:30 ngày 01/01/2027"
+    assert vn_time(when, "en") == "00:30 on 01/01/2027"
+
+
+def test_a_time_may_come_as_iso_text_and_may_be_missing():
+    assert vn_time("2027-02-15T10:05:00+00:00", "en") == "17:05 on 15/02/2027"
+    assert vn_time(None) == "" and vn_time(None, "en") == ""
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(0, "0 đ"), (999, "999 đ"), (1_000, "1.000 đ"), (1_250_000, "1.250.000 đ")]
+)
+def test_amounts_are_in_dong_with_dots_between_thousands(n, text):
+    assert vnd(n) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Đã tiếp nhận", "Da tiep nhan"),
+        ("đường Đông Hải", "duong Dong Hai"),  # the case of đ/Đ is kept
+        ("Hải Phòng", "Hai Phong"),
+        ("ASCII stays", "ASCII stays"),
+    ],
+)
+def test_sms_text_loses_its_diacritics(text, expected):
+    assert plain(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("0912345678", "091*****78"),  # the first three and last two digits
+        ("+84912345678", "+84*******78"),
+        ("123456", "123*56"),
+        ("12345", "123*45"),  # always at least one star
+        ("thu.vu@example.vn", "th****@example.vn"),  # the first two letters and the domain
+        ("abc@example.vn", "ab*@example.vn"),
+        ("ab@example.vn", "ab*@example.vn"),
+        ("a@example.vn", "a*@example.vn"),
+        (None, ""),
+        ("", ""),
+    ],
+)
+def test_contacts_are_masked_enough_to_recognise_too_little_to_tell_a_stranger(value, masked):
+    assert mask(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("status", "vi", "en"),
+    [("accepted", "Đã tiếp nhận", "Accepted"), ("returned", "Đã trả kết quả", "Result returned")],
+)
+def test_status_words_in_each_language(status, vi, en):
+    assert status_words(status, "vi") == vi
+    assert status_words(status, "en") == en
+
+
+def test_a_message_has_exactly_the_five_texts_each_channel_needs():
+    texts = render("welcome", "vi", ctx("vi"))
+    assert sorted(texts) == ["email_body", "email_subject", "in_app_body", "in_app_title", "sms"]
+    assert sorted(render_all("welcome", ctx)) == ["en", "vi"]
+
+
+def test_the_contact_changed_message_reads_exactly_so_with_the_new_address_masked():
+    texts = render(
+        "contact_changed",
+        "vi",
+        {
+            "channel": "email",
+            "new_value": "moi.ban@example.vn",
+            "old_value": "cu@example.vn",
+            "full_name": "Lý Thị Hoa",
+        },
+    )
+    assert texts == {
+        "in_app_title": "Đã đổi địa chỉ email của tài khoản",
+        "in_app_body": "Địa chỉ email của tài khoản đã được đổi thành mo*****@example.vn. "
+        "Nếu không phải bạn, hãy đổi mật khẩu và liên hệ bộ phận một cửa.",
+        "email_subject": "Đã đổi địa chỉ email của tài khoản Cổng dịch vụ công Hải Phòng",
+        "email_body": "Kính gửi Lý Thị Hoa,\n\n"
+        "Địa chỉ email của tài khoản của bạn vừa được đổi thành mo*****@example.vn. "
+        "Từ nay thông báo và mã đặt lại mật khẩu sẽ gửi đến địa chỉ mới.\n"
+        "Nếu không phải bạn thực hiện, tài khoản có thể đã bị người khác sử dụng: "
+        "hãy đổi mật khẩu ngay và liên hệ bộ phận một cửa gần nhất.\n\n"
+        "Cổng dịch vụ công thành phố Hải Phòng",
+        "sms": "DVC Hai Phong: dia chi email cua tai khoan da doi thanh mo*****@example.vn. "
+        "Neu khong phai ban, hay doi mat khau va lien he bo phan mot cua.",
+    }

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.s3 import S3Settings
@@ -19,7 +19,6 @@ class Settings(ServiceSettings, S3Settings):
     # Other services' public APIs (through the gateway locally; the services' own addresses in a cluster).
     catalog_url: str = "http://127.0.0.1:8080"
     auth_url: str = "http://127.0.0.1:8080"
-    timezone: str = "Asia/Ho_Chi_Minh"  # dossier codes and deadlines follow the Vietnamese calendar day
 
     # Attachments: a component's own limit applies, capped by max_file_bytes; a dossier holds at most
     # max_dossier_bytes and max_files files.
@@ -30,9 +29,26 @@ class Settings(ServiceSettings, S3Settings):
 
     captcha_ttl_seconds: int = 300
     captcha_secret: SecretStr = dev_secret("submission-dev-captcha-secret")
+    # The proof of work offered instead of the image (service/captchas.py): PBKDF2 iterations a try, and
+    # the range the number of tries is drawn from (docs/captcha.md: about 2 s of a phone's time on average).
+    captcha_pow_cost: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
+    captcha_pow_min: Annotated[int, Field(ge=0)] = 3000
+    captcha_pow_max: Annotated[int, Field(ge=1)] = 9000
 
     # Dossier-code numbers each replica takes from an agency's daily counter at a time (see Dossiers).
     sequence_block: int = 10
 
     draft_ttl_days: int = 30  # abandoned drafts and their files are removed after this
+
+    # Receipt PDFs (service/receipt.py): drawn in this many worker processes, at most receipt_max_pending
+    # at a time (then 503), kept per dossier revision in up to receipt_cache_bytes of this replica's memory.
+    receipt_workers: int = 1
+    receipt_max_pending: int = 16
+    receipt_cache_bytes: int = 32 * 1024 * 1024
     cleanup_interval_seconds: float = 3600.0
+
+    @model_validator(mode="after")
+    def _pow_range(self) -> Settings:
+        if self.captcha_pow_min > self.captcha_pow_max:
+            raise ValueError("captcha_pow_min must not exceed captcha_pow_max")
+        return self

@@ -9,5 +9,5 @@ from .service.procedures import ProcedureCache
 
 
 def register(rt: Runtime, cache: ProcedureCache) -> None:
-    rt.consumer.on(ProcedurePublishedV1.routing_key())(cache.on_published)
-    rt.consumer.on(ProcedureWithdrawnV1.routing_key())(cache.on_withdrawn)
+    rt.consumer.on_event(ProcedurePublishedV1)(cache.on_published)
+    rt.consumer.on_event(ProcedureWithdrawnV1)(cache.on_withdrawn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from dvckit import aio
 from dvckit.http import create_app as platform_app
 from dvckit.idempotency import Idempotency
 from dvckit.runtime import Runtime
@@ -13,13 +14,20 @@ from dvckit.serve import serve
 
 from . import consumers
 from .adapters.clients import Clients
+from .adapters.counters import Counters
+from .adapters.dossiers import DossierRepository
+from .adapters.objects import Objects
+from .adapters.procedures import ProcedureStore
+from .adapters.receipt import Receipts
 from .adapters.store import SCHEMA
 from .api.officer import router as officer_router
 from .api.routes import router
 from .config import Settings
+from .parts import Parts
 from .service.attachments import Attachments
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
+from .service.files import ObjectFiles
 from .service.procedures import ProcedureCache
 from .service.workflow import Workflow
 
@@ -48,20 +56,20 @@ def create_app(
         transport=transport,
         auth_transport=auth_transport,
     )
-    cache = ProcedureCache(rt, clients)
-    consumers.register(rt, cache)
-    captchas = Captchas(rt, settings)
-    dossiers = Dossiers(rt, settings, clients=clients, cache=cache, captchas=captchas, store=store)
-    attachments = Attachments(rt, settings, store, dossiers)
+    parts = _parts(rt, settings, store, clients)
+    consumers.register(rt, parts.procedures)
+    files = parts.attachments.files
+    rt.loop(
+        "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
+    )
 
     @rt.on_start
     async def _start(_: Runtime) -> None:
         await store.start()
-        dossiers.start_cleanup()
 
     @rt.on_stop
     async def _stop(_: Runtime) -> None:
-        await dossiers.stop_cleanup()
+        parts.receipts.close()
         await clients.close()
         await store.stop()
 
@@ -71,20 +79,50 @@ def create_app(
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
         routers=[router, officer_router],
-        # Files stream to S3 under their own limits; every other body (JSON) is small, and the
-        # gateway lets 210 MB through for the files' sake.
-        streamed=rf"^{PREFIX}/dossiers/[^/]+/(attachments|actions/[^/]+)$",
+        parts=parts,
+        # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
+        # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
+        streamed=rf"^{PREFIX}/dossiers/[^/]+/(attachments|actions/finish)$",
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )
-    app.state.store = store
-    app.state.procedures = cache
-    app.state.dossiers = dossiers
-    app.state.attachments = attachments
-    app.state.captchas = captchas
-    app.state.idempotency = Idempotency(rt.db)
-    app.state.workflow = Workflow(rt, dossiers, attachments)
     return app
+
+
+def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients) -> Parts:
+    """The use cases and the adapters they work through, built once."""
+    repo = DossierRepository(rt.db)
+    cache = ProcedureCache(ProcedureStore(rt.db), clients)
+    captchas = Captchas(rt, settings)
+    files = ObjectFiles(settings, repo, Objects(store, settings.part_bytes))
+    dossiers = Dossiers(
+        rt,
+        settings,
+        repo=repo,
+        counters=Counters(rt.db),
+        clients=clients,
+        cache=cache,
+        captchas=captchas,
+        files=files,
+    )
+    attachments = Attachments(settings, repo, files, dossiers)
+    receipts = Receipts(
+        workers=settings.receipt_workers,
+        cache_bytes=settings.receipt_cache_bytes,
+        max_pending=settings.receipt_max_pending,
+        zone=settings.zone,
+    )
+    return Parts(
+        settings=settings,
+        store=store,
+        receipts=receipts,
+        procedures=cache,
+        captchas=captchas,
+        dossiers=dossiers,
+        attachments=attachments,
+        workflow=Workflow(settings, repo, dossiers, attachments, receipts),
+        idempotency=Idempotency(rt.db),
+    )
 
 
 def run() -> None:

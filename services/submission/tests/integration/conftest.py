@@ -21,7 +21,8 @@ from auth.main import create_app as auth_app
 from catalog.config import Settings as CatalogSettings
 from catalog.domain.model import Procedure
 from catalog.main import create_app as catalog_app
-from devstack.testing import running
+from devstack import samples
+from devstack.testing import register_in_process, running
 from dvckit.auth import TokenVerifier
 from submission.config import Settings as SubmissionSettings
 from submission.main import create_app as submission_app
@@ -36,31 +37,15 @@ def component(cid: str, name: str, **over: Any) -> dict[str, Any]:
 
 
 CATALOG = [
-    {
-        "code": "1.004194",
-        "name": "Đăng ký tạm trú",
-        "field": "Đăng ký, quản lý cư trú",
-        "agencies": ["Công an cấp xã"],
-        "levels": ["commune"],
-        "online_level": "full",
-        "popularity": 10,
-        "processing_time": {"value": 3, "unit": "working_day", "text": "3 Ngày làm việc"},
-        "fees": [
-            {
-                "name": "Lệ phí đăng ký tạm trú (trực tuyến)",
-                "amount": 7000,
-                "when": "on_submit",
-                "channel": "online",
-            },
-            {"name": "Lệ phí đăng ký tạm trú (trực tiếp)", "amount": 10000, "channel": "in_person"},
-        ],
-        "components": [
+    samples.procedure(
+        online_level="full",
+        popularity=10,
+        components=[
             component("aaaaaaaaaaaa", "Tờ khai thay đổi thông tin cư trú (CT01)", file_types=["pdf"]),
             component("bbbbbbbbbbbb", "Giấy tờ chứng minh chỗ ở hợp pháp", max_bytes=64 * 1024),
             component("cccccccccccc", "Văn bản đồng ý của chủ hộ (nếu có)", required=False),
         ],
-        "detailed": True,
-    },
+    ),
     {
         "code": "2.000815",
         "name": "Chứng thực bản sao từ bản chính",
@@ -134,14 +119,13 @@ class World:
             "email": f"mai{n}@example.vn",
             "password": PASSWORD,
         }
-        r = await self.auth.post("/api/v1/auth/register", json=person)
-        assert r.status_code == 201, r.text
+        user = await register_in_process(self.auth, person)
         token = (
             await self.auth.post(
                 "/api/v1/auth/login", json={"username": person["phone"], "password": PASSWORD}
             )
         ).json()["access_token"]
-        return {**person, "id": r.json()["id"], "h": {"Authorization": f"Bearer {token}"}}
+        return {**person, "id": user["id"], "h": {"Authorization": f"Bearer {token}"}}
 
     @staticmethod
     def applicant(p: dict[str, Any]) -> dict[str, Any]:
@@ -270,6 +254,7 @@ async def world(infra, tmp_path_factory) -> AsyncIterator[World]:
     stack = contextlib.AsyncExitStack()
     async with stack:
         auth_client = await stack.enter_async_context(running(a))
+        auth_client.app = a  # register_in_process reads the codes auth sent
         catalog_client = await stack.enter_async_context(running(c))
         sub_settings = infra.settings(
             SubmissionSettings,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
+from typing import Any
 from urllib.parse import unquote
+
+import altcha
 
 S = "/api/v1/submissions"
 CODE = re.compile(r"^000\.32\.02\.H26-\d{6}-\d{4}$")
@@ -128,6 +133,68 @@ async def test_the_captcha_is_checked_and_single_use(world, monkeypatch):
         f"{S}/dossiers/{d['id']}/submit", headers=p["h"], json={"captcha_id": cid, "captcha_answer": "kkkkk"}
     )
     assert ok.status_code == 200, ok.text
+
+
+def solved(challenge: dict, *, counter: int | None = None) -> str:
+    """What the portal's worker sends: the ALTCHA payload of the challenge it solved (or a forged one)."""
+    c = altcha.Challenge.from_dict(challenge)
+    solution = altcha.solve_challenge(c, timeout=30)
+    assert solution is not None
+    if counter is not None:
+        solution.counter = counter
+    return altcha.Payload(c, solution).to_base64()
+
+
+async def test_the_captcha_can_be_passed_without_the_image_by_a_proof_of_work(world, monkeypatch):
+    p = await world.citizen()
+    captchas = world.sub.app.state.captchas
+    monkeypatch.setattr(captchas, "test_answer", None)  # as in production
+    monkeypatch.setattr(captchas, "pow_work", (50, 200))  # the defaults take a browser a few seconds
+
+    async def fresh() -> dict:
+        r = await world.sub.post(f"{S}/captcha", headers=p["h"])
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def submit(dossier_id: str, body: dict) -> Any:
+        return await world.sub.post(f"{S}/dossiers/{dossier_id}/submit", headers=p["h"], json=body)
+
+    d = await world.ready(p)
+    c = await fresh()
+    assert c["challenge"]["parameters"]["algorithm"] == "PBKDF2/SHA-256" and c["challenge"]["signature"]
+    # Neither or both ways at once: a validation error, the captcha untouched.
+    for body in (
+        {"captcha_id": c["captcha_id"]},
+        {"captcha_id": c["captcha_id"], "captcha_answer": "X", "captcha_proof": "eA=="},
+    ):
+        r = await submit(d["id"], body)
+        assert r.status_code == 422 and r.json()["code"] == "validation-error", r.text
+    # A proof made for another captcha, a forged counter, a tampered challenge, garbage: refused.
+    other = await fresh()
+    tampered = {**c["challenge"], "parameters": {**c["challenge"]["parameters"], "cost": 1}}
+    for cid, proof in (
+        (c["captcha_id"], solved(other["challenge"])),
+        (c["captcha_id"], solved(c["challenge"], counter=0)),
+        (
+            c["captcha_id"],
+            base64.b64encode(
+                json.dumps({"challenge": tampered, "solution": {"counter": 1, "derivedKey": "00"}}).encode()
+            ).decode(),
+        ),
+        (c["captcha_id"], "not base64 at all!"),
+    ):
+        r = await submit(d["id"], {"captcha_id": cid, "captcha_proof": proof})
+        assert r.status_code == 400 and r.json()["code"] == "captcha-invalid", r.text
+        c = await fresh()  # each try spent the captcha
+    assert (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=p["h"])).json()["status"] == "draft"
+
+    proof = solved(c["challenge"])
+    ok = await submit(d["id"], {"captcha_id": c["captcha_id"], "captcha_proof": proof})
+    assert ok.status_code == 200, ok.text
+    # Single use: the same proof does not file a second dossier.
+    d2 = await world.ready(p)
+    again = await submit(d2["id"], {"captcha_id": c["captcha_id"], "captcha_proof": proof})
+    assert again.status_code == 400 and again.json()["code"] == "captcha-invalid"
 
 
 async def test_idempotency_key_makes_one_draft(world):

@@ -55,55 +55,23 @@ async def test_an_officer_token_is_not_a_citizen(world):
     assert r.status_code == 403
 
 
+GOOD_SUBMITTER = {
+    "full_name": "A B",
+    "citizen_id": "031299001111",
+    "date_of_birth": "1990-01-01",
+    "phone": "0912345678",
+    "address": "Số 1 Hải Phòng",
+}
+
+
 @pytest.mark.parametrize(
     "bad",
     [
-        {
-            "submitter": {
-                "full_name": "A B",
-                "citizen_id": "123",
-                "date_of_birth": "1990-01-01",
-                "phone": "0912345678",
-                "address": "Số 1 Hải Phòng",
-            }
-        },
-        {
-            "submitter": {
-                "full_name": "A B",
-                "citizen_id": "031299001111",
-                "date_of_birth": "2999-01-01",
-                "phone": "0912345678",
-                "address": "Số 1 Hải Phòng",
-            }
-        },
-        {
-            "submitter": {
-                "full_name": "A B",
-                "citizen_id": "031299001111",
-                "date_of_birth": "1990-01-01",
-                "phone": "024 3823 4567",
-                "address": "Số 1 Hải Phòng",
-            }
-        },
-        {
-            "submitter": {
-                "full_name": {"$ne": None},
-                "citizen_id": "031299001111",
-                "date_of_birth": "1990-01-01",
-                "phone": "0912345678",
-                "address": "Số 1 Hải Phòng",
-            }
-        },
-        {
-            "submitter": {
-                "full_name": "A B",
-                "citizen_id": "031299001111",
-                "date_of_birth": "1990-01-01",
-                "phone": "0912345678",
-                "address": "Số 1 Hải Phòng",
-                "role": "officer",
-            }
-        },
+        {"submitter": GOOD_SUBMITTER | {"citizen_id": "123"}},
+        {"submitter": GOOD_SUBMITTER | {"date_of_birth": "2999-01-01"}},
+        {"submitter": GOOD_SUBMITTER | {"phone": "024 3823 4567"}},
+        {"submitter": GOOD_SUBMITTER | {"full_name": {"$ne": None}}},
+        {"submitter": GOOD_SUBMITTER | {"role": "officer"}},
         {"submitter": None},
     ],
 )
@@ -247,7 +215,7 @@ async def test_the_procedure_copy_follows_events_and_drafts_keep_their_version(w
 
     async def deliver(data):
         env = Envelope.wrap(data, producer="catalog")
-        await rt.transaction(lambda s: cache.on_published(env, s))
+        await rt.transaction(lambda s: cache.on_published(data, env, s))
 
     await deliver(ProcedurePublishedV1(code="2.000815", version=newer["version"], procedure=newer))
     await deliver(

@@ -79,7 +79,14 @@ async def test_the_whole_way_with_a_supplement(world):
     assert (await world.act(officer, did, "return-result")).status_code == 200
 
     full = (await world.sub.get(f"{S}/dossiers/{did}", headers=p["h"])).json()
-    assert [h["status"] for h in full["history"]] == [
+    # The file the citizen added during the supplement is in the history too, as a change of files.
+    changes = [
+        (h["status"], h["change"]["kind"], h["change"]["component_id"])
+        for h in full["history"]
+        if h["change"]
+    ]
+    assert changes == [("supplement_requested", "file_added", "cccccccccccc")]
+    assert [h["status"] for h in full["history"] if not h["change"]] == [
         "submitted",
         "accepted",
         "supplement_requested",
@@ -233,3 +240,50 @@ async def test_the_queue_filters_searches_and_shows_deadlines(world):
     late = next(i for i in overdue if i["id"] == d1["id"])
     assert late["deadline"]["state"] == "overdue" and late["deadline"]["working_days_left"] < 0
     assert (await q(size=500)).status_code == 422
+
+
+async def test_an_officer_may_not_act_on_a_dossier_they_filed(world):
+    """Separation of duties: an account that is both citizen and officer files a dossier with its own
+    agency; it can follow and withdraw it as the citizen, never accept, process or finish it."""
+    p = await world.citizen()
+    did = (await world.submitted(p))["id"]
+    admin = await world.auth.post(
+        "/api/v1/auth/login", json={"username": "admin", "password": "admin-dev-password"}
+    )
+    r = await world.auth.patch(
+        f"/api/v1/auth/users/{p['id']}",
+        json={"roles": ["citizen", "officer"], "agencies": [WARD]},
+        headers={"Authorization": f"Bearer {admin.json()['access_token']}"},
+    )
+    assert r.status_code == 200, r.text
+    token = (
+        await world.auth.post("/api/v1/auth/login", json={"username": p["phone"], "password": p["password"]})
+    ).json()["access_token"]
+    both = {**p, "h": {"Authorization": f"Bearer {token}"}}
+    # It sees the dossier in its agency's queue, but cannot decide it.
+    assert (await world.sub.get(f"{S}/officer/dossiers/{did}", headers=both["h"])).status_code == 200
+    for action, body in (("accept", {}), ("refuse", {"reason": "Tự từ chối"})):
+        r = await world.act(both, did, action, body)
+        assert r.status_code == 403 and r.json()["code"] == "own-dossier", r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["detail"].startswith("Cán bộ không được xử lý hồ sơ")
+        english = await world.act(both, did, action, body, headers={"Accept-Language": "en"})
+        assert english.json()["detail"] == "An officer may not act on a dossier they own or submitted"
+    assert (await world.sub.get(f"{S}/dossiers/{did}", headers=p["h"])).json()["status"] == "submitted"
+    # Another officer takes it; the owner still cannot work on it, as the process goes on.
+    other = await world.officer([WARD])
+    assert (await world.act(other, did, "accept")).status_code == 200
+    assert (await world.act(both, did, "start")).json()["code"] == "own-dossier"
+    assert (await world.act(other, did, "start")).status_code == 200
+    finish = await world.sub.post(
+        f"{S}/dossiers/{did}/actions/finish",
+        headers=both["h"],
+        files={"file": ("kết quả.pdf", world.pdf(), "application/pdf")},
+    )
+    assert finish.status_code == 403 and finish.json()["code"] == "own-dossier"
+    full = (await world.sub.get(f"{S}/dossiers/{did}", headers=p["h"])).json()
+    assert full["status"] == "processing" and full["results"] == []
+    # As its citizen, it may still withdraw its own dossier; as an officer it works on others'.
+    mine = (await world.submitted(await world.citizen()))["id"]
+    assert (await world.act(both, mine, "accept")).status_code == 200
+    assert (await world.act(both, did, "withdraw")).status_code == 200

@@ -28,6 +28,7 @@ from ..config import Settings
 from .store import SIGNING_KEYS
 
 log = logs.get(__name__)
+JWKS_FRESH_S = 1.0
 
 
 def _generate(bits: int, passphrase: bytes) -> tuple[str, dict[str, Any]]:
@@ -72,17 +73,22 @@ class KeyStore:
         self._docs = docs
         self._loaded_at = time.monotonic()
 
-    async def _fresh(self) -> None:
-        if time.monotonic() - self._loaded_at > self.settings.key_reload_seconds:
+    async def _fresh(self, max_age: float | None = None) -> None:
+        max_age = self.settings.key_reload_seconds if max_age is None else max_age
+        if time.monotonic() - self._loaded_at > max_age:
             async with self._lock:
-                if time.monotonic() - self._loaded_at > self.settings.key_reload_seconds:
+                if time.monotonic() - self._loaded_at > max_age:
                     await self.load()
 
     def _active(self) -> dict[str, Any] | None:
         return next((d for d in self._docs if d.get("retired_at") is None), None)
 
     async def jwks(self) -> dict[str, Any]:
-        await self._fresh()
+        # Published as the database has them, not as this replica last read them: a verifier asks when it
+        # meets a key it does not know, and another replica may have made that key a moment ago (two
+        # replicas starting together each make one); a stale answer would refuse its tokens until the
+        # verifier may ask again. Verifiers cache the answer, so this costs a read a second at most.
+        await self._fresh(max_age=JWKS_FRESH_S)
         now = datetime.now(UTC)
         keys = []
         for d in self._docs:

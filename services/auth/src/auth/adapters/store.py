@@ -12,8 +12,8 @@ REFRESH_TOKENS = "refresh_tokens"
 LOGIN_ATTEMPTS = "login_attempts"
 THROTTLE = "login_throttle"
 SIGNING_KEYS = "signing_keys"
-RESET_CODES = "reset_codes"
-RESET_REQUESTS = "reset_requests"
+CODES = "codes"  # one-time codes awaiting use: registrations, new contacts, password resets
+CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly limit), kept a day
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -55,8 +55,11 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
         ],
         THROTTLE: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
         SIGNING_KEYS: [IndexModel([("created_at", DESCENDING)], name="recent")],
-        RESET_CODES: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=3600)],
-        RESET_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
+        CODES: [
+            IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=3600),
+            IndexModel([("user_id", ASCENDING)], name="user", sparse=True),
+        ],
+        CODE_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
     }
 
 

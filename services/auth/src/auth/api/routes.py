@@ -10,14 +10,19 @@ from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
 from dvckit.errors import Problem, Text
 
-from ..adapters.store import public
+from ..domain.identity import UserQuery
+from ..parts import Parts
 from .schemas import (
     AcceptedOut,
+    ContactConfirmIn,
     ForgotIn,
     LoginIn,
+    MeOut,
     MePatch,
     PasswordChangeIn,
     RefreshIn,
+    RegisterAcceptedOut,
+    RegisterConfirmIn,
     RegisterIn,
     ResetIn,
     RotatedOut,
@@ -42,70 +47,122 @@ NO_IDENTIFIER = Problem(
 )
 
 
-def app_state(request: Request) -> Any:
-    return request.app.state
-
-
 def client_ip(request: Request) -> str:
     # uvicorn has already replaced the peer with X-Forwarded-For's client when it came from the gateway.
     return request.client.host if request.client else "unknown"
 
 
+ClientIp = Annotated[str, Depends(client_ip)]
+
+
 # -- citizens: accounts ------------------------------------------------------------------------------
+REGISTER_ANSWER = (
+    "Nếu thông tin hợp lệ, mã xác nhận gồm 6 chữ số đã được gửi bằng tin nhắn đến số điện thoại bạn khai. "
+    "Nhập mã để hoàn tất đăng ký. / If the details are valid, a 6-digit code was sent by SMS to the phone "
+    "number you gave: enter it to finish registering."
+)
+WRONG_CODE = (400, "Mã xác nhận sai hoặc hết hạn / wrong or expired code")
+PASSWORD_ASKED = (
+    (400, "Mật khẩu hiện tại không đúng / wrong current password"),
+    (429, "Nhập sai mật khẩu quá nhiều lần / too many wrong passwords (Retry-After)"),
+)
+
+
 @router.post(
     "/register",
-    status_code=201,
-    responses=problems((409, "Số định danh, điện thoại, email đã được dùng / already in use")),
-    response_model=UserOut,
+    status_code=202,
+    response_model=RegisterAcceptedOut,
     tags=["accounts"],
-    summary="Đăng ký tài khoản công dân / register a citizen account",
+    summary="Đăng ký tài khoản công dân: gửi mã xác nhận đến số điện thoại / register: a code to the phone",
+    description="The same answer whether or not the citizen ID or phone already has an account; what "
+    "happens next goes to the phone (a code, or a message saying it already has an account). Then "
+    "`POST /register/confirm`.",
 )
-async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
-    return await app_state(request).accounts.register(
+async def register(body: RegisterIn, parts: Parts) -> dict[str, Any]:
+    parts.registration.start(
         full_name=body.full_name,
         citizen_id=body.citizen_id,
         phone=body.phone,
         email=body.email,
         password=body.password,
     )
+    return {"detail": REGISTER_ANSWER, "expires_in": parts.settings.code_ttl_seconds}
+
+
+@router.post(
+    "/register/confirm",
+    status_code=201,
+    responses=problems(
+        WRONG_CODE, (409, "Đã có tài khoản với số định danh hoặc điện thoại này / already registered")
+    ),
+    response_model=MeOut,
+    tags=["accounts"],
+    summary="Xác nhận đăng ký bằng mã / confirm the registration with the code",
+)
+async def register_confirm(body: RegisterConfirmIn, parts: Parts) -> dict[str, Any]:
+    return await parts.registration.confirm(citizen_id=body.citizen_id, phone=body.phone, code=body.code)
 
 
 @router.get(
     "/me",
-    response_model=UserOut,
+    response_model=MeOut,
     tags=["accounts"],
     summary="Tài khoản của tôi / my account",
     responses=problems((404, "Tài khoản không còn / the account is gone")),
 )
-async def me(who: Caller, request: Request) -> dict[str, Any]:
-    return public(await app_state(request).accounts.get(who.sub))
+async def me(who: Caller, parts: Parts) -> dict[str, Any]:
+    return await parts.accounts.me(who.sub)
 
 
 @router.patch(
     "/me",
-    responses=problems(404, (409, "Số điện thoại hoặc email đã được dùng / already in use")),
-    response_model=UserOut,
+    responses=problems(
+        PASSWORD_ASKED[0],
+        404,
+        (
+            429,
+            "Nhập sai mật khẩu, hoặc gửi mã, quá nhiều lần / too many wrong passwords or codes (Retry-After)",
+        ),
+    ),
+    response_model=MeOut,
     tags=["accounts"],
-    summary="Đổi số điện thoại, email / change phone or email",
+    summary="Đổi số điện thoại, email (cần mật khẩu; địa chỉ mới được xác nhận bằng mã) / change phone or "
+    "email (password asked again; the new one confirmed by a code)",
 )
-async def update_me(body: MePatch, who: Caller, request: Request) -> dict[str, Any]:
-    fields = set(body.model_fields_set)
+async def update_me(body: MePatch, who: Caller, ip: ClientIp, parts: Parts) -> dict[str, Any]:
+    fields = set(body.model_fields_set) - {"current_password"}
     if "phone" in fields and body.phone is None:
         fields.discard("phone")  # a citizen account always keeps a phone number
-    return await app_state(request).accounts.update_contact(
-        who.sub, phone=body.phone, email=body.email, fields=fields
+    return await parts.accounts.update_contact(
+        who.sub,
+        current_password=body.current_password,
+        phone=body.phone,
+        email=body.email,
+        fields=fields,
+        ip=ip,
     )
+
+
+@router.post(
+    "/me/contact/confirm",
+    responses=problems(WRONG_CODE, 404, (409, "Email hoặc điện thoại đã thuộc tài khoản khác / in use")),
+    response_model=MeOut,
+    tags=["accounts"],
+    summary="Xác nhận email, số điện thoại mới bằng mã / confirm the new email or phone with its code",
+)
+async def confirm_contact(body: ContactConfirmIn, who: Caller, parts: Parts) -> dict[str, Any]:
+    return await parts.accounts.confirm_contact(who.sub, body.channel, body.code)
 
 
 @router.post(
     "/password/change",
     status_code=204,
-    responses=problems((400, "Mật khẩu hiện tại không đúng / wrong current password"), 404),
+    responses=problems(*PASSWORD_ASKED, 404),
     tags=["accounts"],
     summary="Đổi mật khẩu (đăng xuất mọi phiên) / change password (ends every session)",
 )
-async def change_password(body: PasswordChangeIn, who: Caller, request: Request) -> Response:
-    await app_state(request).accounts.change_password(who.sub, body.current_password, body.new_password)
+async def change_password(body: PasswordChangeIn, who: Caller, ip: ClientIp, parts: Parts) -> Response:
+    await parts.accounts.change_password(who.sub, body.current_password, body.new_password, ip)
     return Response(status_code=204)
 
 
@@ -119,8 +176,8 @@ FORGOT_ANSWER = "Nếu tài khoản tồn tại, mã xác nhận đã được g
     tags=["accounts"],
     summary="Quên mật khẩu: gửi mã xác nhận / forgot password: send a code",
 )
-async def forgot(body: ForgotIn, request: Request) -> dict[str, str]:
-    await app_state(request).recovery.forgot(body.username, client_ip(request))
+async def forgot(body: ForgotIn, parts: Parts) -> dict[str, str]:
+    parts.recovery.forgot(body.username)
     return {"detail": FORGOT_ANSWER}
 
 
@@ -131,8 +188,8 @@ async def forgot(body: ForgotIn, request: Request) -> dict[str, str]:
     tags=["accounts"],
     summary="Đặt lại mật khẩu bằng mã xác nhận / reset the password with the code",
 )
-async def reset(body: ResetIn, request: Request) -> Response:
-    await app_state(request).recovery.reset(body.username, body.code, body.new_password)
+async def reset(body: ResetIn, parts: Parts) -> Response:
+    await parts.recovery.reset(body.username, body.code, body.new_password)
     return Response(status_code=204)
 
 
@@ -148,8 +205,8 @@ async def reset(body: ResetIn, request: Request) -> Response:
         (429, "Đăng nhập sai quá nhiều lần / too many failed sign-ins (Retry-After)"),
     ),
 )
-async def login(body: LoginIn, request: Request) -> dict[str, Any]:
-    return await app_state(request).sessions.login(body.username, body.password, client_ip(request))
+async def login(body: LoginIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
+    return await parts.sessions.login(body.username, body.password, ip)
 
 
 @router.post(
@@ -159,20 +216,20 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     tags=["sessions"],
     summary="Làm mới phiên đăng nhập / rotate the refresh token",
 )
-async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
-    return await app_state(request).sessions.refresh(body.refresh_token)
+async def refresh(body: RefreshIn, parts: Parts) -> dict[str, Any]:
+    return await parts.sessions.refresh(body.refresh_token)
 
 
 @router.post("/logout", status_code=204, tags=["sessions"], summary="Đăng xuất / sign out")
-async def logout(body: RefreshIn, request: Request) -> Response:
-    await app_state(request).sessions.logout(body.refresh_token)
+async def logout(body: RefreshIn, parts: Parts) -> Response:
+    await parts.sessions.logout(body.refresh_token)
     return Response(status_code=204)
 
 
 @router.get("/.well-known/jwks.json", tags=["sessions"], summary="Public signing keys (JWKS)")
-async def jwks(request: Request, response: Response) -> dict[str, Any]:
+async def jwks(response: Response, parts: Parts) -> dict[str, Any]:
     response.headers["Cache-Control"] = "public, max-age=60"
-    return await app_state(request).keys.jwks()
+    return await parts.keys.jwks()
 
 
 @router.get(
@@ -180,9 +237,9 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
     tags=["sessions"],
     summary="The JWKS keys as SPKI, for the gateway's token check",
 )
-async def edge_keys(request: Request, response: Response) -> dict[str, Any]:
+async def edge_keys(response: Response, parts: Parts) -> dict[str, Any]:
     response.headers["Cache-Control"] = "public, max-age=60"
-    return await app_state(request).keys.spki()
+    return await parts.keys.spki()
 
 
 # -- administration ----------------------------------------------------------------------------------
@@ -194,7 +251,7 @@ async def edge_keys(request: Request, response: Response) -> dict[str, Any]:
     tags=["administration"],
     summary="Tạo tài khoản cán bộ, quản trị / create an officer or administrator",
 )
-async def create_user(body: StaffIn, who: Admin, request: Request) -> dict[str, Any]:
+async def create_user(body: StaffIn, who: Admin, parts: Parts) -> dict[str, Any]:
     if not (body.username or body.email or body.phone or body.citizen_id):
         raise NO_IDENTIFIER
     if body.role == "officer" and not body.agencies:
@@ -203,7 +260,7 @@ async def create_user(body: StaffIn, who: Admin, request: Request) -> dict[str, 
             "agency-required",
             Text("Cán bộ phải thuộc ít nhất một cơ quan", "An officer belongs to at least one agency"),
         )
-    return await app_state(request).accounts.create_staff(
+    return await parts.accounts.create_staff(
         full_name=body.full_name,
         role=body.role,
         agencies=body.agencies,
@@ -220,7 +277,7 @@ async def create_user(body: StaffIn, who: Admin, request: Request) -> dict[str, 
 )
 async def list_users(
     who: Admin,
-    request: Request,
+    parts: Parts,
     role: Annotated[str | None, Query(pattern="^(citizen|officer|admin)$")] = None,
     agency: Annotated[str | None, Query(max_length=40)] = None,
     locked: bool | None = None,
@@ -228,9 +285,8 @@ async def list_users(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    return await app_state(request).accounts.list(
-        role=role, agency=agency, locked=locked, q=q, page=page, size=size
-    )
+    wanted = UserQuery(role=role, agency=agency, locked=locked, q=q)
+    return await parts.accounts.list(wanted, page=page, size=size)
 
 
 @router.patch(
@@ -240,9 +296,9 @@ async def list_users(
     tags=["administration"],
     summary="Khóa, mở khóa, đổi quyền / lock, unlock, change roles",
 )
-async def update_user(user_id: str, body: UserPatch, who: Admin, request: Request) -> dict[str, Any]:
+async def update_user(user_id: str, body: UserPatch, who: Admin, parts: Parts) -> dict[str, Any]:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    return await app_state(request).accounts.update(who, user_id, changes)
+    return await parts.accounts.update(who, user_id, changes)
 
 
 @router.post(
@@ -251,6 +307,6 @@ async def update_user(user_id: str, body: UserPatch, who: Admin, request: Reques
     tags=["administration"],
     summary="Tạo khóa ký mới / rotate the token signing key",
 )
-async def rotate_keys(who: Admin, request: Request) -> dict[str, Any]:
-    kid = await app_state(request).keys.rotate()
+async def rotate_keys(who: Admin, parts: Parts) -> dict[str, Any]:
+    kid = await parts.keys.rotate()
     return {"kid": kid}

@@ -16,6 +16,9 @@ Password = Annotated[str, Field(min_length=1, max_length=128)]
 Username = Annotated[str, Field(max_length=40), AfterValidator(check_username)]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda v: v.lower())]
 Roles = Annotated[list[Literal["citizen", "officer", "admin"]], Field(min_length=1, max_length=3)]
+Code = Annotated[
+    str, Field(max_length=12, pattern=r"^\s*\d{6}\s*$", description="The 6-digit code sent by SMS or email")
+]
 AgencyCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
@@ -66,9 +69,33 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
+class PendingOut(BaseModel):
+    channel: Literal["email", "phone"]
+    value: str
+    expires_at: datetime
+
+
+class MeOut(UserOut):
+    pending: list[PendingOut] = Field(
+        default=[], description="A new email or phone waiting for the code sent to it"
+    )
+
+
 class MePatch(Strict):
+    current_password: Password = Field(description="Asked again: a stolen session must not be enough")
     phone: Phone | None = None
-    email: Email | None = None
+    email: Email | None = Field(None, description="null removes the email")
+
+
+class ContactConfirmIn(Strict):
+    channel: Literal["email", "phone"]
+    code: Code
+
+
+class RegisterConfirmIn(Strict):
+    citizen_id: CitizenId
+    phone: Phone
+    code: Code
 
 
 class PasswordChangeIn(Strict):
@@ -82,12 +109,16 @@ class ForgotIn(Strict):
 
 class ResetIn(Strict):
     username: Annotated[str, Field(min_length=1, max_length=254)]
-    code: Annotated[str, Field(pattern=r"^\s*\d{6}\s*$")]
+    code: Code
     new_password: Password
 
 
 class AcceptedOut(BaseModel):
     detail: str
+
+
+class RegisterAcceptedOut(AcceptedOut):
+    expires_in: int = Field(description="Seconds the code sent by SMS stays valid")
 
 
 class StaffIn(Strict):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from dvckit.errors import Invalid
 
@@ -64,3 +66,39 @@ def classify_login(raw: str) -> tuple[LoginField, str]:
         return "phone", normalize_phone(value)
     except Invalid:
         return "username", value.lower()
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def login_name(raw: str) -> tuple[LoginField, str]:
+    """A login name an account is given (the first administrator's, from the environment): stored in
+    the field :func:`classify_login` will look in when it is typed at sign-in, so the two always agree
+    (``admin@example.vn`` is an email, ``0912345678`` a phone). Raises :class:`Invalid` for a name that
+    could never be typed back (``a b``, ``@``)."""
+    field, value = classify_login(raw)
+    if field == "username":
+        check_username(value)
+    elif field == "email" and not EMAIL.match(value):
+        raise Invalid("Địa chỉ email không hợp lệ", "Invalid email address")
+    return field, value
+
+
+def login_key(field: str, value: str) -> str:
+    """A stable, non-reversible key for a login name (logs and counters never hold the name itself)."""
+    return hashlib.sha256(f"{field}:{value}".encode()).hexdigest()[:32]
+
+
+def account_key(user: dict[str, Any] | None, field: str, value: str) -> str:
+    """What a failed sign-in counts against: the account when one has this name, else the name."""
+    return f"user:{user['_id']}" if user is not None else login_key(field, value)
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """What an administrator looks for among the accounts (every filter given must match)."""
+
+    role: str | None = None
+    agency: str | None = None
+    locked: bool | None = None
+    q: str | None = None  # the start of a name, username, email, phone or citizen ID

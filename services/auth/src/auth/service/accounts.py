@@ -2,48 +2,32 @@
 
 from __future__ import annotations
 
-import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
-
 from dvckit import logs
 from dvckit.auth import Principal
-from dvckit.contracts import UserContactChangedV1, UserRegisteredV1
+from dvckit.contracts import SessionEndReason, UserContactChangedV1, UserRegisteredV1
 from dvckit.errors import Invalid, Problem, Text
+from dvckit.mongo import Session
 from dvckit.runtime import Runtime
+from dvckit.store import AlreadyExists
 
 from ..adapters.passwords import Passwords
-from ..adapters.store import USERS, public
+from ..adapters.repos import Repositories
+from ..adapters.store import public
+from ..adapters.throttle import Throttle
+from ..adapters.users import Users
 from ..config import Settings
+from ..domain.identity import UserQuery, login_name
 from ..domain.policy import check_password
-from .sessions import Sessions
+from .codes import BAD_CODE, Codes, destination
+from .errors import ACCOUNT_EXISTS, CONTACT_IN_USE, NOT_FOUND, SELF_LOCKOUT, TOO_MANY_CODES, WRONG_PASSWORD
+from .sessions import Sessions, too_many
 
 log = logs.get(__name__)
-
-ACCOUNT_EXISTS = Problem(
-    409,
-    "account-exists",
-    Text("Tài khoản đã tồn tại", "Account already exists"),
-    Text(
-        "Số định danh, số điện thoại, email hoặc tên đăng nhập này đã được dùng.",
-        "This citizen ID, phone number, email or username is already in use.",
-    ),
-)
-NOT_FOUND = Problem(404, "user-not-found", Text("Không tìm thấy tài khoản", "No such account"))
-WRONG_PASSWORD = Problem(
-    400, "wrong-password", Text("Mật khẩu hiện tại không đúng", "The current password is wrong")
-)
-SELF_LOCKOUT = Problem(
-    409,
-    "self-lockout",
-    Text(
-        "Không thể tự khóa hoặc tự bỏ quyền quản trị của chính mình",
-        "You cannot lock yourself or remove your own administrator role",
-    ),
-)
 
 
 def weak_password(e: Invalid, field: str = "password") -> Problem:
@@ -65,110 +49,168 @@ def weak_password(e: Invalid, field: str = "password") -> Problem:
     )
 
 
-class Accounts:
-    def __init__(self, rt: Runtime, settings: Settings, passwords: Passwords, sessions: Sessions) -> None:
-        self.rt = rt
-        self.s = settings
-        self.users = rt.db[USERS]
-        self.passwords = passwords
-        self.sessions = sessions
+@dataclass(eq=False)
+class UserCases:
+    """What the account use cases (Accounts, Recovery) work with."""
 
-    async def _create(self, doc: dict[str, Any]) -> dict[str, Any]:
-        async def txn(session: Any) -> None:
-            await self.users.insert_one(doc, session=session)
-            await self.rt.outbox.add(
-                session,
-                UserRegisteredV1(
-                    user_id=doc["_id"],
-                    full_name=doc["full_name"],
-                    email=doc.get("email"),
-                    phone=doc.get("phone"),
-                    roles=doc["roles"],
-                ),
-            )
+    rt: Runtime
+    s: Settings
+    repos: Repositories
+    passwords: Passwords
+    sessions: Sessions
+    codes: Codes
 
-        try:
-            await self.rt.transaction(txn)
-        except DuplicateKeyError:
-            raise ACCOUNT_EXISTS from None
-        log.info("account created", user_id=doc["_id"], roles=doc["roles"])
-        return public(doc)
+    @property
+    def users(self) -> Users:
+        return self.repos.users
 
-    async def register(
-        self, *, full_name: str, citizen_id: str, phone: str, email: str | None, password: str
-    ) -> dict[str, Any]:
-        try:
-            check_password(password, citizen_id=citizen_id, phone=phone)
-        except Invalid as e:
-            raise weak_password(e) from None
-        return await self._create(
-            {
-                "_id": str(uuid.uuid4()),
-                "full_name": full_name,
-                "citizen_id": citizen_id,
-                "phone": phone,
-                "email": email,
-                "password_hash": await self.passwords.hash(password),
-                "roles": ["citizen"],
-                "agencies": [],
-                "locked": False,
-                "created_at": datetime.now(UTC),
-            }
+    @property
+    def throttle(self) -> Throttle:
+        return self.repos.throttle
+
+
+class Accounts(UserCases):
+    async def create(self, doc: dict[str, Any], session: Session) -> None:
+        """Insert a new account and announce it, inside the caller's transaction. Only confirmed contacts
+        go in ``email`` and ``phone``: messages and password recovery use nothing else."""
+        await self.users.insert(doc, session)
+        await self.rt.outbox.add(
+            session,
+            UserRegisteredV1(
+                user_id=doc["_id"],
+                full_name=doc["full_name"],
+                email=doc.get("email"),
+                phone=doc.get("phone"),
+                roles=doc["roles"],
+            ),
         )
 
     async def get(self, user_id: str) -> dict[str, Any]:
-        doc = await self.users.find_one({"_id": user_id})
+        doc = await self.users.get(user_id)
         if doc is None:
             raise NOT_FOUND
         return doc
 
-    async def update_contact(
-        self, user_id: str, *, phone: str | None, email: str | None, fields: set[str]
-    ) -> dict[str, Any]:
-        changes: dict[str, Any] = {}
-        if "phone" in fields:
-            changes["phone"] = phone
-        if "email" in fields:
-            changes["email"] = email
-        if not changes:
-            return public(await self.get(user_id))
+    async def me(self, user_id: str) -> dict[str, Any]:
+        """The account as its holder sees it, with the new email or phone still awaiting its code."""
+        return await self._with_pending(await self.get(user_id))
 
-        async def txn(session: Any) -> dict[str, Any] | None:
-            res = await self.users.find_one_and_update(
-                {"_id": user_id}, {"$set": changes}, session=session, return_document=True
+    async def _with_pending(self, doc: dict[str, Any]) -> dict[str, Any]:
+        waiting = await self.codes.pending(doc["_id"])
+        pending = [
+            {"channel": c["channel"], "value": c["value"], "expires_at": c["expires_at"]} for c in waiting
+        ]
+        return {**public(doc), "pending": sorted(pending, key=lambda p: p["channel"])}
+
+    async def prove(self, user: dict[str, Any], password: str, ip: str) -> None:
+        """The current password, asked again before a change that could take the account over. Wrong
+        answers count towards the account's lockout like failed sign-ins."""
+        account = f"user:{user['_id']}"
+        wait = await self.throttle.blocked_for(account, ip)
+        if wait:
+            raise too_many(wait)
+        if not await self.passwords.verify(user.get("password_hash"), password):
+            if await self.throttle.failed(account, ip):
+                raise too_many(self.s.lockout_seconds)
+            raise WRONG_PASSWORD
+
+    async def update_contact(
+        self,
+        user_id: str,
+        *,
+        current_password: str,
+        phone: str | None,
+        email: str | None,
+        fields: set[str],
+        ip: str,
+    ) -> dict[str, Any]:
+        """Change the email or phone: only with the current password; a new address takes effect when
+        the code sent to it comes back (:meth:`confirm_contact`), so nobody can point an account's
+        recovery at an address they do not hold. Removing the email takes effect at once."""
+        user = await self.get(user_id)
+        await self.prove(user, current_password, ip)
+        if "email" in fields and email is None and user.get("email"):
+            user = await self._set_contact(user, "email", None)
+        wanted = {"phone": phone, "email": email}
+        for channel in sorted(fields):
+            value = wanted[channel]
+            if value is not None and value != user.get(channel):
+                await self.request_contact(user, channel, value)
+        return await self._with_pending(user)
+
+    async def request_contact(self, user: dict[str, Any], channel: str, value: str) -> None:
+        """Send a code to a new email or phone of ``user``; it replaces the old one once confirmed."""
+        dest = destination(channel, value)
+        if not await self.codes.take(dest, "contact_change"):
+            raise TOO_MANY_CODES
+
+        async def txn(session: Session) -> None:
+            await self.codes.send(
+                session,
+                f"contact:{user['_id']}:{channel}",
+                {"user_id": user["_id"], "channel": channel, "value": value},
+                purpose="contact_change",
+                user_id=user["_id"],
+                full_name=user.get("full_name"),
+                **{channel: value},
             )
-            if res is None:
-                return None
+
+        await self.rt.transaction(txn)
+
+    async def confirm_contact(self, user_id: str, channel: str, code: str) -> dict[str, Any]:
+        key = f"contact:{user_id}:{channel}"
+        doc = await self.codes.redeem(key, code)
+        user = await self.get(user_id)
+        return await self._with_pending(await self._set_contact(user, channel, doc["value"], key, doc))
+
+    async def _set_contact(
+        self,
+        user: dict[str, Any],
+        channel: str,
+        value: str | None,
+        key: str | None = None,
+        code: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        async def txn(session: Session) -> dict[str, Any] | None:
+            if key is not None and code is not None and not await self.codes.spend(key, code, session):
+                return None  # used by a concurrent request
+            doc = await self.users.change(user["_id"], {channel: value}, session)
+            if doc is None:
+                raise NOT_FOUND
             await self.rt.outbox.add(
-                session, UserContactChangedV1(user_id=user_id, email=res.get("email"), phone=res.get("phone"))
+                session,
+                UserContactChangedV1(
+                    user_id=doc["_id"],
+                    email=doc.get("email"),
+                    phone=doc.get("phone"),
+                    changed=channel,
+                    old_email=user.get("email") if channel == "email" else None,
+                    old_phone=user.get("phone") if channel == "phone" else None,
+                ),
             )
-            return res
+            return doc
 
         try:
             doc = await self.rt.transaction(txn)
-        except DuplicateKeyError:
-            raise ACCOUNT_EXISTS from None
+        except AlreadyExists:
+            raise CONTACT_IN_USE from None
         if doc is None:
-            raise NOT_FOUND
-        return public(doc)
+            raise BAD_CODE
+        log.info("contact changed", user_id=user["_id"], channel=channel)
+        return doc
 
-    async def change_password(self, user_id: str, current: str, new: str) -> None:
+    async def change_password(self, user_id: str, current: str, new: str, ip: str) -> None:
         user = await self.get(user_id)
-        if not await self.passwords.verify(user.get("password_hash"), current):
-            raise WRONG_PASSWORD
+        await self.prove(user, current, ip)
         try:
             check_password(new, citizen_id=user.get("citizen_id"), phone=user.get("phone"))
         except Invalid as e:
             raise weak_password(e, "new_password") from None
         new_hash = await self.passwords.hash(new)
 
-        async def txn(session: Any) -> None:
-            await self.users.update_one(
-                {"_id": user_id},
-                {"$set": {"password_hash": new_hash, "password_changed_at": datetime.now(UTC)}},
-                session=session,
-            )
-            await self.sessions.revoke_all(user_id, session=session)
+        async def txn(session: Session) -> None:
+            await self.users.set_password(user_id, new_hash, session)
+            await self.sessions.revoke_all(user_id, reason="password_changed", session=session)
 
         await self.rt.transaction(txn)
 
@@ -189,56 +231,33 @@ class Accounts:
             check_password(password, citizen_id=citizen_id, phone=phone)
         except Invalid as e:
             raise weak_password(e) from None
-        return await self._create(
-            {
-                "_id": str(uuid.uuid4()),
-                "full_name": full_name,
-                "username": username,
-                "citizen_id": citizen_id,
-                "phone": phone,
-                "email": email,
-                "password_hash": await self.passwords.hash(password),
-                "roles": [role],
-                "agencies": sorted(set(agencies)) if role == "officer" else [],
-                "locked": False,
-                "created_at": datetime.now(UTC),
-            }
-        )
+        # Contacts an administrator enters are taken as confirmed (they come from the staff register).
+        doc = {
+            "_id": str(uuid.uuid4()),
+            "full_name": full_name,
+            "username": username,
+            "citizen_id": citizen_id,
+            "phone": phone,
+            "email": email,
+            "password_hash": await self.passwords.hash(password),
+            "roles": [role],
+            "agencies": sorted(set(agencies)) if role == "officer" else [],
+            "locked": False,
+            "created_at": datetime.now(UTC),
+        }
 
-    async def list(
-        self,
-        *,
-        role: str | None,
-        agency: str | None,
-        locked: bool | None,
-        q: str | None,
-        page: int,
-        size: int,
-    ) -> dict[str, Any]:
-        query: dict[str, Any] = {}
-        if role:
-            query["roles"] = role
-        if agency:
-            query["agencies"] = agency
-        if locked is not None:
-            query["locked"] = locked
-        if q:
-            pattern = {"$regex": "^" + re.escape(q.strip()), "$options": "i"}
-            query["$or"] = [
-                {"full_name": pattern},
-                {"username": pattern},
-                {"email": pattern},
-                {"phone": pattern},
-                {"citizen_id": pattern},
-            ]
-        total = await self.users.count_documents(query)
-        docs = await (
-            self.users.find(query)
-            .sort([("created_at", -1), ("_id", 1)])
-            .skip((page - 1) * size)
-            .limit(size)
-            .to_list()
-        )
+        async def txn(session: Session) -> None:
+            await self.create(doc, session)
+
+        try:
+            await self.rt.transaction(txn)
+        except AlreadyExists:
+            raise ACCOUNT_EXISTS from None
+        log.info("account created", user_id=doc["_id"], roles=doc["roles"])
+        return public(doc)
+
+    async def list(self, wanted: UserQuery, *, page: int, size: int) -> dict[str, Any]:
+        docs, total = await self.users.page(wanted, page=page, size=size)
         return {"items": [public(d) for d in docs], "total": total, "page": page, "size": size}
 
     async def update(self, actor: Principal, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -250,13 +269,13 @@ class Accounts:
         if "agencies" in update:
             update["agencies"] = sorted(set(update["agencies"]))
 
-        async def txn(session: Any) -> dict[str, Any] | None:
-            doc = await self.users.find_one_and_update(
-                {"_id": user_id}, {"$set": update}, session=session, return_document=True
-            )
+        async def txn(session: Session) -> dict[str, Any] | None:
+            doc = await self.users.change(user_id, update, session)
             if doc is not None and (update.get("locked") or "roles" in update or "agencies" in update):
-                # New rights take effect at the next refresh; a lock ends every session now.
-                await self.sessions.revoke_all(user_id, session=session)
+                # A lock ends every session now; new rights take effect when the person signs in again
+                # (their live streams close too).
+                reason: SessionEndReason = "locked" if update.get("locked") else "rights_changed"
+                await self.sessions.revoke_all(user_id, reason=reason, session=session)
             return doc
 
         doc = await self.rt.transaction(txn)
@@ -266,13 +285,14 @@ class Accounts:
         return public(doc)
 
     async def ensure_first_admin(self) -> None:
-        """Create the first administrator from DVC_ADMIN_USERNAME / DVC_ADMIN_PASSWORD when absent."""
-        username = self.s.admin_username.lower()
-        if await self.users.find_one({"username": username}, {"_id": 1}):
+        """Create the first administrator from DVC_ADMIN_USERNAME / DVC_ADMIN_PASSWORD when absent. The
+        name goes in the field sign-in looks in for it (``admin@example.vn`` is an email)."""
+        field, value = login_name(self.s.admin_username)
+        if await self.users.exists(field, value):
             return
         doc = {
             "_id": str(uuid.uuid4()),
-            "username": username,
+            field: value,
             "full_name": "Quản trị hệ thống",
             "password_hash": await self.passwords.hash(self.s.admin_password.get_secret_value()),
             "roles": ["admin"],
@@ -281,7 +301,7 @@ class Accounts:
             "created_at": datetime.now(UTC),
         }
         try:
-            await self.users.insert_one(doc)
-            log.info("first administrator created", username=username)
-        except DuplicateKeyError:
+            await self.users.insert(doc)
+            log.info("first administrator created", login_field=field)
+        except AlreadyExists:
             pass  # another replica created it at the same moment

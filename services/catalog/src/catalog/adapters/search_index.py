@@ -19,7 +19,7 @@ from typing import Any
 
 import tantivy
 
-from ..domain.text import fold, looks_like_code, markers, variant, within_one_edit, words
+from ..domain.text import looks_like_code, markers, variant, within_one_edit, words
 
 CANDIDATES = 150  # re-ranked per query; beyond them tantivy's order is kept
 
@@ -57,6 +57,17 @@ class Entry:
             self.first_pos.setdefault(w, i)
         self.log_pop = math.log10(1 + self.popularity)
         self.markers = markers(core[:4])
+
+    def matches(
+        self, field: str | None, agency: str | None, level: str | None, online: Sequence[str] | None
+    ) -> bool:
+        """Whether the procedure passes the filters given (None: no filter)."""
+        return (
+            (not field or self.field == field)
+            and (not agency or agency in self.agencies)
+            and (not level or level in self.levels)
+            and (not online or self.online_level in online)
+        )
 
 
 @dataclass
@@ -281,24 +292,24 @@ class SearchIndex:
         limit: int = 20,
     ) -> tuple[list[Hit], int]:
         qwords = list(dict.fromkeys(words(q, query=True)))
-        filters = self._filters(field, agency, level, online)
         if looks_like_code(q):
             i = self.by_code.get(q.strip())
-            if i is None:
-                return [], 0
-            e = self.entries[i]
-            ok = (
-                (not field or e.field == field)
-                and (not agency or agency in e.agencies)
-                and (not level or level in e.levels)
-                and (not online or e.online_level in online)
-            )
-            return ([Hit(e, 1.0, html.escape(e.name))] if ok and offset == 0 else []), int(ok)
+            e = self.entries[i] if i is not None else None
+            ok = e is not None and e.matches(field, agency, level, online)
+            return ([Hit(e, 1.0, html.escape(e.name))] if e and ok and offset == 0 else []), int(ok)
         if not qwords:
             return [], 0
-        limit_all = max(CANDIDATES, offset + limit)
+        filters = [(tantivy.Occur.Must, f) for f in self._filters(field, agency, level, online)]
+        hits, total = self._candidates(qwords, filters, max(CANDIDATES, offset + limit))
+        if not hits:
+            return [], 0
+        return self._ranked(qwords, hits, offset, limit), total
+
+    def _candidates(
+        self, qwords: list[str], filter_clauses: list[tuple[tantivy.Occur, tantivy.Query]], limit_all: int
+    ) -> tuple[list[tuple[float, int]], int]:
+        """tantivy's (BM25 score, entry) for the query words, best first, and how many match."""
         word_queries = [self._word_query(w) for w in qwords]
-        filter_clauses = [(tantivy.Occur.Must, f) for f in filters]
         # Every word, in any order; if that finds too little (an abbreviation the name does not spell
         # out, a word the procedure does not use), any word, ranked below those with every word.
         every = tantivy.Query.boolean_query(
@@ -317,8 +328,10 @@ class SearchIndex:
                 if i not in seen:
                     hits.append((score, i))
             total = max(total, extra.count or 0)
-        if not hits:
-            return [], 0
+        return hits, total
+
+    def _ranked(self, qwords: list[str], hits: list[tuple[float, int]], offset: int, limit: int) -> list[Hit]:
+        """The page of ``hits`` re-ranked (the first CANDIDATES of them), names highlighted."""
         top_bm25 = hits[0][0] or 1.0
         qctx = _Query(
             [(w, self.vocab.typo_of(w)) for w in qwords],
@@ -336,9 +349,7 @@ class SearchIndex:
         ranked.sort(key=lambda t: (-t[0], t[1]))
         page = ranked[offset : offset + limit]
         targets = frozenset(qwords).union(*(self.vocab.typo_of(w) for w in qwords))
-        return [
-            Hit(e, round(s, 4), highlight(e.parts or pieces(e.name), targets)) for s, _r, e in page
-        ], total
+        return [Hit(e, round(s, 4), highlight(e.parts or pieces(e.name), targets)) for s, _r, e in page]
 
     def _rerank(self, e: Entry, q: _Query, bm25: float) -> float:
         n = q.n
@@ -385,4 +396,4 @@ class _Query:
     n: int
 
 
-__all__ = ["Entry", "Hit", "SearchIndex", "fold", "highlight", "pieces", "variant"]
+__all__ = ["Entry", "Hit", "SearchIndex", "highlight", "pieces", "variant"]

@@ -5,7 +5,8 @@ and Cache-Control; a matching If-None-Match gets 304."""
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
@@ -13,12 +14,15 @@ from pydantic import BaseModel, ConfigDict
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
+from dvckit.httputil import if_match_version
 from dvckit.jsonutil import dumps
 
 from ..domain.model import Code, OnlineLevel, Procedure
-from ..service.catalog import Catalog, public_detail
+from ..parts import Parts
+from ..service.catalog import public_detail
 
 router = APIRouter()
+T = TypeVar("T")
 Admin = Annotated[Principal, Depends(require("admin"))]
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
 NOT_MODIFIED = {304: {"description": "Không đổi (If-None-Match) / not modified"}}
@@ -29,10 +33,6 @@ CHANGE = problems(
     (404, "Không có thủ tục này / no such procedure"),
     (412, "Thủ tục đã được người khác sửa / changed since it was read"),
 )
-
-
-def catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
 
 
 def cached(request: Request, body: Any, etag: str, max_age: str = PUBLIC_CACHE) -> Response:
@@ -104,6 +104,7 @@ def _online(value: OnlineFilter | None) -> list[str] | None:
 )
 async def search(
     request: Request,
+    parts: Parts,
     q: Annotated[str | None, Query(max_length=200, description="Từ khóa, có dấu hoặc không dấu")] = None,
     field: Annotated[str | None, Query(max_length=200)] = None,
     agency: Annotated[str | None, Query(max_length=300)] = None,
@@ -112,7 +113,7 @@ async def search(
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
-    c = catalog(request)
+    c = parts.catalog
     params = (q.strip() if q else None, field, agency, level, online, page, size)
     etag = f'W/"{c.revision}-{hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16]}"'
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
@@ -124,29 +125,28 @@ async def search(
     return Response(body, media_type="application/json", headers=headers)
 
 
-@router.get(
-    "/procedures/{code}",
-    responses=NOT_MODIFIED | NO_PROCEDURE,
-    response_model=ProcedureDetail,
-    tags=["catalogue"],
-    summary="Chi tiết thủ tục / procedure detail",
-)
-async def detail(code: Code, request: Request) -> Response:
-    p = await catalog(request).get(code)
+def detail_route(path: str, summary: str) -> Callable[[T], T]:
+    """A procedure's detail, cacheable (ETag of its version)."""
+    return router.get(
+        path,
+        responses=NOT_MODIFIED | NO_PROCEDURE,
+        response_model=ProcedureDetail,
+        tags=["catalogue"],
+        summary=summary,
+    )
+
+
+@detail_route("/procedures/{code}", "Chi tiết thủ tục / procedure detail")
+async def detail(code: Code, request: Request, parts: Parts) -> Response:
+    p = await parts.catalog.get(code)
     return cached(request, public_detail(p), f'"{p.code}-v{p.version}"')
 
 
-@router.get(
-    "/procedures/{code}/versions/{version}",
-    responses=NOT_MODIFIED | NO_PROCEDURE,
-    response_model=ProcedureDetail,
-    tags=["catalogue"],
-    summary="Một phiên bản trước / a past version",
-)
+@detail_route("/procedures/{code}/versions/{version}", "Một phiên bản trước / a past version")
 async def detail_version(
-    code: Code, version: Annotated[int, Path(ge=1, le=100_000)], request: Request
+    code: Code, version: Annotated[int, Path(ge=1, le=100_000)], request: Request, parts: Parts
 ) -> Response:
-    p = await catalog(request).get_version(code, version)
+    p = await parts.catalog.get_version(code, version)
     return cached(request, public_detail(p), f'"{p.code}-v{p.version}"', "public, max-age=86400, immutable")
 
 
@@ -157,8 +157,8 @@ async def detail_version(
     summary="Lĩnh vực / fields, with counts",
     responses=NOT_MODIFIED,
 )
-async def fields(request: Request) -> Response:
-    c = catalog(request)
+async def fields(request: Request, parts: Parts) -> Response:
+    c = parts.catalog
     return cached(request, c.facets("field"), f'W/"fields-{c.revision}"')
 
 
@@ -169,22 +169,12 @@ async def fields(request: Request) -> Response:
     tags=["catalogue"],
     summary="Cơ quan thực hiện / agencies, with counts",
 )
-async def agencies(request: Request) -> Response:
-    c = catalog(request)
+async def agencies(request: Request, parts: Parts) -> Response:
+    c = parts.catalog
     return cached(request, c.facets("agency"), f'W/"agencies-{c.revision}"')
 
 
 # -- administration ----------------------------------------------------------------------------------
-def _expected(if_match: str | None) -> int | None:
-    """``If-Match: "1.004194-v3"`` → 3 (optimistic concurrency on the procedure's version)."""
-    if not if_match:
-        return None
-    try:
-        return int(if_match.strip().strip("W/").strip('"').rsplit("-v", 1)[1])
-    except (IndexError, ValueError):
-        raise Problem(400, "bad-if-match", Text("If-Match không hợp lệ", "Malformed If-Match")) from None
-
-
 IfMatch = Annotated[str | None, Header(description='ETag of the version being changed, e.g. "1.004194-v3"')]
 
 
@@ -206,6 +196,18 @@ class ProcedureIn(Procedure):
     """A whole procedure as an administrator writes it (version, status and dates are the server's)."""
 
 
+def change(method: Literal["put", "post"], path: str, summary: str) -> Callable[[T], T]:
+    """An administrator's change of one procedure (a new version), guarded by If-Match."""
+    route = router.put if method == "put" else router.post
+    return route(
+        path,
+        responses=CHANGE,
+        response_model=ProcedureDetail,
+        tags=["administration"],
+        summary=summary,
+    )
+
+
 @router.post(
     "/procedures",
     status_code=201,
@@ -214,58 +216,34 @@ class ProcedureIn(Procedure):
     tags=["administration"],
     summary="Thêm thủ tục / add a procedure",
 )
-async def create(body: ProcedureIn, who: Admin, request: Request) -> Response:
-    p = await catalog(request).create(Procedure.model_validate(body.model_dump()))
+async def create(body: ProcedureIn, who: Admin, parts: Parts) -> Response:
+    p = await parts.catalog.create(Procedure.model_validate(body.model_dump()))
     return _with_etag(p, 201)
 
 
-@router.put(
-    "/procedures/{code}",
-    responses=CHANGE,
-    response_model=ProcedureDetail,
-    tags=["administration"],
-    summary="Sửa thủ tục (phiên bản mới) / change a procedure (new version)",
-)
+@change("put", "/procedures/{code}", "Sửa thủ tục (phiên bản mới) / change a procedure (new version)")
 async def replace(
-    code: Code, body: ProcedureIn, who: Admin, request: Request, if_match: IfMatch = None
+    code: Code, body: ProcedureIn, who: Admin, parts: Parts, if_match: IfMatch = None
 ) -> Response:
     if body.code != code:
         raise Problem(422, "code-mismatch", Text("Mã thủ tục không khớp", "The code in the body differs"))
     changes = body.model_dump(exclude={"version", "status", "updated_at", "code"})
-    p = await catalog(request).change(code, _expected(if_match), **changes)
-    return _with_etag(p)
+    return _with_etag(await parts.catalog.change(code, if_match_version(if_match), **changes))
 
 
-@router.put(
-    "/procedures/{code}/online-level",
-    responses=CHANGE,
-    response_model=ProcedureDetail,
-    tags=["administration"],
-    summary="Đặt mức độ trực tuyến / set the online level",
-)
+@change("put", "/procedures/{code}/online-level", "Đặt mức độ trực tuyến / set the online level")
 async def online_level(
-    code: Code, body: OnlineLevelIn, who: Admin, request: Request, if_match: IfMatch = None
+    code: Code, body: OnlineLevelIn, who: Admin, parts: Parts, if_match: IfMatch = None
 ) -> Response:
-    return _with_etag(await catalog(request).set_online_level(code, body.online_level, _expected(if_match)))
+    level = body.online_level
+    return _with_etag(await parts.catalog.set_online_level(code, level, if_match_version(if_match)))
 
 
-@router.post(
-    "/procedures/{code}/withdraw",
-    responses=CHANGE,
-    response_model=ProcedureDetail,
-    tags=["administration"],
-    summary="Ngừng cung cấp thủ tục / withdraw",
-)
-async def withdraw(code: Code, who: Admin, request: Request, if_match: IfMatch = None) -> Response:
-    return _with_etag(await catalog(request).withdraw(code, _expected(if_match)))
+@change("post", "/procedures/{code}/withdraw", "Ngừng cung cấp thủ tục / withdraw")
+async def withdraw(code: Code, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
+    return _with_etag(await parts.catalog.withdraw(code, if_match_version(if_match)))
 
 
-@router.post(
-    "/procedures/{code}/publish",
-    responses=CHANGE,
-    response_model=ProcedureDetail,
-    tags=["administration"],
-    summary="Cung cấp lại thủ tục / publish again",
-)
-async def publish(code: Code, who: Admin, request: Request, if_match: IfMatch = None) -> Response:
-    return _with_etag(await catalog(request).publish(code, _expected(if_match)))
+@change("post", "/procedures/{code}/publish", "Cung cấp lại thủ tục / publish again")
+async def publish(code: Code, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
+    return _with_etag(await parts.catalog.publish(code, if_match_version(if_match)))

@@ -29,18 +29,23 @@ DEFAULT_FILE_TYPES = ("pdf", "jpg", "png", "docx", "xlsx")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
+# Every integer is stored as a BSON int64: a larger one (a fuzzer's fee of 10^22 đồng) could not be
+# saved at all, so it is refused as invalid input first.
+INT64 = 2**63 - 1
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class Duration(Strict):
-    value: float = Field(gt=0, description="Amount of ``unit``")
+    value: float = Field(gt=0, le=10_000, description="Amount of ``unit``")
     unit: TimeUnit
     text: str = Field(description="As published, e.g. '3 Ngày làm việc'")
 
     @property
     def working_days(self) -> int | None:
-        """The deadline in working days where it is expressed in days (ARCHITECTURE.md §8)."""
+        """The deadline in working days where it is expressed in days (docs/architecture.md §7)."""
         if self.unit == "working_day":
             return max(1, round(self.value))
         if self.unit == "day":
@@ -52,7 +57,7 @@ class Duration(Strict):
 
 class Fee(Strict):
     name: str = Field(description="What the fee or charge is for, in Vietnamese")
-    amount: int = Field(ge=0, description="In ``currency``; 0 when free")
+    amount: int = Field(ge=0, le=10**15, description="In ``currency``; 0 when free")
     currency: Literal["VND", "USD"] = Field(
         "VND", description="VND, except the few fees published in USD (visas, cards for foreigners)"
     )
@@ -74,12 +79,12 @@ class Component(Strict):
     id: str = Field(pattern=r"^[a-z0-9]{8,16}$", description="Stable across imports and versions")
     name: str
     group: str | None = Field(None, description="Case heading the component belongs to, if any")
-    originals: int = Field(0, ge=0, description="Bản chính")
-    copies: int = Field(0, ge=0, description="Bản sao")
+    originals: int = Field(0, ge=0, le=1000, description="Bản chính")
+    copies: int = Field(0, ge=0, le=1000, description="Bản sao")
     required: bool = True
     forms: list[str] = Field(default_factory=list, description="Template file names (mẫu đơn, tờ khai)")
     file_types: list[str] = Field(default_factory=lambda: list(DEFAULT_FILE_TYPES))
-    max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
+    max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0, le=INT64)
 
 
 class LegalDoc(Strict):
@@ -110,13 +115,13 @@ class Procedure(Strict):
     conditions: str | None = None
     audience: str | None = Field(None, description="Đối tượng thực hiện")
     decision: str | None = Field(None, description="Publishing decision number")
-    popularity: int = Field(0, ge=0, description="National portal weight; higher is more used")
+    popularity: int = Field(0, ge=0, le=INT64, description="National portal weight; higher is more used")
     audiences: list[Literal["citizen", "business"]] = Field(
         default_factory=list, description="Where the portal lists it as popular"
     )
     detailed: bool = Field(False, description="Has components, time and fees from a detail record")
     status: Literal["published", "withdrawn"] = "published"
-    version: int = Field(1, ge=1)
+    version: int = Field(1, ge=1, le=INT64)
     updated_at: datetime | None = None
     source: list[str] = Field(default_factory=list, description="Which datasets the record came from")
 

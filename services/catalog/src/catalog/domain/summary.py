@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from dvckit.vn import vnd
+
 from .model import Procedure
-
-
-def vnd(amount: int) -> str:
-    """Vietnamese money format: 1.250.000 đ."""
-    return f"{amount:,}".replace(",", ".") + " đ"
 
 
 def fee_summary(p: Procedure) -> str | None:

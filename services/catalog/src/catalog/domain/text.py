@@ -1,7 +1,7 @@
 """How Vietnamese people type a search, and how the catalogue is indexed to meet it. Pure functions.
 
-- Diacritics are optional both ways: ``dang ky tam tru`` and ``Đăng ký tạm trú`` fold to the same words.
-- Spelling variants fold together: ``y``/``i`` after a consonant (``ký``/``kí``, ``lý``/``lí``,
+- Diacritics are optional both ways: ``dang ky tam tru`` and ``Đăng ký tạm trú`` give the same words.
+- Spelling variants are one word: ``y``/``i`` after a consonant (``ký``/``kí``, ``lý``/``lí``,
   ``quy``/``qui``).
 - Abbreviations citizens use (BHXH, CCCD, GPLX, ĐKKD...) and colloquial names (sổ đỏ, hộ khẩu) expand to
   the words the catalogue uses, on both sides (query and index), so either form finds the other.
@@ -10,13 +10,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from dvckit.vn import unaccented
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _CODE = re.compile(r"^\d\.\d{6}$")
 
-# Folded abbreviation → folded expansion. Longer expansions first is not needed: they are whole words.
+# Folded abbreviation → folded expansion, spelt as words() leaves them (ký is "ki": an expansion
+# "dang ky" would never meet the indexed "dang ki"). Longer expansions first is not needed: they are
+# whole words.
 ABBREVIATIONS: dict[str, str] = {
     "bhxh": "bao hiem xa hoi",
     "bhyt": "bao hiem y te",
@@ -28,7 +31,7 @@ ABBREVIATIONS: dict[str, str] = {
     "tncn": "thu nhap ca nhan",
     "tndn": "thu nhap doanh nghiep",
     "tnhh": "trach nhiem huu han",
-    "dkkd": "dang ky kinh doanh",
+    "dkkd": "dang ki kinh doanh",
     "gcn": "giay chung nhan",
     "qsdd": "quyen su dung dat",
     "gcnqsdd": "giay chung nhan quyen su dung dat",
@@ -39,20 +42,20 @@ ABBREVIATIONS: dict[str, str] = {
     "gtgt": "gia tri gia tang",
     "xnc": "xuat nhap canh",
     "ubnd": "uy ban nhan dan",
-    "lltp": "ly lich tu phap",
+    "lltp": "li lich tu phap",
     "pccc": "phong chay chua chay",
     "atvstp": "an toan ve sinh thuc pham",
     "attp": "an toan thuc pham",
     "gpxd": "giay phep xay dung",
-    "dkx": "dang ky xe",
+    "dkx": "dang ki xe",
     "tthc": "thu tuc hanh chinh",
 }
-# Everyday names for what the catalogue calls otherwise.
+# Everyday names for what the catalogue calls otherwise (folded and spelt the same way).
 COLLOQUIAL: dict[str, str] = {
     "so do": "giay chung nhan quyen su dung dat",
     "so hong": "giay chung nhan quyen so huu nha o",
-    "nhap ho khau": "dang ky thuong tru",
-    "dang ky ho khau": "dang ky thuong tru",
+    "nhap ho khau": "dang ki thuong tru",
+    "dang ki ho khau": "dang ki thuong tru",
     "ho khau": "thuong tru",
     "giay xac nhan doc than": "giay xac nhan tinh trang hon nhan",
     "xac nhan doc than": "xac nhan tinh trang hon nhan",
@@ -65,9 +68,8 @@ COLLOQUIAL: dict[str, str] = {
 
 
 def strip_marks(text: str) -> str:
-    """Lower case without diacritics; đ becomes d."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    """Lower case without diacritics; đ becomes d (``dvckit.vn.unaccented``, lower case)."""
+    return unaccented(text).lower()
 
 
 @lru_cache(maxsize=65536)
@@ -137,7 +139,10 @@ def words(text: str, *, query: bool = False) -> list[str]:
     return result
 
 
-def fold(text: str) -> str:
+def search_key(text: str) -> str:
+    """The indexed words of a text in one string (``Thủ tục đăng ký kết hôn`` → ``thu tuc dang ki ket
+    hon``): what the index stores and a search meets. Not ``dvckit.vn.fold``, which only lowers the
+    case and drops the diacritics."""
     return " ".join(words(text))
 
 

@@ -2,5 +2,5 @@
 
 Pure parsing functions, one module per dataset (``national`` = A, ``details`` = B, ``popularity`` = C),
 ``merge`` joins them by code and writes the seed, ``cli`` is the ``dvc-catalog-import`` command.
-See ``/work/shared/data/tthc/SOURCES.md`` (the datasets) and ``cli.py`` (the parsing choices).
+See ``docs/catalog-sources.md`` (the datasets) and ``cli.py`` (the parsing choices).
 """

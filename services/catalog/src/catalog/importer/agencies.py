@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .text import clean, fold, is_missing
+from .text import caseless, clean, is_missing
 
 # A comma starts a new agency only when the next part begins like an agency name; otherwise it is
 # part of the name ("Sở Văn hóa, Thể thao và Du lịch", "Ủy ban nhân dân xã, phường, thị trấn").
@@ -65,7 +65,7 @@ def split_agencies(*texts: str | None) -> list[str]:
                 name = clean(piece).strip(" .,-")
                 if is_missing(name):
                     continue
-                key = fold(name)
+                key = caseless(name)
                 if key not in seen:
                     seen.add(key)
                     out.append(name)
@@ -98,7 +98,7 @@ def sort_levels(levels: Iterable[str]) -> list[str]:
 
 def levels_from_cap(cap: str | None) -> list[str]:
     """ "Cấp bộ, Cấp tỉnh" → ["central", "city"]; "Cơ quan khác" is ignored."""
-    return sort_levels(_CAP[p] for p in (fold(x) for x in clean(cap).split(",")) if p in _CAP)
+    return sort_levels(_CAP[p] for p in (caseless(x) for x in clean(cap).split(",")) if p in _CAP)
 
 
 def level_of_agency(name: str) -> str | None:

@@ -8,7 +8,7 @@ Reads A (``govbot.procedures.json``), B (``chatbot_tthc/raw/<ministry>/<code>.js
 ``services/catalog/src/catalog/seed/procedures.jsonl.gz``): gzip JSON Lines, one ``Procedure`` a
 line, sorted by code. Idempotent: running it again on the same data writes the same bytes.
 
-Parsing choices (see ``details.py``):
+Parsing choices (see the ``details`` package, one module a parser):
 - ``processing_time`` is the online channel's time when the procedure has one (what an online
   applicant waits), else the shortest time of any channel.
 - A time published without a unit ("Trực tuyến5Miễn phí") takes the unit the record's own text gives

@@ -47,6 +47,7 @@ def block(text: str | None) -> str | None:
     return None if is_missing(text) else clean_block(text)
 
 
-def fold(text: str) -> str:
-    """The comparison key: clean, case-folded."""
+def caseless(text: str) -> str:
+    """The key two spellings of one name compare by: ``clean``, case-folded, diacritics kept ("Sở Tư
+    pháp" and "Sở tư pháp" are one agency, "Bộ" and "Bỏ" are not; ``dvckit.vn.fold`` would merge them)."""
     return clean(text).casefold()

@@ -6,21 +6,22 @@ import asyncio
 import gc
 import gzip
 import json
+import secrets
 from collections import Counter, OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pymongo.errors import AutoReconnect, BulkWriteError, DuplicateKeyError, NetworkTimeout
-
-from dvckit import logs
+from dvckit import aio, logs
 from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
 from dvckit.errors import Problem, Text
 from dvckit.jsonutil import dumps
+from dvckit.mongo import Session
 from dvckit.runtime import Runtime
+from dvckit.store import AlreadyExists
 
+from ..adapters.procedures import Procedures
 from ..adapters.search_index import Entry, SearchIndex, pieces
-from ..adapters.store import META, PROCEDURES, VERSIONS, from_doc, to_doc
 from ..domain.model import OnlineLevel, Procedure
 from ..domain.summary import list_item
 from ..domain.text import words
@@ -28,7 +29,6 @@ from ..domain.text import words
 log = logs.get(__name__)
 RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
 SEED_BATCH = 250  # procedures an insert: small enough to finish well within the socket timeout
-SEED_ATTEMPTS = 3
 REFRESH_WAIT_S = 5.0  # an administrator's change waits this long at most for this replica's new index
 
 NOT_FOUND = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
@@ -65,73 +65,52 @@ def _entry(p: Procedure) -> tuple[Entry, str]:
 
 
 class Catalog:
-    def __init__(self, rt: Runtime, *, seed_path: Path, watch_seconds: float = 2.0) -> None:
+    def __init__(
+        self, rt: Runtime, procedures: Procedures, *, seed_path: Path, watch_seconds: float = 2.0
+    ) -> None:
         self.rt = rt
-        self.procedures = rt.db[PROCEDURES]
-        self.versions = rt.db[VERSIONS]
-        self.meta = rt.db[META]
+        self.procedures = procedures
         self.seed_path = seed_path
         self.watch_seconds = watch_seconds
         self.index = SearchIndex.build([])
         self.revision = -1
-        self._task: asyncio.Task[None] | None = None
         self._rebuilds: set[asyncio.Task[bool]] = set()  # slow rebuilds left running after a change
         self._rebuilding = asyncio.Lock()
         self._facets: dict[str, list[dict[str, Any]]] = {}
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._owner = f"{rt.settings.instance}/{secrets.token_hex(4)}"  # this process, in the seed marker
 
     # -- start-up: seed and index ------------------------------------------------------------------
     async def load_seed(self) -> int:
         """Load the committed seed on the very first start (one replica does it; others wait)."""
-        if await self.meta.find_one({"_id": "seed", "state": "done"}):
+        marker = await self.procedures.seed_marker()
+        if marker and marker.get("state") == "done":
             return 0
-        try:
-            await self.meta.insert_one({"_id": "seed", "state": "loading", "at": datetime.now(UTC)})
-        except DuplicateKeyError:
-            # Another replica is loading it; take over only if it has been at it for too long.
-            deadline = asyncio.get_running_loop().time() + 120
-            while asyncio.get_running_loop().time() < deadline:
-                doc = await self.meta.find_one({"_id": "seed"})
-                if doc and doc.get("state") == "done":
-                    return 0
-                if doc and doc["at"].replace(tzinfo=UTC) < datetime.now(UTC) - timedelta(minutes=5):
-                    break
-                await asyncio.sleep(0.5)
+        if not await self.procedures.claim_seed(self._owner) and await self._seed_loaded_by_another():
+            return 0
         loaded = 0
-        batch: list[dict[str, Any]] = []
-        for p in read_seed(self.seed_path):
-            batch.append(to_doc(p))
-            if len(batch) >= SEED_BATCH:
-                loaded += await self._insert(batch)
-                batch = []
-        if batch:
-            loaded += await self._insert(batch)
-        await self.meta.update_one({"_id": "revision"}, {"$inc": {"value": 1}}, upsert=True)
-        await self.meta.update_one(
-            {"_id": "seed"}, {"$set": {"state": "done", "count": loaded, "at": datetime.now(UTC)}}
-        )
+        seed = read_seed(self.seed_path)
+        for start in range(0, len(seed), SEED_BATCH):
+            loaded += await self.procedures.insert_batch(seed[start : start + SEED_BATCH])
+        await self.procedures.seed_loaded(loaded)
         log.info("catalogue seed loaded", procedures=loaded)
         return loaded
 
-    async def _insert(self, docs: list[dict[str, Any]]) -> int:
-        # A batch that times out on a busy server is sent again: what it did insert comes back as
-        # duplicates, which count as done (the same as after an interrupted load).
-        for attempt in range(1, SEED_ATTEMPTS + 1):
-            try:
-                return len((await self.procedures.insert_many(docs, ordered=False)).inserted_ids)
-            except BulkWriteError as e:  # a previous, interrupted load inserted some of them already
-                if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
-                    raise
-                return int(e.details.get("nInserted", 0))
-            except (NetworkTimeout, AutoReconnect) as e:
-                if attempt == SEED_ATTEMPTS:
-                    raise
-                log.warning("seed batch timed out; sending it again", attempt=attempt, error=str(e)[:200])
-        raise AssertionError("unreachable")
-
-    async def _current_revision(self) -> int:
-        doc = await self.meta.find_one({"_id": "revision"})
-        return int(doc["value"]) if doc else 0
+    async def _seed_loaded_by_another(self) -> bool:
+        """Another replica is loading the seed: wait for it (True once it is done), or take over (False)
+        if it has been at it for too long. Our own marker (a start-up step run again after a timeout) is
+        resumed at once."""
+        deadline = asyncio.get_running_loop().time() + 120
+        while asyncio.get_running_loop().time() < deadline:
+            doc = await self.procedures.seed_marker()
+            if doc and doc.get("state") == "done":
+                return True
+            if doc and doc.get("owner") == self._owner:
+                return False
+            if doc and doc["at"].replace(tzinfo=UTC) < datetime.now(UTC) - timedelta(minutes=5):
+                return False
+            await asyncio.sleep(0.5)
+        return False
 
     async def refresh_index(self, *, force: bool = False) -> bool:
         """Rebuild the in-memory index if the catalogue changed since it was built. One rebuild at a time:
@@ -141,10 +120,10 @@ class Catalog:
             return await self._rebuild(force=force)
 
     async def _rebuild(self, *, force: bool) -> bool:
-        revision = await self._current_revision()
+        revision = await self.procedures.revision()
         if revision == self.revision and not force:
             return False
-        docs = [from_doc(d) async for d in self.procedures.find({"status": "published"})]
+        docs = await self.procedures.published()
         index = await asyncio.to_thread(SearchIndex.build, (_entry(p) for p in docs))
         facets: dict[str, Counter[str]] = {"field": Counter(), "agency": Counter()}
         for p in docs:
@@ -181,25 +160,14 @@ class Catalog:
         if not task.cancelled() and task.exception() is not None:
             log.error("search index rebuild failed", error=repr(task.exception()))
 
-    def start_watch(self) -> None:
-        self._task = asyncio.create_task(self._watch(), name="catalog-index-watch")
+    async def watch(self) -> None:
+        """The background loop (``rt.loop``): rebuild the index when the catalogue changed; a failure
+        keeps serving the index we have."""
+        await aio.every(self.watch_seconds, self.refresh_index, "index refresh failed")
 
-    async def stop_watch(self) -> None:
-        for t in [self._task, *self._rebuilds]:
-            if t is not None:
-                t.cancel()
-                try:
-                    await t
-                except asyncio.CancelledError:
-                    pass
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(self.watch_seconds)
-            try:
-                await self.refresh_index()
-            except Exception as e:  # keep serving the index we have
-                log.warning("index refresh failed", error=repr(e)[:200])
+    async def stop_rebuilds(self) -> None:
+        for t in list(self._rebuilds):
+            await aio.stop(t)
 
     # -- reading -----------------------------------------------------------------------------------
     def search(
@@ -220,14 +188,7 @@ class Catalog:
             )
             items = [{**h.entry.summary, "highlight": {"name": h.highlight}, "score": h.score} for h in hits]
         else:
-            matching = [
-                e
-                for e in self.index.entries
-                if (not field or e.field == field)
-                and (not agency or agency in e.agencies)
-                and (not level or level in e.levels)
-                and (not online or e.online_level in online)
-            ]
+            matching = [e for e in self.index.entries if e.matches(field, agency, level, online)]
             matching.sort(key=lambda e: (-e.popularity, e.code))
             total = len(matching)
             items = [dict(e.summary) for e in matching[offset : offset + size]]
@@ -251,31 +212,31 @@ class Catalog:
         return self._facets.get(kind, [])
 
     async def get(self, code: str) -> Procedure:
-        doc = await self.procedures.find_one({"_id": code})
-        if doc is None:
+        p = await self.procedures.get(code)
+        if p is None:
             raise NOT_FOUND
-        return from_doc(doc)
+        return p
 
     async def get_version(self, code: str, version: int) -> Procedure:
         current = await self.get(code)
         if current.version == version:
             return current
-        doc = await self.versions.find_one({"_id": f"{code}@{version}"})
-        if doc is None:
+        p = await self.procedures.past(code, version)
+        if p is None:
             raise NOT_FOUND
-        return from_doc({k: v for k, v in doc.items() if k != "_id"})
+        return p
 
     # -- administration ----------------------------------------------------------------------------
     async def create(self, p: Procedure) -> Procedure:
         p = p.model_copy(update={"version": 1, "updated_at": datetime.now(UTC), "status": "published"})
 
-        async def txn(session: Any) -> None:
-            await self.procedures.insert_one(to_doc(p), session=session)
+        async def txn(session: Session) -> None:
+            await self.procedures.insert(p, session)
             await self._changed(session, p)
 
         try:
             await self.rt.transaction(txn)
-        except DuplicateKeyError:
+        except AlreadyExists:
             raise EXISTS from None
         await self._refresh_after_write()
         return p
@@ -283,11 +244,10 @@ class Catalog:
     async def change(self, code: str, expected_version: int | None, **changes: Any) -> Procedure:
         """Make a new version of a procedure with ``changes``; the old version is kept."""
 
-        async def txn(session: Any) -> Procedure:
-            doc = await self.procedures.find_one({"_id": code}, session=session)
-            if doc is None:
+        async def txn(session: Session) -> Procedure:
+            old = await self.procedures.get(code, session)
+            if old is None:
                 raise NOT_FOUND
-            old = from_doc(doc)
             if expected_version is not None and expected_version != old.version:
                 raise version_conflict(old.version)
             new = Procedure.model_validate(
@@ -299,14 +259,8 @@ class Catalog:
                     "updated_at": datetime.now(UTC),
                 }
             )
-            res = await self.procedures.replace_one(
-                {"_id": code, "version": old.version}, to_doc(new), session=session
-            )
-            if res.modified_count != 1:
+            if not await self.procedures.replace(old, new, session):
                 raise version_conflict(old.version)
-            await self.versions.insert_one(
-                {"_id": f"{code}@{old.version}", **old.model_dump()}, session=session
-            )
             await self._changed(session, new)
             return new
 
@@ -323,8 +277,8 @@ class Catalog:
     async def publish(self, code: str, expected: int | None) -> Procedure:
         return await self.change(code, expected, status="published")
 
-    async def _changed(self, session: Any, p: Procedure) -> None:
-        await self.meta.update_one({"_id": "revision"}, {"$inc": {"value": 1}}, upsert=True, session=session)
+    async def _changed(self, session: Session, p: Procedure) -> None:
+        await self.procedures.bump_revision(session)
         if p.status == "withdrawn":
             await self.rt.outbox.add(
                 session, ProcedureWithdrawnV1(code=p.code, version=p.version, name=p.name)

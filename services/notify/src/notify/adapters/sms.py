@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
+from pymongo.asynchronous.database import AsyncDatabase
 
 from dvckit import logs
+from dvckit.mongo import Repository
 
 from ..config import Settings
 from .mailer import Permanent, Temporary
@@ -22,9 +24,8 @@ class SmsProvider(Protocol):
     async def send(self, *, to: str, text: str, message_id: str) -> str: ...
 
 
-class DevSms:
-    def __init__(self, db: Any) -> None:
-        self.coll = db[SMS_LOG]
+class DevSms(Repository):
+    collection = SMS_LOG
 
     async def send(self, *, to: str, text: str, message_id: str) -> str:
         await self.coll.update_one(
@@ -59,5 +60,5 @@ class HttpSms:
         return r.text[:200]
 
 
-def provider(settings: Settings, db: Any) -> SmsProvider:
+def provider(settings: Settings, db: AsyncDatabase[Any]) -> SmsProvider:
     return HttpSms(settings) if settings.sms_provider == "http" else DevSms(db)

@@ -9,6 +9,7 @@ DELIVERIES = "deliveries"  # email and SMS: one per event and channel, with ever
 CONTACTS = "contacts"  # where to reach each user (from user.* events) and the channels they chose (prefs)
 TICKETS = "stream_tickets"  # one-time tickets that open a live notification stream
 SMS_LOG = "sms_dev_outbox"  # messages the development SMS provider "sent"
+REVOCATIONS = "revocations"  # logins that ended (user.sessions_ended.v1): their live streams close
 
 SCHEMA = {
     NOTIFICATIONS: [
@@ -27,4 +28,8 @@ SCHEMA = {
     CONTACTS: [],
     TICKETS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     SMS_LOG: [IndexModel([("to", ASCENDING), ("at", DESCENDING)], name="to_recent")],
+    REVOCATIONS: [
+        IndexModel([("user_id", ASCENDING), ("at", DESCENDING)], name="user_recent"),
+        IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0),
+    ],
 }

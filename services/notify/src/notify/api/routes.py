@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal
 from dvckit.errors import Problem, Text, lang_of
-from dvckit.jsonutil import dumps
 
-from ..adapters.store import TICKETS
-from ..service.inbox import public
+from ..parts import Parts
+from ..service.streams import TICKET_SECONDS
 
 router = APIRouter(tags=["in-app"])
 Caller = Annotated[Principal, Depends(principal)]
 NotificationId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 NOT_FOUND = Problem(404, "notification-not-found", Text("Không tìm thấy thông báo", "No such notification"))
-BAD_TICKET = Problem(
-    401,
-    "bad-stream-ticket",
-    Text("Phiên theo dõi không hợp lệ hoặc đã hết hạn", "The stream ticket is invalid or expired"),
-)
-HEARTBEAT_SECONDS = 15.0
+Lang = Annotated[str, Depends(lang_of)]
 
 
 class NotificationOut(BaseModel):
@@ -73,24 +64,21 @@ class TicketOut(BaseModel):
     expires_in: int
 
 
-def inbox(request: Request) -> Any:
-    return request.app.state.inbox
-
-
 @router.get("", response_model=NotificationPage, summary="Thông báo của tôi / my notifications")
 async def list_notifications(
     who: Caller,
-    request: Request,
+    parts: Parts,
+    lang: Lang,
     unread: bool | None = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    return await inbox(request).page(who.sub, unread=unread, page=page, size=size, lang=lang_of(request))
+    return await parts.inbox.page(who.sub, unread=unread, page=page, size=size, lang=lang)
 
 
 @router.get("/unread-count", response_model=UnreadOut, summary="Số thông báo chưa đọc / unread count")
-async def unread_count(who: Caller, request: Request) -> dict[str, int]:
-    return {"unread": await inbox(request).unread(who.sub)}
+async def unread_count(who: Caller, parts: Parts) -> dict[str, int]:
+    return {"unread": await parts.inbox.unread(who.sub)}
 
 
 @router.post(
@@ -99,26 +87,26 @@ async def unread_count(who: Caller, request: Request) -> dict[str, int]:
     summary="Đánh dấu đã đọc / mark as read",
     responses=problems((404, "Không có thông báo này của bạn / no such notification of yours")),
 )
-async def mark_read(notification_id: NotificationId, who: Caller, request: Request) -> Response:
-    if not await inbox(request).mark_read(who.sub, notification_id):
+async def mark_read(notification_id: NotificationId, who: Caller, parts: Parts) -> Response:
+    if not await parts.inbox.mark_read(who.sub, notification_id):
         raise NOT_FOUND
     return Response(status_code=204)
 
 
 @router.post("/read-all", response_model=UnreadOut, summary="Đánh dấu tất cả đã đọc / mark all as read")
-async def read_all(who: Caller, request: Request) -> dict[str, int]:
-    await inbox(request).mark_all_read(who.sub)
+async def read_all(who: Caller, parts: Parts) -> dict[str, int]:
+    await parts.inbox.mark_all_read(who.sub)
     return {"unread": 0}
 
 
 @router.get("/preferences", response_model=Preferences, summary="Kênh nhận thông báo / my channels")
-async def get_preferences(who: Caller, request: Request) -> dict[str, Any]:
-    return await inbox(request).preferences(who.sub)
+async def get_preferences(who: Caller, parts: Parts) -> dict[str, Any]:
+    return await parts.inbox.preferences(who.sub)
 
 
 @router.put("/preferences", response_model=Preferences, summary="Chọn kênh nhận thông báo / choose channels")
-async def put_preferences(body: PreferencesIn, who: Caller, request: Request) -> dict[str, Any]:
-    return await inbox(request).set_preferences(who.sub, body.model_dump(exclude_none=True))
+async def put_preferences(body: PreferencesIn, who: Caller, parts: Parts) -> dict[str, Any]:
+    return await parts.inbox.set_preferences(who.sub, body.model_dump(exclude_none=True))
 
 
 @router.post(
@@ -126,55 +114,30 @@ async def put_preferences(body: PreferencesIn, who: Caller, request: Request) ->
     status_code=201,
     response_model=TicketOut,
     summary="Vé mở luồng thông báo trực tiếp / a one-time ticket for the live stream",
+    responses=problems((401, "Phiên đăng nhập đã kết thúc / the session has ended")),
 )
-async def stream_ticket(who: Caller, request: Request) -> dict[str, Any]:
+async def stream_ticket(who: Caller, parts: Parts) -> dict[str, Any]:
     # EventSource cannot send an Authorization header: the page trades its token for a short ticket.
-    ticket = secrets.token_urlsafe(24)
-    await request.app.state.runtime.db[TICKETS].insert_one(
-        {"_id": ticket, "user_id": who.sub, "expires_at": datetime.now(UTC) + timedelta(seconds=60)}
-    )
-    return {"ticket": ticket, "expires_in": 60}
+    issued, expires = datetime.fromtimestamp(who.iat, UTC), datetime.fromtimestamp(who.exp, UTC)
+    ticket = await parts.streams.ticket(who.sub, who.sid, issued, expires)
+    return {"ticket": ticket, "expires_in": TICKET_SECONDS}
 
 
 @router.get(
     "/stream",
     summary="Luồng thông báo trực tiếp (SSE) / live notifications (Server-Sent Events)",
+    description="Ends with an `end` event when the access token the ticket was bought with expires "
+    "(`expired`), its login ends (`signed-out`) or the replica stops (`restart`); the page then buys a "
+    "new ticket.",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
     | problems((401, "Vé không hợp lệ hoặc hết hạn / the ticket is invalid or expired")),
 )
-async def stream(request: Request, ticket: Annotated[str, Query(min_length=20, max_length=64)]) -> Response:
-    tickets = request.app.state.runtime.db[TICKETS]
-    doc = await tickets.find_one({"_id": ticket})
-    if doc is None or (await tickets.delete_one({"_id": ticket})).deleted_count != 1:
-        raise BAD_TICKET
-    if doc["expires_at"].replace(tzinfo=UTC) < datetime.now(UTC):
-        raise BAD_TICKET
-    user_id, lang = doc["user_id"], lang_of(request)
-    live, box = request.app.state.live, inbox(request)
-
-    async def events() -> AsyncIterator[bytes]:
-        q = live.subscribe(user_id)
-        try:
-            yield b"retry: 3000\n"
-            yield _sse("unread", {"unread": await box.unread(user_id)})
-            while True:
-                try:
-                    doc = await asyncio.wait_for(q.get(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
-                    continue
-                yield _sse("notification", public(doc, lang))
-                yield _sse("unread", {"unread": await box.unread(user_id)})
-        finally:
-            live.unsubscribe(user_id, q)
-
+async def stream(
+    parts: Parts, lang: Lang, ticket: Annotated[str, Query(min_length=20, max_length=64)]
+) -> Response:
     return StreamingResponse(
-        events(),
+        await parts.streams.open(ticket, lang),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
-
-
-def _sse(event: str, data: Any) -> bytes:
-    return b"event: " + event.encode() + b"\ndata: " + dumps(data) + b"\n\n"

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
 
-from dvckit import logs
-from dvckit.runtime import Runtime
+from dvckit import aio, logs
+from dvckit.sealed import InvalidToken, Sealer
 
+from ..adapters.deliveries import PERMANENT, SENT, TEMPORARY, DeliveryStore
+from ..adapters.inbox import Contacts
 from ..adapters.mailer import Mailer, Permanent, Temporary
 from ..adapters.sms import SmsProvider
-from ..adapters.store import CONTACTS, DELIVERIES
 from ..config import Settings
+from ..domain.messages import CODE_SLOT
 
-PENDING, SENT, TEMPORARY, PERMANENT = "pending", "sent", "temporary_failure", "permanent_failure"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^0[35789]\d{8}$")
 
@@ -32,31 +33,23 @@ outcomes = Counter("notify_deliveries_total", "Delivery attempts", ["channel", "
 log = logs.get(__name__)
 
 
+@dataclass(eq=False)
 class Deliveries:
-    def __init__(self, rt: Runtime, settings: Settings, mailer: Mailer, sms: SmsProvider) -> None:
-        self.coll = rt.db[DELIVERIES]
-        self.contacts = rt.db[CONTACTS]
-        self.s = settings
-        self.mailer = mailer
-        self.sms = sms
+    store: DeliveryStore
+    contacts: Contacts
+    s: Settings
+    mailer: Mailer
+    sms: SmsProvider
+
+    def __post_init__(self) -> None:
+        self.sealer = Sealer(self.s.seal_key.get_secret_value())
         self._kick = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._kick.set()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="delivery-worker")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """The worker (``rt.loop``): sends what is due, then waits for a wake-up or the next poll."""
         while True:
             try:
                 if await self.run_once():
@@ -66,37 +59,17 @@ class Deliveries:
             except Exception as e:  # keep delivering; records stay due
                 log.warning("delivery worker error", error=repr(e)[:300])
                 await asyncio.sleep(1.0)
-            try:
-                await asyncio.wait_for(self._kick.wait(), self.s.delivery_poll_seconds)
-            except TimeoutError:
-                pass
-            self._kick.clear()
-
-    async def _claim(self) -> list[dict[str, Any]]:
-        now = datetime.now(UTC)
-        due = {"next_at": {"$lte": now}, "status": {"$in": [PENDING, TEMPORARY]}}  # only those have a next_at
-        ids = [
-            d["_id"]
-            async for d in self.coll.find(due, {"_id": 1}).sort("next_at", 1).limit(self.s.delivery_batch)
-        ]
-        if not ids:
-            return []
-        token = uuid.uuid4().hex
-        await self.coll.update_many(
-            {"_id": {"$in": ids}, **due},
-            {"$set": {"lease": token, "next_at": now + timedelta(seconds=self.s.delivery_lease_seconds)}},
-        )
-        return await self.coll.find({"lease": token}).to_list()
+            await aio.woken(self._kick, self.s.delivery_poll_seconds)
 
     async def run_once(self) -> int:
-        jobs = await self._claim()
+        jobs = await self.store.claim(self.s.delivery_batch, self.s.delivery_lease_seconds)
         await asyncio.gather(*(self._deliver(j) for j in jobs))
         return len(jobs)
 
     async def _address(self, job: dict[str, Any]) -> str:
         if job.get("to"):
             return str(job["to"])
-        contact = await self.contacts.find_one({"_id": job["user_id"]}) or None
+        contact = await self.contacts.get(job["user_id"])
         if contact is None:
             # The user's contact details arrive with user.registered.v1; it may come after this event.
             raise Temporary("no contact details for this user yet")
@@ -105,44 +78,58 @@ class Deliveries:
             raise Permanent(f"the user has no {job['channel']} address")
         return str(value)
 
+    def _text(self, job: dict[str, Any], now: datetime) -> tuple[str, str]:
+        """Subject and body as sent: a sealed one-time code is opened now and put in its slot."""
+        subject, body = job.get("subject", ""), job["body"]
+        if job.get("sealed"):
+            expires = job["expires_at"].replace(tzinfo=UTC)
+            if expires <= now:
+                raise Permanent("the code expired before it could be sent")
+            try:
+                code = self.sealer.open(job["sealed"])
+            except InvalidToken:
+                raise Permanent("the code's seal does not open (a different DVC_SEAL_KEY?)") from None
+            subject, body = subject.replace(CODE_SLOT, code), body.replace(CODE_SLOT, code)
+        return subject, body
+
+    async def _attempt(self, job: dict[str, Any], now: datetime) -> tuple[str, str]:
+        """Send ``job`` once: the address it went to and the server's answer; raises ``Temporary`` or
+        ``Permanent`` when it did not go."""
+        to = await self._address(job)
+        subject, body = self._text(job, now)
+        if job["channel"] == "email":
+            if not EMAIL.match(to):
+                raise Permanent(f"not an email address: {to!r}")
+            response = await self.mailer.send(
+                to=to, subject=subject, body=body, message_id=job["_id"].replace(":", ".")
+            )
+        else:
+            if not PHONE.match(to):
+                raise Permanent("not a Vietnamese mobile number")
+            response = await self.sms.send(to=to, text=body, message_id=job["_id"])
+        return to, response
+
     async def _deliver(self, job: dict[str, Any]) -> None:
         now = datetime.now(UTC)
         attempt: dict[str, Any] = {"at": now}
+        retry_at = to = None
         try:
-            to = await self._address(job)
-            if job["channel"] == "email":
-                if not EMAIL.match(to):
-                    raise Permanent(f"not an email address: {to!r}")
-                response = await self.mailer.send(
-                    to=to, subject=job["subject"], body=job["body"], message_id=job["_id"].replace(":", ".")
-                )
-            else:
-                if not PHONE.match(to):
-                    raise Permanent("not a Vietnamese mobile number")
-                response = await self.sms.send(to=to, text=job["body"], message_id=job["_id"])
+            to, response = await self._attempt(job, now)
             attempt |= {"outcome": SENT, "response": str(response)[:200]}
-            update = {
-                "$set": {"status": SENT, "sent_at": now, "to": to},
-                "$unset": {"lease": "", "next_at": ""},
-            }
         except Permanent as e:
             attempt |= {"outcome": PERMANENT, "error": str(e)[:300]}
-            update = {"$set": {"status": PERMANENT}, "$unset": {"lease": "", "next_at": ""}}
         except Temporary as e:
             n = len(job.get("attempts", []))
             delays = self.s.delivery_delays
             if n >= len(delays):
                 attempt |= {"outcome": PERMANENT, "error": f"gave up after {n + 1} attempts: {e}"[:300]}
-                update = {"$set": {"status": PERMANENT}, "$unset": {"lease": "", "next_at": ""}}
             else:
                 attempt |= {"outcome": TEMPORARY, "error": str(e)[:300]}
-                update = {
-                    "$set": {"status": TEMPORARY, "next_at": now + timedelta(seconds=delays[n])},
-                    "$unset": {"lease": ""},
-                }
+                retry_at = now + timedelta(seconds=delays[n])
         outcomes.labels(job["channel"], attempt["outcome"]).inc()
-        update["$push"] = {"attempts": attempt}
-        await self.coll.update_one({"_id": job["_id"], "lease": job.get("lease")}, update)
+        # Sent or given up: the code is needed no more.
+        forget = attempt["outcome"] != TEMPORARY and bool(job.get("sealed"))
+        await self.store.record(job, attempt, retry_at=retry_at, sent_to=to, forget_code=forget)
         if attempt["outcome"] != SENT:
             log.info(
                 "delivery not sent",

@@ -1,11 +1,15 @@
 """Turning events into notifications: the in-app one, and email and SMS deliveries for the worker, all
 inside the consumer's transaction (with the processed-event record), keyed by event and channel, so a
-redelivered event can create neither a second notification nor a second delivery."""
+redelivered event can create neither a second notification nor a second delivery.
+
+One-time codes arrive sealed and stay sealed: texts are rendered with a slot where the code goes, and
+the delivery worker opens the seal only to send (``delivery.py``), then forgets it. No stored text, in-app
+notification or email subject ever holds a code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dvckit.consumer import after_commit
@@ -15,63 +19,114 @@ from dvckit.contracts import (
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
     UserRegisteredV1,
+    UserRegistrationBlockedV1,
+    UserSessionsEndedV1,
+    VerificationCodeIssuedV1,
 )
-from dvckit.events import Envelope
+from dvckit.events import Envelope, EventData
 from dvckit.mongo import Session
-from dvckit.runtime import Runtime
+from dvckit.sealed import Sealer
+from dvckit.vn import unaccented, vnd
 
-from ..adapters.store import CONTACTS, DELIVERIES
+from ..adapters.repos import Stores
 from ..config import Settings
-from ..domain.messages import plain, render_all, status_words, vn_time, vnd
+from ..domain.messages import CODE_SLOT, render_all, status_words, vn_time
 from .inbox import Inbox
 from .inbox import of as preferences_of
 from .live import Live
 
+# Where a message goes: {"email": address, "sms": number}; a None address is looked up when sent.
+To = dict[str, str | None]
+
+
+def _job(_id: str, channel: str, texts: dict[str, str], *, event_id: str, kind: str) -> dict[str, Any]:
+    """A delivery due now: an email (its subject and body) or an SMS, in one language's ``texts``."""
+    now = datetime.now(UTC)
+    job: dict[str, Any] = {
+        "_id": _id,
+        "channel": channel,
+        "body": texts["email_body" if channel == "email" else "sms"],
+        "event_id": event_id,
+        "kind": kind,
+        "status": "pending",
+        "attempts": [],
+        "created_at": now,
+        "next_at": now,
+    }
+    if channel == "email":
+        job["subject"] = texts["email_subject"]
+    return job
+
+
+def security_to(email: str | None, phone: str | None) -> To:
+    """A code or a security notice goes out whatever the person chose: by email when there is one,
+    else by SMS."""
+    return {"email": email} if email else {"sms": phone} if phone else {}
+
 
 class Dispatcher:
     def __init__(
-        self, rt: Runtime, settings: Settings, inbox: Inbox, live: Live, wake: Callable[[], None]
+        self,
+        settings: Settings,
+        stores: Stores,
+        inbox: Inbox,
+        live: Live,
+        wake: Callable[[], None],
     ) -> None:
-        self.contacts = rt.db[CONTACTS]
-        self.deliveries = rt.db[DELIVERIES]
+        self.s = settings
+        self.contacts = stores.contacts
+        self.deliveries = stores.deliveries
+        self.revocations = stores.revocations
         self.inbox = inbox
         self.live = live
         self.portal = settings.portal_url.rstrip("/")
         self.wake = wake
+        self.sealer = Sealer(settings.seal_key.get_secret_value())
 
-    async def _contact(self, user_id: str, session: Session) -> dict[str, Any]:
-        return await self.contacts.find_one({"_id": user_id}, session=session) or {}
+    def handlers(self) -> list[tuple[type[EventData], Callable[..., Awaitable[None]]]]:
+        """Each event notify consumes and the method that handles it."""
+        return [
+            (UserRegisteredV1, self.user_registered),
+            (UserContactChangedV1, self.contact_changed),
+            (VerificationCodeIssuedV1, self.code_issued),
+            (UserRegistrationBlockedV1, self.registration_blocked),
+            (UserSessionsEndedV1, self.sessions_ended),
+            (UserPasswordResetRequestedV1, self.password_reset),  # deprecated: what queues still hold
+            (DossierSubmittedV1, self.dossier_submitted),
+            (DossierStatusChangedV1, self.status_changed),
+        ]
+
+    async def _contact(self, user_id: str | None, session: Session) -> dict[str, Any]:
+        if user_id is None:
+            return {}
+        return await self.contacts.get(user_id, session) or {}
 
     async def _fanout(
         self,
         session: Session,
         env: Envelope,
-        user_id: str,
+        user_id: str | None,
         kind: str,
         ctx: dict[str, Any],
         *,
         link: str | None = None,
         dossier_id: str | None = None,
-        force: bool = False,
-        email: str | None = None,
-        phone: str | None = None,
+        to: To | None = None,
         in_app: bool = True,
+        sealed: str | None = None,
+        expires_at: datetime | None = None,
+        locale: str = "vi",
+        key: str = "",
     ) -> None:
+        """The in-app notification (for a user), and a delivery per channel: exactly ``to`` when given
+        (codes and security notices, whatever the person chose), else the channels the person chose.
+        ``sealed``: a sealed code, opened only when the message is sent. ``key`` keeps apart the
+        deliveries of one event to different people."""
         contact = await self._contact(user_id, session)
         prefs = preferences_of(contact)
-        full_name = contact.get("full_name") or ctx.get("full_name")
-        texts = render_all(
-            kind,
-            lambda lang: {
-                **ctx,
-                "full_name": full_name,
-                "portal_url": self.portal,
-                "link": link or self.portal,
-                **self._lang_ctx(ctx, lang),
-            },
-        )
+        texts = self._texts(kind, ctx, contact, link, coded=sealed is not None)
         event_id = str(env.id)
-        if in_app:
+        if in_app and user_id is not None:
             doc = await self.inbox.add(
                 session,
                 event_id=event_id,
@@ -82,112 +137,188 @@ class Dispatcher:
                 dossier_id=dossier_id,
             )
             after_commit(lambda: self.live.publish(user_id, doc))
-        lang = prefs["language"] if prefs["language"] in texts else "vi"
-        now = datetime.now(UTC)
+        chosen = prefs["language"] if user_id is not None else locale
+        lang = chosen if chosen in texts else "vi"
+        if to is None:
+            to = {channel: None for channel in ("email", "sms") if prefs[channel]}
         jobs = []
-        if force or prefs["email"]:
-            jobs.append(
-                {
-                    "_id": f"{event_id}:email",
-                    "channel": "email",
-                    # Known now, the address travels with the delivery; else it is looked up when sent.
-                    "to": email or contact.get("email"),
-                    "subject": texts[lang]["email_subject"],
-                    "body": texts[lang]["email_body"],
-                }
-            )
-        if (force and not email) or prefs["sms"]:
-            jobs.append(
-                {
-                    "_id": f"{event_id}:sms",
-                    "channel": "sms",
-                    "to": phone or contact.get("phone"),
-                    "body": texts[lang]["sms"],
-                }
-            )
-        for job in jobs:
-            await self.deliveries.insert_one(
-                {
-                    **job,
-                    "user_id": user_id,
-                    "event_id": event_id,
-                    "kind": kind,
-                    "status": "pending",
-                    "attempts": [],
-                    "created_at": now,
-                    "next_at": now,
-                },
-                session=session,
-            )
+        for channel, address in to.items():
+            job = _job(f"{event_id}:{key}{channel}", channel, texts[lang], event_id=event_id, kind=kind)
+            # Known now, the address travels with the delivery; else it is looked up when sent.
+            job |= {
+                "to": address or contact.get("email" if channel == "email" else "phone"),
+                "user_id": user_id,
+            }
+            if sealed is not None:
+                job |= {"sealed": sealed, "expires_at": expires_at}
+            jobs.append(job)
+        await self.deliveries.add(jobs, session)
         if jobs:
             after_commit(self.wake)
 
-    @staticmethod
-    def _lang_ctx(ctx: dict[str, Any], lang: str) -> dict[str, Any]:
-        # Times travel as datetimes and are written in each language's words.
+    def _texts(
+        self, kind: str, ctx: dict[str, Any], contact: dict[str, Any], link: str | None, *, coded: bool
+    ) -> dict[str, dict[str, str]]:
+        """Every channel's text in each language. ``coded``: a one-time code is a slot in every stored
+        text, filled in only when sent."""
+        full_name = contact.get("full_name") or ctx.get("full_name")
+        return render_all(
+            kind,
+            lambda lang: {
+                **ctx,
+                **({"code": CODE_SLOT} if coded else {}),
+                "full_name": full_name,
+                "portal_url": self.portal,
+                "link": link or self.portal,
+                **self._lang_ctx(ctx, lang),
+            },
+        )
+
+    def _lang_ctx(self, ctx: dict[str, Any], lang: str) -> dict[str, Any]:
+        # Times travel as datetimes and are written in each language's words, in the service's zone.
         out: dict[str, Any] = {
-            name: vn_time(ctx[f"{name}_at"], lang) if ctx.get(f"{name}_at") else ""
+            name: vn_time(ctx[f"{name}_at"], lang, self.s.zone) if ctx.get(f"{name}_at") else ""
             for name in ("appointment", "submitted", "expires")
         }
         if "status" in ctx:
             out["status_words"] = status_words(ctx["status"], lang)
-            out["status_plain"] = plain(status_words(ctx["status"], lang))
+            out["status_plain"] = unaccented(status_words(ctx["status"], lang))
         return out
 
     # -- users -----------------------------------------------------------------------------------
-    async def user_registered(self, env: Envelope, session: Session) -> None:
-        e = UserRegisteredV1.model_validate(env.data)
-        await self.contacts.update_one(
-            {"_id": e.user_id},
-            {
-                "$set": {
-                    "full_name": e.full_name,
-                    "email": e.email,
-                    "phone": e.phone,
-                    "locale": e.locale,
-                    "updated_at": datetime.now(UTC),
-                }
-            },
-            upsert=True,
-            session=session,
-        )
+    async def user_registered(self, e: UserRegisteredV1, env: Envelope, session: Session) -> None:
+        contact = {"full_name": e.full_name, "email": e.email, "phone": e.phone, "locale": e.locale}
+        await self.contacts.update(e.user_id, contact, session)
         if e.locale in ("vi", "en"):
-            await self.contacts.update_one(
-                {"_id": e.user_id, "prefs.language": {"$exists": False}},
-                {"$set": {"prefs.language": e.locale}},
-                session=session,
-            )
+            await self.contacts.default_language(e.user_id, e.locale, session)
         await self._fanout(session, env, e.user_id, "welcome", {"full_name": e.full_name})
 
-    async def contact_changed(self, env: Envelope, session: Session) -> None:
-        e = UserContactChangedV1.model_validate(env.data)
-        await self.contacts.update_one(
-            {"_id": e.user_id},
-            {"$set": {"email": e.email, "phone": e.phone, "updated_at": datetime.now(UTC)}},
-            upsert=True,
-            session=session,
-        )
-
-    async def password_reset(self, env: Envelope, session: Session) -> None:
-        e = UserPasswordResetRequestedV1.model_validate(env.data)
-        # Always goes out, whatever the preferences: by email when there is an address, else by SMS.
+    async def contact_changed(self, e: UserContactChangedV1, env: Envelope, session: Session) -> None:
+        await self.contacts.update(e.user_id, {"email": e.email, "phone": e.phone}, session)
+        if e.changed is None:
+            return
+        # Whoever held the account before the change hears of it: at the old address; where there was
+        # none (an email added), at the contact that did not change.
+        channel = e.changed
+        old, new = (e.old_email, e.email) if channel == "email" else (e.old_phone, e.phone)
+        other = e.phone if channel == "email" else e.email
+        if old is not None:
+            to: To = {"email": old} if channel == "email" else {"sms": old}
+        elif other is not None:
+            to = {"sms": other} if channel == "email" else {"email": other}
+        else:
+            to = {}
         await self._fanout(
             session,
             env,
             e.user_id,
+            "contact_changed",
+            {"channel": channel, "new_value": new, "old_value": old},
+            to=to,
+            locale=e.locale,
+        )
+
+    async def code_issued(self, e: VerificationCodeIssuedV1, env: Envelope, session: Session) -> None:
+        await self._send_code(
+            session,
+            env,
+            e.purpose,
+            e.sealed_code,
+            e.expires_at,
+            user_id=e.user_id,
+            full_name=e.full_name,
+            # Auth names one address for a registration or a new contact, the confirmed ones for a reset.
+            to=security_to(e.email, e.phone),
+            locale=e.locale,
+        )
+
+    async def _send_code(
+        self,
+        session: Session,
+        env: Envelope,
+        purpose: str,
+        sealed: str,
+        expires_at: datetime,
+        *,
+        user_id: str | None,
+        full_name: str | None,
+        to: To,
+        locale: str,
+    ) -> None:
+        await self._fanout(
+            session,
+            env,
+            user_id,
+            "verification_code",
+            {
+                "purpose": purpose,
+                "channel": "email" if "email" in to else "sms",
+                "expires_at": expires_at,
+                "full_name": full_name,
+            },
+            to=to,
+            # Only a reset leaves a trace in the inbox (someone asked for your password); a code for a
+            # new contact or a registration is news to nobody but its addressee.
+            in_app=purpose == "password_reset",
+            sealed=sealed,
+            expires_at=expires_at,
+            locale=locale,
+        )
+
+    async def password_reset(self, e: UserPasswordResetRequestedV1, env: Envelope, session: Session) -> None:
+        """Deprecated event (the code in clear) still in queues from before the upgrade: sealed here."""
+        await self._send_code(
+            session,
+            env,
             "password_reset",
-            {"code": e.code, "expires_at": e.expires_at},
-            force=True,
-            email=e.email,
-            phone=e.phone,
+            self.sealer.seal(e.code),
+            e.expires_at,
+            user_id=e.user_id,
+            full_name=None,
+            to=security_to(e.email, e.phone),
+            locale=e.locale,
+        )
+
+    async def registration_blocked(
+        self, e: UserRegistrationBlockedV1, env: Envelope, session: Session
+    ) -> None:
+        ctx = {"reason": e.reason, "phone": e.phone}
+        # The phone given hears why no code came (only its holder reads it) ...
+        await self._fanout(
+            session, env, None, "registration_blocked", ctx, to={"sms": e.phone}, locale=e.locale
+        )
+        if e.reason == "citizen_id_in_use":
+            # ... and the ID's account holder is warned someone used their ID.
+            holder = await self._contact(e.existing_user_id, session)
+            await self._fanout(
+                session,
+                env,
+                e.existing_user_id,
+                "registration_blocked",
+                ctx,
+                to=security_to(holder.get("email"), holder.get("phone")),
+                key="holder-",
+            )
+
+    async def sessions_ended(self, e: UserSessionsEndedV1, env: Envelope, session: Session) -> None:
+        """Every replica closes the user's live streams of the ended logins (``live.py`` follows this
+        collection), and refuses new ones for their access tokens."""
+        await self.revocations.add(
+            {
+                "_id": str(env.id),
+                "user_id": e.user_id,
+                "session_id": e.session_id,
+                "at": e.ended_at,
+                "expires_at": e.ended_at + timedelta(seconds=self.s.revocation_keep_seconds),
+            },
+            session,
         )
 
     # -- dossiers --------------------------------------------------------------------------------
     def _dossier_link(self, dossier_id: str) -> str:
         return f"{self.portal}/ho-so/{dossier_id}"
 
-    async def dossier_submitted(self, env: Envelope, session: Session) -> None:
-        e = DossierSubmittedV1.model_validate(env.data)
+    async def dossier_submitted(self, e: DossierSubmittedV1, env: Envelope, session: Session) -> None:
         await self._fanout(
             session,
             env,
@@ -204,8 +335,7 @@ class Dispatcher:
             dossier_id=e.dossier_id,
         )
 
-    async def status_changed(self, env: Envelope, session: Session) -> None:
-        e = DossierStatusChangedV1.model_validate(env.data)
+    async def status_changed(self, e: DossierStatusChangedV1, env: Envelope, session: Session) -> None:
         await self._fanout(
             session,
             env,

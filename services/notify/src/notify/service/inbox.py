@@ -7,18 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dvckit.mongo import Session
-from dvckit.runtime import Runtime
 
-from ..adapters.store import CONTACTS, NOTIFICATIONS
+from ..adapters.inbox import Contacts, Notifications
 
 DEFAULT_PREFERENCES = {"in_app": True, "email": True, "sms": False, "language": "vi"}
 
 
 class Inbox:
-    def __init__(self, rt: Runtime) -> None:
-        self.coll = rt.db[NOTIFICATIONS]
+    def __init__(self, notifications: Notifications, contacts: Contacts) -> None:
+        self.notifications = notifications
         # Preferences live in the user's contact document (prefs.*): one read gives a dispatch both.
-        self.contacts = rt.db[CONTACTS]
+        self.contacts = contacts
 
     async def add(
         self,
@@ -44,56 +43,29 @@ class Inbox:
             "read": False,
             "created_at": datetime.now(UTC),
         }
-        await self.coll.insert_one(doc, session=session)
+        await self.notifications.add(doc, session)
         return doc
 
     async def page(
         self, user_id: str, *, unread: bool | None, page: int, size: int, lang: str
     ) -> dict[str, Any]:
-        query: dict[str, Any] = {"user_id": user_id, "channel": "in_app"}
-        if unread is not None:
-            query["read"] = not unread
-        total = await self.coll.count_documents(query)
-        docs = await (
-            self.coll.find(query)
-            .sort([("created_at", -1), ("_id", 1)])
-            .skip((page - 1) * size)
-            .limit(size)
-            .to_list()
-        )
+        docs, total = await self.notifications.page(user_id, unread=unread, page=page, size=size)
         return {"items": [public(d, lang) for d in docs], "total": total, "page": page, "size": size}
 
     async def unread(self, user_id: str) -> int:
-        return await self.coll.count_documents({"user_id": user_id, "channel": "in_app", "read": False})
+        return await self.notifications.unread(user_id)
 
     async def mark_read(self, user_id: str, notification_id: str) -> bool:
-        res = await self.coll.update_one(
-            {"_id": notification_id, "user_id": user_id},
-            {"$set": {"read": True, "read_at": datetime.now(UTC)}},
-        )
-        return res.matched_count == 1
+        return await self.notifications.mark_read(user_id, notification_id)
 
     async def mark_all_read(self, user_id: str) -> int:
-        res = await self.coll.update_many(
-            {"user_id": user_id, "read": False}, {"$set": {"read": True, "read_at": datetime.now(UTC)}}
-        )
-        return res.modified_count
+        return await self.notifications.mark_all_read(user_id)
 
-    async def preferences(self, user_id: str, session: Session | None = None) -> dict[str, Any]:
-        doc = await self.contacts.find_one({"_id": user_id}, {"prefs": 1}, session=session) or {}
-        return of(doc)
+    async def preferences(self, user_id: str) -> dict[str, Any]:
+        return of(await self.contacts.prefs(user_id))
 
     async def set_preferences(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        await self.contacts.update_one(
-            {"_id": user_id},
-            {
-                "$set": {
-                    **{f"prefs.{k}": v for k, v in changes.items()},
-                    "prefs.updated_at": datetime.now(UTC),
-                }
-            },
-            upsert=True,
-        )
+        await self.contacts.set_prefs(user_id, changes)
         return await self.preferences(user_id)
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from dvckit.apidoc import problems
-from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
 
 from ..domain.applicant import Applicant
-from ..domain.files import MIME
-from ..service.attachments import content_disposition
-from ..service.dossiers import view
+from . import views
+from .body import UploadForm, form_parts, form_schema
+from .deps import Citizen, FileId, Id, Svc
+from .files import stream
 from .schemas import (
+    FILE_TYPES,
     AgencyOut,
     CaptchaOut,
     CaseIn,
@@ -31,22 +32,11 @@ from .schemas import (
 )
 
 router = APIRouter()
-Citizen = Annotated[Principal, Depends(require("citizen"))]
-Id = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
-AttachmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 # The answers a citizen's route about one dossier may give (problem+json).
 NOT_YOURS = (404, "Không có hồ sơ này hoặc không phải của bạn / no such dossier, or not yours")
 NOT_DRAFT = (409, "Hồ sơ đã nộp, không sửa được nữa / the dossier was submitted already")
 NO_PROCEDURE = (404, "Không có thủ tục này / no such procedure")
-# What an attachment may be, by its real type (domain/files.py); downloads answer with that type.
-FILE_TYPES = {
-    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(set(MIME.values()))}
-}
-
-
-def svc(request: Request) -> Any:
-    return request.app.state
 
 
 @router.get(
@@ -56,9 +46,8 @@ def svc(request: Request) -> Any:
     tags=["filing"],
     summary="Cơ quan tiếp nhận của một thủ tục / receiving agencies of a procedure",
 )
-async def agencies(procedure: ProcedureCode, request: Request) -> list[dict[str, str]]:
-    p = await svc(request).procedures.get(procedure)
-    return [{"code": a.code, "name": a.name} for a in svc(request).dossiers.agencies_for(p)]
+async def agencies(procedure: ProcedureCode, s: Svc) -> list[dict[str, str]]:
+    return [{"code": a.code, "name": a.name} for a in await s.dossiers.agencies(procedure)]
 
 
 @router.post(
@@ -85,33 +74,29 @@ async def agencies(procedure: ProcedureCode, request: Request) -> list[dict[str,
 async def create_draft(
     body: DraftIn,
     who: Citizen,
+    s: Svc,
     request: Request,
     response: Response,
     idempotency_key: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
-    s = svc(request)
-
-    async def create() -> dict[str, Any]:
-        return await s.dossiers.create_draft(
+) -> dict[str, object]:
+    async def create() -> dict[str, object]:
+        d = await s.dossiers.create_draft(
             who,
             procedure_code=body.procedure_code,
             agency_code=body.agency_code,
             case=body.case,
             authorization=request.headers.get("authorization", ""),
         )
+        return views.view(d)
 
     answer, replayed = await s.idempotency.run(
-        scope=f"draft|{who.sub}", key=idempotency_key, body=body.model_dump(), fn=create
+        scope=f"draft|{who.id}", key=idempotency_key, body=body.model_dump(), fn=create
     )
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-        return await _view(s, who, answer["id"])
+        return views.view(await s.dossiers.owned(who, str(answer["id"])))
     return answer
-
-
-async def _view(s: Any, who: Principal, dossier_id: str) -> dict[str, Any]:
-    return view(await s.dossiers.owned(who, dossier_id))
 
 
 @router.get(
@@ -122,12 +107,13 @@ async def _view(s: Any, who: Principal, dossier_id: str) -> dict[str, Any]:
 )
 async def mine(
     who: Citizen,
-    request: Request,
+    s: Svc,
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
-    return await svc(request).dossiers.mine(who, status=status, page=page, size=size)
+) -> dict[str, object]:
+    found, total = await s.dossiers.mine(who, status=status, page=page, size=size)
+    return views.page([views.summary(d) for d in found], total, page, size)
 
 
 @router.get(
@@ -137,8 +123,8 @@ async def mine(
     tags=["following"],
     summary="Chi tiết hồ sơ, tệp và lịch sử / a dossier with its files and history",
 )
-async def get_dossier(dossier_id: Id, who: Citizen, request: Request) -> dict[str, Any]:
-    return await _view(svc(request), who, dossier_id)
+async def get_dossier(dossier_id: Id, who: Citizen, s: Svc) -> dict[str, object]:
+    return views.view(await s.dossiers.owned(who, dossier_id))
 
 
 @router.delete(
@@ -148,8 +134,8 @@ async def get_dossier(dossier_id: Id, who: Citizen, request: Request) -> dict[st
     summary="Xóa hồ sơ nháp / delete a draft",
     responses=problems(NOT_YOURS, NOT_DRAFT),
 )
-async def delete_draft(dossier_id: Id, who: Citizen, request: Request) -> Response:
-    await svc(request).dossiers.delete_draft(who, dossier_id)
+async def delete_draft(dossier_id: Id, who: Citizen, s: Svc) -> Response:
+    await s.dossiers.delete_draft(who, dossier_id)
     return Response(status_code=204)
 
 
@@ -160,8 +146,8 @@ async def delete_draft(dossier_id: Id, who: Citizen, request: Request) -> Respon
     tags=["filing"],
     summary="Chọn trường hợp hồ sơ / choose the case the dossier is filed for",
 )
-async def set_case(dossier_id: Id, body: CaseIn, who: Citizen, request: Request) -> dict[str, Any]:
-    return await svc(request).dossiers.set_case(who, dossier_id, body.case)
+async def set_case(dossier_id: Id, body: CaseIn, who: Citizen, s: Svc) -> dict[str, object]:
+    return views.view(await s.dossiers.set_case(who, dossier_id, body.case))
 
 
 @router.put(
@@ -171,8 +157,8 @@ async def set_case(dossier_id: Id, body: CaseIn, who: Citizen, request: Request)
     tags=["filing"],
     summary="Bước 1: thông tin người nộp / step 1: submitter",
 )
-async def set_applicant(dossier_id: Id, body: Applicant, who: Citizen, request: Request) -> dict[str, Any]:
-    return await svc(request).dossiers.set_applicant(who, dossier_id, body)
+async def set_applicant(dossier_id: Id, body: Applicant, who: Citizen, s: Svc) -> dict[str, object]:
+    return views.view(await s.dossiers.set_applicant(who, dossier_id, body))
 
 
 @router.post(
@@ -182,50 +168,46 @@ async def set_applicant(dossier_id: Id, body: Applicant, who: Citizen, request: 
         (400, "Dữ liệu multipart hỏng / malformed multipart body"),
         NOT_YOURS,
         (409, "Hồ sơ đã nộp, đủ số tệp, hoặc vừa thay đổi / submitted, too many files, or changed meanwhile"),
-        (413, "Tệp hoặc tổng dung lượng vượt giới hạn / the file or the dossier's files are too large"),
+        (
+            413,
+            "Tệp, tổng dung lượng hoặc số trường vượt giới hạn / the file, the dossier's files or the form's "
+            "fields are too large",
+        ),
         (415, "Không phải multipart, hoặc loại tệp không được nhận / not multipart, or a refused file type"),
     ),
     response_model=UploadOut,
     tags=["filing"],
     summary="Bước 2: tải tệp cho thành phần hồ sơ / step 2: upload a file (component_id, file)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "component_id": {"type": "string"},
-                            "file": {"type": "string", "format": "binary"},
-                        },
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra={"requestBody": form_schema(UploadForm, required=True)},
 )
 async def upload(
     dossier_id: Id,
     who: Citizen,
+    s: Svc,
     request: Request,
     component_id: Annotated[str | None, Query(pattern=r"^[a-z0-9]{8,20}$")] = None,
-) -> dict[str, Any]:
-    return await svc(request).attachments.upload(who, dossier_id, request, component_id)
+) -> dict[str, object]:
+    parts = form_parts(request, s.attachments.upload_form)
+    att = await s.attachments.upload(who, dossier_id, parts, component_id)
+    return views.attachment(att) | {"attachment_id": att.id}
 
 
 @router.delete(
     "/dossiers/{dossier_id}/attachments/{attachment_id}",
-    responses=problems(NOT_YOURS, NOT_DRAFT),
+    responses=problems(
+        NOT_YOURS,
+        (
+            409,
+            "Hồ sơ đã nộp, vừa thay đổi, hoặc tệp đã nộp không được thay khi bổ sung / submitted, changed "
+            "meanwhile, or a filed file the supplement may not replace",
+        ),
+    ),
     status_code=204,
     tags=["filing"],
     summary="Xóa một tệp / remove a file",
 )
-async def delete_attachment(
-    dossier_id: Id, attachment_id: AttachmentId, who: Citizen, request: Request
-) -> Response:
-    await svc(request).attachments.delete(who, dossier_id, attachment_id)
+async def delete_attachment(dossier_id: Id, attachment_id: FileId, who: Citizen, s: Svc) -> Response:
+    await s.attachments.delete(who, dossier_id, attachment_id)
     return Response(status_code=204)
 
 
@@ -236,20 +218,9 @@ async def delete_attachment(
     response_class=StreamingResponse,
     responses={200: FILE_TYPES} | problems(NOT_YOURS),
 )
-async def download(dossier_id: Id, attachment_id: AttachmentId, who: Citizen, request: Request) -> Response:
-    s = svc(request)
+async def download(dossier_id: Id, attachment_id: FileId, who: Citizen, s: Svc) -> Response:
     d = await s.dossiers.owned(who, dossier_id)
-    att, chunks = await s.attachments.download(d, attachment_id)
-    return StreamingResponse(
-        chunks,
-        media_type=att["content_type"],
-        headers={
-            "Content-Length": str(att["size"]),
-            "Content-Disposition": content_disposition(att["name"]),
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return stream(*await s.attachments.files.download(d, attachment_id))
 
 
 @router.get(
@@ -259,8 +230,8 @@ async def download(dossier_id: Id, attachment_id: AttachmentId, who: Citizen, re
     tags=["filing"],
     summary="Bước 3: phí, lệ phí / step 3: fees and charges",
 )
-async def fees(dossier_id: Id, who: Citizen, request: Request) -> dict[str, Any]:
-    return await svc(request).dossiers.fees(who, dossier_id)
+async def fees(dossier_id: Id, who: Citizen, s: Svc) -> dict[str, object]:
+    return (await s.dossiers.fees(who, dossier_id)).model_dump()
 
 
 @router.post(
@@ -270,8 +241,8 @@ async def fees(dossier_id: Id, who: Citizen, request: Request) -> dict[str, Any]
     tags=["filing"],
     summary="Bước 3: mã xác nhận / step 3: a confirmation code image",
 )
-async def captcha(who: Citizen, request: Request) -> dict[str, Any]:
-    return await svc(request).captchas.create()
+async def captcha(who: Citizen, s: Svc) -> dict[str, object]:
+    return await s.captchas.create()
 
 
 @router.post(
@@ -281,8 +252,11 @@ async def captcha(who: Citizen, request: Request) -> dict[str, Any]:
     tags=["filing"],
     summary="Bước 4: nộp hồ sơ / step 4: submit",
 )
-async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, request: Request) -> dict[str, Any]:
-    return await svc(request).dossiers.submit(who, dossier_id, body.captcha_id, body.captcha_answer)
+async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, s: Svc) -> dict[str, object]:
+    d = await s.dossiers.submit(
+        who, dossier_id, body.captcha_id, answer=body.captcha_answer, proof=body.captcha_proof
+    )
+    return views.receipt(d)
 
 
 @router.get(
@@ -295,11 +269,11 @@ async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, request: Request)
     summary="Tra cứu hồ sơ (công khai) / public dossier lookup",
 )
 async def track(
-    request: Request,
+    s: Svc,
     code: Annotated[str, Query(pattern=r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$")],
     citizen_id: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     phone: Annotated[str | None, Query(pattern=r"^0[35789]\d{8}$")] = None,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     if not citizen_id and not phone:
         raise Problem(
             422,
@@ -309,4 +283,4 @@ async def track(
                 "Give the submitter's citizen ID or phone number",
             ),
         )
-    return await svc(request).dossiers.track(code, citizen_id=citizen_id, phone=phone)
+    return views.track(await s.dossiers.track(code, citizen_id=citizen_id, phone=phone))

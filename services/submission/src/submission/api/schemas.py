@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.applicant import Applicant, Person, Prefill
+from ..domain.files import MIME
+from ..domain.model import FileFacts
 
 ProcedureCode = Annotated[str, Field(pattern=r"^\d\.\d{6}$", examples=["1.004194"])]
 AgencyCode = Annotated[str, Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", examples=["000.31.01.H26"])]
@@ -33,8 +35,18 @@ class CaseIn(Strict):
 
 
 class SubmitIn(Strict):
+    """The captcha is passed by its image's text (``captcha_answer``) or by its proof of work
+    (``captcha_proof``, the ALTCHA payload of the captcha's ``challenge``): one of the two."""
+
     captcha_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-    captcha_answer: Annotated[str, Field(min_length=1, max_length=20)]
+    captcha_answer: Annotated[str | None, Field(min_length=1, max_length=20)] = None
+    captcha_proof: Annotated[str | None, Field(min_length=1, max_length=4000)] = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SubmitIn:
+        if (self.captcha_answer is None) == (self.captcha_proof is None):
+            raise ValueError("give captcha_answer or captcha_proof (one of the two)")
+        return self
 
 
 class StatusText(BaseModel):
@@ -73,18 +85,19 @@ class DossierPage(BaseModel):
     size: int
 
 
-class AttachmentOut(BaseModel):
-    id: str
-    component_id: str
-    name: str
-    size: int
-    sha256: str
-    content_type: str
-    uploaded_at: datetime
+class AttachmentOut(FileFacts):
+    pass
 
 
 class UploadOut(AttachmentOut):
     attachment_id: str
+
+
+class SupersededOut(AttachmentOut):
+    """A filed file the citizen replaced during a supplement: no longer part of the dossier's files,
+    kept in its record (and downloadable) all the same."""
+
+    superseded_at: datetime
 
 
 class FeeItem(BaseModel):
@@ -102,13 +115,32 @@ class FeesOut(BaseModel):
     free: bool
 
 
+class FileChange(BaseModel):
+    """A change to the files of a filed dossier (during a supplement): ``file_added``, ``file_removed``
+    (an addition of the same supplement taken back) or ``file_superseded`` (a filed file replaced,
+    kept in ``superseded``)."""
+
+    kind: str
+    attachment_id: str
+    component_id: str
+    name: str
+    size: int
+    sha256: str
+
+
 class HistoryEntry(BaseModel):
+    """A status change, or (with ``change``) a change to the files while the status stayed."""
+
     status: str
     at: datetime
     actor_role: str
     note: str | None = None
     reason: str | None = None
     items: list[str] | None = None
+    components: list[str] | None = Field(
+        None, description="request-supplement: the components whose filed files may be replaced"
+    )
+    change: FileChange | None = None
 
 
 class MissingItem(BaseModel):
@@ -150,6 +182,10 @@ class DossierOut(DossierSummary):
     results: list[AttachmentOut] = []
     accepted_at: datetime | None = None
     supplement_items: list[str] = []
+    supplement_components: list[str] = Field(
+        [], description="During a supplement: the components whose filed files the citizen may replace"
+    )
+    superseded: list[SupersededOut] = []
     supplement_count: int = 0
     finished_at: datetime | None = None
     on_time: bool | None = None
@@ -166,6 +202,9 @@ class ReceiptOut(DossierSummary):
 class CaptchaOut(BaseModel):
     captcha_id: str
     image: str = Field(description="data:image/png;base64,…")
+    challenge: dict[str, Any] = Field(
+        description="ALTCHA proof-of-work challenge (v2): solving it passes the captcha without the image"
+    )
     expires_in: int
 
 
@@ -181,3 +220,9 @@ class TrackOut(BaseModel):
 
 
 __all__ = ["Applicant", "Person"]
+
+
+# What an attachment may be, by its real type (domain/files.py); downloads answer with that type.
+FILE_TYPES = {
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(set(MIME.values()))}
+}

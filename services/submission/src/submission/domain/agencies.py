@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from dvckit.vn import fold
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "agencies.json"
 
@@ -18,11 +19,6 @@ class Agency:
     name: str
     level: str  # city | commune
     commune: str | None = None
-
-
-def fold(text: str) -> str:
-    t = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return " ".join("".join(ch for ch in t if unicodedata.category(ch) != "Mn").split())
 
 
 class Registry:

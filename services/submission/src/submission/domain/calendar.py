@@ -1,4 +1,4 @@
-"""Deadlines in working days (ARCHITECTURE.md §8). Pure: no I/O.
+"""Deadlines in working days (docs/architecture.md §7). Pure: no I/O.
 
 Weekends and Vietnamese public holidays (Tết and the other lunar-calendar holidays, and the days off the
 government substitutes) do not count; they come from the `holidays` library. A dossier accepted on a
@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from dvckit.vn import ZONE
+
+# The zone of the law's working days; services pass their own (``ServiceSettings.zone``), this by default.
+VN = ZONE
 CUTOFF = time(15, 0)  # accepted after this, the clock starts the next working day
 CLOSING = time(17, 0)  # an appointment is for the end of the working day
 
@@ -41,19 +44,19 @@ def add_working_days(d: date, n: int) -> date:
     return d
 
 
-def clock_start(accepted_at: datetime) -> date:
+def clock_start(accepted_at: datetime, zone: ZoneInfo = ZONE) -> date:
     """Day 0 of the count: the acceptance day, or the next working day when accepted late or off."""
-    local = accepted_at.astimezone(VN)
+    local = accepted_at.astimezone(zone)
     day = local.date()
     if is_working_day(day) and local.time() < CUTOFF:
         return day
     return next_working_day(day)
 
 
-def appointment(accepted_at: datetime, working_days: int) -> datetime:
+def appointment(accepted_at: datetime, working_days: int, zone: ZoneInfo = ZONE) -> datetime:
     """When the result is due: the end of the N-th working day after the clock starts."""
-    due = add_working_days(clock_start(accepted_at), max(0, working_days))
-    return datetime.combine(due, CLOSING, tzinfo=VN)
+    due = add_working_days(clock_start(accepted_at, zone), max(0, working_days))
+    return datetime.combine(due, CLOSING, tzinfo=zone)
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -66,21 +69,23 @@ def working_days_between(start: date, end: date) -> int:
     return n
 
 
-def shift(appointment_at: datetime, paused_from: datetime, resumed_at: datetime) -> datetime:
+def shift(
+    appointment_at: datetime, paused_from: datetime, resumed_at: datetime, zone: ZoneInfo = ZONE
+) -> datetime:
     """Move an appointment by the working days a supplement request paused the clock."""
-    lost = working_days_between(paused_from.astimezone(VN).date(), resumed_at.astimezone(VN).date())
-    due = add_working_days(appointment_at.astimezone(VN).date(), lost)
-    return datetime.combine(due, CLOSING, tzinfo=VN)
+    lost = working_days_between(paused_from.astimezone(zone).date(), resumed_at.astimezone(zone).date())
+    due = add_working_days(appointment_at.astimezone(zone).date(), lost)
+    return datetime.combine(due, CLOSING, tzinfo=zone)
 
 
 def deadline_state(
-    appointment_at: datetime | None, now: datetime, *, done: bool = False
+    appointment_at: datetime | None, now: datetime, *, done: bool = False, zone: ZoneInfo = ZONE
 ) -> dict[str, object]:
     """On time, due soon (this or the next working day) or overdue, with the working days left."""
     if appointment_at is None:
         return {"state": None, "working_days_left": None}
-    today = now.astimezone(VN).date()
-    due = appointment_at.astimezone(VN).date()
+    today = now.astimezone(zone).date()
+    due = appointment_at.astimezone(zone).date()
     if done:
         return {"state": "done", "working_days_left": None}
     if now > appointment_at:

@@ -1,11 +1,16 @@
-"""The dossier's rules: what is missing before it can be submitted, its code, its fees. Pure."""
+"""The dossier's rules as functions of JSON (a stored dossier, a procedure as the catalogue sends it): its
+code, the cases, what is missing before it can be submitted, its fees. Pure; the rules themselves are in
+``procedure`` (the aggregate, ``model.Dossier``, uses them on its typed parts)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+
+from .procedure import FeeTable, Procedure, case_names, components_of, fees_of, missing_of, required_of
 
 CODE_FORMAT = "{agency}-{day:%y%m%d}-{seq:04d}"
+Json = Mapping[str, object]
 
 
 def dossier_code(agency_code: str, day: date, seq: int) -> str:
@@ -15,65 +20,33 @@ def dossier_code(agency_code: str, day: date, seq: int) -> str:
     return CODE_FORMAT.format(agency=agency_code, day=day, seq=seq)
 
 
-def cases(procedure: dict[str, Any]) -> list[str]:
-    """The cases (trường hợp) a procedure's components are grouped in, in order. With two or more, a
-    dossier is filed for one of them: "Hồ sơ đăng ký tạm trú gồm" or "Đăng ký tạm trú theo danh sách"."""
-    seen: list[str] = []
-    for c in procedure.get("components") or []:
-        g = c.get("group")
-        if g and g not in seen:
-            seen.append(g)
-    return seen if len(seen) > 1 else []
+def cases(procedure: Procedure | Json) -> list[str]:
+    """The cases (trường hợp) a procedure's components are grouped in (none when fewer than two)."""
+    return case_names(components_of(procedure))
 
 
-def required_components(procedure: dict[str, Any], case: str | None) -> list[dict[str, Any]]:
-    """The components that must have a file: required ones of the chosen case, and those of no case."""
-    groups = cases(procedure)
-    return [
-        c
-        for c in procedure.get("components") or []
-        if c.get("required", True) and (not groups or c.get("group") in (None, case))
-    ]
+def required_components(procedure: Procedure | Json, case: str | None) -> list[dict[str, object]]:
+    """The components that must have a file, as JSON: required ones of the chosen case, and those of no
+    case."""
+    return [c.model_dump() for c in required_of(components_of(procedure), case)]
 
 
-def missing_items(d: dict[str, Any]) -> list[dict[str, str]]:
-    """Everything that stops the dossier being submitted, each named (Vietnamese first)."""
-    out: list[dict[str, str]] = []
-    if not d.get("applicant"):
-        out.append(
-            {
-                "item": "applicant",
-                "vi": "Chưa nhập thông tin người nộp (Bước 1)",
-                "en": "Submitter information is missing (step 1)",
-            }
-        )
-    have = {a["component_id"] for a in d.get("attachments", [])}
-    for c in required_components(d["procedure"], d.get("case")):
-        if c["id"] not in have:
-            out.append(
-                {
-                    "item": f"component:{c['id']}",
-                    "vi": f"Chưa có tệp cho thành phần: {c['name']}",
-                    "en": f"No file for the component: {c['name']}",
-                }
-            )
-    return out
+def missing_items(d: Json) -> list[dict[str, str]]:
+    """Everything that stops a stored dossier being submitted, each named (Vietnamese first)."""
+    procedure = d["procedure"]
+    assert isinstance(procedure, Procedure | Mapping)
+    case = d.get("case")
+    attachments = d.get("attachments") or []
+    assert isinstance(attachments, list) and (case is None or isinstance(case, str))
+    missing = missing_of(
+        components_of(procedure),
+        case,
+        has_applicant=bool(d.get("applicant")),
+        filed={a["component_id"] for a in attachments},
+    )
+    return [m.model_dump() for m in missing]
 
 
-def fee_table(procedure: dict[str, Any]) -> dict[str, Any]:
+def fee_table(procedure: Procedure | Json) -> dict[str, object]:
     """Step 3: fee and charge items, VND amounts, when each is payable, and the total payable online."""
-    items = []
-    for f in procedure.get("fees", []):
-        if f.get("channel") not in (None, "online"):
-            continue  # fees for filing in person or by post do not apply to an online dossier
-        items.append(
-            {
-                "name": f["name"],
-                "amount": f["amount"],
-                "currency": f.get("currency", "VND"),
-                "when": f.get("when", "unspecified"),
-                "note": f.get("note"),
-            }
-        )
-    total = sum(i["amount"] for i in items if i["currency"] == "VND")
-    return {"items": items, "total": total, "currency": "VND", "free": all(i["amount"] == 0 for i in items)}
+    return FeeTable.of(fees_of(procedure)).model_dump()

@@ -53,6 +53,9 @@ def detect(head: bytes) -> str | None:
 
 
 def accepted(detected: str | None, allowed: list[str]) -> bool:
+    """Whether a file of the ``detected`` type may be attached where the catalogue allows ``allowed``
+    (written as the catalogue has them: any case, with or without a leading dot)."""
     if detected is None:
         return False
-    return any(detected in KINDS.get(a.lower().lstrip("."), frozenset({a.lower()})) for a in allowed)
+    types = (a.lower().lstrip(".") for a in allowed)
+    return any(detected in KINDS.get(t, frozenset({t})) for t in types)

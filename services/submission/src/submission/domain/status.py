@@ -1,4 +1,4 @@
-"""Dossier statuses (the national portal's synchronisation codes, ARCHITECTURE.md §8) and the moves
+"""Dossier statuses (the national portal's synchronisation codes, docs/architecture.md §7) and the moves
 between them. Pure: no I/O."""
 
 from __future__ import annotations

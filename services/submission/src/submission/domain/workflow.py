@@ -1,4 +1,4 @@
-"""Who may move a dossier from which status to which (ARCHITECTURE.md §8). Pure: no I/O."""
+"""Who may move a dossier from which status to which (docs/architecture.md §7). Pure: no I/O."""
 
 from __future__ import annotations
 

@@ -6,6 +6,16 @@ the component's and the dossier's limits as it streams, its SHA-256 computed on 
 stored under a random key; the citizen's file name is kept only for display. Metadata is written after
 the object is complete, so no attachment points to a missing object; an object whose upload never
 finished (a crash) stays listed in the dossier's ``uploading`` and is removed by the cleanup.
+
+The file count is enforced where it cannot race: an upload reserves its slot (``uploading``) with a
+conditional update counting the files and the uploads in progress, before its first byte goes to S3.
+
+During a supplement (status 5) the filed dossier is not a draft again: a citizen may add files, take
+back an addition of this supplement before resubmitting, and replace the files of the components the
+officer named (the replaced file moves to ``superseded``, object kept). Every such change is a history
+entry with its ``change``; a filed file of a component not named cannot be removed.
+
+The form reaches a use case as its parts (``dvckit.formstream`` events), read under ``FormLimits``.
 """
 
 from __future__ import annotations
@@ -13,235 +23,213 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote
-
-from starlette.requests import Request
 
 from dvckit import formstream, logs
-from dvckit.auth import Principal
 from dvckit.errors import Invalid, Problem, Text
-from dvckit.runtime import Runtime
-from dvckit.s3 import ObjectStore, Upload, read_chunks
 
-from ..adapters.store import DOSSIERS
+from ..adapters.dossiers import DossierRepository
+from ..adapters.objects import ObjectWriter, StorageUnavailable
 from ..config import Settings
 from ..domain.files import MIME, SNIFF_BYTES, accepted, detect, display_name
+from ..domain.model import Actor, Attachment, Dossier, Pending, Superseded
+from ..domain.procedure import Component
 from ..domain.status import Status
-from .dossiers import NOT_DRAFT, NOT_FOUND, Dossiers
+from .dossiers import Dossiers
+from .errors import (
+    CHANGED,
+    CHANGED_DURING_UPLOAD,
+    EMPTY,
+    FILED,
+    NO_FILE,
+    NOT_DRAFT,
+    NOT_FOUND,
+    ONE_FILE,
+    storage_down,
+)
+from .files import ObjectFiles
 
 log = logs.get(__name__)
-
-# Where a citizen may still change files: a draft, or a dossier the officer asked to supplement.
-EDITABLE = (Status.DRAFT.value, Status.SUPPLEMENT_REQUESTED.value)
+Parts = AsyncIterator[formstream.Event]
 
 # The result document an officer attaches when the dossier is finished.
-RESULT_COMPONENT = {
-    "id": "result",
-    "file_types": ["pdf", "docx", "jpg", "png"],
-    "max_bytes": 100 * 1024 * 1024,
-}
-
-NO_FILE = Problem(422, "file-required", Text("Chưa chọn tệp", "No file was sent"))
-EMPTY = Problem(422, "file-empty", Text("Tệp rỗng", "The file is empty"))
-STORAGE_DOWN = Problem(
-    503,
-    "storage-unavailable",
-    Text(
-        "Kho lưu trữ tệp tạm thời gián đoạn, vui lòng gửi lại tệp",
-        "File storage is unavailable; please upload the file again",
-    ),
-    headers={"Retry-After": "5"},
+RESULT_COMPONENT = Component(
+    id="result", file_types=["pdf", "docx", "jpg", "png"], max_bytes=100 * 1024 * 1024
 )
-
-STORAGE_DOWN_READ = Problem(
-    503,
-    "storage-unavailable",
-    Text(
-        "Kho lưu trữ tệp tạm thời gián đoạn, vui lòng thử lại sau",
-        "File storage is unavailable; please try again later",
-    ),
-    headers={"Retry-After": "5"},
-)
+DEFAULT_TYPES = ["pdf", "jpg", "png", "docx", "xlsx"]
+# Headers and boundaries of a form's few parts fit in FORM_OVERHEAD.
+FORM_OVERHEAD = 64 * 1024
 
 
-def _too_large(limit: int, what: Text) -> Problem:
-    return Problem(413, "file-too-large", what, extra={"limit_bytes": limit})
+@dataclass(frozen=True)
+class FormLimits:
+    """How much of a form is read: the body, its text fields, its files (``dvckit.formstream.events``)."""
+
+    max_body: int
+    max_fields: int
+    max_files: int = 1
 
 
-def _bad_name(e: Invalid) -> Problem:
-    return Problem(422, "bad-file-name", Text("Tên tệp không hợp lệ", "Invalid file name"), e.text)
+# An officer's result form: the document, a note (and the fields an action's JSON body also takes).
+RESULT_FORM = FormLimits(max_body=int(RESULT_COMPONENT.max_bytes or 0) + FORM_OVERHEAD, max_fields=4)
+
+STORAGE_DOWN = storage_down("gửi lại tệp", "upload the file again")
 
 
+def _too_large(limit: int, vi: str, en: str) -> Problem:
+    return Problem(413, "file-too-large", Text(vi, en), extra={"limit_bytes": limit})
+
+
+def _too_many_files(limit: int) -> Problem:
+    text = Text("Hồ sơ đã có quá nhiều tệp", "The dossier has too many files")
+    return Problem(409, "too-many-files", text, extra={"limit": limit})
+
+
+def _unknown_component(components: dict[str, Component]) -> Problem:
+    return Problem(
+        422,
+        "unknown-component",
+        Text(
+            "Thành phần hồ sơ không hợp lệ (gửi component_id trước tệp)",
+            "Unknown dossier component (send component_id before the file)",
+        ),
+        extra={"components": sorted(components)},
+    )
+
+
+def _file_name(event: formstream.FileStart) -> str:
+    try:
+        return display_name(event.filename)
+    except Invalid as e:
+        raise Problem(
+            422, "bad-file-name", Text("Tên tệp không hợp lệ", "Invalid file name"), e.text
+        ) from None
+
+
+async def _file_chunks(parts: Parts) -> AsyncIterator[bytes]:
+    """The current file's data, read on from the form up to the file's end."""
+    async for event in parts:
+        if isinstance(event, formstream.FileData):
+            yield event.data
+        elif isinstance(event, formstream.FileEnd):
+            return
+
+
+@dataclass
+class _Incoming:
+    """One file on its way to the store: where it goes and what it may be."""
+
+    d: Dossier
+    component: Component
+    name: str
+    room: int
+    limit: int
+    slot: bool  # a citizen's file takes one of the dossier's slots; the result document does not
+    id: str = ""
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = uuid.uuid4().hex
+        self.key = f"dossiers/{self.d.id}/{self.id}"
+
+    def check(self, size: int) -> None:
+        if size > self.limit:
+            mb = self.limit // (1024 * 1024)
+            raise _too_large(self.limit, f"Tệp vượt quá giới hạn {mb} MB", f"The file exceeds {mb} MB")
+        if size > self.room:
+            vi, en = "Tổng dung lượng hồ sơ vượt quá giới hạn", "The dossier's files exceed the total limit"
+            raise _too_large(self.room, vi, en)
+
+
+@dataclass(eq=False, repr=False)
 class Attachments:
-    def __init__(self, rt: Runtime, settings: Settings, store: ObjectStore, dossiers: Dossiers) -> None:
-        self.coll = rt.db[DOSSIERS]
-        self.s = settings
-        self.store = store
-        self.dossiers = dossiers
+    s: Settings
+    repo: DossierRepository
+    files: ObjectFiles
+    dossiers: Dossiers
+    # A citizen's form: the file and its component_id.
+    upload_form: FormLimits = field(init=False)
 
-    async def upload(
-        self, who: Principal, dossier_id: str, request: Request, component_id: str | None
-    ) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        self.upload_form = FormLimits(max_body=self.s.max_file_bytes + FORM_OVERHEAD, max_fields=2)
+
+    async def upload(self, who: Actor, dossier_id: str, parts: Parts, component_id: str | None) -> Attachment:
         d = await self.dossiers.owned(who, dossier_id)
-        if d["status"] not in EDITABLE:
+        if not d.editable:
             raise NOT_DRAFT
-        if len(d.get("attachments", [])) >= self.s.max_files:
-            raise Problem(
-                409,
-                "too-many-files",
-                Text("Hồ sơ đã có quá nhiều tệp", "The dossier has too many files"),
-                extra={"limit": self.s.max_files},
-            )
-        components = {c["id"]: c for c in d["procedure"].get("components", [])}
-        room = self.s.max_dossier_bytes - d.get("total_bytes", 0)
-        result: dict[str, Any] | None = None
-        events = formstream.events(request)
-        async for event in events:
+        if len(d.attachments) >= self.s.max_files:  # the cheap early answer; the reservation decides
+            raise _too_many_files(self.s.max_files)
+        components = {c.id: c for c in d.procedure.components}
+        result: Attachment | None = None
+        async for event in parts:
             if isinstance(event, formstream.Field) and event.name == "component_id":
                 component_id = event.value.strip()
             elif isinstance(event, formstream.FileStart):
                 if event.name != "file" or result is not None:
-                    raise Problem(
-                        422,
-                        "one-file",
-                        Text("Mỗi lần gửi một tệp ở trường 'file'", "Send one file, in the field 'file'"),
-                    )
+                    raise ONE_FILE
                 component = components.get(component_id or "")
                 if component is None:
-                    raise Problem(
-                        422,
-                        "unknown-component",
-                        Text(
-                            "Thành phần hồ sơ không hợp lệ (gửi component_id trước tệp)",
-                            "Unknown dossier component (send component_id before the file)",
-                        ),
-                        extra={"components": sorted(components)},
-                    )
-                try:
-                    name = display_name(event.filename)
-                except Invalid as e:
-                    raise _bad_name(e) from None
-                result = await self._stream(d, component, name, events, room)
+                    raise _unknown_component(components)
+                incoming = self._incoming(d, component, _file_name(event), slot=True)
+                result = await self._record(who, d, await self._store(incoming, parts))
         if result is None:
             raise NO_FILE
         return result
 
-    async def _stream(
-        self,
-        d: dict[str, Any],
-        component: dict[str, Any],
-        name: str,
-        events: AsyncIterator[formstream.Event],
-        room: int,
-        *,
-        commit: bool = True,
-    ) -> dict[str, Any]:
-        """Consume the file's events from the open form stream (the caller's loop then goes on).
-        With ``commit=False`` only the object is stored and its metadata returned, for the caller to
-        write in its own transaction (an officer's result document)."""
-        limit = min(int(component.get("max_bytes", self.s.max_file_bytes)), self.s.max_file_bytes)
-        attachment_id = uuid.uuid4().hex
-        key = f"dossiers/{d['_id']}/{attachment_id}"
+    def _incoming(self, d: Dossier, component: Component, name: str, *, slot: bool) -> _Incoming:
+        limit = min(int(component.max_bytes or self.s.max_file_bytes), self.s.max_file_bytes)
+        room = self.s.max_dossier_bytes - d.total_bytes if slot else self.s.max_file_bytes
+        return _Incoming(d, component, name, room=room, limit=limit, slot=slot)
+
+    async def _store(self, f: _Incoming, parts: Parts) -> Attachment:
+        """Consume the file's events from the open form (the caller's loop then goes on) into an object;
+        its metadata, for the caller to write."""
         head = bytearray()
         sha = hashlib.sha256()
-        upload: Upload | None = None
+        writer: ObjectWriter | None = None
         size = 0
-        stream = _file_chunks(events)
         try:
-            async for chunk in stream:
+            async for chunk in _file_chunks(parts):
                 size += len(chunk)
-                if size > limit:
-                    raise _too_large(
-                        limit,
-                        Text(
-                            f"Tệp vượt quá giới hạn {limit // (1024 * 1024)} MB",
-                            f"The file exceeds {limit // (1024 * 1024)} MB",
-                        ),
-                    )
-                if size > room:
-                    raise _too_large(
-                        room,
-                        Text(
-                            "Tổng dung lượng hồ sơ vượt quá giới hạn",
-                            "The dossier's files exceed the total limit",
-                        ),
-                    )
+                f.check(size)
                 sha.update(chunk)
-                if upload is None:
-                    head += chunk
-                    if len(head) < SNIFF_BYTES:
-                        continue
-                    upload = await self._begin(d, component, bytes(head), attachment_id, key)
-                    await upload.write(bytes(head))
+                if writer is not None:
+                    await writer.write(chunk)
+                    continue
+                head += chunk
+                if len(head) >= SNIFF_BYTES:
+                    writer = await self._begin(f, bytes(head))
+                    await writer.write(bytes(head))
                     head.clear()
-                else:
-                    await upload.write(chunk)
             if size == 0:
                 raise EMPTY
-            if upload is None:  # a small file: all of it is the head
-                upload = await self._begin(d, component, bytes(head), attachment_id, key)
-                await upload.write(bytes(head))
-            await upload.complete()
-        except Problem:
-            if upload is not None:
-                await self._abandon(upload, d["_id"], attachment_id)
-            raise
+            if writer is None:  # a small file: all of it is the head
+                writer = await self._begin(f, bytes(head))
+                await writer.write(bytes(head))
+            await writer.complete()
         except Exception as e:
-            if upload is not None:
-                await self._abandon(upload, d["_id"], attachment_id)
-            if _storage_error(e):
+            if writer is not None:
+                await self._abandon(writer, f)
+            if isinstance(e, StorageUnavailable | OSError):
                 log.warning("object storage failed during an upload", error=repr(e)[:200])
                 raise STORAGE_DOWN from None
             raise
-        attachment = {
-            "id": attachment_id,
-            "component_id": component["id"],
-            "name": name,
-            "size": size,
-            "sha256": sha.hexdigest(),
-            "content_type": upload.content_type,
-            "key": key,
-            "uploaded_at": datetime.now(UTC),
-        }
-        if not commit:
-            return attachment
-        saved = await self.coll.update_one(
-            {
-                "_id": d["_id"],
-                "status": {"$in": list(EDITABLE)},
-                "total_bytes": {"$lte": self.s.max_dossier_bytes - size},
-            },
-            {
-                "$push": {"attachments": attachment},
-                "$pull": {"uploading": {"id": attachment_id}},
-                "$inc": {"total_bytes": size, "rev": 1},
-                "$set": {"updated_at": datetime.now(UTC)},
-            },
+        return Attachment(
+            id=f.id,
+            component_id=f.component.id,
+            name=f.name,
+            size=size,
+            sha256=sha.hexdigest(),
+            content_type=writer.content_type,
+            key=f.key,
+            uploaded_at=datetime.now(UTC),
         )
-        if saved.modified_count == 0:  # submitted or filled up by a concurrent request meanwhile
-            await self.store.delete(key)
-            await self.coll.update_one({"_id": d["_id"]}, {"$pull": {"uploading": {"id": attachment_id}}})
-            raise Problem(
-                409,
-                "dossier-changed",
-                Text(
-                    "Hồ sơ đã thay đổi trong lúc tải tệp, vui lòng thử lại",
-                    "The dossier changed during the upload; try again",
-                ),
-            )
-        log.info("attachment stored", dossier_id=d["_id"], attachment_id=attachment_id, size=size)
-        return {
-            k: attachment[k]
-            for k in ("id", "component_id", "name", "size", "sha256", "content_type", "uploaded_at")
-        } | {"attachment_id": attachment_id}
 
-    async def _begin(
-        self, d: dict[str, Any], component: dict[str, Any], head: bytes, attachment_id: str, key: str
-    ) -> Upload:
+    async def _begin(self, f: _Incoming, head: bytes) -> ObjectWriter:
+        """Check the file's real type from its ``head`` and list the upload on the dossier."""
         kind = detect(head)
-        allowed = component.get("file_types") or ["pdf", "jpg", "png", "docx", "xlsx"]
+        allowed = f.component.file_types or DEFAULT_TYPES
         if not accepted(kind, allowed):
             raise Problem(
                 415,
@@ -253,102 +241,77 @@ class Attachments:
                 extra={"detected": kind, "accepted": allowed},
             )
         assert kind is not None
-        # Listed on the dossier before the first byte goes out, so the cleanup can find what a crash left.
-        await self.coll.update_one(
-            {"_id": d["_id"]},
-            {"$push": {"uploading": {"id": attachment_id, "key": key, "started_at": datetime.now(UTC)}}},
-        )
-        return Upload(self.store, key, MIME.get(kind, "application/octet-stream"), self.s.part_bytes)
+        pending = Pending(id=f.id, key=f.key, started_at=datetime.now(UTC))
+        if not await self.repo.reserve(f.d, pending, max_files=self.s.max_files if f.slot else None):
+            if await self.repo.status_of(f.d.id) != f.d.status:
+                raise CHANGED
+            raise _too_many_files(self.s.max_files)
+        return self.files.objects.writer(f.key, MIME.get(kind, "application/octet-stream"))
 
-    async def _abandon(self, upload: Upload, dossier_id: str, attachment_id: str) -> None:
+    async def _abandon(self, writer: ObjectWriter, f: _Incoming) -> None:
         try:
-            await upload.abort()
-            await self.coll.update_one({"_id": dossier_id}, {"$pull": {"uploading": {"id": attachment_id}}})
+            await writer.abort()
+            await self.repo.release(f.d.id, f.id)
         except Exception as e:  # the cleanup will find it listed as uploading
             log.warning("could not abandon an upload", error=repr(e)[:200])
 
-    async def delete(self, who: Principal, dossier_id: str, attachment_id: str) -> None:
+    async def _record(self, who: Actor, d: Dossier, att: Attachment) -> Attachment:
+        """The stored file's metadata on the dossier (with a history entry during a supplement)."""
+        supplement = d.status == Status.SUPPLEMENT_REQUESTED
+        entry = d.file_change(who, "file_added", att, att.uploaded_at) if supplement else None
+        if not await self.repo.add_file(
+            d, att, entry, max_bytes=self.s.max_dossier_bytes, max_files=self.s.max_files
+        ):  # submitted or filled up by a concurrent request meanwhile
+            await self.files.delete(att.key)
+            await self.repo.release(d.id, att.id)
+            raise CHANGED_DURING_UPLOAD
+        log.info("attachment stored", dossier_id=d.id, attachment_id=att.id, size=att.size)
+        return att
+
+    async def delete(self, who: Actor, dossier_id: str, attachment_id: str) -> None:
         d = await self.dossiers.owned(who, dossier_id)
-        if d["status"] not in EDITABLE:
+        if not d.editable:
             raise NOT_DRAFT
-        att = next((a for a in d.get("attachments", []) if a["id"] == attachment_id), None)
+        att = next((a for a in d.attachments if a.id == attachment_id), None)
         if att is None:
             raise NOT_FOUND
-        res = await self.coll.update_one(
-            {"_id": dossier_id, "status": {"$in": list(EDITABLE)}, "attachments.id": attachment_id},
-            {
-                "$pull": {"attachments": {"id": attachment_id}},
-                "$inc": {"total_bytes": -att["size"], "rev": 1},
-                "$set": {"updated_at": datetime.now(UTC)},
-            },
-        )
-        if res.modified_count:
-            # Metadata first, object second: a failure here leaves an unreferenced object, never a
-            # reference to a missing one.
-            try:
-                await self.store.delete(att["key"])
-            except Exception as e:
-                log.warning("could not delete an object", key=att["key"], error=repr(e)[:200])
+        now = datetime.now(UTC)
+        try:
+            kind = d.removal(att)
+        except ValueError:
+            raise FILED from None
+        entry = d.file_change(who, kind, att, now) if kind else None
+        kept = Superseded(**att.model_dump(), superseded_at=now) if kind == "file_superseded" else None
+        if not await self.repo.remove_file(d, att, entry, kept):
+            await self._explain(who, dossier_id, attachment_id)
+        if kept is not None:
+            log.info("attachment superseded", dossier_id=dossier_id, attachment_id=attachment_id)
+            return
+        # Metadata first, object second: a failure here leaves an unreferenced object, never a
+        # reference to a missing one.
+        await self.files.delete(att.key)
 
-    async def receive_result(
-        self, d: dict[str, Any], request: Request
-    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
-        """An officer's multipart form: text fields and, optionally, one result document (stored as an
-        object only: its metadata goes in with the status change)."""
+    async def _explain(self, who: Actor, dossier_id: str, attachment_id: str) -> None:
+        """Why a guarded change to a file matched nothing: the truthful 404 or 409, never a 204."""
+        fresh = await self.dossiers.owned(who, dossier_id)
+        if not fresh.editable:
+            raise NOT_DRAFT
+        if not any(a.id == attachment_id for a in fresh.attachments):
+            raise NOT_FOUND
+        raise CHANGED
+
+    async def receive_result(self, d: Dossier, parts: Parts) -> tuple[Attachment | None, dict[str, str]]:
+        """An officer's form: text fields and, optionally, one result document (stored as an object only:
+        its metadata goes in with the status change)."""
         fields: dict[str, str] = {}
-        result: dict[str, Any] | None = None
-        events = formstream.events(request)
-        async for event in events:
+        result: Attachment | None = None
+        async for event in parts:
             if isinstance(event, formstream.Field):
                 fields[event.name] = event.value
             elif isinstance(event, formstream.FileStart):
                 if event.name != "file" or result is not None:
-                    raise Problem(
-                        422,
-                        "one-file",
-                        Text("Mỗi lần gửi một tệp ở trường 'file'", "Send one file, in the field 'file'"),
-                    )
-                try:
-                    name = display_name(event.filename)
-                except Invalid as e:
-                    raise _bad_name(e) from None
-                result = await self._stream(
-                    d, RESULT_COMPONENT, name, events, self.s.max_file_bytes, commit=False
+                    raise ONE_FILE
+                result = await self._store(
+                    self._incoming(d, RESULT_COMPONENT, _file_name(event), slot=False), parts
                 )
         return result, fields
-
-    async def download(
-        self, d: dict[str, Any], attachment_id: str, *, results: bool = False
-    ) -> tuple[dict[str, Any], AsyncIterator[bytes]]:
-        files = d.get("results", []) if results else d.get("attachments", [])
-        att = next((a for a in files if a["id"] == attachment_id), None)
-        if att is None:
-            raise NOT_FOUND
-        try:
-            return att, await read_chunks(self.store, att["key"])
-        except Exception as e:
-            if _storage_error(e):
-                log.warning("object storage failed for a download", error=repr(e)[:200])
-                raise STORAGE_DOWN_READ from None
-            raise
-
-
-async def _file_chunks(events: AsyncIterator[formstream.Event]) -> AsyncIterator[bytes]:
-    """The current file's data, read on from the form stream up to the file's end."""
-    async for event in events:
-        if isinstance(event, formstream.FileData):
-            yield event.data
-        elif isinstance(event, formstream.FileEnd):
-            return
-
-
-def content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback and the Vietnamese name (RFC 6266 / 5987)."""
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _storage_error(e: Exception) -> bool:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return isinstance(e, BotoCoreError | ClientError | OSError)

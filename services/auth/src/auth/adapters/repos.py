@@ -1,0 +1,27 @@
+"""The auth service's repositories, built once (``main.create_app``) and shared by its use cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ..config import Settings
+from .codes import CodeStore
+from .throttle import Throttle
+from .tokens import LoginAttempts, RefreshTokens
+from .users import Users
+
+
+@dataclass(frozen=True)
+class Repositories:
+    users: Users
+    tokens: RefreshTokens
+    attempts: LoginAttempts
+    throttle: Throttle
+    codes: CodeStore
+
+    @classmethod
+    def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
+        return cls(Users(db), RefreshTokens(db), LoginAttempts(db), Throttle(db, settings), CodeStore(db))

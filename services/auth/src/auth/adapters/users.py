@@ -1,0 +1,81 @@
+"""Accounts in MongoDB (``users``): the only place their documents are read and written."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from dvckit.mongo import Repository, Session, paged, unique_key
+
+from ..domain.identity import UserQuery
+from .store import USERS
+
+Doc = dict[str, Any]
+# Fields an administrator's search looks in (a prefix, any case).
+SEARCHED = ("full_name", "username", "email", "phone", "citizen_id")
+
+
+class Users(Repository):
+    collection = USERS
+
+    async def get(self, user_id: str) -> Doc | None:
+        return await self.coll.find_one({"_id": user_id})
+
+    async def by_login(self, field: str, value: str, *, unlocked: bool = False) -> Doc | None:
+        """The account whose ``field`` (citizen_id, phone, email, username) is ``value``."""
+        query: Doc = {field: value}
+        if unlocked:
+            query["locked"] = {"$ne": True}
+        return await self.coll.find_one(query)
+
+    async def exists(self, field: str, value: str) -> bool:
+        return await self.coll.find_one({field: value}, {"_id": 1}) is not None
+
+    async def holder(self, citizen_id: str, phone: str) -> Doc | None:
+        """An account with this citizen ID or this phone (its id and phone only)."""
+        return await self.coll.find_one(
+            {"$or": [{"citizen_id": citizen_id}, {"phone": phone}]}, {"_id": 1, "phone": 1}
+        )
+
+    async def insert(self, doc: Doc, session: Session | None = None) -> None:
+        """Raises ``AlreadyExists`` when an identifier (citizen ID, phone, email, username) is taken."""
+        with unique_key():
+            await self.coll.insert_one(doc, session=session)
+
+    async def change(self, user_id: str, values: Doc, session: Session | None = None) -> Doc | None:
+        """Set ``values`` (a None value removes the field); the account as it is after, or None when
+        there is no such account. Raises ``AlreadyExists`` when a new identifier is another's."""
+        gone = {k: "" for k, v in values.items() if v is None}
+        change: Doc = {"$set": {k: v for k, v in values.items() if v is not None}}
+        if gone:
+            change = {"$unset": gone} if not change["$set"] else {**change, "$unset": gone}
+        with unique_key():
+            return await self.coll.find_one_and_update(
+                {"_id": user_id}, change, session=session, return_document=True
+            )
+
+    async def set_password(self, user_id: str, password_hash: str, session: Session | None = None) -> None:
+        await self.coll.update_one(
+            {"_id": user_id},
+            {"$set": {"password_hash": password_hash, "password_changed_at": datetime.now(UTC)}},
+            session=session,
+        )
+
+    async def rehash(self, user_id: str, password_hash: str) -> None:
+        """The same password under the current hashing cost (not a change of password)."""
+        await self.coll.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
+    async def page(self, wanted: UserQuery, *, page: int, size: int) -> tuple[list[Doc], int]:
+        """Accounts matching every filter given, newest first; and how many match."""
+        query: Doc = {}
+        if wanted.role:
+            query["roles"] = wanted.role
+        if wanted.agency:
+            query["agencies"] = wanted.agency
+        if wanted.locked is not None:
+            query["locked"] = wanted.locked
+        if wanted.q:
+            pattern = {"$regex": "^" + re.escape(wanted.q.strip()), "$options": "i"}
+            query["$or"] = [{field: pattern} for field in SEARCHED]
+        return await paged(self.coll, query, page=page, size=size)

@@ -1,9 +1,0 @@
-"""Events the auth service consumes: none (ARCHITECTURE.md §2). It only publishes, through its outbox."""
-
-from __future__ import annotations
-
-from dvckit.runtime import Runtime
-
-
-def register(rt: Runtime) -> None:
-    """Nothing to bind: auth's state changes only through its own API."""

@@ -1,0 +1,108 @@
+"""The catalogue in MongoDB: current procedures, the versions they replaced, the catalogue's revision
+(every replica rebuilds its search index when it moves) and the seed marker. The only place their
+documents are read and written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import AutoReconnect, BulkWriteError, NetworkTimeout
+
+from dvckit import logs
+from dvckit.mongo import Session, unique_key
+from dvckit.store import AlreadyExists
+
+from ..domain.model import Procedure
+from .store import META, PROCEDURES, VERSIONS, from_doc, to_doc
+
+log = logs.get(__name__)
+SEED_ATTEMPTS = 3
+Doc = dict[str, Any]
+
+
+class Procedures:
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
+        self.current = db[PROCEDURES]
+        self.versions = db[VERSIONS]
+        self.meta = db[META]
+
+    # -- the seed ----------------------------------------------------------------------------------
+    async def seed_marker(self) -> Doc | None:
+        """``{"state": "loading" | "done", "owner", "at", "count"}``, or None before the first load."""
+        return await self.meta.find_one({"_id": "seed"})
+
+    async def claim_seed(self, owner: str) -> bool:
+        """Mark the seed as being loaded by ``owner``; False when a marker is there already."""
+        try:
+            with unique_key():
+                await self.meta.insert_one(
+                    {"_id": "seed", "state": "loading", "owner": owner, "at": datetime.now(UTC)}
+                )
+        except AlreadyExists:
+            return False
+        return True
+
+    async def insert_batch(self, procedures: list[Procedure]) -> int:
+        """Insert a batch of the seed; how many were new. A batch that times out on a busy server is sent
+        again: what it did insert comes back as duplicates, which count as done (the same as after an
+        interrupted load)."""
+        docs = [to_doc(p) for p in procedures]
+        for attempt in range(1, SEED_ATTEMPTS + 1):
+            try:
+                return len((await self.current.insert_many(docs, ordered=False)).inserted_ids)
+            except BulkWriteError as e:  # a previous, interrupted load inserted some of them already
+                if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
+                    raise
+                return int(e.details.get("nInserted", 0))
+            except (NetworkTimeout, AutoReconnect) as e:
+                if attempt == SEED_ATTEMPTS:
+                    raise
+                log.warning("seed batch timed out; sending it again", attempt=attempt, error=str(e)[:200])
+        raise AssertionError("unreachable")
+
+    async def seed_loaded(self, count: int) -> None:
+        await self.bump_revision()
+        await self.meta.update_one(
+            {"_id": "seed"}, {"$set": {"state": "done", "count": count, "at": datetime.now(UTC)}}
+        )
+
+    # -- reading -----------------------------------------------------------------------------------
+    async def revision(self) -> int:
+        doc = await self.meta.find_one({"_id": "revision"})
+        return int(doc["value"]) if doc else 0
+
+    async def published(self) -> list[Procedure]:
+        return [from_doc(d) async for d in self.current.find({"status": "published"})]
+
+    async def get(self, code: str, session: Session | None = None) -> Procedure | None:
+        doc = await self.current.find_one({"_id": code}, session=session)
+        return None if doc is None else from_doc(doc)
+
+    async def past(self, code: str, version: int) -> Procedure | None:
+        """A version that was replaced (the current one is ``get``)."""
+        doc = await self.versions.find_one({"_id": f"{code}@{version}"})
+        return None if doc is None else from_doc(doc)
+
+    # -- writing (inside the caller's transaction) -------------------------------------------------
+    async def insert(self, p: Procedure, session: Session) -> None:
+        """Raises ``AlreadyExists`` when the code is taken."""
+        with unique_key():
+            await self.current.insert_one(to_doc(p), session=session)
+
+    async def replace(self, old: Procedure, new: Procedure, session: Session) -> bool:
+        """Put ``new`` in place of ``old`` and keep ``old`` among the past versions; False (nothing
+        written) when the current version is no longer ``old``'s."""
+        res = await self.current.replace_one(
+            {"_id": old.code, "version": old.version}, to_doc(new), session=session
+        )
+        if res.modified_count != 1:
+            return False
+        await self.versions.insert_one(
+            {"_id": f"{old.code}@{old.version}", **old.model_dump()}, session=session
+        )
+        return True
+
+    async def bump_revision(self, session: Session | None = None) -> None:
+        await self.meta.update_one({"_id": "revision"}, {"$inc": {"value": 1}}, upsert=True, session=session)

@@ -1,0 +1,89 @@
+"""In-app notifications (``notifications``) and each user's contact document (``contacts``: where to
+reach them, from user.* events, and the channels they chose, ``prefs.*``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from dvckit.mongo import Repository, Session, paged
+
+from . import feed
+from .store import CONTACTS, NOTIFICATIONS
+
+Doc = dict[str, Any]
+
+
+class Notifications(Repository):
+    collection = NOTIFICATIONS
+
+    async def add(self, doc: Doc, session: Session) -> None:
+        await self.coll.insert_one(doc, session=session)
+
+    async def page(self, user_id: str, *, unread: bool | None, page: int, size: int) -> tuple[list[Doc], int]:
+        """A user's in-app notifications, newest first; and how many there are."""
+        query: Doc = {"user_id": user_id, "channel": "in_app"}
+        if unread is not None:
+            query["read"] = not unread
+        return await paged(self.coll, query, page=page, size=size)
+
+    async def unread(self, user_id: str) -> int:
+        return await self.coll.count_documents({"user_id": user_id, "channel": "in_app", "read": False})
+
+    async def mark_read(self, user_id: str, notification_id: str) -> bool:
+        res = await self.coll.update_one(
+            {"_id": notification_id, "user_id": user_id},
+            {"$set": {"read": True, "read_at": datetime.now(UTC)}},
+        )
+        return res.matched_count == 1
+
+    async def mark_all_read(self, user_id: str) -> int:
+        res = await self.coll.update_many(
+            {"user_id": user_id, "read": False}, {"$set": {"read": True, "read_at": datetime.now(UTC)}}
+        )
+        return res.modified_count
+
+    async def follow(self, handle: Callable[[Doc], None], watched: Callable[[], list[str]]) -> None:
+        """Every new notification, whichever replica made it (runs until cancelled)."""
+        await feed.follow(self.coll, "created_at", handle, watched)
+
+
+class Contacts(Repository):
+    collection = CONTACTS
+
+    async def get(self, user_id: str, session: Session | None = None) -> Doc | None:
+        return await self.coll.find_one({"_id": user_id}, session=session)
+
+    async def prefs(self, user_id: str) -> Doc:
+        """The user's contact document with only its ``prefs`` (empty when there is none)."""
+        return await self.coll.find_one({"_id": user_id}, {"prefs": 1}) or {}
+
+    async def set_prefs(self, user_id: str, changes: Doc) -> None:
+        await self.coll.update_one(
+            {"_id": user_id},
+            {
+                "$set": {
+                    **{f"prefs.{k}": v for k, v in changes.items()},
+                    "prefs.updated_at": datetime.now(UTC),
+                }
+            },
+            upsert=True,
+        )
+
+    async def update(self, user_id: str, fields: Doc, session: Session) -> None:
+        """Set where to reach the user (made if it is the first we hear of them)."""
+        await self.coll.update_one(
+            {"_id": user_id},
+            {"$set": {**fields, "updated_at": datetime.now(UTC)}},
+            upsert=True,
+            session=session,
+        )
+
+    async def default_language(self, user_id: str, language: str, session: Session) -> None:
+        """The user's language unless they chose one."""
+        await self.coll.update_one(
+            {"_id": user_id, "prefs.language": {"$exists": False}},
+            {"$set": {"prefs.language": language}},
+            session=session,
+        )

@@ -1,0 +1,214 @@
+"""The dossiers collection: documents ⇄ ``Dossier`` aggregates, and every MongoDB call made on them.
+
+Two kinds of write. A change of the aggregate (a status move, submission) is written whole, guarded by
+the revision and the status it was decided on: a concurrent change makes it match nothing (the caller
+answers 409 or reads again). The files are written by atomic updates of their own, guarded by what
+their decision was made on (the status, the count and size limits, the supplement): several uploads to
+one dossier may run at once. Every write but the uploads-in-progress list moves ``rev`` on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dvckit.mongo import Repository, Session
+
+from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Superseded
+from ..domain.status import Status
+from ..domain.workflow import CLOCK_RUNS
+from .store import DOSSIERS
+
+Query = dict[str, Any]  # a MongoDB filter or update document
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    agencies: list[str]
+    status: str | None = None
+    procedure: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def _load(doc: Query | None) -> Dossier | None:
+    return None if doc is None else Dossier.model_validate(doc)
+
+
+class DossierRepository(Repository):
+    collection = DOSSIERS
+
+    # -- reading ---------------------------------------------------------------------------------
+    async def get(self, dossier_id: str) -> Dossier | None:
+        return _load(await self.coll.find_one({"_id": dossier_id}))
+
+    async def status_of(self, dossier_id: str) -> Status | None:
+        doc = await self.coll.find_one({"_id": dossier_id}, {"status": 1})
+        return None if doc is None else Status(doc["status"])
+
+    async def _page(
+        self, query: Query, sort: list[tuple[str, int]], page: int, size: int, leave_out: Query | None = None
+    ) -> tuple[list[Dossier], int]:
+        total = await self.coll.count_documents(query)
+        docs = await self.coll.find(query, leave_out).sort(sort).skip((page - 1) * size).limit(size).to_list()
+        return [Dossier.model_validate(d) for d in docs], total
+
+    async def of_owner(
+        self, owner_id: str, *, status: str | None, page: int, size: int
+    ) -> tuple[list[Dossier], int]:
+        q: Query = {"owner_id": owner_id} | ({"status": status} if status else {})
+        return await self._page(q, [("created_at", -1), ("_id", 1)], page, size)
+
+    async def queue(
+        self, f: QueueFilter, *, now: datetime, page: int, size: int
+    ) -> tuple[list[Dossier], int]:
+        """An agency's filed dossiers, the soonest due first (without their components and history)."""
+        query: Query = {"agency.code": {"$in": f.agencies}, "status": {"$ne": Status.DRAFT.value}}
+        if f.status:
+            query["status"] = f.status
+        if f.procedure:
+            query["procedure.code"] = f.procedure
+        if f.overdue is True:
+            query["appointment_at"] = {"$lt": now}
+            query["status"] = {"$in": [s.value for s in CLOCK_RUNS]}
+        if f.q:
+            term = f.q.strip()
+            query["$or"] = [
+                {"code": {"$regex": "^" + re.escape(term)}},
+                *(
+                    {f"applicant.{who}.{k}": term}
+                    for k in ("citizen_id", "phone")
+                    for who in ("submitter", "owner")
+                ),
+            ]
+        sort = [("appointment_at", 1), ("submitted_at", 1), ("_id", 1)]
+        return await self._page(query, sort, page, size, {"procedure.components": 0, "history": 0})
+
+    async def by_code(self, code: str, *, citizen_id: str | None, phone: str | None) -> Dossier | None:
+        """The dossier of ``code`` whose submitter or owner has this citizen ID (or else phone)."""
+        field, value = ("citizen_id", citizen_id) if citizen_id else ("phone", phone)
+        q = {
+            "code": code,
+            "$or": [{f"applicant.submitter.{field}": value}, {f"applicant.owner.{field}": value}],
+        }
+        return _load(await self.coll.find_one(q))
+
+    # -- the aggregate's changes -----------------------------------------------------------------
+    async def insert(self, d: Dossier) -> None:
+        await self.coll.insert_one(d.document())
+
+    async def save(self, change: Change, session: Session, *, release: str | None = None) -> bool:
+        """Write the dossier after the change if it is still at the revision and status it was decided
+        on; ``release``: an upload in progress the change takes in (a result document)."""
+        before = change.before
+        fields = change.after.document()
+        fields.pop("_id")
+        update: Query = {"$set": fields}
+        if release is not None:
+            update["$pull"] = {"uploading": {"id": release}}
+        res = await self.coll.update_one(
+            {"_id": before.id, "status": before.status.value, "rev": before.rev}, update, session=session
+        )
+        return res.modified_count == 1
+
+    async def update_draft(self, dossier_id: str, owner_id: str, fields: dict[str, object]) -> bool:
+        # update_one then a read: two quick operations, cheaper than one find_one_and_update on the
+        # local MongoDB stand-in (and no dearer on MongoDB itself).
+        res = await self.coll.update_one(
+            {"_id": dossier_id, "owner_id": owner_id, "status": Status.DRAFT.value},
+            {"$set": {**fields, "updated_at": datetime.now(UTC)}, "$inc": {"rev": 1}},
+        )
+        return res.matched_count == 1
+
+    async def delete_draft(self, dossier_id: str, owner_id: str) -> bool:
+        res = await self.coll.delete_one(
+            {"_id": dossier_id, "owner_id": owner_id, "status": Status.DRAFT.value}
+        )
+        return res.deleted_count == 1
+
+    # -- files -----------------------------------------------------------------------------------
+    async def reserve(self, d: Dossier, upload: Pending, *, max_files: int | None) -> bool:
+        """List an upload on the dossier before its first byte goes out (the cleanup finds what a crash
+        left). With ``max_files``, a citizen's file also takes one of the dossier's slots in the same
+        conditional update: files plus uploads in progress stay within the limit however many run."""
+        query: Query = {"_id": d.id}
+        if max_files is not None:
+            query["status"] = d.status.value
+            count = {
+                "$add": [
+                    {"$size": {"$ifNull": ["$attachments", []]}},
+                    {"$size": {"$ifNull": ["$uploading", []]}},
+                ]
+            }
+            query["$expr"] = {"$lt": [count, max_files]}
+        entry = upload.model_dump(exclude={"dossier_id"})
+        res = await self.coll.update_one(query, {"$push": {"uploading": entry}})
+        return res.matched_count == 1
+
+    async def release(self, dossier_id: str, upload_id: str) -> None:
+        await self.coll.update_one({"_id": dossier_id}, {"$pull": {"uploading": {"id": upload_id}}})
+
+    async def add_file(
+        self, d: Dossier, att: Attachment, entry: HistoryEntry | None, *, max_bytes: int, max_files: int
+    ) -> bool:
+        """The stored file's metadata, in the status it was read in (a supplement's file gets a history
+        entry, a draft's none), never past the dossier's limits whatever raced."""
+        push: Query = {"attachments": att.model_dump()}
+        if entry is not None:
+            push["history"] = entry.model_dump()
+        saved = await self.coll.update_one(
+            {
+                "_id": d.id,
+                "status": d.status.value,
+                "total_bytes": {"$lte": max_bytes - att.size},
+                f"attachments.{max_files - 1}": {"$exists": False},
+            },
+            {
+                "$push": push,
+                "$pull": {"uploading": {"id": att.id}},
+                "$inc": {"total_bytes": att.size, "rev": 1},
+                "$set": {"updated_at": datetime.now(UTC)},
+            },
+        )
+        return saved.modified_count == 1
+
+    async def remove_file(
+        self, d: Dossier, att: Attachment, entry: HistoryEntry | None, kept: Superseded | None
+    ) -> bool:
+        """Take a file off the dossier, guarded by the status (a submit meanwhile leaves the file where it
+        is) and, during a supplement, the request it belongs to; ``kept``: the file stays on record."""
+        query: Query = {"_id": d.id, "status": d.status.value, "attachments.id": att.id}
+        update: Query = {
+            "$pull": {"attachments": {"id": att.id}},
+            "$inc": {"total_bytes": -att.size, "rev": 1},
+            "$set": {"updated_at": entry.at if entry else datetime.now(UTC)},
+        }
+        if entry is not None:
+            query["paused_at"] = d.paused_at
+            update["$push"] = {"history": entry.model_dump()}
+            if kept is not None:
+                update["$push"]["superseded"] = kept.model_dump()
+        res = await self.coll.update_one(query, update)
+        return res.modified_count == 1
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    async def stale_drafts(self, cutoff: datetime, limit: int = 500) -> list[Dossier]:
+        q = {"status": Status.DRAFT.value, "updated_at": {"$lt": cutoff}}
+        return [Dossier.model_validate(d) async for d in self.coll.find(q).limit(limit)]
+
+    async def delete_stale_draft(self, d: Dossier) -> bool:
+        """Delete the draft unless it was touched since it was found stale."""
+        q = {"_id": d.id, "status": Status.DRAFT.value, "updated_at": d.updated_at}
+        return (await self.coll.delete_one(q)).deleted_count == 1
+
+    async def stale_uploads(self, before: datetime, limit: int = 500) -> list[Pending]:
+        out: list[Pending] = []
+        async for d in self.coll.find({"uploading.started_at": {"$lt": before}}, {"uploading": 1}).limit(
+            limit
+        ):
+            for u in d["uploading"]:
+                started = u["started_at"].replace(tzinfo=UTC)
+                if started < before:
+                    out.append(Pending(dossier_id=d["_id"], id=u["id"], key=u["key"], started_at=started))
+        return out

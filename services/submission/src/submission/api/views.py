@@ -1,0 +1,94 @@
+"""The dossier as the API shows it: the aggregate turned into the response models' shapes."""
+
+from __future__ import annotations
+
+from ..domain.model import Attachment, Dossier, FileFacts
+from ..domain.status import describe
+
+
+def attachment(a: Attachment) -> dict[str, object]:
+    return a.model_dump(include=set(FileFacts.model_fields))
+
+
+def summary(d: Dossier) -> dict[str, object]:
+    return {
+        "id": d.id,
+        "code": d.code,
+        **describe(d.status),
+        "procedure": {"code": d.procedure.code, "name": d.procedure.name},
+        "agency": d.agency.model_dump(),
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+        "submitted_at": d.submitted_at,
+        "appointment_at": d.appointment_at,
+    }
+
+
+def view(d: Dossier) -> dict[str, object]:
+    """The whole dossier, as its owner (or an officer of its agency) sees it."""
+    out = {
+        **summary(d),
+        "procedure": d.procedure.as_json(),
+        "applicant": d.applicant.model_dump(mode="json") if d.applicant else None,
+        "cases": d.cases,
+        "case": d.case,
+        "prefill": d.prefill.model_dump() if d.prefill and d.applicant is None else None,
+        "attachments": [attachment(a) for a in d.attachments],
+        "results": [attachment(a) for a in d.results],
+        "total_bytes": d.total_bytes,
+        "fees": d.fees.model_dump(),
+        "history": [h.model_dump() for h in d.history],
+        "accepted_at": d.accepted_at,
+        "supplement_items": d.supplement_items,
+        "supplement_components": d.supplement_components,
+        "superseded": [attachment(a) | {"superseded_at": a.superseded_at} for a in d.superseded],
+        "supplement_count": d.supplement_count,
+        "finished_at": d.finished_at,
+        "on_time": d.on_time,
+        "receipt_available": d.accepted_at is not None,
+        "rev": d.rev,
+    }
+    if d.status == "draft":
+        out["missing"] = [m.model_dump() for m in d.missing]
+    return out
+
+
+def receipt(d: Dossier) -> dict[str, object]:
+    """What step 4 answers: the dossier code and what happens next."""
+    agency = d.agency.name
+    return {
+        **summary(d),
+        "fee_total": d.fee_total,
+        "attachments": len(d.attachments),
+        "next": {
+            "vi": f"Hồ sơ đã được gửi đến {agency}. Cán bộ một cửa sẽ kiểm tra và tiếp nhận; "
+            "bạn sẽ nhận thông báo ở mỗi bước xử lý.",
+            "en": f"The dossier was sent to {agency}. A one-stop officer will check and "
+            "accept it; you will be notified at each step.",
+        },
+    }
+
+
+def track(d: Dossier) -> dict[str, object]:
+    return {
+        "code": d.code,
+        "procedure_name": d.procedure.name,
+        "agency_name": d.agency.name,
+        **describe(d.status),
+        "submitted_at": d.submitted_at,
+        "appointment_at": d.appointment_at,
+    }
+
+
+def page(items: list[dict[str, object]], total: int, number: int, size: int) -> dict[str, object]:
+    return {"items": items, "total": total, "page": number, "size": size}
+
+
+def queue_item(d: Dossier, deadline: dict[str, object]) -> dict[str, object]:
+    submitter = d.applicant.submitter if d.applicant else None
+    return {
+        **summary(d),
+        "applicant_name": submitter.full_name if submitter else None,
+        "applicant_phone": submitter.phone if submitter else None,
+        "deadline": deadline,
+    }

@@ -1,0 +1,293 @@
+"""The dossier aggregate: one hồ sơ with its applicant, files, fee lines, history, deadline and revision.
+Pure: no I/O. Every change of status is a method here (``submit``) or an entry of ``transitions.EFFECTS``
+(the officer's and the citizen's actions), each returning a ``Change``: the dossier after, the revision
+it was made on (the optimistic-concurrency guard its repository writes under) and the event to publish.
+
+The field names are those of the stored document (``_id`` aside), so a dossier is its document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1
+
+from .applicant import Applicant, Prefill
+from .procedure import FeeTable, Missing, Procedure, case_names, missing_of
+from .status import NUMBER, Status
+
+# Where a citizen may still change files: a draft, or a dossier the officer asked to supplement.
+EDITABLE = frozenset({Status.DRAFT, Status.SUPPLEMENT_REQUESTED})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the domain needs to know them (from the caller's token)."""
+
+    id: str
+    name: str = ""
+    roles: frozenset[str] = frozenset()
+    agencies: frozenset[str] = frozenset()
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class AgencyRef(Record):
+    code: str
+    name: str
+
+
+class FileFacts(Record):
+    """What anyone may see of a stored file: the citizen's name for it (kept for display only), its
+    component, size, digest and real type."""
+
+    id: str
+    component_id: str
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_at: datetime
+
+
+class Attachment(FileFacts):
+    """A stored file, and where its object is (a random key, never shown)."""
+
+    key: str
+
+
+class Pending(Record):
+    """An upload in progress: its object may exist before an attachment points to it (or, after a
+    crash, without one ever pointing to it: the cleanup removes it)."""
+
+    dossier_id: str = ""
+    id: str
+    key: str
+    started_at: datetime
+
+
+class Superseded(Attachment):
+    """A filed file replaced during a supplement: no longer one of the dossier's files, kept on record."""
+
+    superseded_at: datetime
+
+
+FileChangeKind = Literal["file_added", "file_removed", "file_superseded"]
+
+
+class FileChange(Record):
+    """Which file changed, and how (the file's own fields as they were)."""
+
+    attachment_id: str
+    kind: FileChangeKind
+    component_id: str
+    name: str
+    size: int
+    sha256: str
+
+
+class HistoryEntry(Record):
+    """One line of the dossier's record: who (role and id) moved it to ``status`` at ``at``, with their
+    note, reason, items and components; or, with ``change``, what happened to its files."""
+
+    at: datetime
+    status: str
+    actor_role: str
+    actor_id: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    items: list[str] | None = None
+    components: list[str] | None = None
+    change: FileChange | None = None
+
+
+class Dossier(Record):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: str = Field(alias="_id")
+    owner_id: str
+    status: Status
+    code: str | None = None
+    procedure: Procedure
+    agency: AgencyRef
+    case: str | None = None
+    applicant: Applicant | None = None
+    prefill: Prefill | None = None
+    attachments: list[Attachment] = []
+    superseded: list[Superseded] = []
+    results: list[Attachment] = []
+    total_bytes: int = 0
+    history: list[HistoryEntry] = []
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None = None
+    fee_total: int = 0
+    accepted_at: datetime | None = None
+    accepted_by: str | None = None
+    accepted_by_name: str | None = None
+    appointment_at: datetime | None = None
+    paused_at: datetime | None = None
+    supplement_items: list[str] = []
+    supplement_components: list[str] = []
+    supplement_count: int = 0
+    finished_at: datetime | None = None
+    on_time: bool | None = None
+    returned_at: datetime | None = None
+    closed_at: datetime | None = None
+    rev: int = 1
+    # Read with the dossier, written only by the repository's own updates (never with the aggregate).
+    uploading: list[Pending] = Field([], exclude=True)
+
+    @field_serializer("status")
+    def _status(self, status: Status) -> str:
+        return status.value
+
+    @field_serializer("applicant")
+    def _applicant(self, applicant: Applicant | None) -> dict[str, object] | None:
+        return applicant.model_dump(mode="json") if applicant else None  # dates as ISO text
+
+    # -- what the dossier says -------------------------------------------------------------------
+    @property
+    def status_no(self) -> int:
+        return NUMBER[self.status]
+
+    @property
+    def cases(self) -> list[str]:
+        return case_names(self.procedure.components)
+
+    @property
+    def fees(self) -> FeeTable:
+        return FeeTable.of(self.procedure.fees)
+
+    @property
+    def missing(self) -> list[Missing]:
+        return missing_of(
+            self.procedure.components,
+            self.case,
+            has_applicant=self.applicant is not None,
+            filed={a.component_id for a in self.attachments},
+        )
+
+    @property
+    def editable(self) -> bool:
+        """Whether the citizen may still change its files."""
+        return self.status in EDITABLE
+
+    @property
+    def supplemented(self) -> bool:
+        """Whether a file was added since the supplement was requested (there is something to resubmit)."""
+        since = self.paused_at
+        return since is None or any(a.uploaded_at >= since for a in self.attachments)
+
+    def document(self) -> dict[str, object]:
+        """The stored document (without the uploads in progress, which only the repository writes)."""
+        return {"status_no": self.status_no, **self.model_dump(by_alias=True)}
+
+    # -- who sees what ---------------------------------------------------------------------------
+    def owned_by(self, actor: Actor) -> bool:
+        return self.owner_id == actor.id
+
+    def in_queue_of(self, actor: Actor) -> bool:
+        """A filed dossier of one of the officer's agencies."""
+        return self.status != Status.DRAFT and self.agency.code in actor.agencies
+
+    def filed_by(self, actor: Actor) -> bool:
+        """Whether the actor owns the dossier or acted on it as a citizen (filed, resubmitted it)."""
+        return self.owned_by(actor) or any(
+            h.actor_role == "citizen" and h.actor_id == actor.id for h in self.history
+        )
+
+    @property
+    def receipt_ready(self) -> bool:
+        """The receipt and appointment slip exists once the dossier was accepted (and never if refused)."""
+        return self.accepted_at is not None and self.status != Status.REFUSED
+
+    def results_visible_to(self, actor: Actor) -> bool:
+        """The owner reads the result documents once processing finished; officers at any time."""
+        return not self.owned_by(actor) or self.status in (Status.FINISHED, Status.RETURNED)
+
+    # -- filing ----------------------------------------------------------------------------------
+    def submit(self, actor: Actor, code: str, now: datetime) -> Change:
+        """Step 4: status 1 (mới đăng ký) with its dossier code; the caller checked it is complete."""
+        fees = self.fees
+        after = self.model_copy(
+            update={
+                "status": Status.SUBMITTED,
+                "code": code,
+                "submitted_at": now,
+                "updated_at": now,
+                "fee_total": fees.total,
+                "rev": self.rev + 1,
+                "history": [
+                    *self.history,
+                    HistoryEntry(
+                        status=Status.SUBMITTED.value, at=now, actor_role="citizen", actor_id=actor.id
+                    ),
+                ],
+            }
+        )
+        event = DossierSubmittedV1(
+            **self.event_names(code),
+            procedure_version=self.procedure.version,
+            submitted_at=now,
+            fee_total=fees.total,
+        )
+        return Change(before=self, after=after, event=event)
+
+    def event_names(self, code: str | None = None) -> dict[str, str]:
+        """What every dossier event names: the dossier, its owner, its procedure and its agency."""
+        return {
+            "dossier_id": self.id,
+            "code": code or self.code or "",
+            "owner_id": self.owner_id,
+            "procedure_code": self.procedure.code,
+            "procedure_name": self.procedure.name,
+            "agency_code": self.agency.code,
+            "agency_name": self.agency.name,
+        }
+
+    # -- files after filing ----------------------------------------------------------------------
+    def file_change(self, actor: Actor, kind: FileChangeKind, att: Attachment, at: datetime) -> HistoryEntry:
+        """A history entry for a file added, taken back or replaced after the dossier was filed: the
+        officer sees what changed in the filed dossier, and when, as well as the status changes."""
+        return HistoryEntry(
+            status=self.status.value,
+            at=at,
+            actor_role="citizen",
+            actor_id=actor.id,
+            change=FileChange(
+                kind=kind,
+                attachment_id=att.id,
+                component_id=att.component_id,
+                name=att.name,
+                size=att.size,
+                sha256=att.sha256,
+            ),
+        )
+
+    def removal(self, att: Attachment) -> FileChangeKind | None:
+        """What removing a file is: nothing to record in a draft; during a supplement, an addition of
+        this supplement taken back (``file_removed``) or a filed file of a component the officer named,
+        replaced (``file_superseded``, kept on record). A filed file of any other component: ValueError."""
+        if self.status != Status.SUPPLEMENT_REQUESTED:
+            return None
+        if self.paused_at is not None and att.uploaded_at >= self.paused_at:
+            return "file_removed"
+        if att.component_id in self.supplement_components:
+            return "file_superseded"
+        raise ValueError("a filed file of a component the supplement does not name")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dossier's move: what it was (its status and revision guard the write), what it becomes, and the
+    event that says so."""
+
+    before: Dossier
+    after: Dossier
+    event: DossierSubmittedV1 | DossierStatusChangedV1

@@ -1,0 +1,30 @@
+"""The submission service's parts, built once in ``create_app`` and handed to its routes (``dvckit.deps``);
+each is also on ``app.state`` by its name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dvckit.idempotency import Idempotency
+from dvckit.s3 import ObjectStore
+
+from .adapters.receipt import Receipts
+from .config import Settings
+from .service.attachments import Attachments
+from .service.captchas import Captchas
+from .service.dossiers import Dossiers
+from .service.procedures import ProcedureCache
+from .service.workflow import Workflow
+
+
+@dataclass(frozen=True)
+class Parts:
+    settings: Settings
+    store: ObjectStore
+    procedures: ProcedureCache
+    captchas: Captchas
+    dossiers: Dossiers
+    attachments: Attachments
+    workflow: Workflow
+    receipts: Receipts
+    idempotency: Idempotency

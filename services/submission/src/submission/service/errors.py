@@ -1,0 +1,121 @@
+"""Every problem the dossier use cases answer with, in one place (codes are part of the API)."""
+
+from __future__ import annotations
+
+from dvckit.errors import Problem, Text
+
+NOT_FOUND = Problem(404, "dossier-not-found", Text("Không tìm thấy hồ sơ", "No such dossier"))
+NOT_DRAFT = Problem(
+    409, "not-a-draft", Text("Hồ sơ đã nộp, không thể sửa", "The dossier was submitted already")
+)
+
+
+def storage_down(vi: str, en: str) -> Problem:
+    return Problem(
+        503,
+        "storage-unavailable",
+        Text(
+            f"Kho lưu trữ tệp tạm thời gián đoạn, vui lòng {vi}", f"File storage is unavailable; please {en}"
+        ),
+        headers={"Retry-After": "5"},
+    )
+
+
+NO_FILE = Problem(422, "file-required", Text("Chưa chọn tệp", "No file was sent"))
+ONE_FILE = Problem(
+    422, "one-file", Text("Mỗi lần gửi một tệp ở trường 'file'", "Send one file, in the field 'file'")
+)
+CHANGED = Problem(
+    409,
+    "dossier-changed",
+    Text(
+        "Hồ sơ đã thay đổi trong lúc xử lý yêu cầu, vui lòng tải lại và thử lại",
+        "The dossier changed meanwhile; reload it and try again",
+    ),
+)
+CHANGED_DURING_UPLOAD = Problem(
+    409,
+    "dossier-changed",
+    Text(
+        "Hồ sơ đã thay đổi trong lúc tải tệp, vui lòng thử lại",
+        "The dossier changed during the upload; try again",
+    ),
+)
+FILED = Problem(
+    409,
+    "file-filed",
+    Text(
+        "Tệp đã nộp không thể xóa. Khi bổ sung hồ sơ chỉ được thêm tệp, hoặc thay tệp của thành phần "
+        "cán bộ yêu cầu thay",
+        "A filed file cannot be removed. A supplement may add files, or replace the files of the "
+        "components the officer named",
+    ),
+)
+EMPTY = Problem(422, "file-empty", Text("Tệp rỗng", "The file is empty"))
+NOT_ONLINE = Problem(
+    409,
+    "not-fileable-online",
+    Text("Thủ tục này chưa cho phép nộp hồ sơ trực tuyến", "This procedure cannot be filed online"),
+)
+DAY_FULL = Problem(
+    503,
+    "daily-sequence-exhausted",
+    Text("Cơ quan đã nhận đủ số hồ sơ tối đa trong ngày", "The agency's daily dossier numbers are used up"),
+)
+CHANGED_WHILE_SUBMITTING = Problem(
+    409,
+    "dossier-changed",
+    Text(
+        "Hồ sơ liên tục thay đổi trong lúc nộp, vui lòng tải lại và nộp lại",
+        "The dossier kept changing while it was being submitted; reload it and submit again",
+    ),
+)
+NOT_TRACKED = Problem(
+    404,
+    "dossier-not-found",
+    Text("Không tìm thấy hồ sơ với mã và thông tin đã nhập", "No dossier with this code and identifier"),
+)
+CONFLICT = Problem(
+    409,
+    "conflict",
+    Text("Hồ sơ vừa được người khác xử lý; vui lòng tải lại", "Someone else changed this dossier; reload it"),
+)
+OFFICERS_ONLY = Problem(
+    403, "forbidden", Text("Chỉ cán bộ mới thực hiện được thao tác này", "Only an officer can do this")
+)
+# Separation of duties: whoever filed a dossier cannot also decide it, whatever roles their account has.
+OWN_DOSSIER = Problem(
+    403,
+    "own-dossier",
+    Text(
+        "Cán bộ không được xử lý hồ sơ do chính mình nộp hoặc đứng tên",
+        "An officer may not act on a dossier they own or submitted",
+    ),
+)
+JSON_ONLY = Problem(
+    415,
+    "json-required",
+    Text(
+        "Thao tác này chỉ nhận dữ liệu JSON (application/json), không nhận tệp",
+        "This action takes a JSON body (application/json) and no file",
+    ),
+)
+FORM_OR_JSON = Problem(
+    415,
+    "unsupported-media-type",
+    Text(
+        "Gửi văn bản kết quả dạng multipart/form-data (trường 'file')",
+        "Send the result document as multipart/form-data (field 'file')",
+    ),
+)
+NOT_YET = Problem(
+    409, "not-accepted-yet", Text("Hồ sơ chưa được tiếp nhận", "The dossier has not been accepted yet")
+)
+WRONG = Problem(
+    400,
+    "captcha-invalid",
+    Text(
+        "Mã xác nhận không đúng hoặc đã hết hạn, vui lòng lấy mã mới",
+        "The confirmation code is wrong or expired; get a new one",
+    ),
+)

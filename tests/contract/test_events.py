@@ -1,0 +1,126 @@
+"""Event contracts, checked on the consumers' side with what the producers really emit.
+
+The producers' own code paths run (through the gateway, as people use them) and write their events to
+their outboxes; every payload is then read as each consumer reads it: with the model its handler is
+registered for (``Consumer.on_event``), taken from the consumer's own wiring (``create_app``), not from
+a list kept here. Every event of the catalogue must have been emitted (a deprecated one excepted) and
+every event a consumer is bound to must be one that someone emits."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from devstack import client
+from devstack.testing import CAPTCHA_TEST_ANSWER, eventually
+from dvckit.consumer import read
+from dvckit.contracts import CATALOGUE
+from dvckit.events import EventData
+
+PRODUCERS = ("auth", "catalog", "submission")
+
+
+def consumers() -> dict[str, dict[str, type[EventData]]]:
+    """Each consuming service's bindings, from its own wiring: routing key → the model it parses."""
+    from notify.config import Settings as NotifySettings
+    from notify.main import create_app as notify_app
+    from submission.config import Settings as SubmissionSettings
+    from submission.main import create_app as submission_app
+
+    out = {}
+    for name, make, settings in (
+        ("notify", notify_app, NotifySettings),
+        ("submission", submission_app, SubmissionSettings),
+    ):
+        app = make(settings())  # built, not started: the wiring is all we read
+        out[name] = dict(app.state.runtime.consumer.models)
+    return out
+
+
+async def emitted(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Every event payload the producers wrote to their outboxes since ``since``, by routing key."""
+    by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    mongo = AsyncMongoClient(stack.cfg.mongo_url)
+    try:
+        for name in PRODUCERS:
+            async for doc in mongo[stack.db_name(name)].outbox.find({"created_at": {"$gte": since}}):
+                by_key[doc["routing_key"]].append(doc["envelope"]["data"])
+    finally:
+        await mongo.close()
+    return by_key
+
+
+async def run_the_producers(stack: Any) -> None:
+    """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
+    once more, refused), their email removed, a dossier filed and accepted, a sign-out, the procedure
+    withdrawn."""
+    code = f"2.9{uuid.uuid4().int % 10**5:05d}"
+    procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
+        admin = await client.admin(http, stack.cfg.admin_username, stack.cfg.admin_password)
+        await client.add_procedure(http, admin, procedure)
+        async with stack.inbox() as inbox:
+            person = await client.register(http, inbox)
+        again = {
+            "full_name": "Người Khác",
+            "citizen_id": f"0319{uuid.uuid4().int % 10**8:08d}",
+            "phone": person.phone,
+            "password": client.PASSWORD,
+        }
+        assert (await http.post("/api/v1/auth/register", json=again)).status_code == 202
+        r = await http.patch(
+            "/api/v1/auth/me", json={"current_password": client.PASSWORD, "email": None}, headers=person.auth
+        )
+        assert r.status_code == 200, r.text
+
+        async def known() -> bool:
+            r = await http.get(f"{client.S}/agencies", params={"procedure": code})
+            return r.status_code == 200 and bool(r.json())
+
+        await eventually(known, timeout=30)
+        filed = await client.file_dossier(
+            http, person, captcha_answer=CAPTCHA_TEST_ANSWER, procedure_code=code
+        )
+        officer = await client.officer(http, admin, filed["agency"]["code"])
+        r = await http.post(
+            f"{client.S}/dossiers/{filed['id']}/actions/accept",
+            json={"note": "Đủ hồ sơ"},
+            headers=officer.auth,
+        )
+        assert r.status_code == 200, r.text
+        r = await http.post("/api/v1/auth/logout", json={"refresh_token": person.refresh_token})
+        assert r.status_code == 204, r.text
+        r = await http.post(f"/api/v1/catalog/procedures/{code}/withdraw", headers=admin.auth)
+        assert r.status_code == 200, r.text
+
+
+async def test_what_producers_emit_is_what_consumers_parse(stack):
+    since = datetime.now(UTC)
+    await run_the_producers(stack)
+
+    by_key = await emitted(stack, since)
+    # The producer's own model accepts its payload as it is (no field it does not declare).
+    for cls in CATALOGUE:
+        if cls.deprecated:
+            assert cls.routing_key() not in by_key, f"{cls.routing_key()} is deprecated but still emitted"
+            continue
+        assert by_key.get(cls.routing_key()), f"no producer emitted {cls.routing_key()}"
+        for data in by_key[cls.routing_key()]:
+            cls.model_validate(data)
+
+    # Each consumer reads each payload with the model its handler is registered for.
+    catalogue = {cls.routing_key(): cls for cls in CATALOGUE}
+    for service, bindings in consumers().items():
+        assert bindings, f"{service} consumes nothing?"
+        for key, model in bindings.items():
+            assert key in catalogue, f"{service} is bound to {key}, which is in no contract"
+            if catalogue[key].deprecated:
+                continue
+            assert by_key.get(key), f"{service} waits for {key}, which no producer emitted"
+            for data in by_key[key]:
+                read(model, data)
