@@ -12,16 +12,26 @@ Topology, per consuming service (all durable quorum queues):
   handler's model refuses (retrying cannot fix those). The operator
   command ``dvc-parking`` lists and replays them.
 
-A handler runs inside a MongoDB transaction that also records the event id in ``processed_events``
-(unique ``_id``): a redelivered event finds its id and is acknowledged without a second effect. The
-message is acknowledged only after the transaction commits; a retry copy or parking-lot copy is
+Events are handled in batches: the consumer takes what is waiting (the broker sends up to ``prefetch``
+ahead) and handles up to ``batch`` events, in delivery order, in one MongoDB transaction that also records
+each event id in ``processed_events`` (unique ``_id``): an event recorded before (a redelivery) has no
+second effect. The messages are acknowledged only after the transaction commits. When a batch fails, its
+events are handled again one by one, each in a transaction of its own, so one poison message goes to its
+retry tier or the parking lot alone and the others go through. A retry copy or parking-lot copy is
 published with a broker confirm before the original is acknowledged, so nothing is lost in between.
+
+Handlers add documents with :func:`insert`: the batch's inserts into one collection go in one
+``insert_many`` just before the commit (one round trip instead of one per event).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -30,10 +40,12 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, Abstrac
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from . import logs
+from . import aio, logs
+from . import outbox as outbox_mod
 from .events import Envelope, EventBus, EventData
 from .mongo import Session, transaction
 
@@ -70,8 +82,67 @@ def after_commit(fn: Callable[[], None]) -> None:
         pending.append(fn)
 
 
+# Inserts handlers asked for, held until the end of the current transaction attempt (by collection).
+_deferred: ContextVar[tuple[Session, dict[str, tuple[AsyncCollection[Any], list[Any]]]] | None] = ContextVar(
+    "deferred_inserts", default=None
+)
+
+
+async def insert(coll: AsyncCollection[Any], docs: list[dict[str, Any]], session: Session) -> None:
+    """Insert ``docs`` in the handler's transaction. Inside a consumer's batch they are written with the
+    batch's other inserts into ``coll`` in one ``insert_many`` just before the commit, so they must not be
+    read back by a later handler of the batch; a unique index that refuses one fails the batch (and the
+    events are then handled one by one). Elsewhere they are inserted at once."""
+    if not docs:
+        return
+    held = _deferred.get()
+    if held is None or held[0] is not session:
+        await _insert_many(coll, docs, session)
+        return
+    held[1].setdefault(coll.full_name, (coll, []))[1].extend(docs)
+
+
+async def _insert_many(coll: AsyncCollection[Any], docs: list[Any], session: Session) -> None:
+    """``insert_many``, with a unique key's refusal raised as the ``DuplicateKeyError`` one insert gives."""
+    try:
+        await coll.insert_many(docs, session=session)
+    except BulkWriteError as e:
+        errors = e.details.get("writeErrors") or []
+        if errors and all(err.get("code") == 11000 for err in errors):
+            raise DuplicateKeyError(errors[0].get("errmsg", "duplicate key"), 11000) from e
+        raise
+
+
+@contextmanager
+def _deferring(session: Session) -> Iterator[Callable[[], Awaitable[None]]]:
+    pending: dict[str, tuple[AsyncCollection[Any], list[Any]]] = {}
+    token = _deferred.set((session, pending))
+
+    async def flush() -> None:
+        for coll, docs in pending.values():
+            await _insert_many(coll, docs, session)
+        pending.clear()
+
+    try:
+        yield flush
+    finally:
+        _deferred.reset(token)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A message to handle: its parsed envelope and the handlers its routing key has."""
+
+    message: AbstractIncomingMessage
+    envelope: Envelope
+    handlers: list[Handler]
+
+
 handled = Counter("events_handled_total", "Events handled", ["type", "outcome"])
-duration = Histogram("event_handle_seconds", "Time to handle an event", ["type"])
+duration = Histogram("event_handle_seconds", "Time to handle an event (its share of its batch)", ["type"])
+batch_size = Histogram(
+    "event_batch_size", "Events handled in one transaction", buckets=(1, 2, 4, 8, 16, 32, 64, 128)
+)
 log = logs.get(__name__)
 
 
@@ -109,7 +180,8 @@ class Consumer:
         db: AsyncDatabase[Any],
         queue: str,
         retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0),
-        prefetch: int = 32,
+        prefetch: int = 64,
+        batch: int = 32,
         delivery_limit: int = 20,
         expires_ms: int | None = None,
     ) -> None:
@@ -118,7 +190,10 @@ class Consumer:
         self.processed = db[PROCESSED]
         self.queue_name = queue
         self.retry_delays = retry_delays
-        self.prefetch = prefetch
+        # The broker sends up to ``prefetch`` unacknowledged messages: more than a batch, so the next
+        # batch is already here while one is handled.
+        self.prefetch = max(prefetch, batch)
+        self.batch = batch
         self.delivery_limit = delivery_limit
         # Only test runs set an expiry: their per-run queues then vanish once idle.
         self.extra_args: dict[str, Any] = {"x-expires": expires_ms} if expires_ms else {}
@@ -127,6 +202,10 @@ class Consumer:
         self.channel: AbstractRobustChannel | None = None
         self.queue: AbstractRobustQueue | None = None
         self._tag: str | None = None
+        self._waiting: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        # Outbox records written by handlers, once their transaction committed (``Runtime``: the fast path).
+        self.committed: Callable[[list[dict[str, Any]]], None] | None = None
 
     def on(self, pattern: str) -> Callable[[Handler], Handler]:
         """Register a handler for a routing-key pattern (``dossier.*.v1``); the queue is bound to it."""
@@ -195,6 +274,7 @@ class Consumer:
 
     async def start(self) -> None:
         queue = await self.declare()
+        self._worker = asyncio.create_task(self._work(), name=f"consumer-{self.queue_name}")
         self._tag = await queue.consume(self._on_message)
 
     async def stop(self) -> None:
@@ -203,29 +283,96 @@ class Consumer:
                 await self.queue.cancel(self._tag)
             except Exception as e:  # the channel may already be gone
                 log.debug("cancel failed", error=str(e))
+        await aio.stop(self._worker)
+        self._worker = None
         if self.channel is not None and not self.channel.is_closed:
-            await self.channel.close()
+            await self.channel.close()  # what was taken and not acknowledged goes back to the queue
 
     def _handlers_for(self, key: str) -> list[Handler]:
         return [fn for p, fn in self.handlers if topic_matches(p, key)]
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._waiting.put_nowait(message)
+
+    async def _work(self) -> None:
+        """Take what is waiting (up to ``batch``; the broker sends up to ``prefetch`` ahead) and handle it
+        as one batch, in delivery order, one batch at a time."""
+        while True:
+            batch = [await self._waiting.get()]
+            while len(batch) < self.batch and not self._waiting.empty():
+                batch.append(self._waiting.get_nowait())
+            try:
+                await self._take(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # never stop consuming; the broker redelivers what is unsettled
+                log.error("consumer batch failed", error=repr(e)[:300])
+                for m in batch:
+                    if not m.processed:
+                        await _safe_nack(m)
+
+    async def _take(self, messages: list[AbstractIncomingMessage]) -> None:
+        """Sort out what no handler can take (unreadable, refused by its model: parked; nobody handles
+        it: acknowledged), then handle the rest together; if that fails, one by one, so that a poison
+        message parks alone and the others go through."""
+        items: list[_Item] = []
+        for m in messages:
+            item = await self._read(m)
+            if item is not None:
+                items.append(item)
+        if len(items) > 1:
+            try:
+                outcomes = await self._handle(items)
+            except Exception as e:
+                log.info(
+                    "batch failed, handling its events one by one", events=len(items), error=repr(e)[:200]
+                )
+            else:
+                for item, outcome in zip(items, outcomes, strict=True):
+                    await item.message.ack()
+                    handled.labels(item.envelope.routing_key, outcome).inc()
+                return
+        for item in items:
+            await self._one(item)
+
+    async def _read(self, message: AbstractIncomingMessage) -> _Item | None:
         try:
             envelope = Envelope.from_body(message.body)
         except (ValidationError, ValueError) as e:
             await self._park(message, f"unreadable envelope: {e}")
             handled.labels(message.routing_key or "?", "unreadable").inc()
-            return
+            return None
+        handlers = self._handlers_for(envelope.routing_key)
+        if not handlers:
+            await message.ack()
+            handled.labels(envelope.routing_key, "ignored").inc()
+            return None
+        model = self.models.get(envelope.routing_key)
+        try:
+            if model is not None:
+                read(model, envelope.data)
+        except ValidationError as e:
+            # Retrying cannot fix data that breaks the event's contract (its model refuses it): park now.
+            log.warning("event breaks its contract", event_id=str(envelope.id), error=str(e)[:300])
+            await self._park(message, f"permanent: {e}")
+            handled.labels(envelope.routing_key, "parked").inc()
+            return None
+        return _Item(message, envelope, handlers)
+
+    async def _one(self, item: _Item) -> None:
+        """One event in a transaction of its own: acknowledged, retried later, or parked."""
+        envelope, message = item.envelope, item.message
         tokens = logs.bind(
             event_id=str(envelope.id), event_type=envelope.routing_key, request_id=envelope.correlation_id
         )
         try:
-            with duration.labels(envelope.routing_key).time():
-                outcome = await self._handle(envelope)
+            (outcome,) = await self._handle([item])
             await message.ack()
             handled.labels(envelope.routing_key, outcome).inc()
+        except DuplicateKeyError:
+            await message.ack()  # handled before (a redelivery), here or by another replica
+            handled.labels(envelope.routing_key, "duplicate").inc()
         except (PermanentError, ValidationError) as e:
-            # Retrying cannot fix data that breaks the event's contract (its model refuses it): park now.
             log.warning("event failed permanently", error=str(e)[:300])
             await self._park(message, f"permanent: {e}")
             handled.labels(envelope.routing_key, "parked").inc()
@@ -236,41 +383,66 @@ class Consumer:
         finally:
             logs.reset(tokens)
 
-    async def _handle(self, envelope: Envelope) -> str:
-        handlers = self._handlers_for(envelope.routing_key)
-        if not handlers:
-            return "ignored"
-        event_id = str(envelope.id)
+    async def _handle(self, items: list[_Item]) -> list[str]:
+        """Record and handle ``items`` in one transaction: each event's processed record (unique ``_id``)
+        and its handlers' effects commit together or not at all. An event recorded before (a
+        redelivery) is "duplicate" and has no effect; one that another replica records at the same time
+        makes the insert fail (DuplicateKeyError), and the caller handles the events one by one."""
         callbacks: list[Callable[[], None]] = []
+        written: list[dict[str, Any]] = []
+        started = time.perf_counter()
 
-        async def txn(session: Session) -> str:
+        async def txn(session: Session) -> list[str]:
             callbacks.clear()
             token = _after_commit.set(callbacks)
             try:
-                return await attempt(session)
+                with outbox_mod.collecting() as records, _deferring(session) as flush:
+                    outcomes = await attempt(session)
+                    await flush()
+                written[:] = records
+                return outcomes
             finally:
                 _after_commit.reset(token)
 
-        async def attempt(session: Session) -> str:
-            # The record of the event goes first: if the event was handled before, its unique _id
-            # refuses the insert and the transaction ends there, with no effect (no lookup needed).
-            await self.processed.insert_one(
-                {"_id": event_id, "type": envelope.routing_key, "at": datetime.now(UTC)}, session=session
-            )
-            for fn in handlers:
-                await fn(envelope, session)
-            return "done"
+        async def attempt(session: Session) -> list[str]:
+            ids = [str(i.envelope.id) for i in items]
+            seen = set()
+            if len(items) > 1:  # one event alone: the insert below finds a redelivery, no lookup needed
+                seen = {
+                    d["_id"]
+                    async for d in self.processed.find({"_id": {"$in": ids}}, {"_id": 1}, session=session)
+                }
+            fresh: dict[str, _Item] = {}
+            for event_id, item in zip(ids, items, strict=True):
+                if event_id not in seen:
+                    fresh.setdefault(event_id, item)  # a redelivery beside its original: handled once
+            now = datetime.now(UTC)
+            if fresh:
+                await _insert_many(
+                    self.processed,
+                    [{"_id": i, "type": it.envelope.routing_key, "at": now} for i, it in fresh.items()],
+                    session,
+                )
+            for item in fresh.values():
+                for fn in item.handlers:
+                    await fn(item.envelope, session)
+            return [
+                "done" if fresh.get(i) is item else "duplicate" for i, item in zip(ids, items, strict=True)
+            ]
 
-        try:
-            outcome = await transaction(self.client, txn)
-        except DuplicateKeyError:
-            return "duplicate"  # handled before (a redelivery), here or by another replica
+        outcomes = await transaction(self.client, txn)
+        batch_size.observe(len(items))
+        share = (time.perf_counter() - started) / len(items)
+        for item in items:
+            duration.labels(item.envelope.routing_key).observe(share)
+        if written and self.committed is not None:
+            self.committed(list(written))
         for fn in callbacks:
             try:
                 fn()
             except Exception as e:  # a wake-up that fails must not undo the handled event
                 log.warning("after-commit callback failed", error=repr(e)[:200])
-        return outcome
+        return outcomes
 
     async def _retry(self, message: AbstractIncomingMessage, error: str) -> None:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0)

@@ -72,7 +72,10 @@ class ServiceSettings(BaseSettings):
     queue_prefix: str = ""
     # Test runs set this so their queues delete themselves once idle; never set in production.
     queue_expires_ms: int | None = None
-    prefetch: int = 32
+    # Events handled in one transaction at most, and how many the broker sends ahead (more than a batch,
+    # so the next one is waiting while one is handled).
+    event_batch: int = 32
+    prefetch: int = 64
     # False: this process serves HTTP only and leaves the service's queue to others (on Kubernetes the
     # API pods scale on CPU, the worker pods of the same image on queue length).
     consume: bool = True

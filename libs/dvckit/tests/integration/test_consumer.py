@@ -11,7 +11,7 @@ from typing import Any
 import aio_pika
 
 from devstack.testing import eventually
-from dvckit.consumer import ERROR_HEADER, handled, replay_parking
+from dvckit.consumer import ERROR_HEADER, batch_size, handled, insert, replay_parking
 from dvckit.events import Envelope
 
 
@@ -200,3 +200,79 @@ async def test_a_handler_of_an_event_class_gets_the_parsed_model_and_tolerates_n
     await rt.bus.publish(broken)
     await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 10)
     assert len(got) == 1
+
+
+def batches() -> tuple[float, float]:
+    """How many batches were handled so far, and how many events they held."""
+    samples = {s.name: s.value for s in batch_size.collect()[0].samples}
+    return samples["event_batch_size_count"], samples["event_batch_size_sum"]
+
+
+async def _burst(rt: Any, envelopes: list[Envelope]) -> None:
+    """Published while the replica is not consuming, so that its consumer finds them all waiting."""
+    await rt.consumer.queue.cancel(rt.consumer._tag)
+    await asyncio.gather(*(rt.bus.publish(e) for e in envelopes))
+    rt.consumer._tag = await rt.consumer.queue.consume(rt.consumer._on_message)
+
+
+async def test_waiting_events_are_handled_in_batches_each_exactly_once(make_runtime, thing):
+    async def effect(env, session):
+        await insert(rt.db.effects, [{"n": env.data["n"], "event": str(env.id)}], session)
+
+    rt = await make_runtime(handlers={"thing.happened.v1": effect})
+    envs = [Envelope.wrap(thing(n=1000 + i), producer="test") for i in range(100)]
+    count_before, events_before = batches()
+    # Redeliveries side by side with their originals, in the same burst, have no second effect.
+    await _burst(rt, [*envs, envs[0], envs[50]])
+
+    await eventually(lambda: _drained(rt), 20)
+    await eventually(lambda: batches()[1] - events_before == 102, 20)
+    assert await rt.db.effects.count_documents({"n": {"$gte": 1000, "$lt": 1100}}) == 100
+    assert await rt.db.processed_events.count_documents({"_id": {"$in": [str(e.id) for e in envs]}}) == 100
+    count, events = batches()
+    assert events - events_before == 102
+    # Fewer transactions than events: at most a batch's worth each.
+    assert count - count_before <= 102 / 2, (count - count_before, events - events_before)
+
+
+async def test_a_poison_event_in_a_batch_is_parked_alone_and_the_others_go_through(make_runtime, thing):
+    tries: dict[int, int] = {}
+
+    async def effect(env, session):
+        n = env.data["n"]
+        tries[n] = tries.get(n, 0) + 1
+        if n == 2007:
+            raise RuntimeError("this one cannot be handled")
+        await insert(rt.db.effects, [{"n": n}], session)
+
+    rt = await make_runtime(handlers={"thing.happened.v1": effect}, retry_delays=(0.2,))
+    parked_before = count("parked")
+    envs = [Envelope.wrap(thing(n=2000 + i), producer="test") for i in range(20)]
+    await _burst(rt, envs)
+
+    await eventually(lambda: _depth_is(rt, rt.consumer.parking, 1), 20)
+    await eventually(lambda: _drained(rt), 10)
+    assert await rt.db.effects.count_documents({"n": {"$gte": 2000, "$lt": 2020}}) == 19
+    assert await rt.db.effects.count_documents({"n": 2007}) == 0
+    assert await rt.db.processed_events.count_documents({"_id": str(envs[7].id)}) == 0
+    assert count("parked") == parked_before + 1 or await queue_depth(rt, rt.consumer.parking) == 1
+    # Every other event was handled (once, as the batch was rolled back before it went one by one).
+    assert all(tries[2000 + i] >= 1 for i in range(20))
+    assert tries[2007] == 1 + 1 + 1  # in the batch, alone, then once more from its retry tier
+
+
+async def test_events_a_handler_records_go_out_right_after_the_batch_commits(make_runtime, thing):
+    """A handler that publishes (through the outbox) does not wait for the relay's poll."""
+    published: list[str] = []
+
+    async def effect(env, session):
+        n = env.data["n"]
+        if n < 3100:
+            await rt.outbox.add(session, thing(n=n + 100))
+        else:
+            published.append(str(env.id))
+
+    rt = await make_runtime(handlers={"thing.happened.v1": effect}, outbox_poll_seconds=60.0)
+    await _burst(rt, [Envelope.wrap(thing(n=3000 + i), producer="test") for i in range(5)])
+    # The relay polls only every 60 s here: the follow-up events arrive through the fast path.
+    await eventually(lambda: len(published) == 5, 10)
