@@ -62,6 +62,7 @@ SAFE_DLX = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-pub
 Handler = Callable[[Envelope, Session], Awaitable[None]]
 E = TypeVar("E", bound=EventData)
 EventHandler = Callable[[E, Envelope, Session], Awaitable[None]]
+Preparer = Callable[[list[Envelope], Session], Awaitable[None]]
 
 
 def read(event: type[E], data: dict[str, Any]) -> E:
@@ -206,6 +207,7 @@ class Consumer:
         self._worker: asyncio.Task[None] | None = None
         # Outbox records written by handlers, once their transaction committed (``Runtime``: the fast path).
         self.committed: Callable[[list[dict[str, Any]]], None] | None = None
+        self.preparers: list[Preparer] = []
 
     def on(self, pattern: str) -> Callable[[Handler], Handler]:
         """Register a handler for a routing-key pattern (``dossier.*.v1``); the queue is bound to it."""
@@ -231,6 +233,12 @@ class Consumer:
             return fn
 
         return deco
+
+    def before_batch(self, fn: Preparer) -> Preparer:
+        """Register ``fn(envelopes, session)``, run in each batch's transaction before its handlers with
+        the events to handle: for example to read in one query what every handler would read alone."""
+        self.preparers.append(fn)
+        return fn
 
     @property
     def parking(self) -> str:
@@ -423,6 +431,8 @@ class Consumer:
                     [{"_id": i, "type": it.envelope.routing_key, "at": now} for i, it in fresh.items()],
                     session,
                 )
+            for prepare in self.preparers:
+                await prepare([item.envelope for item in fresh.values()], session)
             for item in fresh.values():
                 for fn in item.handlers:
                     await fn(item.envelope, session)

@@ -9,5 +9,6 @@ from .service.dispatch import Dispatcher
 
 
 def register(rt: Runtime, dispatcher: Dispatcher) -> None:
+    rt.consumer.before_batch(dispatcher.prepare)
     for event, handle in dispatcher.handlers():
         rt.consumer.on_event(event)(handle)

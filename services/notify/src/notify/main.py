@@ -37,7 +37,7 @@ def build(rt: Runtime, settings: Settings) -> NotifyParts:
         live=live,
         streams=Streams(stores.tickets, stores.revocations, inbox, live),
         deliveries=deliveries,
-        dispatcher=Dispatcher(settings, stores, inbox, live, deliveries.wake),
+        dispatcher=Dispatcher(settings, stores, inbox, live, deliveries.hand),
     )
 
 
@@ -47,8 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     parts = build(rt, settings)
     consumers.register(rt, parts.dispatcher)
     rt.loop("delivery-worker", parts.deliveries.run)
-    rt.loop("live-notifications", parts.live.follow_notifications)
-    rt.loop("live-revocations", parts.live.follow_revocations)
+    rt.loop("live-follow", parts.live.follow)
+    rt.loop("live-fan-out", parts.live.fan_out)
 
     @rt.on_stop
     async def _end_streams(_: Runtime) -> None:

@@ -4,9 +4,13 @@ that replicas share the work."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import UpdateOne
+
+from dvckit.consumer import insert
 from dvckit.mongo import Repository, Session
 
 from .store import DELIVERIES
@@ -19,8 +23,7 @@ class DeliveryStore(Repository):
     collection = DELIVERIES
 
     async def add(self, jobs: list[Doc], session: Session) -> None:
-        for job in jobs:
-            await self.coll.insert_one(job, session=session)
+        await insert(self.coll, jobs, session)  # with the consumer batch's other deliveries
 
     async def claim(self, batch: int, lease_seconds: float) -> list[Doc]:
         """Up to ``batch`` deliveries that are due, leased to this replica for ``lease_seconds``."""
@@ -36,26 +39,37 @@ class DeliveryStore(Repository):
         )
         return await self.coll.find({"lease": token}).to_list()
 
-    async def record(
-        self,
-        job: Doc,
-        attempt: Doc,
-        *,
-        retry_at: datetime | None = None,
-        sent_to: str | None = None,
-        forget_code: bool = False,
-    ) -> None:
-        """Record an attempt at ``job`` (``attempt["outcome"]`` is its new status): tried again at
-        ``retry_at`` when given; ``sent_to``: the address it went to; ``forget_code``: drop the sealed
-        code it carried. Written only while this replica holds the job's lease."""
-        outcome = attempt["outcome"]
-        update: Doc = {"$set": {"status": outcome}, "$unset": {"lease": ""}, "$push": {"attempts": attempt}}
-        if retry_at is not None:
-            update["$set"]["next_at"] = retry_at
+    async def record_many(self, outcomes: list[Outcome]) -> None:
+        """Record one attempt at each job, in one round trip; see :class:`Outcome`."""
+        if outcomes:
+            await self.coll.bulk_write([o.update() for o in outcomes], ordered=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An attempt at ``job`` (``attempt["outcome"]`` is its new status): tried again at ``retry_at`` when
+    given; ``sent_to``: the address it went to; ``forget_code``: drop the sealed code it carried. Written
+    only while the job's lease is still the one it was attempted under."""
+
+    job: Doc
+    attempt: Doc
+    retry_at: datetime | None = None
+    sent_to: str | None = None
+    forget_code: bool = False
+
+    def update(self) -> UpdateOne:
+        outcome = self.attempt["outcome"]
+        update: Doc = {
+            "$set": {"status": outcome},
+            "$unset": {"lease": ""},
+            "$push": {"attempts": self.attempt},
+        }
+        if self.retry_at is not None:
+            update["$set"]["next_at"] = self.retry_at
         else:
             update["$unset"]["next_at"] = ""
         if outcome == SENT:
-            update["$set"] |= {"sent_at": attempt["at"], "to": sent_to}
-        if forget_code:
+            update["$set"] |= {"sent_at": self.attempt["at"], "to": self.sent_to}
+        if self.forget_code:
             update["$unset"]["sealed"] = ""
-        await self.coll.update_one({"_id": job["_id"], "lease": job.get("lease")}, update)
+        return UpdateOne({"_id": self.job["_id"], "lease": self.job.get("lease")}, update)

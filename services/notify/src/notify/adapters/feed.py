@@ -1,14 +1,16 @@
-"""Following the inserts into a collection, whichever replica made them: a MongoDB change stream, or,
-where change streams are not available, polling for what is new for the users someone is watching."""
+"""Following the inserts into some of a database's collections, whichever replica made them: one MongoDB
+change stream for all of them (a replica watches once, however many clients it serves), or, where change
+streams are not available, polling for what is new for the users someone is watching."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from dvckit import logs
 
@@ -17,38 +19,44 @@ Doc = dict[str, Any]
 POLL_SPELL_S = 30.0  # how long polling goes on before the change stream is tried again
 
 
-async def follow(
-    coll: AsyncCollection[Any], at: str, handle: Callable[[Doc], None], watched: Callable[[], list[str]]
-) -> None:
-    """Call ``handle`` with every document inserted into ``coll``, for ever. Polling (the fallback) looks
-    at the documents of the users ``watched()`` names, newer than the last seen by their field ``at``."""
+@dataclass(frozen=True)
+class Feed:
+    """What to do with each new document of a collection; ``at``: its time field (for polling)."""
+
+    handle: Callable[[Doc], None]
+    at: str
+
+
+async def follow(db: AsyncDatabase[Any], feeds: Mapping[str, Feed], watched: Callable[[], list[str]]) -> None:
+    """Call each collection's ``handle`` with every document inserted into it, for ever. Polling (the
+    fallback) looks at the documents of the users ``watched()`` names, newer than the last seen."""
+    match = {"operationType": "insert", "ns.coll": {"$in": list(feeds)}}
     while True:
         try:
-            async with await coll.watch([{"$match": {"operationType": "insert"}}]) as stream:
+            async with await db.watch([{"$match": match}]) as stream:
                 async for change in stream:
-                    handle(change["fullDocument"])
+                    feed = feeds.get(change["ns"]["coll"])
+                    if feed is not None:
+                        feed.handle(change["fullDocument"])
         except asyncio.CancelledError:
             raise
         except Exception as e:
             log.warning("change stream unavailable, polling instead", error=repr(e)[:200])
-            await _poll(coll, at, handle, watched, POLL_SPELL_S)
+            await _poll(db, feeds, watched, POLL_SPELL_S)
 
 
 async def _poll(
-    coll: AsyncCollection[Any],
-    at: str,
-    handle: Callable[[Doc], None],
-    watched: Callable[[], list[str]],
-    seconds: float,
+    db: AsyncDatabase[Any], feeds: Mapping[str, Feed], watched: Callable[[], list[str]], seconds: float
 ) -> None:
-    since = datetime.now(UTC)
+    since = dict.fromkeys(feeds, datetime.now(UTC))
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(1.0)
         users = watched()
-        if not users:
-            since = datetime.now(UTC)
-            continue
-        async for doc in coll.find({"user_id": {"$in": users}, at: {"$gt": since}}):
-            handle(doc)
-            since = max(since, doc[at].replace(tzinfo=UTC))
+        for name, feed in feeds.items():
+            if not users:
+                since[name] = datetime.now(UTC)
+                continue
+            async for doc in db[name].find({"user_id": {"$in": users}, feed.at: {"$gt": since[name]}}):
+                feed.handle(doc)
+                since[name] = max(since[name], doc[feed.at].replace(tzinfo=UTC))

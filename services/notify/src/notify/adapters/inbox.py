@@ -3,13 +3,12 @@ reach them, from user.* events, and the channels they chose, ``prefs.*``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from dvckit.consumer import insert
 from dvckit.mongo import Repository, Session, paged
 
-from . import feed
 from .store import CONTACTS, NOTIFICATIONS
 
 Doc = dict[str, Any]
@@ -19,7 +18,7 @@ class Notifications(Repository):
     collection = NOTIFICATIONS
 
     async def add(self, doc: Doc, session: Session) -> None:
-        await self.coll.insert_one(doc, session=session)
+        await insert(self.coll, [doc], session)  # with the consumer batch's other notifications
 
     async def page(self, user_id: str, *, unread: bool | None, page: int, size: int) -> tuple[list[Doc], int]:
         """A user's in-app notifications, newest first; and how many there are."""
@@ -44,16 +43,16 @@ class Notifications(Repository):
         )
         return res.modified_count
 
-    async def follow(self, handle: Callable[[Doc], None], watched: Callable[[], list[str]]) -> None:
-        """Every new notification, whichever replica made it (runs until cancelled)."""
-        await feed.follow(self.coll, "created_at", handle, watched)
-
 
 class Contacts(Repository):
     collection = CONTACTS
 
     async def get(self, user_id: str, session: Session | None = None) -> Doc | None:
         return await self.coll.find_one({"_id": user_id}, session=session)
+
+    async def many(self, user_ids: list[str], session: Session | None = None) -> dict[str, Doc]:
+        """The contact documents of ``user_ids`` that exist, by user id (one query)."""
+        return {d["_id"]: d async for d in self.coll.find({"_id": {"$in": user_ids}}, session=session)}
 
     async def prefs(self, user_id: str) -> Doc:
         """The user's contact document with only its ``prefs`` (empty when there is none)."""

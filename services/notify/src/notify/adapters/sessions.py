@@ -3,13 +3,11 @@ live stream (``stream_tickets``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from dvckit.mongo import Repository, Session
 
-from . import feed
 from .store import REVOCATIONS, TICKETS
 
 Doc = dict[str, Any]
@@ -28,10 +26,6 @@ class Revocations(Repository):
         )
         return found is not None
 
-    async def follow(self, handle: Callable[[Doc], None], watched: Callable[[], list[str]]) -> None:
-        """Every new revocation, whichever replica recorded it (runs until cancelled)."""
-        await feed.follow(self.coll, "at", handle, watched)
-
 
 class Tickets(Repository):
     collection = TICKETS
@@ -41,7 +35,4 @@ class Tickets(Repository):
 
     async def take(self, ticket: str) -> Doc | None:
         """The ticket, used up (a ticket opens one stream); None when there is none or it was taken."""
-        doc = await self.coll.find_one({"_id": ticket})
-        if doc is None or (await self.coll.delete_one({"_id": ticket})).deleted_count != 1:
-            return None
-        return doc
+        return await self.coll.find_one_and_delete({"_id": ticket})

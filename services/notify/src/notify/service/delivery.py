@@ -1,15 +1,18 @@
 """The delivery worker: sends pending emails and SMS, records every attempt, retries what failed
 temporarily with growing delays and gives up on what cannot work.
 
-Deliveries are claimed with a lease, so replicas share the work without sending one twice in the
-normal case. A crash after the server accepted a message but before it was marked sent makes the next
-attempt send it again, under the same Message-ID.
+A delivery is made leased to the replica whose consumer made it, which hands it straight to its worker
+after the commit; deliveries that are due again (a retry, or a lease that ran out because its replica
+stopped) are claimed with a lease, so replicas share the work without sending one twice in the normal
+case. The outcomes of a batch are recorded in one round trip. A crash after the server accepted a
+message but before it was marked sent makes the next attempt send it again, under the same Message-ID.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +22,7 @@ from prometheus_client import Counter
 from dvckit import aio, logs
 from dvckit.sealed import InvalidToken, Sealer
 
-from ..adapters.deliveries import PERMANENT, SENT, TEMPORARY, DeliveryStore
+from ..adapters.deliveries import PERMANENT, SENT, TEMPORARY, DeliveryStore, Outcome
 from ..adapters.inbox import Contacts
 from ..adapters.mailer import Mailer, Permanent, Temporary
 from ..adapters.sms import SmsProvider
@@ -44,9 +47,15 @@ class Deliveries:
     def __post_init__(self) -> None:
         self.sealer = Sealer(self.s.seal_key.get_secret_value())
         self._kick = asyncio.Event()
+        self._fresh: deque[dict[str, Any]] = deque()  # made by this replica, leased to it, committed
 
     def wake(self) -> None:
         self._kick.set()
+
+    def hand(self, jobs: list[dict[str, Any]]) -> None:
+        """Deliveries this replica's consumer just committed (leased to it): sent without a claim."""
+        self._fresh.extend(jobs)
+        self.wake()
 
     async def run(self) -> None:
         """The worker (``rt.loop``): sends what is due, then waits for a wake-up or the next poll."""
@@ -62,8 +71,12 @@ class Deliveries:
             await aio.woken(self._kick, self.s.delivery_poll_seconds)
 
     async def run_once(self) -> int:
-        jobs = await self.store.claim(self.s.delivery_batch, self.s.delivery_lease_seconds)
-        await asyncio.gather(*(self._deliver(j) for j in jobs))
+        if self._fresh:
+            jobs = [self._fresh.popleft() for _ in range(min(self.s.delivery_batch, len(self._fresh)))]
+        else:
+            jobs = await self.store.claim(self.s.delivery_batch, self.s.delivery_lease_seconds)
+        if jobs:
+            await self.store.record_many(await asyncio.gather(*(self._deliver(j) for j in jobs)))
         return len(jobs)
 
     async def _address(self, job: dict[str, Any]) -> str:
@@ -109,7 +122,8 @@ class Deliveries:
             response = await self.sms.send(to=to, text=body, message_id=job["_id"])
         return to, response
 
-    async def _deliver(self, job: dict[str, Any]) -> None:
+    async def _deliver(self, job: dict[str, Any]) -> Outcome:
+        """Try ``job`` once; what to record of it."""
         now = datetime.now(UTC)
         attempt: dict[str, Any] = {"at": now}
         retry_at = to = None
@@ -127,9 +141,6 @@ class Deliveries:
                 attempt |= {"outcome": TEMPORARY, "error": str(e)[:300]}
                 retry_at = now + timedelta(seconds=delays[n])
         outcomes.labels(job["channel"], attempt["outcome"]).inc()
-        # Sent or given up: the code is needed no more.
-        forget = attempt["outcome"] != TEMPORARY and bool(job.get("sealed"))
-        await self.store.record(job, attempt, retry_at=retry_at, sent_to=to, forget_code=forget)
         if attempt["outcome"] != SENT:
             log.info(
                 "delivery not sent",
@@ -137,3 +148,6 @@ class Deliveries:
                 outcome=attempt["outcome"],
                 error=attempt.get("error"),
             )
+        # Sent or given up: the code is needed no more.
+        forget = attempt["outcome"] != TEMPORARY and bool(job.get("sealed"))
+        return Outcome(job, attempt, retry_at=retry_at, sent_to=to, forget_code=forget)

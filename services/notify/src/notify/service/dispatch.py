@@ -2,13 +2,20 @@
 inside the consumer's transaction (with the processed-event record), keyed by event and channel, so a
 redelivered event can create neither a second notification nor a second delivery.
 
+Events come in batches (``dvckit.consumer``): ``prepare`` reads the contact documents of a whole batch in
+one query, and the handlers' inserts go out together before the commit. A delivery is made leased to
+this replica and handed to its worker right after the commit (no claim needed); if the replica stops
+first, the lease runs out and any replica's worker claims it.
+
 One-time codes arrive sealed and stay sealed: texts are rendered with a slot where the code goes, and
 the delivery worker opens the seal only to send (``delivery.py``), then forgets it. No stored text, in-app
 notification or email subject ever holds a code."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,11 +44,19 @@ from .live import Live
 
 # Where a message goes: {"email": address, "sms": number}; a None address is looked up when sent.
 To = dict[str, str | None]
+# Fields of an event's data that name a user whose contact document a handler reads.
+USER_FIELDS = ("user_id", "owner_id", "existing_user_id")
+# The contact documents read for the batch being handled: its session, the ids looked up, what exists.
+_batch_contacts: ContextVar[tuple[Session, set[str], dict[str, dict[str, Any]]] | None] = ContextVar(
+    "batch_contacts", default=None
+)
 
 
-def _job(_id: str, channel: str, texts: dict[str, str], *, event_id: str, kind: str) -> dict[str, Any]:
-    """A delivery due now: an email (its subject and body) or an SMS, in one language's ``texts``."""
-    now = datetime.now(UTC)
+def _job(
+    _id: str, channel: str, texts: dict[str, str], *, event_id: str, kind: str, lease: str, until: datetime
+) -> dict[str, Any]:
+    """A delivery, leased to this replica ``until``: an email (its subject and body) or an SMS, in one
+    language's ``texts``."""
     job: dict[str, Any] = {
         "_id": _id,
         "channel": channel,
@@ -50,8 +65,9 @@ def _job(_id: str, channel: str, texts: dict[str, str], *, event_id: str, kind: 
         "kind": kind,
         "status": "pending",
         "attempts": [],
-        "created_at": now,
-        "next_at": now,
+        "created_at": datetime.now(UTC),
+        "lease": lease,
+        "next_at": until,
     }
     if channel == "email":
         job["subject"] = texts["email_subject"]
@@ -71,7 +87,7 @@ class Dispatcher:
         stores: Stores,
         inbox: Inbox,
         live: Live,
-        wake: Callable[[], None],
+        hand: Callable[[list[dict[str, Any]]], None],
     ) -> None:
         self.s = settings
         self.contacts = stores.contacts
@@ -80,7 +96,8 @@ class Dispatcher:
         self.inbox = inbox
         self.live = live
         self.portal = settings.portal_url.rstrip("/")
-        self.wake = wake
+        self.hand = hand  # gives committed deliveries to this replica's worker
+        self.lease = f"{settings.instance}/{uuid.uuid4().hex[:8]}"
         self.sealer = Sealer(settings.seal_key.get_secret_value())
 
     def handlers(self) -> list[tuple[type[EventData], Callable[..., Awaitable[None]]]]:
@@ -96,10 +113,36 @@ class Dispatcher:
             (DossierStatusChangedV1, self.status_changed),
         ]
 
+    async def prepare(self, events: list[Envelope], session: Session) -> None:
+        """Before a batch's handlers: the contact documents they will read, in one query."""
+        ids = {v for e in events for f in USER_FIELDS if isinstance(v := e.data.get(f), str)}
+        found = await self.contacts.many(sorted(ids), session) if ids else {}
+        _batch_contacts.set((session, ids, found))
+
+    def _batch(self, session: Session) -> tuple[set[str], dict[str, dict[str, Any]]] | None:
+        held = _batch_contacts.get()
+        return None if held is None or held[0] is not session else (held[1], held[2])
+
     async def _contact(self, user_id: str | None, session: Session) -> dict[str, Any]:
         if user_id is None:
             return {}
+        batch = self._batch(session)
+        if batch is not None and user_id in batch[0]:
+            return batch[1].get(user_id) or {}
         return await self.contacts.get(user_id, session) or {}
+
+    async def _update_contact(self, user_id: str, fields: dict[str, Any], session: Session) -> None:
+        await self.contacts.update(user_id, fields, session)
+        batch = self._batch(session)
+        if batch is not None and user_id in batch[0]:  # later handlers of the batch read the new fields
+            batch[1][user_id] = {**batch[1].get(user_id, {"_id": user_id}), **fields}
+
+    async def _default_language(self, user_id: str, language: str, session: Session) -> None:
+        await self.contacts.default_language(user_id, language, session)
+        batch = self._batch(session)
+        if batch is not None and user_id in batch[0]:
+            doc = batch[1].setdefault(user_id, {"_id": user_id})
+            doc["prefs"] = {"language": language, **doc.get("prefs", {})}
 
     async def _fanout(
         self,
@@ -142,8 +185,17 @@ class Dispatcher:
         if to is None:
             to = {channel: None for channel in ("email", "sms") if prefs[channel]}
         jobs = []
+        until = datetime.now(UTC) + timedelta(seconds=self.s.delivery_lease_seconds)
         for channel, address in to.items():
-            job = _job(f"{event_id}:{key}{channel}", channel, texts[lang], event_id=event_id, kind=kind)
+            job = _job(
+                f"{event_id}:{key}{channel}",
+                channel,
+                texts[lang],
+                event_id=event_id,
+                kind=kind,
+                lease=self.lease,
+                until=until,
+            )
             # Known now, the address travels with the delivery; else it is looked up when sent.
             job |= {
                 "to": address or contact.get("email" if channel == "email" else "phone"),
@@ -154,7 +206,7 @@ class Dispatcher:
             jobs.append(job)
         await self.deliveries.add(jobs, session)
         if jobs:
-            after_commit(self.wake)
+            after_commit(lambda: self.hand(jobs))
 
     def _texts(
         self, kind: str, ctx: dict[str, Any], contact: dict[str, Any], link: str | None, *, coded: bool
@@ -188,13 +240,13 @@ class Dispatcher:
     # -- users -----------------------------------------------------------------------------------
     async def user_registered(self, e: UserRegisteredV1, env: Envelope, session: Session) -> None:
         contact = {"full_name": e.full_name, "email": e.email, "phone": e.phone, "locale": e.locale}
-        await self.contacts.update(e.user_id, contact, session)
+        await self._update_contact(e.user_id, contact, session)
         if e.locale in ("vi", "en"):
-            await self.contacts.default_language(e.user_id, e.locale, session)
+            await self._default_language(e.user_id, e.locale, session)
         await self._fanout(session, env, e.user_id, "welcome", {"full_name": e.full_name})
 
     async def contact_changed(self, e: UserContactChangedV1, env: Envelope, session: Session) -> None:
-        await self.contacts.update(e.user_id, {"email": e.email, "phone": e.phone}, session)
+        await self._update_contact(e.user_id, {"email": e.email, "phone": e.phone}, session)
         if e.changed is None:
             return
         # Whoever held the account before the change hears of it: at the old address; where there was

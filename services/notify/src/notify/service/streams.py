@@ -87,7 +87,7 @@ class Streams:
                     yield sse("end", {"reason": got["end"]})
                     return
                 yield sse("notification", public(got, lang))
-                yield sse("unread", {"unread": await self.inbox.unread(user_id)})
+                yield sse("unread", {"unread": got["unread"]})  # counted once for all the user's streams
         finally:
             self.live.unsubscribe(user_id, s)
 
