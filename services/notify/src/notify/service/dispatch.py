@@ -74,6 +74,17 @@ def _job(
     return job
 
 
+def unreachable(job: dict[str, Any], channel: str) -> dict[str, Any]:
+    """``job`` given up before any attempt: the person has no address for ``channel``."""
+    at = job["created_at"]
+    error = f"the user has no {channel} address"
+    failed = {k: v for k, v in job.items() if k not in ("lease", "next_at", "sealed", "expires_at")}
+    return failed | {
+        "status": "permanent_failure",
+        "attempts": [{"at": at, "outcome": "permanent_failure", "error": error}],
+    }
+
+
 def security_to(email: str | None, phone: str | None) -> To:
     """A code or a security notice goes out whatever the person chose: by email when there is one,
     else by SMS."""
@@ -197,16 +208,19 @@ class Dispatcher:
                 until=until,
             )
             # Known now, the address travels with the delivery; else it is looked up when sent.
-            job |= {
-                "to": address or contact.get("email" if channel == "email" else "phone"),
-                "user_id": user_id,
-            }
+            to_address = address or contact.get("email" if channel == "email" else "phone")
+            job |= {"to": to_address, "user_id": user_id}
             if sealed is not None:
                 job |= {"sealed": sealed, "expires_at": expires_at}
+            if to_address is None and contact:
+                # The person is known and has no such address: recorded as undeliverable at once (the
+                # worker would find the same), not sent to the worker.
+                job = unreachable(job, channel)
             jobs.append(job)
         await self.deliveries.add(jobs, session)
-        if jobs:
-            after_commit(lambda: self.hand(jobs))
+        due = [j for j in jobs if j["status"] == "pending"]
+        if due:
+            after_commit(lambda: self.hand(due))
 
     def _texts(
         self, kind: str, ctx: dict[str, Any], contact: dict[str, Any], link: str | None, *, coded: bool
