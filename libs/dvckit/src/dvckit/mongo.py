@@ -24,6 +24,7 @@ from pymongo.errors import (
     OperationFailure,
     PyMongoError,
 )
+from pymongo.monitoring import CommandListener
 
 from . import logs
 from .store import AlreadyExists
@@ -34,10 +35,14 @@ Session = AsyncClientSession
 log = logs.get(__name__)
 
 
-def connect(url: str, *, appname: str, timeout_ms: int = 3000) -> AsyncMongoClient[dict[str, Any]]:
+def connect(
+    url: str, *, appname: str, timeout_ms: int = 3000, listeners: Sequence[CommandListener] = ()
+) -> AsyncMongoClient[dict[str, Any]]:
+    """A client of ``url``; ``listeners``: pymongo command listeners (``dvckit.mongo_metrics``)."""
     return AsyncMongoClient(
         url,
         appname=appname,
+        event_listeners=list(listeners),
         tz_aware=True,
         uuidRepresentation="standard",
         serverSelectionTimeoutMS=timeout_ms,

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pymongo.errors import ConnectionFailure
 
-from . import aio, logs, mongo
+from . import aio, logs, mongo, mongo_metrics
 from . import consumer as consumer_mod
 from . import outbox as outbox_mod
 from .auth import TokenVerifier, http_jwks
@@ -30,8 +30,12 @@ log = logs.get(__name__)
 class Runtime:
     def __init__(self, settings: ServiceSettings, *, schema: Schema | None = None) -> None:
         self.settings = settings
+        # Every command it sends is counted on /metrics (mongodb_commands_total{database,command}).
         self.client = mongo.connect(
-            settings.mongo_url, appname=settings.instance, timeout_ms=settings.mongo_timeout_ms
+            settings.mongo_url,
+            appname=settings.instance,
+            timeout_ms=settings.mongo_timeout_ms,
+            listeners=[mongo_metrics.LISTENER],
         )
         self.db = self.client[settings.mongo_db]
         self.schema: dict[str, Any] = {**outbox_mod.SCHEMA, **consumer_mod.SCHEMA, **(schema or {})}
