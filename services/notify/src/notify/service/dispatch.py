@@ -74,17 +74,6 @@ def _job(
     return job
 
 
-def unreachable(job: dict[str, Any], channel: str) -> dict[str, Any]:
-    """``job`` given up before any attempt: the person has no address for ``channel``."""
-    at = job["created_at"]
-    error = f"the user has no {channel} address"
-    failed = {k: v for k, v in job.items() if k not in ("lease", "next_at", "sealed", "expires_at")}
-    return failed | {
-        "status": "permanent_failure",
-        "attempts": [{"at": at, "outcome": "permanent_failure", "error": error}],
-    }
-
-
 def security_to(email: str | None, phone: str | None) -> To:
     """A code or a security notice goes out whatever the person chose: by email when there is one,
     else by SMS."""
@@ -213,14 +202,11 @@ class Dispatcher:
             if sealed is not None:
                 job |= {"sealed": sealed, "expires_at": expires_at}
             if to_address is None and contact:
-                # The person is known and has no such address: recorded as undeliverable at once (the
-                # worker would find the same), not sent to the worker.
-                job = unreachable(job, channel)
+                continue  # a channel the person has no address for: nothing to send
             jobs.append(job)
         await self.deliveries.add(jobs, session)
-        due = [j for j in jobs if j["status"] == "pending"]
-        if due:
-            after_commit(lambda: self.hand(due))
+        if jobs:
+            after_commit(lambda: self.hand(jobs))
 
     def _texts(
         self, kind: str, ctx: dict[str, Any], contact: dict[str, Any], link: str | None, *, coded: bool
