@@ -1,13 +1,15 @@
 """Transactional outbox and its relay (docs/architecture.md §3: no dual writes).
 
 A use case writes its state change and :meth:`Outbox.add` in one MongoDB transaction. Right after the
-commit, the replica that wrote the records publishes them itself (the fast path: no claim, one update to
-mark a batch sent). Records that path did not confirm (broker down, process crashed) become due after a
-short grace and are claimed by any replica's relay with a lease (so replicas do not publish the same batch
-twice in the normal case), published with up to ``in_flight`` unconfirmed at once, and marked sent only
-when the broker confirmed. A record whose publish failed, timed out or was never confirmed stays pending
-and is re-sent after a growing back-off; consumers are idempotent, so the rare duplicate after a crash is
-harmless.
+commit, the replica that wrote the records publishes them itself (the fast path: no claim). Confirmed
+records are marked sent together, at most ``mark_seconds`` later (one update for every record confirmed
+meanwhile, well within the grace before a relay could claim them; a crash in between makes the relay
+publish them once more, which consumers take as a redelivery). Records that path did not confirm (broker
+down, process crashed) become due after a short grace and are claimed by any replica's relay with a lease
+(so replicas do not publish the same batch twice in the normal case), published with up to ``in_flight``
+unconfirmed at once, and marked sent only when the broker confirmed. A record whose publish failed, timed
+out or was never confirmed stays pending and is re-sent after a growing back-off; consumers are
+idempotent, so the rare duplicate after a crash is harmless.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class Outbox:
         in_flight: int = 64,
         poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
+        mark_seconds: float = 0.5,
     ) -> None:
         self.coll = db[COLLECTION]
         self.bus = bus
@@ -94,6 +97,9 @@ class Outbox:
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._fresh: deque[dict[str, Any]] = deque()
+        self.mark_seconds = mark_seconds
+        self._confirmed: list[str] = []  # published and confirmed, not yet marked sent
+        self._confirmed_since = 0.0  # loop time of the oldest of them
 
     async def add(self, session: Session, data: EventData) -> Envelope:
         """Record an event inside the caller's transaction (``Runtime.transaction`` hands it to the fast
@@ -139,11 +145,21 @@ class Outbox:
     async def stop(self) -> None:
         await aio.stop(self._task)
         self._task = None
+        try:
+            await self._mark_sent()
+        except PyMongoError as e:  # they stay pending and are published once more: harmless
+            log.warning("could not mark the last records sent", error=str(e)[:200])
 
     async def _run(self) -> None:
-        poll = True  # claim due records at start, then every poll_seconds
+        loop = asyncio.get_running_loop()
+        poll_at = loop.time()  # claim due records at start, then every poll_seconds
         while True:
             try:
+                if self._confirmed and (
+                    len(self._confirmed) >= self.batch
+                    or loop.time() - self._confirmed_since >= self.mark_seconds
+                ):
+                    await self._mark_sent()
                 if not self.bus.connected:
                     await asyncio.sleep(0.5)
                     continue
@@ -151,20 +167,43 @@ class Outbox:
                     batch = [self._fresh.popleft() for _ in range(min(self.batch, len(self._fresh)))]
                     await self._publish(batch)
                     continue
-                if poll and await self.relay_once():
-                    continue  # more may be waiting
-                poll = False
+                if loop.time() >= poll_at:
+                    await self._mark_sent()  # what is confirmed is not claimed again
+                    if await self.relay_once():
+                        continue  # more may be waiting
+                    poll_at = loop.time() + self.poll_seconds
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # keep relaying whatever goes wrong; records stay pending
                 log.warning("outbox relay error", error=str(e)[:300])
                 await asyncio.sleep(1.0)
-                poll = True
+                poll_at = loop.time()
+            wake_at = poll_at
+            if self._confirmed:
+                wake_at = min(wake_at, self._confirmed_since + self.mark_seconds)
             try:
-                await within(self._kick.wait(), self.poll_seconds)
+                await within(self._kick.wait(), max(0.0, wake_at - loop.time()))
             except TimeoutError:
-                poll = True
+                pass
             self._kick.clear()
+
+    async def _mark_sent(self) -> None:
+        """Mark the confirmed records sent, in one update (records the relay finished meanwhile are
+        left as they are)."""
+        ids, self._confirmed = self._confirmed, []
+        if not ids:
+            return
+        try:
+            await self.coll.update_many(
+                {"_id": {"$in": ids}, "status": PENDING},
+                {
+                    "$set": {"status": SENT, "sent_at": datetime.now(UTC)},
+                    "$unset": {"lease": "", "due_at": ""},
+                },
+            )
+        except BaseException:
+            self._confirmed[:0] = ids  # tried again at the next turn
+            raise
 
     async def _claim(self) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
@@ -204,10 +243,12 @@ class Outbox:
         sent = [d["_id"] for d, e in results if e is None]
         unroutable = [d["_id"] for d, e in results if isinstance(e, Unroutable)]
         if sent:
-            await self.coll.update_many(
-                {"_id": {"$in": sent}, "status": PENDING},
-                {"$set": {"status": SENT, "sent_at": now}, "$unset": {"lease": "", "due_at": ""}},
-            )
+            if not self._confirmed:
+                self._confirmed_since = asyncio.get_running_loop().time()
+            self._confirmed.extend(sent)
+            soon = now + timedelta(seconds=self.mark_seconds + 1)
+            if any(_aware(d["due_at"]) <= soon for d, e in results if e is None):
+                await self._mark_sent()  # late: a relay may claim them any moment, mark them now
         if unroutable:
             # Nobody is bound for this key: keep the record for an operator (``requeue``), do not spin.
             await self.coll.update_many(
@@ -248,3 +289,7 @@ class Outbox:
 
     async def pending(self) -> int:
         return await self.coll.count_documents({"status": PENDING})
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

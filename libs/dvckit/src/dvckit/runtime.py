@@ -55,8 +55,11 @@ class Runtime:
             queue=settings.queue,
             retry_delays=settings.retry_delays,
             prefetch=settings.prefetch,
+            batch=settings.event_batch,
             expires_ms=settings.queue_expires_ms,
         )
+        # Events the handlers record go out right after their batch commits, as a request's do.
+        self.consumer.committed = self.outbox.committed
         # Verifies access tokens locally against the auth service's published keys.
         self.tokens = TokenVerifier(
             http_jwks(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience

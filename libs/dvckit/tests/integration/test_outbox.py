@@ -148,3 +148,27 @@ async def test_event_written_while_broker_is_down_is_published_once_when_it_is_b
     )
     async with conn:
         assert await drain(q) == [str(env.id)]
+
+
+async def test_records_published_together_are_marked_sent_in_one_update(make_runtime, thing):
+    from dvckit.mongo_metrics import commands
+
+    rt = await make_runtime()
+    s = rt.settings
+    conn, q = await bound_queue(
+        s.amqp_url.get_secret_value(), s.exchange, "thing.happened.v1", f"{s.queue_prefix}observer2"
+    )
+    async with conn:
+        updates = commands.labels(s.mongo_db, "update")
+        before = updates._value.get()
+        envs = await asyncio.gather(*(write_event(rt, thing, 500 + i) for i in range(30)))
+        ids = [str(e.id) for e in envs]
+        await eventually(lambda: _all_sent(rt, ids), 10)
+        await asyncio.sleep(0.5)
+        assert sorted(await drain(q)) == sorted(ids)  # each published once
+    # Thirty events, marked sent in a few updates (those confirmed within the same half second).
+    assert updates._value.get() - before <= 5
+
+
+async def _all_sent(rt, ids: list[str]) -> bool:
+    return await rt.outbox.coll.count_documents({"_id": {"$in": ids}, "status": SENT}) == len(ids)
