@@ -96,22 +96,22 @@ class Captchas:
 
     async def verify(self, captcha_id: str, answer: str | None = None, proof: str | None = None) -> None:
         """Consume the captcha (one try, right or wrong); raise if neither the answer read off the image nor
-        the proof of work is right, or it expired."""
-        doc = await self.coll.find_one({"_id": captcha_id})
-        # Whoever deletes it uses it: two requests racing on one captcha cannot both pass.
-        if doc is None or (await self.coll.delete_one({"_id": captcha_id})).deleted_count != 1:
-            raise WRONG
-        if doc["expires_at"].replace(tzinfo=UTC) <= datetime.now(UTC):
-            raise WRONG
+        the proof of work is right, or it expired.
+
+        One delete spends it: a right try deletes the record by its id, its life and (for the image) the
+        answer's digest, so whoever deletes it has used it (two requests racing on one captcha cannot both
+        pass); a try that deletes nothing (wrong, expired, unknown or used) deletes the record by its id
+        alone (it is spent all the same) and is refused."""
+        live: dict[str, Any] = {"_id": captcha_id, "expires_at": {"$gt": datetime.now(UTC)}}
+        right = True
         if proof is not None:
-            if not await anyio.to_thread.run_sync(self._proof_holds, captcha_id, proof):
-                raise WRONG
+            right = await anyio.to_thread.run_sync(self._proof_holds, captcha_id, proof)
+        elif not (self.test_answer and hmac.compare_digest((answer or "").strip(), self.test_answer)):
+            live["digest"] = self._digest(captcha_id, answer or "")
+        if right and (await self.coll.delete_one(live)).deleted_count == 1:
             return
-        answer = answer or ""
-        if self.test_answer and hmac.compare_digest(answer.strip(), self.test_answer):
-            return
-        if not hmac.compare_digest(doc["digest"], self._digest(captcha_id, answer)):
-            raise WRONG
+        await self.coll.delete_one({"_id": captcha_id})
+        raise WRONG
 
     def _proof_holds(self, captcha_id: str, proof: str) -> bool:
         """``proof``: the ALTCHA payload, base64 of ``{"challenge": …, "solution": …}``. Its challenge must
