@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
+from bson.codec_options import CodecOptions
+
 from dvckit.mongo import Repository, Session
 
 from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Superseded
@@ -21,6 +24,7 @@ from ..domain.workflow import CLOCK_RUNS
 from .store import DOSSIERS
 
 Query = dict[str, Any]  # a MongoDB filter or update document
+_AS_STORED = CodecOptions(tz_aware=True, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,15 @@ class DossierRepository(Repository):
     async def _page(
         self, query: Query, sort: list[tuple[str, int]], page: int, size: int, leave_out: Query | None = None
     ) -> tuple[list[Dossier], int]:
-        total = await self.coll.count_documents(query)
-        docs = await self.coll.find(query, leave_out).sort(sort).skip((page - 1) * size).limit(size).to_list()
+        """One page and how many match in all: counted only when the page does not tell (a full page, or
+        an empty one past the first); a short page is the last one, so the total is what comes before it
+        and what it holds."""
+        skip = (page - 1) * size
+        docs = await self.coll.find(query, leave_out).sort(sort).skip(skip).limit(size).to_list()
+        if len(docs) < size and (docs or page == 1):
+            total = skip + len(docs)
+        else:
+            total = await self.coll.count_documents(query)
         return [Dossier.model_validate(d) for d in docs], total
 
     async def of_owner(
@@ -111,6 +122,13 @@ class DossierRepository(Repository):
             {"_id": before.id, "status": before.status.value, "rev": before.rev}, update, session=session
         )
         return res.modified_count == 1
+
+    @staticmethod
+    def as_saved(change: Change) -> Dossier:
+        """The dossier ``save`` wrote, as a read of it would give it (times to the millisecond, as the
+        database keeps them), without reading it back."""
+        doc = bson.decode(bson.encode(change.after.document()), codec_options=_AS_STORED)
+        return Dossier.model_validate(doc)
 
     async def update_draft(self, dossier_id: str, owner_id: str, fields: dict[str, object]) -> bool:
         # update_one then a read: two quick operations, cheaper than one find_one_and_update on the

@@ -149,6 +149,4 @@ class Workflow:
                 await self.repo.release(d.id, result.id)
             raise
         log.info("dossier status changed", dossier_id=d.id, old=d.status.value, new=action.to.value)
-        fresh = await self.repo.get(d.id)
-        assert fresh is not None
-        return fresh
+        return self.repo.as_saved(change)  # what the guarded write stored: no need to read it back
