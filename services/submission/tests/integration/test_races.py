@@ -77,3 +77,40 @@ async def test_parallel_uploads_never_pass_the_file_limit(world):
     assert listed.get("KeyCount", 0) == limit  # a refused upload left no object behind
     r = await world.upload(p, did, "cccccccccccc", world.pdf(), "một tệp nữa.pdf")
     assert r.status_code == 409 and r.json()["code"] == "too-many-files"
+
+
+async def test_the_file_limit_counts_files_and_uploads_however_they_end_and_on_older_dossiers(world):
+    """The slots follow every way a file comes and goes (a refused upload frees its slot, a removed file
+    frees its own), and a dossier stored before the service kept its slots is still held to the limit."""
+    settings = world.sub.app.state.runtime.settings.model_copy(update={"max_files": 3})
+    small = await world.make_submission(settings)
+    db = world.sub.app.state.runtime.db
+    p = await world.citizen()
+
+    async def upload(did: str, component: str = "cccccccccccc", data: bytes | None = None):
+        return await world.upload(p, did, component, data or world.pdf(), client=small)
+
+    did = (await world.draft(p, client=small))["id"]
+    # Over its component's 64 KB once streaming: refused after it took a slot, which it gives back.
+    r = await upload(did, "bbbbbbbbbbbb", world.pdf(200_000))
+    assert r.status_code == 413, r.text
+    ids = []
+    for _ in range(3):
+        r = await upload(did)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    assert (await upload(did)).json()["code"] == "too-many-files"
+    r = await small.delete(f"{S}/dossiers/{did}/attachments/{ids[0]}", headers=p["h"])
+    assert r.status_code == 204
+    assert (await upload(did)).status_code == 201
+    stored = await db.dossiers.find_one({"_id": did})
+    assert sorted(stored["slots"]) == sorted(a["id"] for a in stored["attachments"])
+    assert not stored["uploading"]
+
+    # Older: no slots list; the limit still counts its files and its uploads in progress.
+    older = (await world.draft(p, client=small))["id"]
+    await db.dossiers.update_one({"_id": older}, {"$unset": {"slots": ""}})
+    got = await asyncio.gather(*(upload(older) for _ in range(6)))
+    assert sorted(r.status_code for r in got).count(201) == 3, [r.text for r in got]
+    stored = await db.dossiers.find_one({"_id": older})
+    assert len(stored["attachments"]) == 3 and "slots" not in stored and not stored["uploading"]

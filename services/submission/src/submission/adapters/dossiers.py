@@ -107,7 +107,7 @@ class DossierRepository(Repository):
 
     # -- the aggregate's changes -----------------------------------------------------------------
     async def insert(self, d: Dossier) -> None:
-        await self.coll.insert_one(d.document())
+        await self.coll.insert_one({**d.document(), "slots": [a.id for a in d.attachments]})
 
     async def save(self, change: Change, session: Session, *, release: str | None = None) -> bool:
         """Write the dossier after the change if it is still at the revision and status it was decided
@@ -149,29 +149,43 @@ class DossierRepository(Repository):
     async def reserve(self, d: Dossier, upload: Pending, *, max_files: int | None) -> bool:
         """List an upload on the dossier before its first byte goes out (the cleanup finds what a crash
         left). With ``max_files``, a citizen's file also takes one of the dossier's slots in the same
-        conditional update: files plus uploads in progress stay within the limit however many run."""
+        conditional update: files plus uploads in progress stay within the limit however many run.
+
+        The slots are the ``slots`` list (the ids of the files and of the uploads holding one), so the
+        limit is a condition on one array's length, which the database checks on the document it finds
+        by its id (an ``$expr`` counting both lists made MongoDB stand-ins scan the whole collection).
+        A dossier stored before ``slots`` was kept is still counted that way."""
         query: Query = {"_id": d.id}
+        entry = upload.model_dump(exclude={"dossier_id"})
+        update: Query = {"$push": {"uploading": entry}}
         if max_files is not None:
             query["status"] = d.status.value
-            count = {
-                "$add": [
-                    {"$size": {"$ifNull": ["$attachments", []]}},
-                    {"$size": {"$ifNull": ["$uploading", []]}},
-                ]
-            }
-            query["$expr"] = {"$lt": [count, max_files]}
-        entry = upload.model_dump(exclude={"dossier_id"})
-        res = await self.coll.update_one(query, {"$push": {"uploading": entry}})
+            if d.slots is None:
+                count = {
+                    "$add": [
+                        {"$size": {"$ifNull": ["$attachments", []]}},
+                        {"$size": {"$ifNull": ["$uploading", []]}},
+                    ]
+                }
+                query["$expr"] = {"$lt": [count, max_files]}
+            else:
+                query[f"slots.{max_files - 1}"] = {"$exists": False}
+                update["$push"]["slots"] = upload.id
+        res = await self.coll.update_one(query, update)
         return res.matched_count == 1
 
     async def release(self, dossier_id: str, upload_id: str) -> None:
-        await self.coll.update_one({"_id": dossier_id}, {"$pull": {"uploading": {"id": upload_id}}})
+        """An upload that will not become a file: off the list, and its slot (if it took one) free."""
+        await self.coll.update_one(
+            {"_id": dossier_id}, {"$pull": {"uploading": {"id": upload_id}, "slots": upload_id}}
+        )
 
     async def add_file(
         self, d: Dossier, att: Attachment, entry: HistoryEntry | None, *, max_bytes: int, max_files: int
     ) -> bool:
         """The stored file's metadata, in the status it was read in (a supplement's file gets a history
-        entry, a draft's none), never past the dossier's limits whatever raced."""
+        entry, a draft's none), never past the dossier's limits whatever raced. Its upload's slot is now
+        the file's."""
         push: Query = {"attachments": att.model_dump()}
         if entry is not None:
             push["history"] = entry.model_dump()
@@ -198,7 +212,7 @@ class DossierRepository(Repository):
         is) and, during a supplement, the request it belongs to; ``kept``: the file stays on record."""
         query: Query = {"_id": d.id, "status": d.status.value, "attachments.id": att.id}
         update: Query = {
-            "$pull": {"attachments": {"id": att.id}},
+            "$pull": {"attachments": {"id": att.id}, "slots": att.id},
             "$inc": {"total_bytes": -att.size, "rev": 1},
             "$set": {"updated_at": entry.at if entry else datetime.now(UTC)},
         }

@@ -142,6 +142,9 @@ class Dossier(Record):
     rev: int = 1
     # Read with the dossier, written only by the repository's own updates (never with the aggregate).
     uploading: list[Pending] = Field([], exclude=True)
+    # The ids of the files holding the dossier's slots (its files and the citizen's uploads in progress),
+    # kept so the file limit is one condition on one array; None on a dossier stored before it was kept.
+    slots: list[str] | None = Field(None, exclude=True)
 
     @field_serializer("status")
     def _status(self, status: Status) -> str:
