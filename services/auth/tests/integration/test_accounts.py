@@ -4,6 +4,7 @@ against real MongoDB and RabbitMQ."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from devstack.testing import eventually
 
@@ -120,6 +121,39 @@ async def test_registration_validates_and_changes_nothing_on_bad_input(auth, per
     assert r.status_code == 422
     await asyncio.sleep(0.2)
     assert (await db.users.count_documents({}), await db.codes.count_documents({})) == before
+
+
+async def test_me_looks_for_waiting_codes_only_while_one_may_be_live(auth, person, h, monkeypatch):
+    """``GET /me`` is one read of the account (the portal and every draft's prefill ask it); the codes
+    are looked up only while one sent for a new email or phone may still be waiting."""
+    p = person()
+    p.pop("email")
+    user = await h.register(auth, p)
+    token = (await h.login(auth, p["citizen_id"], p["password"])).json()["access_token"]
+    me = h.bearer(token)
+    codes = auth.app.state.accounts.codes
+    looked: list[str] = []
+    pending = codes.pending
+
+    async def counted(user_id: str) -> list:
+        looked.append(user_id)
+        return await pending(user_id)
+
+    monkeypatch.setattr(codes, "pending", counted)
+    r = await auth.get(f"{R}/me", headers=me)
+    assert r.status_code == 200 and r.json()["pending"] == [] and looked == []
+    new = {"email": f"cho.{p['phone']}@example.vn", "current_password": p["password"]}
+    r = await auth.patch(f"{R}/me", json=new, headers=me)
+    assert r.status_code == 200 and [x["value"] for x in r.json()["pending"]] == [new["email"]]
+    r = await auth.get(f"{R}/me", headers=me)
+    assert [x["value"] for x in r.json()["pending"]] == [new["email"]] and len(looked) == 2
+    # Once every code sent may have expired, the account is one read again.
+    db = auth.app.state.runtime.db
+    await db.users.update_one(
+        {"_id": user["id"]}, {"$set": {"contact_pending_until": datetime.now(UTC) - timedelta(seconds=1)}}
+    )
+    r = await auth.get(f"{R}/me", headers=me)
+    assert r.json()["pending"] == [] and len(looked) == 2
 
 
 async def test_changing_a_contact_needs_the_password_and_the_new_contacts_code(auth, person, h):

@@ -12,6 +12,8 @@ from ..domain.identity import UserQuery
 from .store import USERS
 
 Doc = dict[str, Any]
+# Until when a code for a new email or phone may be waiting (one was sent; it lives until then at most).
+PENDING_UNTIL = "contact_pending_until"
 # Fields an administrator's search looks in (a prefix, any case).
 SEARCHED = ("full_name", "username", "email", "phone", "citizen_id")
 
@@ -55,6 +57,11 @@ class Users(Repository):
                 {"_id": user_id}, change, session=session, return_document=True
             )
 
+    async def contact_pending(self, user_id: str, until: datetime, session: Session | None = None) -> None:
+        """Note that a code for a new email or phone may await its use until ``until``: the account's
+        reads look for such codes only then (``pending_until``)."""
+        await self.coll.update_one({"_id": user_id}, {"$max": {PENDING_UNTIL: until}}, session=session)
+
     async def set_password(self, user_id: str, password_hash: str, session: Session | None = None) -> None:
         await self.coll.update_one(
             {"_id": user_id},
@@ -65,6 +72,11 @@ class Users(Repository):
     async def rehash(self, user_id: str, password_hash: str) -> None:
         """The same password under the current hashing cost (not a change of password)."""
         await self.coll.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
+    @staticmethod
+    def pending_until(doc: Doc) -> datetime | None:
+        """Until when a code for a new email or phone of the account may be waiting (None: none sent)."""
+        return doc.get(PENDING_UNTIL)
 
     async def page(self, wanted: UserQuery, *, page: int, size: int) -> tuple[list[Doc], int]:
         """Accounts matching every filter given, newest first; and how many match."""

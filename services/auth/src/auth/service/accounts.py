@@ -95,8 +95,13 @@ class Accounts(UserCases):
         """The account as its holder sees it, with the new email or phone still awaiting its code."""
         return await self._with_pending(await self.get(user_id))
 
-    async def _with_pending(self, doc: dict[str, Any]) -> dict[str, Any]:
-        waiting = await self.codes.pending(doc["_id"])
+    async def _with_pending(self, doc: dict[str, Any], *, asked: bool = False) -> dict[str, Any]:
+        """``doc`` with its new email or phone awaiting a code: looked up only when a code was sent that
+        may still be live (or ``asked``: one was sent after ``doc`` was read), so most reads of an
+        account cost one query."""
+        until = self.users.pending_until(doc)
+        live = asked or (until is not None and until > datetime.now(UTC))
+        waiting = await self.codes.pending(doc["_id"]) if live else []
         pending = [
             {"channel": c["channel"], "value": c["value"], "expires_at": c["expires_at"]} for c in waiting
         ]
@@ -132,11 +137,13 @@ class Accounts(UserCases):
         if "email" in fields and email is None and user.get("email"):
             user = await self._set_contact(user, "email", None)
         wanted = {"phone": phone, "email": email}
+        asked = False
         for channel in sorted(fields):
             value = wanted[channel]
             if value is not None and value != user.get(channel):
                 await self.request_contact(user, channel, value)
-        return await self._with_pending(user)
+                asked = True
+        return await self._with_pending(user, asked=asked)
 
     async def request_contact(self, user: dict[str, Any], channel: str, value: str) -> None:
         """Send a code to a new email or phone of ``user``; it replaces the old one once confirmed."""
@@ -145,7 +152,7 @@ class Accounts(UserCases):
             raise TOO_MANY_CODES
 
         async def txn(session: Session) -> None:
-            await self.codes.send(
+            expires = await self.codes.send(
                 session,
                 f"contact:{user['_id']}:{channel}",
                 {"user_id": user["_id"], "channel": channel, "value": value},
@@ -154,6 +161,7 @@ class Accounts(UserCases):
                 full_name=user.get("full_name"),
                 **{channel: value},
             )
+            await self.users.contact_pending(user["_id"], expires, session)
 
         await self.rt.transaction(txn)
 

@@ -78,9 +78,9 @@ class Codes:
         full_name: str | None = None,
         email: str | None = None,
         phone: str | None = None,
-    ) -> None:
+    ) -> datetime:
         """A new code for ``key``, and the event that has notify deliver it (sealed) to ``email`` or
-        ``phone``, in the caller's transaction."""
+        ``phone``, in the caller's transaction; when the code expires."""
         sealed, expires = await self.issue(key, {**data, "purpose": purpose}, session=session)
         await self.rt.outbox.add(
             session,
@@ -94,6 +94,7 @@ class Codes:
                 phone=phone,
             ),
         )
+        return expires
 
     # -- using -----------------------------------------------------------------------------------
     async def redeem(self, key: str, code: str, problem: Problem = BAD_CODE) -> dict[str, Any]:
