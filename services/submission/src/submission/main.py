@@ -19,7 +19,7 @@ from .adapters.dossiers import DossierRepository
 from .adapters.objects import Objects
 from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
-from .adapters.store import SCHEMA
+from .adapters.store import SCHEMA, drop_retired
 from .api.officer import router as officer_router
 from .api.routes import router
 from .config import Settings
@@ -64,7 +64,8 @@ def create_app(
     )
 
     @rt.on_start
-    async def _start(_: Runtime) -> None:
+    async def _start(rt: Runtime) -> None:
+        await drop_retired(rt.db)
         await store.start()
 
     @rt.on_stop

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 from dvckit import idempotency
 
@@ -12,6 +15,7 @@ DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence number issued
 CAPTCHAS = "captchas"
 PROCEDURES = "procedures"  # cache of the catalogue, kept current by procedure.* events
+INDEX_NOT_FOUND = 27
 
 SCHEMA = {
     DOSSIERS: [
@@ -26,9 +30,8 @@ SCHEMA = {
             [("agency.code", ASCENDING), ("status", ASCENDING), ("submitted_at", ASCENDING)],
             name="agency_queue",
         ),
+        # The hourly cleanup's abandoned drafts.
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_age"),
-        IndexModel([("applicant.submitter.citizen_id", ASCENDING)], name="submitter_id"),
-        IndexModel([("applicant.submitter.phone", ASCENDING)], name="submitter_phone"),
         # Uploads in progress (objects being written): the cleanup looks for old ones a crash left.
         IndexModel([("uploading.started_at", ASCENDING)], name="uploading", sparse=True),
     ],
@@ -38,4 +41,22 @@ SCHEMA = {
     **idempotency.SCHEMA,
 }
 
+# Indexes no query uses any more, dropped at start-up where an older version made them. The submitter's
+# citizen ID and phone: public tracking finds a dossier by its code (unique index), and the officers'
+# search (code, submitter's or owner's ID or phone) runs within their agencies' queue (agency_queue).
+RETIRED = {DOSSIERS: ("submitter_id", "submitter_phone")}
+
 STALE_UPLOAD = timedelta(hours=1)
+
+
+async def drop_retired(db: AsyncDatabase[Any]) -> None:
+    """Drop the ``RETIRED`` indexes that exist (safe to run again, and by several replicas at once)."""
+    for name, indexes in RETIRED.items():
+        present = set((await db[name].index_information()).keys())
+        for index in indexes:
+            if index in present:
+                try:
+                    await db[name].drop_index(index)
+                except OperationFailure as e:
+                    if e.code != INDEX_NOT_FOUND:  # another replica dropped it first
+                        raise
