@@ -35,6 +35,10 @@ class Settings(ServiceSettings, S3Settings):
     captcha_pow_min: Annotated[int, Field(ge=0)] = 3000
     captcha_pow_max: Annotated[int, Field(ge=1)] = 9000
 
+    # Step 1's prefill (the caller's account, from auth's /me) kept in memory per citizen this long (0: asked
+    # every draft); user.contact_changed drops it at once on the replica that consumes the event.
+    prefill_cache_seconds: float = 60.0
+
     # Dossier-code numbers each replica takes from an agency's daily counter at a time (see Dossiers).
     sequence_block: int = 10
 

@@ -28,6 +28,7 @@ from .service.attachments import Attachments
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.files import ObjectFiles
+from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.workflow import Workflow
 
@@ -57,7 +58,7 @@ def create_app(
         auth_transport=auth_transport,
     )
     parts = _parts(rt, settings, store, clients)
-    consumers.register(rt, parts.procedures)
+    consumers.register(rt, parts.procedures, parts.prefills)
     files = parts.attachments.files
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
@@ -95,13 +96,14 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
     repo = DossierRepository(rt.db)
     cache = ProcedureCache(ProcedureStore(rt.db), clients)
     captchas = Captchas(rt, settings)
+    prefills = Prefills(clients, seconds=settings.prefill_cache_seconds)
     files = ObjectFiles(settings, repo, Objects(store, settings.part_bytes))
     dossiers = Dossiers(
         rt,
         settings,
         repo=repo,
         counters=Counters(rt.db),
-        clients=clients,
+        prefills=prefills,
         cache=cache,
         captchas=captchas,
         files=files,
@@ -118,6 +120,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         store=store,
         receipts=receipts,
         procedures=cache,
+        prefills=prefills,
         captchas=captchas,
         dossiers=dossiers,
         attachments=attachments,

@@ -13,6 +13,7 @@ from .config import Settings
 from .service.attachments import Attachments
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
+from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.workflow import Workflow
 
@@ -22,6 +23,7 @@ class Parts:
     settings: Settings
     store: ObjectStore
     procedures: ProcedureCache
+    prefills: Prefills
     captchas: Captchas
     dossiers: Dossiers
     attachments: Attachments

@@ -11,6 +11,8 @@ from urllib.parse import unquote
 
 import altcha
 
+from devstack.testing import eventually
+
 S = "/api/v1/submissions"
 CODE = re.compile(r"^000\.32\.02\.H26-\d{6}-\d{4}$")
 
@@ -195,6 +197,56 @@ async def test_the_captcha_can_be_passed_without_the_image_by_a_proof_of_work(wo
     d2 = await world.ready(p)
     again = await submit(d2["id"], {"captcha_id": c["captcha_id"], "captcha_proof": proof})
     assert again.status_code == 400 and again.json()["code"] == "captcha-invalid"
+
+
+async def test_the_prefill_costs_auth_one_read_a_while_and_follows_a_contact_change(world, monkeypatch):
+    p = await world.citizen()
+    clients = world.sub.app.state.prefills.clients
+    asked: list[str] = []
+    me = clients.me
+
+    async def counted(authorization: str) -> Any:
+        asked.append(authorization)
+        return await me(authorization)
+
+    monkeypatch.setattr(clients, "me", counted)
+    first, second = await world.draft(p), await world.draft(p)
+    assert first["prefill"] == second["prefill"] and first["prefill"]["email"] == p["email"]
+    assert len(asked) == 1
+    # Another citizen never gets the first one's.
+    q = await world.citizen()
+    assert (await world.draft(q))["prefill"]["citizen_id"] == q["citizen_id"] and len(asked) == 2
+    # The email removed: user.contact_changed drops the kept prefill.
+    r = await world.auth.patch(
+        "/api/v1/auth/me", json={"current_password": p["password"], "email": None}, headers=p["h"]
+    )
+    assert r.status_code == 200, r.text
+
+    async def email_gone() -> bool:
+        return (await world.draft(p))["prefill"]["email"] is None
+
+    await eventually(email_gone, timeout=20)
+
+
+async def test_the_fees_need_no_read_and_stay_the_owners(world, monkeypatch):
+    p, other = await world.citizen(), await world.citizen()
+    d = await world.draft(p)
+    repo = world.sub.app.state.dossiers.repo
+    reads: list[str] = []
+    get = repo.get
+
+    async def counted(dossier_id: str) -> Any:
+        reads.append(dossier_id)
+        return await get(dossier_id)
+
+    monkeypatch.setattr(repo, "get", counted)
+    r = await world.sub.get(f"{S}/dossiers/{d['id']}/fees", headers=p["h"])
+    assert r.status_code == 200 and r.json() == d["fees"] and reads == []
+    r = await world.sub.get(f"{S}/dossiers/{d['id']}/fees", headers=other["h"])
+    assert r.status_code == 404
+    assert (await world.sub.delete(f"{S}/dossiers/{d['id']}", headers=p["h"])).status_code == 204
+    r = await world.sub.get(f"{S}/dossiers/{d['id']}/fees", headers=p["h"])
+    assert r.status_code == 404
 
 
 async def test_idempotency_key_makes_one_draft(world):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 
@@ -13,12 +15,11 @@ from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
 from dvckit.runtime import Runtime
 
-from ..adapters.clients import Clients
 from ..adapters.counters import Counters
 from ..adapters.dossiers import DossierRepository
 from ..config import Settings
 from ..domain.agencies import Agency, registry
-from ..domain.applicant import Applicant, Prefill
+from ..domain.applicant import Applicant
 from ..domain.dossier import dossier_code
 from ..domain.model import Actor, AgencyRef, Change, Dossier
 from ..domain.procedure import FeeTable, case_names, freeze
@@ -27,9 +28,16 @@ from ..domain.transitions import incomplete
 from .captchas import Captchas
 from .errors import CHANGED_WHILE_SUBMITTING, DAY_FULL, NOT_DRAFT, NOT_FOUND, NOT_ONLINE, NOT_TRACKED
 from .files import ObjectFiles
+from .prefill import Prefills
 from .procedures import ProcedureCache
 
 log = logs.get(__name__)
+
+# Step 3's fees, kept per dossier on the replica that read or made it: a dossier's owner and its frozen
+# procedure's fees never change, so step 3 needs no read. Bounded, and short-lived so that a draft removed
+# by another replica (or the cleanup) stops answering soon.
+FEES_KEPT = 10_000
+FEES_SECONDS = 600.0
 
 
 def _agency_choice(choices: list[Agency]) -> Problem:
@@ -70,12 +78,14 @@ class Dossiers:
     _: KW_ONLY
     repo: DossierRepository
     counters: Counters
-    clients: Clients
+    prefills: Prefills
     cache: ProcedureCache
     captchas: Captchas
     files: ObjectFiles
     _seq_blocks: dict[str, tuple[int, int]] = field(default_factory=dict, init=False)
     _seq_locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
+    # dossier id → (until when, owner id, fees)
+    _fees: OrderedDict[str, tuple[float, str, FeeTable]] = field(default_factory=OrderedDict, init=False)
 
     # -- reading ---------------------------------------------------------------------------------
     async def owned(self, who: Actor, dossier_id: str) -> Dossier:
@@ -83,7 +93,14 @@ class Dossiers:
         d = await self.repo.get(dossier_id)
         if d is None or not d.owned_by(who):
             raise NOT_FOUND
+        self._keep_fees(d)
         return d
+
+    def _keep_fees(self, d: Dossier) -> None:
+        self._fees[d.id] = (time.monotonic() + FEES_SECONDS, d.owner_id, d.fees)
+        self._fees.move_to_end(d.id)
+        while len(self._fees) > FEES_KEPT:
+            self._fees.popitem(last=False)
 
     async def mine(
         self, who: Actor, *, status: str | None, page: int, size: int
@@ -94,6 +111,11 @@ class Dossiers:
         return agencies_for(await self.cache.procedure(procedure_code))
 
     async def fees(self, who: Actor, dossier_id: str) -> FeeTable:
+        kept = self._fees.get(dossier_id)
+        if kept is not None and kept[0] > time.monotonic():
+            if kept[1] != who.id:
+                raise NOT_FOUND
+            return kept[2]
         return (await self.owned(who, dossier_id)).fees
 
     async def track(self, code: str, *, citizen_id: str | None, phone: str | None) -> Dossier:
@@ -120,7 +142,7 @@ class Dossiers:
         groups = case_names(frozen.components)
         if case is not None and case not in groups:
             raise _bad_case(groups)
-        me = await self.clients.me(authorization)
+        prefill = await self.prefills.of(who, authorization)
         now = datetime.now(UTC)
         d = Dossier(
             _id=str(uuid.uuid4()),
@@ -129,11 +151,12 @@ class Dossiers:
             procedure=frozen,
             agency=AgencyRef(code=agency.code, name=agency.name),
             case=case or (groups[0] if groups else None),
-            prefill=Prefill.model_validate({k: me.get(k) for k in Prefill.model_fields}) if me else Prefill(),
+            prefill=prefill,
             created_at=now,
             updated_at=now,
         )
         await self.repo.insert(d)
+        self._keep_fees(d)
         log.info("draft created", dossier_id=d.id, procedure=procedure_code)
         return d
 
@@ -156,6 +179,7 @@ class Dossiers:
         d = await self.owned(who, dossier_id)
         if not await self.repo.delete_draft(dossier_id, who.id):
             raise NOT_DRAFT
+        self._fees.pop(dossier_id, None)
         await self.files.forget(d)
 
     # -- step 4 ------------------------------------------------------------------------------------
