@@ -1,19 +1,23 @@
 """What one filed dossier costs the databases and the broker, end to end, step by step (issue 15).
 
     .venv/bin/python bench/dossier_cost.py [--dossiers 20] [--idle 10] [--label after] [--code DIR] [--sms]
+                                           [--spacing 0] [--warmup 1]
 
 Starts a stack of its own (fresh MongoDB server(s), ``lib.harness.stack``), registers one citizen (with
 an email address; told in the app and by email, the default channels, and by SMS too with ``--sms``),
-has the administrator add ``devstack.client.TEST_PROCEDURE`` (two required PDF components), files ``--warmup`` dossiers that are not counted, measures the idle
-traffic for ``--idle`` seconds, then files ``--dossiers`` dossiers step by step, one phase at a time,
-each phase for every dossier one after the other:
+has the administrator add ``devstack.client.TEST_PROCEDURE`` (two required PDF components), files
+``--warmup`` dossiers that are not counted, measures the idle traffic for ``--idle`` seconds, then files ``--dossiers`` dossiers step by step, one phase at a time,
+each phase for every dossier one after the other (``--spacing`` seconds apart, 0 by default):
 
     draft · applicant (step 1) · upload1 · upload2 · fees · captcha · submit · events
 
 ``events`` waits until every dossier's in-app notification exists and its deliveries are sent, and the
 database is back to its idle rate. The outbox relay publishes right after the submit commits and notify
 handles the event within milliseconds, so much of the events' work already falls in the ``submit``
-phase: the per-database and per-service tables show whose work it is.
+phase: the per-database and per-service tables show whose work it is. Work that is batched by time
+(records marked sent together within half a second, events handled together when they wait) costs less
+a dossier when dossiers come back to back than when they come one at a time: ``--spacing 1`` shows the
+latter.
 
 For each phase, per dossier:
 
@@ -488,6 +492,8 @@ async def run(args: argparse.Namespace, s: Any) -> dict[str, Any]:
                     quiet[phase] = await probe.quiet(idle)
                 else:
                     for i in range(n):
+                        if i and args.spacing:
+                            await asyncio.sleep(args.spacing)
                         await filing.step(phase, i)
                     # The submit's events go on at once: the next phase counts what the submit's answer
                     # did not wait for.
@@ -517,6 +523,7 @@ async def run(args: argparse.Namespace, s: Any) -> dict[str, Any]:
         "code": str(args.code or BENCH.parent),
         "dossiers": n,
         "warmup_dossiers": args.warmup,
+        "spacing_seconds": args.spacing,
         "channels": ["in_app", "email", *(["sms"] if args.sms else [])],
         "mongodb_servers": len(urls),
         "unit": "per dossier (each phase's counts divided by the number of dossiers)",
@@ -543,7 +550,8 @@ def fmt(x: float | None) -> str:
 def markdown(result: dict[str, Any]) -> str:
     phases = result["phases"]
     lines = [
-        f"MongoDB operations and messages per filed dossier ({result['label']}, {result['dossiers']} dossiers, "
+        f"MongoDB operations and messages per filed dossier ({result['label']}, {result['dossiers']} dossiers "
+        f"{result.get('spacing_seconds') or 0} s apart, "
         f"serverStatus.opcounters of {result['mongodb_servers']} server(s), idle subtracted)",
         "",
         "| phase | insert | query | update | delete | getmore | command | total | published | handled "
@@ -579,6 +587,9 @@ def main() -> None:
     ap.add_argument("--label", default="after")
     ap.add_argument("--code", type=Path, help="another tree whose services the stack runs")
     ap.add_argument("--sms", action="store_true", help="the citizen chooses SMS too (a second delivery)")
+    ap.add_argument(
+        "--spacing", type=float, default=0.0, help="seconds between two dossiers' requests of a phase"
+    )
     args = ap.parse_args()
     extra: dict[str, str] = {}
     if args.code:
