@@ -27,8 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @rt.on_start
     async def _load(_: Runtime) -> None:
-        await catalog.load_seed()
-        await catalog.refresh_index(force=True)
+        await catalog.start()
 
     rt.loop("catalog-index-watch", catalog.watch)
     rt.on_stop(lambda _: catalog.stop_rebuilds())

@@ -12,7 +12,7 @@ from catalog.config import Settings
 from catalog.domain.model import Procedure
 from catalog.main import create_app
 from devstack import samples
-from devstack.testing import started_apps
+from devstack.testing import eventually, started_apps
 
 
 def proc(code: str, name: str, **over: Any) -> dict[str, Any]:
@@ -80,7 +80,9 @@ async def make_catalog(infra, tmp_path) -> AsyncIterator[Any]:
     seed = write_seed(tmp_path / "seed.jsonl.gz", SEED)
 
     def build(**overrides: Any) -> Any:
-        return create_app(infra.settings(Settings, seed_path=seed, index_watch_seconds=0.2, **overrides))
+        return create_app(
+            infra.settings(Settings, **{"seed_path": seed, "index_watch_seconds": 0.2, **overrides})
+        )
 
     async with started_apps(build) as make:
         yield make
@@ -89,3 +91,13 @@ async def make_catalog(infra, tmp_path) -> AsyncIterator[Any]:
 @pytest.fixture
 async def catalog(make_catalog) -> Any:
     return await make_catalog()
+
+
+async def seed_written(db: Any, timeout: float = 60) -> dict[str, Any]:
+    """The seed marker once the seed's documents are all written (a replica is ready before that)."""
+
+    async def done() -> dict[str, Any] | None:
+        marker = await db.catalog_meta.find_one({"_id": "seed"})
+        return marker if marker and marker.get("state") == "done" else None
+
+    return await eventually(done, timeout=timeout, interval=0.1)

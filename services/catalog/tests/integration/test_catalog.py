@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from dvckit.auth import TokenVerifier
 
+from .conftest import seed_written
+
 C = "/api/v1/catalog"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -51,6 +53,7 @@ def admin(catalog):
 
 async def test_seed_is_loaded_once_and_searchable(catalog, make_catalog):
     db = catalog.app.state.runtime.db
+    await seed_written(db)
     assert await db.procedures.count_documents({}) == 7
     # A second replica on the same database does not load it again.
     second = await make_catalog(mongo_db=catalog.app.state.runtime.settings.mongo_db)
@@ -77,7 +80,7 @@ async def test_a_seed_load_this_replica_began_is_resumed_at_once(infra, tmp_path
     async with asyncio.timeout(60):
         async with running(app) as client:
             r = await client.get(f"{C}/procedures", params={"q": "tam tru"})
-            seed = await app.state.runtime.db.catalog_meta.find_one({"_id": "seed"})
+            seed = await seed_written(app.state.runtime.db)
     assert r.json()["items"][0]["code"] == "1.004194"
     assert seed["state"] == "done" and seed["count"] == len(SEED)
 

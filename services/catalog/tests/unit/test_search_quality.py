@@ -10,7 +10,7 @@ import pytest
 
 from catalog.adapters.search_index import SearchIndex
 from catalog.config import DEFAULT_SEED
-from catalog.service.catalog import _entry, read_seed
+from catalog.service.view import build_view, item_of, read_seed
 
 EVAL = Path(__file__).resolve().parents[1] / "search_eval.json"
 TARGET = 0.95
@@ -18,7 +18,7 @@ TARGET = 0.95
 
 @pytest.fixture(scope="module")
 def index() -> SearchIndex:
-    return SearchIndex.build(_entry(p) for p in read_seed(DEFAULT_SEED) if p.status == "published")
+    return build_view(map(item_of, read_seed(DEFAULT_SEED)), revision=1, seed="").index
 
 
 def test_the_evaluation_set_is_big_enough():

@@ -4,6 +4,7 @@ documents are read and written."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from .store import META, PROCEDURES, VERSIONS, from_doc, to_doc
 
 log = logs.get(__name__)
 SEED_ATTEMPTS = 3
+READ_BATCH = 500  # codes an $in query asks for
 Doc = dict[str, Any]
 
 
@@ -30,19 +32,37 @@ class Procedures:
 
     # -- the seed ----------------------------------------------------------------------------------
     async def seed_marker(self) -> Doc | None:
-        """``{"state": "loading" | "done", "owner", "at", "count"}``, or None before the first load."""
+        """``{"state": "loading" | "done", "owner", "seed", "at", "count"}``, or None before the first
+        load. ``seed`` names the seed file (its sha256); while loading, ``at`` is the loader's last sign of
+        progress."""
         return await self.meta.find_one({"_id": "seed"})
 
-    async def claim_seed(self, owner: str) -> bool:
+    async def claim_seed(self, owner: str, seed: str) -> bool:
         """Mark the seed as being loaded by ``owner``; False when a marker is there already."""
         try:
             with unique_key():
                 await self.meta.insert_one(
-                    {"_id": "seed", "state": "loading", "owner": owner, "at": datetime.now(UTC)}
+                    {"_id": "seed", "state": "loading", "owner": owner, "seed": seed, "at": datetime.now(UTC)}
                 )
         except AlreadyExists:
             return False
         return True
+
+    async def take_over_seed(self, stalled: Doc, owner: str, seed: str) -> bool:
+        """Take a stalled load (the marker ``stalled``, unchanged since it was read) over; False when
+        another replica took it first or it moved on."""
+        res = await self.meta.update_one(
+            {"_id": "seed", "state": "loading", "owner": stalled.get("owner"), "at": stalled.get("at")},
+            {"$set": {"owner": owner, "seed": seed, "at": datetime.now(UTC)}},
+        )
+        return res.modified_count == 1
+
+    async def seed_progress(self, owner: str, seed: str) -> None:
+        """The loader's sign of life (others take over a load that shows none for a while)."""
+        await self.meta.update_one(
+            {"_id": "seed", "state": "loading", "owner": owner},
+            {"$set": {"at": datetime.now(UTC), "seed": seed}},
+        )
 
     async def insert_batch(self, procedures: list[Procedure]) -> int:
         """Insert a batch of the seed; how many were new. A batch that times out on a busy server is sent
@@ -62,10 +82,13 @@ class Procedures:
                 log.warning("seed batch timed out; sending it again", attempt=attempt, error=str(e)[:200])
         raise AssertionError("unreachable")
 
-    async def seed_loaded(self, count: int) -> None:
-        await self.bump_revision()
+    async def seed_loaded(self, count: int, seed: str, revision: int) -> None:
+        """The seed is all written: the catalogue is at ``revision`` (from 0: no change is taken before
+        the seed is written; ``$max`` since a loader that died here may have set it already)."""
+        await self.meta.update_one({"_id": "revision"}, {"$max": {"value": revision}}, upsert=True)
         await self.meta.update_one(
-            {"_id": "seed"}, {"$set": {"state": "done", "count": count, "at": datetime.now(UTC)}}
+            {"_id": "seed"},
+            {"$set": {"state": "done", "count": count, "seed": seed, "at": datetime.now(UTC)}},
         )
 
     # -- reading -----------------------------------------------------------------------------------
@@ -73,8 +96,21 @@ class Procedures:
         doc = await self.meta.find_one({"_id": "revision"})
         return int(doc["value"]) if doc else 0
 
-    async def published(self) -> list[Procedure]:
-        return [from_doc(d) async for d in self.current.find({"status": "published"})]
+    async def current_versions(self) -> list[tuple[str, int]]:
+        """(code, version) of every current procedure: what changed since a snapshot, in one small read."""
+        return [(d["_id"], int(d["version"])) async for d in self.current.find({}, {"version": 1})]
+
+    async def current_procedures(self, codes: list[str] | None = None) -> list[Procedure]:
+        """Every current procedure (withdrawn ones too) in one bulk read, or those of ``codes``."""
+        if codes is None:
+            docs = await self.current.find({}).to_list()
+        else:
+            docs = []
+            for start in range(0, len(codes), READ_BATCH):
+                part = codes[start : start + READ_BATCH]
+                docs += await self.current.find({"_id": {"$in": part}}).to_list()
+        # Validating thousands of documents is CPU work: off the event loop, which serves meanwhile.
+        return await asyncio.to_thread(lambda: [from_doc(d) for d in docs])
 
     async def get(self, code: str, session: Session | None = None) -> Procedure | None:
         doc = await self.current.find_one({"_id": code}, session=session)

@@ -15,6 +15,8 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 import tantivy
@@ -148,18 +150,22 @@ def pieces(name: str) -> list[Piece]:
     """A name cut into words and what lies between them, each word with its folded forms (done once,
     when the index is built, so highlighting a result costs set lookups only)."""
     out: list[Piece] = []
-    token = ""
-    for ch in name:
-        if ch.isalnum():
-            token += ch
-            continue
-        if token:
-            out.append((token, html.escape(token), frozenset(words(token))))
-            token = ""
-        out.append((ch, html.escape(ch), frozenset()))
-    if token:
-        out.append((token, html.escape(token), frozenset(words(token))))
+    for is_word, run in groupby(name, str.isalnum):
+        if is_word:
+            out.append(_word_piece("".join(run)))
+        else:
+            out.extend(_gap_piece(ch) for ch in run)
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _word_piece(token: str) -> Piece:
+    return (token, html.escape(token), frozenset(words(token)))
+
+
+@lru_cache(maxsize=1024)
+def _gap_piece(ch: str) -> Piece:
+    return (ch, html.escape(ch), frozenset())
 
 
 def highlight(parts: Sequence[Piece], targets: frozenset[str]) -> str:

@@ -1,4 +1,5 @@
-"""The catalog's collections: current procedures, their past versions, and the catalogue's revision."""
+"""The catalog's collections: current procedures, their past versions, the catalogue's revision, and
+snapshots of the replicas' in-memory catalogue."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..domain.model import Procedure
 PROCEDURES = "procedures"
 VERSIONS = "procedure_versions"  # every version an administrator replaced, "<code>@<version>"
 META = "catalog_meta"  # {"_id": "revision", "value": n}; {"_id": "seed", ...}
+SNAPSHOTS = "catalog_snapshots"  # adapters/snapshots.py
 
 SCHEMA = {
     PROCEDURES: [
@@ -20,6 +22,7 @@ SCHEMA = {
     ],
     VERSIONS: [IndexModel([("code", ASCENDING), ("version", DESCENDING)], name="code_version")],
     META: [],
+    SNAPSHOTS: [IndexModel([("snap", ASCENDING), ("token", ASCENDING)], name="snap_token")],
 }
 
 

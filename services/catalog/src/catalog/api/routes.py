@@ -28,18 +28,22 @@ PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
 NOT_MODIFIED = {304: {"description": "Không đổi (If-None-Match) / not modified"}}
 NO_PROCEDURE = problems((404, "Không có thủ tục này / no such procedure"))
 # An administrator's change: If-Match (the ETag read) guards against overwriting someone else's.
+LOADING = (503, "Danh mục đang được nạp lần đầu / the catalogue's first load is still being written")
 CHANGE = problems(
     (400, "If-Match không hợp lệ / malformed If-Match"),
     (404, "Không có thủ tục này / no such procedure"),
     (412, "Thủ tục đã được người khác sửa / changed since it was read"),
+    LOADING,
 )
 
 
 def cached(request: Request, body: Any, etag: str, max_age: str = PUBLIC_CACHE) -> Response:
+    """``body`` (JSON, or bytes already JSON) with its ETag; 304 when the client has it."""
     headers = {"ETag": etag, "Cache-Control": max_age, "Vary": "Accept-Language"}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    return Response(dumps(body), media_type="application/json", headers=headers)
+    content = body if isinstance(body, bytes) else dumps(body)
+    return Response(content, media_type="application/json", headers=headers)
 
 
 class ProcedureItem(BaseModel):
@@ -138,16 +142,16 @@ def detail_route(path: str, summary: str) -> Callable[[T], T]:
 
 @detail_route("/procedures/{code}", "Chi tiết thủ tục / procedure detail")
 async def detail(code: Code, request: Request, parts: Parts) -> Response:
-    p = await parts.catalog.get(code)
-    return cached(request, public_detail(p), f'"{p.code}-v{p.version}"')
+    etag, body = parts.catalog.detail(code)
+    return cached(request, body, etag)
 
 
 @detail_route("/procedures/{code}/versions/{version}", "Một phiên bản trước / a past version")
 async def detail_version(
     code: Code, version: Annotated[int, Path(ge=1, le=100_000)], request: Request, parts: Parts
 ) -> Response:
-    p = await parts.catalog.get_version(code, version)
-    return cached(request, public_detail(p), f'"{p.code}-v{p.version}"', "public, max-age=86400, immutable")
+    etag, body = await parts.catalog.detail_version(code, version)
+    return cached(request, body, etag, "public, max-age=86400, immutable")
 
 
 @router.get(
@@ -211,7 +215,7 @@ def change(method: Literal["put", "post"], path: str, summary: str) -> Callable[
 @router.post(
     "/procedures",
     status_code=201,
-    responses=problems((409, "Mã thủ tục đã tồn tại / the code exists")),
+    responses=problems((409, "Mã thủ tục đã tồn tại / the code exists"), LOADING),
     response_model=ProcedureDetail,
     tags=["administration"],
     summary="Thêm thủ tục / add a procedure",

@@ -119,13 +119,27 @@ def markers(folded_words: list[str]) -> frozenset[str]:
 QUERY_STOPWORDS = frozenset("lam xin muon cach toi minh online nop cac nhung cua va de ve".split())
 
 
+@lru_cache(maxsize=100_000)
+def _token_words(token: str) -> tuple[str, ...]:
+    """The folded words of one whitespace-free token, variants unified, abbreviations expanded.
+    Remembered: the catalogue uses a few thousand distinct tokens, and folding them one character at a
+    time was most of the cost of building the index."""
+    out: list[str] = []
+    for w in _NON_WORD.split(strip_marks(token)):
+        if w:
+            v = variant(w)
+            out.extend(ABBREVIATIONS.get(v, v).split())
+    return tuple(out)
+
+
 def words(text: str, *, query: bool = False) -> list[str]:
     """Folded words of a text, variants unified, abbreviations expanded. Everyday names are added to
     an indexed text and replace themselves in a query; a query also loses its filler words."""
-    raw = [variant(w) for w in _NON_WORD.split(strip_marks(text)) if w]
+    # Folding works token by token (diacritics never join across whitespace), so each token's words
+    # are looked up once.
     out: list[str] = []
-    for w in raw:
-        out.extend(ABBREVIATIONS.get(w, w).split())
+    for token in text.split():
+        out.extend(_token_words(token))
     joined = " ".join(out)
     for phrase, replacement in COLLOQUIAL.items():
         if phrase in joined:

@@ -1,13 +1,29 @@
-"""Catalog use cases: load the seed, keep the search index current, search, administer procedures."""
+"""Catalog use cases: start from the seed or a snapshot, keep the in-memory catalogue current, search,
+administer procedures.
+
+Each replica serves reads (search, facets, details) from memory (``service/view.py``), at one catalogue
+revision; the watch loop brings it up to date when the revision moves (an administrator's change).
+
+Start-up, fast on a busy machine:
+
+- the very first start (an empty database): one replica claims the seed, builds the catalogue from the
+  seed file in memory, stores a snapshot and is ready; the seed's documents are written in the
+  background, and an administrator's change waits for them (``_seed_written``). Reads are already
+  right: until then the catalogue is exactly the seed;
+- a replica that starts while another writes the seed serves the same seed: from that snapshot, or
+  from its own copy of the same file; it takes the writing over if the loader shows no progress;
+- later starts read the snapshot of the current revision (one read); a stale one is brought up to date
+  from the database, reading again only the procedures whose version changed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import gzip
-import json
 import secrets
-from collections import Counter, OrderedDict
+import time
+import zlib
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,18 +37,43 @@ from dvckit.runtime import Runtime
 from dvckit.store import AlreadyExists
 
 from ..adapters.procedures import Procedures
-from ..adapters.search_index import Entry, SearchIndex, pieces
+from ..adapters.search_index import SearchIndex
+from ..adapters.snapshots import CorruptSnapshot, Snapshots, Stored
 from ..domain.model import OnlineLevel, Procedure
-from ..domain.summary import list_item
-from ..domain.text import words
+from . import view as views
+from .view import (
+    SEED_REVISION,
+    Item,
+    View,
+    build_view,
+    item_of,
+    public_detail,
+    read_seed,
+    seed_id,
+    view_from_seed,
+)
 
 log = logs.get(__name__)
 RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
 SEED_BATCH = 250  # procedures an insert: small enough to finish well within the socket timeout
 REFRESH_WAIT_S = 5.0  # an administrator's change waits this long at most for this replica's new index
+SEED_STALL_S = 60.0  # a seed load that shows no progress this long is taken over
+SEED_POLL_S = 0.25  # while another replica loads the seed: how often to look for its snapshot
+SEED_OWN_AFTER_S = 30.0  # ...and after how long to build the same seed from our own file instead
+SEED_WRITE_WAIT_S = 25.0  # an administrator's change waits this long at most for the seed's writes (the
+# gateway gives the catalog 30 s)
 
 NOT_FOUND = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
 EXISTS = Problem(409, "procedure-exists", Text("Mã thủ tục đã tồn tại", "This procedure code already exists"))
+SEEDING = Problem(
+    503,
+    "catalogue-loading",
+    Text(
+        "Danh mục thủ tục đang được nạp lần đầu; vui lòng thử lại sau ít phút",
+        "The catalogue is being loaded for the first time; please try again in a few minutes",
+    ),
+    headers={"Retry-After": "10"},
+)
 
 
 def version_conflict(current: int) -> Problem:
@@ -44,104 +85,244 @@ def version_conflict(current: int) -> Problem:
     )
 
 
-def _entry(p: Procedure) -> tuple[Entry, str]:
-    extra_text = " ".join([p.field, *p.agencies, *(r.name for r in p.results)])
-    name_words = words(p.name)
-    text_words = frozenset(name_words) | frozenset(words(extra_text))
-    e = Entry(
-        code=p.code,
-        name=p.name,
-        name_words=name_words,
-        text_words=text_words,
-        popularity=p.popularity,
-        field=p.field,
-        agencies=p.agencies,
-        levels=p.levels,
-        online_level=p.online_level,
-        summary=list_item(p),
-        parts=pieces(p.name),
-    )
-    return e, " ".join(words(extra_text))
-
-
 class Catalog:
     def __init__(
-        self, rt: Runtime, procedures: Procedures, *, seed_path: Path, watch_seconds: float = 2.0
+        self,
+        rt: Runtime,
+        procedures: Procedures,
+        *,
+        seed_path: Path,
+        watch_seconds: float = 2.0,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self.rt = rt
         self.procedures = procedures
+        self.snapshots = snapshots or Snapshots(rt.db, f"index-{views.CODE_VERSION}")
         self.seed_path = seed_path
         self.watch_seconds = watch_seconds
-        self.index = SearchIndex.build([])
-        self.revision = -1
-        self._rebuilds: set[asyncio.Task[bool]] = set()  # slow rebuilds left running after a change
+        self.view = View.empty()
+        self._seed_id: str | None = None
+        self._seed_done = False  # the seed's documents are all in the database
+        self._seeding: asyncio.Task[None] | None = None  # this replica writing them
+        # The seed the database was loaded with when it is not the one served (a load other code took
+        # over): the next look rebuilds from the database whatever the revision.
+        self._stale: str | None = None
+        self._to_store: View | None = None  # the newest view whose snapshot is still to be stored
+        self._storing: asyncio.Task[None] | None = None
+        self._damaged: str | None = None  # a damaged snapshot read ("?": which one unknown): replace it
+        self._rebuilds: set[asyncio.Task[Any]] = set()  # slow rebuilds and snapshot writes left running
         self._rebuilding = asyncio.Lock()
-        self._facets: dict[str, list[dict[str, Any]]] = {}
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._owner = f"{rt.settings.instance}/{secrets.token_hex(4)}"  # this process, in the seed marker
+        self.started: dict[str, Any] = {}  # how the last start went (logged; read by tests)
 
-    # -- start-up: seed and index ------------------------------------------------------------------
-    async def load_seed(self) -> int:
-        """Load the committed seed on the very first start (one replica does it; others wait)."""
-        marker = await self.procedures.seed_marker()
-        if marker and marker.get("state") == "done":
-            return 0
-        if not await self.procedures.claim_seed(self._owner) and await self._seed_loaded_by_another():
-            return 0
+    @property
+    def revision(self) -> int:
+        return self.view.revision
+
+    @property
+    def index(self) -> SearchIndex:
+        return self.view.index
+
+    @property
+    def seed_id(self) -> str:
+        if self._seed_id is None:
+            self._seed_id = seed_id(self.seed_path)
+        return self._seed_id
+
+    # -- start-up ----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Have the catalogue in memory (a start-up hook: run again after a database timeout)."""
+        began = time.monotonic()
+        first_look = began
+        while True:
+            marker = await self.procedures.seed_marker()
+            if marker is None:
+                if await self.procedures.claim_seed(self._owner, self.seed_id):
+                    source = await self._begin_seed()
+                    break
+                continue  # another replica claimed it first: look again
+            if marker.get("state") == "done":
+                self._seed_done = True
+                source = await self._load_current(str(marker.get("seed", "")))
+                break
+            if marker.get("owner") == self._owner or (
+                self._stalled(marker)
+                and await self.procedures.take_over_seed(marker, self._owner, self.seed_id)
+            ):
+                source = await self._begin_seed()
+                break
+            got = await self._seed_of_another(marker, time.monotonic() - first_look)
+            if got:
+                source = got
+                break
+            await asyncio.sleep(SEED_POLL_S)
+        self.started = {
+            "source": source,
+            "seconds": round(time.monotonic() - began, 3),
+            "revision": self.view.revision,
+            "procedures": len(self.view.items),
+            "published": self.view.published,
+        }
+        log.info("catalogue ready", **self.started)
+
+    async def _begin_seed(self) -> str:
+        """This replica loads the seed: the catalogue from the file, in memory, then its writes (the
+        snapshot first, for the other replicas) in the background."""
+        if self._seeding is not None and not self._seeding.done():
+            return "seed"  # this start-up step run again: the writes go on
+        seed = self.seed_id
+        view, procs = await asyncio.to_thread(view_from_seed, self.seed_path, seed)
+        self._install(view, full_collect=False)
+        await self.procedures.seed_progress(self._owner, seed)
+        self._seeding = asyncio.create_task(self._write_seed(view, procs), name="catalog-seed")
+        return "seed"
+
+    async def _write_seed(self, view: View, procs: list[Procedure]) -> None:
+        began = time.monotonic()
+        await self._save_snapshot(view)
+        await self.procedures.seed_progress(self._owner, view.seed)
         loaded = 0
-        seed = read_seed(self.seed_path)
-        for start in range(0, len(seed), SEED_BATCH):
-            loaded += await self.procedures.insert_batch(seed[start : start + SEED_BATCH])
-        await self.procedures.seed_loaded(loaded)
-        log.info("catalogue seed loaded", procedures=loaded)
-        return loaded
+        for start in range(0, len(procs), SEED_BATCH):
+            loaded += await self.procedures.insert_batch(procs[start : start + SEED_BATCH])
+            await self.procedures.seed_progress(self._owner, view.seed)
+        await self.procedures.seed_loaded(loaded, view.seed, SEED_REVISION)
+        self._seed_done = True
+        log.info("catalogue seed written", procedures=loaded, seconds=round(time.monotonic() - began, 3))
 
-    async def _seed_loaded_by_another(self) -> bool:
-        """Another replica is loading the seed: wait for it (True once it is done), or take over (False)
-        if it has been at it for too long. Our own marker (a start-up step run again after a timeout) is
-        resumed at once."""
-        deadline = asyncio.get_running_loop().time() + 120
-        while asyncio.get_running_loop().time() < deadline:
-            doc = await self.procedures.seed_marker()
-            if doc and doc.get("state") == "done":
-                return True
-            if doc and doc.get("owner") == self._owner:
-                return False
-            if doc and doc["at"].replace(tzinfo=UTC) < datetime.now(UTC) - timedelta(minutes=5):
-                return False
-            await asyncio.sleep(0.5)
-        return False
+    async def _seed_of_another(self, marker: dict[str, Any], waited: float) -> str | None:
+        """Another replica is loading the seed: serve the same seed, from its snapshot or (after a while,
+        when it is the same file) from our own copy. None: nothing yet, look again."""
+        seed = str(marker.get("seed", ""))
+        stored = await self._read_snapshot(only=(SEED_REVISION, seed))
+        view = await self._decoded(stored) if stored else None
+        if view is not None:
+            self._install(view, full_collect=False)
+            return "snapshot"
+        if seed == self.seed_id and waited >= SEED_OWN_AFTER_S:
+            view, _ = await asyncio.to_thread(view_from_seed, self.seed_path, seed)
+            self._install(view, full_collect=False)
+            return "seed"
+        return None
 
+    @staticmethod
+    def _stalled(marker: dict[str, Any]) -> bool:
+        at = marker.get("at")
+        return at is None or at.replace(tzinfo=UTC) < datetime.now(UTC) - timedelta(seconds=SEED_STALL_S)
+
+    async def _load_current(self, seed: str) -> str:
+        """The catalogue as the database has it: the snapshot of its revision, else brought up to date
+        from the database (what a stale snapshot holds is reused where the version did not change)."""
+        revision = await self.procedures.revision()
+        stored = await self._read_snapshot()
+        base: dict[str, Item] = {}
+        if stored and stored.seed == seed:
+            view = await self._decoded(stored)
+            if view is not None and view.revision == revision:
+                self._install(view, full_collect=False)
+                return "snapshot"
+            base = view.items if view is not None else {}
+        view = await self._from_database(revision, seed, base, None)
+        self._install(view, full_collect=False)
+        self._snapshot_later(view)
+        return "database+snapshot" if base else "database"
+
+    async def _read_snapshot(self, only: tuple[int, str] | None = None) -> Stored | None:
+        """The stored snapshot; None when there is none (or not the one ``only`` names: its head is
+        looked at first) or it is damaged (the next write replaces it)."""
+        try:
+            if only is not None:
+                head = await self.snapshots.head()
+                if head is None or (head.get("revision"), head.get("seed")) != only:
+                    return None
+            stored = await self.snapshots.read()
+        except CorruptSnapshot as e:
+            self._damaged_snapshot(e, e.token)
+            return None
+        if stored is None or (only is not None and (stored.revision, stored.seed) != only):
+            return None
+        return stored
+
+    async def _decoded(self, stored: Stored) -> View | None:
+        """The catalogue a snapshot holds, or None when its bytes are not one (of another layout)."""
+        try:
+            return await asyncio.to_thread(views.view_from_snapshot, stored.blob)
+        except views.CorruptSnapshot as e:
+            self._damaged_snapshot(e, stored.token)
+            return None
+
+    def _damaged_snapshot(self, e: Exception, token: str | None) -> None:
+        log.warning("catalogue snapshot damaged; rebuilding it", error=str(e)[:200])
+        self._damaged = token or "?"
+
+    async def _save_snapshot(self, view: View) -> None:
+        """Store ``view`` for other replicas, unless a snapshot as new is there already."""
+        head = await self.snapshots.head()
+        if (
+            self._damaged is None
+            and head is not None
+            and head.get("revision", -1) >= view.revision
+            and head.get("seed") == view.seed
+        ):
+            return
+        blob = await asyncio.to_thread(views.encode, view)
+        damaged = self._damaged
+        if damaged == "?" and head is not None:
+            damaged = str(head.get("token"))
+        if await self.snapshots.write(view.revision, view.seed, blob, replacing=damaged):
+            self._damaged = None
+            log.info("catalogue snapshot stored", revision=view.revision, bytes=len(blob))
+
+    async def _from_database(
+        self, revision: int, seed: str, base: dict[str, Item], previous: View | None
+    ) -> View:
+        """The catalogue at (at least) ``revision``: one bulk read, or, given ``base``, the versions of
+        every procedure and the procedures whose version ``base`` does not have."""
+        items: dict[str, Item] = {}
+        if base:
+            current = await self.procedures.current_versions()
+            need = views.changed(base, current)
+            if len(need) * 2 <= len(current):
+                fetch = set(need)
+                items = {code: base[code] for code, _ in current if code not in fetch}
+                procs = await self.procedures.current_procedures(need)
+            else:
+                procs = await self.procedures.current_procedures()
+        else:
+            procs = await self.procedures.current_procedures()
+
+        def build() -> View:
+            items.update((i.code, i) for i in map(item_of, procs))
+            return build_view(items.values(), revision=revision, seed=seed, previous=previous)
+
+        return await asyncio.to_thread(build)
+
+    def _install(self, view: View, *, full_collect: bool = True) -> None:
+        self.view = view
+        self._results.clear()
+        # The catalogue is hundreds of thousands of long-lived objects: keep them out of the cyclic
+        # garbage collector's full passes, which otherwise stall requests. (Frozen objects are still
+        # freed by reference counting when the next rebuild replaces them.) At start-up a young
+        # collection is enough: what was built before is the process's own, long-lived too.
+        gc.collect() if full_collect else gc.collect(1)
+        gc.freeze()
+
+    # -- keeping it current ------------------------------------------------------------------------
     async def refresh_index(self, *, force: bool = False) -> bool:
-        """Rebuild the in-memory index if the catalogue changed since it was built. One rebuild at a time:
-        a caller that comes during one waits, then finds the index current or rebuilds once for every change
+        """Rebuild the in-memory catalogue if the catalogue changed since it was built. One rebuild at a
+        time: a caller that comes during one waits, then finds it current or rebuilds once for every change
         it missed. (Side by side, a burst of changes ran a rebuild each, and they starved the replica.)"""
         async with self._rebuilding:
-            return await self._rebuild(force=force)
-
-    async def _rebuild(self, *, force: bool) -> bool:
-        revision = await self.procedures.revision()
-        if revision == self.revision and not force:
-            return False
-        docs = await self.procedures.published()
-        index = await asyncio.to_thread(SearchIndex.build, (_entry(p) for p in docs))
-        facets: dict[str, Counter[str]] = {"field": Counter(), "agency": Counter()}
-        for p in docs:
-            facets["field"][p.field] += 1
-            for a in p.agencies:
-                facets["agency"][a] += 1
-        self._facets = {
-            k: [{"name": n, "count": c} for n, c in sorted(v.items(), key=lambda t: (-t[1], t[0]))]
-            for k, v in facets.items()
-        }
-        self.index, self.revision = index, revision
-        self._results.clear()
-        # The index is hundreds of thousands of long-lived objects: keep them out of the cyclic
-        # garbage collector's full passes, which otherwise stall requests.
-        # (Frozen objects are still freed by reference counting when the next rebuild replaces them.)
-        gc.collect()
-        gc.freeze()
-        log.info("search index built", procedures=len(docs), revision=revision)
+            revision = await self.procedures.revision()
+            stale, seed = self._stale is not None, self._stale or self.view.seed
+            if revision == self.view.revision and not (force or stale):
+                return False
+            self._stale = None
+            base = {} if stale else self.view.items
+            view = await self._from_database(revision, seed, base, None if stale else self.view)
+            self._install(view)
+            log.info("catalogue rebuilt", revision=revision, procedures=len(view.items))
+        self._snapshot_later(view)
         return True
 
     async def _refresh_after_write(self) -> None:
@@ -152,22 +333,90 @@ class Catalog:
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=REFRESH_WAIT_S)
         except TimeoutError:
-            self._rebuilds.add(task)
-            task.add_done_callback(self._rebuild_done)
+            self._track(task)
 
-    def _rebuild_done(self, task: asyncio.Task[bool]) -> None:
-        self._rebuilds.discard(task)
+    def _snapshot_later(self, view: View) -> None:
+        """Store ``view``'s snapshot in the background: one writer, which stores the newest view it was
+        given (a burst of changes writes a few snapshots, not one each)."""
+        self._to_store = view
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.create_task(self._store_snapshots(), name="catalog-snapshot")
+            self._track(self._storing)
+
+    async def _store_snapshots(self) -> None:
+        while self._to_store is not None:
+            view, self._to_store = self._to_store, None
+            await self._save_snapshot(view)
+
+    def _track(self, task: asyncio.Future[Any]) -> None:
+        self._rebuilds.add(task)  # type: ignore[arg-type]
+        task.add_done_callback(self._rebuild_done)
+
+    def _rebuild_done(self, task: asyncio.Future[Any]) -> None:
+        self._rebuilds.discard(task)  # type: ignore[arg-type]
         if not task.cancelled() and task.exception() is not None:
-            log.error("search index rebuild failed", error=repr(task.exception()))
+            log.error("catalogue background work failed", error=repr(task.exception())[:300])
 
     async def watch(self) -> None:
-        """The background loop (``rt.loop``): rebuild the index when the catalogue changed; a failure
-        keeps serving the index we have."""
-        await aio.every(self.watch_seconds, self.refresh_index, "index refresh failed")
+        """The background loop (``rt.loop``): see the seed through, then rebuild when the catalogue
+        changed; a failure keeps serving what we have."""
+        await aio.every(self.watch_seconds, self._tick, "index refresh failed")
+
+    async def _tick(self) -> None:
+        if not self._seed_done:
+            await self._see_seed_through()
+            if not self._seed_done:
+                return
+        await self.refresh_index()
+
+    async def _see_seed_through(self) -> None:
+        """While the seed is being written: note when it is done; resume our own writes if they failed;
+        take over another replica's that show no progress."""
+        if self._seeding is not None and not self._seeding.done():
+            return
+        marker = await self.procedures.seed_marker()
+        if marker is not None and marker.get("state") == "done":
+            self._seed_finished(marker)
+            return
+        if self._seeding is not None and not self._seeding.cancelled() and self._seeding.exception():
+            log.warning("seed writes failed; resuming", error=repr(self._seeding.exception())[:200])
+        mine = marker is not None and marker.get("owner") == self._owner
+        if mine or (
+            marker is not None
+            and self._stalled(marker)
+            and await self.procedures.take_over_seed(marker, self._owner, self.seed_id)
+        ):
+            log.warning("writing the seed", taken_from=None if mine else marker.get("owner"))
+            if self.view.seed == self.seed_id:
+                procs = await asyncio.to_thread(read_seed, self.seed_path)
+            else:  # we served the other replica's seed: now ours, and once written what the database holds
+                view, procs = await asyncio.to_thread(view_from_seed, self.seed_path, self.seed_id)
+                self._stale = self.seed_id
+                self._install(view)
+            self._seeding = asyncio.create_task(self._write_seed(self.view, procs), name="catalog-seed")
+
+    def _seed_finished(self, marker: dict[str, Any]) -> None:
+        self._seed_done = True
+        if str(marker.get("seed", "")) != self.view.seed:
+            self._stale = str(marker.get("seed", ""))  # not the seed served (other code took the load over)
+
+    async def _seed_written(self) -> None:
+        """An administrator's change waits for the seed's writes (a change to a procedure not yet written
+        would be lost, and the revision would move past the seed's)."""
+        deadline = time.monotonic() + SEED_WRITE_WAIT_S
+        while not self._seed_done:
+            marker = await self.procedures.seed_marker()
+            if marker is not None and marker.get("state") == "done":
+                self._seed_finished(marker)
+                break
+            if time.monotonic() > deadline:
+                raise SEEDING
+            await asyncio.sleep(0.5)
 
     async def stop_rebuilds(self) -> None:
         for t in list(self._rebuilds):
-            await aio.stop(t)
+            await aio.stop(t)  # type: ignore[arg-type]
+        await aio.stop(self._seeding)
 
     # -- reading -----------------------------------------------------------------------------------
     def search(
@@ -209,25 +458,30 @@ class Catalog:
         return body
 
     def facets(self, kind: str) -> list[dict[str, Any]]:
-        return self._facets.get(kind, [])
+        return self.view.facets.get(kind, [])
 
-    async def get(self, code: str) -> Procedure:
-        p = await self.procedures.get(code)
-        if p is None:
+    def detail(self, code: str) -> tuple[str, bytes]:
+        """``GET /procedures/{code}``: its ETag and body, from memory (withdrawn procedures too)."""
+        item = self.view.items.get(code)
+        if item is None:
             raise NOT_FOUND
-        return p
+        return f'"{code}-v{item.version}"', zlib.decompress(item.detail)
 
-    async def get_version(self, code: str, version: int) -> Procedure:
-        current = await self.get(code)
-        if current.version == version:
-            return current
+    async def detail_version(self, code: str, version: int) -> tuple[str, bytes]:
+        """A version of a procedure: the current one from memory, one it replaced from the database."""
+        item = self.view.items.get(code)
+        if item is None:
+            raise NOT_FOUND
+        if item.version == version:
+            return self.detail(code)
         p = await self.procedures.past(code, version)
         if p is None:
             raise NOT_FOUND
-        return p
+        return f'"{code}-v{p.version}"', dumps(public_detail(p))
 
     # -- administration ----------------------------------------------------------------------------
     async def create(self, p: Procedure) -> Procedure:
+        await self._seed_written()
         p = p.model_copy(update={"version": 1, "updated_at": datetime.now(UTC), "status": "published"})
 
         async def txn(session: Session) -> None:
@@ -243,6 +497,7 @@ class Catalog:
 
     async def change(self, code: str, expected_version: int | None, **changes: Any) -> Procedure:
         """Make a new version of a procedure with ``changes``; the old version is kept."""
+        await self._seed_written()
 
         async def txn(session: Session) -> Procedure:
             old = await self.procedures.get(code, session)
@@ -289,11 +544,4 @@ class Catalog:
             )
 
 
-def public_detail(p: Procedure) -> dict[str, Any]:
-    """``GET /procedures/{code}``: the whole procedure plus what lists show."""
-    return {**list_item(p), **p.model_dump(mode="json")}
-
-
-def read_seed(path: Path) -> list[Procedure]:
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [Procedure.model_validate(json.loads(line)) for line in f if line.strip()]
+__all__ = ["Catalog", "public_detail", "read_seed"]  # read_seed: bench/catalog_search.py
