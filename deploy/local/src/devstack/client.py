@@ -267,9 +267,21 @@ async def admin(http: httpx.AsyncClient, username: str, password: str) -> Person
 
 
 async def add_procedure(
-    http: httpx.AsyncClient, admin: Person, procedure: dict[str, Any] = TEST_PROCEDURE
+    http: httpx.AsyncClient,
+    admin: Person,
+    procedure: dict[str, Any] = TEST_PROCEDURE,
+    *,
+    patience: float = 180,
 ) -> None:
-    _check(await http.post("/api/v1/catalog/procedures", json=procedure, headers=admin.auth), 201, 409)
+    """The administrator adds ``procedure``; while a fresh catalogue's first load is still being written
+    (503 with Retry-After), asks again, as the portal's administrator would."""
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        r = await http.post("/api/v1/catalog/procedures", json=procedure, headers=admin.auth)
+        if r.status_code != 503 or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(min(float(r.headers.get("Retry-After", "1")), 2.0))
+    _check(r, 201, 409)
 
 
 async def officer(
