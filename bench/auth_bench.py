@@ -97,13 +97,14 @@ async def main() -> None:
     args = ap.parse_args()
 
     dev = StackConfig.from_env()
-    for part in (Mongo(dev), S3(dev), RabbitMQ(dev)):
+    for part in (Mongo(dev, "auth"), S3(dev), RabbitMQ(dev)):
         part.ensure()
     port = free_port()
     db = f"bench_auth_{os.getpid()}"
     settings = Settings()
     env = {
         "AUTH_PORT": str(port),
+        "AUTH_MONGO_URL": dev.mongo_url_for("auth"),
         "AUTH_MONGO_DB": db,
         "DVC_EXCHANGE": "bench.dvc.events",
         "DVC_ENV": "development",
@@ -118,7 +119,7 @@ async def main() -> None:
     results: dict = {}
     try:
         wait_until("auth", lambda: http_status(f"{base}/readyz") == 200, 60, proc)
-        mongo = AsyncMongoClient(dev.mongo_url)
+        mongo = AsyncMongoClient(dev.mongo_url_for("auth"))
         outbox, seal_key = mongo[db].outbox, settings.seal_key.get_secret_value()
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             users = []
@@ -226,7 +227,7 @@ async def main() -> None:
         proc.stop()
         from pymongo import MongoClient
 
-        with MongoClient(dev.mongo_url) as c:
+        with MongoClient(dev.mongo_url_for("auth")) as c:
             c.drop_database(db)
     out = ROOT / "bench" / "results" / "auth.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ def citizen_token(s) -> str:
     async def register() -> str:
         async with (
             httpx.AsyncClient(base_url=s.cfg.gateway_url, timeout=30) as http,
-            client.Inbox(s.cfg.mongo_url, s.cfg.db_name("notify"), s.cfg.mail_dir) as inbox,
+            client.Inbox(s.cfg.mongo_url_for("notify"), s.cfg.db_name("notify"), s.cfg.mail_dir) as inbox,
         ):
             return (await client.register(http, inbox, client.new_person("Đỗ Văn Hải", email=False))).token
 

@@ -53,8 +53,9 @@ async def publish_all(amqp_url: str, exchange: str, envelopes: list[Envelope]) -
 
 async def run(args: argparse.Namespace, s) -> dict:
     cfg = s.cfg
-    mongo = AsyncMongoClient(cfg.mongo_url, tz_aware=True)
-    notify_db, sub_db = mongo[cfg.db_name("notify")], mongo[cfg.db_name("submission")]
+    mongo = AsyncMongoClient(cfg.mongo_url_for("notify"), tz_aware=True)
+    sub_mongo = AsyncMongoClient(cfg.mongo_url_for("submission"), tz_aware=True)
+    notify_db, sub_db = mongo[cfg.db_name("notify")], sub_mongo[cfg.db_name("submission")]
     users = [str(uuid.uuid4()) for _ in range(200)]
     regs = [
         Envelope.wrap(
@@ -125,6 +126,7 @@ async def run(args: argparse.Namespace, s) -> dict:
         if note is not None:
             delays.append((note["created_at"] - d["submitted_at"]).total_seconds())
     await mongo.close()
+    await sub_mongo.close()
     return {
         "events": args.events,
         "notify_replicas": args.replicas,

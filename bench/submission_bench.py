@@ -66,7 +66,7 @@ async def citizen(http: httpx.AsyncClient, inbox: client.Inbox, i: int) -> dict[
 
 
 def inbox_of(s) -> client.Inbox:
-    return client.Inbox(s.cfg.mongo_url, s.cfg.db_name("notify"), s.cfg.mail_dir)
+    return client.Inbox(s.cfg.mongo_url_for("notify"), s.cfg.db_name("notify"), s.cfg.mail_dir)
 
 
 async def file_one(

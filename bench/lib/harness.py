@@ -12,13 +12,17 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
-from devstack.config import SERVICES, StackConfig
-from devstack.infra import S3, Mongo, RabbitMQ, Smtp
+import psutil
+
+from devstack.config import SERVICE_NAMES, SERVICES, StackConfig
+from devstack.infra import S3, RabbitMQ, Smtp, mongo_servers
 from devstack.stack import Stack
 from devstack.testing import _free_offset, free_port
 
@@ -77,13 +81,17 @@ class Sampler:
 
 @contextmanager
 def stack(
-    replicas: dict[str, int] | None = None, extra_env: dict[str, str] | None = None, **env_overrides: str
+    replicas: dict[str, int] | None = None,
+    extra_env: dict[str, str] | None = None,
+    mongo_layout: str = "per-service",
+    **env_overrides: str,
 ) -> Iterator[Stack]:
-    """Every service and the gateway in a namespace of their own, with a MongoDB and a mail server of
-    their own (fresh, so runs compare: the stand-in slows down as its data grows), on the machine's S3
-    and RabbitMQ (reused if running, started otherwise); all removed afterwards. ``extra_env`` goes to
-    every service process (their environment is otherwise built from scratch), e.g. a PYTHONPATH that
-    runs another version of the code for a before-and-after comparison."""
+    """Every service and the gateway in a namespace of their own, with MongoDB servers and a mail server
+    of their own (fresh, so runs compare: the stand-in slows down as its data grows), on the machine's
+    S3 and RabbitMQ (reused if running, started otherwise); all removed afterwards. ``mongo_layout`` is
+    ``make up``'s (DVC_MONGO_LAYOUT): a server per service, or ``"shared"``, one for all. ``extra_env``
+    goes to every service process (their environment is otherwise built from scratch), e.g. a
+    PYTHONPATH that runs another version of the code for a before-and-after comparison."""
     dev = StackConfig.from_env()
     for part in (S3(dev), RabbitMQ(dev)):
         part.ensure()
@@ -95,6 +103,8 @@ def stack(
         env="development",
         gateway_port=free_port(),
         mongo_port=free_port(),
+        mongo_layout=mongo_layout,
+        mongo_service_ports={name: free_port() for name in SERVICE_NAMES},
         s3_port=dev.s3_port,
         amqp_port=dev.amqp_port,
         smtp_port=free_port(),
@@ -104,9 +114,9 @@ def stack(
         captcha_test_answer="bench",
         extra_env=dict(extra_env or {}),
     )
-    own = [Mongo(cfg), Smtp(cfg)]
-    for part in own:
-        part.ensure()
+    own = [*mongo_servers(cfg), Smtp(cfg)]
+    with ThreadPoolExecutor(len(own)) as pool:
+        list(pool.map(lambda part: part.ensure(), own))
     old = {k: os.environ.get(k) for k in env_overrides}
     os.environ.update(env_overrides)
     s = Stack(cfg)
@@ -115,14 +125,88 @@ def stack(
         yield s
     finally:
         s.down(with_infra=False)
-        for part in own:
-            part.proc.stop()
+        with ThreadPoolExecutor(len(own)) as pool:
+            list(pool.map(lambda part: part.proc.stop(), own))
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
         shutil.rmtree(home, ignore_errors=True)
+
+
+class Processes(Sampler):
+    """CPU (percent of one core, averaged) and peak memory (RSS) of every process on the machine, by
+    what it is (each MongoDB server by its name: ``mongodb``, or ``mongodb-<service>``), sampled every
+    second in a thread while a ``with`` block runs."""
+
+    def __init__(self, s: Stack) -> None:
+        super().__init__()
+        self.stack_pids = {
+            json.loads(p.read_text())["pid"]: p.stem for p in Path(s.cfg.run_dir).glob("*.pid")
+        }
+        self.mongo_ports = {str(port): name for name, port in s.cfg.mongo_servers().items()}
+        self.s3_port = s.cfg.s3_port
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.rss: dict[str, int] = defaultdict(int)
+        self._procs: dict[int, tuple[psutil.Process, str]] = {}
+
+    def _label(self, p: psutil.Process) -> str | None:
+        try:
+            for anc in [p, *p.parents()]:
+                # A service replica, the gateway (its nginx workers too), a MongoDB server, the mail server.
+                if anc.pid in self.stack_pids:
+                    return self.stack_pids[anc.pid]
+            args = p.cmdline()
+        except psutil.Error:
+            return None
+        cmd = " ".join(args)
+        if p.pid == os.getpid():
+            return "bench driver"
+        if "secantusd" in cmd:
+            port = args[args.index("--port") + 1] if "--port" in args[:-1] else ""
+            return self.mongo_ports.get(port)  # another stack's server: not ours
+        if "juicefs" in cmd and "gateway" in cmd:
+            # The stack's S3 (its address is the last argument), not another stack's or a test run's.
+            return "s3 (juicefs)" if args[-1].endswith(f":{self.s3_port}") else None
+        if p.name() == "beam.smp":
+            return "rabbitmq"
+        if "locust" in cmd:
+            return "locust"
+        return None
+
+    def _run(self) -> None:
+        for p in psutil.process_iter():
+            if (label := self._label(p)) is not None:
+                p.cpu_percent()  # primes the counter
+                self._procs[p.pid] = (p, label)
+        while not self._stop.wait(1.0):
+            for p in psutil.process_iter():  # locust's process starts after the sampler
+                if p.pid not in self._procs and (label := self._label(p)) is not None:
+                    p.cpu_percent()
+                    self._procs[p.pid] = (p, label)
+            cpu: dict[str, float] = defaultdict(float)
+            rss: dict[str, int] = defaultdict(int)
+            for pid, (p, label) in list(self._procs.items()):
+                try:
+                    cpu[label] += p.cpu_percent()
+                    rss[label] += p.memory_info().rss
+                except psutil.Error:
+                    del self._procs[pid]
+            for label, v in cpu.items():
+                self.cpu[label].append(v)
+                self.rss[label] = max(self.rss[label], rss[label])
+
+    def report(self) -> dict[str, dict[str, float]]:
+        return {
+            label: {
+                "cpu_percent_avg": round(sum(v) / len(v), 1),
+                "cpu_percent_max": round(max(v), 1),
+                "rss_mib_max": round(self.rss[label] / 2**20, 1),
+            }
+            for label, v in sorted(self.cpu.items())
+            if v
+        }
 
 
 def wrk(

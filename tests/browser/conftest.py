@@ -211,10 +211,11 @@ def codes(request: pytest.FixtureRequest, portal) -> Iterator[Callable[[str, dat
     mail folder), the stack being the test stack, or the developer's (``make up``) with DVC_PORTAL_URL."""
     if os.environ.get("DVC_PORTAL_URL"):
         cfg = StackConfig.from_env()
-        mongo_url, notify_db, mail_dir = cfg.mongo_url, cfg.db_name("notify"), cfg.mail_dir
+        mongo_url, notify_db, mail_dir = cfg.mongo_url_for("notify"), cfg.db_name("notify"), cfg.mail_dir
     else:
         stack = request.getfixturevalue("stack")
-        mongo_url, notify_db, mail_dir = stack.cfg.mongo_url, stack.db_name("notify"), stack.infra.mail_dir
+        mongo_url, notify_db = stack.mongo_url_for("notify"), stack.db_name("notify")
+        mail_dir = stack.infra.mail_dir
     with MongoClient(mongo_url) as mongo:
         yield lambda to, since: wait_code(mongo[notify_db].sms_dev_outbox, mail_dir, to, since)
 

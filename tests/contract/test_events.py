@@ -45,13 +45,13 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
 async def emitted(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]]:
     """Every event payload the producers wrote to their outboxes since ``since``, by routing key."""
     by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    mongo = AsyncMongoClient(stack.cfg.mongo_url)
-    try:
-        for name in PRODUCERS:
+    for name in PRODUCERS:  # each service's database on its own server
+        mongo = AsyncMongoClient(stack.mongo_url_for(name))
+        try:
             async for doc in mongo[stack.db_name(name)].outbox.find({"created_at": {"$gte": since}}):
                 by_key[doc["routing_key"]].append(doc["envelope"]["data"])
-    finally:
-        await mongo.close()
+        finally:
+            await mongo.close()
     return by_key
 
 

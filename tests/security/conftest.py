@@ -19,6 +19,7 @@ from pymongo import MongoClient
 
 from devstack import client
 from devstack.client import wait_code
+from devstack.config import SERVICES
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 S = "/api/v1/submissions"
@@ -49,7 +50,7 @@ class Who:
 class World:
     url: str
     http: httpx.Client
-    mongo: MongoClient
+    mongo: dict[str, MongoClient]  # a client of each service's server
     stack: Any
     anon: Who = field(default_factory=lambda: Who("anonymous"))
     a: Who = field(default_factory=lambda: Who("citizen A"))
@@ -63,7 +64,7 @@ class World:
 
     # -- databases: snapshots and counts for "nothing changed" (read only, but for one account removal) --
     def db(self, service: str) -> Any:
-        return self.mongo[self.stack.db_name(service)]
+        return self.mongo[service][self.stack.db_name(service)]
 
     # -- people --------------------------------------------------------------------------------------
     def login(self, username: str, password: str) -> dict[str, Any]:
@@ -238,19 +239,24 @@ class Records:
 @pytest.fixture(scope="session")
 def world(stack) -> Iterator[World]:
     """Administrator, citizens A and B, officers of agencies X and Y, made once for the security tests."""
-    with (
-        httpx.Client(base_url=stack.url, timeout=60) as http,
-        MongoClient(stack.infra.mongo_url, serverSelectionTimeoutMS=5000) as mongo,
-    ):
-        w = World(stack.url, http, mongo, stack)
-        admin = w.login(stack.cfg.admin_username, stack.cfg.admin_password)
-        w.admin = Who("admin", admin["access_token"], None, {"username": stack.cfg.admin_username})
-        w.admin.user_id = http.get("/api/v1/auth/me", headers=w.admin.headers).json()["id"]
-        w.a = w.citizen("citizen A", "Lê Thị An")
-        w.b = w.citizen("citizen B", "Phạm Văn Bình")
-        w.officer_x = w.officer("officer X", AGENCY_X)
-        w.officer_y = w.officer("officer Y", AGENCY_Y)
-        yield w
+    # A client of each service's server (one MongoDB a service, as `make up` runs them).
+    mongo = {
+        s.name: MongoClient(stack.mongo_url_for(s.name), serverSelectionTimeoutMS=5000) for s in SERVICES
+    }
+    try:
+        with httpx.Client(base_url=stack.url, timeout=60) as http:
+            w = World(stack.url, http, mongo, stack)
+            admin = w.login(stack.cfg.admin_username, stack.cfg.admin_password)
+            w.admin = Who("admin", admin["access_token"], None, {"username": stack.cfg.admin_username})
+            w.admin.user_id = http.get("/api/v1/auth/me", headers=w.admin.headers).json()["id"]
+            w.a = w.citizen("citizen A", "Lê Thị An")
+            w.b = w.citizen("citizen B", "Phạm Văn Bình")
+            w.officer_x = w.officer("officer X", AGENCY_X)
+            w.officer_y = w.officer("officer Y", AGENCY_Y)
+            yield w
+    finally:
+        for c in mongo.values():
+            c.close()
 
 
 @pytest.fixture(scope="session")

@@ -340,8 +340,20 @@ def test_dependencies_exist_and_are_waited_for_until_healthy(services: dict[str,
             assert how.get("condition") == "service_healthy", f"{name} -> {target}: {how}"
     assert set(depends_on(services["gateway"])) == set(SERVICE_NAMES)
     for name in SERVICE_NAMES:
-        assert {"mongo", "rabbitmq"} <= set(depends_on(services[name])), name
+        assert {f"mongo-{name}", "rabbitmq"} <= set(depends_on(services[name])), name
+        # Its own database server only, as `make up` runs them (one MongoDB a service).
+        others = {f"mongo-{other}" for other in SERVICE_NAMES if other != name}
+        assert not others & set(depends_on(services[name])), name
     assert "minio" in depends_on(services["submission"])
+
+
+def test_one_mongodb_a_service_each_with_volumes_of_its_own(services: dict[str, dict[str, Any]]) -> None:
+    mongos = {n: svc for n, svc in services.items() if svc.get("image", "").startswith("mongo:")}
+    assert set(mongos) == {f"mongo-{name}" for name in SERVICE_NAMES}
+    volumes = [v.split(":", 1)[0] for svc in mongos.values() for v in svc["volumes"]]
+    assert len(volumes) == len(set(volumes)) == 2 * len(SERVICE_NAMES)  # data and config, none shared
+    for name, svc in mongos.items():
+        assert svc["image"] == "mongo:8.0.20" and "--replSet" in svc["command"], name
 
 
 def test_only_the_gateway_is_published_on_8080(services: dict[str, dict[str, Any]]) -> None:
@@ -413,6 +425,8 @@ def test_service_settings_in_the_container(
     assert url_port(healthcheck_command(final) or []) == SERVICE_PORT
 
     mongo = urlsplit(s.mongo_url)
+    assert mongo.hostname == f"mongo-{name}"  # a server of its own, as `make up` runs them
+    assert environment(services[name])[f"{prefix}MONGO_URL"] == s.mongo_url
     assert mongo.hostname in services
     rs = dict(p.split("=", 1) for p in mongo.query.split("&") if p)["replicaSet"]
     mongo_svc = services[mongo.hostname]

@@ -361,12 +361,36 @@ def test_every_custom_resource_is_checked(target: str) -> None:
 def test_the_platform_is_replicated() -> None:
     platform = rendered("platform")
     assert {r["kind"] for r in platform} >= {"MongoDBCommunity", "RabbitmqCluster", "Tenant"}
-    assert named(platform, "MongoDBCommunity", "dvc-mongodb")["spec"]["members"] == 3
+    mongodbs = {f"dvc-mongodb-{name}" for name in SERVICE_NAMES}  # one replica set a service
+    assert {m["metadata"]["name"] for m in of_kind(platform, "MongoDBCommunity")} == mongodbs
+    assert all(named(platform, "MongoDBCommunity", m)["spec"]["members"] == 3 for m in mongodbs)
     assert named(platform, "RabbitmqCluster", "dvc-rabbitmq")["spec"]["replicas"] == 3
     assert sum(p["servers"] for p in named(platform, "Tenant", "dvc-minio")["spec"]["pools"]) == 4
     budgets = of_kind(platform, "PodDisruptionBudget")
-    assert {b["metadata"]["name"] for b in budgets} == {"dvc-mongodb", "dvc-rabbitmq", "dvc-minio"}
+    assert {b["metadata"]["name"] for b in budgets} == {*mongodbs, "dvc-rabbitmq", "dvc-minio"}
     assert all(b["spec"] == {**b["spec"], "maxUnavailable": 1} for b in budgets)
+    # Each budget, spread constraint and the network policy select the members the operator labels
+    # app: <name>-svc.
+    for m in mongodbs:
+        members = {"app": f"{m}-svc"}
+        assert [b["metadata"]["name"] for b in budgets if selects(b["spec"]["selector"], members)] == [m]
+        spec = named(platform, "MongoDBCommunity", m)["spec"]["statefulSet"]["spec"]["template"]["spec"]
+        assert all(selects(c["labelSelector"], members) for c in spec["topologySpreadConstraints"])
+    (expr,) = named(platform, "NetworkPolicy", "mongodb-ingress")["spec"]["podSelector"]["matchExpressions"]
+    assert (expr["key"], expr["operator"]) == ("app", "In")
+    assert sorted(expr["values"]) == sorted(f"{m}-svc" for m in mongodbs)
+
+
+def test_each_service_has_a_mongodb_of_its_own() -> None:
+    """One replica set a service, as docker-compose.yml and `make up` run one server a service: its user
+    may read and write its own database only, beside `ops` for people."""
+    for name in SERVICE_NAMES:
+        m = named(rendered("platform"), "MongoDBCommunity", f"dvc-mongodb-{name}")
+        users = {u["name"]: u for u in m["spec"]["users"]}
+        assert set(users) == {name, "ops"}
+        assert users[name]["roles"] == [{"name": "readWrite", "db": f"dvc_{name}"}]
+        assert users[name]["connectionStringSecretName"] == f"dvc-mongodb-{name}"
+        assert users[name]["passwordSecretRef"] == {"name": "dvc-mongodb", "key": f"{name}-password"}
 
 
 # -- the namespace ---------------------------------------------------------------------------------------
@@ -814,9 +838,10 @@ def test_service_settings_in_the_cluster(
     read = {settings_cls.model_config["env_prefix"] + f.upper() for f in settings_cls.model_fields} | {
         settings_cls.platform_prefix + f.upper() for f in settings_cls.model_fields
     }
+    # The service's own replica set (one a service): its users, by the Secret of their connection string.
     mongo_users = {
         u["connectionStringSecretName"]: u
-        for u in named(resources, "MongoDBCommunity", "dvc-mongodb")["spec"]["users"]
+        for u in named(resources, "MongoDBCommunity", f"dvc-mongodb-{name}")["spec"]["users"]
     }
     for d in service_deployments(target, name):
         where = d["metadata"]["name"]
@@ -833,7 +858,11 @@ def test_service_settings_in_the_cluster(
         assert s.consume is (component(d) == "worker" or not consumers[name][1]), where
         assert s.queue_prefix == "" and s.queue_expires_ms is None
         # The database user whose connection string this is may read and write this service's database.
-        mongo_ref = next(e for e in env_of(c) if e["name"] == "DVC_MONGO_URL")["valueFrom"]["secretKeyRef"]
+        prefix = settings_cls.model_config["env_prefix"]
+        assert "DVC_MONGO_URL" not in {e["name"] for e in env_of(c)}, "each service its own URL"
+        mongo_ref = next(e for e in env_of(c) if e["name"] == f"{prefix}MONGO_URL")["valueFrom"][
+            "secretKeyRef"
+        ]
         assert mongo_ref["key"] == "connectionString.standard"
         user = mongo_users[mongo_ref["name"]]
         assert {"name": "readWrite", "db": s.mongo_db} in user["roles"], where

@@ -29,8 +29,8 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from devstack import client
-from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY, StackConfig
-from devstack.infra import S3, Mongo, PrivateRabbitMQ
+from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY, SERVICES, StackConfig
+from devstack.infra import S3, Mongo, PrivateRabbitMQ, mongo_servers
 from devstack.procs import Proc, is_running
 from devstack.stack import http_status
 from devstack.testing import CAPTCHA_TEST_ANSWER, RunningStack, eventually, free_port, start_stack
@@ -42,6 +42,7 @@ pytestmark = pytest.mark.skipif(not PrivateRabbitMQ.available(), reason="needs r
 
 S = client.S
 PROBLEM = "application/problem+json"
+Clients = dict[str, AsyncMongoClient[Any]]  # a client of each service's MongoDB server
 
 
 @dataclass
@@ -49,30 +50,36 @@ class Fragile(RunningStack):
     """A stack on infrastructure of its own, which the tests stop, kill and restart."""
 
     rabbit: PrivateRabbitMQ
-    mongo: Mongo
+    mongo: dict[str, Mongo]  # each service's server
     s3: S3
 
-    def db(self, mongo: AsyncMongoClient[Any], service: str) -> Any:
-        return mongo[self.db_name(service)]
+    def db(self, mongo: Clients, service: str) -> Any:
+        return mongo[service][self.db_name(service)]
 
 
 @pytest.fixture(scope="module")
 def fragile(infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fragile]:
     home = tmp_path_factory.mktemp("faults")
-    own = StackConfig(data_dir=home, mongo_port=free_port(), s3_port=free_port(), s3_metrics_port=free_port())
-    mongo, s3 = Mongo(own), S3(own)
+    own = StackConfig(
+        data_dir=home,
+        mongo_service_ports={spec.name: free_port() for spec in SERVICES},
+        s3_port=free_port(),
+        s3_metrics_port=free_port(),
+    )
+    mongo, s3 = {m.service: m for m in mongo_servers(own)}, S3(own)
     rabbit = PrivateRabbitMQ(home / "rabbit", free_port(), free_port(), name=f"dvcfault{os.getpid()}")
     run: RunningStack | None = None
     try:
-        with ThreadPoolExecutor(3) as pool:
-            for f in [pool.submit(mongo.ensure), pool.submit(s3.ensure), pool.submit(rabbit.start)]:
+        with ThreadPoolExecutor(6) as pool:
+            starts = [*(m.ensure for m in mongo.values()), s3.ensure, rabbit.start]
+            for f in [pool.submit(start) for start in starts]:
                 f.result()
         run = start_stack(
             infra,
             replicas={"notify": 2},
             name="faults",
             namespace="f_",
-            mongo_port=own.mongo_port,
+            mongo_service_ports=own.mongo_service_ports,
             s3_port=own.s3_port,
             amqp_port=rabbit.port,
             # A delivery claimed by a killed replica is taken over after this lease (120 s by default).
@@ -82,16 +89,16 @@ def fragile(infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fragile
     finally:
         if run is not None:
             run.stack.down(with_infra=False)
-        mongo.proc.stop()
-        s3.proc.stop()
+        with ThreadPoolExecutor(5) as pool:
+            list(pool.map(lambda part: part.proc.stop(), [*mongo.values(), s3]))
         rabbit.stop()
 
 
 @pytest.fixture
-async def env(fragile: Fragile) -> AsyncIterator[tuple[Fragile, httpx.AsyncClient, AsyncMongoClient[Any]]]:
+async def env(fragile: Fragile) -> AsyncIterator[tuple[Fragile, httpx.AsyncClient, Clients]]:
     """The stack ready again (after the previous test's fault), a client of its gateway, its MongoDB."""
     await asyncio.to_thread(fragile.stack.wait_ready, 90)
-    mongo: AsyncMongoClient[Any] = AsyncMongoClient(fragile.cfg.mongo_url, tz_aware=True)
+    mongo = {name: AsyncMongoClient(fragile.mongo_url_for(name), tz_aware=True) for name in fragile.mongo}
     async with httpx.AsyncClient(base_url=fragile.url, timeout=60) as http:
         admin = await client.admin(http, fragile.cfg.admin_username, fragile.cfg.admin_password)
         await client.add_procedure(http, admin)
@@ -104,10 +111,11 @@ async def env(fragile: Fragile) -> AsyncIterator[tuple[Fragile, httpx.AsyncClien
         try:
             yield fragile, http, mongo
         finally:
-            await mongo.close()
+            for c in mongo.values():
+                await c.close()
 
 
-async def citizens(http: httpx.AsyncClient, f: Fragile, mongo: AsyncMongoClient[Any], n: int) -> list[Any]:
+async def citizens(http: httpx.AsyncClient, f: Fragile, mongo: Clients, n: int) -> list[Any]:
     """Registered citizens who chose email and SMS, known to notify (their contact details arrived)."""
     async with f.inbox() as inbox:
         people = await client.register_many(http, inbox, n)
@@ -410,10 +418,11 @@ async def test_database_restart_gives_503_then_recovers_without_partial_dossiers
     workers = [asyncio.create_task(files(p)) for p in people]
     try:
         await eventually(lambda: len(submitted) >= 2, timeout=60, interval=0.1)
-        await asyncio.to_thread(f.mongo.proc.stop)
+        # Submission's server: the dossiers' (each service has a MongoDB of its own).
+        await asyncio.to_thread(f.mongo["submission"].proc.stop)
         # Down long enough for every worker to be refused twice, whatever step it was at.
         await eventually(lambda: sum(a.status == 503 for a in answers) >= 2 * len(people), timeout=60)
-        await asyncio.to_thread(f.mongo.ensure)
+        await asyncio.to_thread(f.mongo["submission"].ensure)
         after_restart.set()
         await eventually(lambda: len(filed_after) == len(people), timeout=90, interval=0.2)
     finally:

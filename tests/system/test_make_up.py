@@ -60,15 +60,21 @@ def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(t
     first = make("up", env)
     assert first.returncode == 0, first.stdout + first.stderr
     assert f"{url}/" in first.stdout
-    assert "Mongo: started" in first.stdout and "S3: started" in first.stdout
+    # One MongoDB server a service, on DVC_MONGO_PORT + the service's index.
+    servers = {f"mongodb-{spec.name}": int(env["DVC_MONGO_PORT"]) + i for i, spec in enumerate(SERVICES)}
+    for spec in SERVICES:
+        assert f"Mongo ({spec.name}): started" in first.stdout, first.stdout
+    assert "S3: started" in first.stdout
     started = pids(data)
-    assert {"mongodb", "s3", "gateway", "auth-1", "catalog-1", "submission-1", "notify-1"} <= set(started)
+    assert {*servers, "s3", "gateway", "auth-1", "catalog-1", "submission-1", "notify-1"} <= set(started)
+    for name, port in servers.items():
+        assert str(port) in " ".join(json.loads((data / "run" / f"{name}.pid").read_text())["cmd"])
     assert "rabbitmq" not in started  # the machine's broker was reused, so it is not ours to stop
 
     for spec in SERVICES:
         assert httpx.get(f"{url}{spec.prefix}/readyz").status_code == 200
     inbox = (
-        f"mongodb://127.0.0.1:{env['DVC_MONGO_PORT']}/?retryWrites=false&directConnection=true",
+        f"mongodb://127.0.0.1:{servers['mongodb-notify']}/?retryWrites=false&directConnection=true",
         f"{env['DVC_NAMESPACE']}dvc_notify",
         data / "mail",
     )
@@ -77,14 +83,19 @@ def test_up_is_idempotent_down_stops_what_it_started_data_survives_clean_wipes(t
     again = make("up", env)  # running it twice does no harm: nothing restarted
     assert again.returncode == 0, again.stdout + again.stderr
     assert pids(data) == started
-    assert "Mongo: reused" in again.stdout
+    assert all(f"Mongo ({spec.name}): reused" in again.stdout for spec in SERVICES), again.stdout
+    status = make("status", env)
+    assert status.returncode == 0, status.stdout + status.stderr
+    shown = json.loads(status.stdout[status.stdout.index("{") :])
+    assert all(shown[f"Mongo ({spec.name})"] == "ours" for spec in SERVICES), shown
 
     down = make("down", env)
     assert down.returncode == 0, down.stdout + down.stderr
     assert not [n for n, p in started.items() if alive(p)], down.stdout
     assert not port_open("127.0.0.1", gateway)
     assert port_open("127.0.0.1", infra.amqp_port)  # not ours: still running
-    assert (data / "mongodb").exists()
+    assert all((data / name).is_dir() for name in servers)
+    assert not any(port_open("127.0.0.1", port) for port in servers.values())
 
     try:
         back = make("up", env)

@@ -87,9 +87,10 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
     total = CITIZENS * EACH
     assert len(codes) == total and len(set(codes)) == total, Counter(codes).most_common(3)
 
-    mongo = AsyncMongoClient(s.cfg.mongo_url)
+    # A client of each service's server (one MongoDB a service, as `make up` runs them).
+    mongo = {spec.name: AsyncMongoClient(s.mongo_url_for(spec.name)) for spec in SERVICES}
     try:
-        notify = mongo[s.db_name("notify")]
+        notify = mongo["notify"][s.db_name("notify")]
         users = [p.id for p in people]
 
         async def delivered() -> bool:
@@ -138,7 +139,7 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
 
         # No event left anywhere: every outbox record went out, every queue is empty, both replicas consumed.
         for spec in SERVICES:
-            db = mongo[s.db_name(spec.name)]
+            db = mongo[spec.name][s.db_name(spec.name)]
             assert await db.outbox.count_documents({"status": {"$ne": "sent"}}) == 0, spec.name
 
         async def drained() -> dict[str, tuple[int, int]] | None:
@@ -149,7 +150,8 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
         for name in ("notify", "submission"):
             assert depths[f"{s.cfg.namespace}{name}.events"][1] == 2, depths  # two competing consumers
     finally:
-        await mongo.close()
+        for c in mongo.values():
+            await c.close()
 
     # The gateway spread the requests over both replicas of every service.
     log = s.cfg.log_dir / "gateway-access.log"

@@ -46,9 +46,11 @@ async def test_registration_event_travels_from_auth_outbox_to_notify(stack):
     assert r.headers["x-request-id"] == rid
     user_id = r.json()["id"]
 
-    mongo = AsyncMongoClient(stack.infra.mongo_url, tz_aware=True)
+    # Each service's database is on its own server (one MongoDB a service, as `make up` runs them).
+    auth_mongo = AsyncMongoClient(stack.mongo_url_for("auth"), tz_aware=True)
+    mongo = AsyncMongoClient(stack.mongo_url_for("notify"), tz_aware=True)
     try:
-        auth_db, notify_db = mongo[stack.db_name("auth")], mongo[stack.db_name("notify")]
+        auth_db, notify_db = auth_mongo[stack.db_name("auth")], mongo[stack.db_name("notify")]
         note = await eventually(lambda: notify_db.notifications.find_one({"user_id": user_id}), 10)
         assert note["kind"] == "welcome" and "Lê Thị Hồng" in note["body"]["vi"]
         # The producer's outbox record was confirmed and carries the request id as correlation id.
@@ -59,8 +61,12 @@ async def test_registration_event_travels_from_auth_outbox_to_notify(stack):
         assert sent["routing_key"] == "user.registered.v1"
         assert sent["envelope"]["correlation_id"] == rid
         assert await notify_db.processed_events.find_one({"_id": note["event_id"]})
+        # Nothing of one service lands on another's server.
+        assert stack.db_name("notify") not in await auth_mongo.list_database_names()
+        assert stack.db_name("auth") not in await mongo.list_database_names()
     finally:
         await mongo.close()
+        await auth_mongo.close()
 
     # The citizen logs in through the gateway and reads it from notify, which checks auth's token itself.
     async with httpx.AsyncClient(base_url=stack.url) as http:

@@ -3,6 +3,14 @@
 The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_ADMIN_USERNAME``,
 ``DVC_ADMIN_PASSWORD``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed to every service.
 Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``.
+
+MongoDB: each service owns its databases, and each gets a server of its own (``DVC_MONGO_LAYOUT``,
+default ``per-service``): the stand-in is one process on one core, the busiest under filing load when
+shared; one a service lets submission's and notify's writes run side by side (1.11x the dossiers a
+second, notification delays about halved: bench/results/db_layout.json). Server *i*
+of :data:`SERVICES` listens on ``DVC_MONGO_PORT`` + *i* (27017 auth, 27018 catalog, 27019 submission,
+27020 notify), and each service is given its own URL as ``<SERVICE>_MONGO_URL``.
+``DVC_MONGO_LAYOUT=shared`` runs one server for all on ``DVC_MONGO_PORT``.
 """
 
 from __future__ import annotations
@@ -37,6 +45,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("notify", "/api/v1/notifications", 8401, read_timeout="3600s"),
 )
 
+SERVICE_NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)
+
+# One MongoDB server per service, or one for all (DVC_MONGO_LAYOUT).
+MONGO_LAYOUTS = ("per-service", "shared")
+
 DEV_ADMIN_USERNAME = "admin"
 DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - development default, documented in the README
 S3_ACCESS_KEY = "dvcadmin"
@@ -59,7 +72,11 @@ class StackConfig:
     env: str = "development"
     host: str = "127.0.0.1"
     gateway_port: int = 8080
-    mongo_port: int = 27017
+    mongo_port: int = 27017  # the first MongoDB server's (the only one with mongo_layout="shared")
+    mongo_layout: str = "per-service"
+    # Per-service MongoDB ports chosen elsewhere (tests and benchmarks: free ports, containers' mapped
+    # ports); a service not named here listens on mongo_port + its index in SERVICES.
+    mongo_service_ports: dict[str, int] = field(default_factory=dict)
     s3_port: int = 9000
     s3_metrics_port: int = 9567
     amqp_port: int = 5672
@@ -86,11 +103,15 @@ class StackConfig:
             raise SystemExit(f"DVC_ENV must be development, test or production, not {env!r}")
         data_dir = Path(os.environ.get("DVC_DATA_DIR") or ROOT / ".data").resolve()
         replicas = {s.name: max(1, _int(f"{s.name.upper()}_REPLICAS", 1)) for s in SERVICES}
+        layout = os.environ.get("DVC_MONGO_LAYOUT", "").strip() or "per-service"
+        if layout not in MONGO_LAYOUTS:
+            raise SystemExit(f"DVC_MONGO_LAYOUT must be per-service or shared, not {layout!r}")
         return cls(
             data_dir=data_dir,
             env=env,
             gateway_port=_int("DVC_GATEWAY_PORT", 8080),
             mongo_port=_int("DVC_MONGO_PORT", 27017),
+            mongo_layout=layout,
             s3_port=_int("DVC_S3_PORT", 9000),
             s3_metrics_port=_int("DVC_S3_METRICS_PORT", 9567),
             amqp_port=_int("DVC_AMQP_PORT", 5672),
@@ -106,6 +127,13 @@ class StackConfig:
             trusted_proxies=_list("DVC_TRUSTED_PROXIES"),
         )
 
+    def __post_init__(self) -> None:
+        if self.mongo_layout not in MONGO_LAYOUTS:
+            raise ValueError(f"mongo_layout must be one of {MONGO_LAYOUTS}, not {self.mongo_layout!r}")
+        unknown = set(self.mongo_service_ports) - set(SERVICE_NAMES)
+        if unknown:
+            raise ValueError(f"mongo_service_ports names no service: {sorted(unknown)}")
+
     def with_(self, **changes: object) -> StackConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -118,9 +146,32 @@ class StackConfig:
     def log_dir(self) -> Path:
         return self.data_dir / "log"
 
-    @property
-    def mongo_url(self) -> str:
-        return f"mongodb://{self.host}:{self.mongo_port}/?retryWrites=false&directConnection=true"
+    # -- MongoDB: a server per service, or one for all ------------------------------------------------
+    def mongo_port_for(self, service: str) -> int:
+        """The port of the MongoDB server that holds ``service``'s databases."""
+        index = SERVICE_NAMES.index(service)  # ValueError for a name that is no service
+        if self.mongo_layout == "shared":
+            return self.mongo_port
+        return self.mongo_service_ports.get(service, self.mongo_port + index)
+
+    def mongo_url_for(self, service: str) -> str:
+        """The URL ``service`` is given (``<SERVICE>_MONGO_URL``), and the one to read its data with."""
+        return self.mongo_url_at(self.mongo_port_for(service))
+
+    def mongo_url_at(self, port: int) -> str:
+        # retryWrites=false: the stand-in slows down tenfold under retryable writes (docs/platform.md).
+        return f"mongodb://{self.host}:{port}/?retryWrites=false&directConnection=true"
+
+    def mongo_servers(self) -> dict[str, int]:
+        """Every distinct MongoDB server: its name (``mongodb`` when shared, ``mongodb-<service>``
+        otherwise: also its PID and log files' name) and its port."""
+        if self.mongo_layout == "shared":
+            return {"mongodb": self.mongo_port}
+        return {f"mongodb-{name}": self.mongo_port_for(name) for name in SERVICE_NAMES}
+
+    def mongo_urls(self) -> list[str]:
+        """The URL of every distinct MongoDB server (one when shared)."""
+        return list(dict.fromkeys(self.mongo_url_at(port) for port in self.mongo_servers().values()))
 
     @property
     def mail_dir(self) -> Path:
@@ -161,7 +212,6 @@ class StackConfig:
             "DVC_GATEWAY_PORT": str(self.gateway_port),
             "DVC_ADMIN_USERNAME": self.admin_username,
             "DVC_ADMIN_PASSWORD": self.admin_password,
-            "DVC_MONGO_URL": self.mongo_url,
             "DVC_AMQP_URL": self.amqp_url,
             "DVC_EXCHANGE": self.exchange,
             "DVC_QUEUE_PREFIX": self.namespace,
@@ -179,6 +229,8 @@ class StackConfig:
             "DVC_INSTANCE": f"{spec.name}-{replica}",
             f"{p}PORT": str(port),
             f"{p}HOST": self.host,
+            # Each service its own server (per-service layout): the prefixed name, which wins over DVC_.
+            f"{p}MONGO_URL": self.mongo_url_for(spec.name),
             f"{p}MONGO_DB": self.db_name(spec.name),
         }
         if self.captcha_test_answer:

@@ -1,4 +1,4 @@
-"""The local infrastructure: the MongoDB stand-in, the S3 gateway, RabbitMQ and nginx.
+"""The local infrastructure: the MongoDB stand-ins (one a service), the S3 gateway, RabbitMQ and nginx.
 
 Each component is reused when something already answers on its port (a developer's own server, or one
 ``make up`` started earlier) and started otherwise, bound to 127.0.0.1 with its data under the data dir.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from .config import S3_ACCESS_KEY, S3_SECRET_KEY, StackConfig
+from .config import S3_ACCESS_KEY, S3_SECRET_KEY, SERVICE_NAMES, StackConfig
 from .procs import Proc, port_open, wait_until
 
 BIN = Path(sys.executable).parent
@@ -48,6 +48,16 @@ class _Part:
     def proc(self) -> Proc:
         return Proc(self.NAME, self.cfg.run_dir, self.cfg.log_dir)
 
+    @property
+    def key(self) -> str:
+        """Its name in what ``up`` says and ``status`` shows."""
+        return type(self).__name__
+
+    @property
+    def label(self) -> str:
+        """Its name in errors."""
+        return self.LABEL
+
     def ping(self) -> bool:
         raise NotImplementedError
 
@@ -63,28 +73,57 @@ class _Part:
     def _launch(self, cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> None:
         """Starts ``cmd`` as this part's process and waits until it answers."""
         self.proc.start(cmd, env=env)
-        wait_until(self.LABEL, self.ping, timeout, self.proc)
+        wait_until(self.label, self.ping, timeout, self.proc)
 
 
 @dataclass
 class Mongo(_Part):
+    """One MongoDB stand-in server: ``service``'s own (per-service layout), or, with ``service`` empty,
+    the one every service shares (``cfg.mongo_port``)."""
+
+    service: str = ""
     NAME = "mongodb"
     LABEL = "MongoDB (secantusdb)"
 
+    @property
+    def name(self) -> str:
+        """Its PID and log files' name, and the folder of its data under the data dir."""
+        return f"{self.NAME}-{self.service}" if self.service else self.NAME
+
+    @property
+    def key(self) -> str:
+        return f"Mongo ({self.service})" if self.service else "Mongo"
+
+    @property
+    def port(self) -> int:
+        return self.cfg.mongo_port_for(self.service) if self.service else self.cfg.mongo_port
+
+    @property
+    def url(self) -> str:
+        return self.cfg.mongo_url_at(self.port)
+
+    @property
+    def proc(self) -> Proc:
+        return Proc(self.name, self.cfg.run_dir, self.cfg.log_dir)
+
     def ping(self) -> bool:
-        if not port_open(self.cfg.host, self.cfg.mongo_port):
+        if not port_open(self.cfg.host, self.port):
             return False
         from pymongo import MongoClient
 
         try:
-            with MongoClient(self.cfg.mongo_url, serverSelectionTimeoutMS=500) as c:
+            with MongoClient(self.url, serverSelectionTimeoutMS=500) as c:
                 c.admin.command("ping")
             return True
         except Exception:
             return False
 
+    @property
+    def label(self) -> str:
+        return f"{self.LABEL} on port {self.port}"
+
     def _start(self) -> None:
-        store = self.cfg.data_dir / "mongodb"
+        store = self.cfg.data_dir / self.name
         store.mkdir(parents=True, exist_ok=True)
         self._launch(
             [
@@ -92,7 +131,7 @@ class Mongo(_Part):
                 "--host",
                 self.cfg.host,
                 "--port",
-                str(self.cfg.mongo_port),
+                str(self.port),
                 "--storage-path",
                 str(store),
                 "--log-level",
@@ -100,6 +139,13 @@ class Mongo(_Part):
             ],
             30,
         )
+
+
+def mongo_servers(cfg: StackConfig) -> list[Mongo]:
+    """The stack's MongoDB servers: one a service, or the one they share (``cfg.mongo_layout``)."""
+    if cfg.mongo_layout == "shared":
+        return [Mongo(cfg)]
+    return [Mongo(cfg, service) for service in SERVICE_NAMES]
 
 
 @dataclass

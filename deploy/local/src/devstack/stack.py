@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import gateway
 from .config import SERVICES, ServiceSpec, StackConfig
-from .infra import BIN, S3, Mongo, RabbitMQ, Smtp, nginx_binary, say
+from .infra import BIN, S3, Mongo, RabbitMQ, Smtp, mongo_servers, nginx_binary, say
 from .procs import Proc, wait_until
 
 # The first start seeds the catalogue: about 50 s on a busy 2-core machine (a fresh replica in 10 s is
@@ -37,7 +37,7 @@ class Stack:
 
     # -- parts -------------------------------------------------------------------------------------
     def infra(self) -> list[Mongo | S3 | RabbitMQ | Smtp]:
-        return [Mongo(self.cfg), S3(self.cfg), RabbitMQ(self.cfg), Smtp(self.cfg)]
+        return [*mongo_servers(self.cfg), S3(self.cfg), RabbitMQ(self.cfg), Smtp(self.cfg)]
 
     def replicas(self) -> list[tuple[ServiceSpec, int, int, Proc]]:
         out = []
@@ -53,10 +53,17 @@ class Stack:
     # -- lifecycle ---------------------------------------------------------------------------------
     def up_infra(self) -> None:
         self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda c: (type(c).__name__, c.ensure()), self.infra()))
+        parts = self.infra()
+        with ThreadPoolExecutor(len(parts)) as pool:
+            results = list(pool.map(lambda c: (c.key, c.ensure()), parts))
         for name, how in results:
             say(f"{name}: {how}")
+        shared = self.cfg.data_dir / Mongo.NAME
+        if self.cfg.mongo_layout == "per-service" and shared.is_dir():
+            say(
+                f"note: {shared} holds a shared MongoDB server's data, which the per-service servers do not "
+                "read: DVC_MONGO_LAYOUT=shared runs that server again; `make clean` removes it"
+            )
 
     def up_services(self) -> None:
         started = []
@@ -134,16 +141,25 @@ class Stack:
                 if Proc(name, self.cfg.run_dir, self.cfg.log_dir).stop():
                     stopped.append(name)
         if with_infra:
-            for part in self.infra():
-                if part.proc.stop():
-                    stopped.append(type(part).__name__)
+            procs = {part.key: part.proc for part in self.infra()}
+            # MongoDB servers of the other layout too (DVC_MONGO_LAYOUT changed since they were started).
+            names = {proc.name for proc in procs.values()}
+            for pid_file in (
+                sorted(self.cfg.run_dir.glob(f"{Mongo.NAME}*.pid")) if self.cfg.run_dir.exists() else []
+            ):
+                if pid_file.stem not in names:
+                    procs[pid_file.stem] = Proc(pid_file.stem, self.cfg.run_dir, self.cfg.log_dir)
+            # Side by side: a MongoDB stand-in takes about two seconds to stop, and there is one a service.
+            with ThreadPoolExecutor(len(procs)) as pool:
+                done = list(pool.map(lambda kv: (kv[0], kv[1].stop()), procs.items()))
+            stopped += [key for key, was_running in done if was_running]
         return stopped
 
     def status(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for part in self.infra():
             state = ("ours" if part.proc.running() else "external") if part.ping() else "down"
-            out[type(part).__name__] = state
+            out[part.key] = state
         for _spec, _i, port, proc in self.replicas():
             code = http_status(f"http://{self.cfg.host}:{port}/readyz")
             out[proc.name] = "ready" if code == 200 else ("not ready" if code else "down")

@@ -25,7 +25,7 @@ def private_mongo(tmp_path):
 
 
 async def test_transaction_fails_fast_while_the_server_is_down_and_works_once_it_is_back(private_mongo):
-    client = mongo.connect(private_mongo.cfg.mongo_url, appname="test", timeout_ms=1000)
+    client = mongo.connect(private_mongo.url, appname="test", timeout_ms=1000)
     db = client["txn"]
     try:
         await mongo.ensure_schema(db, {"things": []})
