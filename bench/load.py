@@ -16,6 +16,10 @@ attachments and officers accepting them, through the gateway, with everything on
    second, two replicas against one.
 
 Results: bench/results/load.json (and locust's CSV files under test-artifacts/load/).
+
+``--pipeline-only`` measures part 2's event pipeline alone (bench/results/load_pipeline_<label>.json);
+``--code TREE`` runs another tree's services (the code before a change, say: ``git worktree add
+/tmp/before <commit>``), as bench/dossier_cost.py does; ``--label`` names the results file.
 """
 
 from __future__ import annotations
@@ -303,6 +307,15 @@ def sustained(stages: list[dict]) -> dict | None:
     return max(ok, key=lambda st: st["dossiers_per_second"]) if ok else None
 
 
+def other_code(tree: Path) -> dict[str, str]:
+    """The environment that makes the stack's services run ``tree``'s code (bench/dossier_cost.py)."""
+    tree = tree.resolve()
+    srcs = [tree / "libs" / "dvckit" / "src", *sorted((tree / "services").glob("*/src"))]
+    os.environ["DVC_ROOT"] = str(tree)  # the gateway's configuration comes from that tree too
+    os.environ.setdefault("DVC_DATA_DIR", str(ROOT / ".data"))
+    return {"PYTHONPATH": os.pathsep.join(str(p) for p in srcs)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", default="2,4,8,12", help="filing citizens per stage")
@@ -310,7 +323,22 @@ def main() -> None:
     ap.add_argument("--searchers", type=int, default=10)
     ap.add_argument("--officers", type=int, default=2)
     ap.add_argument("--events", type=int, default=3000)
+    ap.add_argument(
+        "--pipeline-only", action="store_true", help="only the event pipeline against raw aio-pika"
+    )
+    ap.add_argument("--code", type=Path, help="another tree whose services the stack runs (before/after)")
+    ap.add_argument("--label", default="", help="results go to load_<label>.json")
     args = ap.parse_args()
+    extra = other_code(args.code) if args.code else {}
+    if args.pipeline_only:
+        with stack(extra_env=extra) as s:
+            pipeline = asyncio.run(pipeline_vs_raw(s, args.events))
+        name = f"load_pipeline_{args.label or 'now'}.json"
+        (ROOT / "bench" / "results" / name).write_text(
+            json.dumps({"machine": MACHINE, "code": str(args.code or "."), **pipeline}, indent=2) + "\n"
+        )
+        print(json.dumps(pipeline))
+        return
     filers = [int(x) for x in args.stages.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
     result: dict = {
@@ -322,7 +350,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         fixtures = Path(tmp) / "fixtures.json"
-        with stack() as s:
+        with stack(extra_env=extra) as s:
             fixtures.write_text(json.dumps(asyncio.run(prepare(s, max(filers), args.officers))))
             locust(s, fixtures, "warmup", 2, 2, 1, 5)  # connections, caches, JIT-free but cold paths
             result["one_replica"] = [stage(s, fixtures, f"r1_f{f}", f, args) for f in filers]
@@ -352,7 +380,7 @@ def main() -> None:
                     )
                 )
             result["event_pipeline"] = asyncio.run(pipeline_vs_raw(s, args.events))
-        with stack({spec.name: 2 for spec in SERVICES}) as s2:
+        with stack({spec.name: 2 for spec in SERVICES}, extra_env=extra) as s2:
             fixtures.write_text(json.dumps(asyncio.run(prepare(s2, max(filers), args.officers))))
             locust(s2, fixtures, "warmup2", 2, 2, 1, 5)
             two = stage(s2, fixtures, f"r2_f{max(filers)}", max(filers), args)
@@ -366,7 +394,7 @@ def main() -> None:
                 two["dossiers_per_second"] / max(0.01, one["dossiers_per_second"]), 2
             ),
         }
-    out = ROOT / "bench" / "results" / "load.json"
+    out = ROOT / "bench" / "results" / (f"load_{args.label}.json" if args.label else "load.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     summary = {
         "sustained": result["sustained"]
