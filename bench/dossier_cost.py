@@ -586,6 +586,12 @@ def main() -> None:
     ap.add_argument("--idle", type=float, default=10.0, help="seconds of idle traffic measured")
     ap.add_argument("--label", default="after")
     ap.add_argument("--code", type=Path, help="another tree whose services the stack runs")
+    ap.add_argument(
+        "--mongo-layout",
+        choices=("per-service", "shared"),
+        default="per-service",
+        help="one MongoDB server a service (as make up), or one for all (as before issue 15)",
+    )
     ap.add_argument("--sms", action="store_true", help="the citizen chooses SMS too (a second delivery)")
     ap.add_argument(
         "--spacing", type=float, default=0.0, help="seconds between two dossiers' requests of a phase"
@@ -602,7 +608,7 @@ def main() -> None:
     sys.path.insert(0, str(BENCH))
     from lib.harness import MACHINE, ROOT, stack
 
-    with stack(extra_env=extra) as s:
+    with stack(extra_env=extra, mongo_layout=args.mongo_layout) as s:
         result = asyncio.run(run(args, s))
     result["machine"] = MACHINE
     out = ROOT / "bench" / "results" / f"dossier_cost_{args.label}.json"
