@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lib.harness import MACHINE, ROOT, save, stack
-from load import locust, prepare, stage
+from load import locust, other_code, prepare, stage
 
 PROFILED = ("submission", "notify")
 
@@ -34,10 +34,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--searchers", type=int, default=10)
     ap.add_argument("--officers", type=int, default=2)
+    ap.add_argument("--code", type=Path, help="another tree whose services the stack runs")
     args = ap.parse_args()
+    extra = other_code(args.code) if args.code else {}
     spy = Path(sys.executable).with_name("py-spy")
     results = ROOT / "bench" / "results"
-    with tempfile.TemporaryDirectory() as tmp, stack() as s:
+    with tempfile.TemporaryDirectory() as tmp, stack(extra_env=extra) as s:
         fixtures = Path(tmp) / "fixtures.json"
         fixtures.write_text(json.dumps(asyncio.run(prepare(s, args.filers, args.officers))))
         locust(s, fixtures, "flame_warmup", 2, 2, 1, 5)
@@ -63,7 +65,7 @@ def main() -> None:
         {
             "benchmark": "flame",
             "machine": MACHINE,
-            "settings": vars(args),
+            "settings": {k: str(v) for k, v in vars(args).items()},
             "graphs": [f"bench/results/flame_{name}.svg" for name in PROFILED],
             "dossiers_per_second": figures["dossiers_per_second"],
             "submit_p95_ms": figures["submit_p95_ms"],
