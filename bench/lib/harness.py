@@ -4,6 +4,7 @@ samplers of the machine while a run goes on, percentiles and where the results g
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
+import aio_pika
 import psutil
 
 from devstack.config import SERVICE_NAMES, SERVICES, StackConfig
@@ -125,6 +127,7 @@ def stack(
         yield s
     finally:
         s.down(with_infra=False)
+        asyncio.run(_delete_queues(cfg))
         with ThreadPoolExecutor(len(own)) as pool:
             list(pool.map(lambda part: part.proc.stop(), own))
         for k, v in old.items():
@@ -133,6 +136,22 @@ def stack(
             else:
                 os.environ[k] = v
         shutil.rmtree(home, ignore_errors=True)
+
+
+async def _delete_queues(cfg: StackConfig) -> None:
+    """The stack's queues (its namespace's), deleted: the broker is the machine's, and quorum queues left
+    behind by many runs cost it dearly when they go all at once."""
+    from dvckit.consumer import parking_queue_name, retry_queue_name
+    from dvckit.settings import ServiceSettings
+
+    delays = ServiceSettings.model_fields["retry_delays"].default
+    conn = await aio_pika.connect(cfg.amqp_url)
+    async with conn:
+        channel = await conn.channel()
+        for name in SERVICE_NAMES:
+            queue = f"{cfg.namespace}{name}.events"
+            for q in (queue, parking_queue_name(queue), *(retry_queue_name(queue, d) for d in delays)):
+                await channel.queue_delete(q)  # a queue that is not there is fine
 
 
 class Processes(Sampler):
