@@ -65,7 +65,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient, monitoring
 
 BENCH = Path(__file__).resolve().parent
-KINDS = ("insert", "query", "update", "delete", "getmore", "command")
+sys.path.insert(0, str(BENCH))
+
+from lib.opcounters import KINDS, bucket  # noqa: E402 - the bench folder is on the path only now
+
 PHASES = ("draft", "applicant", "upload1", "upload2", "fees", "captcha", "submit", "events")
 S = "/api/v1/submissions"
 # What the bench reads of each replica's /metrics.
@@ -76,18 +79,7 @@ FAMILIES = (
     "notify_deliveries_total",
     "http_requests_total",
 )
-# secantusdb's buckets: serverStatus.opcounters by command name (the rest is "command"), and top's
-# sections (its "commands" holds findAndModify, aggregate, count... too).
-OPCOUNTER = {
-    "insert": "insert",
-    "find": "query",
-    "count": "query",
-    "distinct": "query",
-    "update": "update",
-    "findAndModify": "update",
-    "delete": "delete",
-    "getMore": "getmore",
-}
+# top's sections (its "commands" holds findAndModify, aggregate, count... too).
 TOP_SECTION = {
     "find": "query",
     "getMore": "getmore",
@@ -139,7 +131,7 @@ class Own(monitoring.CommandListener):
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         name = event.command_name
-        self.ops[OPCOUNTER.get(name, "command")] = self.ops.get(OPCOUNTER.get(name, "command"), 0) + 1
+        self.ops[bucket(name)] = self.ops.get(bucket(name), 0) + 1
         target = event.command.get("collection" if name == "getMore" else name)
         if isinstance(target, str) and target:
             key = f"{event.database_name}.{target}\t{TOP_SECTION.get(name, 'command')}"

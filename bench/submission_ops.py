@@ -45,6 +45,7 @@ from pymongo import monitoring
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lib.harness import MACHINE, ROOT
+from lib.opcounters import KINDS, bucket
 
 import auth
 import submission
@@ -67,18 +68,6 @@ CAPTCHA_ANSWER = "ops-captcha"
 PASSWORD = "Ops-Count-Harbour-7"
 CODE = client.TEST_PROCEDURE_CODE
 COMPONENTS = [c["id"] for c in client.TEST_PROCEDURE["components"]]
-# The server's opcounters buckets (secantus/metrics.py mirrors mongod's): anything else is a "command".
-BUCKET = {
-    "insert": "insert",
-    "find": "query",
-    "count": "query",
-    "distinct": "query",
-    "update": "update",
-    "findAndModify": "update",
-    "delete": "delete",
-    "getMore": "getmore",
-}
-KINDS = ("insert", "query", "update", "delete", "getmore", "command")
 CITIZEN_STEPS = ("draft", "applicant", "upload", "fees", "captcha", "submit")
 OFFICER_STEPS = ("queue", "accept")
 # A draft whose prefill is not kept (the citizen's first, or one after the kept prefill ended): counted
@@ -264,7 +253,7 @@ def summarise(seen: dict[tuple[str | None, str, str, str], int], dbs: dict[str, 
             background[f"{service}.{coll}.{name}"] += k
             continue
         s = per_step.setdefault(st, {"kinds": Counter(), "by": Counter(), "calls": calls.get(st, 1)})
-        s["kinds"][BUCKET.get(name, "command")] += k
+        s["kinds"][bucket(name)] += k
         s["by"][f"{service}.{coll}.{name}"] += k
     out: dict[str, Any] = {}
     total: Counter[str] = Counter()
