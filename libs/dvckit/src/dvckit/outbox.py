@@ -247,7 +247,7 @@ class Outbox:
                 self._confirmed_since = asyncio.get_running_loop().time()
             self._confirmed.extend(sent)
             soon = now + timedelta(seconds=self.mark_seconds + 1)
-            if any(_aware(d["due_at"]) <= soon for d, e in results if e is None):
+            if any(d["due_at"] <= soon for d, e in results if e is None):  # the client reads aware times
                 await self._mark_sent()  # late: a relay may claim them any moment, mark them now
         if unroutable:
             # Nobody is bound for this key: keep the record for an operator (``requeue``), do not spin.
@@ -289,7 +289,3 @@ class Outbox:
 
     async def pending(self) -> int:
         return await self.coll.count_documents({"status": PENDING})
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
