@@ -52,7 +52,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections import defaultdict
@@ -67,7 +66,8 @@ from pymongo import AsyncMongoClient, monitoring
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from lib.opcounters import KINDS, bucket  # noqa: E402 - the bench folder is on the path only now
+from lib.code import other_code  # noqa: E402 - the bench folder is on the path only now
+from lib.opcounters import KINDS, bucket  # noqa: E402
 
 PHASES = ("draft", "applicant", "upload1", "upload2", "fees", "captcha", "submit", "events")
 S = "/api/v1/submissions"
@@ -589,16 +589,8 @@ def main() -> None:
         "--spacing", type=float, default=0.0, help="seconds between two dossiers' requests of a phase"
     )
     args = ap.parse_args()
-    extra: dict[str, str] = {}
-    if args.code:
-        tree = args.code.resolve()
-        srcs = [tree / "libs" / "dvckit" / "src", *sorted((tree / "services").glob("*/src"))]
-        extra["PYTHONPATH"] = os.pathsep.join(str(p) for p in srcs)
-        os.environ["DVC_ROOT"] = str(tree)  # the gateway's configuration and the services' directory
-        # The machine's S3, if the harness starts it, keeps its data here, not in the other tree.
-        os.environ.setdefault("DVC_DATA_DIR", str(BENCH.parent / ".data"))
-    sys.path.insert(0, str(BENCH))
-    from lib.harness import MACHINE, ROOT, stack
+    extra = other_code(args.code) if args.code else {}
+    from lib.harness import MACHINE, ROOT, stack  # after DVC_ROOT is set: devstack reads it on import
 
     with stack(extra_env=extra, mongo_layout=args.mongo_layout) as s:
         result = asyncio.run(run(args, s))

@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from lib.code import other_code
 from lib.harness import MACHINE, ROOT, save, stack
-from load import locust, other_code, prepare, stage
+from load import locust, prepare, stage
 
 PROFILED = ("submission", "notify")
 

@@ -43,6 +43,7 @@ from pymongo import AsyncMongoClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway_overhead import compare
+from lib.code import other_code
 from lib.harness import MACHINE, ROOT, Processes, percentiles, stack
 from notify_bench import publish_all
 from submission_bench import big_upload, write_big_pdf
@@ -305,15 +306,6 @@ def sustained(stages: list[dict]) -> dict | None:
         if st["submit_p95_ms"] < SUBMIT_P95_GOAL_MS and st["error_rate"] < 0.01 and st["dossiers"]
     ]
     return max(ok, key=lambda st: st["dossiers_per_second"]) if ok else None
-
-
-def other_code(tree: Path) -> dict[str, str]:
-    """The environment that makes the stack's services run ``tree``'s code (bench/dossier_cost.py)."""
-    tree = tree.resolve()
-    srcs = [tree / "libs" / "dvckit" / "src", *sorted((tree / "services").glob("*/src"))]
-    os.environ["DVC_ROOT"] = str(tree)  # the gateway's configuration comes from that tree too
-    os.environ.setdefault("DVC_DATA_DIR", str(ROOT / ".data"))
-    return {"PYTHONPATH": os.pathsep.join(str(p) for p in srcs)}
 
 
 def main() -> None:

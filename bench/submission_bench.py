@@ -3,10 +3,12 @@ two 200 KB PDFs, get a captcha and submit. Then one 200 MB upload through the ga
 upload of the same file, with the largest memory growth of any process during it.
 
     .venv/bin/python bench/submission_bench.py [--citizens 20] [--seconds 30] [--replicas 1]
+        [--code TREE --mongo-layout shared --label before]
 
 Starts every service and the gateway (namespace of its own). An administrator adds a procedure with two
-PDF components (limit 250 MB) to the catalogue, as one would for a new online service. Results:
-bench/results/submission_r<replicas>.json.
+PDF components (limit 250 MB) to the catalogue, as one would for a new online service. ``--code`` runs
+another tree's services (``git worktree add /tmp/before <commit>``), for a before/after ratio measured on
+the same machine the same hour. Results: bench/results/submission_r<replicas>_c<citizens>[_<label>].json.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib.harness import MACHINE, Sampler, options, percentiles, save, stack
+from lib.code import other_code
+from lib.harness import MACHINE, Sampler, percentiles, save, stack
 
 from devstack import client
 from devstack.config import S3_ACCESS_KEY, S3_SECRET_KEY
@@ -262,12 +265,22 @@ async def run(args: argparse.Namespace, s) -> dict:
 
 
 def main() -> None:
-    args = options(citizens=20, seconds=30, replicas=1)
-    with stack({"submission": args.replicas}) as s:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--citizens", type=int, default=20)
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--replicas", type=int, default=1)
+    ap.add_argument("--code", type=Path, help="another tree whose services the stack runs (before/after)")
+    ap.add_argument("--mongo-layout", default="per-service", choices=("per-service", "shared"))
+    ap.add_argument("--label", default="", help="results go to submission_r<replicas>_c<citizens>_<label>")
+    args = ap.parse_args()
+    extra = other_code(args.code) if args.code else {}
+    with stack({"submission": args.replicas}, extra_env=extra, mongo_layout=args.mongo_layout) as s:
         result = asyncio.run(run(args, s))
     result["machine"] = MACHINE
+    result["code"] = str(args.code or ".")
+    result["mongo_layout"] = args.mongo_layout
     result["note"] = "load generator, gateway, every service and the infrastructure share the same 2 cores"
-    save(f"submission_r{args.replicas}_c{args.citizens}", result)
+    save(f"submission_r{args.replicas}_c{args.citizens}" + (f"_{args.label}" if args.label else ""), result)
 
 
 if __name__ == "__main__":

@@ -239,6 +239,12 @@ async def test_the_queue_filters_searches_and_shows_deadlines(world):
     overdue = (await q(overdue="true")).json()["items"]
     late = next(i for i in overdue if i["id"] == d1["id"])
     assert late["deadline"]["state"] == "overdue" and late["deadline"]["working_days_left"] < 0
+    # The soonest due first, walked in an index of the same order (a page costs the page, not the backlog).
+    await world.act(officer, d2["id"], "accept")
+    order = [i["id"] for i in (await q(status="accepted", size=100)).json()["items"]]
+    assert order.index(d1["id"]) < order.index(d2["id"])
+    keys = (await rt.db.dossiers.index_information())["agency_due"]["key"]
+    assert keys == [("agency.code", 1), ("status", 1), ("appointment_at", 1), ("submitted_at", 1), ("_id", 1)]
     assert (await q(size=500)).status_code == 422
 
 

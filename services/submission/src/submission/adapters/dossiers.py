@@ -21,7 +21,7 @@ from dvckit.mongo import Repository, Session
 from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Superseded
 from ..domain.status import Status
 from ..domain.workflow import CLOCK_RUNS
-from .store import DOSSIERS
+from .store import DOSSIERS, QUEUE_SORT
 
 Query = dict[str, Any]  # a MongoDB filter or update document
 _AS_STORED = CodecOptions(tz_aware=True, tzinfo=UTC)
@@ -93,8 +93,7 @@ class DossierRepository(Repository):
                     for who in ("submitter", "owner")
                 ),
             ]
-        sort = [("appointment_at", 1), ("submitted_at", 1), ("_id", 1)]
-        return await self._page(query, sort, page, size, {"procedure.components": 0, "history": 0})
+        return await self._page(query, QUEUE_SORT, page, size, {"procedure.components": 0, "history": 0})
 
     async def by_code(self, code: str, *, citizen_id: str | None, phone: str | None) -> Dossier | None:
         """The dossier of ``code`` whose submitter or owner has this citizen ID (or else phone)."""

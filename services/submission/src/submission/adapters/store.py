@@ -15,6 +15,8 @@ DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence number issued
 CAPTCHAS = "captchas"
 PROCEDURES = "procedures"  # cache of the catalogue, kept current by procedure.* events
+# The officers' queue order: the soonest due first, then the longest waiting.
+QUEUE_SORT = [("appointment_at", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]
 INDEX_NOT_FOUND = 27
 
 SCHEMA = {
@@ -26,10 +28,9 @@ SCHEMA = {
             name="code",
             partialFilterExpression={"code": {"$type": "string"}},
         ),
-        IndexModel(
-            [("agency.code", ASCENDING), ("status", ASCENDING), ("submitted_at", ASCENDING)],
-            name="agency_queue",
-        ),
+        # The officers' queue: their agencies' dossiers in a status, walked in the queue's own order, so a
+        # page costs MongoDB the page and not the agency's whole backlog (no in-memory sort).
+        IndexModel([("agency.code", ASCENDING), ("status", ASCENDING), *QUEUE_SORT], name="agency_due"),
         # The hourly cleanup's abandoned drafts.
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_age"),
         # Uploads in progress (objects being written): the cleanup looks for old ones a crash left.
@@ -43,8 +44,9 @@ SCHEMA = {
 
 # Indexes no query uses any more, dropped at start-up where an older version made them. The submitter's
 # citizen ID and phone: public tracking finds a dossier by its code (unique index), and the officers'
-# search (code, submitter's or owner's ID or phone) runs within their agencies' queue (agency_queue).
-RETIRED = {DOSSIERS: ("submitter_id", "submitter_phone")}
+# search (code, submitter's or owner's ID or phone) runs within their agencies' queue (agency_due), which
+# took the place of agency_queue (the same filter, sorted by the time filed rather than the time due).
+RETIRED = {DOSSIERS: ("submitter_id", "submitter_phone", "agency_queue")}
 
 STALE_UPLOAD = timedelta(hours=1)
 
