@@ -73,6 +73,18 @@ CATALOG = [
         "detailed": True,
     },
     {
+        "code": "2.002011",
+        "name": "Đăng ký thay đổi nội dung đăng ký doanh nghiệp",
+        "field": "Thành lập và hoạt động của doanh nghiệp",
+        "agencies": ["Sở Tài chính"],
+        "levels": ["city"],
+        "online_level": "full",
+        "audience": "Doanh nghiệp, Doanh nghiệp có vốn đầu tư nước ngoài",
+        "audiences": ["business"],
+        "components": [component("222222222222", "Thông báo thay đổi nội dung đăng ký doanh nghiệp")],
+        "detailed": True,
+    },
+    {
         "code": "3.000348",
         "name": "Cấp lại giấy phép lái xe",
         "field": "Đường bộ",

@@ -85,6 +85,8 @@ def test_a_dossier_keeps_exactly_the_frozen_part_of_its_procedure():
         "components": [{"id": "aaaaaaaaaaaa", "name": "Tờ khai CT01", "originals": 1}],
         "fees": [{"name": "Lệ phí", "amount": 7000, "when": "on_submit", "channel": "online"}],
         "results": [{"name": "Xác nhận đăng ký tạm trú"}],
+        "audience": "Công dân Việt Nam, Người nước ngoài",
+        "audiences": ["citizen"],
         "popularity": 15_539_622,  # the catalogue's, not the dossier's
         "legal_basis": ["Luật Cư trú 2020"],
     }

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from dvckit.errors import Text
-from submission.domain.applicant import Applicant, Person, Prefill
+from submission.domain.applicant import Applicant, Person, Prefill, kinds_for
 
 OK = {
     "full_name": "Ngô Văn Sáu",
@@ -45,6 +45,7 @@ def test_a_complete_person_is_kept_normalised():
         address="  Số 1   Điện Biên Phủ,\n Hải Phòng ",
     )
     assert p.model_dump() == {
+        "kind": "individual",
         "full_name": "Nguyễn Thị Lan",
         "citizen_id": "031099001234",
         "date_of_birth": date(1980, 2, 29),
@@ -182,3 +183,90 @@ def test_an_applicant_has_only_a_submitter_and_an_owner():
 def test_the_prefill_offers_what_the_account_knows_and_nothing_else_is_needed():
     assert Prefill().model_dump() == {"full_name": None, "citizen_id": None, "phone": None, "email": None}
     assert Prefill(full_name="Lý Thị Hoa", phone="0912345678").phone == "0912345678"
+
+
+FOREIGNER = {
+    "kind": "foreigner",
+    "full_name": "Kim Min-jun",
+    "passport_no": "m12345678",
+    "nationality": "kr",
+    "date_of_birth": "1990-05-01",
+    "phone": "+82 10 1234 5678",
+    "address": "Số 5 Lê Hồng Phong, Hải Phòng",
+}
+BUSINESS = {
+    "kind": "business",
+    "name": "Công ty TNHH Cảng Xanh",
+    "tax_code": "0201234567",
+    "representative": {"full_name": "Ngô Văn Sáu", "position": "Giám đốc", "citizen_id": "031099001234"},
+    "phone": "0225 3842 111",
+    "address": "Số 2 Lạch Tray, Hải Phòng",
+}
+
+
+def test_a_foreigner_files_with_passport_and_nationality():
+    a = Applicant.model_validate({"submitter": FOREIGNER})
+    assert (a.submitter.passport_no, a.submitter.nationality, a.submitter.phone) == (
+        "M12345678",
+        "KR",
+        "+821012345678",
+    )
+    assert a.party is a.submitter and not a.on_behalf
+    for bad in ({"nationality": "VN"}, {"nationality": "Korea"}, {"passport_no": "12"}, {"phone": "12345"}):
+        with pytest.raises(ValidationError):
+            Applicant.model_validate({"submitter": FOREIGNER | bad})
+    # A foreigner has no personal ID number field; a Vietnamese individual no passport field.
+    with pytest.raises(ValidationError):
+        Applicant.model_validate({"submitter": FOREIGNER | {"citizen_id": "031099001234"}})
+
+
+def test_a_business_is_an_owner_filed_by_a_person_and_its_representative_needs_no_authorisation():
+    a = Applicant.model_validate({"submitter": OK, "owner": BUSINESS})
+    assert a.party.phone == "02253842111"  # an office's landline
+    assert a.party.kind == "business" and a.party.full_name == "Công ty TNHH Cảng Xanh"
+    assert not a.on_behalf  # the submitter is the legal representative
+    clerk = {**OK, "citizen_id": "031099009999"}
+    assert Applicant.model_validate(
+        {"submitter": clerk, "owner": BUSINESS | {"phone": "0912345678"}}
+    ).on_behalf
+    # An organisation files through a person: never the submitter itself.
+    with pytest.raises(ValidationError):
+        Applicant.model_validate({"submitter": BUSINESS})
+    for bad in (
+        {"tax_code": "12345"},
+        {"tax_code": "0201234567-1"},
+        {"representative": {"full_name": "Ngô Văn Sáu", "position": "Giám đốc"}},  # no ID at all
+        {"kind": "shop"},
+        {"phone": "0225 384"},
+    ):
+        with pytest.raises(ValidationError):
+            Applicant.model_validate({"submitter": OK, "owner": BUSINESS | bad})
+    branch = BUSINESS | {"tax_code": "0201234567-001"}
+    assert Applicant.model_validate({"submitter": OK, "owner": branch}).party.id_number == "0201234567-001"
+
+
+def test_filing_for_another_person_is_on_behalf():
+    other = {**OK, "citizen_id": "031099005555", "full_name": "Ngô Thị Bảy"}
+    assert Applicant.model_validate({"submitter": OK, "owner": other}).on_behalf
+    assert not Applicant.model_validate({"submitter": OK, "owner": OK}).on_behalf
+
+
+@pytest.mark.parametrize(
+    ("audience", "audiences", "kinds"),
+    [
+        ("Công dân Việt Nam", [], ["individual"]),
+        ("Doanh nghiệp", [], ["business"]),
+        ("Tổ chức (không bao gồm doanh nghiệp, HTX)", [], ["organization"]),
+        ("Tổ chức (không bao gồm doanh nghiệp, HTX), Doanh nghiệp", [], ["business", "organization"]),
+        ("Công dân Việt Nam, Người nước ngoài", [], ["individual", "foreigner"]),
+        ("Hợp tác xã", [], ["business"]),
+        ("Tổ chức nước ngoài", [], ["organization"]),
+        ("Doanh nghiệp có vốn đầu tư nước ngoài, Doanh nghiệp", [], ["business"]),
+        ("Người Việt Nam định cư ở nước ngoài", [], ["individual", "foreigner"]),
+        (None, ["business"], ["business", "organization"]),
+        (None, ["citizen"], ["individual", "foreigner"]),
+        (None, [], ["individual", "foreigner", "business", "organization"]),
+    ],
+)
+def test_who_may_own_a_dossier_comes_from_the_procedures_audience(audience, audiences, kinds):
+    assert kinds_for(audience, audiences) == kinds

@@ -89,9 +89,10 @@ class DossierRepository(Repository):
                 {"code": {"$regex": "^" + re.escape(term)}},
                 *(
                     {f"applicant.{who}.{k}": term}
-                    for k in ("citizen_id", "phone")
+                    for k in ("citizen_id", "phone", "passport_no")
                     for who in ("submitter", "owner")
                 ),
+                {"applicant.owner.tax_code": term},
             ]
         return await self._page(query, QUEUE_SORT, page, size, {"procedure.components": 0, "history": 0})
 

@@ -144,27 +144,47 @@ def _components(d: Doc) -> Table:
     return table
 
 
+def _id_line(party: Doc) -> str:
+    """The party's identifier as the law names it: personal ID, passport and nationality, or enterprise
+    (tax) code with the legal representative."""
+    kind = party.get("kind") or "individual"
+    if kind == "foreigner":
+        passport, country = escape(party.get("passport_no", "")), escape(party.get("nationality", ""))
+        return f"Số hộ chiếu: {passport}, quốc tịch: {country}"
+    if kind in ("business", "organization"):
+        rep = party.get("representative") or {}
+        label = "Mã số doanh nghiệp" if kind == "business" else "Mã số thuế"
+        return (
+            f"{label}: {escape(party.get('tax_code', ''))}. Người đại diện theo pháp luật: "
+            f"{escape(rep.get('full_name', ''))} ({escape(rep.get('position', ''))})"
+        )
+    return f"Số định danh cá nhân: {escape(party.get('citizen_id', ''))}"
+
+
 def _applicant(d: Doc) -> list[Flowable]:
     applicant = d.get("applicant") or {}
-    person = applicant.get("owner") or applicant.get("submitter") or {}
+    submitter = applicant.get("submitter") or {}
+    party = applicant.get("owner") or submitter
+    name = party.get("name") or party.get("full_name", "")
     p = d["procedure"]
-    return [
-        Paragraph(
-            f"{escape(d['agency']['name'])} đã tiếp nhận hồ sơ của: "
-            f"<b>{escape(person.get('full_name', ''))}</b>",
-            _style(),
-        ),
-        Paragraph(
-            f"Số định danh cá nhân: {escape(person.get('citizen_id', ''))}. "
-            f"Điện thoại: {escape(person.get('phone', ''))}",
-            _style(),
-        ),
-        Paragraph(f"Địa chỉ: {escape(person.get('address', ''))}", _style()),
+    out = [
+        Paragraph(f"{escape(d['agency']['name'])} đã tiếp nhận hồ sơ của: <b>{escape(name)}</b>", _style()),
+        Paragraph(f"{_id_line(party)}. Điện thoại: {escape(party.get('phone', ''))}", _style()),
+        Paragraph(f"Địa chỉ: {escape(party.get('address', ''))}", _style()),
+    ]
+    if party is not submitter:
+        out.append(
+            Paragraph(
+                f"Người nộp hồ sơ: {escape(submitter.get('full_name', ''))} ({_id_line(submitter)})", _style()
+            )
+        )
+    out.append(
         Paragraph(
             f"Nội dung yêu cầu giải quyết: <b>{escape(p['name'])}</b> (mã thủ tục {escape(p['code'])})",
             _style(),
-        ),
-    ]
+        )
+    )
+    return out
 
 
 def _times(d: Doc, zone: ZoneInfo) -> list[Flowable]:

@@ -156,7 +156,8 @@ class DeadlineOut(BaseModel):
 
 
 class QueueItem(DossierSummary):
-    applicant_name: str | None
+    applicant_name: str | None = Field(description="Whom the dossier is for: the owner, or the submitter")
+    applicant_kind: str | None = Field(None, description="individual, foreigner, business or organization")
     applicant_phone: str | None
     deadline: DeadlineOut
 

@@ -85,10 +85,11 @@ def page(items: list[dict[str, object]], total: int, number: int, size: int) -> 
 
 
 def queue_item(d: Dossier, deadline: dict[str, object]) -> dict[str, object]:
-    submitter = d.applicant.submitter if d.applicant else None
+    party = d.applicant.party if d.applicant else None  # whom it is for: the owner, or the submitter
     return {
         **summary(d),
-        "applicant_name": submitter.full_name if submitter else None,
-        "applicant_phone": submitter.phone if submitter else None,
+        "applicant_name": party.full_name if party else None,
+        "applicant_kind": party.kind if party else None,
+        "applicant_phone": party.phone if party else None,
         "deadline": deadline,
     }

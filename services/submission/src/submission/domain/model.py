@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1
 
-from .applicant import Applicant, Prefill
+from .applicant import Applicant, Kind, Prefill, kinds_for
 from .procedure import FeeTable, Missing, Procedure, case_names, missing_of
 from .status import NUMBER, Status
 
@@ -162,6 +162,12 @@ class Dossier(Record):
     @property
     def cases(self) -> list[str]:
         return case_names(self.procedure.components)
+
+    @property
+    def applicant_kinds(self) -> list[Kind]:
+        """Who may own it: from the procedure's "đối tượng thực hiện" as it was when the draft began."""
+        extra = self.procedure.model_extra or {}
+        return kinds_for(extra.get("audience"), extra.get("audiences") or ())
 
     @property
     def fees(self) -> FeeTable:

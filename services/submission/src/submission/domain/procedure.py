@@ -32,12 +32,14 @@ FROZEN = (
     "components",
     "fees",
     "results",
+    "audience",  # đối tượng thực hiện: who may own a dossier (domain/applicant.kinds_for)
+    "audiences",
 )
 
 
 def freeze(procedure: Procedure) -> Procedure:
     record = procedure.as_json()
-    return Procedure.model_validate({k: record.get(k) for k in FROZEN})
+    return Procedure.model_validate({k: record[k] for k in FROZEN if k in record})
 
 
 def case_names(components: Sequence[Component]) -> list[str]:

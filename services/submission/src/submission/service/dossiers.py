@@ -19,14 +19,22 @@ from ..adapters.counters import Counters
 from ..adapters.dossiers import DossierRepository
 from ..config import Settings
 from ..domain.agencies import Agency, registry
-from ..domain.applicant import Applicant
+from ..domain.applicant import AUTHORIZATION, Applicant
 from ..domain.dossier import dossier_code
 from ..domain.model import Actor, AgencyRef, Change, Dossier
-from ..domain.procedure import FeeTable, case_names, freeze
+from ..domain.procedure import Component, FeeTable, case_names, freeze
 from ..domain.status import Status
 from ..domain.transitions import incomplete
 from .captchas import Captchas
-from .errors import CHANGED_WHILE_SUBMITTING, DAY_FULL, NOT_DRAFT, NOT_FOUND, NOT_ONLINE, NOT_TRACKED
+from .errors import (
+    CHANGED_WHILE_SUBMITTING,
+    DAY_FULL,
+    NOT_DRAFT,
+    NOT_FOUND,
+    NOT_ONLINE,
+    NOT_TRACKED,
+    kind_not_allowed,
+)
 from .files import ObjectFiles
 from .prefill import Prefills
 from .procedures import ProcedureCache
@@ -69,6 +77,24 @@ def _agency(procedure: PublishedProcedure, code: str | None) -> Agency:
     if chosen is None:
         raise _agency_choice(choices)
     return chosen
+
+
+def with_authorization(d: Dossier, *, on_behalf: bool) -> list[dict[str, object]] | None:
+    """The dossier's components with the authorisation as filing on behalf needs it (required), or as
+    filing for oneself leaves it (gone; or kept, optional, while a file of it is attached); None: no
+    change."""
+    comps = [c.model_dump(mode="json", exclude_none=True) for c in d.procedure.components]
+    has = next((c for c in comps if c["id"] == AUTHORIZATION["id"]), None)
+    attached = any(a.component_id == AUTHORIZATION["id"] for a in d.attachments)
+    want: dict[str, object] | None = None
+    if on_behalf or attached:
+        want = Component.model_validate({**AUTHORIZATION, "required": on_behalf}).model_dump(
+            mode="json", exclude_none=True
+        )
+    if has == want:
+        return None
+    kept = [c for c in comps if c["id"] != AUTHORIZATION["id"]]
+    return kept + ([want] if want else [])
 
 
 @dataclass(eq=False, repr=False)
@@ -167,7 +193,20 @@ class Dossiers:
         return await self.owned(who, dossier_id)
 
     async def set_applicant(self, who: Actor, dossier_id: str, applicant: Applicant) -> Dossier:
-        return await self._update_draft(who, dossier_id, {"applicant": applicant.model_dump(mode="json")})
+        """Step 1. The owner must be of a kind the procedure admits; filing on another's behalf adds the
+        authorisation to the dossier's components (required), and filing for oneself again drops it
+        (kept, not required, while a file of it is still attached)."""
+        d = await self.owned(who, dossier_id)
+        if d.status is not Status.DRAFT:
+            raise NOT_DRAFT
+        allowed = d.applicant_kinds
+        if applicant.party.kind not in allowed:
+            raise kind_not_allowed(list(allowed))
+        changes: dict[str, object] = {"applicant": applicant.model_dump(mode="json")}
+        components = with_authorization(d, on_behalf=applicant.on_behalf)
+        if components is not None:
+            changes["procedure.components"] = components
+        return await self._update_draft(who, dossier_id, changes)
 
     async def set_case(self, who: Actor, dossier_id: str, case: str) -> Dossier:
         groups = (await self.owned(who, dossier_id)).cases

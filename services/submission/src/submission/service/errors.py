@@ -119,3 +119,15 @@ WRONG = Problem(
         "The confirmation code is wrong or expired; get a new one",
     ),
 )
+
+
+def kind_not_allowed(allowed: list[str]) -> Problem:
+    return Problem(
+        422,
+        "applicant-kind-not-allowed",
+        Text(
+            "Thủ tục này không dành cho loại chủ hồ sơ đã chọn (xem đối tượng thực hiện của thủ tục)",
+            "This procedure is not for that kind of applicant (see who may file it)",
+        ),
+        extra={"allowed": allowed},
+    )
