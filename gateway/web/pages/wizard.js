@@ -56,8 +56,22 @@ export function Stepper({ current, reachable = current, hrefFor }) {
 
 // -- step 1 -------------------------------------------------------------------------------------------
 
-const PERSON_FIELDS = ["full_name", "citizen_id", "date_of_birth", "phone", "email", "address"];
-const emptyPerson = () => ({ full_name: "", citizen_id: "", date_of_birth: "", phone: "", email: "", address: "" });
+// Who a party is (domain/applicant.py): a Vietnamese individual (personal ID), a foreigner (passport and
+// nationality); and, as the dossier's owner only, a business or another organisation (enterprise or tax
+// code, legal representative). The server decides which kinds a procedure admits; the form offers those.
+const KINDS = ["individual", "foreigner", "business", "organization"];
+const FILER_KINDS = ["individual", "foreigner"];
+const PERSON_FIELDS = {
+  individual: ["full_name", "citizen_id", "date_of_birth", "phone", "email", "address"],
+  foreigner: ["full_name", "passport_no", "nationality", "date_of_birth", "phone", "email", "address"],
+};
+const ORG_FIELDS = ["name", "tax_code", "phone", "email", "address"];
+const REP_FIELDS = ["full_name", "position", "citizen_id"];
+const emptyPerson = () => ({ kind: "individual", full_name: "", citizen_id: "", passport_no: "", nationality: "", date_of_birth: "", phone: "", email: "", address: "" });
+const emptyOrg = (kind) => ({ kind, name: "", tax_code: "", phone: "", email: "", address: "", representative: { full_name: "", position: "", citizen_id: "" } });
+const isOrg = (kind) => kind === "business" || kind === "organization";
+const bare = (v) => String(v || "").replace(/[\s.\-()]/g, "");
+const anyPhone = (v) => validPhone(v) || /^\+[1-9]\d{7,14}$/.test(bare(v)) || /^02\d{9}$/.test(bare(v));
 
 // A date of birth is typed as Vietnamese write it, day first: 17/05/1990 (also 17-05-1990, 17.05.1990 or
 // 17051990, and ISO 1990-05-17, which cannot be misread). A date picker follows the browser's locale
@@ -86,30 +100,77 @@ function dobError(text) {
 }
 
 function personErrors(p, prefix) {
+  const foreigner = p.kind === "foreigner";
   return {
     [`${prefix}.full_name`]: p.full_name.trim().length >= 2 ? "" : t("v.fullName"),
-    [`${prefix}.citizen_id`]: validCitizenId(p.citizen_id) ? "" : t("v.citizenId"),
+    ...(foreigner
+      ? {
+          [`${prefix}.passport_no`]: /^[A-Za-z0-9]{6,12}$/.test(bare(p.passport_no)) ? "" : t("v.passport"),
+          [`${prefix}.nationality`]: /^[A-Za-z]{2}$/.test(p.nationality.trim()) && p.nationality.trim().toUpperCase() !== "VN" ? "" : t("v.nationality"),
+        }
+      : { [`${prefix}.citizen_id`]: validCitizenId(p.citizen_id) ? "" : t("v.citizenId") }),
     [`${prefix}.date_of_birth`]: dobError(p.date_of_birth),
-    [`${prefix}.phone`]: validPhone(p.phone) ? "" : t("v.phone"),
+    [`${prefix}.phone`]: (foreigner ? anyPhone(p.phone) : validPhone(p.phone)) ? "" : t("v.phone"),
     [`${prefix}.email`]: !p.email.trim() || validEmail(p.email) ? "" : t("v.email"),
     [`${prefix}.address`]: p.address.trim().length >= 5 ? "" : t("v.address"),
   };
 }
 
+function orgErrors(o, prefix) {
+  const rep = o.representative;
+  return {
+    [`${prefix}.name`]: o.name.trim().length >= 2 ? "" : t("v.orgName"),
+    [`${prefix}.tax_code`]: /^\d{10}(-\d{3})?$/.test(o.tax_code.replace(/\s/g, "")) ? "" : t("v.taxCode"),
+    [`${prefix}.representative.full_name`]: rep.full_name.trim().length >= 2 ? "" : t("v.fullName"),
+    [`${prefix}.representative.position`]: rep.position.trim().length >= 2 ? "" : t("v.position"),
+    [`${prefix}.representative.citizen_id`]: validCitizenId(rep.citizen_id) ? "" : t("v.citizenId"),
+    [`${prefix}.phone`]: anyPhone(o.phone) ? "" : t("v.phone"),
+    [`${prefix}.email`]: !o.email.trim() || validEmail(o.email) ? "" : t("v.email"),
+    [`${prefix}.address`]: o.address.trim().length >= 5 ? "" : t("v.address"),
+  };
+}
+
 function cleanPerson(p) {
-  const out = {};
-  for (const k of PERSON_FIELDS) {
+  const kind = p.kind === "foreigner" ? "foreigner" : "individual";
+  const out = { kind };
+  for (const k of PERSON_FIELDS[kind]) {
     const v = (p[k] || "").trim();
-    if (v || k !== "email") out[k] = k === "date_of_birth" ? parseDate(v) || v : v;
+    if (v || k !== "email") out[k] = k === "date_of_birth" ? parseDate(v) || v : k === "nationality" ? v.toUpperCase() : v;
   }
   if (!out.email) delete out.email;
   return out;
+}
+
+function cleanOrg(o) {
+  const out = { kind: o.kind };
+  for (const k of ORG_FIELDS) {
+    const v = (o[k] || "").trim();
+    if (v) out[k] = v;
+  }
+  out.representative = Object.fromEntries(REP_FIELDS.map((k) => [k, (o.representative[k] || "").trim()]));
+  return out;
+}
+
+const cleanParty = (p) => (isOrg(p.kind) ? cleanOrg(p) : cleanPerson(p));
+
+function KindChoice({ who, kinds, value, onChange }) {
+  return html`<fieldset class="fieldset radios" data-testid=${`${who}-kinds`}>
+    <legend>${t(`wizard.${who}Kind`)}</legend>
+    ${kinds.map(
+      (k) => html`<div class="radio">
+        <input type="radio" id=${`s1-${who}-kind-${k}`} name=${`${who}-kind`} value=${k} checked=${k === value} onChange=${() => onChange(k)} data-testid=${`${who}-kind-${k}`} />
+        <label for=${`s1-${who}-kind-${k}`}>${t(`kind.${k}`)}</label>
+      </div>`,
+    )}
+  </fieldset>`;
 }
 
 function PersonFields({ who, value, onChange, errors }) {
   const set = (k) => (e) => onChange({ ...value, [k]: e.target.value });
   const id = (k) => `s1-${who}-${k}`;
   const err = (k) => errors[`${who}.${k}`];
+  const mine = who === "submitter";
+  const foreigner = value.kind === "foreigner";
   // The date as understood, written back day first when the field is left: 17051990 shows 17/05/1990.
   const tidyDate = (e) => {
     const iso = parseDate(e.target.value);
@@ -118,13 +179,56 @@ function PersonFields({ who, value, onChange, errors }) {
   return html`<fieldset class="fieldset" data-testid=${`${who}-fields`}>
     <legend>${t(`wizard.${who}`)}</legend>
     <div class="grid-2">
-      <${Field} id=${id("full_name")} label=${t("person.fullName")} value=${value.full_name} onInput=${set("full_name")} error=${err("full_name")} autocomplete=${who === "submitter" ? "name" : "off"} required data-testid=${`${who}-full-name`} />
-      <${Field} id=${id("citizen_id")} label=${t("person.citizenId")} hint=${t("person.citizenIdHint")} value=${value.citizen_id} onInput=${set("citizen_id")} error=${err("citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required data-testid=${`${who}-citizen-id`} />
-      <${Field} id=${id("date_of_birth")} label=${t("person.dob")} hint=${t("person.dobHint")} value=${value.date_of_birth} onInput=${set("date_of_birth")} onBlur=${tidyDate} error=${err("date_of_birth")} inputmode="numeric" maxlength="10" autocomplete=${who === "submitter" ? "bday" : "off"} required data-testid=${`${who}-dob`} />
-      <${Field} id=${id("phone")} label=${t("person.phone")} hint=${t("person.phoneHint")} type="tel" value=${value.phone} onInput=${set("phone")} error=${err("phone")} autocomplete=${who === "submitter" ? "tel" : "off"} required data-testid=${`${who}-phone`} />
-      <${Field} id=${id("email")} label=${t("person.emailOptional")} type="email" value=${value.email} onInput=${set("email")} error=${err("email")} autocomplete=${who === "submitter" ? "email" : "off"} data-testid=${`${who}-email`} />
-      <${Field} id=${id("address")} label=${t("person.address")} hint=${t("person.addressHint")} value=${value.address} onInput=${set("address")} error=${err("address")} autocomplete=${who === "submitter" ? "street-address" : "off"} required data-testid=${`${who}-address`} />
+      <${Field} id=${id("full_name")} label=${t("person.fullName")} value=${value.full_name} onInput=${set("full_name")} error=${err("full_name")} autocomplete=${mine ? "name" : "off"} required data-testid=${`${who}-full-name`} />
+      ${foreigner
+        ? html`<${Field} id=${id("passport_no")} label=${t("person.passport")} value=${value.passport_no} onInput=${set("passport_no")} error=${err("passport_no")} maxlength="12" autocomplete="off" required data-testid=${`${who}-passport`} />
+            <${Field} id=${id("nationality")} label=${t("person.nationality")} hint=${t("person.nationalityHint")} value=${value.nationality} onInput=${set("nationality")} error=${err("nationality")} maxlength="2" autocomplete="off" required data-testid=${`${who}-nationality`} />`
+        : html`<${Field} id=${id("citizen_id")} label=${t("person.citizenId")} hint=${t("person.citizenIdHint")} value=${value.citizen_id} onInput=${set("citizen_id")} error=${err("citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required data-testid=${`${who}-citizen-id`} />`}
+      <${Field} id=${id("date_of_birth")} label=${t("person.dob")} hint=${t("person.dobHint")} value=${value.date_of_birth} onInput=${set("date_of_birth")} onBlur=${tidyDate} error=${err("date_of_birth")} inputmode="numeric" maxlength="10" autocomplete=${mine ? "bday" : "off"} required data-testid=${`${who}-dob`} />
+      <${Field} id=${id("phone")} label=${t("person.phone")} hint=${t(foreigner ? "person.phoneAnyHint" : "person.phoneHint")} type="tel" value=${value.phone} onInput=${set("phone")} error=${err("phone")} autocomplete=${mine ? "tel" : "off"} required data-testid=${`${who}-phone`} />
+      <${Field} id=${id("email")} label=${t("person.emailOptional")} type="email" value=${value.email} onInput=${set("email")} error=${err("email")} autocomplete=${mine ? "email" : "off"} data-testid=${`${who}-email`} />
+      <${Field} id=${id("address")} label=${t("person.address")} hint=${t("person.addressHint")} value=${value.address} onInput=${set("address")} error=${err("address")} autocomplete=${mine ? "street-address" : "off"} required data-testid=${`${who}-address`} />
     </div>
+  </fieldset>`;
+}
+
+function OrgFields({ value, onChange, errors, submitter }) {
+  const who = "owner";
+  const set = (k) => (e) => onChange({ ...value, [k]: e.target.value });
+  const setRep = (k) => (e) => onChange({ ...value, representative: { ...value.representative, [k]: e.target.value } });
+  const id = (k) => `s1-${who}-${k.replace(".", "-")}`;
+  const err = (k) => errors[`${who}.${k}`];
+  const rep = value.representative;
+  const iAmRep = !!submitter.citizen_id && rep.citizen_id === submitter.citizen_id && rep.full_name === submitter.full_name;
+  const beRep = (e) =>
+    onChange({
+      ...value,
+      representative: e.target.checked
+        ? { ...rep, full_name: submitter.full_name, citizen_id: submitter.citizen_id }
+        : { ...rep, full_name: "", citizen_id: "" },
+    });
+  return html`<fieldset class="fieldset" data-testid="org-fields">
+    <legend>${t(`kind.${value.kind}`)}</legend>
+    <div class="grid-2">
+      <${Field} id=${id("name")} label=${t("org.name")} value=${value.name} onInput=${set("name")} error=${err("name")} autocomplete="organization" required data-testid="org-name" />
+      <${Field} id=${id("tax_code")} label=${t(value.kind === "business" ? "org.enterpriseCode" : "org.taxCode")} hint=${t("org.taxCodeHint")} value=${value.tax_code} onInput=${set("tax_code")} error=${err("tax_code")} inputmode="numeric" maxlength="14" autocomplete="off" required data-testid="org-tax-code" />
+      <${Field} id=${id("phone")} label=${t("person.phone")} hint=${t("person.phoneAnyHint")} type="tel" value=${value.phone} onInput=${set("phone")} error=${err("phone")} autocomplete="off" required data-testid="org-phone" />
+      <${Field} id=${id("email")} label=${t("person.emailOptional")} type="email" value=${value.email} onInput=${set("email")} error=${err("email")} autocomplete="off" data-testid="org-email" />
+      <${Field} id=${id("address")} label=${t("org.address")} value=${value.address} onInput=${set("address")} error=${err("address")} autocomplete="off" required data-testid="org-address" />
+    </div>
+    <fieldset class="fieldset">
+      <legend>${t("org.representative")}</legend>
+      <div class="checkbox">
+        <input type="checkbox" id="s1-i-am-rep" checked=${iAmRep} onChange=${beRep} data-testid="i-am-representative" />
+        <label for="s1-i-am-rep">${t("org.iAmRepresentative")}</label>
+      </div>
+      <div class="grid-2">
+        <${Field} id=${id("representative.full_name")} label=${t("person.fullName")} value=${rep.full_name} onInput=${setRep("full_name")} error=${err("representative.full_name")} autocomplete="off" required data-testid="rep-full-name" />
+        <${Field} id=${id("representative.position")} label=${t("org.position")} hint=${t("org.positionHint")} value=${rep.position} onInput=${setRep("position")} error=${err("representative.position")} autocomplete="off" required data-testid="rep-position" />
+        <${Field} id=${id("representative.citizen_id")} label=${t("person.citizenId")} value=${rep.citizen_id} onInput=${setRep("citizen_id")} error=${err("representative.citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required data-testid="rep-citizen-id" />
+      </div>
+    </fieldset>
+    ${iAmRep ? null : html`<p class="muted small" data-testid="authorization-note">${t("wizard.authorizationNote")}</p>`}
   </fieldset>`;
 }
 
@@ -134,14 +238,27 @@ function PersonFields({ who, value, onChange, errors }) {
 function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }) {
   const fromApplicant = dossier && dossier.applicant;
   const start = (p) => {
-    const person = { ...emptyPerson(), ...Object.fromEntries(Object.entries(p || {}).filter(([, v]) => v !== null && v !== undefined)) };
+    const given = Object.fromEntries(Object.entries(p || {}).filter(([, v]) => v !== null && v !== undefined));
+    if (isOrg(given.kind)) return { ...emptyOrg(given.kind), ...given, representative: { ...emptyOrg(given.kind).representative, ...(given.representative || {}) } };
+    const person = { ...emptyPerson(), ...given };
     return { ...person, date_of_birth: dayFirst(person.date_of_birth) };
   };
+  // The kinds the procedure admits as owner (the dossier knows them; before the draft exists, all: the
+  // server refuses one it does not admit, and the draft's page then offers only those).
+  const allowed = (dossier && dossier.applicant_kinds) || KINDS;
+  const selfAllowed = allowed.some((k) => FILER_KINDS.includes(k));
   const [submitter, setSubmitter] = useState(
     (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill),
   );
-  const [hasOwner, setHasOwner] = useState(!!(fromApplicant && fromApplicant.owner) || !!(handed && handed.owner));
-  const [owner, setOwner] = useState((handed && handed.owner) || start(fromApplicant && fromApplicant.owner));
+  const [hasOwner, setHasOwner] = useState(
+    !!(fromApplicant && fromApplicant.owner) || !!(handed && handed.owner) || !selfAllowed,
+  );
+  const firstOrg = allowed.find(isOrg) || "business";
+  const [owner, setOwner] = useState(
+    (handed && handed.owner) || (fromApplicant && fromApplicant.owner ? start(fromApplicant.owner) : selfAllowed ? start(null) : emptyOrg(firstOrg)),
+  );
+  const ownerKinds = allowed;
+  const setOwnerKind = (k) => setOwner(isOrg(k) ? (isOrg(owner.kind) ? { ...owner, kind: k } : emptyOrg(k)) : isOrg(owner.kind) ? { ...emptyPerson(), kind: k } : { ...owner, kind: k });
   const cases = dossier ? dossier.cases || [] : casesOf(procedure);
   const [caseName, setCase] = useState(dossier ? dossier.case || cases[0] || "" : cases[0] || "");
   const [agency, setAgency] = useState(agencies && agencies.length === 1 ? agencies[0].code : "");
@@ -155,13 +272,13 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
     const local = localProblem({
       agency_code: !dossier && agencies && agencies.length > 1 && !agency ? t("v.agency") : "",
       ...personErrors(submitter, "submitter"),
-      ...(hasOwner ? personErrors(owner, "owner") : {}),
+      ...(hasOwner ? (isOrg(owner.kind) ? orgErrors(owner, "owner") : personErrors(owner, "owner")) : {}),
     });
     if (local) return setError(local);
     setError(null);
     setBusy(true);
     const applicant = { submitter: cleanPerson(submitter) };
-    if (hasOwner) applicant.owner = cleanPerson(owner);
+    if (hasOwner) applicant.owner = cleanParty(owner);
     let id = dossier && dossier.id;
     try {
       if (!dossier) {
@@ -230,12 +347,22 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
           </fieldset>`
         : null}
     </fieldset>
+    ${procedure && procedure.audience ? html`<p class="muted small" data-testid="audience"><span class="label">${t("wizard.audience")}:</span> <${Vi}>${procedure.audience}<//></p>` : null}
+    <${KindChoice} who="submitter" kinds=${FILER_KINDS} value=${submitter.kind || "individual"} onChange=${(k) => setSubmitter({ ...submitter, kind: k })} />
     <${PersonFields} who="submitter" value=${submitter} onChange=${setSubmitter} errors=${fe} />
-    <div class="checkbox">
-      <input type="checkbox" id="s1-has-owner" checked=${hasOwner} onChange=${(e) => setHasOwner(e.target.checked)} data-testid="has-owner" />
-      <label for="s1-has-owner">${t("wizard.ownerDiffers")}</label>
-    </div>
-    ${hasOwner ? html`<${PersonFields} who="owner" value=${owner} onChange=${setOwner} errors=${fe} />` : null}
+    ${selfAllowed
+      ? html`<div class="checkbox">
+          <input type="checkbox" id="s1-has-owner" checked=${hasOwner} onChange=${(e) => setHasOwner(e.target.checked)} data-testid="has-owner" />
+          <label for="s1-has-owner">${t("wizard.ownerDiffers")}</label>
+        </div>`
+      : null}
+    ${hasOwner ? html`<${KindChoice} who="owner" kinds=${ownerKinds} value=${owner.kind || "individual"} onChange=${setOwnerKind} />` : null}
+    ${hasOwner
+      ? isOrg(owner.kind)
+        ? html`<${OrgFields} value=${owner} onChange=${setOwner} errors=${fe} submitter=${submitter} />`
+        : html`<${PersonFields} who="owner" value=${owner} onChange=${setOwner} errors=${fe} />
+            <p class="muted small" data-testid="authorization-note">${t("wizard.authorizationNote")}</p>`
+      : null}
     <div class="actions">
       <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="step1-next">${busy ? t("common.wait") : t("wizard.next")}</button>
       ${procedure ? html`<a href=${`/thu-tuc/${encodeURIComponent(procedure.code)}`}>${t("wizard.cancel")}</a>` : null}

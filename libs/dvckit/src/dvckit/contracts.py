@@ -213,6 +213,22 @@ class ProcedureWithdrawnV1(EventData):
     name: str
 
 
+class CalendarChangedV1(EventData):
+    """An administrator changed a year's working-day calendar: the days off and working days added to the
+    public holidays (a day off the Prime Minister decides, a make-up working Saturday). Every replica
+    counts deadlines computed from then on with them (the submission service reloads its calendar)."""
+
+    event_type = "calendar.changed"
+    event_version = 1
+
+    year: int
+    version: int = Field(description="The year's calendar version after the change")
+    days_off: list[str] = Field(default_factory=list, description="ISO dates, besides the public holidays")
+    working_days: list[str] = Field(default_factory=list, description="ISO dates worked although days off")
+    changed_by: str = Field(description="The administrator's account id")
+    changed_at: datetime
+
+
 # Dossier statuses: key → (national portal number, Vietnamese, English). Shared by the service that
 # changes them and those that tell people about them.
 DOSSIER_STATUS: dict[str, tuple[int, str, str]] = {
@@ -285,6 +301,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     ProcedureWithdrawnV1,
     DossierSubmittedV1,
     DossierStatusChangedV1,
+    CalendarChangedV1,
 )
 
 

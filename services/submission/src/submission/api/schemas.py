@@ -172,6 +172,9 @@ class QueuePage(BaseModel):
 class DossierOut(DossierSummary):
     procedure: dict[str, Any]  # type: ignore[assignment]  # the whole frozen procedure
     applicant: Applicant | None
+    applicant_kinds: list[str] = Field(
+        [], description="Who may own it (individual, foreigner, business, organization), from its audience"
+    )
     cases: list[str]
     case: str | None
     prefill: Prefill | None

@@ -30,6 +30,7 @@ def view(d: Dossier) -> dict[str, object]:
         **summary(d),
         "procedure": d.procedure.as_json(),
         "applicant": d.applicant.model_dump(mode="json") if d.applicant else None,
+        "applicant_kinds": d.applicant_kinds,
         "cases": d.cases,
         "case": d.case,
         "prefill": d.prefill.model_dump() if d.prefill and d.applicant is None else None,

@@ -126,11 +126,17 @@ class Dossier(Record):
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None = None
+    # When the one-stop officer must have accepted or refused it (working hours from filing).
+    reception_due_at: datetime | None = None
     fee_total: int = 0
     accepted_at: datetime | None = None
     accepted_by: str | None = None
     accepted_by_name: str | None = None
     appointment_at: datetime | None = None
+    # The procedure states no processing time: the appointment is the configured default (the
+    # administrator is shown it, to complete the catalogue).
+    deadline_defaulted: bool = False
+    # While the clock stands still (a supplement or a payment asked of the citizen): since when.
     paused_at: datetime | None = None
     supplement_items: list[str] = []
     supplement_components: list[str] = []
@@ -221,14 +227,18 @@ class Dossier(Record):
         return not self.owned_by(actor) or self.status in (Status.FINISHED, Status.RETURNED)
 
     # -- filing ----------------------------------------------------------------------------------
-    def submit(self, actor: Actor, code: str, now: datetime) -> Change:
-        """Step 4: status 1 (mới đăng ký) with its dossier code; the caller checked it is complete."""
+    def submit(
+        self, actor: Actor, code: str, now: datetime, reception_due: datetime | None = None
+    ) -> Change:
+        """Step 4: status 1 (mới đăng ký) with its dossier code and the time by which it must be accepted
+        or refused; the caller checked it is complete."""
         fees = self.fees
         after = self.model_copy(
             update={
                 "status": Status.SUBMITTED,
                 "code": code,
                 "submitted_at": now,
+                "reception_due_at": reception_due,
                 "updated_at": now,
                 "fee_total": fees.total,
                 "rev": self.rev + 1,

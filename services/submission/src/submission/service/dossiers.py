@@ -25,6 +25,7 @@ from ..domain.model import Actor, AgencyRef, Change, Dossier
 from ..domain.procedure import Component, FeeTable, case_names, freeze
 from ..domain.status import Status
 from ..domain.transitions import incomplete
+from .calendar import CalendarBook
 from .captchas import Captchas
 from .errors import (
     CHANGED_WHILE_SUBMITTING,
@@ -108,6 +109,7 @@ class Dossiers:
     cache: ProcedureCache
     captchas: Captchas
     files: ObjectFiles
+    calendar: CalendarBook | None = None  # the reception due time of a filed dossier (none without it)
     _seq_blocks: dict[str, tuple[int, int]] = field(default_factory=dict, init=False)
     _seq_locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
     # dossier id → (until when, owner id, fees)
@@ -269,7 +271,8 @@ class Dossiers:
                 verified = True
             now = datetime.now(UTC)
             code = code or await self._code(d, now)
-            change = d.submit(who, code, now)
+            due = self.calendar.current.reception(now) if self.calendar else None
+            change = d.submit(who, code, now, due)
             if await self.commit(change):
                 log.info("dossier submitted", dossier_id=d.id, code=code)
                 return change.after
