@@ -139,6 +139,11 @@ class ProcedureComponent(_Open):
     name: str = ""
     group: str | None = Field(None, description="The case (trường hợp) it belongs to, if any")
     required: bool = True
+    lookup: bool = Field(
+        False,
+        description="The office looks it up itself in a national database: shown as 'Cơ quan tự khai thác',"
+        " never asked of the applicant (and then ``required`` is false)",
+    )
     originals: int = 0
     copies: int = 0
     file_types: list[str] | None = Field(None, description="Accepted types; None: the consumer's own")
@@ -167,6 +172,28 @@ class ProcedureResult(_Open):
     code: str | None = None
 
 
+class ProcedureWhere(_Open):
+    vi: str
+    en: str
+
+
+class ProcedureRouting(_Open):
+    """Where a procedure is filed in Hải Phòng, by the catalog's rules (docs/agencies.md).
+
+    ``level`` commune: the citizen chooses a commune and ``commune_body`` of it receives (its public
+    service point takes the dossier); city: ``receivers`` (city or vertical agency codes, first is the
+    default); central: not here. ``anywhere``: any commune's service point may receive it.
+    ``fileable_here`` false: ``file_at`` says where to file instead."""
+
+    level: Literal["commune", "city", "central"]
+    receivers: list[str] = Field(default_factory=list)
+    commune_body: Literal["people_committee", "police"] | None = None
+    anywhere: bool = False
+    fileable_here: bool = True
+    file_at: ProcedureWhere | None = None
+    rule: str = ""
+
+
 class PublishedProcedure(_Open):
     """The procedure as the catalog serves it at ``GET /api/v1/catalog/procedures/{code}``."""
 
@@ -184,6 +211,7 @@ class PublishedProcedure(_Open):
     components: list[ProcedureComponent] = Field(default_factory=list)
     fees: list[ProcedureFee] = Field(default_factory=list)
     results: list[ProcedureResult] = Field(default_factory=list)
+    routing: ProcedureRouting | None = Field(None, description="None in records from before routing")
 
     def as_json(self) -> dict[str, object]:
         """The record as it came (fields it did not carry are not added)."""
@@ -227,6 +255,27 @@ class CalendarChangedV1(EventData):
     working_days: list[str] = Field(default_factory=list, description="ISO dates worked although days off")
     changed_by: str = Field(description="The administrator's account id")
     changed_at: datetime
+
+
+class AgencyChangedV1(EventData):
+    """An administrator created, changed or deactivated an agency of the directory
+    (``GET /api/v1/catalog/agencies/{code}``). Carries the agency as the catalog now serves it;
+    ``active`` false: deactivated (dossiers already addressed to it go on)."""
+
+    event_type = "agency.changed"
+    event_version = 1
+
+    code: str
+    version: int
+    change: Literal["created", "updated", "deactivated"]
+    name: str
+    level: Literal["city", "commune", "central"]
+    kind: str
+    parent_code: str | None = None
+    parent_name: str | None = None
+    ward_code: str | None = None
+    commune: str | None = None
+    active: bool = True
 
 
 # Dossier statuses: key → (national portal number, Vietnamese, English). Shared by the service that
@@ -299,6 +348,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     UserPasswordResetRequestedV1,
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
+    AgencyChangedV1,
     DossierSubmittedV1,
     DossierStatusChangedV1,
     CalendarChangedV1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.settings import ServiceSettings
@@ -21,3 +22,5 @@ class Settings(ServiceSettings):
     seed_path: Path = DEFAULT_SEED
     # How often each replica checks whether the catalogue changed (then rebuilds its search index).
     index_watch_seconds: float = 2.0
+    # Level-1 code of the province in agency codes (Decision 20/2020/QĐ-TTg; Hải Phòng is H26).
+    province_code: str = Field("H26", pattern=r"^[0-9A-Z]{3}$")

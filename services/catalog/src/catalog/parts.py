@@ -9,12 +9,14 @@ from fastapi import Depends
 
 from dvckit.deps import parts_of
 
+from .service.agencies import Directory
 from .service.catalog import Catalog
 
 
 @dataclass(frozen=True)
 class CatalogParts:
     catalog: Catalog
+    directory: Directory
 
 
 Parts = Annotated[CatalogParts, Depends(parts_of(CatalogParts))]

@@ -148,7 +148,7 @@ async def test_detail_has_everything_and_is_cacheable(catalog):
 async def test_facets_count_published_procedures(catalog):
     fields = (await catalog.get(f"{C}/fields")).json()
     assert fields[0] == {"name": "Đăng ký, quản lý cư trú", "count": 4}
-    agencies = {a["name"]: a["count"] for a in (await catalog.get(f"{C}/agencies")).json()}
+    agencies = {a["name"]: a["count"] for a in (await catalog.get(f"{C}/implementing-agencies")).json()}
     assert agencies["Ủy ban nhân dân cấp xã"] == 2 and agencies["Sở Xây dựng"] == 1
 
 

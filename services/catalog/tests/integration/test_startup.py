@@ -61,7 +61,7 @@ async def answers(client: Any) -> list[Any]:
     out = [(await client.get(f"{C}/procedures", params={"q": q})).json() for q in QUERIES]
     out.append((await client.get(f"{C}/procedures", params={"size": 100})).json())
     out.append((await client.get(f"{C}/fields")).json())
-    out.append((await client.get(f"{C}/agencies")).json())
+    out.append((await client.get(f"{C}/implementing-agencies")).json())
     out.append((await client.get(f"{C}/procedures/1.004194")).json())
     return out
 

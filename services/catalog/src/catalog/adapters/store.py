@@ -13,6 +13,8 @@ PROCEDURES = "procedures"
 VERSIONS = "procedure_versions"  # every version an administrator replaced, "<code>@<version>"
 META = "catalog_meta"  # {"_id": "revision", "value": n}; {"_id": "seed", ...}
 SNAPSHOTS = "catalog_snapshots"  # adapters/snapshots.py
+AGENCIES = "agencies"  # the agency directory (adapters/agencies.py), seeded from data/agencies.json
+AGENCY_VERSIONS = "agency_versions"  # every version an administrator replaced, "<code>@<version>"
 
 SCHEMA = {
     PROCEDURES: [
@@ -23,6 +25,8 @@ SCHEMA = {
     VERSIONS: [IndexModel([("code", ASCENDING), ("version", DESCENDING)], name="code_version")],
     META: [],
     SNAPSHOTS: [IndexModel([("snap", ASCENDING), ("token", ASCENDING)], name="snap_token")],
+    AGENCIES: [],
+    AGENCY_VERSIONS: [IndexModel([("code", ASCENDING), ("version", DESCENDING)], name="code_version")],
 }
 
 

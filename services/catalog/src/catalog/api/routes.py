@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, require
@@ -17,8 +17,13 @@ from dvckit.errors import Problem, Text
 from dvckit.httputil import if_match_version
 from dvckit.jsonutil import dumps
 
+from ..domain.agencies import CODE_PATTERN as AGENCY_CODE
+from ..domain.agencies import Agency, AgencyLevel
+from ..domain.agencies import Kind as AgencyKind
 from ..domain.model import Code, OnlineLevel, Procedure
+from ..domain.routing import Routing
 from ..parts import Parts
+from ..service.agencies import public as public_agency
 from ..service.catalog import public_detail
 
 router = APIRouter()
@@ -83,6 +88,7 @@ class ProcedureDetail(Procedure):
     fileable: bool
     working_days: int | None
     fee_summary: str | None
+    routing: Routing
 
 
 OnlineFilter = Literal["true", "false", "full", "partial", "none"]
@@ -167,15 +173,93 @@ async def fields(request: Request, parts: Parts) -> Response:
 
 
 @router.get(
-    "/agencies",
+    "/implementing-agencies",
     responses=NOT_MODIFIED,
     response_model=list[Facet],
     tags=["catalogue"],
-    summary="Cơ quan thực hiện / agencies, with counts",
+    summary="Cơ quan thực hiện theo danh mục / implementing agencies named by the catalogue, with counts",
 )
-async def agencies(request: Request, parts: Parts) -> Response:
+async def implementing_agencies(request: Request, parts: Parts) -> Response:
     c = parts.catalog
     return cached(request, c.facets("agency"), f'W/"agencies-{c.revision}"')
+
+
+# -- the agency directory ----------------------------------------------------------------------------
+AgencyCode = Annotated[
+    str, Path(pattern=AGENCY_CODE, description="Mã định danh (QĐ 20/2020/QĐ-TTg), e.g. 000.00.13.H26")
+]
+NO_AGENCY = problems((404, "Không có cơ quan này / no such agency"))
+AGENCY_CHANGE = problems(
+    (400, "If-Match không hợp lệ / malformed If-Match"),
+    (404, "Không có cơ quan này / no such agency"),
+    (409, "Cơ quan đang được dùng hoặc còn đơn vị trực thuộc / in use by routing or has active children"),
+    (412, "Cơ quan đã được người khác sửa / changed since it was read"),
+)
+DIRECTORY_CACHE = "public, max-age=60"
+
+
+class AgencyOut(Agency):
+    """An agency of the directory."""
+
+
+class AgencyIn(BaseModel):
+    """An agency as an administrator writes it (its code is the path's; version and active are the
+    server's)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(None, description="If given, must equal the path's code")
+    name: str = Field(min_length=3, max_length=300)
+    short_name: str | None = Field(None, max_length=200)
+    kind: AgencyKind
+    level: AgencyLevel
+    parent_code: str | None = Field(None, pattern=AGENCY_CODE)
+    parent_name: str | None = Field(None, max_length=300)
+    ward_code: str | None = Field(None, pattern=r"^\d{5}$")
+    commune: str | None = Field(None, max_length=200)
+    illustrative: bool = False
+    note: str | None = Field(None, max_length=1000)
+
+
+def _agency(a: Agency, status: int = 200) -> Response:
+    return Response(
+        dumps(public_agency(a)),
+        status_code=status,
+        media_type="application/json",
+        headers={"ETag": f'"{a.code}-v{a.version}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/agencies",
+    responses=NOT_MODIFIED,
+    response_model=list[AgencyOut],
+    tags=["agencies"],
+    summary="Danh bạ cơ quan tiếp nhận, xử lý hồ sơ / the agency directory",
+)
+async def agencies(
+    request: Request,
+    parts: Parts,
+    level: AgencyLevel | None = None,
+    kind: AgencyKind | None = None,
+    parent: Annotated[str | None, Query(pattern=AGENCY_CODE, description="Mã cơ quan cấp trên")] = None,
+    ward: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Mã đơn vị hành chính cấp xã")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Tên hoặc mã, có dấu hoặc không dấu")] = None,
+) -> Response:
+    body = dumps(await parts.directory.list(level=level, kind=kind, parent=parent, q=q, ward=ward))
+    etag = f'W/"dir-{hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]}"'
+    return cached(request, body, etag, DIRECTORY_CACHE)
+
+
+@router.get(
+    "/agencies/{code}",
+    responses=NOT_MODIFIED | NO_AGENCY,
+    response_model=AgencyOut,
+    tags=["agencies"],
+    summary="Một cơ quan / one agency",
+)
+async def agency(code: AgencyCode, request: Request, parts: Parts) -> Response:
+    a = await parts.directory.get(code)
+    return cached(request, public_agency(a), f'"{a.code}-v{a.version}"', DIRECTORY_CACHE)
 
 
 # -- administration ----------------------------------------------------------------------------------
@@ -210,6 +294,35 @@ def change(method: Literal["put", "post"], path: str, summary: str) -> Callable[
         tags=["administration"],
         summary=summary,
     )
+
+
+@router.put(
+    "/agencies/{code}",
+    status_code=200,
+    responses=AGENCY_CHANGE | problems((201, "Đã tạo / created")),
+    response_model=AgencyOut,
+    tags=["administration"],
+    summary="Thêm hoặc sửa cơ quan / create or change an agency",
+)
+async def put_agency(
+    code: AgencyCode, body: AgencyIn, who: Admin, parts: Parts, if_match: IfMatch = None
+) -> Response:
+    if body.code is not None and body.code != code:
+        raise Problem(422, "code-mismatch", Text("Mã cơ quan không khớp", "The code in the body differs"))
+    fields = body.model_dump(exclude={"code"})
+    a, created = await parts.directory.put(code, fields, if_match_version(if_match), who.sub)
+    return _agency(a, 201 if created else 200)
+
+
+@router.delete(
+    "/agencies/{code}",
+    responses=AGENCY_CHANGE,
+    response_model=AgencyOut,
+    tags=["administration"],
+    summary="Ngừng hoạt động cơ quan / deactivate an agency",
+)
+async def delete_agency(code: AgencyCode, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
+    return _agency(await parts.directory.deactivate(code, if_match_version(if_match), who.sub))
 
 
 @router.post(

@@ -82,6 +82,10 @@ class Component(Strict):
     originals: int = Field(0, ge=0, le=1000, description="Bản chính")
     copies: int = Field(0, ge=0, le=1000, description="Bản sao")
     required: bool = True
+    lookup: bool = Field(
+        False,
+        description="The office looks it up itself in a national database (never asked of the applicant)",
+    )
     forms: list[str] = Field(default_factory=list, description="Template file names (mẫu đơn, tờ khai)")
     file_types: list[str] = Field(default_factory=lambda: list(DEFAULT_FILE_TYPES))
     max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0, le=INT64)

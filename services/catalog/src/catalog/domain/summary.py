@@ -5,6 +5,7 @@ from __future__ import annotations
 from dvckit.vn import vnd
 
 from .model import Procedure
+from .routing import Routing
 
 
 def fee_summary(p: Procedure) -> str | None:
@@ -20,7 +21,9 @@ def fee_summary(p: Procedure) -> str | None:
     return f"Miễn phí – {vnd(high)}" if 0 in amounts and low == high else text
 
 
-def list_item(p: Procedure) -> dict[str, object]:
+def list_item(p: Procedure, routing: Routing | None = None) -> dict[str, object]:
+    """What a list shows; ``fileable`` also needs the procedure to be fileable in Hải Phòng at all
+    (``routing``: a central-only procedure is filed elsewhere whatever its online level)."""
     return {
         "code": p.code,
         "name": p.name,
@@ -30,7 +33,7 @@ def list_item(p: Procedure) -> dict[str, object]:
         "levels": p.levels,
         "level": p.levels[0] if p.levels else None,
         "online_level": p.online_level,
-        "fileable": p.online_filing,
+        "fileable": p.online_filing and (routing is None or routing.fileable_here),
         "processing_time": p.processing_time.text if p.processing_time else None,
         "working_days": p.processing_time.working_days if p.processing_time else None,
         "fee_summary": fee_summary(p),

@@ -97,7 +97,7 @@ class Catalog:
     ) -> None:
         self.rt = rt
         self.procedures = procedures
-        self.snapshots = snapshots or Snapshots(rt.db, f"index-{views.CODE_VERSION}")
+        self.snapshots = snapshots or Snapshots(rt.db, views.snapshot_key())
         self.seed_path = seed_path
         self.watch_seconds = watch_seconds
         self.view = View.empty()

@@ -31,8 +31,10 @@ import orjson
 
 from dvckit.jsonutil import dumps
 
+from ..adapters import data_files
 from ..adapters.search_index import Entry, SearchIndex, pieces
 from ..domain.model import Procedure
+from ..domain.routing import Routing
 from ..domain.summary import list_item
 from ..domain.text import words
 
@@ -46,6 +48,8 @@ DETAIL_LEVEL = 6  # zlib level of each procedure's detail, kept compressed in me
 # Modules whose code decides what a snapshot holds: a change to any of them makes older snapshots stale.
 _SHAPERS = (
     "catalog.domain.model",
+    "catalog.domain.routing",
+    "catalog.domain.agencies",
     "catalog.domain.summary",
     "catalog.domain.text",
     "catalog.adapters.search_index",
@@ -63,7 +67,32 @@ def _code_version() -> str:
             h.update(Path(str(module.__file__)).read_bytes())
         except (OSError, TypeError):  # no source shipped: the package's version stands in for it
             h.update(importlib.metadata.version("dvc-catalog").encode())
+    h.update(data_files.ROUTING.read_bytes())  # the rules shape every procedure's routing and fileable
     return h.hexdigest()[:16]
+
+
+# The province's level-1 code (setting ``province_code``): the routing's agency codes end with it.
+_province = "H26"
+
+
+def configure(province_code: str) -> None:
+    """Set once by ``create_app``, before any view is built."""
+    global _province
+    _province = province_code
+
+
+def province() -> str:
+    return _province
+
+
+def snapshot_key() -> str:
+    """Snapshots are of this code and (their routing's agency codes) this province; Hải Phòng's keep the
+    plain key."""
+    return f"index-{CODE_VERSION}" + ("" if _province == "H26" else f"-{_province}")
+
+
+def routing_of(p: Procedure) -> Routing:
+    return data_files.rules(_province).route(p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +114,9 @@ class Item:
 
 
 def public_detail(p: Procedure) -> dict[str, Any]:
-    """``GET /procedures/{code}``: the whole procedure plus what lists show."""
-    return {**list_item(p), **p.model_dump(mode="json")}
+    """``GET /procedures/{code}``: the whole procedure plus what lists show and where it is filed."""
+    routing = routing_of(p)
+    return {**list_item(p, routing), **p.model_dump(mode="json"), "routing": routing.model_dump(mode="json")}
 
 
 def item_of(p: Procedure) -> Item:
@@ -94,7 +124,8 @@ def item_of(p: Procedure) -> Item:
     if p.status != "published":
         return Item(p.code, p.version, p.status, detail)
     extra = " ".join([p.field, *p.agencies, *(r.name for r in p.results)])
-    return Item(p.code, p.version, p.status, detail, list_item(p), words(p.name), words(extra))
+    summary = list_item(p, routing_of(p))
+    return Item(p.code, p.version, p.status, detail, summary, words(p.name), words(extra))
 
 
 def _entry(item: Item) -> tuple[Entry, str]:
