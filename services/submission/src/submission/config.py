@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, ClassVar
 
 from pydantic import Field, SecretStr, model_validator
@@ -9,6 +10,8 @@ from pydantic_settings import SettingsConfigDict
 
 from dvckit.s3 import S3Settings
 from dvckit.settings import ServiceSettings, dev_secret
+
+from .domain.calendar import parse_hours
 
 
 class Settings(ServiceSettings, S3Settings):
@@ -51,8 +54,22 @@ class Settings(ServiceSettings, S3Settings):
     receipt_cache_bytes: int = 32 * 1024 * 1024
     cleanup_interval_seconds: float = 3600.0
 
+    # Deadlines (docs/submission.md, "Calendar and deadlines"). Office hours: the spans of a working day
+    # that a deadline in working hours counts (Hải Phòng's offices: 07:30-11:30 and 13:30-17:00).
+    office_hours: str = "07:30-11:30,13:30-17:00"
+    # Accepted at or after this time, a working-day count starts the next working day. Unset: no general
+    # legal rule is known (some procedures' own texts say 15:00; they are not all procedures).
+    acceptance_cutoff: time | None = None
+    # A filed dossier must be accepted or refused within this many working hours (8: one working day).
+    reception_due_working_hours: Annotated[float, Field(gt=0, le=400)] = 8.0
+    # The processing time of a procedure that states none (the dossier is flagged deadline_defaulted).
+    default_processing_working_days: Annotated[int, Field(ge=1, le=365)] = 10
+    # Every replica rereads the administrator's calendar this often (the change's event reaches one).
+    calendar_refresh_seconds: Annotated[float, Field(gt=0)] = 30.0
+
     @model_validator(mode="after")
     def _pow_range(self) -> Settings:
         if self.captcha_pow_min > self.captcha_pow_max:
             raise ValueError("captcha_pow_min must not exceed captcha_pow_max")
+        parse_hours(self.office_hours)  # refuse to start on office hours that make no sense
         return self

@@ -13,6 +13,7 @@ from dvckit.s3 import ObjectStore
 from dvckit.serve import serve
 
 from . import consumers
+from .adapters.calendars import CalendarStore
 from .adapters.clients import Clients
 from .adapters.counters import Counters
 from .adapters.dossiers import DossierRepository
@@ -20,11 +21,13 @@ from .adapters.objects import Objects
 from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
 from .adapters.store import SCHEMA, drop_retired
+from .api.calendar import router as calendar_router
 from .api.officer import router as officer_router
 from .api.routes import router
 from .config import Settings
 from .parts import Parts
 from .service.attachments import Attachments
+from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.files import ObjectFiles
@@ -58,15 +61,21 @@ def create_app(
         auth_transport=auth_transport,
     )
     parts = _parts(rt, settings, store, clients)
-    consumers.register(rt, parts.procedures, parts.prefills)
+    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar)
     files = parts.attachments.files
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
+    )
+    calendar = parts.calendar
+    rt.loop(
+        "calendar-refresh",
+        lambda: aio.every(settings.calendar_refresh_seconds, calendar.refresh, "calendar refresh failed"),
     )
 
     @rt.on_start
     async def _start(rt: Runtime) -> None:
         await drop_retired(rt.db)
+        await parts.calendar.load()  # deadlines count the administrator's days from the first request
         await store.start()
 
     @rt.on_stop
@@ -80,7 +89,7 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router],
+        routers=[router, officer_router, calendar_router],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
@@ -94,6 +103,7 @@ def create_app(
 def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients) -> Parts:
     """The use cases and the adapters they work through, built once."""
     repo = DossierRepository(rt.db)
+    calendar = CalendarBook(rt, settings, CalendarStore(rt.db))
     cache = ProcedureCache(ProcedureStore(rt.db), clients)
     captchas = Captchas(rt, settings)
     prefills = Prefills(clients, seconds=settings.prefill_cache_seconds)
@@ -107,6 +117,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         cache=cache,
         captchas=captchas,
         files=files,
+        calendar=calendar,
     )
     attachments = Attachments(settings, repo, files, dossiers)
     receipts = Receipts(
@@ -124,8 +135,9 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         captchas=captchas,
         dossiers=dossiers,
         attachments=attachments,
-        workflow=Workflow(settings, repo, dossiers, attachments, receipts),
+        workflow=Workflow(settings, repo, dossiers, attachments, receipts, calendar),
         idempotency=Idempotency(rt.db),
+        calendar=calendar,
     )
 
 

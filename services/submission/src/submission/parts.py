@@ -11,6 +11,7 @@ from dvckit.s3 import ObjectStore
 from .adapters.receipt import Receipts
 from .config import Settings
 from .service.attachments import Attachments
+from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.prefill import Prefills
@@ -30,3 +31,4 @@ class Parts:
     workflow: Workflow
     receipts: Receipts
     idempotency: Idempotency
+    calendar: CalendarBook

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1
+from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1, ProcedureDuration
 from dvckit.errors import Problem
 from submission.domain.actions import ActionInput
 from submission.domain.calendar import VN
@@ -148,10 +148,27 @@ def test_accept_sets_the_appointment_in_working_days_and_who_accepted():
     assert after.supplement_count == 0 and after.receipt_ready
 
 
-def test_accept_without_working_days_has_no_appointment():
+def test_accept_without_a_processing_time_gets_the_default_and_is_flagged():
     d = dossier()
     d = d.model_copy(update={"procedure": d.procedure.model_copy(update={"working_days": None})})
-    assert run(d, "accept").after.appointment_at is None
+    after = run(d, "accept").after
+    # Thursday 10:00 + the default 10 working days: the end of Thursday 17 December.
+    assert after.appointment_at == datetime(2026, 12, 17, 17, 0, tzinfo=VN) and after.deadline_defaulted
+    assert not run(dossier(), "accept").after.deadline_defaulted
+
+
+def test_accept_counts_the_procedures_time_in_its_own_unit():
+    d = dossier()
+    hours = ProcedureDuration(value=4, unit="hour", text="4 Giờ")
+    d = d.model_copy(update={"procedure": d.procedure.model_copy(update={"processing_time": hours})})
+    # Thursday 10:00 + 4 working hours: 1.5 before lunch, 2.5 after.
+    assert run(d, "accept").after.appointment_at == datetime(2026, 12, 3, 16, 0, tzinfo=VN)
+
+
+def test_submit_records_the_reception_due_time_it_is_given():
+    d = dossier(S.DRAFT, code=None)
+    due = datetime(2026, 12, 4, 10, tzinfo=VN)
+    assert d.submit(OWNER, "A-261203-0001", NOW, due).after.reception_due_at == due
 
 
 @pytest.mark.parametrize(

@@ -73,12 +73,16 @@ def test_a_closed_dossier_only_ever_moves_from_finished_to_returned():
     assert moves == {(S.FINISHED, "return-result")}
 
 
-def test_the_clock_runs_while_accepted_processing_or_awaiting_payment():
-    assert CLOCK_RUNS == {S.ACCEPTED, S.PROCESSING, S.PAYMENT_REQUESTED}
+def test_the_clock_runs_while_accepted_or_processing():
+    assert CLOCK_RUNS == {S.ACCEPTED, S.PROCESSING}
 
 
-@pytest.mark.parametrize("status", [S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, *sorted(CLOSED)])
-def test_the_clock_stands_still_before_acceptance_during_a_supplement_and_once_closed(status):
+@pytest.mark.parametrize(
+    "status", [S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED, *sorted(CLOSED)]
+)
+def test_the_clock_stands_still_before_acceptance_while_the_citizen_supplements_or_pays_and_once_closed(
+    status,
+):
     assert status not in CLOCK_RUNS
 
 

@@ -15,6 +15,7 @@ DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence number issued
 CAPTCHAS = "captchas"
 PROCEDURES = "procedures"  # cache of the catalogue, kept current by procedure.* events
+CALENDAR = "calendar"  # an administrator's days off and working days, one document a year
 # The officers' queue order: the soonest due first, then the longest waiting.
 QUEUE_SORT = [("appointment_at", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]
 INDEX_NOT_FOUND = 27
@@ -39,6 +40,7 @@ SCHEMA = {
     COUNTERS: [],
     CAPTCHAS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     PROCEDURES: [],
+    CALENDAR: [],
     **idempotency.SCHEMA,
 }
 

@@ -14,10 +14,10 @@ from dvckit.contracts import DossierStatusChangedV1
 from dvckit.errors import Problem, Text
 from dvckit.vn import ZONE
 
-from . import calendar
 from .actions import ActionInput, clean, unknown_fields
+from .calendar import DEFAULT, Calendar, Duration, duration_of
 from .model import Actor, Attachment, Change, Dossier, HistoryEntry
-from .procedure import Missing
+from .procedure import Missing, Procedure
 from .status import LABEL, Status, describe
 from .workflow import ACTIONS, Action
 
@@ -88,6 +88,7 @@ class Decision:
     result: Attachment | None
     now: datetime
     zone: ZoneInfo
+    cal: Calendar = DEFAULT  # the working days and office hours deadlines are counted in
 
 
 def decide(
@@ -99,6 +100,7 @@ def decide(
     result: Attachment | None,
     now: datetime,
     zone: ZoneInfo = ZONE,
+    cal: Calendar = DEFAULT,
 ) -> Decision:
     """Check what the action needs (a reason, items, a file, known components) against the dossier."""
     components: list[str] = []
@@ -117,7 +119,7 @@ def decide(
         raise _required("items", "Cần liệt kê giấy tờ cần bổ sung", "List what must be supplemented")
     if action.needs_file and result is None:
         raise _required("file", "Cần đính kèm văn bản kết quả", "Attach the result document")
-    return Decision(actor, action, body.note, body.reason, items, components, result, now, zone)
+    return Decision(actor, action, body.note, body.reason, items, components, result, now, zone, cal)
 
 
 def _known_components(d: Dossier, named: list[str]) -> list[str]:
@@ -142,11 +144,27 @@ def _known_components(d: Dossier, named: list[str]) -> list[str]:
 Effect = Callable[[Dossier, Decision], dict[str, object]]
 
 
+def processing_time(p: Procedure) -> Duration | None:
+    """The procedure's processing time in its own unit (the catalogue's ``processing_time``), else its
+    ``working_days``; None when it states none."""
+    t = p.processing_time
+    if t is not None:
+        return duration_of(t.value, t.unit)
+    return duration_of(p.working_days, "working_day")
+
+
+def _in_hours(d: Dossier) -> bool:
+    """Whether the dossier's deadline is in working hours (a pause then moves it by office time lost)."""
+    t = d.procedure.processing_time
+    return t is not None and t.unit == "hour"
+
+
 def _accept(d: Dossier, x: Decision) -> dict[str, object]:
-    days = d.procedure.working_days
+    due = x.cal.processing(x.now, processing_time(d.procedure))
     return {
         "accepted_at": x.now,
-        "appointment_at": calendar.appointment(x.now, int(days), x.zone) if days else None,
+        "appointment_at": due.at,
+        "deadline_defaulted": due.defaulted,
         "accepted_by": x.actor.id,
         "accepted_by_name": x.actor.name or None,
         "supplement_count": 0,
@@ -162,8 +180,26 @@ def _request_supplement(d: Dossier, x: Decision) -> dict[str, object]:
     }
 
 
+def _resumed(d: Dossier, x: Decision) -> dict[str, object]:
+    """The clock stood still from ``paused_at``: the appointment moves by the working time lost."""
+    changes: dict[str, object] = {"paused_at": None}
+    if d.appointment_at is not None and d.paused_at is not None:
+        changes["appointment_at"] = x.cal.shift(d.appointment_at, d.paused_at, x.now, hours=_in_hours(d))
+    return changes
+
+
+def _request_payment(d: Dossier, x: Decision) -> dict[str, object]:
+    """The citizen is asked to pay (a financial obligation): the clock stops until they have paid."""
+    return {"paused_at": x.now}
+
+
+def _start(d: Dossier, x: Decision) -> dict[str, object]:
+    """Starting after a payment request means it was paid: the clock runs again, the time lost added."""
+    return _resumed(d, x) if d.status == Status.PAYMENT_REQUESTED else {}
+
+
 def _resubmit(d: Dossier, x: Decision) -> dict[str, object]:
-    """The clock stood still while the citizen supplemented: the appointment moves by those days."""
+    """The clock stood still while the citizen supplemented: the appointment moves by that time."""
     if not d.supplemented:
         raise NOTHING_SUPPLEMENTED
     # The dossier goes back to the officer complete, judged on this very revision (the repository's
@@ -171,10 +207,7 @@ def _resubmit(d: Dossier, x: Decision) -> dict[str, object]:
     missing = d.missing
     if missing:
         raise incomplete(missing)
-    changes: dict[str, object] = {"paused_at": None, "supplement_items": [], "supplement_components": []}
-    if d.appointment_at is not None and d.paused_at is not None:
-        changes["appointment_at"] = calendar.shift(d.appointment_at, d.paused_at, x.now, x.zone)
-    return changes
+    return {**_resumed(d, x), "supplement_items": [], "supplement_components": []}
 
 
 def _finish(d: Dossier, x: Decision) -> dict[str, object]:
@@ -191,16 +224,12 @@ def _closed(d: Dossier, x: Decision) -> dict[str, object]:
     return {"closed_at": x.now}
 
 
-def _nothing(d: Dossier, x: Decision) -> dict[str, object]:
-    return {}
-
-
 EFFECTS: dict[str, Effect] = {
     "accept": _accept,
     "refuse": _closed,
-    "start": _nothing,
+    "start": _start,
     "request-supplement": _request_supplement,
-    "request-payment": _nothing,
+    "request-payment": _request_payment,
     "stop": _closed,
     "finish": _finish,
     "return-result": lambda d, x: {"returned_at": x.now},

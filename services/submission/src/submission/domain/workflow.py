@@ -53,6 +53,8 @@ ACTIONS: dict[str, Action] = {
     )
 }
 
-# Statuses in which the dossier's clock runs (accepted, not paused, not over).
-CLOCK_RUNS = frozenset({S.ACCEPTED, S.PROCESSING, S.PAYMENT_REQUESTED})
+# Statuses in which the dossier's clock runs (accepted, not paused, not over). It stands still while the
+# citizen is asked for a supplement or a payment (a financial obligation).
+CLOCK_RUNS = frozenset({S.ACCEPTED, S.PROCESSING})
+PAUSED = frozenset({S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED})
 CLOSED = frozenset({S.REFUSED, S.WITHDRAWN, S.STOPPED, S.FINISHED, S.RETURNED})

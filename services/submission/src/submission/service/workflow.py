@@ -21,12 +21,12 @@ from ..adapters.dossiers import DossierRepository, QueueFilter
 from ..adapters.receipt import Receipts
 from ..config import Settings
 from ..domain.actions import ActionInput
-from ..domain.calendar import deadline_state
 from ..domain.model import Actor, Attachment, Dossier
 from ..domain.status import Status
 from ..domain.transitions import act, action_named, allowed, decide
-from ..domain.workflow import CLOSED, Action
+from ..domain.workflow import CLOSED, PAUSED, Action
 from .attachments import RESULT_FORM, Attachments, FormLimits
+from .calendar import CalendarBook
 from .dossiers import Dossiers
 from .errors import CONFLICT, FORM_OR_JSON, JSON_ONLY, NOT_FOUND, NOT_YET, OFFICERS_ONLY, OWN_DOSSIER
 
@@ -53,6 +53,7 @@ class Workflow:
     dossiers: Dossiers
     attachments: Attachments
     receipts: Receipts
+    calendar: CalendarBook
 
     # -- who sees what ---------------------------------------------------------------------------
     async def for_officer(self, who: Actor, dossier_id: str) -> Dossier:
@@ -105,9 +106,19 @@ class Workflow:
         return [(d, self._deadline(d, now)) for d in found], total
 
     def _deadline(self, d: Dossier, now: datetime) -> dict[str, object]:
-        paused = d.status == Status.SUPPLEMENT_REQUESTED
+        """Before acceptance, the reception due time; from acceptance, the appointment. The clock stands
+        still while the citizen supplements or pays."""
+        paused = d.status in PAUSED
         done = d.status in CLOSED or paused
-        return {"paused": paused, **deadline_state(d.appointment_at, now, done=done, zone=self.settings.zone)}
+        receiving = d.status == Status.SUBMITTED
+        due = d.reception_due_at if receiving else d.appointment_at
+        return {
+            "paused": paused,
+            "kind": "reception" if receiving else "processing",
+            "due_at": due,
+            "defaulted": d.deadline_defaulted,
+            **self.calendar.current.state(due, now, done=done),
+        }
 
     # -- acting ----------------------------------------------------------------------------------
     async def _target(self, who: Actor, action: Action, dossier_id: str) -> Dossier:
@@ -140,7 +151,8 @@ class Workflow:
             if result is not None or body.kind == "form":
                 fields = ActionInput.of(form)
             now = datetime.now(UTC)
-            change = act(d, decide(d, action, who, fields, result=result, now=now, zone=self.settings.zone))
+            cal = self.calendar.current
+            change = act(d, decide(d, action, who, fields, result=result, now=now, zone=cal.zone, cal=cal))
             if not await self.dossiers.commit(change, release=result.id if result else None):
                 raise CONFLICT  # another officer (or the citizen) changed it first: one wins, never a mix
         except BaseException:
