@@ -227,9 +227,7 @@ class Dossier(Record):
         return not self.owned_by(actor) or self.status in (Status.FINISHED, Status.RETURNED)
 
     # -- filing ----------------------------------------------------------------------------------
-    def submit(
-        self, actor: Actor, code: str, now: datetime, reception_due: datetime | None = None
-    ) -> Change:
+    def submit(self, actor: Actor, code: str, now: datetime, reception_due: datetime | None = None) -> Change:
         """Step 4: status 1 (mới đăng ký) with its dossier code and the time by which it must be accepted
         or refused; the caller checked it is complete."""
         fees = self.fees
