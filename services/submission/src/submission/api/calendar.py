@@ -5,11 +5,12 @@ days, guarded by If-Match."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Response
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, require
@@ -22,7 +23,17 @@ router = APIRouter()
 Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year")]
 Admin = Annotated[Principal, Depends(require("admin"))]
 IfMatch = Annotated[str | None, Header(description='ETag of the version read, e.g. "calendar-2026-v3"')]
-Day = Annotated[date, Strict()]  # ISO text only ("2026-05-04"), not a number read as a timestamp
+
+
+def _iso(value: object) -> object:
+    """ISO text only ("2026-05-04"): a number would otherwise be read as a timestamp."""
+    if not isinstance(value, str) or not ISO.match(value):
+        raise ValueError("an ISO date, YYYY-MM-DD")
+    return value
+
+
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Day = Annotated[date, BeforeValidator(_iso)]
 
 
 class Holiday(BaseModel):

@@ -76,6 +76,10 @@ class DossierSummary(BaseModel):
     updated_at: datetime
     submitted_at: datetime | None
     appointment_at: datetime | None = None
+    reception_due_at: datetime | None = Field(None, description="By when a filed dossier must be accepted")
+    deadline_defaulted: bool = Field(
+        False, description="The appointment is the configured default: the procedure states no time"
+    )
 
 
 class DossierPage(BaseModel):
@@ -150,7 +154,19 @@ class MissingItem(BaseModel):
 
 
 class DeadlineOut(BaseModel):
-    paused: bool
+    paused: bool = Field(
+        description="The clock stands still: a supplement or a payment is asked of the citizen"
+    )
+    kind: str = Field(
+        "processing",
+        description="reception (filed, not yet accepted: due_at is the reception due time) "
+        "or processing (from acceptance: due_at is the appointment)",
+    )
+    due_at: datetime | None = None
+    defaulted: bool = Field(
+        False,
+        description="The procedure states no processing time: the appointment is the configured default",
+    )
     state: str | None = Field(description="on_time, due_soon, overdue, done")
     working_days_left: int | None
 

@@ -21,6 +21,8 @@ def summary(d: Dossier) -> dict[str, object]:
         "updated_at": d.updated_at,
         "submitted_at": d.submitted_at,
         "appointment_at": d.appointment_at,
+        "reception_due_at": d.reception_due_at,
+        "deadline_defaulted": d.deadline_defaulted,
     }
 
 
