@@ -18,7 +18,7 @@ from catalog.domain.model import Procedure
 from catalog.importer import cli, details, national, popularity
 from catalog.importer.agencies import levels_from_agencies, levels_from_cap, split_agencies
 from catalog.importer.details import parse_legal_basis, parse_record, parse_results, parse_steps
-from catalog.importer.details.components import component_id, parse_components, split_forms
+from catalog.importer.details.components import component_id, is_lookup, parse_components, split_forms
 from catalog.importer.merge import encode_seed, merge, read_overrides, read_seed, write_seed
 from catalog.importer.text import clean, is_missing
 
@@ -141,7 +141,14 @@ def test_components_of_tam_tru(tam_tru):
     assert groups[4].startswith("Đăng ký tạm trú tại nơi đơn vị đóng quân")
     first = comps[0]
     assert first.name.startswith("Thông tin chứng minh về chỗ ở hợp pháp")
-    assert (first.originals, first.copies, first.required, first.forms) == (1, 0, True, [])
+    # the office looks it up in the population database itself: not asked of the citizen
+    assert (first.originals, first.copies, first.required, first.lookup, first.forms) == (
+        1,
+        0,
+        False,
+        True,
+        [],
+    )
     declaration = comps[1]
     assert declaration.name.startswith("Tờ khai thay đổi thông tin cư trú (Mẫu CT01")
     assert declaration.forms == ["1.MuCT01banhnhkmtheoThngts53.doc"]
@@ -526,3 +533,47 @@ def test_committed_seed():
     for p in procedures:
         ids = [c.id for c in p.components]
         assert len(ids) == len(set(ids)), p.code
+
+
+# Real component names of the seed: looked up by the office itself, or asked of the applicant.
+LOOKED_UP = [
+    # 1.004194 Đăng ký tạm trú
+    "Thông tin chứng minh về chỗ ở hợp pháp được khai thác trong căn cước điện tử, tài khoản định danh điện"
+    " tử trên hệ thống định danh và xác thực điện tử qua Ứng dụng định danh quốc gia hoặc trong Cơ sở dữ liệu"
+    " quốc gia về dân cư, Cơ sở dữ liệu về cư trú",
+    # 1.004222 Đăng ký thường trú
+    "Thông tin chứng minh quan hệ nhân thân với chủ hộ, thành viên hộ gia đình được khai thác trong căn cước"
+    " điện tử, tài khoản định danh điện tử trên hệ thống định danh và xác thực điện tử",
+    "Thông tin chứng minh đủ diện tích nhà ở để đăng ký thường trú tại chỗ ở hợp pháp do thuê, mượn, ở nhờ"
+    " được khai thác trong căn cước điện tử, tài khoản định danh điện tử",
+    # not (yet) in the seed as a component's first clause: the wording of Decree 104/2022's model texts
+    "Cán bộ tiếp nhận khai thác, sử dụng thông tin trong Cơ sở dữ liệu quốc gia về dân cư; không yêu cầu nộp",
+    "Giấy xác nhận thông tin về cư trú (không yêu cầu công dân nộp, xuất trình)",
+]
+ASKED = [
+    # 1.013833: the paper is needed exactly when the database is not used
+    "Bản sao hoặc bản chính giấy tờ chứng minh về việc đổi tên, thay đổi thông tin của người sử dụng đất, chủ"
+    " sở hữu tài sản gắn liền với đất đối với trường hợp không khai thác, sử dụng thông tin trong Cơ sở dữ"
+    " liệu quốc gia về dân cư",
+    # 1.000110: residence proof when the office could not look it up
+    "Giấy tờ chứng minh nơi cư trú của công dân Việt Nam để chứng minh thẩm quyền đăng ký khai sinh trong trường"
+    " hợp cơ quan đăng ký hộ tịch không thể khai thác được thông tin về nơi cư trú của công dân",
+    # 1.000047: "khai thác" is also hunting and logging
+    "Bản chính Phương án khai thác động vật rừng thông thường từ tự nhiên theo Mẫu số 12 Phụ lục II",
+    # 1.011441: a later clause lets the lookup replace it in some cases; the original is still asked for
+    "Giấy chứng nhận (bản gốc). Bản gốc Giấy chứng nhận đối với quyền sử dụng đất được thay thế bằng việc khai"
+    " thác, sử dụng thông tin tương ứng từ cơ sở dữ liệu đất đai mà không phải nộp trong hồ sơ đăng ký",
+    "Bản sao không yêu cầu chứng thực Quyết định chia/Hợp đồng hợp nhất/Hợp đồng sáp nhập",
+    "Thủ tục về phòng cháy chữa cháy được thực hiện theo nguyên tắc đồng thời, không yêu cầu bắt buộc xuất"
+    " trình tại thời điểm trình hồ sơ thẩm định",
+]
+
+
+@pytest.mark.parametrize("name", LOOKED_UP)
+def test_components_the_office_looks_up(name):
+    assert is_lookup(name)
+
+
+@pytest.mark.parametrize("name", ASKED)
+def test_components_asked_of_the_applicant(name):
+    assert not is_lookup(name)

@@ -81,6 +81,7 @@ class Target:
     receivers: tuple[str, ...] = ()
     central: bool = False
     elsewhere: bool = False
+    none: bool = False  # names no place to file (an internal unit): as if the agency matched no rule
     file_at: Mapping[str, str] | None = None
 
     @property
@@ -96,6 +97,7 @@ def _target(rule: Mapping[str, Any], province: str) -> Target:
         receivers=tuple(with_province(c, province) for c in to.get("receivers", ())),
         central=bool(to.get("central")),
         elsewhere=bool(to.get("elsewhere")),
+        none=bool(to.get("none")),
         file_at=rule.get("file_at"),
     )
 
@@ -128,7 +130,7 @@ class Rules:
         w = words(name)
         for phrases, target in self.agency_rules:
             if any(p.found_in(w) for p in phrases):
-                return target
+                return None if target.none else target
         return None
 
     def decide(self, p: Procedure) -> tuple[Target, str | None]:
@@ -143,11 +145,13 @@ class Rules:
                 codes = list(dict.fromkeys(c for t, _ in local for c in t.receivers))
                 return Target(rule=first.rule, receivers=tuple(codes)), agency
             return first, agency
-        if matched:
-            return matched[0]
+        # A field that is filed locally (civil status, residence…) wins over central bodies the catalogue
+        # also names (a notary, an embassy: other places the same procedure may be done).
         for fields, target in self.field_rules:
             if p.field in fields:
                 return target, None
+        if matched:
+            return matched[0]
         levels = set(p.levels)
         for wanted, exact, target in self.level_rules:
             if (levels == wanted) if exact else wanted <= levels:

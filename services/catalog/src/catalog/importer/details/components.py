@@ -199,6 +199,32 @@ def is_optional(name: str) -> bool:
     return bool(_OPTIONAL.search(first))
 
 
+# A component the office looks up itself in a national database (Decree 104/2022, Decree 118/2025): never
+# asked of the applicant online. Explicit phrases, in the component's first clause only: "khai thác" alone
+# is also mining and logging; "không khai thác được …" is the case where the paper is needed after all; and
+# a long text whose later clause says "… khai thác được … thì không phải nộp" names a document that is
+# still asked for when the lookup fails, so it stays required.
+_LOOKUP = (
+    # "Thông tin chứng minh về chỗ ở hợp pháp được khai thác trong căn cước điện tử, … Cơ sở dữ liệu …"
+    re.compile(r"^thông tin\b.{0,250}?\bđược khai thác (?:trong|từ|tại|trên)\b", re.IGNORECASE),
+    # "Cơ quan … khai thác, sử dụng thông tin trong Cơ sở dữ liệu quốc gia về dân cư …"
+    re.compile(
+        r"(?<!không )(?<!thể )\bkhai thác, sử dụng thông tin\b.{0,120}?\bcơ sở dữ liệu", re.IGNORECASE
+    ),
+    # "… không yêu cầu công dân nộp/xuất trình …"
+    re.compile(r"\bkhông yêu cầu (?:công dân|người dân)(?: phải)? (?:nộp|xuất trình)", re.IGNORECASE),
+    # "… cơ quan … tự khai thác …"
+    re.compile(r"\bcơ quan\b.{0,80}?\btự khai thác\b", re.IGNORECASE),
+)
+
+
+def is_lookup(name: str) -> bool:
+    """The component's first clause says the office looks it up itself (a national database, the
+    electronic ID): ``lookup: true``, and not required of the applicant."""
+    first = re.split(r";|\.\s", name, maxsplit=1)[0]
+    return any(p.search(first) for p in _LOOKUP)
+
+
 _NOTE = re.compile(r"^\W*(?:lưu ý|ghi chú|chú ý|ví dụ)\b", re.IGNORECASE)
 
 
@@ -248,7 +274,10 @@ def parse_dossier(code: str, text: str | None) -> tuple[list[Component], list[st
                     group=heading,
                     originals=item.originals,
                     copies=item.copies,
-                    required=not is_optional(name) and (item.originals + item.copies) > 0,
+                    required=not is_lookup(name)
+                    and not is_optional(name)
+                    and (item.originals + item.copies) > 0,
+                    lookup=is_lookup(name),
                     forms=forms,
                 )
             )
