@@ -71,6 +71,13 @@ def stale(method: str, path: str, **kw: Any) -> Call:
     return call
 
 
+def calendar_change(w: World, r: Records, who: Who) -> httpx.Response:
+    """An administrator's change of a year's calendar with an If-Match no version has: the role check lets
+    the administrator through to the version check (412), and the stack's calendar stays as it was."""
+    headers = {**who.headers, "If-Match": '"calendar-2031-v999"'}
+    return w.http.put(f"{S}/calendar/2031", json={"days_off": ["2031-05-02"]}, headers=headers)
+
+
 def person() -> dict[str, str]:
     return client.sign_up(client.new_person("Đinh Văn Mới", email=False), "Cat-Ba-Island-2026")
 
@@ -320,6 +327,9 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": [
         row("401 200 404 200 404 404", get(D + "/{r.finished[id]}/results/{r.finished[results][0][id]}"))
     ],
+    # -- the working-day calendar: read by anyone signed in, changed by the administrator ----------------------
+    "GET /api/v1/submissions/calendar/{year}": [row("401 200 200 200 200 200", get(f"{S}/calendar/2031"))],
+    "PUT /api/v1/submissions/calendar/{year}": [row("401 403 403 403 403 412", calendar_change)],
     # -- notifications: each caller's own ------------------------------------------------------------------
     "GET /api/v1/notifications": [row("401 200 200 200 200 200", get("/api/v1/notifications"))],
     "GET /api/v1/notifications/unread-count": [
