@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 PROCEDURE = "1.004194"
-WARD_CODE = "000.32.03.H26"
+WARD_CODE = "000.01.G7.H26"
 PASSWORD = "Bach-Dang-Captcha-2026"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -11,7 +11,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 PROCEDURE = "1.004194"  # Đăng ký tạm trú
-WARD = "000.32.05.H26"  # Công an Phường Kiến An
+WARD = "000.01.H1.H26"  # Công an Phường Kiến An
 BLOB = re.compile(r"^blob:")
 
 

@@ -26,8 +26,8 @@ from devstack.testing import CAPTCHA_TEST_ANSWER
 
 PROCEDURE = "1.004194"  # Đăng ký tạm trú
 PROCEDURE_NAME = "Đăng ký tạm trú"
-WARD = "Công an Phường Lê Chân"
-WARD_CODE = "000.32.03.H26"
+WARD = "Công an phường Lê Chân"
+WARD_CODE = "000.01.G7.H26"
 ADDRESS = "Số 25 Lạch Tray, phường Lê Chân, Hải Phòng"
 NAME = "Trần Văn Đức Anh"
 

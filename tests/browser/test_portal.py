@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 PROCEDURE = "1.004194"
-WARD = "Công an Phường Lê Chân"
-WARD_CODE = "000.32.03.H26"
+WARD = "Công an phường Lê Chân"
+WARD_CODE = "000.01.G7.H26"
 
 
 # The citizen of these journeys (a new one each time: conftest's new_citizen).
@@ -345,7 +345,7 @@ def test_supplement_and_result(new_page, shot, axe, staff, sample_files, new_cit
     """The officer asks for a supplement, the citizen uploads it and resubmits, the officer finishes
     with the result document and the citizen downloads it — each side's page following live."""
     who = new_citizen(**LAN_HUONG)
-    ward = "000.32.05.H26"  # Công an Phường Kiến An
+    ward = "000.01.H1.H26"  # Công an Phường Kiến An
     dossier_id, code = filed_by_api(by_api, who, ward, sample_files)
     officer = staff.create_officer([ward])
 
@@ -417,12 +417,12 @@ def test_administrator_screens(new_page, shot, axe, sign_in):
     page.get_by_test_id("staff-full-name").fill("Phạm Văn Đức")
     page.get_by_test_id("staff-username").fill(f"duc_{n}")
     page.get_by_test_id("staff-password").fill(f"Do-Son-{n}-Beach")
-    page.get_by_test_id("staff-agencies").fill("000.31.03.H26, 000.32.03.H26")
+    page.get_by_test_id("staff-agencies").fill("000.31.03.H26, 000.01.G7.H26")
     axe(page, "tạo cán bộ")
     page.get_by_test_id("staff-submit").click()
     expect(page.get_by_test_id("admin-done")).to_contain_text("Phạm Văn Đức")
     row = page.locator(f'[data-testid=user-row][data-username="duc_{n}"]')
-    expect(row).to_contain_text("000.31.03.H26, 000.32.03.H26")
+    expect(row).to_contain_text("000.31.03.H26, 000.01.G7.H26")
     expect(row.get_by_test_id("user-state")).to_have_text("Đang hoạt động")
     row.get_by_test_id("toggle-lock").click()
     expect(row.get_by_test_id("user-state")).to_have_text("Đã khóa")

@@ -33,7 +33,7 @@ HOME, HOME_TITLE = "/can-bo", "Hồ sơ cần xử lý"
 
 @pytest.fixture(scope="module")
 def officer(staff) -> dict[str, str]:
-    return staff.create_officer(["000.32.03.H26"])
+    return staff.create_officer(["000.01.G7.H26"])
 
 
 def sign_in_at(new_page, portal: str, query: str, who: dict[str, str]):

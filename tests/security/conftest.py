@@ -24,8 +24,8 @@ from devstack.testing import CAPTCHA_TEST_ANSWER
 
 S = "/api/v1/submissions"
 PROCEDURE = "1.004194"  # temporary residence registration: fileable, commune police receive it
-AGENCY_X = "000.32.05.H26"  # Công an phường Kiến An: citizen A's dossiers go here
-AGENCY_Y = "000.32.01.H26"  # another ward's police: its officer must see nothing of A's
+AGENCY_X = "000.01.H1.H26"  # Công an phường Kiến An: citizen A's dossiers go here
+AGENCY_Y = "000.01.G4.H26"  # another ward's police: its officer must see nothing of A's
 
 
 def pdf(n: int = 2000) -> bytes:

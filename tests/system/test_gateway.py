@@ -199,7 +199,7 @@ async def new_officer(stack, http: httpx.AsyncClient) -> str:
     officer = {
         "full_name": "Trần Văn Một Cửa",
         "role": "officer",
-        "agencies": ["000.32.03.H26"],
+        "agencies": ["000.01.G7.H26"],
         "username": f"canbo{n}",
         "password": f"Mot-Cua-{n}-Le-Chan",
     }

@@ -42,7 +42,7 @@ async def test_file_accept_supplement_finish_return(stack):
                 )
             ).json()["access_token"]
         }
-        ward = "000.32.05.H26"  # Công an Phường Kiến An
+        ward = "000.01.H1.H26"  # Công an Phường Kiến An
         officer_body = {
             "full_name": "Phạm Văn Tiếp Nhận",
             "role": "officer",

@@ -35,7 +35,7 @@ async def test_submit_then_live_notification_and_email(stack):
         d = (
             await http.post(
                 f"{S}/dossiers",
-                json={"procedure_code": "1.004194", "agency_code": "000.32.01.H26"},
+                json={"procedure_code": "1.004194", "agency_code": "000.01.G4.H26"},
                 headers=h,
             )
         ).json()

@@ -41,6 +41,9 @@ class Settings(ServiceSettings, S3Settings):
     # Step 1's prefill (the caller's account, from auth's /me) kept in memory per citizen this long (0: asked
     # every draft); user.contact_changed drops it at once on the replica that consumes the event.
     prefill_cache_seconds: float = 60.0
+    # How long a replica uses its copy of the catalogue's agency directory before reloading it (an
+    # agency.changed event reloads it at once on the replica that consumes it).
+    agency_refresh_seconds: float = 300.0
 
     # Dossier-code numbers each replica takes from an agency's daily counter at a time (see Dossiers).
     sequence_block: int = 10

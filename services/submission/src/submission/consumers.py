@@ -1,9 +1,11 @@
-"""Events the submission service consumes: the catalogue's changes, to keep its procedure copy current;
+"""Events the submission service consumes: the catalogue's changes, to keep its procedure copy and its
+agency directory current;
 a citizen's changed contacts, to drop their kept prefill; its own calendar's changes, to reload it."""
 
 from __future__ import annotations
 
 from dvckit.contracts import (
+    AgencyChangedV1,
     CalendarChangedV1,
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
@@ -11,13 +13,17 @@ from dvckit.contracts import (
 )
 from dvckit.runtime import Runtime
 
+from .service.agencies import AgencyDirectory
 from .service.calendar import CalendarBook
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 
 
-def register(rt: Runtime, cache: ProcedureCache, prefills: Prefills, calendar: CalendarBook) -> None:
+def register(
+    rt: Runtime, cache: ProcedureCache, prefills: Prefills, calendar: CalendarBook, agencies: AgencyDirectory
+) -> None:
     rt.consumer.on_event(ProcedurePublishedV1)(cache.on_published)
     rt.consumer.on_event(ProcedureWithdrawnV1)(cache.on_withdrawn)
     rt.consumer.on_event(UserContactChangedV1)(prefills.on_contact_changed)
     rt.consumer.on_event(CalendarChangedV1)(calendar.on_changed)
+    rt.consumer.on_event(AgencyChangedV1)(agencies.on_changed)

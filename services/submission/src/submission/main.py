@@ -26,6 +26,7 @@ from .api.officer import router as officer_router
 from .api.routes import router
 from .config import Settings
 from .parts import Parts
+from .service.agencies import AgencyDirectory
 from .service.attachments import Attachments
 from .service.calendar import CalendarBook
 from .service.captchas import Captchas
@@ -61,7 +62,7 @@ def create_app(
         auth_transport=auth_transport,
     )
     parts = _parts(rt, settings, store, clients)
-    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar)
+    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies)
     files = parts.attachments.files
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
@@ -105,6 +106,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
     repo = DossierRepository(rt.db)
     calendar = CalendarBook(rt, settings, CalendarStore(rt.db))
     cache = ProcedureCache(ProcedureStore(rt.db), clients)
+    directory = AgencyDirectory(clients, seconds=settings.agency_refresh_seconds)
     captchas = Captchas(rt, settings)
     prefills = Prefills(clients, seconds=settings.prefill_cache_seconds)
     files = ObjectFiles(settings, repo, Objects(store, settings.part_bytes))
@@ -115,6 +117,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         counters=Counters(rt.db),
         prefills=prefills,
         cache=cache,
+        directory=directory,
         captchas=captchas,
         files=files,
         calendar=calendar,
@@ -138,6 +141,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         workflow=Workflow(settings, repo, dossiers, attachments, receipts, calendar),
         idempotency=Idempotency(rt.db),
         calendar=calendar,
+        agencies=directory,
     )
 
 

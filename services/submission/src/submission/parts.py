@@ -10,6 +10,7 @@ from dvckit.s3 import ObjectStore
 
 from .adapters.receipt import Receipts
 from .config import Settings
+from .service.agencies import AgencyDirectory
 from .service.attachments import Attachments
 from .service.calendar import CalendarBook
 from .service.captchas import Captchas
@@ -32,3 +33,4 @@ class Parts:
     receipts: Receipts
     idempotency: Idempotency
     calendar: CalendarBook
+    agencies: AgencyDirectory

@@ -85,6 +85,16 @@ CATALOG = [
         "detailed": True,
     },
     {
+        "code": "1.001471",
+        "name": "Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp trung ương)",
+        "field": "Quản lý xuất nhập cảnh",
+        "agencies": ["Cục Quản lý xuất nhập cảnh - Bộ Công an"],
+        "levels": ["central"],
+        "online_level": "full",
+        "components": [component("333333333333", "Tờ khai đề nghị cấp hộ chiếu phổ thông")],
+        "detailed": True,
+    },
+    {
         "code": "3.000348",
         "name": "Cấp lại giấy phép lái xe",
         "field": "Đường bộ",
@@ -173,7 +183,7 @@ class World:
         self,
         p: dict[str, Any],
         code: str = "1.004194",
-        agency: str | None = "000.32.02.H26",
+        agency: str | None = "000.01.G5.H26",
         client: Any = None,
     ) -> dict[str, Any]:
         body = {"procedure_code": code} | ({"agency_code": agency} if agency else {})

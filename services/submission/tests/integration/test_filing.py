@@ -14,7 +14,7 @@ import altcha
 from devstack.testing import eventually
 
 S = "/api/v1/submissions"
-CODE = re.compile(r"^000\.32\.02\.H26-\d{6}-\d{4}$")
+CODE = re.compile(r"^000\.01\.G5\.H26-\d{6}-\d{4}$")
 
 
 async def test_a_citizen_files_a_dossier_in_four_steps(world):
@@ -23,7 +23,7 @@ async def test_a_citizen_files_a_dossier_in_four_steps(world):
     # The procedure is carried out by commune police: the citizen chooses the ward.
     r = await sub.post(f"{S}/dossiers", json={"procedure_code": "1.004194"}, headers=p["h"])
     assert r.status_code == 422 and r.json()["code"] == "agency-required"
-    assert {"code": "000.32.02.H26", "name": "Công an Phường Ngô Quyền"} in r.json()["choices"]
+    assert {"code": "000.01.G5.H26", "name": "Công an phường Ngô Quyền"} in r.json()["choices"]
 
     d = await world.draft(p)
     assert d["status"] == "draft" and d["code"] is None
@@ -74,7 +74,7 @@ async def test_a_citizen_files_a_dossier_in_four_steps(world):
     receipt = r.json()
     assert CODE.match(receipt["code"]) and receipt["status"] == "submitted" and receipt["status_code"] == 1
     assert receipt["status_text"]["vi"] == "Mới đăng ký" and receipt["fee_total"] == 7000
-    assert "Công an Phường Ngô Quyền" in receipt["next"]["vi"]
+    assert "Công an phường Ngô Quyền" in receipt["next"]["vi"]
 
     full = (await sub.get(f"{S}/dossiers/{d['id']}", headers=p["h"])).json()
     assert [h["status"] for h in full["history"]] == ["submitted"] and full["submitted_at"]
@@ -313,3 +313,19 @@ async def test_a_procedure_with_cases_needs_the_files_of_the_chosen_case(world):
         f"{S}/dossiers/{d['id']}/case", json={"case": "Trường hợp khác"}, headers=p["h"]
     )
     assert bad.status_code == 422 and bad.json()["cases"] == d["cases"]
+
+
+async def test_a_central_only_procedure_is_refused_with_where_to_file_and_nothing_is_stored(world):
+    p = await world.citizen()
+    r = await world.sub.post(f"{S}/dossiers", json={"procedure_code": "1.001471"}, headers=p["h"])
+    assert r.status_code == 409, r.text
+    problem = r.json()
+    assert problem["code"] == "not-fileable-here"
+    assert problem["file_at"]["vi"] and "không giải quyết tại thành phố Hải Phòng" in problem["detail"]
+    agencies = await world.sub.get(f"{S}/agencies", params={"procedure": "1.001471"})
+    assert agencies.status_code == 409 and agencies.json()["code"] == "not-fileable-here"
+    mine = (await world.sub.get(f"{S}/dossiers", headers=p["h"])).json()
+    assert mine["total"] == 0
+    # The catalogue's page says so too.
+    page = (await world.catalog.get("/api/v1/catalog/procedures/1.001471")).json()
+    assert page["fileable"] is False and page["routing"]["fileable_here"] is False

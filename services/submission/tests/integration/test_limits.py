@@ -12,7 +12,7 @@ import os
 from pypdf import PdfReader
 
 S = "/api/v1/submissions"
-WARD = "000.32.02.H26"
+WARD = "000.01.G5.H26"
 BOUNDARY = "dvclimitstest"
 CHUNK = 64 * 1024
 MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}

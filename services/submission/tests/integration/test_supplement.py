@@ -6,7 +6,7 @@ dossier is complete again (security review, issue 12, finding 3)."""
 from __future__ import annotations
 
 S = "/api/v1/submissions"
-WARD = "000.32.02.H26"  # where world.ready() files
+WARD = "000.01.G5.H26"  # where world.ready() files
 FORM, PROOF, CONSENT = "aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"  # CONSENT is optional
 
 

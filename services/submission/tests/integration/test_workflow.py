@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pypdf import PdfReader
 
 S = "/api/v1/submissions"
-WARD = "000.32.02.H26"  # Công an Phường Ngô Quyền: where world.ready() files
+WARD = "000.01.G5.H26"  # Công an phường Ngô Quyền: where world.ready() files
 
 
 async def events_of(world, dossier_id):
@@ -181,7 +181,7 @@ async def test_refuse_stop_and_withdraw_close_the_dossier(world):
 
 async def test_officers_see_and_act_only_within_their_agencies(world):
     p = await world.citizen()
-    mine, other = await world.officer([WARD]), await world.officer(["000.32.03.H26"])
+    mine, other = await world.officer([WARD]), await world.officer(["000.01.G7.H26"])
     did = (await world.submitted(p))["id"]
     assert (await world.sub.get(f"{S}/officer/dossiers/{did}", headers=other["h"])).status_code == 404
     assert (await world.act(other, did, "accept")).status_code == 404

@@ -5,28 +5,10 @@ from datetime import date
 import pytest
 
 from dvckit.errors import Invalid
-from submission.domain.agencies import registry
 from submission.domain.applicant import Applicant
 from submission.domain.dossier import dossier_code, fee_table, missing_items
 from submission.domain.files import accepted, detect, display_name
 from submission.domain.status import Status, describe
-
-
-@pytest.mark.parametrize(
-    ("agencies", "levels", "expected"),
-    [
-        (["Công an cấp xã"], ["commune"], "000.32."),
-        (["Ủy ban nhân dân cấp xã"], ["commune"], "000.31."),
-        (["Sở Tư pháp"], ["city"], "000.00.13.H26"),
-        (["Phòng Quản lý xuất nhập cảnh Công an cấp tỉnh"], ["city"], "000.00.19.H26"),
-        (["Bộ Tài chính"], ["central"], "000.00.01.H26"),  # received by the city's one-stop centre
-    ],
-)
-def test_procedures_are_routed_to_receiving_agencies(agencies, levels, expected):
-    got = registry().candidates(agencies, levels)
-    assert got and all(a.code.startswith(expected) for a in got)
-    if expected.endswith("."):
-        assert len(got) == 12  # one per commune: the citizen chooses
 
 
 def test_dossier_code():

@@ -20,8 +20,8 @@ def dossier(n: int, rev: int = 3) -> dict:
     return {
         "_id": f"00000000-0000-0000-0000-{n:012d}",
         "rev": rev,
-        "code": f"000.32.02.H26-261203-{n:04d}",
-        "agency": {"code": "000.32.02.H26", "name": "Công an Phường Ngô Quyền"},
+        "code": f"000.01.G5.H26-261203-{n:04d}",
+        "agency": {"code": "000.01.G5.H26", "name": "Công an phường Ngô Quyền"},
         "procedure": {
             "code": "1.004194",
             "name": "Đăng ký tạm trú",
@@ -53,7 +53,7 @@ async def test_drawn_in_a_worker_process_once_per_revision(receipts):
     first = await asyncio.gather(*(receipts.pdf(dossier(1)) for _ in range(5)))
     assert receipts.renders == n + 1  # five callers at once, one drawing
     assert receipts.worker_pids and os.getpid() not in receipts.worker_pids  # off the event loop
-    assert len(set(first)) == 1 and "000.32.02.H26-261203-0001" in text(first[0])
+    assert len(set(first)) == 1 and "000.01.G5.H26-261203-0001" in text(first[0])
     assert await receipts.pdf(dossier(1)) == first[0]
     assert receipts.renders == n + 1
     # A new revision is drawn afresh.

@@ -53,6 +53,19 @@ class Clients:
             raise CATALOG_DOWN
         return r.json()
 
+    async def agencies(self) -> list[dict[str, Any]]:
+        """The catalogue's whole agency directory (active and not)."""
+        try:
+            r = await self.catalog.get("/api/v1/catalog/agencies")
+        except httpx.HTTPError as e:
+            log.warning("catalog call failed", error=repr(e)[:200])
+            raise CATALOG_DOWN from None
+        if r.status_code != 200:
+            log.warning("catalog answered", status=r.status_code)
+            raise CATALOG_DOWN
+        body = r.json()
+        return body["items"] if isinstance(body, dict) else body
+
     async def me(self, authorization: str) -> dict[str, Any] | None:
         """The caller's account, to prefill step 1; None if auth cannot say (step 1 starts empty)."""
         try:

@@ -27,6 +27,14 @@ class ProcedureStore(Repository):
         except DuplicateKeyError:
             pass  # another request cached it at the same moment
 
+    async def refresh(self, procedure: PublishedProcedure) -> None:
+        """Replace a copy kept before the catalogue published routing with the catalogue's record of the
+        same version (an event's newer version, stored meanwhile, stays)."""
+        record = {"procedure": procedure.as_json(), "version": procedure.version, "at": datetime.now(UTC)}
+        await self.coll.update_one(
+            {"_id": procedure.code, "version": {"$lte": procedure.version}}, {"$set": record}
+        )
+
     async def put(self, code: str, version: int, procedure: PublishedProcedure, session: Session) -> bool:
         """Store a published version, unless a newer (or the same) one is there: events can arrive out of
         order, and an older version never replaces a newer one. Whether it was stored."""

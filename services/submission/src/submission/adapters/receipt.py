@@ -85,6 +85,7 @@ def when(t: datetime, zone: ZoneInfo = ZONE) -> str:
 
 
 CENTER = 1
+CITY = "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG"  # above an agency a dossier filed before the directory names
 
 
 def _header(d: Doc) -> Table:
@@ -92,7 +93,12 @@ def _header(d: Doc) -> Table:
         [
             [
                 Paragraph(
-                    "ỦY BAN NHÂN DÂN<br/>THÀNH PHỐ HẢI PHÒNG<br/><b>" + escape(d["agency"]["name"]) + "</b>",
+                    # The receiving agency under the body above it, as the directory names them (a ward's
+                    # police under the city police, a department under the city's people's committee).
+                    escape(d["agency"].get("parent_name") or CITY)
+                    + "<br/><b>"
+                    + escape(d["agency"]["name"].upper())
+                    + "</b>",
                     _style(9.5, align=CENTER),
                 ),
                 Paragraph(

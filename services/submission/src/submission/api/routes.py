@@ -16,6 +16,7 @@ from .body import UploadForm, form_parts, form_schema
 from .deps import Citizen, FileId, Id, Svc
 from .files import stream
 from .schemas import (
+    AGENCY_CODE,
     FILE_TYPES,
     AgencyOut,
     CaptchaOut,
@@ -270,7 +271,7 @@ async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, s: Svc) -> dict[s
 )
 async def track(
     s: Svc,
-    code: Annotated[str, Query(pattern=r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$")],
+    code: Annotated[str, Query(pattern=rf"^{AGENCY_CODE}-\d{{6}}-\d{{4}}$")],
     citizen_id: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     phone: Annotated[str | None, Query(pattern=r"^0[35789]\d{8}$")] = None,
 ) -> dict[str, object]:

@@ -12,7 +12,10 @@ from ..domain.files import MIME
 from ..domain.model import FileFacts
 
 ProcedureCode = Annotated[str, Field(pattern=r"^\d\.\d{6}$", examples=["1.004194"])]
-AgencyCode = Annotated[str, Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", examples=["000.31.01.H26"])]
+# Decision 20/2020/QĐ-TTg: <level 4>.<level 3>.<level 2>.<level 1>, letters or digits (communes' level-2
+# codes have a letter: docs/agencies.md).
+AGENCY_CODE = r"[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}"
+AgencyCode = Annotated[str, Field(pattern=rf"^{AGENCY_CODE}$", examples=["000.01.A3.H26"])]
 DossierId = Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
 
 

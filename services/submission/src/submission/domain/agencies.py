@@ -1,63 +1,67 @@
-"""Which receiving agency (cơ quan tiếp nhận) of Hải Phòng takes a procedure's dossiers. Pure."""
+"""Where a citizen may file a procedure's dossier in Hải Phòng, from the catalogue's routing and its agency
+directory (both the catalog service's: ``routing`` on each procedure, ``GET /api/v1/catalog/agencies``).
+Pure.
+
+- Commune level: the commune body the routing names (people's committee or police) of any of the
+  commune-level units; the citizen chooses the commune.
+- City level (a department, the city police, a vertical agency's office): the receivers the routing names;
+  and when the procedure is received regardless of administrative boundary, every commune's public
+  administrative service point too.
+- Not fileable here (a central-only procedure): nowhere; the dossier is refused and the routing says
+  where to file instead.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-from dvckit.vn import fold
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "agencies.json"
 
 
 @dataclass(frozen=True)
 class Agency:
     code: str
     name: str
-    level: str  # city | commune
-    commune: str | None = None
+    level: str  # city | commune | central
+    kind: str = "other"  # people_committee | police | service_center | department | vertical | …
+    parent_name: str | None = None  # the body above it, as a form header prints it (upper case)
+    commune: str | None = None  # the commune-level unit it belongs to
+    active: bool = True
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> Agency:
+        return cls(
+            code=d["code"],
+            name=d["name"],
+            level=d.get("level") or "city",
+            kind=d.get("kind") or "other",
+            parent_name=d.get("parent_name"),
+            commune=d.get("commune"),
+            active=d.get("active", True),
+        )
 
 
-class Registry:
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.city = [Agency(a["code"], a["name"], "city") for a in data["agencies"]]
-        self._city_rules = [(a["code"], [fold(m) for m in a["match"]]) for a in data["agencies"]]
-        self.default_city = data["default_city"]
-        self.bodies = [(b["group"], b["name"], [fold(m) for m in b["match"]]) for b in data["commune_bodies"]]
-        self.communes = data["communes"]
-        self.by_code: dict[str, Agency] = {a.code: a for a in self.city}
-        for group, name, _ in self.bodies:
-            for c in self.communes:
-                a = Agency(f"000.{group}.{c['no']}.H26", name.format(commune=c["name"]), "commune", c["name"])
-                self.by_code[a.code] = a
+class NotFileableHere(Exception):
+    """The procedure cannot be filed in this city (``file_at``: where instead, in Vietnamese and English)."""
 
-    def candidates(self, implementing: list[str], levels: list[str]) -> list[Agency]:
-        """Receiving agencies for a procedure carried out by ``implementing`` (names from the
-        catalogue): one city agency, or a commune body of each commune for the citizen to choose."""
-        names = [fold(n) for n in implementing]
-        # The most specific rule wins: "cong an cap xa" (commune police) over "cap xa" (people's committee).
-        best: tuple[int, str, str] | None = None  # (length of the matched words, kind, group or code)
-        for group, _name, match in self.bodies:
-            for m in match:
-                if any(m in n for n in names) and (best is None or len(m) > best[0]):
-                    best = (len(m), "commune", group)
-        for code, match in self._city_rules:
-            for m in match:
-                if any(m in n for n in names) and (best is None or len(m) > best[0]):
-                    best = (len(m), "city", code)
-        if best is not None:
-            if best[1] == "city":
-                return [self.by_code[best[2]]]
-            return [a for a in self.by_code.values() if a.code.startswith(f"000.{best[2]}.")]
-        if levels == ["commune"]:
-            group = self.bodies[0][0]
-            return [a for a in self.by_code.values() if a.code.startswith(f"000.{group}.")]
-        return [self.by_code[self.default_city]]
+    def __init__(self, file_at: Mapping[str, str] | None) -> None:
+        super().__init__("not fileable here")
+        self.file_at = dict(file_at or {})
 
 
-@cache
-def registry() -> Registry:
-    return Registry(json.loads(DATA.read_text(encoding="utf-8")))
+def receiving(routing: Mapping[str, Any], directory: Iterable[Agency]) -> list[Agency]:
+    """The places the citizen may file at, first the ones the routing names (raises NotFileableHere)."""
+    if not routing.get("fileable_here", True):
+        raise NotFileableHere(routing.get("file_at"))
+    live = [a for a in directory if a.active]
+    if routing.get("level") == "commune":
+        kind = "police" if routing.get("commune_body") == "police" else "people_committee"
+        return sorted((a for a in live if a.level == "commune" and a.kind == kind), key=lambda a: a.code)
+    by_code = {a.code: a for a in live}
+    named = [by_code[c] for c in routing.get("receivers") or () if c in by_code]
+    if routing.get("anywhere"):
+        points = [a for a in live if a.level == "commune" and a.kind == "service_center"]
+        named += sorted(points, key=lambda a: a.code)
+    if not named:
+        raise NotFileableHere(routing.get("file_at"))
+    return named

@@ -40,6 +40,9 @@ class Record(BaseModel):
 class AgencyRef(Record):
     code: str
     name: str
+    # The body above it as a form header prints it ("ỦY BAN NHÂN DÂN PHƯỜNG LÊ CHÂN"); None on a dossier
+    # filed before the directory said it.
+    parent_name: str | None = None
 
 
 class FileFacts(Record):

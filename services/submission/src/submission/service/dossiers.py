@@ -18,13 +18,14 @@ from dvckit.runtime import Runtime
 from ..adapters.counters import Counters
 from ..adapters.dossiers import DossierRepository
 from ..config import Settings
-from ..domain.agencies import Agency, registry
+from ..domain.agencies import Agency, NotFileableHere, receiving
 from ..domain.applicant import AUTHORIZATION, Applicant
 from ..domain.dossier import dossier_code
 from ..domain.model import Actor, AgencyRef, Change, Dossier
 from ..domain.procedure import Component, FeeTable, case_names, freeze
 from ..domain.status import Status
 from ..domain.transitions import incomplete
+from .agencies import AgencyDirectory
 from .calendar import CalendarBook
 from .captchas import Captchas
 from .errors import (
@@ -64,12 +65,34 @@ def _bad_case(groups: list[str]) -> Problem:
     )
 
 
-def agencies_for(procedure: PublishedProcedure) -> list[Agency]:
-    return registry().candidates(procedure.agencies, procedure.levels)
+def not_fileable_here(file_at: dict[str, str]) -> Problem:
+    where = file_at or {
+        "vi": "cơ quan có thẩm quyền ở trung ương, qua Cổng Dịch vụ công quốc gia",
+        "en": "the competent central agency, through the National Public Service Portal",
+    }
+    return Problem(
+        409,
+        "not-fileable-here",
+        Text(
+            f"Thủ tục này không giải quyết tại thành phố Hải Phòng. Nộp hồ sơ tại: {where.get('vi', '')}",
+            f"This procedure is not handled by Hải Phòng. File it with: {where.get('en', '')}",
+        ),
+        extra={"file_at": where},
+    )
 
 
-def _agency(procedure: PublishedProcedure, code: str | None) -> Agency:
-    choices = agencies_for(procedure)
+def agencies_for(procedure: PublishedProcedure, directory: list[Agency]) -> list[Agency]:
+    """Where the citizen may file (the catalogue's routing over its agency directory)."""
+    routing = procedure.routing
+    if routing is None:  # a copy from before routing existed: nowhere known (the caller refreshes it)
+        raise not_fileable_here({})
+    try:
+        return receiving(routing.model_dump(mode="json"), directory)
+    except NotFileableHere as e:
+        raise not_fileable_here(e.file_at) from None
+
+
+def _agency(choices: list[Agency], code: str | None) -> Agency:
     if code is None:
         if len(choices) != 1:
             raise _agency_choice(choices)
@@ -107,6 +130,7 @@ class Dossiers:
     counters: Counters
     prefills: Prefills
     cache: ProcedureCache
+    directory: AgencyDirectory
     captchas: Captchas
     files: ObjectFiles
     calendar: CalendarBook | None = None  # the reception due time of a filed dossier (none without it)
@@ -136,7 +160,8 @@ class Dossiers:
         return await self.repo.of_owner(who.id, status=status, page=page, size=size)
 
     async def agencies(self, procedure_code: str) -> list[Agency]:
-        return agencies_for(await self.cache.procedure(procedure_code))
+        procedure = await self.cache.procedure(procedure_code)
+        return agencies_for(procedure, await self.directory.all())
 
     async def fees(self, who: Actor, dossier_id: str) -> FeeTable:
         kept = self._fees.get(dossier_id)
@@ -163,9 +188,12 @@ class Dossiers:
         case: str | None,
     ) -> Dossier:
         procedure = await self.cache.procedure(procedure_code)
-        if not procedure.fileable or procedure.status != "published":
+        if procedure.status != "published":
             raise NOT_ONLINE
-        agency = _agency(procedure, agency_code)
+        choices = agencies_for(procedure, await self.directory.all())  # not-fileable-here first
+        if not procedure.fileable:
+            raise NOT_ONLINE
+        agency = _agency(choices, agency_code)
         frozen = freeze(procedure)
         groups = case_names(frozen.components)
         if case is not None and case not in groups:
@@ -177,7 +205,7 @@ class Dossiers:
             owner_id=who.id,
             status=Status.DRAFT,
             procedure=frozen,
-            agency=AgencyRef(code=agency.code, name=agency.name),
+            agency=AgencyRef(code=agency.code, name=agency.name, parent_name=agency.parent_name),
             case=case or (groups[0] if groups else None),
             prefill=prefill,
             created_at=now,

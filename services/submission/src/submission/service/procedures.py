@@ -30,6 +30,10 @@ class ProcedureCache:
         if procedure is None:
             procedure = PublishedProcedure.model_validate(await self.clients.procedure(code))
             await self.store.add(procedure)
+        elif procedure.routing is None and procedure.status == "published":
+            # Kept before the catalogue published where each procedure is filed: its record again.
+            procedure = PublishedProcedure.model_validate(await self.clients.procedure(code))
+            await self.store.refresh(procedure)
         self._memory[code] = (time.monotonic() + self.memory_seconds, procedure)
         return procedure
 
