@@ -170,6 +170,16 @@ def applicant(w: World, r: Records, who: Who) -> httpx.Response:
 
 
 A_PROCEDURE = {**TEST_PROCEDURE, "code": PROCEDURE}  # valid, and the code exists: 409 for the administrator
+# A valid agency (officer X's, a commune police): with a stale If-Match nothing is changed.
+AN_AGENCY = {
+    "name": "Công an phường Kiến An",
+    "kind": "police",
+    "level": "commune",
+    "parent_code": "000.00.H1.H26",
+    "parent_name": "CÔNG AN THÀNH PHỐ HẢI PHÒNG",
+    "ward_code": "11443",
+    "commune": "Phường Kiến An",
+}
 D = S + "/dossiers"
 ATT = "{r.submitted[attachments][0][id]}"
 
@@ -257,6 +267,19 @@ MATRIX: dict[str, list[Row]] = {
     ],
     "GET /api/v1/catalog/fields": [row("200 200 200 200 200 200", get("/api/v1/catalog/fields"))],
     "GET /api/v1/catalog/agencies": [row("200 200 200 200 200 200", get("/api/v1/catalog/agencies"))],
+    "GET /api/v1/catalog/agencies/{code}": [
+        row("200 200 200 200 200 200", get(f"/api/v1/catalog/agencies/{AGENCY_X}"))
+    ],
+    "GET /api/v1/catalog/implementing-agencies": [
+        row("200 200 200 200 200 200", get("/api/v1/catalog/implementing-agencies"))
+    ],
+    # The directory's changes carry a stale If-Match too: the administrator reaches the version check.
+    "PUT /api/v1/catalog/agencies/{code}": [
+        row("401 403 403 403 403 412", stale("PUT", f"/api/v1/catalog/agencies/{AGENCY_X}", json=AN_AGENCY))
+    ],
+    "DELETE /api/v1/catalog/agencies/{code}": [
+        row("401 403 403 403 403 412", stale("DELETE", f"/api/v1/catalog/agencies/{AGENCY_X}"))
+    ],
     "PUT /api/v1/catalog/procedures/{code}/online-level": [
         row(
             "401 403 403 403 403 412",

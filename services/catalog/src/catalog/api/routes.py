@@ -192,6 +192,7 @@ NO_AGENCY = problems((404, "Không có cơ quan này / no such agency"))
 AGENCY_CHANGE = problems(
     (400, "If-Match không hợp lệ / malformed If-Match"),
     (404, "Không có cơ quan này / no such agency"),
+    (422, "Cơ quan không hợp lệ (mã, cấp trên, vòng lặp) / invalid agency (code, parent, cycle)"),
     (409, "Cơ quan đang được dùng hoặc còn đơn vị trực thuộc / in use by routing or has active children"),
     (412, "Cơ quan đã được người khác sửa / changed since it was read"),
 )
@@ -299,7 +300,7 @@ def change(method: Literal["put", "post"], path: str, summary: str) -> Callable[
 @router.put(
     "/agencies/{code}",
     status_code=200,
-    responses=AGENCY_CHANGE | problems((201, "Đã tạo / created")),
+    responses={**AGENCY_CHANGE, 201: {"model": AgencyOut, "description": "Đã tạo / created"}},
     response_model=AgencyOut,
     tags=["administration"],
     summary="Thêm hoặc sửa cơ quan / create or change an agency",

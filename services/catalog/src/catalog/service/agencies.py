@@ -85,8 +85,9 @@ class Directory:
 
         async def txn(session: Session) -> tuple[Agency, bool]:
             old = await self.agencies.get(code, session)
-            if old is not None and expected is not None and expected != old.version:
-                raise version_conflict(old.version)
+            # If-Match names a version: of an agency that does not exist, none matches (RFC 9110 13.1.1)
+            if expected is not None and (old is None or expected != old.version):
+                raise version_conflict(old.version if old else 0)
             try:
                 new = Agency.model_validate(
                     {**fields, "code": code, "active": True, "version": 1 if old is None else old.version + 1}
