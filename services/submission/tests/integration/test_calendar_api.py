@@ -4,7 +4,7 @@ another one)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from submission.domain.calendar import Calendar
@@ -116,6 +116,19 @@ async def test_a_dossier_accepted_after_an_added_day_off_is_due_later_on_every_r
         first["reception_due_at"]
     )
     assert abs(lag.total_seconds()) < 0.001  # as stored: to the millisecond
+
+    # Not accepted by the reception due time: overdue.
+    q = {"overdue": "true", "size": 100}
+    listed = lambda r: [i["id"] for i in r.json()["items"]]  # noqa: E731
+    assert first["id"] not in listed(
+        await world.sub.get(f"{S}/officer/dossiers", params=q, headers=officer["h"])
+    )
+    rt = world.sub.app.state.runtime
+    past = datetime.now(UTC) - timedelta(hours=1)
+    await rt.db.dossiers.update_one({"_id": first["id"]}, {"$set": {"reception_due_at": past}})
+    r = await world.sub.get(f"{S}/officer/dossiers", params=q, headers=officer["h"])
+    late = next(i for i in r.json()["items"] if i["id"] == first["id"])
+    assert late["deadline"]["state"] == "overdue" and late["deadline"]["kind"] == "reception"
 
     r = await world.act(officer, first["id"], "accept")
     assert r.status_code == 200, r.text

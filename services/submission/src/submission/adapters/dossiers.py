@@ -81,8 +81,17 @@ class DossierRepository(Repository):
         if f.procedure:
             query["procedure.code"] = f.procedure
         if f.overdue is True:
-            query["appointment_at"] = {"$lt": now}
-            query["status"] = {"$in": [s.value for s in CLOCK_RUNS]}
+            # Past the appointment while the clock runs, or filed and still not accepted by the reception
+            # due time.
+            query.pop("status")
+            query["$and"] = [
+                {
+                    "$or": [
+                        {"status": {"$in": [s.value for s in CLOCK_RUNS]}, "appointment_at": {"$lt": now}},
+                        {"status": Status.SUBMITTED.value, "reception_due_at": {"$lt": now}},
+                    ]
+                }
+            ]
         if f.q:
             term = f.q.strip()
             query["$or"] = [
