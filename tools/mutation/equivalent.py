@@ -141,14 +141,6 @@ EQUIVALENT: list[Rule] = [
         scope="Registry.candidates",
     ),
     Rule(
-        "submission/domain/calendar.py",
-        r"max\(0, working_days\)",
-        r"^0 -> -1$",
-        "add_working_days counts with range(n), which is empty for every n <= 0: max(-1, n) and max(0, n) "
-        "give the same date",
-        scope="appointment",
-    ),
-    Rule(
         "submission/domain/applicant.py",
         r"EmailStr",
         r"^254 -> 255$",

@@ -402,3 +402,16 @@ def test_overrides_must_be_in_their_year_and_not_both():
     assert [e["field"] for e in errors] == ["days_off.0", "working_days"]
     assert errors[0]["message"].startswith("Ngày 2027-01-01 không thuộc năm 2026")
     assert check_overrides(1999, [], [])[0]["field"] == "year"
+
+
+def test_a_negative_time_counts_as_none_in_every_unit():
+    monday = at(2026, 11, 23)
+    assert (
+        CAL.due(monday, Duration(-1, "day"))
+        == CAL.due(monday, Duration(0, "day"))
+        == CAL.close_of(monday.date())
+    )
+    assert CAL.due(monday, Duration(-2, "month")) == CAL.close_of(monday.date())
+    assert CAL.due(monday, Duration(-4, "hour")) == monday
+    with pytest.raises(ValueError):
+        CAL.due(monday, Duration(1, "week"))
