@@ -156,3 +156,24 @@ async def test_a_dossier_accepted_after_an_added_day_off_is_due_later_on_every_r
 
 def _date(text: str) -> date:
     return datetime.fromisoformat(text).astimezone(UTC).astimezone(Calendar().zone).date()
+
+
+async def test_the_clock_stands_still_while_the_citizen_is_asked_to_pay(world):
+    p = await world.citizen()
+    d = await world.submitted(p)
+    officer = await world.officer([d["agency"]["code"]])
+    accepted = (await world.act(officer, d["id"], "accept")).json()
+    r = await world.act(officer, d["id"], "request-payment", {"note": "Nộp lệ phí"})
+    assert r.status_code == 200, r.text
+    db = world.sub.app.state.runtime.db
+    assert (await db.dossiers.find_one({"_id": d["id"]}))["paused_at"] is not None
+    queue = await world.sub.get(f"{S}/officer/dossiers", params={"size": 100}, headers=officer["h"])
+    item = next(i for i in queue.json()["items"] if i["id"] == d["id"])
+    assert item["deadline"]["paused"] is True and item["deadline"]["kind"] == "processing"
+    r = await world.act(officer, d["id"], "start")  # paid: the clock runs again
+    assert r.status_code == 200, r.text
+    assert (await db.dossiers.find_one({"_id": d["id"]}))["paused_at"] is None
+    # Paid the same day: no working day lost, the appointment stays (a day lost would move it by one).
+    asked, paid = (_date(h["at"]) for h in r.json()["history"][-2:])
+    if asked == paid:
+        assert r.json()["appointment_at"] == accepted["appointment_at"]
