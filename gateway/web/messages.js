@@ -134,6 +134,15 @@ export const MESSAGES = {
   "comp.required": ["Bắt buộc", "Required"],
   "comp.requiredBadge": ["Bắt buộc", "Required"],
   "comp.optional": ["Không bắt buộc", "Optional"],
+  "comp.lookup": [
+    "Cơ quan tự khai thác trong cơ sở dữ liệu quốc gia (không phải nộp)",
+    "Looked up by the office in a national database (not to be filed)",
+  ],
+  "proc.notHere": [
+    "Thủ tục này không giải quyết tại thành phố Hải Phòng, không nộp trực tuyến tại đây.",
+    "This procedure is not handled by Hải Phòng and cannot be filed here.",
+  ],
+  "proc.fileAt": ["Nộp hồ sơ tại", "File it with"],
   "comp.forms": ["Mẫu đơn, tờ khai", "Forms"],
   "comp.files": ["Định dạng tệp", "File types"],
   "comp.max": ["tối đa {size}", "up to {size}"],

@@ -2,7 +2,7 @@
 // filed online.
 import { html } from "../lib.js";
 import { get } from "../api.js";
-import { t, useLang, formatMoney, formatBytes } from "../i18n.js";
+import { t, pick, useLang, formatMoney, formatBytes } from "../i18n.js";
 import { PageHeading, Breadcrumb, Loading, ProblemAlert, Facts, DataTable, useAsync, useTitle, Vi, viLang } from "../components.js";
 import { levelName, OnlineBadge } from "./home.js";
 
@@ -38,7 +38,11 @@ function ComponentsTable({ components }) {
           },
           { label: t("comp.originals"), cell: (c) => c.originals ?? 0 },
           { label: t("comp.copies"), cell: (c) => c.copies ?? 0 },
-          { label: t("comp.required"), cell: (c) => (c.required === false ? t("common.no") : t("common.yes")) },
+          {
+            label: t("comp.required"),
+            // Looked up by the office in a national database: shown so, never asked of the citizen.
+            cell: (c) => (c.lookup ? html`<span data-testid="component-lookup">${t("comp.lookup")}</span>` : c.required === false ? t("common.no") : t("common.yes")),
+          },
           {
             label: t("comp.files"),
             cell: (c) => html`${fileTypes(c)}${c.max_bytes ? html`<br /><span class="muted small">${t("comp.max", { size: formatBytes(c.max_bytes) })}</span>` : null}`,
@@ -97,7 +101,12 @@ export function ProcedurePage({ code }) {
         ${d.fileable
           ? html`<a class="btn btn-primary btn-big" href=${`/nop-truc-tuyen/${encodeURIComponent(d.code)}`} data-testid="file-online">${t("proc.fileOnline")}</a>
               <p class="muted small">${t("proc.fileOnlineHint")}</p>`
-          : html`<p class="alert alert-info" data-testid="not-online">${t("proc.notOnline")}</p>`}
+          : d.routing && d.routing.fileable_here === false
+            ? html`<div class="alert alert-info" data-testid="not-here">
+                <p>${t("proc.notHere")}</p>
+                ${d.routing.file_at ? html`<p>${t("proc.fileAt")}: <strong data-testid="file-at">${pick(d.routing.file_at)}</strong></p>` : null}
+              </div>`
+            : html`<p class="alert alert-info" data-testid="not-online">${t("proc.notOnline")}</p>`}
       </div>
     </div>
 

@@ -490,9 +490,11 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
   return html`<section class=${`card comp ${missing ? "comp-missing" : ""}`} aria-labelledby=${nameId} data-testid="component" data-component-id=${c.id}>
     <${Title} id=${nameId} class="comp-name">${index !== undefined ? `${index}. ` : ""}<${Vi}>${c.name}<//><//>
     <p class="comp-meta">
-      ${c.required === false
-        ? html`<span class="badge badge-optional">${t("comp.optional")}</span>`
-        : html`<span class="badge badge-required">${t("comp.requiredBadge")}</span>`}
+      ${c.lookup
+        ? html`<span class="badge badge-optional" data-testid="component-lookup">${t("comp.lookup")}</span>`
+        : c.required === false
+          ? html`<span class="badge badge-optional">${t("comp.optional")}</span>`
+          : html`<span class="badge badge-required">${t("comp.requiredBadge")}</span>`}
       <span>${t("comp.originals")}: ${c.originals ?? 0}</span>
       <span>${t("comp.copies")}: ${c.copies ?? 0}</span>
       ${c.forms && c.forms.length ? html`<span>${t("comp.forms")}: <${Vi}>${c.forms.join(", ")}<//></span>` : null}

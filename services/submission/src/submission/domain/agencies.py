@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dvckit.vn import fold
+
 
 @dataclass(frozen=True)
 class Agency:
@@ -41,6 +43,11 @@ class Agency:
         )
 
 
+def _by_name(a: Agency) -> tuple[str, str]:
+    """Alphabetical as a reader looks for a ward (without diacritics first, then with), not by code."""
+    return fold(a.commune or a.name), a.name
+
+
 class NotFileableHere(Exception):
     """The procedure cannot be filed in this city (``file_at``: where instead, in Vietnamese and English)."""
 
@@ -56,12 +63,12 @@ def receiving(routing: Mapping[str, Any], directory: Iterable[Agency]) -> list[A
     live = [a for a in directory if a.active]
     if routing.get("level") == "commune":
         kind = "police" if routing.get("commune_body") == "police" else "people_committee"
-        return sorted((a for a in live if a.level == "commune" and a.kind == kind), key=lambda a: a.code)
+        return sorted((a for a in live if a.level == "commune" and a.kind == kind), key=_by_name)
     by_code = {a.code: a for a in live}
     named = [by_code[c] for c in routing.get("receivers") or () if c in by_code]
     if routing.get("anywhere"):
         points = [a for a in live if a.level == "commune" and a.kind == "service_center"]
-        named += sorted(points, key=lambda a: a.code)
+        named += sorted(points, key=_by_name)
     if not named:
         raise NotFileableHere(routing.get("file_at"))
     return named
