@@ -87,3 +87,36 @@ async def test_the_cache_is_bounded_by_bytes(receipts, monkeypatch):
     await receipts.pdf(dossier(31))
     await receipts.pdf(dossier(31))
     assert receipts.renders == n + 2
+
+
+async def test_the_header_names_the_receiving_agency_under_its_own_parent_body(receipts):
+    ward_police = dossier(21) | {
+        "agency": {
+            "code": "000.01.G5.H26",
+            "name": "Công an phường Ngô Quyền",
+            "parent_name": "CÔNG AN THÀNH PHỐ HẢI PHÒNG",
+        }
+    }
+    page = " ".join(text(await receipts.pdf(ward_police)).split())
+    assert "CÔNG AN THÀNH PHỐ HẢI PHÒNG" in page and "CÔNG AN PHƯỜNG NGÔ QUYỀN" in page
+    assert "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" not in page
+    # A business's dossier prints the business with its enterprise code and its representative.
+    business = dossier(22) | {
+        "applicant": {
+            "submitter": {"full_name": "Phạm Văn Doanh", "citizen_id": "031200000022"},
+            "owner": {
+                "kind": "business",
+                "name": "Công ty Cổ phần Vận tải Bạch Đằng",
+                "tax_code": "0200123456",
+                "representative": {"full_name": "Phạm Văn Doanh", "position": "Tổng Giám đốc"},
+                "phone": "02253745678",
+                "address": "Số 3 Lê Thánh Tông, Hải Phòng",
+            },
+        }
+    }
+    page = " ".join(text(await receipts.pdf(business)).split())
+    assert "Công ty Cổ phần Vận tải Bạch Đằng" in page and "Mã số doanh nghiệp: 0200123456" in page
+    assert "Người nộp hồ sơ: Phạm Văn Doanh" in page
+    # A dossier filed before the directory named parents still prints the city's people's committee.
+    old = dossier(23)
+    assert "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" in " ".join(text(await receipts.pdf(old)).split())
