@@ -58,7 +58,7 @@ async def emitted(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
     once more, refused), their email removed, a dossier filed and accepted, a sign-out, the procedure
-    withdrawn."""
+    withdrawn, an agency of the directory created or changed."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
@@ -97,6 +97,16 @@ async def run_the_producers(stack: Any) -> None:
         assert r.status_code == 204, r.text
         r = await http.post(f"/api/v1/catalog/procedures/{code}/withdraw", headers=admin.auth)
         assert r.status_code == 200, r.text
+        # An agency of the directory created (or, on a stack that ran this before, changed).
+        agency = {
+            "name": "Ban Kiểm thử hợp đồng sự kiện",
+            "kind": "other",
+            "level": "city",
+            "parent_code": "000.00.00.H26",
+            "parent_name": "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG",
+        }
+        r = await http.put("/api/v1/catalog/agencies/000.00.98.H26", json=agency, headers=admin.auth)
+        assert r.status_code in (200, 201), r.text
 
 
 async def test_what_producers_emit_is_what_consumers_parse(stack):
