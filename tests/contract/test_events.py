@@ -97,6 +97,9 @@ async def run_the_producers(stack: Any) -> None:
         assert r.status_code == 204, r.text
         r = await http.post(f"/api/v1/catalog/procedures/{code}/withdraw", headers=admin.auth)
         assert r.status_code == 200, r.text
+        # A year's working-day calendar changed: one no deadline of the stack reaches (2099).
+        r = await http.put(f"{client.S}/calendar/2099", json={"days_off": ["2099-12-31"]}, headers=admin.auth)
+        assert r.status_code == 200, r.text
         # An agency of the directory created (or, on a stack that ran this before, changed).
         agency = {
             "name": "Ban Kiểm thử hợp đồng sự kiện",
