@@ -97,6 +97,9 @@ def search_and_open(page: Page, shot, axe, prefix: str) -> None:
     expect(first).to_have_attribute("data-code", PROCEDURE)
     expect(first.locator("mark").first).to_have_text("Đăng ký tạm trú")
     expect(page.get_by_test_id("result-count")).to_contain_text("Tìm thấy")
+    # The filters list the catalogue's implementing agencies, each with its number of procedures.
+    agency_options = page.locator("#f-agency option")
+    expect(agency_options.nth(1)).to_have_text(re.compile(r"^\S.* \(\d+\)$"))
     axe(page, "kết quả tìm kiếm")
     shot(page, f"{prefix}04-results")
 

@@ -108,7 +108,7 @@ export function SearchPage({ query }) {
 
   const facets = useAsync(
     () =>
-      Promise.all([get("/catalog/fields", { auth: false }), get("/catalog/agencies", { auth: false })]).then(([fields, agencies]) => ({
+      Promise.all([get("/catalog/fields", { auth: false }), get("/catalog/implementing-agencies", { auth: false })]).then(([fields, agencies]) => ({
         fields,
         agencies,
       })),
