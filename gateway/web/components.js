@@ -360,9 +360,13 @@ export function DeadlineBadge({ deadline, waiting = false }) {
       : state === "overdue" && left !== null && left !== undefined
         ? t("deadline.late", { n: Math.abs(left) })
         : "";
-  return html`<span class=${`deadline dl-${state}`} data-testid="deadline" data-state=${state}>
+  // Before acceptance the clock is the reception's (hạn tiếp nhận); a procedure that states no time gets
+  // the configured default, said so the officer (and the administrator) can tell.
+  const reception = deadline.kind === "reception" && state !== "done";
+  return html`<span class=${`deadline dl-${state}`} data-testid="deadline" data-state=${state} data-kind=${deadline.kind || ""}>
     <span class="dl-icon" aria-hidden="true">${{ on_time: "●", due_soon: "▲", overdue: "■", done: "✓", paused: "Ⅱ" }[state] || ""}</span>
-    ${t(`deadline.${state}`)}${extra ? html`<span class="dl-extra"> (${extra})</span>` : null}
+    ${reception ? html`<span class="dl-kind">${t("deadline.reception")}: </span>` : null}${t(`deadline.${state}`)}${extra ? html`<span class="dl-extra"> (${extra})</span>` : null}
+    ${deadline.defaulted ? html`<span class="dl-extra muted" data-testid="deadline-defaulted"> — ${t("deadline.defaulted")}</span>` : null}
   </span>`;
 }
 

@@ -557,7 +557,9 @@ export const MESSAGES = {
   "deadline.overdue": ["Quá hạn", "Overdue"],
   "deadline.done": ["Đã xong", "Done"],
   "deadline.waiting": ["Chờ tiếp nhận", "Awaiting acceptance"],
-  "deadline.paused": ["Tạm dừng (chờ bổ sung)", "Paused (awaiting supplement)"],
+  "deadline.paused": ["Tạm dừng tính thời gian (chờ bổ sung hoặc nộp phí)", "Clock stopped (awaiting a supplement or a payment)"],
+  "deadline.reception": ["Hạn tiếp nhận", "Reception"],
+  "deadline.defaulted": ["thời hạn mặc định: thủ tục chưa nêu thời gian giải quyết", "default time: the procedure states none"],
   "deadline.left": ["còn {n} ngày làm việc", "{n} working days left"],
   "deadline.late": ["trễ {n} ngày làm việc", "{n} working days late"],
 
