@@ -84,7 +84,7 @@ def not_fileable_here(file_at: dict[str, str]) -> Problem:
 def agencies_for(procedure: PublishedProcedure, directory: list[Agency]) -> list[Agency]:
     """Where the citizen may file (the catalogue's routing over its agency directory)."""
     routing = procedure.routing
-    if routing is None:  # a copy from before routing existed: nowhere known (the caller refreshes it)
+    if routing is None:  # the catalogue said nothing of where (ProcedureCache asked it again): nowhere known
         raise not_fileable_here({})
     try:
         return receiving(routing.model_dump(mode="json"), directory)
