@@ -17,7 +17,7 @@ BLOB = re.compile(r"^blob:")
 
 def file_by_api(citizen_by_api, by_api, files) -> dict[str, str]:
     """A citizen registered and a dossier filed through the API (the journey in test_portal covers the
-    screens): the first required component gets the PNG, the others the PDF. Returns the citizen's
+    screens): the first required component gets the PNG, the others and the looked-up one the PDF. Returns the citizen's
     login, the dossier's id and code."""
     who = citizen_by_api(
         "Vũ Thị Minh Nguyệt", id_prefix="0316", phone_prefix="094", password="Cat-Ba-{n}-Island"
@@ -31,6 +31,16 @@ def file_by_api(citizen_by_api, by_api, files) -> dict[str, str]:
         return f.name, f.read_bytes(), kind
 
     assert by_api.attach(who, d, file_for)
+    # The PDF too, on the component the office looks up itself (the citizen may still attach it).
+    lookup = next(c["id"] for c in d["procedure"]["components"] if c.get("lookup"))
+    f = files["pdf"]
+    r = by_api.http.post(
+        f"/api/v1/submissions/dossiers/{d['id']}/attachments",
+        headers=who.auth,
+        data={"component_id": lookup},
+        files={"file": (f.name, f.read_bytes(), "application/pdf")},
+    )
+    assert r.status_code == 201, r.text
     filed = by_api.submit(who, d)
     return {"username": who.citizen_id, "password": who.password, "id": d["id"], "code": filed["code"]}
 

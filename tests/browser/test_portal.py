@@ -431,7 +431,7 @@ def test_administrator_screens(new_page, shot, axe, sign_in):
     page.get_by_test_id("staff-submit").click()
     expect(page.get_by_test_id("admin-done")).to_contain_text("Phạm Văn Đức")
     row = page.locator(f'[data-testid=user-row][data-username="duc_{n}"]')
-    expect(row).to_contain_text("000.31.03.H26, 000.01.G7.H26")
+    expect(row).to_contain_text("000.01.G7.H26, 000.31.03.H26")  # sorted
     expect(row.get_by_test_id("user-state")).to_have_text("Đang hoạt động")
     row.get_by_test_id("toggle-lock").click()
     expect(row.get_by_test_id("user-state")).to_have_text("Đã khóa")

@@ -40,9 +40,12 @@ NOT_DRAFT = (409, "Hồ sơ đã nộp, không sửa được nữa / the dossie
 NO_PROCEDURE = (404, "Không có thủ tục này / no such procedure")
 
 
+NOT_HERE = (409, "Thủ tục không giải quyết tại Hải Phòng (nộp ở nơi file_at nêu) / not-fileable-here")
+
+
 @router.get(
     "/agencies",
-    responses=problems(NO_PROCEDURE),
+    responses=problems(NO_PROCEDURE, NOT_HERE),
     response_model=list[AgencyOut],
     tags=["filing"],
     summary="Cơ quan tiếp nhận của một thủ tục / receiving agencies of a procedure",
@@ -65,7 +68,8 @@ async def agencies(procedure: ProcedureCode, s: Svc) -> list[dict[str, str]]:
         NO_PROCEDURE,
         (
             409,
-            "Thủ tục chưa nộp trực tuyến được, hoặc yêu cầu cùng khóa đang chạy / not online, or in progress",
+            "Thủ tục chưa nộp trực tuyến được hoặc không giải quyết tại Hải Phòng (file_at), hoặc yêu cầu "
+            "cùng khóa đang chạy / not online, not-fileable-here, or in progress",
         ),
     ),
     response_model=DossierOut,
