@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -74,7 +75,7 @@ def _passport(v: str) -> str:
 
 def _nationality(v: str) -> str:
     v = v.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", v):
+    if not re.fullmatch(r"[A-Z]{2}", v) or pycountry.countries.get(alpha_2=v) is None:
         raise Invalid(
             "Quốc tịch: mã nước 2 chữ cái (ISO 3166-1), ví dụ KR, JP, US",
             "Nationality: a two-letter ISO 3166-1 code",
