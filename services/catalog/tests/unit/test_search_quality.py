@@ -1,9 +1,15 @@
-"""Search quality on the committed seed: recall@3 over the public evaluation set (no server needed:
-the same in-memory index every catalog replica builds)."""
+"""Search quality on the committed seed over the public evaluation set (no server needed: the same in-memory
+index every catalog replica builds). A case is found when one of its acceptable codes is among the first 3
+results; recall@3 is the share of cases found. Official names must be found (TARGET); for the citizens' own
+words and English the floors are what the engine reached when they were measured (bench/search_eval.py,
+bench/results/search_eval.json) minus a margin, so a regression shows; whoever improves the ranking raises
+them."""
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -13,7 +19,16 @@ from catalog.config import DEFAULT_SEED
 from catalog.service.view import build_view, item_of, read_seed
 
 EVAL = Path(__file__).resolve().parents[1] / "search_eval.json"
-TARGET = 0.95
+KINDS = {"official", "everyday", "abbreviation", "typo", "situation", "english"}
+CITIZENS = {"everyday", "abbreviation", "typo", "situation"}
+TARGET = 0.95  # recall@3 on official names
+MARGIN = 0.05
+# recall@3 measured on 2026-12-04 (baseline), before any vocabulary for citizens' words; floor = measured - MARGIN
+MEASURED = {"everyday": 0.52, "abbreviation": 0.57, "typo": 1.0, "situation": 0.66, "english": 0.0}
+
+
+def cases() -> list[dict]:
+    return json.loads(EVAL.read_text())["cases"]
 
 
 @pytest.fixture(scope="module")
@@ -21,30 +36,54 @@ def index() -> SearchIndex:
     return build_view(map(item_of, read_seed(DEFAULT_SEED)), revision=1, seed="").index
 
 
-def test_the_evaluation_set_is_big_enough():
-    cases = json.loads(EVAL.read_text())["cases"]
-    assert len(cases) >= 40
-    assert len({c["q"] for c in cases}) == len(cases)
-
-
-def test_recall_at_3(index):
-    cases = json.loads(EVAL.read_text())["cases"]
-    found = expected = 0
-    misses = []
-    for case in cases:
+@pytest.fixture(scope="module")
+def recall(index: SearchIndex) -> dict[str, tuple[float, list[str]]]:
+    """recall@3 by kind, with the misses."""
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    misses: dict[str, list[str]] = defaultdict(list)
+    for case in cases():
         top = [h.entry.code for h in index.search(case["q"], limit=3)[0]]
-        for code in case["expect"]:
-            expected += 1
-            if code in top:
-                found += 1
-            else:
-                misses.append(f"{case['q']!r}: {code} not in {top}")
-    recall = found / expected
-    print(f"recall@3 = {recall:.3f} ({found}/{expected})")
-    assert recall >= TARGET, "\n".join(misses)
+        total[case["kind"]] += 1
+        if any(code in top for code in case["expect"]):
+            found[case["kind"]] += 1
+        else:
+            misses[case["kind"]].append(f"{case['q']!r}: none of {case['expect']} in {top}")
+    out = {k: (found[k] / total[k], misses[k]) for k in total}
+    for k, (r, m) in sorted(out.items()):
+        print(f"recall@3 {k:<13} {r:.3f} ({found[k]}/{total[k]}, {len(m)} misses)")
+    return out
 
 
-def test_every_expected_code_exists_in_the_seed(index):
-    for case in json.loads(EVAL.read_text())["cases"]:
+def test_the_evaluation_set_is_big_and_well_formed():
+    cs = cases()
+    kinds = Counter(c["kind"] for c in cs)
+    assert len(cs) >= 100
+    assert sum(kinds[k] for k in CITIZENS) >= 50, kinds
+    assert len({c["q"].strip().lower() for c in cs}) == len(cs), "queries must be unique"
+    for c in cs:
+        assert set(c) == {"q", "expect", "kind", "note"}, c
+        assert c["kind"] in KINDS, c
+        assert c["q"].strip() and c["note"].strip() and c["expect"], c
+        assert len(set(c["expect"])) == len(c["expect"]), c
+
+
+def test_every_expected_code_exists_in_the_seed():
+    with gzip.open(DEFAULT_SEED, "rt", encoding="utf-8") as f:
+        codes = {json.loads(line)["code"] for line in f if line.strip()}
+    for case in cases():
         for code in case["expect"]:
-            assert code in index.by_code, code
+            assert code in codes, f"{case['q']!r}: {code}"
+
+
+def test_recall_at_3_on_official_names(recall):
+    r, misses = recall["official"]
+    assert r >= TARGET, "\n".join(misses)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS - {"official"}))
+def test_recall_at_3_does_not_fall_below_the_measured_floor(recall, kind):
+    if kind not in recall:
+        pytest.skip(f"no {kind} case yet")
+    r, misses = recall[kind]
+    assert r >= MEASURED[kind] - MARGIN - 1e-9, f"{kind}: {r:.3f}\n" + "\n".join(misses)
