@@ -265,6 +265,9 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/catalog/procedures/{code}/versions/{version}": [
         row("200 200 200 200 200 200", get(f"/api/v1/catalog/procedures/{PROCEDURE}/versions/1"))
     ],
+    "GET /api/v1/catalog/suggest": [
+        row("200 200 200 200 200 200", get("/api/v1/catalog/suggest", params={"q": "đăng ký t"}))
+    ],
     "GET /api/v1/catalog/fields": [row("200 200 200 200 200 200", get("/api/v1/catalog/fields"))],
     "GET /api/v1/catalog/agencies": [row("200 200 200 200 200 200", get("/api/v1/catalog/agencies"))],
     "GET /api/v1/catalog/agencies/{code}": [

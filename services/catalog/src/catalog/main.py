@@ -12,6 +12,7 @@ from .adapters.agencies import Agencies
 from .adapters.procedures import Procedures
 from .adapters.store import SCHEMA
 from .api.routes import router
+from .api.suggest import router as suggest_router
 from .config import Settings
 from .parts import CatalogParts
 from .service import view as views
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt,
         title="DVC Hải Phòng — Danh mục thủ tục (catalog)",
         prefix=PREFIX,
-        routers=[router],
+        routers=[router, suggest_router],
         description="Danh mục thủ tục hành chính và tìm kiếm. The procedure catalogue and search.",
         parts=CatalogParts(catalog=catalog, directory=directory),
     )

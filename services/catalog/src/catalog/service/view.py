@@ -35,6 +35,7 @@ from ..adapters import data_files
 from ..adapters.search_index import Entry, SearchIndex, pieces
 from ..domain.model import Procedure
 from ..domain.routing import Routing
+from ..domain.suggest import SuggestIndex
 from ..domain.summary import list_item
 from ..domain.text import words
 
@@ -154,10 +155,11 @@ class View:
     index: SearchIndex
     facets: dict[str, list[dict[str, Any]]]
     entries: dict[str, Entry]
+    suggest: SuggestIndex  # as-you-type suggestions from the published names (domain/suggest.py)
 
     @classmethod
     def empty(cls) -> View:
-        return cls(-1, "", {}, SearchIndex.build([]), {}, {})
+        return cls(-1, "", {}, SearchIndex.build([]), {}, {}, SuggestIndex.build([]))
 
     @property
     def published(self) -> int:
@@ -208,6 +210,7 @@ def build_view(items: Iterable[Item], *, revision: int, seed: str, previous: Vie
                 for k, v in facets.items()
             },
             entries=entries,
+            suggest=SuggestIndex.build((e.code, e.name, e.popularity) for e in entries.values()),
         )
 
 

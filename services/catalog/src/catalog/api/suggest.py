@@ -1,0 +1,61 @@
+"""``GET /suggest?q=``: procedure names as the search box is typed in (``domain/suggest.py``).
+
+Public and cacheable like the other catalogue reads (ETag of the catalogue's revision and the query,
+``Cache-Control: public``). Fewer than 2 letters or digits is not an error, only too little to go on: the
+answer is an empty list (a search box asks at every key, and the first key should not log a 422)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from dvckit.jsonutil import dumps
+
+from ..domain.suggest import LIMIT, MAX_LIMIT
+from ..parts import Parts
+from .routes import NOT_MODIFIED, PUBLIC_CACHE
+
+router = APIRouter()
+
+
+class SuggestionOut(BaseModel):
+    code: str = Field(description="Mã thủ tục / procedure code")
+    name: str = Field(description="Tên thủ tục / the procedure's name (Vietnamese)")
+
+
+class Suggestions(BaseModel):
+    items: list[SuggestionOut]
+
+
+@router.get(
+    "/suggest",
+    responses=NOT_MODIFIED,
+    response_model=Suggestions,
+    tags=["catalogue"],
+    summary="Gợi ý tên thủ tục khi gõ / procedure names suggested as you type",
+    description=(
+        "Tên thủ tục có một từ bắt đầu bằng từ cuối đang gõ và chứa nguyên các từ trước, có dấu hoặc "
+        "không dấu; xếp theo mức độ phổ biến và vị trí khớp. Dưới 2 chữ hoặc số: danh sách rỗng. / "
+        "Names with a word starting with the last word typed and holding the earlier words whole, with "
+        "or without diacritics; ranked by popularity and how early they match. Fewer than 2 letters or "
+        "digits: an empty list."
+    ),
+)
+async def suggest(
+    request: Request,
+    parts: Parts,
+    q: Annotated[str, Query(max_length=100, description="Phần đã gõ / what has been typed")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = LIMIT,
+) -> Response:
+    view = parts.catalog.view
+    key = hashlib.sha1(f"{limit}:{q}".encode(), usedforsecurity=False).hexdigest()[:16]
+    etag = f'W/"sg-{view.revision}-{key}"'
+    headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    found = view.suggest.suggest(q, limit)
+    body = dumps({"items": [{"code": s.code, "name": s.name} for s in found]})
+    return Response(body, media_type="application/json", headers=headers)
