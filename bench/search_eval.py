@@ -1,6 +1,6 @@
 """Search quality on the public evaluation set, by kind of query: recall@3 and MRR over the first 10.
 
-    .venv/bin/python bench/search_eval.py [--label baseline] [--no-save]
+    .venv/bin/python bench/search_eval.py [--label now] [--engine-at COMMIT] [--no-save]
 
 Builds the same in-memory index the unit test and every catalog replica build from the committed seed (no
 server), runs each case of services/catalog/tests/search_eval.json and prints, for every kind (official,
@@ -8,26 +8,25 @@ everyday, abbreviation, typo, situation, english) and overall: the number of cas
 with one of their acceptable codes among the first 3 results) and MRR (1 / rank of the first acceptable code
 within the first 10, 0 beyond), then the misses with what came instead. The run is kept in
 bench/results/search_eval.json under its label (other labels already there are kept, so a baseline and a
-later run sit side by side), with the date, the git commit and whether the tree had local changes.
+later run sit side by side), with the date, the git commit and the uncommitted changes under the catalog's
+sources at the time.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "services" / "catalog" / "src"))
-
-from catalog.config import DEFAULT_SEED  # noqa: E402
-from catalog.service.view import build_view, item_of, read_seed  # noqa: E402
-
 EVAL = ROOT / "services" / "catalog" / "tests" / "search_eval.json"
 OUT = ROOT / "bench" / "results" / "search_eval.json"
 KINDS = ("official", "everyday", "abbreviation", "typo", "situation", "english")
@@ -53,7 +52,29 @@ def summary(rows: list[dict]) -> dict:
     return {"cases": n, "found@3": found, "recall@3": round(found / n, 3), "mrr@10": round(mrr, 3)}
 
 
+def use_engine(commit: str | None) -> str:
+    """Puts the catalog package on the path: the working tree's, or the one of ``commit`` (exported with git
+    archive into a temporary directory, so a baseline can be measured while the tree has uncommitted changes)."""
+    src = ROOT / "services" / "catalog" / "src"
+    if commit:
+        tmp = Path(tempfile.mkdtemp(prefix="search_eval_"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+        tar = subprocess.run(
+            ["git", "archive", commit, "services/catalog/src"], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=tar.stdout, check=True)
+        src = tmp / "services" / "catalog" / "src"
+    sys.path.insert(0, str(src))
+    return str(src)
+
+
 def evaluate() -> dict:
+    import catalog
+    from catalog.config import DEFAULT_SEED
+    from catalog.service.view import build_view, item_of, read_seed
+
+    print(f"catalog package: {Path(catalog.__file__).parent}", file=sys.stderr)
+
     t0 = time.perf_counter()
     index = build_view(map(item_of, read_seed(DEFAULT_SEED)), revision=1, seed="").index
     built = time.perf_counter() - t0
@@ -103,13 +124,17 @@ def main() -> None:
         "--label", default="now", help="name of this run in the results file (e.g. baseline, now)"
     )
     ap.add_argument("--no-save", action="store_true", help="print only")
+    ap.add_argument("--engine-at", metavar="COMMIT", help="search with the catalog package of this commit")
     args = ap.parse_args()
+    use_engine(args.engine_at)
     result = evaluate()
-    dirty = bool(git("status", "--porcelain", "--", "services/catalog/src"))
+    commit = git("rev-parse", args.engine_at or "HEAD")
+    local = [] if args.engine_at else git("status", "--porcelain", "--", "services/catalog/src").splitlines()
     run = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "HEAD"),
-        "catalog_src_modified": dirty,
+        "commit": commit,
+        "engine": "working tree" if not args.engine_at else f"catalog package exported from {commit[:10]}",
+        "catalog_src_local_changes": local,  # uncommitted changes to the engine's package when it ran
         "eval_set": str(EVAL.relative_to(ROOT)),
         **result,
     }
