@@ -118,6 +118,10 @@ def evaluate() -> dict:
     return result
 
 
+def table(run: dict) -> list[tuple[str, dict]]:
+    return [*run["by_kind"].items(), ("citizens", run["citizens_words"]), ("overall", run["overall"])]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -138,21 +142,24 @@ def main() -> None:
         "eval_set": str(EVAL.relative_to(ROOT)),
         **result,
     }
-    print(f"{'kind':<14}{'cases':>6}{'found':>7}{'R@3':>8}{'MRR@10':>8}")
-    for kind, s in [
-        *run["by_kind"].items(),
-        ("citizens", run["citizens_words"]),
-        ("overall", run["overall"]),
-    ]:
+    runs = json.loads(OUT.read_text()).get("runs", {}) if OUT.exists() else {}
+    base = runs.get("baseline") if args.label != "baseline" else None
+    print(
+        f"{'kind':<14}{'cases':>6}{'found':>7}{'R@3':>8}{'MRR@10':>8}" + ("  R@3 vs baseline" if base else "")
+    )
+    for kind, s in table(run):
         if s["cases"]:
-            print(f"{kind:<14}{s['cases']:>6}{s['found@3']:>7}{s['recall@3']:>8.3f}{s['mrr@10']:>8.3f}")
+            line = f"{kind:<14}{s['cases']:>6}{s['found@3']:>7}{s['recall@3']:>8.3f}{s['mrr@10']:>8.3f}"
+            b = dict(table(base)).get(kind) if base else None
+            if b and b["cases"]:
+                line += f"  {b['recall@3']:.3f} -> {s['recall@3']:.3f} ({s['recall@3'] - b['recall@3']:+.3f})"
+            print(line)
     print(f"\n{len(run['misses'])} misses (expected code not in the first 3):")
     for m in run["misses"]:
         rank = f"rank {m['rank']}" if m["rank"] else "not in top 10"
         print(f"  [{m['kind']}] {m['q']!r} -> {m['expect']} ({rank}); got {m['top3']}")
     if args.no_save:
         return
-    runs = json.loads(OUT.read_text()).get("runs", {}) if OUT.exists() else {}
     runs[args.label] = run
     OUT.parent.mkdir(parents=True, exist_ok=True)
     doc = {
