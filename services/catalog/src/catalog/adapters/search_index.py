@@ -21,7 +21,19 @@ from typing import Any
 
 import tantivy
 
-from ..domain.text import looks_like_code, markers, variant, within_one_edit, words
+from ..domain.text import (
+    looks_like_code,
+    marked_words,
+    markers,
+    plain_words,
+    strip_marks,
+    variant,
+    within_one_edit,
+    words,
+)
+from ..domain.vocabulary import Alt, Slot
+from ..domain.vocabulary import Vocabulary as Glossary
+from ..domain.vocabulary import default as default_vocabulary
 
 CANDIDATES = 150  # re-ranked per query; beyond them tantivy's order is kept
 
@@ -48,6 +60,8 @@ class Entry:
     first_pos: dict[str, int] = field(default_factory=dict)
     log_pop: float = 0.0
     markers: frozenset[str] = frozenset()  # variant markers among the name's first words
+    marked: frozenset[str] = frozenset()  # the name's words with their diacritics (sổ is not số)
+    here: float = 1.0  # 0 for a procedure only central bodies handle (filed elsewhere than Hải Phòng)
 
     def __post_init__(self) -> None:
         self.name_set = frozenset(self.name_words)
@@ -59,6 +73,8 @@ class Entry:
             self.first_pos.setdefault(w, i)
         self.log_pop = math.log10(1 + self.popularity)
         self.markers = markers(core[:4])
+        self.marked = marked_words(self.name)
+        self.here = 0.0 if self.levels and all(lv == "central" for lv in self.levels) else 1.0
 
     def matches(
         self, field: str | None, agency: str | None, level: str | None, online: Sequence[str] | None
@@ -209,6 +225,10 @@ class SearchIndex:
         self.vocab = Vocabulary()
         self.max_log_pop = 1.0
         self.single_segment = True
+        self.df: dict[str, int] = {}  # in how many procedures each word appears
+        self.idf: dict[str, float] = {}
+        self.max_idf = 1.0
+        self.popular: list[Entry] = []
 
     @classmethod
     def build(cls, docs: Iterable[tuple[Entry, str]]) -> SearchIndex:
@@ -221,6 +241,7 @@ class SearchIndex:
             self.by_code[entry.code] = i
             for w in entry.text_words:
                 self.vocab.add(w)
+                self.df[w] = self.df.get(w, 0) + 1
             self.max_log_pop = max(self.max_log_pop, entry.log_pop)
             doc = tantivy.Document()
             doc.add_unsigned("idx", i)
@@ -236,6 +257,11 @@ class SearchIndex:
             writer.add_document(doc)
         writer.commit()
         writer.wait_merging_threads()
+        n = len(self.entries) + 1
+        # Rare words over generic ones: "karaoke" says more than "giấy phép" (IDF, floored).
+        self.idf = {w: max(0.3, math.log(n / (1 + d))) for w, d in self.df.items()}
+        self.max_idf = math.log(n)
+        self.popular = sorted(self.entries, key=lambda e: (-e.popularity, e.code))[:20]
         self.index.reload()
         self.searcher = self.index.searcher()
         self.single_segment = self.searcher.num_segments <= 1
@@ -296,36 +322,88 @@ class SearchIndex:
         online: Sequence[str] | None = None,
         offset: int = 0,
         limit: int = 20,
+        vocabulary: Glossary | None = None,
     ) -> tuple[list[Hit], int]:
-        qwords = list(dict.fromkeys(words(q, query=True)))
+        return self.answer(
+            q,
+            field=field,
+            agency=agency,
+            level=level,
+            online=online,
+            offset=offset,
+            limit=limit,
+            vocabulary=vocabulary,
+        ).page()
+
+    def answer(
+        self,
+        q: str,
+        *,
+        field: str | None = None,
+        agency: str | None = None,
+        level: str | None = None,
+        online: Sequence[str] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        vocabulary: Glossary | None = None,
+    ) -> Answer:
+        """The page of results for ``q``, how many match, whether every word matched (``all``), only
+        some (``partial``) or none (``none``), and, with few results, suggestions."""
+        vocab = vocabulary or default_vocabulary()
         if looks_like_code(q):
             i = self.by_code.get(q.strip())
             e = self.entries[i] if i is not None else None
             ok = e is not None and e.matches(field, agency, level, online)
-            return ([Hit(e, 1.0, html.escape(e.name))] if e and ok and offset == 0 else []), int(ok)
-        if not qwords:
-            return [], 0
+            hits = [Hit(e, 1.0, html.escape(e.name))] if e and ok and offset == 0 else []
+            return Answer(hits, int(ok), "all" if ok else "none")
+        slots = vocab.read(q, self.vocab.words)
+        if not slots:
+            return Answer([], 0, "none")
         filters = [(tantivy.Occur.Must, f) for f in self._filters(field, agency, level, online)]
-        hits, total = self._candidates(qwords, filters, max(CANDIDATES, offset + limit))
+        hits, total, matched = self._candidates(slots, filters, max(CANDIDATES, offset + limit))
         if not hits:
-            return [], 0
-        return self._ranked(qwords, hits, offset, limit), total
+            return Answer([], 0, "none", self.suggest(q, slots, vocab, filters))
+        return Answer(self._ranked(q, slots, hits, offset, limit), total, matched)
+
+    def _alt_query(self, alt: Alt) -> tantivy.Query:
+        if len(alt.words) == 1:
+            wq = self._word_query(alt.words[0])
+        else:
+            wq = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._word_query(w)) for w in alt.words])
+        return wq if alt.weight == 1.0 else tantivy.Query.boost_query(wq, alt.weight)
+
+    def _slot_query(self, slot: Slot) -> tantivy.Query:
+        if len(slot.alts) == 1:
+            return self._alt_query(slot.alts[0])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._alt_query(a)) for a in slot.alts])
 
     def _candidates(
-        self, qwords: list[str], filter_clauses: list[tuple[tantivy.Occur, tantivy.Query]], limit_all: int
-    ) -> tuple[list[tuple[float, int]], int]:
-        """tantivy's (BM25 score, entry) for the query words, best first, and how many match."""
-        word_queries = [self._word_query(w) for w in qwords]
-        # Every word, in any order; if that finds too little (an abbreviation the name does not spell
-        # out, a word the procedure does not use), any word, ranked below those with every word.
-        every = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, wq) for wq in word_queries] + filter_clauses
-        )
+        self, slots: list[Slot], filter_clauses: list[tuple[tantivy.Occur, tantivy.Query]], limit_all: int
+    ) -> tuple[list[tuple[float, int]], int, str]:
+        """tantivy's (BM25 score, entry) for the query, best first, how many match and how."""
+        slot_queries = [(s, self._slot_query(s)) for s in slots]
+        required = [q for s, q in slot_queries if not s.optional]
+        optional = [q for s, q in slot_queries if s.optional]
+        # Every word (or one of its readings), in any order; situation words only steer.
+        if required:
+            clauses = [(tantivy.Occur.Must, q) for q in required]
+            clauses += [(tantivy.Occur.Should, q) for q in optional]
+        else:
+            clauses = [
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in optional]),
+                )
+            ]
+        every = tantivy.Query.boolean_query(clauses + filter_clauses)
         result = self.searcher.search(every, limit=limit_all, count=True, weight_by_field="weight")
         total = result.count or 0
         hits = [(score, self._idx(addr)) for score, addr in result.hits]
-        if total < 3 and len(qwords) > 1:
-            any_word = tantivy.Query.boolean_query([(tantivy.Occur.Should, wq) for wq in word_queries])
+        matched = "all" if total else "none"
+        # If that finds too little (a word the procedure does not use, one unknown word), any word,
+        # ranked below those with every word.
+        if total < 3 and len(slot_queries) > 1:
+            any_word = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for _s, q in slot_queries])
             some = tantivy.Query.boolean_query([(tantivy.Occur.Must, any_word), *filter_clauses])
             extra = self.searcher.search(some, limit=limit_all, count=True, weight_by_field="weight")
             seen = {i for _s, i in hits}
@@ -333,18 +411,17 @@ class SearchIndex:
                 i = self._idx(addr)
                 if i not in seen:
                     hits.append((score, i))
+            if (extra.count or 0) > total:
+                matched = "partial" if total == 0 else "all"
             total = max(total, extra.count or 0)
-        return hits, total
+        return hits, total, matched
 
-    def _ranked(self, qwords: list[str], hits: list[tuple[float, int]], offset: int, limit: int) -> list[Hit]:
+    def _ranked(
+        self, q: str, slots: list[Slot], hits: list[tuple[float, int]], offset: int, limit: int
+    ) -> list[Hit]:
         """The page of ``hits`` re-ranked (the first CANDIDATES of them), names highlighted."""
         top_bm25 = hits[0][0] or 1.0
-        qctx = _Query(
-            [(w, self.vocab.typo_of(w)) for w in qwords],
-            markers(qwords),
-            f" {' '.join(qwords)} ",
-            len(qwords),
-        )
+        qctx = self._query(q, slots)
         ranked = []
         for rank, (score, i) in enumerate(hits):
             e = self.entries[i]
@@ -354,52 +431,190 @@ class SearchIndex:
                 ranked.append((-1.0 - rank, rank, e))
         ranked.sort(key=lambda t: (-t[0], t[1]))
         page = ranked[offset : offset + limit]
-        targets = frozenset(qwords).union(*(self.vocab.typo_of(w) for w in qwords))
-        return [Hit(e, round(s, 4), highlight(e.parts or pieces(e.name), targets)) for s, _r, e in page]
+        return [Hit(e, round(s, 4), highlight(e.parts or pieces(e.name), qctx.targets)) for s, _r, e in page]
+
+    def _idf(self, w: str) -> float:
+        return self.idf.get(w, self.max_idf)
+
+    def _query(self, q: str, slots: list[Slot]) -> _Query:
+        rslots = []
+        all_words: list[str] = []
+        targets: set[str] = set()
+        for s in slots:
+            alts = []
+            for a in s.alts:
+                ws = tuple((w, self.vocab.typo_of(w), self._idf(w)) for w in a.words)
+                alts.append(
+                    (
+                        ws,
+                        sum(x[2] for x in ws) or 1.0,
+                        a.weight,
+                        f" {' '.join(a.words)} " if len(a.words) > 1 else "",
+                    )
+                )
+                all_words.extend(a.words)
+                targets.update(a.words)
+                for _w, typos, _i in ws:
+                    targets.update(typos)
+            # A slot's importance: how rare what was typed is (generic words weigh less).
+            importance = max(x[2] for x in alts[0][0]) if alts[0][0] else 1.0
+            rslots.append((alts, importance, s.optional))
+        typed = [a.words for s in slots if not s.optional for a in s.alts[:1]]
+        flat = [w for ws in typed for w in ws]
+        accented = frozenset(w for w in marked_words(q) if strip_marks(w) != w)
+        return _Query(
+            slots=rslots,
+            markers=markers(all_words),
+            phrase=f" {' '.join(flat)} ",
+            n=max(1, len(flat)),
+            total_importance=sum(imp for _a, imp, opt in rslots if not opt) or 1.0,
+            targets=frozenset(targets),
+            accented=accented,
+        )
 
     def _rerank(self, e: Entry, q: _Query, bm25: float) -> float:
-        n = q.n
-        name_cov = text_cov = 0.0
+        name_cov = text_cov = steer = 0.0
         first = e.core_len
-        for w, typos in q.words:
-            if w in e.name_set:
-                name_cov += 1.0
-            elif typos and not typos.isdisjoint(e.name_set):
-                name_cov += 0.7
-            if w in e.text_words:
-                text_cov += 1.0
-            elif typos and not typos.isdisjoint(e.text_words):
-                text_cov += 0.7
-            pos = e.first_pos.get(w)
-            if pos is not None and pos < first:
-                first = pos
-        phrase = 1.0 if n > 1 and q.phrase in e.name_joined else 0.0
+        n_best = 0
+        phrase = 0.0
+        name_set, text_words = e.name_set, e.text_words
+        for alts, importance, optional in q.slots:
+            best_name = best_text = 0.0
+            best_n = 0
+            for ws, idf_sum, weight, alt_phrase in alts:
+                got_name = got_text = 0.0
+                for w, typos, idf in ws:
+                    if w in name_set:
+                        got_name += idf
+                    elif typos and not typos.isdisjoint(name_set):
+                        got_name += 0.7 * idf
+                    if w in text_words:
+                        got_text += idf
+                    elif typos and not typos.isdisjoint(text_words):
+                        got_text += 0.7 * idf
+                    pos = e.first_pos.get(w)
+                    if pos is not None and pos < first:
+                        first = pos
+                cov = weight * got_name / idf_sum
+                if cov > best_name:
+                    best_name, best_n = cov, len(ws)
+                best_text = max(best_text, weight * got_text / idf_sum)
+                if alt_phrase and alt_phrase in e.name_joined:
+                    phrase = max(phrase, 0.8 * weight)
+            if optional:
+                steer += max(best_name, 0.5 * best_text)
+            else:
+                name_cov += importance * best_name
+                text_cov += importance * best_text
+                n_best += best_n
+        total = q.total_importance
+        if q.n > 1 and q.phrase in e.name_joined:
+            phrase = 1.0
         # "Cấp lại …", "Xóa đăng ký …" when the query asked for neither: a variant, not the procedure.
         variant = 1.0 if not e.markers.issubset(q.markers) else 0.0
         # A name that is mostly the query ("Đăng ký tạm trú" for "dang ky tam tru") is what was meant...
+        n = max(n_best, 1)
         tightness = n / max(e.core_len, n)
         # ...and so is one that starts with it, rather than one that mentions it in passing at the end.
         early = 1.0 - first / max(e.core_len, 1)
+        # Typed with diacritics: "sổ" is not "số".
+        exact = len(q.accented & e.marked) / len(q.accented) if q.accented else 0.0
         return (
-            2.0 * name_cov / n
-            + 0.5 * text_cov / n
+            2.0 * name_cov / total
+            + 0.5 * text_cov / total
             + 0.4 * phrase
             + 0.3 * tightness
             + 0.4 * early
             + 0.15 * bm25
             + 0.6 * e.log_pop / self.max_log_pop
+            + 0.3 * min(steer, 1.0)
+            + 0.25 * exact
+            + 0.1 * e.here
             - 0.3 * variant
         )
+
+    # -- no dead ends ------------------------------------------------------------------------------
+    def suggest(
+        self,
+        q: str,
+        slots: list[Slot],
+        vocab: Glossary,
+        filter_clauses: list[tuple[tantivy.Occur, tantivy.Query]],
+    ) -> dict[str, Any]:
+        """For a query that found nothing: the query spelt with the catalogue's own words (each unknown
+        word replaced by the closest indexed word, two edits at most, the most used first), and the
+        popular procedures it (or, failing that, any of its words) finds."""
+        fixed: list[str] = []
+        changed = False
+        for w in plain_words(q):
+            if w in self.vocab.words or w in vocab.english or (w,) in vocab.phrases:
+                fixed.append(w)
+                continue
+            best = self._closest(w)
+            if best and best != w:
+                fixed.append(best)
+                changed = True
+            else:
+                fixed.append(w)
+        queries = [" ".join(fixed)] if changed else []
+        procedures: list[Entry] = []
+        if queries:
+            alt_slots = vocab.read(queries[0], self.vocab.words)
+            if alt_slots:
+                hits, _t, _m = self._candidates(alt_slots, filter_clauses, 20)
+                procedures = (
+                    [h.entry for h in self._ranked(queries[0], alt_slots, hits, 0, 5)] if hits else []
+                )
+        if not procedures:
+            procedures = self.popular[:5]
+        return {
+            "queries": queries,
+            "procedures": [{"code": e.code, "name": e.name} for e in procedures],
+        }
+
+    def _closest(self, w: str) -> str | None:
+        if len(w) < 3:
+            return None
+        near: set[str] = set(self.vocab.near(w))
+        if not near:  # two edits: neighbours of the neighbours of its deletions
+            for d in _deletions(w):
+                near |= self.vocab.deletes.get(d, set())
+                for dd in _deletions(d):
+                    near |= self.vocab.deletes.get(dd, set())
+                    if dd in self.vocab.words:
+                        near.add(dd)
+            near = {c for c in near if abs(len(c) - len(w)) <= 2 and len(c) >= 2}
+        if not near:
+            return None
+        return max(near, key=lambda c: (self.df.get(c, 0), c))
+
+
+@dataclass
+class Answer:
+    hits: list[Hit]
+    total: int
+    matched: str  # "all": every word matched; "partial": some; "none"
+    suggestions: dict[str, Any] | None = None
+
+    def page(self) -> tuple[list[Hit], int]:
+        return self.hits, self.total
 
 
 @dataclass
 class _Query:
     """What re-ranking needs of a query, computed once per query."""
 
-    words: list[tuple[str, frozenset[str]]]  # each word with the indexed words it may be a typo of
-    markers: frozenset[str]  # variant markers the query itself uses
-    phrase: str  # " w1 w2 " to find the words side by side in a name
+    # Each slot: its readings (words with their typo neighbours and IDF, the IDF sum, weight, the
+    # reading as a phrase), its importance (IDF of its rarest typed word), whether it only steers.
+    slots: list[
+        tuple[list[tuple[tuple[tuple[str, frozenset[str], float], ...], float, float, str]], float, bool]
+    ]
+    markers: frozenset[str]  # variant markers the query itself uses (or its readings: lost → cấp lại)
+    phrase: str  # " w1 w2 " to find the typed words side by side in a name
     n: int
+    total_importance: float
+    targets: frozenset[str]  # words to highlight
+    accented: frozenset[str]  # words typed with diacritics
 
 
 __all__ = ["Entry", "Hit", "SearchIndex", "highlight", "pieces", "variant"]

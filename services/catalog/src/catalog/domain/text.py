@@ -187,3 +187,22 @@ def within_one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1 :]
+
+
+@lru_cache(maxsize=100_000)
+def plain_words(text: str) -> tuple[str, ...]:
+    """Folded words of ``text``, variants unified, nothing expanded: what the search vocabulary
+    (``domain.vocabulary``) matches its terms against."""
+    return tuple(variant(w) for w in _NON_WORD.split(strip_marks(text)) if w)
+
+
+@lru_cache(maxsize=100_000)
+def marked_words(text: str) -> frozenset[str]:
+    """Lower-case words of ``text`` with their diacritics, for the words a query typed with them."""
+    return frozenset(w for w in re.split(r"\W+", text.lower()) if w)
+
+
+def folded(text: str) -> list[str]:
+    """Folded words of ``text``, variants unified, abbreviations expanded; no everyday names, no filler
+    dropped (the vocabulary's own expansions)."""
+    return [w for token in text.split() for w in _token_words(token)]
