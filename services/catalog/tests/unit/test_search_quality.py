@@ -25,7 +25,7 @@ TARGET = 0.95  # recall@3 on official names
 MARGIN = 0.05
 # recall@3 by kind measured on 2026-12-04 with the engine of 4bb1e3c (bench/results/search_eval.json, "baseline"),
 # before any vocabulary for citizens' words; the floor is measured - MARGIN
-MEASURED = {"everyday": 0.520, "abbreviation": 0.588, "typo": 0.923, "situation": 0.576, "english": 0.029}
+MEASURED = {"everyday": 0.482, "abbreviation": 0.571, "typo": 0.923, "situation": 0.583, "english": 0.025}
 
 
 def cases() -> list[dict]:
