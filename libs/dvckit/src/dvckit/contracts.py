@@ -241,6 +241,25 @@ class ProcedureWithdrawnV1(EventData):
     name: str
 
 
+class VocabularyChangedV1(EventData):
+    """An administrator created, changed or deleted an entry of the catalogue's search vocabulary
+    (``GET /api/v1/catalog/vocabulary/{id}``: everyday names, abbreviations, borrowed words, situation
+    words, the English glossary). Every catalog replica searches with it from then on (on its next
+    look at the vocabulary's revision, within seconds); ``change`` deleted: the entry is gone."""
+
+    event_type = "vocabulary.changed"
+    event_version = 1
+
+    id: str
+    version: int
+    change: Literal["created", "updated", "deleted"]
+    kind: str
+    terms: list[str]
+    means: list[str]
+    weight: float
+    revision: int = Field(description="The vocabulary's revision after the change")
+
+
 class CalendarChangedV1(EventData):
     """An administrator changed a year's working-day calendar: the days off and working days added to the
     public holidays (a day off the Prime Minister decides, a make-up working Saturday). Every replica
@@ -349,6 +368,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
     AgencyChangedV1,
+    VocabularyChangedV1,
     DossierSubmittedV1,
     DossierStatusChangedV1,
     CalendarChangedV1,

@@ -13,6 +13,7 @@ from .adapters.procedures import Procedures
 from .adapters.store import SCHEMA
 from .api.routes import router
 from .api.suggest import router as suggest_router
+from .api.vocabulary import router as vocabulary_router
 from .config import Settings
 from .parts import CatalogParts
 from .service import view as views
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt,
         title="DVC Hải Phòng — Danh mục thủ tục (catalog)",
         prefix=PREFIX,
-        routers=[router, suggest_router],
+        routers=[router, suggest_router, vocabulary_router],
         description="Danh mục thủ tục hành chính và tìm kiếm. The procedure catalogue and search.",
         parts=CatalogParts(catalog=catalog, directory=directory),
     )

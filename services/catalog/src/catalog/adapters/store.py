@@ -15,6 +15,8 @@ META = "catalog_meta"  # {"_id": "revision", "value": n}; {"_id": "seed", ...}
 SNAPSHOTS = "catalog_snapshots"  # adapters/snapshots.py
 AGENCIES = "agencies"  # the agency directory (adapters/agencies.py), seeded from data/agencies.json
 AGENCY_VERSIONS = "agency_versions"  # every version an administrator replaced, "<code>@<version>"
+VOCABULARY = "vocabulary"  # the search vocabulary (adapters/vocabulary.py), seeded from data/vocabulary.json
+VOCABULARY_VERSIONS = "vocabulary_versions"  # every version replaced or deleted, "<id>@<version>"
 
 SCHEMA = {
     PROCEDURES: [
@@ -27,6 +29,8 @@ SCHEMA = {
     SNAPSHOTS: [IndexModel([("snap", ASCENDING), ("token", ASCENDING)], name="snap_token")],
     AGENCIES: [],
     AGENCY_VERSIONS: [IndexModel([("code", ASCENDING), ("version", DESCENDING)], name="code_version")],
+    VOCABULARY: [],
+    VOCABULARY_VERSIONS: [IndexModel([("id", ASCENDING), ("version", DESCENDING)], name="id_version")],
 }
 
 

@@ -68,6 +68,22 @@ class ProcedureItem(BaseModel):
     version: int
     highlight: dict[str, str] | None = None
     score: float | None = None
+    name_en: str | None = Field(
+        None, description="An English gloss of the name built from the search glossary, when it can build one"
+    )
+
+
+class SuggestedProcedure(BaseModel):
+    code: str
+    name: str
+
+
+class Suggestions(BaseModel):
+    """For a search that found nothing: the query spelt with the catalogue's own words, and the popular
+    procedures it (or, failing that, the catalogue) offers."""
+
+    queries: list[str]
+    procedures: list[SuggestedProcedure]
 
 
 class ProcedurePage(BaseModel):
@@ -75,6 +91,12 @@ class ProcedurePage(BaseModel):
     total: int
     page: int
     size: int
+    matched: Literal["all", "partial", "none"] | None = Field(
+        None,
+        description="With q: every word matched (all), only some because every word found too little "
+        "(partial), or nothing (none)",
+    )
+    suggestions: Suggestions | None = Field(None, description="With q and no result: what to try instead")
 
 
 class Facet(BaseModel):
@@ -125,7 +147,8 @@ async def search(
 ) -> Response:
     c = parts.catalog
     params = (q.strip() if q else None, field, agency, level, online, page, size)
-    etag = f'W/"{c.revision}-{hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16]}"'
+    digest = hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16]
+    etag = f'W/"{c.revision}.{c.terms.revision}-{digest}"'  # the catalogue's and the vocabulary's
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

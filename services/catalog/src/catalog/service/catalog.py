@@ -39,6 +39,7 @@ from dvckit.store import AlreadyExists
 from ..adapters.procedures import Procedures
 from ..adapters.search_index import SearchIndex
 from ..adapters.snapshots import CorruptSnapshot, Snapshots, Stored
+from ..adapters.vocabulary import TermStore
 from ..domain.model import OnlineLevel, Procedure
 from . import view as views
 from .view import (
@@ -52,6 +53,7 @@ from .view import (
     seed_id,
     view_from_seed,
 )
+from .vocabulary import Terms
 
 log = logs.get(__name__)
 RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
@@ -115,6 +117,7 @@ class Catalog:
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._owner = f"{rt.settings.instance}/{secrets.token_hex(4)}"  # this process, in the seed marker
         self.started: dict[str, Any] = {}  # how the last start went (logged; read by tests)
+        self.terms = Terms(rt, TermStore(rt.db))  # the search vocabulary (service/vocabulary.py)
 
     @property
     def revision(self) -> int:
@@ -157,6 +160,7 @@ class Catalog:
                 source = got
                 break
             await asyncio.sleep(SEED_POLL_S)
+        await self.terms.start()
         self.started = {
             "source": source,
             "seconds": round(time.monotonic() - began, 3),
@@ -368,6 +372,8 @@ class Catalog:
             if not self._seed_done:
                 return
         await self.refresh_index()
+        if await self.terms.refresh():
+            self._results.clear()
 
     async def _see_seed_through(self) -> None:
         """While the seed is being written: note when it is done; resume our own writes if they failed;
@@ -431,22 +437,42 @@ class Catalog:
         size: int,
     ) -> dict[str, Any]:
         offset = (page - 1) * size
+        extra: dict[str, Any] = {}
         if q and q.strip():
-            hits, total = self.index.search(
-                q, field=field, agency=agency, level=level, online=online, offset=offset, limit=size
+            glossary = self.terms.current
+            answer = self.index.answer(
+                q,
+                field=field,
+                agency=agency,
+                level=level,
+                online=online,
+                offset=offset,
+                limit=size,
+                vocabulary=glossary,
             )
-            items = [{**h.entry.summary, "highlight": {"name": h.highlight}, "score": h.score} for h in hits]
+            hits, total = answer.hits, answer.total
+            items = [
+                {
+                    **h.entry.summary,
+                    "name_en": glossary.gloss(h.entry.name_words),
+                    "highlight": {"name": h.highlight},
+                    "score": h.score,
+                }
+                for h in hits
+            ]
+            extra = {"matched": answer.matched, "suggestions": answer.suggestions}
         else:
             matching = [e for e in self.index.entries if e.matches(field, agency, level, online)]
             matching.sort(key=lambda e: (-e.popularity, e.code))
             total = len(matching)
-            items = [dict(e.summary) for e in matching[offset : offset + size]]
-        return {"items": items, "total": total, "page": page, "size": size}
+            gloss = self.terms.current.gloss
+            items = [{**e.summary, "name_en": gloss(e.name_words)} for e in matching[offset : offset + size]]
+        return {"items": items, "total": total, "page": page, "size": size, **extra}
 
     def search_json(self, key: tuple[Any, ...], **kw: Any) -> bytes:
         """``search`` serialised, remembered per catalogue revision: people search for the same few
         hundred things all day, and the index only changes when an administrator edits it."""
-        cache_key = (self.revision, key)
+        cache_key = (self.revision, self.terms.revision, key)
         got = self._results.get(cache_key)
         if got is not None:
             self._results.move_to_end(cache_key)
