@@ -58,7 +58,7 @@ async def emitted(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
     once more, refused), their email removed, a dossier filed and accepted, a sign-out, the procedure
-    withdrawn, an agency of the directory created or changed."""
+    withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
@@ -110,6 +110,17 @@ async def run_the_producers(stack: Any) -> None:
         }
         r = await http.put("/api/v1/catalog/agencies/000.00.98.H26", json=agency, headers=admin.auth)
         assert r.status_code in (200, 201), r.text
+        # An entry of the search vocabulary created (or changed), then deleted: it is gone again.
+        term = {
+            "kind": "everyday",
+            "terms": ["thử hợp đồng sự kiện"],
+            "means": ["đăng ký tạm trú"],
+            "note": "test",
+        }
+        r = await http.put("/api/v1/catalog/vocabulary/eve-contract-test", json=term, headers=admin.auth)
+        assert r.status_code in (200, 201), r.text
+        r = await http.delete("/api/v1/catalog/vocabulary/eve-contract-test", headers=admin.auth)
+        assert r.status_code == 200, r.text
 
 
 async def test_what_producers_emit_is_what_consumers_parse(stack):

@@ -171,6 +171,7 @@ def applicant(w: World, r: Records, who: Who) -> httpx.Response:
 
 A_PROCEDURE = {**TEST_PROCEDURE, "code": PROCEDURE}  # valid, and the code exists: 409 for the administrator
 # A valid agency (officer X's, a commune police): with a stale If-Match nothing is changed.
+A_TERM = {"kind": "everyday", "terms": ["sổ hồng"], "means": ["giấy chứng nhận quyền sử dụng đất"]}
 AN_AGENCY = {
     "name": "Công an phường Kiến An",
     "kind": "police",
@@ -282,6 +283,17 @@ MATRIX: dict[str, list[Row]] = {
     ],
     "DELETE /api/v1/catalog/agencies/{code}": [
         row("401 403 403 403 403 412", stale("DELETE", f"/api/v1/catalog/agencies/{AGENCY_X}"))
+    ],
+    "GET /api/v1/catalog/vocabulary": [row("200 200 200 200 200 200", get("/api/v1/catalog/vocabulary"))],
+    "GET /api/v1/catalog/vocabulary/{term_id}": [
+        row("200 200 200 200 200 200", get("/api/v1/catalog/vocabulary/eve-so-hong"))
+    ],
+    # The search vocabulary's changes carry a stale If-Match: the administrator reaches the version check.
+    "PUT /api/v1/catalog/vocabulary/{term_id}": [
+        row("401 403 403 403 403 412", stale("PUT", "/api/v1/catalog/vocabulary/eve-so-hong", json=A_TERM))
+    ],
+    "DELETE /api/v1/catalog/vocabulary/{term_id}": [
+        row("401 403 403 403 403 412", stale("DELETE", "/api/v1/catalog/vocabulary/eve-so-hong"))
     ],
     "PUT /api/v1/catalog/procedures/{code}/online-level": [
         row(

@@ -111,6 +111,8 @@ STALE = '"0.000000-v0"'
 # The administrator's calendar changes move every deadline the stack computes after them: each carries an
 # If-Match no year's version has (its own replaced), so the fuzzer reaches the validation and the 412.
 CALENDAR_CHANGE = re.compile(r"^PUT /api/v1/submissions/calendar/")
+# The search vocabulary's changes reach every search: the same stale If-Match, whatever the case's own.
+VOCABULARY_CHANGE = re.compile(r"^(PUT|DELETE) /api/v1/catalog/vocabulary/")
 CALENDAR_STALE = '"calendar-v999999"'
 
 
@@ -134,6 +136,9 @@ def test_signed_in(case, stack, fuzz_world):
         case.headers = given
     if CALENDAR_CHANGE.match(f"{case.method.upper()} {case.path}"):
         given["if-match"] = CALENDAR_STALE
+        case.headers = given
+    if VOCABULARY_CHANGE.match(f"{case.method.upper()} {case.path}"):
+        given["if-match"] = STALE
         case.headers = given
     case.call_and_validate(
         base_url=stack.url, headers={**client(case), **who.headers}, checks=CHECKS, timeout=30
