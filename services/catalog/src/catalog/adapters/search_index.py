@@ -36,6 +36,7 @@ from ..domain.vocabulary import Vocabulary as Glossary
 from ..domain.vocabulary import default as default_vocabulary
 
 CANDIDATES = 150  # re-ranked per query; beyond them tantivy's order is kept
+GENERIC_IDF = 1.2  # below: a word in more than 30 % of procedures ("cấp", "giấy", "tại")
 
 
 @dataclass
@@ -356,7 +357,7 @@ class SearchIndex:
             ok = e is not None and e.matches(field, agency, level, online)
             hits = [Hit(e, 1.0, html.escape(e.name))] if e and ok and offset == 0 else []
             return Answer(hits, int(ok), "all" if ok else "none")
-        slots = vocab.read(q, self.vocab.words)
+        slots = self._generic_optional(vocab.read(q, self.vocab.words))
         if not slots:
             return Answer([], 0, "none")
         filters = [(tantivy.Occur.Must, f) for f in self._filters(field, agency, level, online)]
@@ -364,6 +365,21 @@ class SearchIndex:
         if not hits:
             return Answer([], 0, "none", self.suggest(q, slots, vocab, filters))
         return Answer(self._ranked(q, slots, hits, offset, limit), total, matched)
+
+    def _generic_optional(self, slots: list[Slot]) -> list[Slot]:
+        """Words a fifth of the catalogue uses ("với", "cấp", "giấy") steer rather than exclude, as long
+        as a rarer word is required."""
+        generic = [
+            not s.optional
+            and not s.term
+            and len(s.alts) == 1
+            and len(s.alts[0].words) == 1
+            and self.idf.get(s.alts[0].words[0], self.max_idf) < GENERIC_IDF
+            for s in slots
+        ]
+        if not any(generic) or all(g or s.optional for g, s in zip(generic, slots, strict=True)):
+            return slots
+        return [Slot(s.alts, True, s.term) if g else s for g, s in zip(generic, slots, strict=True)]
 
     def _alt_query(self, alt: Alt) -> tantivy.Query:
         if len(alt.words) == 1:
@@ -479,7 +495,7 @@ class SearchIndex:
         phrase = 0.0
         name_set, text_words = e.name_set, e.text_words
         for alts, importance, optional in q.slots:
-            best_name = best_text = 0.0
+            best_name = best_text = steer_here = 0.0
             best_n = 0
             for ws, idf_sum, weight, alt_phrase in alts:
                 got_name = got_text = 0.0
@@ -495,14 +511,22 @@ class SearchIndex:
                     pos = e.first_pos.get(w)
                     if pos is not None and pos < first:
                         first = pos
-                cov = weight * got_name / idf_sum
+                raw = got_name / idf_sum
+                if alt_phrase and raw:
+                    # Words of a term ("sổ đỏ", "giấy chứng nhận quyền sử dụng đất") count together:
+                    # scattered over a name they are other words ("số ... do").
+                    if alt_phrase in e.name_joined:
+                        phrase = max(phrase, 0.8 * weight)
+                    else:
+                        raw *= 0.5
+                if optional:
+                    steer_here = max(steer_here, raw)
+                cov = weight * raw
                 if cov > best_name:
                     best_name, best_n = cov, len(ws)
                 best_text = max(best_text, weight * got_text / idf_sum)
-                if alt_phrase and alt_phrase in e.name_joined:
-                    phrase = max(phrase, 0.8 * weight)
             if optional:
-                steer += max(best_name, 0.5 * best_text)
+                steer += steer_here
             else:
                 name_cov += importance * best_name
                 text_cov += importance * best_text
@@ -527,7 +551,7 @@ class SearchIndex:
             + 0.4 * early
             + 0.15 * bm25
             + 0.6 * e.log_pop / self.max_log_pop
-            + 0.3 * min(steer, 1.0)
+            + 0.4 * min(steer, 1.0)
             + 0.25 * exact
             + 0.1 * e.here
             - 0.3 * variant

@@ -153,6 +153,8 @@ class Vocabulary:
                     break
                 term, alts = got
                 typed = tuple(folded(" ".join(key)))
+                # "làm sổ đỏ": the words typed, without the search box's small words ("làm", "xin")
+                typed = tuple(w for w in typed if w not in QUERY_STOPWORDS) or typed
                 own = () if term.kind == "english" else (Alt(typed, 1.0),)
                 slots.append(
                     Slot(
