@@ -7,7 +7,10 @@ Starts every service and the gateway (namespace of its own; the catalog loads th
 generates 400 realistic queries from procedure names (with and without diacritics, some with a typo,
 plus the evaluation set's queries) and drives `GET /api/v1/catalog/procedures?q=…` with wrk, repeating
 them as real traffic does (the gateway's cache and the service's result cache answer repeats). Then the
-same with 30,000 distinct queries that no cache has seen, to show the search itself. Results:
+same with 30,000 distinct queries that no cache has seen, to show the search itself (`search_uncached`:
+each wrk thread takes its own share of them, in order, so none is asked twice while they last; the result
+says how many there were), and as-you-type suggestions (`GET /api/v1/catalog/suggest?q=`) for every
+distinct prefix of procedure names a search box would send (about 100,000; `suggest_uncached`). Results:
 bench/results/catalog_search_r<replicas>.json.
 """
 
@@ -66,6 +69,27 @@ def distinct_queries(n: int) -> list[str]:
     return sorted(seen, key=lambda _q: rnd.random())
 
 
+def prefixes(n: int) -> list[str]:
+    """What a search box holds while a name is typed: up to three whole words from near the start of a
+    name and the beginning of the next one (2+ letters in all), with or without diacritics; ``n`` of
+    them, all different, drawn from every such text of every published name."""
+    rnd = random.Random(11)
+    found: set[str] = set()
+    for p in read_seed(DEFAULT_SEED):
+        if p.status != "published":
+            continue
+        ws = p.name.split()
+        for start in range(min(3, len(ws))):
+            for k in range(1, min(4, len(ws) - start) + 1):
+                *whole, last = ws[start : start + k]
+                for cut in range(1, len(last) + 1):
+                    q = " ".join([*whole, last[:cut]])
+                    if len(q) >= 2:
+                        found.add(q)
+                        found.add(strip_marks(q))
+    return rnd.sample(sorted(found), min(n, len(found)))
+
+
 def main() -> None:
     args = options(seconds=20, connections=32, replicas=1)
     qs = queries()
@@ -76,6 +100,7 @@ def main() -> None:
     search_paths = [path(q) for q in qs]
     # Distinct queries, each with a page size no warm path uses, so neither cache can answer them.
     cold_paths = [path(q, size=19) for q in distinct_queries(30_000)]
+    suggest_paths = [f"/api/v1/catalog/suggest?{urllib.parse.urlencode({'q': q})}" for q in prefixes(150_000)]
     started = time.monotonic()
     with stack({"catalog": args.replicas}) as s:
         ready_s = time.monotonic() - started
@@ -84,10 +109,12 @@ def main() -> None:
         wrk(base, search_paths, seconds=5, connections=4)
         trivial = wrk(base, ["/api/v1/catalog/healthz"], seconds=args.seconds, connections=args.connections)
         search = wrk(base, search_paths, seconds=args.seconds, connections=args.connections)
-        cold = wrk(base, cold_paths, seconds=args.seconds, connections=args.connections)
+        cold = wrk(base, cold_paths, seconds=args.seconds, connections=args.connections, disjoint=True)
+        suggest = wrk(base, suggest_paths, seconds=args.seconds, connections=args.connections, disjoint=True)
     result = {
         "search": search,
         "search_uncached": cold,
+        "suggest_uncached": suggest,
         "trivial_endpoint": trivial,
         "queries": len(qs),
         "connections": args.connections,

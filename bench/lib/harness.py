@@ -236,15 +236,18 @@ def wrk(
     connections: int = 32,
     threads: int = 2,
     headers: dict[str, str] | None = None,
+    disjoint: bool = False,
 ) -> dict:
-    """Closed-loop load with wrk; returns requests/s and exact p50/p95/p99 (ms)."""
+    """Closed-loop load with wrk; returns requests/s and exact p50/p95/p99 (ms). ``disjoint``: each wrk
+    thread takes its own share of ``paths`` in order, so none is asked twice until they run out (with
+    ``distinct_paths`` in the result: more requests than that means some were repeats)."""
     extra = [a for k, v in (headers or {}).items() for a in ("-H", f"{k}: {v}")]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths))
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *extra, "-s", str(LUA), base_url],
-            env={**os.environ, "WRK_PATHS": f.name},
+            env={**os.environ, "WRK_PATHS": f.name, **({"WRK_DISJOINT": str(threads)} if disjoint else {})},
             capture_output=True,
             text=True,
             check=True,
@@ -252,4 +255,5 @@ def wrk(
     finally:
         os.unlink(f.name)
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK_JSON "))
-    return json.loads(line.removeprefix("WRK_JSON "))
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    return {**result, "distinct_paths": len(paths)} if disjoint else result

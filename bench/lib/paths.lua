@@ -1,13 +1,26 @@
 -- wrk script: cycles through the request paths listed (one a line) in the file named by WRK_PATHS,
 -- each connection starting at a different place, and prints exact percentiles as JSON at the end.
+-- With WRK_DISJOINT set to the number of threads, each thread takes its own share of the paths (every
+-- n-th, from the start), so no path is asked twice before the list runs out: what no cache has seen.
 local paths = {}
 local counter = 0
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 
 function init(args)
+  local disjoint = tonumber(os.getenv("WRK_DISJOINT") or "")
+  local i = 0
   for line in io.lines(os.getenv("WRK_PATHS")) do
-    if #line > 0 then table.insert(paths, line) end
+    if #line > 0 then
+      if not disjoint or i % disjoint == (thread_id - 1) then table.insert(paths, line) end
+      i = i + 1
+    end
   end
-  counter = math.random(#paths)
+  counter = disjoint and 0 or math.random(#paths)
 end
 
 function request()

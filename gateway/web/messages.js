@@ -66,6 +66,12 @@ export const MESSAGES = {
   "search.label": ["Tìm kiếm thủ tục hành chính", "Search administrative procedures"],
   "search.placeholder": ["Ví dụ: đăng ký tạm trú, cấp hộ chiếu…", "For example: temporary residence, passport…"],
   "search.button": ["Tìm kiếm", "Search"],
+  "suggest.label": ["Gợi ý thủ tục", "Suggested procedures"],
+  "suggest.count": [
+    "{n} gợi ý; dùng phím mũi tên lên, xuống để chọn, Enter để mở",
+    "{n} suggestions; use the up and down arrow keys to choose, Enter to open",
+  ],
+  "suggest.none": ["Không có gợi ý", "No suggestions"],
   "search.title": ["Thủ tục hành chính", "Administrative procedures"],
   "search.titleFor": ["Kết quả tìm kiếm: “{q}”", "Search results: “{q}”"],
   "search.results": ["Kết quả", "Results"],

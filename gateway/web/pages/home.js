@@ -1,34 +1,134 @@
 // Home (search box and popular procedures) and the search results with filters and paging.
-import { html, useState, useEffect } from "../lib.js";
+import { html, useState, useEffect, useRef } from "../lib.js";
 import { get } from "../api.js";
 import { t, useLang } from "../i18n.js";
 import { navigate, setQuery, pageOf } from "../router.js";
-import { PageHeading, Loading, ProblemAlert, Pager, Highlighted, showList, useAsync, useTitle, SelectField, Vi, viLang } from "../components.js";
+import { PageHeading, Loading, ProblemAlert, Pager, Highlighted, showList, useAsync, useTitle, SelectField, Vi, viLang, announce } from "../components.js";
 
 const SIZE = 10;
 
+const SUGGEST_DELAY_MS = 150; // suggestions are asked for once typing pauses this long
+const SUGGEST_MIN = 2; // letters before anything is suggested (the API's own minimum)
+
+/**
+ * The search box: a combobox (WAI-ARIA 1.2, list autocomplete) whose listbox suggests procedure names
+ * from GET /catalog/suggest as the text is typed. Arrow keys move through the suggestions (the focus
+ * stays in the box; aria-activedescendant names the one chosen), Enter opens the chosen procedure (or
+ * searches, when none is chosen), Escape closes the list, a click opens one. The number of suggestions
+ * is said in the page's polite live region. Only the text in the box when typing paused is asked for,
+ * and an answer for text since changed is dropped.
+ */
 export function SearchBox({ initial = "", big = false }) {
   const [q, setQ] = useState(initial);
-  useEffect(() => setQ(initial), [initial]);
+  const [typed, setTyped] = useState(null); // what the user typed (null: nothing yet, no suggestions)
+  const [items, setItems] = useState([]);
+  const [open, setOpen] = useState(false);
+  const [active, setActive] = useState(-1);
+  const current = useRef(initial);
+  useEffect(() => {
+    setQ(initial);
+    setTyped(null);
+  }, [initial]);
+  useEffect(() => {
+    current.current = typed;
+    const text = (typed || "").trim();
+    if (text.length < SUGGEST_MIN) {
+      setItems([]);
+      setOpen(false);
+      setActive(-1);
+      return undefined;
+    }
+    const timer = setTimeout(async () => {
+      try {
+        const r = await get("/catalog/suggest", { query: { q: typed }, auth: false });
+        if (current.current !== typed) return; // typed on meanwhile
+        setItems(r.items);
+        setActive(-1);
+        setOpen(r.items.length > 0);
+        announce(r.items.length ? t("suggest.count", { n: r.items.length }) : t("suggest.none"));
+      } catch {
+        // Suggestions are a convenience: the search itself still works.
+      }
+    }, SUGGEST_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
+
+  const close = () => {
+    setOpen(false);
+    setActive(-1);
+  };
+  const openProcedure = (code) => {
+    close();
+    setTyped(null);
+    navigate(`/thu-tuc/${encodeURIComponent(code)}`);
+  };
   const submit = (e) => {
     e.preventDefault();
+    if (open && active >= 0 && items[active]) return openProcedure(items[active].code);
+    close();
+    setTyped(null);
     const v = q.trim();
     navigate(v ? `/tim-kiem?${new URLSearchParams({ q: v })}` : "/tim-kiem");
   };
+  const onKeyDown = (e) => {
+    const n = items.length;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!n) return;
+      e.preventDefault();
+      const down = e.key === "ArrowDown";
+      if (!open) {
+        setOpen(true);
+        setActive(down ? 0 : n - 1);
+      } else setActive((i) => (down ? (i + 1) % n : i <= 0 ? n - 1 : i - 1));
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault(); // only close the list: the text stays (a second Escape clears it)
+      close();
+    } else if (e.key === "Tab") close();
+  };
+  const optionId = (i) => `search-suggestion-${i}`;
   return html`<form role="search" class=${`search-box ${big ? "search-big" : ""}`} onSubmit=${submit} aria-label=${t("search.label")}>
     <label for="search-q" class="search-label">${t("search.label")}</label>
     <div class="search-row">
-      <input
-        id="search-q"
-        type="search"
-        name="q"
-        value=${q}
-        onInput=${(e) => setQ(e.target.value)}
-        placeholder=${t("search.placeholder")}
-        autocomplete="off"
-        maxlength="200"
-        data-testid="search-input"
-      />
+      <div class="combo">
+        <input
+          id="search-q"
+          type="search"
+          name="q"
+          role="combobox"
+          aria-autocomplete="list"
+          aria-expanded=${open ? "true" : "false"}
+          aria-controls="search-suggestions"
+          aria-activedescendant=${open && active >= 0 ? optionId(active) : undefined}
+          value=${q}
+          onInput=${(e) => {
+            setQ(e.target.value);
+            setTyped(e.target.value);
+          }}
+          onKeyDown=${onKeyDown}
+          onBlur=${close}
+          placeholder=${t("search.placeholder")}
+          autocomplete="off"
+          maxlength="200"
+          data-testid="search-input"
+        />
+        <ul id="search-suggestions" role="listbox" class="suggest-list" aria-label=${t("suggest.label")} hidden=${!open} data-testid="suggest-list">
+          ${items.map(
+            (s, i) => html`<li
+              id=${optionId(i)}
+              role="option"
+              aria-selected=${i === active ? "true" : "false"}
+              class=${`suggest-option ${i === active ? "active" : ""}`}
+              onMouseDown=${(e) => e.preventDefault()}
+              onClick=${() => openProcedure(s.code)}
+              data-testid="suggest-option"
+              data-code=${s.code}
+            >
+              <span class="suggest-name"><${Vi}>${s.name}<//></span>
+              <span class="suggest-code">${s.code}</span>
+            </li>`
+          )}
+        </ul>
+      </div>
       <button type="submit" class="btn btn-primary" data-testid="search-submit">${t("search.button")}</button>
     </div>
   </form>`;
