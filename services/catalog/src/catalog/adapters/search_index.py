@@ -618,7 +618,14 @@ class SearchIndex:
             near = {c for c in near if abs(len(c) - len(w)) <= 2 and len(c) >= 2}
         if not near:
             return None
-        return max(near, key=lambda c: (self.df.get(c, 0), c))
+
+        def prefix(c: str) -> int:  # people get a word's beginning right more often than its end
+            n = 0
+            while n < min(len(c), len(w)) and c[n] == w[n]:
+                n += 1
+            return n
+
+        return max(near, key=lambda c: (prefix(c), self.df.get(c, 0), c))
 
 
 @dataclass

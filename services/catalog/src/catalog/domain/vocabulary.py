@@ -122,11 +122,10 @@ class Vocabulary:
                     self.phrases[key] = (t, alts)
                 if t.kind == "english":
                     self.english.update(key)
-            if t.kind == "english":
-                for m in t.means:
-                    k = tuple(folded(m))
-                    if k and k not in self.gloss_map:
-                        self.gloss_map[k] = t.terms[0]
+            if t.kind == "english":  # its first meaning, glossed by its first term
+                k = tuple(folded(t.means[0]))
+                if k and k not in self.gloss_map:
+                    self.gloss_map[k] = t.terms[0]
         for f in QUERY_FILLER:  # "thủ tục", "như thế nào": nothing to search for
             self.phrases.setdefault(tuple(f.split()), None)
         self.max_len = max((len(k) for k in self.phrases), default=1)
