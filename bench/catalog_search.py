@@ -10,8 +10,9 @@ them as real traffic does (the gateway's cache and the service's result cache an
 same with 30,000 distinct queries that no cache has seen, to show the search itself (`search_uncached`:
 each wrk thread takes its own share of them, in order, so none is asked twice while they last; the result
 says how many there were), and as-you-type suggestions (`GET /api/v1/catalog/suggest?q=`) for every
-distinct prefix of procedure names a search box would send (about 100,000; `suggest_uncached`). Results:
-bench/results/catalog_search_r<replicas>.json.
+distinct prefix of procedure names a search box would send (about 100,000; `suggest_uncached`), then
+by the same 32 clients at a typing pace (each waits 100 ms before asking again: `..._typing_pace`).
+Results: bench/results/catalog_search_r<replicas>.json.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from catalog.domain.text import strip_marks
 from catalog.service.catalog import read_seed
 
 EVAL = ROOT / "services" / "catalog" / "tests" / "search_eval.json"
+TYPING_PAUSE_MS = 100
 
 
 def queries(n: int = 400, seed: int = 42) -> list[str]:
@@ -111,10 +113,21 @@ def main() -> None:
         search = wrk(base, search_paths, seconds=args.seconds, connections=args.connections)
         cold = wrk(base, cold_paths, seconds=args.seconds, connections=args.connections, disjoint=True)
         suggest = wrk(base, suggest_paths, seconds=args.seconds, connections=args.connections, disjoint=True)
+        # The same clients at a typing pace: each asks again 100 ms after its answer (the portal waits for
+        # a 150 ms pause in typing), fresh prefixes (the saturating run above asked for the first ones).
+        paced = wrk(
+            base,
+            suggest_paths[::-1],
+            seconds=args.seconds,
+            connections=args.connections,
+            disjoint=True,
+            delay_ms=TYPING_PAUSE_MS,
+        )
     result = {
         "search": search,
         "search_uncached": cold,
         "suggest_uncached": suggest,
+        "suggest_uncached_typing_pace": {**paced, "pause_ms": TYPING_PAUSE_MS},
         "trivial_endpoint": trivial,
         "queries": len(qs),
         "connections": args.connections,

@@ -237,17 +237,24 @@ def wrk(
     threads: int = 2,
     headers: dict[str, str] | None = None,
     disjoint: bool = False,
+    delay_ms: int | None = None,
 ) -> dict:
     """Closed-loop load with wrk; returns requests/s and exact p50/p95/p99 (ms). ``disjoint``: each wrk
     thread takes its own share of ``paths`` in order, so none is asked twice until they run out (with
-    ``distinct_paths`` in the result: more requests than that means some were repeats)."""
+    ``distinct_paths`` in the result: more requests than that means some were repeats). ``delay_ms``: each
+    connection waits that long before each request (clients at a person's pace, not a saturating loop)."""
     extra = [a for k, v in (headers or {}).items() for a in ("-H", f"{k}: {v}")]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths))
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *extra, "-s", str(LUA), base_url],
-            env={**os.environ, "WRK_PATHS": f.name, **({"WRK_DISJOINT": str(threads)} if disjoint else {})},
+            env={
+                **os.environ,
+                "WRK_PATHS": f.name,
+                **({"WRK_DISJOINT": str(threads)} if disjoint else {}),
+                **({"WRK_DELAY_MS": str(delay_ms)} if delay_ms is not None else {}),
+            },
             capture_output=True,
             text=True,
             check=True,

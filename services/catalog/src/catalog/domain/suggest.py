@@ -19,7 +19,8 @@ import heapq
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -156,18 +157,21 @@ class SuggestIndex:
 
     def __init__(self, names: list[_Name]) -> None:
         self._names = names
-        # Every name's two folded forms on a line of its own, most popular first: str.find (C speed)
-        # finds the next name that can match.
+        # Which names (by rank: most popular first) hold each word, as written (raw) and unified.
+        raw: dict[str, list[int]] = {}
+        uni: dict[str, list[int]] = {}
+        for rank, n in enumerate(names):
+            for w in set(n.words):
+                raw.setdefault(w, []).append(rank)
+            for w in set(n.unified_words):
+                uni.setdefault(w, []).append(rank)
+        self._raw = {w: frozenset(r) for w, r in raw.items()}
+        self._uni = {w: frozenset(r) for w, r in uni.items()}
+        self._raw_vocab = sorted(self._raw)
+        self._uni_vocab = sorted(self._uni)
+        # Every name's two folded forms on a line of its own, most popular first: for a lone short prefix
+        # (``th``), str.find (C speed) walks the names in order and stops early.
         lines = [n.raw + n.unified for n in names]
-        # How many names hold each word (either form): the scan looks for the rarest thing typed.
-        df: dict[str, int] = {}
-        for n in names:
-            for w in set(n.words) | set(n.unified_words):
-                df[w] = df.get(w, 0) + 1
-        self._vocab = sorted(df)
-        self._cum = [0]
-        for w in self._vocab:
-            self._cum.append(self._cum[-1] + df[w])
         self._starts: list[int] = []
         at = 0
         for line in lines:
@@ -198,18 +202,40 @@ class SuggestIndex:
         names.sort(key=lambda n: (-n.log_pop, n.code))
         return cls(names)
 
-    def _frequency(self, needle: tuple[str, ...]) -> int:
-        """About how many names hold one of ``needle`` (" word " or " prefix")."""
-        total = 0
-        for alt in needle:
-            stem = alt.strip()
-            lo = bisect_left(self._vocab, stem)
-            hi = lo + 1 if alt.endswith(" ") else bisect_left(self._vocab, stem + "\x7f", lo)
-            total += self._cum[min(hi, len(self._vocab))] - self._cum[lo]
-        return total
-
     def __len__(self) -> int:
         return len(self._names)
+
+    def _starting(self, prefix: str, vocab: list[str], postings: dict[str, frozenset[int]]) -> set[int]:
+        """The names with a word starting with ``prefix``."""
+        lo = bisect_left(vocab, prefix)
+        hi = bisect_left(vocab, prefix + "\x7f", lo)
+        return set().union(*(postings[w] for w in vocab[lo:hi]))
+
+    def _candidates(self, q: Query) -> Iterator[int]:
+        """Ranks of the names that may match, most popular first (each still checked)."""
+        sets: list[AbstractSet[int]] = [self._uni.get(w, frozenset()) for w in q.whole]
+        if q.complete:
+            sets.append(self._uni.get(q.last_unified, frozenset()))
+        elif len(q.last) >= 3 or sets:
+            # Short prefixes match many words: beside whole words, the names those hold are checked.
+            if len(q.last) >= 3:
+                sets.append(
+                    self._starting(q.last, self._raw_vocab, self._raw)
+                    | self._starting(q.last_unified, self._uni_vocab, self._uni)
+                )
+        if sets:
+            sets.sort(key=len)
+            found = set(sets[0]).intersection(*sets[1:])
+            yield from sorted(found)
+            return
+        # A lone prefix of two letters: the names in order, found by str.find.
+        text, starts = self._text, self._starts
+        find = _finder(text, q.needles()[-1])
+        at = 0
+        while (pos := find(at)) >= 0:
+            rank = bisect_right(starts, pos) - 1
+            yield rank
+            at = starts[rank + 1] if rank + 1 < len(starts) else len(text)
 
     def suggest(self, text: str, limit: int = LIMIT) -> list[Suggestion]:
         """The best ``limit`` names for what was typed (nothing for fewer than MIN_CHARS letters)."""
@@ -217,13 +243,9 @@ class SuggestIndex:
         if q is None or limit <= 0:
             return []
         best: list[tuple[float, int, _Name]] = []  # a min-heap of the best so far: (score, -rank, name)
-        text, starts, names = self._text, self._starts, self._names
-        find = _finder(text, min(q.needles(), key=self._frequency))
-        at = 0
-        while (pos := find(at)) >= 0:
-            rank = bisect_right(starts, pos) - 1
+        names = self._names
+        for rank in self._candidates(q):
             n = names[rank]
-            at = starts[rank + 1] if rank + 1 < len(starts) else len(text)
             # No name from here on scores more than its popularity plus the bonus.
             if len(best) == limit and n.log_pop + PHRASE_BONUS <= best[0][0]:
                 break
