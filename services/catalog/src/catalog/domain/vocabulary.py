@@ -122,10 +122,16 @@ class Vocabulary:
                     self.phrases[key] = (t, alts)
                 if t.kind == "english":
                     self.english.update(key)
-            if t.kind == "english":  # its first meaning, glossed by its first term
-                k = tuple(folded(t.means[0]))
-                if k and k not in self.gloss_map:
-                    self.gloss_map[k] = t.terms[0]
+
+        # The gloss: each English entry's first meaning, then its others, glossed by its first term.
+        english = [t for t in sorted(self.terms.values(), key=lambda t: t.id) if t.kind == "english"]
+        for first in (True, False):
+            for t in english:
+                for m in t.means[:1] if first else t.means[1:]:
+                    k = tuple(folded(m))
+                    if k and k not in self.gloss_map:
+                        self.gloss_map[k] = t.terms[0]
+        self._glossed: dict[tuple[str, ...], str | None] = {}
         for f in QUERY_FILLER:  # "thủ tục", "như thế nào": nothing to search for
             self.phrases.setdefault(tuple(f.split()), None)
         self.max_len = max((len(k) for k in self.phrases), default=1)
@@ -182,7 +188,17 @@ class Vocabulary:
         return en * 2 > len(raw)
 
     def gloss(self, name_words: list[str]) -> str | None:
-        """An English name built from the glossary, when it covers most of the name; else None."""
+        """An English name built from the glossary, when it covers most of the name; else None.
+        Remembered (a few thousand names at most)."""
+        key = tuple(name_words)
+        if key in self._glossed:
+            return self._glossed[key]
+        got = self._gloss(name_words)
+        if len(self._glossed) < 20_000:
+            self._glossed[key] = got
+        return got
+
+    def _gloss(self, name_words: list[str]) -> str | None:
         ws = name_words[2:] if name_words[:2] == ["thu", "tuc"] else name_words
         out: list[str] = []
         covered = total = 0
