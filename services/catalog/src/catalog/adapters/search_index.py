@@ -36,6 +36,12 @@ from ..domain.vocabulary import Vocabulary as Glossary
 from ..domain.vocabulary import default as default_vocabulary
 
 CANDIDATES = 60  # re-ranked per query (recall@3 on the evaluation set is the same from 60 to 150)
+# Small words of a sentence ("với", "cho", "chưa", "bị", "của"): they steer, never required. Folded
+# forms that are also content words are left out (đăng/đang, đỏ/do, sổ/số, thẻ/the, đền/đến, tư/từ, lá/là).
+FUNCTION_WORDS = frozenset(
+    "voi cho cua o tai va co khi da duoc bi can gi nhung cac trong tren theo ve chua roi nay thi ma nen"
+    " phai se hay hoac".split()
+)
 GENERIC_IDF = 1.2  # below: a word in more than 30 % of procedures ("cấp", "giấy", "tại")
 
 
@@ -374,7 +380,10 @@ class SearchIndex:
             and not s.term
             and len(s.alts) == 1
             and len(s.alts[0].words) == 1
-            and self.idf.get(s.alts[0].words[0], self.max_idf) < GENERIC_IDF
+            and (
+                s.alts[0].words[0] in FUNCTION_WORDS
+                or self.idf.get(s.alts[0].words[0], self.max_idf) < GENERIC_IDF
+            )
             for s in slots
         ]
         if not any(generic) or all(g or s.optional for g, s in zip(generic, slots, strict=True)):
