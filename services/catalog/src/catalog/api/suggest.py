@@ -2,7 +2,8 @@
 
 Public and cacheable like the other catalogue reads (ETag of the catalogue's revision and the query,
 ``Cache-Control: public``). Fewer than 2 letters or digits is not an error, only too little to go on: the
-answer is an empty list (a search box asks at every key, and the first key should not log a 422)."""
+answer is an empty list (a search box asks at every key, and the first key should not log a 422). Each
+name comes with ``name_en``, the English gloss the search gives too (``domain/vocabulary.py``), or null."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ router = APIRouter()
 class SuggestionOut(BaseModel):
     code: str = Field(description="Mã thủ tục / procedure code")
     name: str = Field(description="Tên thủ tục / the procedure's name (Vietnamese)")
+    name_en: str | None = Field(
+        None, description="An English gloss of the name built from the search glossary, when it can build one"
+    )
 
 
 class Suggestions(BaseModel):
@@ -50,12 +54,16 @@ async def suggest(
     q: Annotated[str, Query(max_length=100, description="Phần đã gõ / what has been typed")],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = LIMIT,
 ) -> Response:
-    view = parts.catalog.view
+    c = parts.catalog
+    view, glossary = c.view, c.terms.current
     key = hashlib.sha1(f"{limit}:{q}".encode(), usedforsecurity=False).hexdigest()[:16]
-    etag = f'W/"sg-{view.revision}-{key}"'
+    etag = f'W/"sg-{view.revision}.{c.terms.revision}-{key}"'  # the catalogue's and the glossary's
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    found = view.suggest.suggest(q, limit)
-    body = dumps({"items": [{"code": s.code, "name": s.name} for s in found]})
-    return Response(body, media_type="application/json", headers=headers)
+    items = []
+    for s in view.suggest.suggest(q, limit):
+        entry = view.entries.get(s.code)
+        gloss = glossary.gloss(entry.name_words) if entry is not None else None
+        items.append({"code": s.code, "name": s.name, "name_en": gloss})
+    return Response(dumps({"items": items}), media_type="application/json", headers=headers)
