@@ -11,7 +11,7 @@ same with 30,000 distinct queries that no cache has seen, to show the search its
 each wrk thread takes its own share of them, in order, so none is asked twice while they last; the result
 says how many there were), and as-you-type suggestions (`GET /api/v1/catalog/suggest?q=`) for every
 distinct prefix of procedure names a search box would send (about 100,000; `suggest_uncached`), then
-by the same 32 clients at a typing pace (each waits 100 ms before asking again: `..._typing_pace`).
+by the same 32 clients at a typing pace (each waits 50-150 ms before asking again: `..._typing_pace`).
 Results: bench/results/catalog_search_r<replicas>.json.
 """
 
@@ -113,8 +113,8 @@ def main() -> None:
         search = wrk(base, search_paths, seconds=args.seconds, connections=args.connections)
         cold = wrk(base, cold_paths, seconds=args.seconds, connections=args.connections, disjoint=True)
         suggest = wrk(base, suggest_paths, seconds=args.seconds, connections=args.connections, disjoint=True)
-        # The same clients at a typing pace: each asks again 100 ms after its answer (the portal waits for
-        # a 150 ms pause in typing), fresh prefixes (the saturating run above asked for the first ones).
+        # The same clients at a typing pace: each asks again 50-150 ms after its answer (the portal waits
+        # for a 150 ms pause in typing), fresh prefixes (the saturating run above asked for the first ones).
         paced = wrk(
             base,
             suggest_paths[::-1],

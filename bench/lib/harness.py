@@ -242,7 +242,7 @@ def wrk(
     """Closed-loop load with wrk; returns requests/s and exact p50/p95/p99 (ms). ``disjoint``: each wrk
     thread takes its own share of ``paths`` in order, so none is asked twice until they run out (with
     ``distinct_paths`` in the result: more requests than that means some were repeats). ``delay_ms``: each
-    connection waits that long before each request (clients at a person's pace, not a saturating loop)."""
+    connection waits about that long (0.5 to 1.5 times, at random) before each request (clients at a person's pace, not a saturating loop)."""
     extra = [a for k, v in (headers or {}).items() for a in ("-H", f"{k}: {v}")]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths))

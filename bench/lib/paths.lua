@@ -2,7 +2,8 @@
 -- each connection starting at a different place, and prints exact percentiles as JSON at the end.
 -- With WRK_DISJOINT set to the number of threads, each thread takes its own share of the paths (every
 -- n-th, from the start), so no path is asked twice before the list runs out: what no cache has seen.
--- With WRK_DELAY_MS, each connection waits that long before each request: clients at a person's pace
+-- With WRK_DELAY_MS, each connection waits about that long before each request (between half and one and
+-- a half times it, at random, so that the connections do not fall into step): clients at a person's pace
 -- (latency without the queueing of a saturated closed loop).
 local paths = {}
 local counter = 0
@@ -11,7 +12,7 @@ local threads = 0
 local pause = tonumber(os.getenv("WRK_DELAY_MS") or "")
 if pause then
   function delay()
-    return pause
+    return math.random(math.floor(pause / 2), math.floor(pause * 3 / 2))
   end
 end
 
