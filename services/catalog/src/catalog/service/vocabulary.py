@@ -4,7 +4,8 @@ and let administrators create, change and delete entries (versioned, audited and
 
 Applied at query time only (``domain.vocabulary``), so a change costs no index rebuild: the replica that
 made it searches with it before it answers; every other replica on its next look at the vocabulary's
-revision (the catalogue's watch, every 2 s)."""
+revision (the catalogue's watch, every 2 s), or at once when the event reaches it (the catalog consumes
+its own ``vocabulary.changed.v1``: one replica gets each)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from dvckit import logs
 from dvckit.contracts import VocabularyChangedV1
 from dvckit.errors import Problem, Text
+from dvckit.events import Envelope
 from dvckit.mongo import Session
 from dvckit.runtime import Runtime
 
@@ -60,6 +62,12 @@ class Terms:
             self.current = await asyncio.to_thread(Vocabulary, terms, stop, str(revision))
             self.revision = revision
             return True
+
+    async def on_changed(self, e: VocabularyChangedV1, env: Envelope, session: Session) -> None:
+        """``vocabulary.changed.v1`` (the catalog's own, one replica gets each): read it at once; the
+        other replicas see the revision move on their next look."""
+        if e.revision != self.revision:
+            await self.refresh()
 
     # -- reading -----------------------------------------------------------------------------------
     def list(self, *, kind: str | None, q: str | None) -> list[dict[str, Any]]:
