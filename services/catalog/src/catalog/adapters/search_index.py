@@ -472,8 +472,9 @@ class SearchIndex:
                 phrase = f" {' '.join(a.words)} " if len(a.words) > 1 else ""
                 alts.append((ws, sum(x[1] for x in ws) or 1.0, a.weight, phrase, len(ws)))
                 all_words.extend(a.words)
-            # A slot's importance: how rare what was typed is (generic words weigh less).
-            importance = max(x[1] for x in alts[0][0]) if alts[0][0] else 1.0
+            # A slot's importance: how rare what was typed is (generic words weigh less; a term of
+            # several words says as much as they do together).
+            importance = sum(x[1] for x in alts[0][0]) if alts[0][0] else 1.0
             rslots.append((alts, importance, s.optional))
         words_typos = [(w, self.vocab.typo_of(w)) for w in uniq]
         targets = set(uniq).union(*(t for _w, t in words_typos))
