@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dvckit import aio, logs
-from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1, VocabularyChangedV1
+from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
 from dvckit.errors import Problem, Text
 from dvckit.jsonutil import dumps
 from dvckit.mongo import Session
@@ -118,7 +118,6 @@ class Catalog:
         self._owner = f"{rt.settings.instance}/{secrets.token_hex(4)}"  # this process, in the seed marker
         self.started: dict[str, Any] = {}  # how the last start went (logged; read by tests)
         self.terms = Terms(rt, TermStore(rt.db))  # the search vocabulary (service/vocabulary.py)
-        rt.consumer.on_event(VocabularyChangedV1)(self.terms.on_changed)
 
     @property
     def revision(self) -> int:

@@ -4,8 +4,8 @@ and let administrators create, change and delete entries (versioned, audited and
 
 Applied at query time only (``domain.vocabulary``), so a change costs no index rebuild: the replica that
 made it searches with it before it answers; every other replica on its next look at the vocabulary's
-revision (the catalogue's watch, every 2 s), or at once when the event reaches it (the catalog consumes
-its own ``vocabulary.changed.v1``: one replica gets each)."""
+revision (the catalogue's watch, every 2 s). ``vocabulary.changed.v1`` is for other consumers: the catalog
+has no event consumer (no worker process in its deployments), and its watch already reads one revision."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from typing import Any, Literal
 from dvckit import logs
 from dvckit.contracts import VocabularyChangedV1
 from dvckit.errors import Problem, Text
-from dvckit.events import Envelope
 from dvckit.mongo import Session
 from dvckit.runtime import Runtime
 
@@ -62,12 +61,6 @@ class Terms:
             self.current = await asyncio.to_thread(Vocabulary, terms, stop, str(revision))
             self.revision = revision
             return True
-
-    async def on_changed(self, e: VocabularyChangedV1, env: Envelope, session: Session) -> None:
-        """``vocabulary.changed.v1`` (the catalog's own, one replica gets each): read it at once; the
-        other replicas see the revision move on their next look."""
-        if e.revision != self.revision:
-            await self.refresh()
 
     # -- reading -----------------------------------------------------------------------------------
     def list(self, *, kind: str | None, q: str | None) -> list[dict[str, Any]]:
