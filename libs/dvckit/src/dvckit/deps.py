@@ -15,7 +15,7 @@ with FastAPI's ``Depends``::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -32,10 +32,12 @@ def provide(app: FastAPI, parts: Any) -> None:
         setattr(app.state, f.name, getattr(parts, f.name))
 
 
-def parts_of(kind: type[T]) -> Callable[[Request], T]:
+def parts_of(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
     """The dependency a route declares to receive the app's parts, typed as ``kind``."""
 
-    def parts(request: Request) -> T:
+    # async: FastAPI runs a plain function dependency in a worker thread, and that hop cost a route more
+    # than its own work (the catalogue's suggestions: about 680 → 1,250 a second without it).
+    async def parts(request: Request) -> T:
         got = request.app.state.parts
         if not isinstance(got, kind):
             raise TypeError(f"the app's parts are a {type(got).__name__}, not a {kind.__name__}")
