@@ -119,18 +119,25 @@ def _born(v: date) -> date:
     return v
 
 
+# The fields every party shares, written once.
+FullName = Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_name)]
+Born = Annotated[date, AfterValidator(_born)]
+Email = Annotated[EmailStr | None, Field(max_length=254)]
+Address = Annotated[str, Field(min_length=5, max_length=300), AfterValidator(_text)]
+
+
 class Person(BaseModel):
     """A Vietnamese individual (cá nhân), known by the personal ID number."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: Literal["individual"] = "individual"
-    full_name: Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_name)]
+    full_name: FullName
     citizen_id: Annotated[str, Field(max_length=20), AfterValidator(_citizen_id)]
-    date_of_birth: Annotated[date, AfterValidator(_born)]
+    date_of_birth: Born
     phone: Annotated[str, Field(max_length=20), AfterValidator(_phone)]
-    email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    address: Annotated[str, Field(min_length=5, max_length=300), AfterValidator(_text)]
+    email: Email = None
+    address: Address
 
     @property
     def id_number(self) -> str:
@@ -143,13 +150,13 @@ class Foreigner(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: Literal["foreigner"]
-    full_name: Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_name)]
+    full_name: FullName
     passport_no: Annotated[str, Field(max_length=20), AfterValidator(_passport)]
     nationality: Annotated[str, Field(max_length=2), AfterValidator(_nationality)]
-    date_of_birth: Annotated[date, AfterValidator(_born)]
+    date_of_birth: Born
     phone: Annotated[str, Field(max_length=20), AfterValidator(_any_phone)]
-    email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    address: Annotated[str, Field(min_length=5, max_length=300), AfterValidator(_text)]
+    email: Email = None
+    address: Address
 
     @property
     def id_number(self) -> str:
@@ -162,7 +169,7 @@ class Representative(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    full_name: Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_name)]
+    full_name: FullName
     position: Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_text)]
     citizen_id: Annotated[
         str | None, Field(max_length=20), AfterValidator(lambda v: v and _citizen_id(v))
@@ -191,8 +198,8 @@ class Organization(BaseModel):
     tax_code: Annotated[str, Field(max_length=20), AfterValidator(_tax_code)]
     representative: Representative
     phone: Annotated[str, Field(max_length=20), AfterValidator(_any_phone)]
-    email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    address: Annotated[str, Field(min_length=5, max_length=300), AfterValidator(_text)]
+    email: Email = None
+    address: Address
 
     @property
     def full_name(self) -> str:  # the name a receipt or a queue shows
