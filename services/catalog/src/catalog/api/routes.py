@@ -42,9 +42,14 @@ CHANGE = problems(
 )
 
 
-def cached(request: Request, body: Any, etag: str, max_age: str = PUBLIC_CACHE) -> Response:
-    """``body`` (JSON, or bytes already JSON) with its ETag; 304 when the client has it."""
-    headers = {"ETag": etag, "Cache-Control": max_age, "Vary": "Accept-Language"}
+def cached(
+    request: Request, body: Any, etag: str, max_age: str = PUBLIC_CACHE, vary: str | None = "Accept-Language"
+) -> Response:
+    """``body`` (JSON, or bytes already JSON) with its ETag; 304 when the client has it. ``vary``: None
+    for an answer that is the same in every language."""
+    headers = {"ETag": etag, "Cache-Control": max_age}
+    if vary:
+        headers["Vary"] = vary
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     content = body if isinstance(body, bytes) else dumps(body)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from dvckit.jsonutil import dumps
 
 from ..domain.suggest import LIMIT, MAX_LIMIT
-from ..parts import CatalogParts
+from ..parts import Parts
 from .routes import NOT_MODIFIED, PUBLIC_CACHE
 
 router = APIRouter()
@@ -50,12 +50,10 @@ class Suggestions(BaseModel):
 )
 async def suggest(
     request: Request,
+    parts: Parts,
     q: Annotated[str, Query(max_length=100, description="Phần đã gõ / what has been typed")],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = LIMIT,
 ) -> Response:
-    # The app's parts straight from its state, not through ``Parts``: FastAPI runs a plain (sync)
-    # dependency in a worker thread, a hop that cost more than the suggestion itself.
-    parts: CatalogParts = request.app.state.parts
     c = parts.catalog
     view, glossary = c.view, c.terms.current
     key = hashlib.sha1(f"{limit}:{q}".encode(), usedforsecurity=False).hexdigest()[:16]

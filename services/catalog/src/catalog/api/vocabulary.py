@@ -7,11 +7,10 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dvckit.apidoc import problems
-from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
 from dvckit.httputil import if_match_version
 from dvckit.jsonutil import dumps
@@ -19,14 +18,13 @@ from dvckit.jsonutil import dumps
 from ..domain.vocabulary import ID_PATTERN, Kind, Term
 from ..parts import Parts
 from ..service.vocabulary import public
+from .routes import NOT_MODIFIED, Admin, cached
 
 router = APIRouter()
-Admin = Annotated[Principal, Depends(require("admin"))]
 TermId = Annotated[str, Path(pattern=ID_PATTERN, max_length=80, description="e.g. eve-so-hong")]
 IfMatch = Annotated[
     str | None, Header(description='ETag of the version being changed, e.g. "eve-so-hong-v2"')
 ]
-NOT_MODIFIED = {304: {"description": "Không đổi (If-None-Match) / not modified"}}
 NO_TERM = problems((404, "Không có mục từ này / no such vocabulary entry"))
 TERM_CHANGE = problems(
     (400, "If-Match không hợp lệ / malformed If-Match"),
@@ -83,10 +81,7 @@ async def vocabulary(
     terms = parts.catalog.terms
     body = dumps({"revision": terms.revision, "entries": terms.list(kind=kind, q=q)})
     etag = f'W/"voc-{hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]}"'
-    headers = {"ETag": etag, "Cache-Control": CACHE}
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return cached(request, body, etag, CACHE, vary=None)
 
 
 @router.get(
