@@ -357,6 +357,24 @@ async def test_request_id_is_made_when_absent_and_passed_on_when_given(stack):
         assert bad.headers["x-request-id"] != 'x" injected'
 
 
+async def test_the_gateway_stores_a_public_answer_once_it_is_asked_for_again(stack):
+    """A search asked once (most are) is not written to the gateway's cache: storing it would cost more
+    than the search; its second request is stored and the third is answered from the cache."""
+    q = f"khai sinh {uuid.uuid4().hex[:6]}"  # a query no one has asked
+    ids = [f"cache-{uuid.uuid4().hex[:8]}-{i}" for i in range(3)]
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        for rid in ids:
+            r = await http.get("/api/v1/catalog/procedures", params={"q": q}, headers={"X-Request-ID": rid})
+            assert r.status_code == 200
+
+    def upstreams() -> list[str] | None:  # the gateway writes its access log once a second
+        lines = [logged(stack, rid) for rid in ids]
+        return [line["upstream"] for line in lines] if all(lines) else None
+
+    got = await eventually(upstreams)
+    assert got[0] and got[1] and not got[2], got  # the service answered twice, the cache once
+
+
 async def test_bodies_over_the_route_limit_get_problem_json_413(stack):
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
         r = await http.post(

@@ -15,11 +15,13 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import groupby
 from typing import Any
 
 import tantivy
+
+from dvckit.jsonutil import dumps
 
 from ..domain.text import (
     looks_like_code,
@@ -35,7 +37,7 @@ from ..domain.vocabulary import Alt, Slot
 from ..domain.vocabulary import Vocabulary as Glossary
 from ..domain.vocabulary import default as default_vocabulary
 
-CANDIDATES = 60  # re-ranked per query (recall@3 on the evaluation set is the same from 60 to 150)
+CANDIDATES = 30  # re-ranked per query (recall@3 on the evaluation set is the same from 20 to 150)
 # Small words of a sentence ("với", "cho", "chưa", "bị", "của"): they steer, never required. Folded
 # forms that are also content words are left out (đăng/đang, đỏ/do, sổ/số, thẻ/the, đền/đến, tư/từ, lá/là).
 FUNCTION_WORDS = frozenset(
@@ -59,7 +61,6 @@ class Entry:
     levels: list[str]
     online_level: str
     summary: dict[str, Any] = field(default_factory=dict)
-    parts: list[Piece] = field(default_factory=list)
     # Derived once, for re-ranking.
     name_set: frozenset[str] = frozenset()
     name_joined: str = ""
@@ -82,6 +83,15 @@ class Entry:
         self.markers = markers(core[:4])
         self.marked = marked_words(self.name)
         self.here = 0.0 if self.levels and all(lv == "central" for lv in self.levels) else 1.0
+
+    @cached_property
+    def marks(self) -> Marks:
+        return Marks.of(self.name)
+
+    @cached_property
+    def summary_json(self) -> bytes:
+        """``summary`` serialised once: a page of results joins these instead of encoding 20 dicts."""
+        return dumps(self.summary)
 
     def matches(
         self, field: str | None, agency: str | None, level: str | None, online: Sequence[str] | None
@@ -166,61 +176,63 @@ def _match(query_word: str, near: frozenset[str], doc_words: frozenset[str] | se
     return 0.7 if near and not near.isdisjoint(doc_words) else 0.0
 
 
-Piece = tuple[str, str, frozenset[str]]  # (text, text HTML-escaped, folded words; empty between words)
+@dataclass(frozen=True)
+class Marks:
+    """A name ready to highlight, prepared once per procedure: the name HTML-escaped, where each of its
+    words lies in that text, the words under each folded form, and whether only spaces follow a word
+    (then it and the next one share a mark). Highlighting a result then costs a lookup per query word."""
 
+    escaped: str
+    spans: list[tuple[int, int]]
+    where: dict[str, list[int]]
+    spaced: list[bool]
 
-def pieces(name: str) -> list[Piece]:
-    """A name cut into words and what lies between them, each word with its folded forms (done once,
-    when the index is built, so highlighting a result costs set lookups only)."""
-    out: list[Piece] = []
-    for is_word, run in groupby(name, str.isalnum):
-        if is_word:
-            out.append(_word_piece("".join(run)))
-        else:
-            out.extend(_gap_piece(ch) for ch in run)
-    return out
+    @classmethod
+    def of(cls, name: str) -> Marks:
+        escaped_parts: list[str] = []
+        spans: list[tuple[int, int]] = []
+        where: dict[str, list[int]] = {}
+        spaced: list[bool] = []
+        at = 0
+        for is_word, run in groupby(name, str.isalnum):
+            text = html.escape("".join(run))
+            if is_word:
+                for w in _folds(text):
+                    where.setdefault(w, []).append(len(spans))
+                spans.append((at, at + len(text)))
+                spaced.append(False)
+            elif spans:
+                spaced[-1] = text.isspace()
+            escaped_parts.append(text)
+            at += len(text)
+        if spans:
+            spaced[-1] = False  # nothing follows the last word
+        return cls("".join(escaped_parts), spans, where, spaced)
+
+    def highlight(self, targets: frozenset[str]) -> str:
+        """The name with its words in ``targets`` (query words and their typo matches) wrapped in <mark>;
+        words separated by spaces only share one mark."""
+        hit = sorted({i for w in targets for i in self.where.get(w, ())})
+        if not hit:
+            return self.escaped
+        out: list[str] = []
+        done = 0
+        first = hit[0]
+        for k, i in enumerate(hit):
+            if k + 1 < len(hit) and hit[k + 1] == i + 1 and self.spaced[i]:
+                continue  # the run goes on
+            start, end = self.spans[first][0], self.spans[i][1]
+            out += (self.escaped[done:start], "<mark>", self.escaped[start:end], "</mark>")
+            done = end
+            if k + 1 < len(hit):
+                first = hit[k + 1]
+        out.append(self.escaped[done:])
+        return "".join(out)
 
 
 @lru_cache(maxsize=100_000)
-def _word_piece(token: str) -> Piece:
-    return (token, html.escape(token), frozenset(words(token)))
-
-
-@lru_cache(maxsize=1024)
-def _gap_piece(ch: str) -> Piece:
-    return (ch, html.escape(ch), frozenset())
-
-
-def highlight(parts: Sequence[Piece], targets: frozenset[str]) -> str:
-    """The name with the words in ``targets`` (query words and their typo matches) wrapped in <mark>,
-    HTML-escaped, adjacent marks merged."""
-    out: list[str] = []
-    open_run = False
-    pending_gap = ""
-    for text, escaped, folded in parts:
-        if not folded:  # between words
-            if open_run and text.isspace():
-                pending_gap += escaped
-                continue
-            if open_run:
-                out.append("</mark>" + pending_gap)
-                open_run, pending_gap = False, ""
-            out.append(escaped)
-            continue
-        hit = not folded.isdisjoint(targets)
-        if hit and not open_run:
-            out.append("<mark>")
-            open_run = True
-        elif hit:
-            out.append(pending_gap)
-        elif open_run:
-            out.append("</mark>" + pending_gap)
-            open_run = False
-        pending_gap = ""
-        out.append(escaped)
-    if open_run:
-        out.append("</mark>" + pending_gap)
-    return "".join(out)
+def _folds(token: str) -> frozenset[str]:
+    return frozenset(words(token))
 
 
 class SearchIndex:
@@ -456,7 +468,7 @@ class SearchIndex:
                 ranked.append((-1.0 - rank, rank, e))
         ranked.sort(key=lambda t: (-t[0], t[1]))
         page = ranked[offset : offset + limit]
-        return [Hit(e, round(s, 4), highlight(e.parts or pieces(e.name), qctx.targets)) for s, _r, e in page]
+        return [Hit(e, round(s, 4), e.marks.highlight(qctx.targets)) for s, _r, e in page]
 
     def _idf(self, w: str) -> float:
         return self.idf.get(w, self.max_idf)
@@ -666,4 +678,4 @@ class _Query:
     accented: frozenset[str]  # words typed with diacritics
 
 
-__all__ = ["Entry", "Hit", "SearchIndex", "highlight", "pieces", "variant"]
+__all__ = ["Entry", "Hit", "Marks", "SearchIndex", "variant"]

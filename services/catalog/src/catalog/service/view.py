@@ -32,7 +32,7 @@ import orjson
 from dvckit.jsonutil import dumps
 
 from ..adapters import data_files
-from ..adapters.search_index import Entry, SearchIndex, pieces
+from ..adapters.search_index import Entry, SearchIndex
 from ..domain.model import Procedure
 from ..domain.routing import Routing
 from ..domain.suggest import SuggestIndex
@@ -142,7 +142,6 @@ def _entry(item: Item) -> tuple[Entry, str]:
         levels=s["levels"],
         online_level=s["online_level"],
         summary=s,
-        parts=pieces(s["name"]),
     )
     return entry, " ".join(extra)
 
