@@ -10,6 +10,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from catalog.service import catalog as catalog_service
+from devstack.testing import eventually
 from dvckit.auth import TokenVerifier
 
 from .conftest import seed_written
@@ -236,7 +238,8 @@ async def test_administration_needs_an_administrator(catalog, admin):
     assert (await catalog.get(f"{C}/procedures/1.004194")).json()["status"] == "published"
 
 
-async def test_another_replica_sees_changes(catalog, make_catalog, admin):
+async def test_another_replica_sees_changes(catalog, make_catalog, admin, monkeypatch):
+    monkeypatch.setattr(catalog_service, "COMPACT_AFTER_S", 1.5)  # quiet time before a fresh build
     other = await make_catalog(mongo_db=catalog.app.state.runtime.settings.mongo_db)
     await catalog.post(f"{C}/procedures/1.002755/withdraw", headers=admin)
     for _ in range(50):
@@ -246,3 +249,14 @@ async def test_another_replica_sees_changes(catalog, make_catalog, admin):
         await asyncio.sleep(0.1)
     else:
         raise AssertionError("the other replica did not rebuild its index")
+    # It read only what changed (the revision document names it) and put it into its index in place.
+    mine = other.app.state.catalog
+    assert mine.view.index.retired == 1 and "1.002755" not in mine.view.entries
+    revision, codes = await mine.procedures.changes_since(mine.view.revision - 1)
+    assert revision == mine.view.revision and codes == ["1.002755"]
+    assert (await mine.procedures.changes_since(0))[1] is None  # further back than the changes kept
+    # Once the catalogue is quiet, the index is built afresh in the background: as a fresh replica's.
+    await catalog.put(f"{C}/procedures/1.004222/online-level", json={"online_level": "full"}, headers=admin)
+    await eventually(lambda: mine.view.index.retired == 0 and mine.view.items["1.004222"].version == 2)
+    found = (await other.get(f"{C}/procedures", params={"q": "dang ky thuong tru"})).json()["items"]
+    assert found[0]["code"] == "1.004222" and found[0]["version"] == 2

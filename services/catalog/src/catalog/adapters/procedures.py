@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import AutoReconnect, BulkWriteError, NetworkTimeout
 
@@ -21,6 +22,7 @@ from .store import META, PROCEDURES, VERSIONS, from_doc, to_doc
 log = logs.get(__name__)
 SEED_ATTEMPTS = 3
 READ_BATCH = 500  # codes an $in query asks for
+CHANGES_KEPT = 200  # the latest changes kept on the revision document
 Doc = dict[str, Any]
 
 
@@ -96,6 +98,18 @@ class Procedures:
         doc = await self.meta.find_one({"_id": "revision"})
         return int(doc["value"]) if doc else 0
 
+    async def changes_since(self, revision: int) -> tuple[int, list[str] | None]:
+        """The catalogue's revision and the codes of the procedures changed after ``revision`` (one
+        read); None for the codes when that is further back than the changes kept."""
+        doc = await self.meta.find_one({"_id": "revision"})
+        if doc is None:
+            return 0, None
+        value, kept = int(doc["value"]), doc.get("changes", [])
+        revs = {int(c["rev"]) for c in kept}
+        if any(r not in revs for r in range(revision + 1, value + 1)):
+            return value, None
+        return value, list(dict.fromkeys(c["code"] for c in kept if revision < int(c["rev"]) <= value))
+
     async def current_versions(self) -> list[tuple[str, int]]:
         """(code, version) of every current procedure: what changed since a snapshot, in one small read."""
         return [(d["_id"], int(d["version"])) async for d in self.current.find({}, {"version": 1})]
@@ -140,5 +154,19 @@ class Procedures:
         )
         return True
 
-    async def bump_revision(self, session: Session | None = None) -> None:
-        await self.meta.update_one({"_id": "revision"}, {"$inc": {"value": 1}}, upsert=True, session=session)
+    async def bump_revision(self, code: str, session: Session | None = None) -> None:
+        """The catalogue moves on because ``code`` changed: the revision, and the change among the last
+        CHANGES_KEPT, so that a replica reads only what changed since its own (``changes_since``)."""
+        doc = await self.meta.find_one_and_update(
+            {"_id": "revision"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        change = {"rev": int(doc["value"]), "code": code}
+        await self.meta.update_one(
+            {"_id": "revision"},
+            {"$push": {"changes": {"$each": [change], "$slice": -CHANGES_KEPT}}},
+            session=session,
+        )

@@ -11,6 +11,7 @@ the words cover the procedure's name, whether they appear as a phrase, and natio
 
 from __future__ import annotations
 
+import copy
 import html
 import math
 from collections.abc import Iterable, Sequence
@@ -114,7 +115,7 @@ class Hit:
 
 def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
-    b.add_unsigned_field("idx", stored=True, fast=True)
+    b.add_unsigned_field("idx", stored=True, indexed=True, fast=True)  # indexed: a change deletes by it
     b.add_text_field("name", stored=False, tokenizer_name="default")
     b.add_text_field("text", stored=False, tokenizer_name="default")
     for facet in ("field_k", "agency_k", "level_k", "online_k"):
@@ -133,13 +134,32 @@ class Vocabulary:
         self.words: set[str] = set()
         self.deletes: dict[str, set[str]] = {}
         self._near: dict[str, frozenset[str]] = {}
+        self._shared = False  # the sets of ``deletes`` are another vocabulary's too: replace, never add to
+
+    def copy(self) -> Vocabulary:
+        """A vocabulary to change while this one is still read (copied tables, shared sets)."""
+        new = Vocabulary()
+        new.words, new.deletes, new._shared = set(self.words), dict(self.deletes), True
+        return new
 
     def add(self, word: str) -> None:
         if word in self.words:
             return
         self.words.add(word)
+        self._near.clear()
         for d in _deletions(word):
-            self.deletes.setdefault(d, set()).add(word)
+            got = self.deletes.get(d)
+            if got is None:
+                self.deletes[d] = {word}
+            elif self._shared:
+                self.deletes[d] = got | {word}
+            else:
+                got.add(word)
+
+    def remove(self, word: str) -> None:
+        """No procedure has ``word`` any more (the deletion table keeps it: ``near`` checks ``words``)."""
+        self.words.discard(word)
+        self._near.clear()
 
     def typo_of(self, word: str) -> frozenset[str]:
         """For a word the catalogue does not have (a typo), the indexed words one edit away; for a
@@ -158,7 +178,11 @@ class Vocabulary:
                 candidates |= self.deletes.get(d, set())
                 if d in self.words:
                     candidates.add(d)
-            found = {c for c in candidates if c != word and len(c) >= 3 and within_one_edit(word, c)}
+            found = {
+                c
+                for c in candidates
+                if c != word and len(c) >= 3 and c in self.words and within_one_edit(word, c)
+            }
         got = frozenset(found)
         if len(self._near) < 100_000:
             self._near[word] = got
@@ -236,10 +260,18 @@ def _folds(token: str) -> frozenset[str]:
 
 
 class SearchIndex:
+    """The published procedures in tantivy, with what re-ranking and suggestions need beside it.
+
+    Built whole from a catalogue (``build``) or from the previous index and the procedures an
+    administrator changed (``updated``), which shares tantivy's index and adds a segment: a document's
+    number is its position in ``at``, where a changed procedure's old entry stays behind (its document
+    deleted) and ``by_code`` points at the new one."""
+
     def __init__(self) -> None:
         self.schema = _schema()
         self.index = tantivy.Index(self.schema)
-        self.entries: list[Entry] = []
+        self.at: list[Entry] = []  # by document number ("idx")
+        self.entries: list[Entry] = []  # the published ones
         self.by_code: dict[str, int] = {}
         self.vocab = Vocabulary()
         self.max_log_pop = 1.0
@@ -255,27 +287,66 @@ class SearchIndex:
         self = cls()
         writer = self.index.writer(heap_size=50_000_000, num_threads=1)
         for entry, extra in docs:
-            i = len(self.entries)
-            self.entries.append(entry)
-            self.by_code[entry.code] = i
-            for w in entry.text_words:
-                self.vocab.add(w)
-                self.df[w] = self.df.get(w, 0) + 1
-            self.max_log_pop = max(self.max_log_pop, entry.log_pop)
-            doc = tantivy.Document()
-            doc.add_unsigned("idx", i)
-            doc.add_text("name", " ".join(entry.name_words))
-            doc.add_text("text", extra)
-            doc.add_text("field_k", entry.field)
-            for a in entry.agencies:
-                doc.add_text("agency_k", a)
-            for lv in entry.levels:
-                doc.add_text("level_k", lv)
-            doc.add_text("online_k", entry.online_level)
-            doc.add_float("weight", math.log10(1 + entry.popularity) / 2)
-            writer.add_document(doc)
+            writer.add_document(self._add(entry, extra))
         writer.commit()
         writer.wait_merging_threads()
+        return self._ready()
+
+    def updated(self, removed: Iterable[str], added: Iterable[tuple[Entry, str]]) -> SearchIndex:
+        """A new index without the procedures ``removed`` (codes) and with ``added``; a changed procedure
+        is in both. This one is left as it was (its searcher is a snapshot) and answers until the new one
+        replaces it; the tables they do not share are copied (milliseconds, not a rebuild)."""
+        new = copy.copy(self)
+        new.at, new.by_code, new.df = list(self.at), dict(self.by_code), dict(self.df)
+        new.vocab = self.vocab.copy()
+        writer = self.index.writer(heap_size=15_000_000, num_threads=1)
+        for code in removed:
+            i = new.by_code.pop(code, None)
+            if i is None:
+                continue
+            # (by query: tantivy-py's delete_documents_by_term does not match an unsigned field's term)
+            writer.delete_documents_by_query(tantivy.Query.term_query(self.schema, "idx", i))
+            for w in new.at[i].text_words:
+                left = new.df.pop(w) - 1
+                if left:
+                    new.df[w] = left
+                else:
+                    new.vocab.remove(w)
+        for entry, extra in added:
+            writer.add_document(new._add(entry, extra))
+        writer.commit()
+        writer.wait_merging_threads()
+        return new._ready()
+
+    @property
+    def retired(self) -> int:
+        """Entries left behind by changes (their documents deleted)."""
+        return len(self.at) - len(self.by_code)
+
+    def _add(self, entry: Entry, extra: str) -> tantivy.Document:
+        i = len(self.at)
+        self.at.append(entry)
+        self.by_code[entry.code] = i
+        for w in entry.text_words:
+            self.vocab.add(w)
+            self.df[w] = self.df.get(w, 0) + 1
+        doc = tantivy.Document()
+        doc.add_unsigned("idx", i)
+        doc.add_text("name", " ".join(entry.name_words))
+        doc.add_text("text", extra)
+        doc.add_text("field_k", entry.field)
+        for a in entry.agencies:
+            doc.add_text("agency_k", a)
+        for lv in entry.levels:
+            doc.add_text("level_k", lv)
+        doc.add_text("online_k", entry.online_level)
+        doc.add_float("weight", math.log10(1 + entry.popularity) / 2)
+        return doc
+
+    def _ready(self) -> SearchIndex:
+        """What is derived from the entries, and a searcher of the index as committed."""
+        self.entries = [self.at[i] for i in sorted(self.by_code.values())]
+        self.max_log_pop = max([1.0, *(e.log_pop for e in self.entries)])
         n = len(self.entries) + 1
         # Rare words over generic ones: "karaoke" says more than "giấy phép" (IDF, floored).
         self.idf = {w: max(0.3, math.log(n / (1 + d))) for w, d in self.df.items()}
@@ -283,15 +354,17 @@ class SearchIndex:
         self.popular = sorted(self.entries, key=lambda e: (-e.popularity, e.code))[:20]
         self.index.reload()
         self.searcher = self.index.searcher()
-        self.single_segment = self.searcher.num_segments <= 1
+        self.single_segment = self.searcher.num_segments <= 1 and not self.retired
         return self
 
-    def _idx(self, addr: tantivy.DocAddress) -> int:
-        # Built by one writer in one commit, the index has one segment whose document ids follow the
-        # order of insertion; otherwise read the stored position.
+    def _positions(self, hits: list[tuple[float, tantivy.DocAddress]]) -> list[tuple[float, int]]:
+        """(score, document number) of tantivy's hits. Built by one writer in one commit, the index has
+        one segment whose document ids follow the order of insertion; after a change, each segment
+        numbers its own, and the number is read from the fast field."""
         if self.single_segment:
-            return int(addr.doc)
-        return int(self.searcher.doc(addr)["idx"][0])
+            return [(score, addr.doc) for score, addr in hits]
+        idx = self.searcher.fast_field_values("idx", [addr for _s, addr in hits])
+        return [(score, int(i)) for (score, _a), i in zip(hits, idx, strict=True)]
 
     def _filters(
         self, field: str | None, agency: str | None, level: str | None, online: Sequence[str] | None
@@ -371,7 +444,7 @@ class SearchIndex:
         vocab = vocabulary or default_vocabulary()
         if looks_like_code(q):
             i = self.by_code.get(q.strip())
-            e = self.entries[i] if i is not None else None
+            e = self.at[i] if i is not None else None
             ok = e is not None and e.matches(field, agency, level, online)
             hits = [Hit(e, 1.0, html.escape(e.name))] if e and ok and offset == 0 else []
             return Answer(hits, int(ok), "all" if ok else "none")
@@ -435,7 +508,7 @@ class SearchIndex:
         every = tantivy.Query.boolean_query(clauses + filter_clauses)
         result = self.searcher.search(every, limit=limit_all, count=True, weight_by_field="weight")
         total = result.count or 0
-        hits = [(score, self._idx(addr)) for score, addr in result.hits]
+        hits = self._positions(result.hits)
         matched = "all" if total else "none"
         # If that finds too little (a word the procedure does not use, one unknown word), any word,
         # ranked below those with every word.
@@ -444,8 +517,7 @@ class SearchIndex:
             some = tantivy.Query.boolean_query([(tantivy.Occur.Must, any_word), *filter_clauses])
             extra = self.searcher.search(some, limit=limit_all, count=True, weight_by_field="weight")
             seen = {i for _s, i in hits}
-            for score, addr in extra.hits:
-                i = self._idx(addr)
+            for score, i in self._positions(extra.hits):
                 if i not in seen:
                     hits.append((score, i))
             if (extra.count or 0) > total:
@@ -461,7 +533,7 @@ class SearchIndex:
         qctx = self._query(q, slots)
         ranked = []
         for rank, (score, i) in enumerate(hits):
-            e = self.entries[i]
+            e = self.at[i]
             if rank < CANDIDATES:
                 ranked.append((self._rerank(e, qctx, score / top_bm25), rank, e))
             else:

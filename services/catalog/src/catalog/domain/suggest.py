@@ -15,6 +15,7 @@ after a few dozen names, one that matches nothing reads 6,600 strings (about hal
 
 from __future__ import annotations
 
+import copy
 import heapq
 import math
 import re
@@ -152,11 +153,21 @@ class Query:
         return n.words[i].startswith(self.last) or n.unified_words[i].startswith(self.last_unified)
 
 
+def _name(code: str, name: str, log_pop: float) -> _Name:
+    ws = tuple(folded_words(name))
+    unified = tuple(variant(w) for w in ws)
+    skip = 2 if ws[:2] == ("thu", "tuc") and len(ws) > 2 else 0
+    return _Name(code, name, f" {' '.join(ws)} ", f" {' '.join(unified)} ", ws, unified, skip, log_pop)
+
+
 class SuggestIndex:
-    """The published procedures' names, most popular first, for :meth:`suggest`."""
+    """The published procedures' names, most popular first, for :meth:`suggest`; after an
+    administrator's change (``updated``), the names it hid and the few it added beside them."""
 
     def __init__(self, names: list[_Name]) -> None:
         self._names = names
+        self._hidden: frozenset[str] = frozenset()  # codes of ``names`` changed or withdrawn since
+        self._extra: tuple[_Name, ...] = ()  # names added since, each checked on every suggestion
         # Which names (by rank: most popular first) hold each word, as written (raw) and unified.
         raw: dict[str, list[int]] = {}
         uni: dict[str, list[int]] = {}
@@ -180,30 +191,33 @@ class SuggestIndex:
         self._text = "\n".join(lines)
 
     @classmethod
-    def build(cls, procedures: Iterable[tuple[str, str, int]]) -> SuggestIndex:
-        """``procedures``: (code, name, popularity) of each published procedure."""
+    def build(
+        cls, procedures: Iterable[tuple[str, str, int]], previous: SuggestIndex | None = None
+    ) -> SuggestIndex:
+        """``procedures``: (code, name, popularity) of each published procedure; the folded names of
+        ``previous`` are reused where name and popularity are the same."""
+        known = (
+            {(n.code, n.name, n.log_pop): n for n in (*previous._names, *previous._extra)} if previous else {}
+        )
         names = []
         for code, name, popularity in procedures:
-            ws = tuple(folded_words(name))
-            unified = tuple(variant(w) for w in ws)
-            skip = 2 if ws[:2] == ("thu", "tuc") and len(ws) > 2 else 0
-            names.append(
-                _Name(
-                    code,
-                    name,
-                    f" {' '.join(ws)} ",
-                    f" {' '.join(unified)} ",
-                    ws,
-                    unified,
-                    skip,
-                    math.log10(1 + max(popularity, 0)),
-                )
-            )
+            log_pop = math.log10(1 + max(popularity, 0))
+            names.append(known.get((code, name, log_pop)) or _name(code, name, log_pop))
         names.sort(key=lambda n: (-n.log_pop, n.code))
         return cls(names)
 
+    def updated(self, removed: Iterable[str], added: Iterable[tuple[str, str, int]]) -> SuggestIndex:
+        """This index without the procedures ``removed`` (codes) and with ``added`` (a changed one is in
+        both), sharing the tables: milliseconds, where ``build`` takes a tenth of a second."""
+        new = copy.copy(self)
+        gone = frozenset(removed)
+        new._hidden = self._hidden | gone
+        fresh = [_name(code, name, math.log10(1 + max(popularity, 0))) for code, name, popularity in added]
+        new._extra = (*(n for n in self._extra if n.code not in gone), *fresh)
+        return new
+
     def __len__(self) -> int:
-        return len(self._names)
+        return sum(1 for n in self._names if n.code not in self._hidden) + len(self._extra)
 
     def _starting(self, prefix: str, vocab: list[str], postings: dict[str, frozenset[int]]) -> set[int]:
         """The names with a word starting with ``prefix``."""
@@ -243,14 +257,10 @@ class SuggestIndex:
         if q is None or limit <= 0:
             return []
         best: list[tuple[float, int, _Name]] = []  # a min-heap of the best so far: (score, -rank, name)
-        names = self._names
-        for rank in self._candidates(q):
-            n = names[rank]
-            # No name from here on scores more than its popularity plus the bonus.
-            if len(best) == limit and n.log_pop + PHRASE_BONUS <= best[0][0]:
-                break
+
+        def consider(n: _Name, rank: int) -> None:
             if not q.matches(n):
-                continue
+                return
             score = n.log_pop - POSITION_WEIGHT * min(q.position(n), MAX_POSITION)
             if q.in_order(n):
                 score += PHRASE_BONUS
@@ -259,6 +269,17 @@ class SuggestIndex:
                 heapq.heappush(best, item)
             elif (score, -rank) > best[0][:2]:
                 heapq.heapreplace(best, item)
+
+        names, hidden = self._names, self._hidden
+        for i, n in enumerate(self._extra):  # ranked after the names of the same score
+            consider(n, len(names) + i)
+        for rank in self._candidates(q):
+            n = names[rank]
+            # No name from here on scores more than its popularity plus the bonus.
+            if len(best) == limit and n.log_pop + PHRASE_BONUS <= best[0][0]:
+                break
+            if n.code not in hidden:
+                consider(n, rank)
         best.sort(key=lambda t: (-t[0], -t[1]))
         return [Suggestion(n.code, n.name, round(s, 3)) for s, _r, n in best]
 

@@ -59,6 +59,11 @@ log = logs.get(__name__)
 RESULT_CACHE = 5000  # search answers kept per replica (a few KB each)
 SEED_BATCH = 250  # procedures an insert: small enough to finish well within the socket timeout
 REFRESH_WAIT_S = 5.0  # an administrator's change waits this long at most for this replica's new index
+# Changes applied to the index in place (a new segment) rather than by a new index: at most this many
+# procedures at once, and until this many entries are left behind by changes.
+IN_PLACE_MAX = 200
+RETIRED_MAX = 1000
+COMPACT_AFTER_S = 10.0  # quiet time after changes applied in place before the index is built afresh
 SEED_STALL_S = 60.0  # a seed load that shows no progress this long is taken over
 SEED_POLL_S = 0.25  # while another replica loads the seed: how often to look for its snapshot
 SEED_OWN_AFTER_S = 30.0  # ...and after how long to build the same seed from our own file instead
@@ -116,6 +121,7 @@ class Catalog:
         self._stale: str | None = None
         self._to_store: View | None = None  # the newest view whose snapshot is still to be stored
         self._storing: asyncio.Task[None] | None = None
+        self._compacting: asyncio.Task[None] | None = None  # the fresh build after changes made in place
         self._damaged: str | None = None  # a damaged snapshot read ("?": which one unknown): replace it
         self._rebuilds: set[asyncio.Task[Any]] = set()  # slow rebuilds and snapshot writes left running
         self._rebuilding = asyncio.Lock()
@@ -283,14 +289,32 @@ class Catalog:
             log.info("catalogue snapshot stored", revision=view.revision, bytes=len(blob))
 
     async def _from_database(
-        self, revision: int, seed: str, base: dict[str, Item], previous: View | None
+        self,
+        revision: int,
+        seed: str,
+        base: dict[str, Item],
+        previous: View | None,
+        codes: list[str] | None = None,
     ) -> View:
         """The catalogue at (at least) ``revision``: one bulk read, or, given ``base``, the versions of
-        every procedure and the procedures whose version ``base`` does not have."""
+        every procedure and the procedures whose version ``base`` does not have; a few of those go into
+        ``previous``'s index in place (``views.updated_view``), the procedures ``codes`` (the changes
+        since ``previous``, when known) without reading every version first."""
         items: dict[str, Item] = {}
+        if previous is not None and codes is not None and self._in_place(previous, codes):
+            procs = await self.procedures.current_procedures(codes)
+            return await asyncio.to_thread(
+                views.updated_view, previous, map(item_of, procs), revision=revision
+            )
         if base:
             current = await self.procedures.current_versions()
             need = views.changed(base, current)
+            gone = len(base) + sum(1 for code, _ in current if code not in base) > len(current)
+            if previous is not None and not gone and self._in_place(previous, need):
+                procs = await self.procedures.current_procedures(need)
+                return await asyncio.to_thread(
+                    views.updated_view, previous, map(item_of, procs), revision=revision
+                )
             if len(need) * 2 <= len(current):
                 fetch = set(need)
                 items = {code: base[code] for code, _ in current if code not in fetch}
@@ -305,6 +329,10 @@ class Catalog:
             return build_view(items.values(), revision=revision, seed=seed, previous=previous)
 
         return await asyncio.to_thread(build)
+
+    @staticmethod
+    def _in_place(view: View, need: list[str]) -> bool:
+        return 0 < len(need) <= IN_PLACE_MAX and view.index.retired + len(need) <= RETIRED_MAX
 
     def _install(self, view: View, *, full_collect: bool = True) -> None:
         self.view = view
@@ -322,17 +350,48 @@ class Catalog:
         time: a caller that comes during one waits, then finds it current or rebuilds once for every change
         it missed. (Side by side, a burst of changes ran a rebuild each, and they starved the replica.)"""
         async with self._rebuilding:
-            revision = await self.procedures.revision()
+            revision, codes = await self.procedures.changes_since(self.view.revision)
             stale, seed = self._stale is not None, self._stale or self.view.seed
             if revision == self.view.revision and not (force or stale):
                 return False
             self._stale = None
+            if stale or force:
+                codes = None
             base = {} if stale else self.view.items
-            view = await self._from_database(revision, seed, base, None if stale else self.view)
-            self._install(view)
-            log.info("catalogue rebuilt", revision=revision, procedures=len(view.items))
+            view = await self._from_database(revision, seed, base, None if stale else self.view, codes)
+            self._install(view, full_collect=not view.index.retired)
+            how = "in place" if view.index.retired else "rebuilt"
+            log.info(f"catalogue {how}", revision=revision, procedures=len(view.items))
         self._snapshot_later(view)
+        if view.index.retired:
+            self._compact_later()
         return True
+
+    def _compact_later(self) -> None:
+        if self._compacting is None or self._compacting.done():
+            self._compacting = asyncio.create_task(self._compact(), name="catalog-compact")
+            self._track(self._compacting)
+
+    async def _compact(self) -> None:
+        """Once the catalogue has been quiet for COMPACT_AFTER_S after changes applied in place, the index
+        built afresh, in the background: the same document order and ranking statistics as a replica that
+        started from the snapshot has (tantivy's counts include deleted documents until segments merge), so
+        every replica ranks alike again."""
+        while True:
+            seen = self.view.revision
+            await asyncio.sleep(COMPACT_AFTER_S)
+            if self.view.revision == seen:
+                break
+        async with self._rebuilding:
+            view = self.view
+            if not view.index.retired:
+                return
+            fresh = await asyncio.to_thread(
+                build_view, view.items.values(), revision=view.revision, seed=view.seed, previous=view
+            )
+            if self.view is view:
+                self._install(fresh)
+                log.info("catalogue index compacted", revision=view.revision)
 
     async def _refresh_after_write(self) -> None:
         """After an administrator's change: this replica searches with it at once when the rebuild is
@@ -561,7 +620,7 @@ class Catalog:
         return await self.change(code, expected, status="published")
 
     async def _changed(self, session: Session, p: Procedure) -> None:
-        await self.procedures.bump_revision(session)
+        await self.procedures.bump_revision(p.code, session)
         if p.status == "withdrawn":
             await self.rt.outbox.add(
                 session, ProcedureWithdrawnV1(code=p.code, version=p.version, name=p.name)
