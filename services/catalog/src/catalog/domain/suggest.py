@@ -131,21 +131,35 @@ class Query:
         return n.unified_words[i] in self.whole or self._last_is(i, n)
 
     def position(self, n: _Name) -> int:
-        """How many words into the name (after its opening "Thủ tục") the first typed word is found."""
-        for i in range(n.skip, len(n.words)):
-            if self._is(i, n):
-                return i - n.skip
-        return MAX_POSITION
+        """How many words into the name (after its opening "Thủ tục") the first typed word is found
+        (MAX_POSITION at most). The whole words are found by ``tuple.index``; only the words before the
+        first of them are looked at one by one, for the last word."""
+        uw, start = n.unified_words, n.skip
+        end = min(len(uw), start + MAX_POSITION)
+        for w in self.whole:
+            try:
+                end = uw.index(w, start, end)
+            except ValueError:
+                continue
+        for i in range(start, end):
+            if self._last_is(i, n):
+                return i - start
+        return end - start if end < len(uw) and end - start < MAX_POSITION else MAX_POSITION
 
     def in_order(self, n: _Name) -> bool:
         """The typed words side by side in the name, in the order typed."""
         k = len(self.whole)
         if k == 0:
             return True
-        for i in range(len(n.words) - k):
-            if n.unified_words[i : i + k] == self.whole and self._last_is(i + k, n):
+        uw, first = n.unified_words, self.whole[0]
+        i = -1
+        while True:
+            try:
+                i = uw.index(first, i + 1, len(uw) - k)
+            except ValueError:
+                return False
+            if uw[i : i + k] == self.whole and self._last_is(i + k, n):
                 return True
-        return False
 
     def _last_is(self, i: int, n: _Name) -> bool:
         if self.complete:
