@@ -41,6 +41,7 @@ from ..adapters.search_index import Entry, SearchIndex
 from ..adapters.snapshots import CorruptSnapshot, Snapshots, Stored
 from ..adapters.vocabulary import TermStore
 from ..domain.model import OnlineLevel, Procedure
+from ..domain.vocabulary import Vocabulary as Glossary
 from . import view as views
 from .view import (
     SEED_REVISION,
@@ -83,11 +84,6 @@ SEEDING = Problem(
 )
 
 
-def _item(e: Entry, **more: Any) -> bytes:
-    """A result: the procedure's summary with ``more`` keys (its encoded object reopened, not re-encoded)."""
-    return e.summary_json[:-1] + b"," + dumps(more)[1:]
-
-
 def version_conflict(current: int) -> Problem:
     return Problem(
         412,
@@ -126,6 +122,7 @@ class Catalog:
         self._rebuilds: set[asyncio.Task[Any]] = set()  # slow rebuilds and snapshot writes left running
         self._rebuilding = asyncio.Lock()
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._heads: dict[str, tuple[Entry, Glossary, bytes]] = {}  # by code: see _head
         self._owner = f"{rt.settings.instance}/{secrets.token_hex(4)}"  # this process, in the seed marker
         self.started: dict[str, Any] = {}  # how the last start went (logged; read by tests)
         self.terms = Terms(rt, TermStore(rt.db))  # the search vocabulary (service/vocabulary.py)
@@ -500,10 +497,10 @@ class Catalog:
         page: int,
         size: int,
     ) -> bytes:
-        """A page of results as JSON: what a query adds (English gloss, highlight, score) joined to each
-        procedure's summary, which is encoded once (a page costs a few small encodings, not 20 dicts)."""
+        """A page of results as JSON: each procedure's summary and English gloss, encoded once
+        (``_head``), with what the query adds (highlight, score)."""
         offset = (page - 1) * size
-        gloss = self.terms.current.gloss
+        glossary = self.terms.current
         if q and q.strip():
             answer = self.index.answer(
                 q,
@@ -513,12 +510,12 @@ class Catalog:
                 online=online,
                 offset=offset,
                 limit=size,
-                vocabulary=self.terms.current,
+                vocabulary=glossary,
             )
             items = [
-                _item(
-                    h.entry, name_en=gloss(h.entry.name_words), highlight={"name": h.highlight}, score=h.score
-                )
+                self._head(h.entry, glossary)
+                + b","
+                + dumps({"highlight": {"name": h.highlight}, "score": h.score})[1:]
                 for h in answer.hits
             ]
             rest = {"total": answer.total, "page": page, "size": size}
@@ -526,9 +523,19 @@ class Catalog:
         else:
             matching = [e for e in self.index.entries if e.matches(field, agency, level, online)]
             matching.sort(key=lambda e: (-e.popularity, e.code))
-            items = [_item(e, name_en=gloss(e.name_words)) for e in matching[offset : offset + size]]
+            items = [self._head(e, glossary) + b"}" for e in matching[offset : offset + size]]
             rest = {"total": len(matching), "page": page, "size": size}
         return b'{"items":[' + b",".join(items) + b"]," + dumps(rest)[1:]
+
+    def _head(self, e: Entry, glossary: Glossary) -> bytes:
+        """A result's summary and ``name_en``, as an unclosed JSON object: encoded once per version of
+        the procedure and of the glossary (a page of results then costs a small encoding per result)."""
+        got = self._heads.get(e.code)
+        if got is not None and got[0] is e and got[1] is glossary:
+            return got[2]
+        head = e.summary_json[:-1] + b',"name_en":' + dumps(glossary.gloss(e.name_words))
+        self._heads[e.code] = (e, glossary, head)
+        return head
 
     def search_json(self, key: tuple[Any, ...], **kw: Any) -> bytes:
         """``search`` serialised, remembered per catalogue revision: people search for the same few
