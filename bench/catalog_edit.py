@@ -48,9 +48,16 @@ async def run(s, edits: int) -> dict:
     urls = [f"http://127.0.0.1:{port}" for spec, _i, port, _p in s.replicas() if spec.name == "catalog"]
     answer: list[float] = []
     seen: dict[str, list[float]] = {f"replica_{i + 1}": [] for i in range(len(urls))}
-    async with httpx.AsyncClient(base_url=s.cfg.gateway_url, timeout=60) as gw, httpx.AsyncClient(timeout=60) as http:
+    async with (
+        httpx.AsyncClient(base_url=s.cfg.gateway_url, timeout=60) as gw,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
         admin = await client.admin(gw, s.cfg.admin_username, s.cfg.admin_password)
-        codes = [c for c in CODES if (await http.get(f"{urls[0]}/api/v1/catalog/procedures/{c}")).status_code == 200]
+        codes = [
+            c
+            for c in CODES
+            if (await http.get(f"{urls[0]}/api/v1/catalog/procedures/{c}")).status_code == 200
+        ]
         for n in range(edits):
             code = codes[n % len(codes)]
             r = await http.get(f"{urls[0]}/api/v1/catalog/procedures/{code}")
