@@ -26,6 +26,20 @@ async def test_suggestions_as_you_type(catalog):
     assert [(i["code"], i["name"]) for i in one] == [("3.000348", "Cấp lại giấy phép lái xe")]
 
 
+async def test_terms_people_type_are_suggested_in_the_catalogues_words(catalog):
+    """An abbreviation, a borrowed or everyday word or an English term, typed whole, suggests the names
+    that say it otherwise; a prefix of one is still being typed and suggests nothing of the kind."""
+
+    for q in ["gplx", "GPLX ", "bằng lái", "driving licence", "cap lai gplx"]:
+        r = await catalog.get(f"{C}/suggest", params={"q": q})
+        assert r.status_code == 200
+        assert [i["code"] for i in r.json()["items"]] == ["3.000348"], q
+    assert (await catalog.get(f"{C}/suggest", params={"q": "gpl"})).json()["items"] == []
+    # What the names say literally comes first; the expansion only fills the rest.
+    both = (await catalog.get(f"{C}/suggest", params={"q": "tam tr"})).json()["items"]
+    assert [i["code"] for i in both] == ["1.004194", "1.002755", "1.010028"]
+
+
 async def test_too_little_is_an_empty_list_and_bad_parameters_are_problems(catalog):
     for q in ["", "d", " đ "]:
         r = await catalog.get(f"{C}/suggest", params={"q": q})

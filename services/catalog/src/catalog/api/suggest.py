@@ -42,10 +42,13 @@ class Suggestions(BaseModel):
     summary="Gợi ý tên thủ tục khi gõ / procedure names suggested as you type",
     description=(
         "Tên thủ tục có một từ bắt đầu bằng từ cuối đang gõ và chứa nguyên các từ trước, có dấu hoặc "
-        "không dấu; xếp theo mức độ phổ biến và vị trí khớp. Dưới 2 chữ hoặc số: danh sách rỗng. / "
+        "không dấu; xếp theo mức độ phổ biến và vị trí khớp; sau đó, với từ viết tắt, từ mượn, cách gọi "
+        "thông thường hay tiếng Anh (GPLX, passport, bằng lái), các tên gọi theo cách của danh mục. Dưới "
+        "2 chữ hoặc số: danh sách rỗng. / "
         "Names with a word starting with the last word typed and holding the earlier words whole, with "
-        "or without diacritics; ranked by popularity and how early they match. Fewer than 2 letters or "
-        "digits: an empty list."
+        "or without diacritics; ranked by popularity and how early they match; then, for a term people "
+        "type (GPLX, passport, bằng lái, driving licence), the names that say it in the catalogue's "
+        "words. Fewer than 2 letters or digits: an empty list."
     ),
 )
 async def suggest(
@@ -61,8 +64,16 @@ async def suggest(
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
+    found = view.suggest.suggest(q, limit)
+    if len(found) < limit:  # "gplx", "passport", "bằng lái": the names say it in other words
+        seen = {s.code for s in found}
+        for text in glossary.expansions(q):
+            more = [s for s in view.suggest.suggest(text, limit) if s.code not in seen]
+            seen.update(s.code for s in more)
+            found += more
+        found = found[:limit]
     items = []
-    for s in view.suggest.suggest(q, limit):
+    for s in found:
         entry = view.entries.get(s.code)
         gloss = glossary.gloss(entry.name_words) if entry is not None else None
         items.append({"code": s.code, "name": s.name, "name_en": gloss})

@@ -181,6 +181,23 @@ class Vocabulary:
             slots = [Slot((Alt(tuple(folded(w)), 1.0),), optional=False) for w in raw]
         return slots
 
+    def expansions(self, text: str, most: int = 3) -> list[str]:
+        """``text`` in the catalogue's words, for suggestions as it is typed (which match the words of
+        names only): its first whole term people type (an abbreviation, a borrowed, everyday or English
+        word: "gplx", "bằng lái", "passport", "driving licence") replaced by each of the term's meanings,
+        up to ``most``; nothing when it has none. A term must be typed whole: the last word counts only
+        once it has all its letters (a prefix of it is still being typed)."""
+        raw = list(plain_words(text))
+        for i in range(len(raw)):
+            for n in range(min(self.max_len, len(raw) - i), 0, -1):
+                got = self.phrases.get(tuple(raw[i : i + n]))
+                if got is None or got[0].kind == "situation":
+                    continue
+                before, after = raw[:i], raw[i + n :]
+                tail = " " if text[-1:].isspace() and after else ""
+                return [" ".join([*before, *alt.words, *after]) + tail for alt in got[1][:most]]
+        return []
+
     def _is_english(self, query: str, raw: list[str], known: set[str] | frozenset[str]) -> bool:
         if not raw or strip_marks(query) != query.lower():  # diacritics: Vietnamese
             return False
