@@ -46,6 +46,38 @@ async def test_an_officer_needs_an_agency_and_a_login_name(auth, h):
     assert r.status_code == 422
 
 
+async def test_every_kind_of_login_name_signs_in_an_at_sign_included(auth, h):
+    """A username shaped like an email ("@"), an email, a phone number and a citizen ID all sign in; a
+    username that is another account's email is refused (sign-in would find the email's holder)."""
+    token = await h.admin_token(auth)
+    made = await auth.post(
+        f"{R}/users",
+        json=officer(
+            username="Mot-Cua@Phuong-Ngo-Quyen.gov.vn",
+            email="mc.nq@haiphong.gov.vn",
+            phone="0912 000 111",
+            citizen_id="031099000111",
+        ),
+        headers=h.bearer(token),
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["username"] == "mot-cua@phuong-ngo-quyen.gov.vn"
+    for name in (
+        "mot-cua@phuong-ngo-quyen.gov.vn",
+        " MOT-CUA@Phuong-Ngo-Quyen.gov.vn ",
+        "mc.nq@haiphong.gov.vn",
+        "+84912000111",
+        "031099000111",
+    ):
+        r = await h.login(auth, name, "Mot-Cua-Officer-1")
+        assert r.status_code == 200, (name, r.text)
+    assert (await h.login(auth, "mot-cua@phuong-ngo-quyen.gov.vn", "wrong-password-12")).status_code == 401
+    clash = await auth.post(
+        f"{R}/users", json=officer(username="mc.nq@haiphong.gov.vn", email=None), headers=h.bearer(token)
+    )
+    assert clash.status_code == 409
+
+
 async def test_locking_an_account_ends_its_sessions_and_unlocking_restores_login(auth, h):
     token = await h.admin_token(auth)
     user = (

@@ -10,6 +10,7 @@ from auth.domain.identity import (
     check_username,
     classify_login,
     clean_name,
+    login_fields,
     login_name,
     normalize_phone,
 )
@@ -69,19 +70,23 @@ def test_other_prefixes_are_not_vietnamese_mobiles(raw):
     ("raw", "expected"),
     [
         ("abc", "abc"),  # 3 characters: the shortest
-        ("a" * 40, "a" * 40),  # 40: the longest
+        ("a" * 80, "a" * 80),  # 80: the longest
         (" Quan.Tri_01-x ", "quan.tri_01-x"),
+        ("Admin@SoTP.HaiPhong.gov.vn", "admin@sotp.haiphong.gov.vn"),  # shaped like an email
+        ("cb.mot-cua@phuong-ngo-quyen", "cb.mot-cua@phuong-ngo-quyen"),
     ],
 )
-def test_a_username_is_3_to_40_lower_case_letters_digits_dots_dashes_or_underscores(raw, expected):
+def test_a_username_is_3_to_80_lower_case_letters_digits_dots_dashes_or_underscores(raw, expected):
     assert check_username(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["ab", "a" * 41, "1abc", "quản", "a b", "a@b"])
+@pytest.mark.parametrize(
+    "raw", ["ab", "a" * 81, "1abc", "quản", "a b", "a@", "a@b@c", "@abc", "a@.vn", "a@b..vn", "a@b_c"]
+)
 def test_other_usernames_are_refused(raw):
     assert refusal(check_username, raw) == Text(
-        "Tên đăng nhập gồm 3–40 chữ cái không dấu, số, dấu chấm, gạch",
-        "A username has 3-40 letters, digits, dots, dashes or underscores",
+        "Tên đăng nhập gồm 3–80 chữ cái không dấu, số, dấu chấm, gạch, có thể có dạng email",
+        "A username has 3-80 letters, digits, dots, dashes or underscores, or looks like an email",
     )
 
 
@@ -114,6 +119,20 @@ def test_a_full_name_needs_a_letter(raw):
 )
 def test_a_login_name_is_looked_up_in_the_field_it_looks_like(raw, field, value):
     assert classify_login(raw) == (field, value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "fields"),
+    [
+        # "@": an email first, then a username shaped like one (a staff account, the first administrator).
+        ("Admin@SoTP.gov.vn", [("email", "admin@sotp.gov.vn"), ("username", "admin@sotp.gov.vn")]),
+        ("031099001234", [("citizen_id", "031099001234")]),  # usernames start with a letter
+        ("0912.345.678", [("phone", "0912345678")]),
+        ("quan.tri", [("username", "quan.tri")]),
+    ],
+)
+def test_a_login_name_is_looked_up_in_every_field_it_may_be(raw, fields):
+    assert login_fields(raw) == fields and classify_login(raw) == fields[0]
 
 
 def test_a_login_name_typed_with_decomposed_accents_is_compared_in_nfc():

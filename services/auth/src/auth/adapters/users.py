@@ -24,12 +24,14 @@ class Users(Repository):
     async def get(self, user_id: str) -> Doc | None:
         return await self.coll.find_one({"_id": user_id})
 
-    async def by_login(self, field: str, value: str, *, unlocked: bool = False) -> Doc | None:
-        """The account whose ``field`` (citizen_id, phone, email, username) is ``value``."""
-        query: Doc = {field: value}
+    async def by_login(self, fields: list[tuple[str, str]], *, unlocked: bool = False) -> Doc | None:
+        """The account whose field (citizen_id, phone, email, username) holds the value, for the first of
+        ``fields`` (field, value) that one has: one read."""
+        query: Doc = {"$or": [{f: v} for f, v in fields]} if len(fields) > 1 else dict(fields)
         if unlocked:
             query["locked"] = {"$ne": True}
-        return await self.coll.find_one(query)
+        found = await self.coll.find(query).limit(len(fields)).to_list()
+        return next((d for f, v in fields for d in found if d.get(f) == v), None)
 
     async def exists(self, field: str, value: str) -> bool:
         return await self.coll.find_one({field: value}, {"_id": 1}) is not None

@@ -13,7 +13,7 @@ FullName = Annotated[str, Field(min_length=2, max_length=100), AfterValidator(cl
 CitizenId = Annotated[str, Field(max_length=20), AfterValidator(check_citizen_id)]
 Phone = Annotated[str, Field(max_length=20), AfterValidator(normalize_phone)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
-Username = Annotated[str, Field(max_length=40), AfterValidator(check_username)]
+Username = Annotated[str, Field(max_length=80), AfterValidator(check_username)]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda v: v.lower())]
 Roles = Annotated[list[Literal["citizen", "officer", "admin"]], Field(min_length=1, max_length=3)]
 Code = Annotated[

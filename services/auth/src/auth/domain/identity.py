@@ -13,7 +13,8 @@ from dvckit.errors import Invalid
 CITIZEN_ID = re.compile(r"^\d{12}$")
 # Vietnamese mobile numbers: +84 or 0, then 9 digits starting with a mobile prefix (3, 5, 7, 8, 9).
 PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
-USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
+# A username starts with a letter; it may be shaped like an email (``admin@sotp.haiphong.gov.vn``).
+USERNAME = re.compile(r"^(?=.{3,80}$)[a-z][a-z0-9._-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?$")
 
 LoginField = Literal["citizen_id", "phone", "email", "username"]
 
@@ -38,8 +39,8 @@ def check_username(raw: str) -> str:
     value = raw.strip().lower()
     if not USERNAME.match(value):
         raise Invalid(
-            "Tên đăng nhập gồm 3–40 chữ cái không dấu, số, dấu chấm, gạch",
-            "A username has 3-40 letters, digits, dots, dashes or underscores",
+            "Tên đăng nhập gồm 3–80 chữ cái không dấu, số, dấu chấm, gạch, có thể có dạng email",
+            "A username has 3-80 letters, digits, dots, dashes or underscores, or looks like an email",
         )
     return value
 
@@ -53,19 +54,26 @@ def clean_name(raw: str) -> str:
 
 
 def classify_login(raw: str) -> tuple[LoginField, str]:
-    """Which account field a login name refers to, and its normalised value.
+    """The account field a login name most likely refers to, and its normalised value: the first of
+    :func:`login_fields`."""
+    return login_fields(raw)[0]
 
-    Citizens log in with their citizen ID, phone number or email; officers and administrators may
-    also have a plain username."""
+
+def login_fields(raw: str) -> list[tuple[LoginField, str]]:
+    """Every account field a login name may refer to, most likely first, each with its normalised value.
+
+    Citizens sign in with their citizen ID, phone number or email; officers and administrators may also
+    have a username, which may be shaped like an email (``admin@sotp.haiphong.gov.vn``): a name with
+    "@" is looked for as an email, then as a username."""
     value = unicodedata.normalize("NFC", raw).strip()
     if "@" in value:
-        return "email", value.lower()
+        return [("email", value.lower()), ("username", value.lower())]
     if CITIZEN_ID.match(value):
-        return "citizen_id", value
+        return [("citizen_id", value)]
     try:
-        return "phone", normalize_phone(value)
+        return [("phone", normalize_phone(value))]
     except Invalid:
-        return "username", value.lower()
+        return [("username", value.lower())]
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -179,6 +179,11 @@ class Accounts(UserCases):
         key: str | None = None,
         code: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        # A staff username shaped like an email is signed in with as one: an email that is someone's
+        # username would lock them out (sign-in looks for the email first).
+        if channel == "email" and value and await self.users.exists("username", value):
+            raise CONTACT_IN_USE
+
         async def txn(session: Session) -> dict[str, Any] | None:
             if key is not None and code is not None and not await self.codes.spend(key, code, session):
                 return None  # used by a concurrent request
@@ -239,6 +244,8 @@ class Accounts(UserCases):
             check_password(password, citizen_id=citizen_id, phone=phone)
         except Invalid as e:
             raise weak_password(e) from None
+        if username and "@" in username and await self.users.exists("email", username):
+            raise ACCOUNT_EXISTS  # sign-in would find the email's holder first
         # Contacts an administrator enters are taken as confirmed (they come from the staff register).
         doc = {
             "_id": str(uuid.uuid4()),

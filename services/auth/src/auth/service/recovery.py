@@ -10,7 +10,7 @@ from __future__ import annotations
 from dvckit.errors import Invalid, Problem, Text
 from dvckit.mongo import Session
 
-from ..domain.identity import account_key, classify_login, login_key
+from ..domain.identity import account_key, login_fields, login_key
 from ..domain.policy import check_password
 from .accounts import UserCases, weak_password
 from .codes import destination
@@ -27,8 +27,7 @@ class Recovery(UserCases):
         self.rt.background(self._forgot(username), "password-forgot")
 
     async def _forgot(self, username: str) -> None:
-        field, value = classify_login(username)
-        user = await self.users.by_login(field, value, unlocked=True)
+        user = await self.users.by_login(login_fields(username), unlocked=True)
         to = user and (("email", user["email"]) if user.get("email") else ("phone", user.get("phone")))
         if user is None or not to or not to[1]:
             return
@@ -50,8 +49,9 @@ class Recovery(UserCases):
         await self.rt.transaction(txn)
 
     async def reset(self, username: str, code: str, new_password: str) -> None:
-        field, value = classify_login(username)
-        user = await self.users.by_login(field, value)
+        fields = login_fields(username)
+        field, value = fields[0]
+        user = await self.users.by_login(fields)
         # A name without an account spends a try on a code that cannot exist: the same work either way.
         key = f"reset:{user['_id']}" if user else f"reset:none:{login_key(field, value)}"
         # The new password is judged before the code, so a refused password does not spend a try.

@@ -23,7 +23,7 @@ from ..adapters.keys import KeyStore
 from ..adapters.passwords import Passwords
 from ..adapters.repos import Repositories
 from ..config import Settings
-from ..domain.identity import account_key, classify_login, login_key
+from ..domain.identity import account_key, login_fields, login_key
 from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH
 
 log = logs.get(__name__)
@@ -96,8 +96,9 @@ class Sessions:
         await self.attempts.add(ok=ok, reason=reason, login=account, ip=ip, user_id=user_id)
 
     async def login(self, username: str, password: str, ip: str) -> dict[str, Any]:
-        field, value = classify_login(username)
-        user = await self.users.by_login(field, value)
+        fields = login_fields(username)
+        field, value = fields[0]
+        user = await self.users.by_login(fields)
         account = account_key(user, field, value)
         logged = login_key(field, value)
         wait = await self.throttle.blocked_for(account, ip)
