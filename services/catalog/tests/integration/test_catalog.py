@@ -10,6 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from catalog.api.routes import ProcedureIn
 from catalog.service import catalog as catalog_service
 from devstack.testing import eventually
 from dvckit.auth import TokenVerifier
@@ -236,6 +237,24 @@ async def test_administration_needs_an_administrator(catalog, admin):
         r = await catalog.post(f"{C}/procedures/1.004194/withdraw", headers=headers)
         assert r.status_code in (401, 403)
     assert (await catalog.get(f"{C}/procedures/1.004194")).json()["status"] == "published"
+
+
+async def test_english_names_are_curated_while_the_name_translated_is_the_procedures(catalog, admin):
+    found = (await catalog.get(f"{C}/procedures", params={"q": "tam tru"})).json()["items"]
+    assert {i["code"]: i["name_en"] for i in found}["1.004194"] == "Temporary residence registration"
+    # Renamed: the curated name no longer translates it; the glossary's gloss (or none) is given.
+    body = (await catalog.get(f"{C}/procedures/1.004194")).json()
+    changed = {k: v for k, v in body.items() if k in ProcedureIn.model_fields} | {
+        "name": "Đăng ký tạm trú mới"
+    }
+    for k in ("version", "status", "updated_at"):
+        changed.pop(k, None)
+    r = await catalog.put(
+        f"{C}/procedures/1.004194", json=changed, headers={**admin, "If-Match": '"1.004194-v1"'}
+    )
+    assert r.status_code == 200, r.text
+    found = (await catalog.get(f"{C}/procedures", params={"q": "tam tru moi"})).json()["items"]
+    assert found[0]["code"] == "1.004194" and found[0]["name_en"] != "Temporary residence registration"
 
 
 async def test_another_replica_sees_changes(catalog, make_catalog, admin, monkeypatch):

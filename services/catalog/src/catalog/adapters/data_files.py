@@ -1,6 +1,7 @@
 """The catalog's data files: the agency directory's seed (``data/agencies.json`` and the province's
-commune-level units from the pinned package vietnam-provinces, never typed by hand) and the routing
-rules (``data/routing.json``)."""
+commune-level units from the pinned package vietnam-provinces, never typed by hand), the routing
+rules (``data/routing.json``) and the curated English names of the most-used procedures
+(``data/names_en.json``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..domain.routing import Rules
 DATA = Path(__file__).resolve().parent.parent / "data"
 AGENCIES = DATA / "agencies.json"
 ROUTING = DATA / "routing.json"
+NAMES_EN = DATA / "names_en.json"
 HAI_PHONG = 31  # the package's (General Statistics Office's) province code
 
 
@@ -40,3 +42,10 @@ def seed(province_code: str = "H26") -> tuple[Agency, ...]:
 @cache
 def rules(province_code: str = "H26") -> Rules:
     return Rules(json.loads(ROUTING.read_text(encoding="utf-8")), province_code)
+
+
+@cache
+def english_names() -> dict[str, tuple[str, str]]:
+    """Code → (the Vietnamese name translated, its English name)."""
+    entries = json.loads(NAMES_EN.read_text(encoding="utf-8"))["entries"]
+    return {e["code"]: (e["name"], e["name_en"]) for e in entries}

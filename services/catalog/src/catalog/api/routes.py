@@ -74,7 +74,9 @@ class ProcedureItem(BaseModel):
     highlight: dict[str, str] | None = None
     score: float | None = None
     name_en: str | None = Field(
-        None, description="An English gloss of the name built from the search glossary, when it can build one"
+        None,
+        description="The name in English: curated for the most-used procedures, else a gloss built from the "
+        "search glossary when it can build one (the Vietnamese name is authoritative)",
     )
 
 

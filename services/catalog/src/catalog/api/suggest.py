@@ -3,7 +3,7 @@
 Public and cacheable like the other catalogue reads (ETag of the catalogue's revision and the query,
 ``Cache-Control: public``). Fewer than 2 letters or digits is not an error, only too little to go on: the
 answer is an empty list (a search box asks at every key, and the first key should not log a 422). Each
-name comes with ``name_en``, the English gloss the search gives too (``domain/vocabulary.py``), or null."""
+name comes with ``name_en``, the English name the search gives too (``Catalog.english_name``), or null."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ class SuggestionOut(BaseModel):
     code: str = Field(description="Mã thủ tục / procedure code")
     name: str = Field(description="Tên thủ tục / the procedure's name (Vietnamese)")
     name_en: str | None = Field(
-        None, description="An English gloss of the name built from the search glossary, when it can build one"
+        None,
+        description="The name in English: curated for the most-used procedures, else a gloss built from the "
+        "search glossary when it can build one (the Vietnamese name is authoritative)",
     )
 
 
@@ -75,6 +77,6 @@ async def suggest(
     items = []
     for s in found:
         entry = view.entries.get(s.code)
-        gloss = glossary.gloss(entry.name_words) if entry is not None else None
+        gloss = c.english_name(entry, glossary) if entry is not None else None
         items.append({"code": s.code, "name": s.name, "name_en": gloss})
     return Response(dumps({"items": items}), media_type="application/json", headers=headers)

@@ -36,6 +36,7 @@ from dvckit.mongo import Session
 from dvckit.runtime import Runtime
 from dvckit.store import AlreadyExists
 
+from ..adapters import data_files
 from ..adapters.procedures import Procedures
 from ..adapters.search_index import Entry, SearchIndex
 from ..adapters.snapshots import CorruptSnapshot, Snapshots, Stored
@@ -527,13 +528,21 @@ class Catalog:
             rest = {"total": len(matching), "page": page, "size": size}
         return b'{"items":[' + b",".join(items) + b"]," + dumps(rest)[1:]
 
+    def english_name(self, e: Entry, glossary: Glossary) -> str | None:
+        """The procedure's English name: curated for the most-used ones (while their Vietnamese name is
+        the one translated), else the glossary's gloss, if it can build one."""
+        curated = data_files.english_names().get(e.code)
+        if curated is not None and curated[0] == e.name:
+            return curated[1]
+        return glossary.gloss(e.name_words)
+
     def _head(self, e: Entry, glossary: Glossary) -> bytes:
         """A result's summary and ``name_en``, as an unclosed JSON object: encoded once per version of
         the procedure and of the glossary (a page of results then costs a small encoding per result)."""
         got = self._heads.get(e.code)
         if got is not None and got[0] is e and got[1] is glossary:
             return got[2]
-        head = e.summary_json[:-1] + b',"name_en":' + dumps(glossary.gloss(e.name_words))
+        head = e.summary_json[:-1] + b',"name_en":' + dumps(self.english_name(e, glossary))
         self._heads[e.code] = (e, glossary, head)
         return head
 
