@@ -232,6 +232,26 @@ MATRIX: dict[str, list[Row]] = {
             post("/api/v1/auth/logout", json={"refresh_token": "khong-co-phien-nay"}),
         )
     ],
+    # Sign-in with VNeID: anyone may begin one (302 to the provider); a made-up state comes back to the
+    # portal with an error; a made-up ticket is nobody's tokens, whoever's token comes with it.
+    "GET /api/v1/auth/oidc/vneid/authorize": [
+        row("302 302 302 302 302 302", get("/api/v1/auth/oidc/vneid/authorize"))
+    ],
+    "GET /api/v1/auth/oidc/vneid/callback": [
+        row(
+            "302 302 302 302 302 302",
+            get("/api/v1/auth/oidc/vneid/callback", params={"state": "x" * 43, "code": "khong-co-ma-nay"}),
+        )
+    ],
+    "POST /api/v1/auth/oidc/vneid/token": [
+        row("400 400 400 400 400 400", post("/api/v1/auth/oidc/vneid/token", json={"ticket": "v" * 43}))
+    ],
+    "POST /api/v1/auth/oidc/vneid/link": [
+        row(
+            "400 400 400 400 400 400",
+            post("/api/v1/auth/oidc/vneid/link", json={"ticket": "v" * 43, "password": "Bach-Dang-1288"}),
+        )
+    ],
     "GET /api/v1/auth/.well-known/jwks.json": [
         row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/jwks.json"))
     ],

@@ -42,6 +42,9 @@ def test_only_the_allow_list_is_public() -> None:
         "POST /api/v1/auth/logout",
         "POST /api/v1/auth/password/forgot",
         "POST /api/v1/auth/password/reset",
+        # The end of a sign-in with VNeID: a one-time ticket (and, to link an account, its password).
+        "POST /api/v1/auth/oidc/vneid/token",
+        "POST /api/v1/auth/oidc/vneid/link",
     }
 
 

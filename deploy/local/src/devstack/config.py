@@ -81,6 +81,7 @@ class StackConfig:
     s3_metrics_port: int = 9567
     amqp_port: int = 5672
     smtp_port: int = 1025
+    idp_port: int = 9400  # the VNeID stand-in (devstack.idp)
     admin_username: str = DEV_ADMIN_USERNAME
     admin_password: str = DEV_ADMIN_PASSWORD
     captcha_test_answer: str = ""
@@ -116,6 +117,7 @@ class StackConfig:
             s3_metrics_port=_int("DVC_S3_METRICS_PORT", 9567),
             amqp_port=_int("DVC_AMQP_PORT", 5672),
             smtp_port=_int("DVC_SMTP_PORT", 1025),
+            idp_port=_int("DVC_IDP_PORT", 9400),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
@@ -233,6 +235,14 @@ class StackConfig:
             f"{p}MONGO_URL": self.mongo_url_for(spec.name),
             f"{p}MONGO_DB": self.db_name(spec.name),
         }
+        if spec.name == "auth":
+            # Sign-in with VNeID against the development identity provider (devstack.idp).
+            env |= {
+                "AUTH_VNEID_ISSUER": f"http://{self.host}:{self.idp_port}",
+                "AUTH_VNEID_CLIENT_SECRET": "dev-vneid-client-secret",
+                "AUTH_VNEID_REDIRECT_URI": f"{self.gateway_url}/api/v1/auth/oidc/vneid/callback",
+                "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/",
+            }
         if self.captcha_test_answer:
             env["DVC_CAPTCHA_TEST_ANSWER"] = self.captcha_test_answer
         if self.namespace:

@@ -230,6 +230,23 @@ class Smtp(_Part):
         )
 
 
+class Idp(_Part):
+    """The development identity provider standing in for VNeID (devstack.idp): OpenID Connect on a port
+    of its own, test identities on its sign-in form."""
+
+    NAME = "idp"
+    LABEL = "VNeID stand-in (oidc-provider-mock)"
+
+    def ping(self) -> bool:
+        return port_open(self.cfg.host, self.cfg.idp_port)
+
+    def _start(self) -> None:
+        self._launch(
+            [sys.executable, "-m", "devstack.idp", "--host", self.cfg.host, "--port", str(self.cfg.idp_port)],
+            30,
+        )
+
+
 def _root() -> bool:
     return os.geteuid() == 0
 

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from .config import ROOT, S3_ACCESS_KEY, S3_SECRET_KEY, SERVICE_NAMES, SERVICES, StackConfig
-from .infra import S3, Mongo, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
+from .infra import S3, Idp, Mongo, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
 from .procs import port_open
 from .stack import Stack
 
@@ -93,6 +93,7 @@ class Infra:
     amqp_port: int
     s3_port: int
     smtp_port: int = 1025
+    idp_port: int = 9400
     mail_dir: Path = Path()
     s3_access_key: str = S3_ACCESS_KEY
     s3_secret_key: str = S3_SECRET_KEY
@@ -210,6 +211,11 @@ class _Local:
         Smtp(smtp_cfg).ensure()
         self.started.append(Smtp(smtp_cfg))
         how["smtp"] = "started"
+        # The VNeID stand-in of the run's own (its sign-ins are the run's).
+        idp_cfg = private.with_(idp_port=free_port())
+        Idp(idp_cfg).ensure()
+        self.started.append(Idp(idp_cfg))
+        how["idp"] = "started"
         amqp_port = dev.amqp_port
         if RabbitMQ(dev).ping():
             how["rabbitmq"] = "reused"
@@ -227,6 +233,7 @@ class _Local:
             "s3_port": s3_cfg.s3_port,
             "amqp_port": amqp_port,
             "smtp_port": smtp_cfg.smtp_port,
+            "idp_port": idp_cfg.idp_port,
             "mail_dir": smtp_cfg.mail_dir,
             "how": how,
         }
@@ -286,6 +293,8 @@ class _Docker:
             StackConfig(data_dir=Path(tempfile.mkdtemp(prefix="dvc-mail-")), smtp_port=free_port())
         )
         self.smtp.ensure()
+        self.idp = Idp(StackConfig(data_dir=self.smtp.cfg.data_dir, idp_port=free_port()))
+        self.idp.ensure()
         for m in mongos.values():
             m.exec(
                 [
@@ -301,12 +310,20 @@ class _Docker:
             "s3_port": int(minio.get_exposed_port(9000)),
             "amqp_port": int(rabbit.get_exposed_port(5672)),
             "smtp_port": self.smtp.cfg.smtp_port,
+            "idp_port": self.idp.cfg.idp_port,
             "mail_dir": self.smtp.cfg.mail_dir,
-            "how": {"mongodb": "docker", "s3": "docker", "rabbitmq": "docker", "smtp": "started"},
+            "how": {
+                "mongodb": "docker",
+                "s3": "docker",
+                "rabbitmq": "docker",
+                "smtp": "started",
+                "idp": "started",
+            },
         }
 
     def close(self) -> None:
         self.smtp.proc.stop()
+        self.idp.proc.stop()
         for c in reversed(self.containers):
             try:
                 c.stop()
@@ -329,6 +346,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             amqp_port=got["amqp_port"],
             s3_port=got["s3_port"],
             smtp_port=got["smtp_port"],
+            idp_port=got["idp_port"],
             mail_dir=got["mail_dir"],
             how=got["how"],
         )
@@ -569,6 +587,7 @@ def start_stack(
         s3_port=infra.s3_port,
         amqp_port=infra.amqp_port,
         smtp_port=infra.smtp_port,
+        idp_port=infra.idp_port,
         captcha_test_answer=CAPTCHA_TEST_ANSWER,
         cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,

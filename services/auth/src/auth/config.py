@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.settings import ServiceSettings, dev_secret
@@ -55,6 +55,29 @@ class Settings(ServiceSettings):
     codes_per_hour: int = 3
     # Codes travel to the notification service sealed with this key (it must hold the same one).
     seal_key: SecretStr = dev_secret("dvc-dev-seal-key")
+
+    # Sign-in with VNeID over OpenID Connect (service/vneid.py). No issuer: not offered (404).
+    vneid_issuer: str | None = None
+    vneid_client_id: str = "dvc-haiphong"
+    vneid_client_secret: SecretStr | None = None  # needed with an issuer
+    # This service's callback as the provider has it registered (through the gateway).
+    vneid_redirect_uri: str = "http://127.0.0.1:8080/api/v1/auth/oidc/vneid/callback"
+    vneid_portal_url: str = "/"  # where the browser goes back to, with the outcome in the URL's fragment
+    vneid_scopes: str = "openid profile address phone"
+    # Asymmetric only: never "none", never an HMAC a public key could forge.
+    vneid_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "PS256", "ES256"])
+    # Claim names and acr values where the provider's differ from domain/vneid.py's defaults.
+    vneid_claims: dict[str, str] = Field(default_factory=dict)
+    vneid_levels: dict[str, int] = Field(default_factory=dict)
+    vneid_flow_ttl_seconds: int = 600  # from the button to the provider's answer
+    vneid_ticket_ttl_seconds: int = 120  # from the provider's answer to the portal taking the ticket
+    vneid_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _vneid_complete(self) -> Settings:
+        if self.vneid_issuer and not self.vneid_client_secret:
+            raise ValueError("AUTH_VNEID_CLIENT_SECRET is needed with AUTH_VNEID_ISSUER")
+        return self
 
     @field_validator("admin_username")
     @classmethod

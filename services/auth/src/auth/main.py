@@ -10,10 +10,12 @@ from dvckit.runtime import Runtime
 from dvckit.serve import serve
 
 from .adapters.keys import KeyStore
+from .adapters.oidc import OidcProvider
 from .adapters.passwords import Passwords
 from .adapters.repos import Repositories
 from .adapters.store import schema
 from .api.routes import router
+from .api.vneid import router as vneid_router
 from .config import Settings
 from .parts import AuthParts
 from .service.accounts import Accounts
@@ -21,6 +23,7 @@ from .service.codes import Codes
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.sessions import Sessions
+from .service.vneid import VneidSignIn
 
 PREFIX = "/api/v1/auth"
 
@@ -35,6 +38,9 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
     sessions = Sessions(rt, settings, keys, passwords, repos)
     codes = Codes(rt, settings, repos.codes)
     accounts = Accounts(rt, settings, repos, passwords, sessions, codes)
+    provider = vneid_provider(settings)
+    if provider is not None:
+        rt.on_stop(lambda _rt: provider.close())
     return AuthParts(
         settings=settings,
         keys=keys,
@@ -43,6 +49,22 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
         accounts=accounts,
         registration=Registration(rt, settings, repos.users, passwords, codes, accounts),
         recovery=Recovery(rt, settings, repos, passwords, sessions, codes),
+        vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
+    )
+
+
+def vneid_provider(settings: Settings) -> OidcProvider | None:
+    """VNeID as configured (``AUTH_VNEID_*``); None when no issuer is set (the sign-in is not offered)."""
+    if not settings.vneid_issuer or settings.vneid_client_secret is None:
+        return None
+    return OidcProvider(
+        issuer=settings.vneid_issuer,
+        client_id=settings.vneid_client_id,
+        client_secret=settings.vneid_client_secret.get_secret_value(),
+        redirect_uri=settings.vneid_redirect_uri,
+        scopes=settings.vneid_scopes,
+        algorithms=settings.vneid_algorithms,
+        timeout_s=settings.vneid_timeout_seconds,
     )
 
 
@@ -60,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt,
         title="DVC Hải Phòng — Xác thực (auth)",
         prefix=PREFIX,
-        routers=[router],
+        routers=[router, vneid_router],
         description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
         "Accounts, sign-in, access tokens and roles.",
         parts=parts,

@@ -16,6 +16,7 @@ from .service.accounts import Accounts
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.sessions import Sessions
+from .service.vneid import VneidSignIn
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class AuthParts:
     accounts: Accounts
     registration: Registration
     recovery: Recovery
+    vneid: VneidSignIn
 
 
 Parts = Annotated[AuthParts, Depends(parts_of(AuthParts))]

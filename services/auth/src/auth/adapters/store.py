@@ -14,6 +14,8 @@ THROTTLE = "login_throttle"
 SIGNING_KEYS = "signing_keys"
 CODES = "codes"  # one-time codes awaiting use: registrations, new contacts, password resets
 CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly limit), kept a day
+OIDC_FLOWS = "oidc_flows"  # sign-ins through VNeID under way (adapters/handoffs.py)
+LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to take them
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -60,6 +62,8 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
             IndexModel([("user_id", ASCENDING)], name="user", sparse=True),
         ],
         CODE_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
+        OIDC_FLOWS: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
+        LOGIN_TICKETS: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
     }
 
 
@@ -76,4 +80,6 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
         "agencies": doc.get("agencies", []),
         "locked": doc.get("locked", False),
         "created_at": doc["created_at"],
+        "identity_level": doc.get("identity_level", 0),
+        "identity": doc.get("identity"),
     }

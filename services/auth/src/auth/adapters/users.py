@@ -33,6 +33,12 @@ class Users(Repository):
         found = await self.coll.find(query).limit(len(fields)).to_list()
         return next((d for f, v in fields for d in found if d.get(f) == v), None)
 
+    async def by_external(self, provider: str, subject: str) -> Doc | None:
+        """The account an identity provider's subject signs in to."""
+        return await self.coll.find_one(
+            {"external_ids": {"$elemMatch": {"provider": provider, "subject": subject}}}
+        )
+
     async def exists(self, field: str, value: str) -> bool:
         return await self.coll.find_one({field: value}, {"_id": 1}) is not None
 

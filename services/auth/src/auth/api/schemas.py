@@ -56,6 +56,19 @@ class TokensOut(BaseModel):
     refresh_expires_in: int
 
 
+class IdentityOut(BaseModel):
+    """What an identity provider vouched for (VNeID), as of ``verified_at``."""
+
+    source: Literal["vneid"]
+    level: int = Field(description="1 hoặc 2: mức định danh điện tử VNeID / the VNeID assurance level")
+    citizen_id: str
+    full_name: str
+    birth_date: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    verified_at: datetime
+
+
 class UserOut(BaseModel):
     id: str
     full_name: str
@@ -67,6 +80,12 @@ class UserOut(BaseModel):
     agencies: list[str]
     locked: bool
     created_at: datetime
+    identity_level: int = Field(
+        0,
+        description="Cách xác lập danh tính: 0 tự khai, 1 hoặc 2 mức định danh VNeID / how the identity was "
+        "established: 0 self-declared, 1 or 2 the VNeID level",
+    )
+    identity: IdentityOut | None = None
 
 
 class PendingOut(BaseModel):

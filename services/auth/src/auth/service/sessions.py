@@ -73,6 +73,8 @@ class Sessions:
                 "roles": user.get("roles", []),
                 "agencies": user.get("agencies", []),
                 "name": user.get("full_name", ""),
+                # How the holder's identity was established (domain/vneid.py): 0 typed, 1-2 VNeID levels.
+                "ial": int(user.get("identity_level", 0)),
             }
         )
 
@@ -91,6 +93,11 @@ class Sessions:
             "expires_in": self.s.access_ttl_seconds,
             "refresh_expires_in": self.s.refresh_ttl_days * 86400,
         }
+
+    async def start(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A new login of ``user`` (signed in some other way than with a password: VNeID)."""
+        logs.bind(user_id=user["_id"])
+        return await self._pair(user, family=uuid.uuid4().hex)
 
     async def _log(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
         await self.attempts.add(ok=ok, reason=reason, login=account, ip=ip, user_id=user_id)
