@@ -19,6 +19,7 @@ import { NotificationsPage } from "./pages/notifications.js";
 import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
 import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
 import { AccountPage } from "./pages/account.js";
+import { VneidReturnPage } from "./pages/vneid.js";
 
 // path pattern, page, who may open it (null: everyone; "user": anyone signed in; or a role)
 const ROUTES = [
@@ -27,6 +28,7 @@ const ROUTES = [
   ["/thu-tuc/:code", ProcedurePage, null],
   ["/tra-cuu", TrackPage, null],
   ["/dang-nhap", LoginPage, null],
+  ["/dang-nhap/vneid", VneidReturnPage, null],
   ["/dang-ky", RegisterPage, null],
   ["/quen-mat-khau", ForgotPage, null],
   ["/dat-lai-mat-khau", ResetPage, null],

@@ -21,6 +21,9 @@ export function AccountPage() {
     [t("person.phone"), me.phone],
     [t("person.email"), me.email || t("account.none")],
     me.username ? [t("auth.username"), me.username] : null,
+    me.roles.includes("citizen") ? [t("account.identity"), t(`account.identity${me.identity_level || 0}`)] : null,
+    me.identity && me.identity.birth_date ? [t("account.birthDate"), me.identity.birth_date.split("-").reverse().join("/")] : null,
+    me.identity && me.identity.address ? [t("account.address"), me.identity.address] : null,
   ].filter(Boolean);
   const changed = (u) => {
     setMe(u);

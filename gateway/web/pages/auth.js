@@ -6,6 +6,7 @@ import { navigate } from "../router.js";
 import { setTokens, setUser, session, homeFor } from "../session.js";
 import { setFlash } from "../flash.js";
 import { PageHeading, ProblemAlert, Field, useForm, useTitle, announce, describedBy } from "../components.js";
+import { VneidButton } from "./vneid.js";
 
 const CITIZEN_ID = /^\d{12}$/;
 const PHONE = /^(?:\+84|84|0)[35789]\d{8}$/;
@@ -100,6 +101,8 @@ export function LoginPage({ query }) {
 
   return html`<div class="narrow">
     <${PageHeading} sub=${t("auth.loginLead")}>${t("auth.login")}<//>
+    <${VneidButton} next=${safeNext(query.get("next"))} />
+    <h2 class="or-heading">${t("vneid.or")}</h2>
     <${ProblemAlert} error=${error} prefix="login-" />
     <form class="card form" onSubmit=${submit} novalidate data-testid="login-form">
       <${Field}

@@ -241,7 +241,7 @@ class StackConfig:
                 "AUTH_VNEID_ISSUER": f"http://{self.host}:{self.idp_port}",
                 "AUTH_VNEID_CLIENT_SECRET": "dev-vneid-client-secret",
                 "AUTH_VNEID_REDIRECT_URI": f"{self.gateway_url}/api/v1/auth/oidc/vneid/callback",
-                "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/",
+                "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/dang-nhap/vneid",
             }
         if self.captcha_test_answer:
             env["DVC_CAPTCHA_TEST_ANSWER"] = self.captcha_test_answer

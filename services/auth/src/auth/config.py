@@ -62,7 +62,7 @@ class Settings(ServiceSettings):
     vneid_client_secret: SecretStr | None = None  # needed with an issuer
     # This service's callback as the provider has it registered (through the gateway).
     vneid_redirect_uri: str = "http://127.0.0.1:8080/api/v1/auth/oidc/vneid/callback"
-    vneid_portal_url: str = "/"  # where the browser goes back to, with the outcome in the URL's fragment
+    vneid_portal_url: str = "/dang-nhap/vneid"  # the portal page taking the outcome (in the URL's fragment)
     vneid_scopes: str = "openid profile address phone"
     # Asymmetric only: never "none", never an HMAC a public key could forge.
     vneid_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "PS256", "ES256"])
