@@ -52,6 +52,8 @@ class Principal(BaseModel):
     iat: int = 0
     # The login (refresh-token family) the token was issued for: signing out ends that login only.
     sid: str = ""
+    # How the holder's identity was established ("ial"): 0 self-declared, 1 or 2 the VNeID level.
+    identity_level: int = 0
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -180,6 +182,7 @@ class TokenVerifier:
             exp=int(claims["exp"]),
             iat=int(claims["iat"]),
             sid=str(claims.get("sid") or ""),
+            identity_level=int(claims.get("ial") or 0),
         )
 
 

@@ -50,6 +50,16 @@ class Settings(ServiceSettings, S3Settings):
 
     draft_ttl_days: int = 30  # abandoned drafts and their files are removed after this
 
+    # Who may file (docs/submission.md, "Who files"): the lowest identity level a citizen's account needs
+    # (0 self-declared, 1 or 2 verified through VNeID). Unset: 1 in production, 0 elsewhere.
+    min_identity_level: Annotated[int, Field(ge=0, le=2)] | None = None
+
+    @property
+    def filing_level(self) -> int:
+        if self.min_identity_level is not None:
+            return self.min_identity_level
+        return 1 if self.env == "production" else 0
+
     # Receipt PDFs (service/receipt.py): drawn in this many worker processes, at most receipt_max_pending
     # at a time (then 503), kept per dossier revision in up to receipt_cache_bytes of this replica's memory.
     receipt_workers: int = 1

@@ -85,3 +85,58 @@ async def test_the_authorisation_goes_when_the_submitter_files_for_themself(worl
     assert r.status_code == 200
     assert "authorization" not in {c["id"] for c in r.json()["procedure"]["components"]}
     assert "component:authorization" not in {m["item"] for m in r.json()["missing"]}
+
+
+async def verified(world, level: int = 2) -> dict:
+    """A citizen whose identity VNeID verified (the sign-in itself is auth's tests': here the account is
+    marked as that sign-in leaves it), signed in again so the token says so."""
+    p = await world.citizen()
+    users = world.auth.app.state.runtime.db.users
+    await users.update_one({"_id": p["id"]}, {"$set": {"identity_level": level}})
+    login = {"username": p["phone"], "password": p["password"]}
+    token = (await world.auth.post("/api/v1/auth/login", json=login)).json()["access_token"]
+    return {**p, "h": {"Authorization": f"Bearer {token}"}}
+
+
+async def test_only_a_verified_identity_files_where_the_setting_asks_for_one(world):
+    # Another replica of the same service (same database), set to take verified identities only.
+    settings = world.sub.app.state.runtime.settings.model_copy(update={"min_identity_level": 1})
+    strict = await world.make_submission(settings)
+    typed = await world.citizen()
+    r = await strict.post(f"{S}/dossiers", json={"procedure_code": "1.004194"}, headers=typed["h"])
+    assert r.status_code == 403 and r.json()["code"] == "identity-not-verified"
+    assert r.json()["title"].startswith("Cần đăng nhập bằng tài khoản định danh điện tử VNeID")
+    assert (await strict.get(f"{S}/dossiers", headers=typed["h"])).json()["total"] == 0  # nothing made
+    # A draft made before the setting (or on a laxer replica) cannot be submitted either.
+    d = await world.draft(typed)
+    assert (
+        await world.sub.put(
+            f"{S}/dossiers/{d['id']}/applicant", json=world.applicant(typed), headers=typed["h"]
+        )
+    ).status_code == 200
+    captcha = (await strict.post(f"{S}/captcha", headers=typed["h"])).json()["captcha_id"]
+    r = await strict.post(
+        f"{S}/dossiers/{d['id']}/submit",
+        json={"captcha_id": captcha, "captcha_answer": "x"},
+        headers=typed["h"],
+    )
+    assert r.status_code == 403 and r.json()["code"] == "identity-not-verified"
+    me = await verified(world, level=1)
+    assert (await world.draft(me, client=strict))["prefill"]["identity_level"] == 1
+
+
+async def test_a_verified_submitter_is_the_account_holder_and_files_for_others_as_owners(world):
+    me = await verified(world)
+    d = await world.draft(me)
+    assert d["prefill"]["citizen_id"] == me["citizen_id"] and d["prefill"]["identity_level"] == 2
+    put = lambda body: world.sub.put(f"{S}/dossiers/{d['id']}/applicant", json=body, headers=me["h"])  # noqa: E731
+    someone = world.applicant(me)["submitter"] | {"full_name": "Lê Thị Tám", "citizen_id": "031077003333"}
+    r = await put({"submitter": someone})
+    assert r.status_code == 422 and r.json()["code"] == "submitter-not-verified"
+    assert me["citizen_id"] in r.json()["detail"]
+    assert (await world.sub.get(f"{S}/dossiers/{d['id']}", headers=me["h"])).json()["applicant"] is None
+    # For someone else: they are the owner, the verified holder the submitter, with an authorisation.
+    r = await put(world.applicant(me) | {"owner": someone})
+    assert r.status_code == 200, r.text
+    assert "authorization" in {c["id"] for c in r.json()["procedure"]["components"]}
+    assert (await put(world.applicant(me))).status_code == 200

@@ -33,6 +33,7 @@ async def test_a_citizen_files_a_dossier_in_four_steps(world):
         "citizen_id": p["citizen_id"],
         "phone": p["phone"],
         "email": p["email"],
+        "identity_level": 0,  # registered on the portal: self-declared
     }
     assert {m["item"] for m in d["missing"]} == {
         "applicant",

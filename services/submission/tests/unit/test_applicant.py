@@ -181,8 +181,17 @@ def test_an_applicant_has_only_a_submitter_and_an_owner():
 
 
 def test_the_prefill_offers_what_the_account_knows_and_nothing_else_is_needed():
-    assert Prefill().model_dump() == {"full_name": None, "citizen_id": None, "phone": None, "email": None}
+    assert Prefill().model_dump() == {
+        "full_name": None,
+        "citizen_id": None,
+        "phone": None,
+        "email": None,
+        "identity_level": 0,
+    }
     assert Prefill(full_name="Lý Thị Hoa", phone="0912345678").phone == "0912345678"
+    # Only a verified account's citizen ID binds step 1's submitter.
+    assert Prefill(citizen_id="031190000001").verified_id is None
+    assert Prefill(citizen_id="031190000001", identity_level=1).verified_id == "031190000001"
 
 
 FOREIGNER = {

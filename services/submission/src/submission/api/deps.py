@@ -15,7 +15,13 @@ from ..parts import Parts
 
 
 def actor(who: Principal) -> Actor:
-    return Actor(id=who.sub, name=who.name, roles=frozenset(who.roles), agencies=frozenset(who.agencies))
+    return Actor(
+        id=who.sub,
+        name=who.name,
+        roles=frozenset(who.roles),
+        agencies=frozenset(who.agencies),
+        identity_level=who.identity_level,
+    )
 
 
 async def _citizen(who: Annotated[Principal, Depends(require("citizen"))]) -> Actor:

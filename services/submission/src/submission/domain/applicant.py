@@ -309,3 +309,10 @@ class Prefill(BaseModel):
     citizen_id: str | None = None
     phone: str | None = None
     email: str | None = None
+    # 1 or 2: the account's identity was verified through VNeID, and citizen_id is that identity's.
+    identity_level: int = 0
+
+    @property
+    def verified_id(self) -> str | None:
+        """The citizen ID the account holder proved (VNeID), which step 1's submitter must carry."""
+        return self.citizen_id if self.identity_level >= 1 else None

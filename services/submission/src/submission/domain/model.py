@@ -31,6 +31,7 @@ class Actor:
     name: str = ""
     roles: frozenset[str] = frozenset()
     agencies: frozenset[str] = frozenset()
+    identity_level: int = 0  # 0 self-declared, 1 or 2 verified through VNeID (the token's "ial")
 
 
 class Record(BaseModel):

@@ -31,11 +31,13 @@ from .captchas import Captchas
 from .errors import (
     CHANGED_WHILE_SUBMITTING,
     DAY_FULL,
+    IDENTITY_REQUIRED,
     NOT_DRAFT,
     NOT_FOUND,
     NOT_ONLINE,
     NOT_TRACKED,
     kind_not_allowed,
+    not_the_verified_submitter,
 )
 from .files import ObjectFiles
 from .prefill import Prefills
@@ -187,6 +189,8 @@ class Dossiers:
         authorization: str,
         case: str | None,
     ) -> Dossier:
+        if "citizen" in who.roles and who.identity_level < self.s.filing_level:
+            raise IDENTITY_REQUIRED
         procedure = await self.cache.procedure(procedure_code)
         if procedure.status != "published":
             raise NOT_ONLINE
@@ -232,6 +236,9 @@ class Dossiers:
         allowed = d.applicant_kinds
         if applicant.party.kind not in allowed:
             raise kind_not_allowed(list(allowed))
+        verified = d.prefill.verified_id if d.prefill else None
+        if verified and applicant.submitter.id_number != verified:
+            raise not_the_verified_submitter(verified)
         changes: dict[str, object] = {"applicant": applicant.model_dump(mode="json")}
         components = with_authorization(d, on_behalf=applicant.on_behalf)
         if components is not None:
@@ -286,6 +293,8 @@ class Dossiers:
         guarded by the ``rev`` the check read, so a file removed (or added) in between makes it match
         nothing, and the dossier is read and judged again (a few times, then 409)."""
         d = await self.owned(who, dossier_id)
+        if "citizen" in who.roles and who.identity_level < self.s.filing_level:
+            raise IDENTITY_REQUIRED
         verified = False
         code: str | None = None
         for _ in range(3):

@@ -131,3 +131,45 @@ def kind_not_allowed(allowed: list[str]) -> Problem:
         ),
         extra={"allowed": allowed},
     )
+
+
+IDENTITY_REQUIRED = Problem(
+    403,
+    "identity-not-verified",
+    Text(
+        "Cần đăng nhập bằng tài khoản định danh điện tử VNeID để nộp hồ sơ trực tuyến",
+        "Sign in with your VNeID electronic identity to file dossiers online",
+    ),
+    Text(
+        "Tài khoản của bạn chưa được xác thực danh tính qua VNeID. Đăng nhập bằng nút "
+        "“Đăng nhập bằng tài khoản định danh điện tử VNeID” để liên kết và xác thực tài khoản.",
+        "Your account's identity is not verified through VNeID. Sign in with the VNeID button to link "
+        "and verify your account.",
+    ),
+)
+
+
+def not_the_verified_submitter(verified_id: str) -> Problem:
+    return Problem(
+        422,
+        "submitter-not-verified",
+        Text(
+            "Người nộp hồ sơ là chủ tài khoản đã xác thực qua VNeID",
+            "The submitter is the account holder verified through VNeID",
+        ),
+        Text(
+            f"Số định danh của người nộp phải là {verified_id}. Nộp thay người khác thì khai người đó "
+            "ở mục chủ hồ sơ (kèm văn bản ủy quyền).",
+            f"The submitter's ID number must be {verified_id}. To file for someone else, give them as the "
+            "dossier's owner (with an authorisation).",
+        ),
+        extra={
+            "errors": [
+                {
+                    "field": "body.submitter",
+                    "type": "submitter_not_verified",
+                    "message": "Số định danh của người nộp phải là số đã xác thực qua VNeID",
+                }
+            ]
+        },
+    )
