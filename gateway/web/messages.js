@@ -236,6 +236,10 @@ export const MESSAGES = {
   "account.identity2": ["Đã xác thực: tài khoản định danh điện tử VNeID mức 2", "Verified: VNeID electronic identity, level 2"],
   "account.birthDate": ["Ngày sinh (theo VNeID)", "Date of birth (from VNeID)"],
   "account.address": ["Địa chỉ (theo VNeID)", "Address (from VNeID)"],
+  "person.citizenIdVerified": [
+    "Đã xác thực qua tài khoản định danh điện tử VNeID, không sửa được. Nộp thay người khác: khai người đó ở mục chủ hồ sơ.",
+    "Verified through your VNeID electronic identity; it cannot be changed. Filing for someone else: give them as the owner.",
+  ],
   "account.title": ["Tài khoản của tôi", "My account"],
   "account.lead": ["Thông tin đăng nhập và liên lạc của bạn.", "Your sign-in and contact details."],
   "account.details": ["Thông tin tài khoản", "Account details"],

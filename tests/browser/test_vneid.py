@@ -54,6 +54,13 @@ def test_a_resident_signs_in_with_vneid_and_sees_the_verified_identity(new_page,
     expect(facts).to_contain_text("27/02/2001")
     axe(page, "vneid-account")
     shot(page, "vneid-account")
+    # Filing: the submitter is the verified holder; the ID number is theirs and cannot be typed over.
+    page.goto("/nop-truc-tuyen/1.004194")
+    own_id = page.get_by_test_id("submitter-citizen-id")
+    expect(own_id).to_have_value("031201000003")
+    expect(own_id).not_to_be_editable()
+    expect(page.get_by_test_id("submitter-kind-foreigner")).to_have_count(0)
+    shot(page, "vneid-step-1")
 
 
 def test_a_registered_resident_links_the_account_with_its_password(new_page, portal, citizen_by_api, shot):

@@ -165,7 +165,7 @@ function KindChoice({ who, kinds, value, onChange }) {
   </fieldset>`;
 }
 
-function PersonFields({ who, value, onChange, errors }) {
+function PersonFields({ who, value, onChange, errors, verified = false }) {
   const set = (k) => (e) => onChange({ ...value, [k]: e.target.value });
   const id = (k) => `s1-${who}-${k}`;
   const err = (k) => errors[`${who}.${k}`];
@@ -183,7 +183,7 @@ function PersonFields({ who, value, onChange, errors }) {
       ${foreigner
         ? html`<${Field} id=${id("passport_no")} label=${t("person.passport")} value=${value.passport_no} onInput=${set("passport_no")} error=${err("passport_no")} maxlength="12" autocomplete="off" required data-testid=${`${who}-passport`} />
             <${Field} id=${id("nationality")} label=${t("person.nationality")} hint=${t("person.nationalityHint")} value=${value.nationality} onInput=${set("nationality")} error=${err("nationality")} maxlength="2" autocomplete="off" required data-testid=${`${who}-nationality`} />`
-        : html`<${Field} id=${id("citizen_id")} label=${t("person.citizenId")} hint=${t("person.citizenIdHint")} value=${value.citizen_id} onInput=${set("citizen_id")} error=${err("citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required data-testid=${`${who}-citizen-id`} />`}
+        : html`<${Field} id=${id("citizen_id")} label=${t("person.citizenId")} hint=${t(verified ? "person.citizenIdVerified" : "person.citizenIdHint")} value=${value.citizen_id} onInput=${set("citizen_id")} error=${err("citizen_id")} inputmode="numeric" maxlength="12" autocomplete="off" required readonly=${verified} data-testid=${`${who}-citizen-id`} />`}
       <${Field} id=${id("date_of_birth")} label=${t("person.dob")} hint=${t("person.dobHint")} value=${value.date_of_birth} onInput=${set("date_of_birth")} onBlur=${tidyDate} error=${err("date_of_birth")} inputmode="numeric" maxlength="10" autocomplete=${mine ? "bday" : "off"} required data-testid=${`${who}-dob`} />
       <${Field} id=${id("phone")} label=${t("person.phone")} hint=${t(foreigner ? "person.phoneAnyHint" : "person.phoneHint")} type="tel" value=${value.phone} onInput=${set("phone")} error=${err("phone")} autocomplete=${mine ? "tel" : "off"} required data-testid=${`${who}-phone`} />
       <${Field} id=${id("email")} label=${t("person.emailOptional")} type="email" value=${value.email} onInput=${set("email")} error=${err("email")} autocomplete=${mine ? "email" : "off"} data-testid=${`${who}-email`} />
@@ -235,8 +235,11 @@ function OrgFields({ value, onChange, errors, submitter }) {
 /**
  * Step 1. New mode: `agencies` to choose from, creates the draft. Draft mode: `dossier`.
  */
-function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }) {
+function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone, handed }) {
   const fromApplicant = dossier && dossier.applicant;
+  // A holder verified through VNeID files as themself: the submitter's ID is that identity's, not typed.
+  const { identity_level: level, ...prefill } = account || {};
+  const verifiedId = level >= 1 ? prefill.citizen_id : null;
   const start = (p) => {
     const given = Object.fromEntries(Object.entries(p || {}).filter(([, v]) => v !== null && v !== undefined));
     if (isOrg(given.kind)) return { ...emptyOrg(given.kind), ...given, representative: { ...emptyOrg(given.kind).representative, ...(given.representative || {}) } };
@@ -247,9 +250,11 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
   // server refuses one it does not admit, and the draft's page then offers only those).
   const allowed = (dossier && dossier.applicant_kinds) || KINDS;
   const selfAllowed = allowed.some((k) => FILER_KINDS.includes(k));
-  const [submitter, setSubmitter] = useState(
-    (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill),
-  );
+  const [submitter, setSubmitterAs] = useState(() => {
+    const s = (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill);
+    return verifiedId ? { ...s, kind: "individual", citizen_id: verifiedId } : s;
+  });
+  const setSubmitter = (s) => setSubmitterAs(verifiedId ? { ...s, kind: "individual", citizen_id: verifiedId } : s);
   const [hasOwner, setHasOwner] = useState(
     !!(fromApplicant && fromApplicant.owner) || !!(handed && handed.owner) || !selfAllowed,
   );
@@ -348,8 +353,10 @@ function ApplicantStep({ procedure, agencies, dossier, prefill, onDone, handed }
         : null}
     </fieldset>
     ${procedure && procedure.audience ? html`<p class="muted small" data-testid="audience"><span class="label">${t("wizard.audience")}:</span> <${Vi}>${procedure.audience}<//></p>` : null}
-    <${KindChoice} who="submitter" kinds=${FILER_KINDS} value=${submitter.kind || "individual"} onChange=${(k) => setSubmitter({ ...submitter, kind: k })} />
-    <${PersonFields} who="submitter" value=${submitter} onChange=${setSubmitter} errors=${fe} />
+    ${verifiedId
+      ? null
+      : html`<${KindChoice} who="submitter" kinds=${FILER_KINDS} value=${submitter.kind || "individual"} onChange=${(k) => setSubmitter({ ...submitter, kind: k })} />`}
+    <${PersonFields} who="submitter" value=${submitter} onChange=${setSubmitter} errors=${fe} verified=${!!verifiedId} />
     ${selfAllowed
       ? html`<div class="checkbox">
           <input type="checkbox" id="s1-has-owner" checked=${hasOwner} onChange=${(e) => setHasOwner(e.target.checked)} data-testid="has-owner" />
@@ -401,6 +408,7 @@ export function NewDossierPage({ code }) {
                   citizen_id: data.data.me.citizen_id,
                   phone: data.data.me.phone,
                   email: data.data.me.email,
+                  identity_level: data.data.me.identity_level || 0,
                 }}
                 onDone=${(id) => navigate(`/ho-so/${id}?buoc=2`, { replace: true })}
               />`}
