@@ -60,6 +60,10 @@ def test_a_resident_signs_in_with_vneid_and_sees_the_verified_identity(new_page,
     expect(own_id).to_have_value("031201000003")
     expect(own_id).not_to_be_editable()
     expect(page.get_by_test_id("submitter-kind-foreigner")).to_have_count(0)
+    expect(page.get_by_test_id("submitter-dob")).to_have_value("27/02/2001")  # from VNeID, day first
+    expect(page.get_by_test_id("submitter-address")).to_have_value(
+        "Số 5 Trần Phú, phường Ngô Quyền, thành phố Hải Phòng"
+    )
     shot(page, "vneid-step-1")
 
 

@@ -408,6 +408,8 @@ export function NewDossierPage({ code }) {
                   citizen_id: data.data.me.citizen_id,
                   phone: data.data.me.phone,
                   email: data.data.me.email,
+                  date_of_birth: data.data.me.identity && data.data.me.identity.birth_date,
+                  address: data.data.me.identity && data.data.me.identity.address,
                   identity_level: data.data.me.identity_level || 0,
                 }}
                 onDone=${(id) => navigate(`/ho-so/${id}?buoc=2`, { replace: true })}

@@ -33,6 +33,8 @@ async def test_a_citizen_files_a_dossier_in_four_steps(world):
         "citizen_id": p["citizen_id"],
         "phone": p["phone"],
         "email": p["email"],
+        "date_of_birth": None,
+        "address": None,
         "identity_level": 0,  # registered on the portal: self-declared
     }
     assert {m["item"] for m in d["missing"]} == {

@@ -186,6 +186,8 @@ def test_the_prefill_offers_what_the_account_knows_and_nothing_else_is_needed():
         "citizen_id": None,
         "phone": None,
         "email": None,
+        "date_of_birth": None,
+        "address": None,
         "identity_level": 0,
     }
     assert Prefill(full_name="Lý Thị Hoa", phone="0912345678").phone == "0912345678"

@@ -303,12 +303,16 @@ def kinds_for(audience: str | None, audiences: Sequence[str] = ()) -> list[Kind]
 
 
 class Prefill(BaseModel):
-    """What the account already says (full name, phone, email, citizen ID), offered as step 1's start."""
+    """What the account already says (full name, phone, email, citizen ID; date of birth and address once
+    VNeID vouched for them), offered as step 1's start."""
 
     full_name: str | None = None
     citizen_id: str | None = None
     phone: str | None = None
     email: str | None = None
+    # What VNeID vouched for, when the account was verified through it.
+    date_of_birth: str | None = None
+    address: str | None = None
     # 1 or 2: the account's identity was verified through VNeID, and citizen_id is that identity's.
     identity_level: int = 0
 

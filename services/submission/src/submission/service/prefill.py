@@ -44,7 +44,10 @@ class Prefills:
         me = await self.clients.me(authorization)
         if not me or me.get("id") != who.id:
             return Prefill()
-        prefill = Prefill.model_validate({k: me[k] for k in Prefill.model_fields if me.get(k) is not None})
+        known = {k: me[k] for k in Prefill.model_fields if me.get(k) is not None}
+        identity = me.get("identity") or {}
+        known |= {"date_of_birth": identity.get("birth_date"), "address": identity.get("address")}
+        prefill = Prefill.model_validate(known)
         if self.seconds > 0 and epoch == self._epoch:
             self._memory[who.id] = (time.monotonic() + self.seconds, prefill)
             self._memory.move_to_end(who.id)
