@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from ..config import Settings
 from .codes import CodeStore
 from .throttle import Throttle
+from .tickets import Tickets
 from .tokens import LoginAttempts, RefreshTokens
 from .users import Users
 
@@ -21,7 +22,15 @@ class Repositories:
     attempts: LoginAttempts
     throttle: Throttle
     codes: CodeStore
+    tickets: Tickets
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
-        return cls(Users(db), RefreshTokens(db), LoginAttempts(db), Throttle(db, settings), CodeStore(db))
+        return cls(
+            Users(db),
+            RefreshTokens(db),
+            LoginAttempts(db),
+            Throttle(db, settings),
+            CodeStore(db),
+            Tickets(db),
+        )

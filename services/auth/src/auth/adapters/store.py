@@ -14,6 +14,7 @@ THROTTLE = "login_throttle"
 SIGNING_KEYS = "signing_keys"
 CODES = "codes"  # one-time codes awaiting use: registrations, new contacts, password resets
 CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly limit), kept a day
+MFA_TICKETS = "mfa_tickets"  # staff between their password and their second factor, by digest
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -60,6 +61,10 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
             IndexModel([("user_id", ASCENDING)], name="user", sparse=True),
         ],
         CODE_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
+        MFA_TICKETS: [
+            IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
+            IndexModel([("user_id", ASCENDING)], name="user"),
+        ],
     }
 
 
@@ -75,5 +80,6 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
         "roles": doc.get("roles", []),
         "agencies": doc.get("agencies", []),
         "locked": doc.get("locked", False),
+        "mfa_enrolled": bool(doc.get("mfa")),
         "created_at": doc["created_at"],
     }
