@@ -38,7 +38,7 @@ def test_an_officer_sets_up_two_step_sign_in_then_signs_in_with_codes(
     expect(qr).to_have_attribute("src", re.compile(r"^data:image/gif;base64,"))
     page.wait_for_function("document.querySelector('[data-testid=mfa-qr]').naturalWidth > 100")
     assert qr.get_attribute("alt").startswith("Mã QR")
-    uri = page.get_by_test_id("mfa-uri").inner_text()
+    uri = page.get_by_test_id("mfa-uri").text_content()  # inside a closed <details>
     parts = urlsplit(uri)
     assert parts.scheme == "otpauth" and parts.netloc == "totp"
     query = parse_qs(parts.query)
@@ -105,7 +105,7 @@ def test_an_officer_sets_up_two_step_sign_in_then_signs_in_with_codes(
     # The phone is lost: an administrator resets the second factor from the officers' list ...
     admin = new_page()
     sign_in(admin, "admin", "admin-dev-password", totp=admin_totp_secret())
-    admin.get_by_test_id("users-q").fill(officer["username"])
+    admin.locator("#users-q").fill(officer["username"])
     admin.get_by_role("button", name="Lọc").click()
     row = admin.locator(f'[data-testid=user-row][data-username="{officer["username"]}"]')
     expect(row.get_by_test_id("user-mfa")).to_have_text("Đã bật xác thực hai bước")
