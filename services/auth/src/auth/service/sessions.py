@@ -104,8 +104,9 @@ class Sessions:
     def second_factor_needed(self, user: dict[str, Any]) -> bool:
         return self.s.staff_mfa == "required" and needs_second_factor(user.get("roles", []))
 
-    async def start(self, user: dict[str, Any], mfa: bool) -> dict[str, Any]:
-        """A new login of ``user`` (a refresh-token family); ``mfa``: made with the second factor."""
+    async def start(self, user: dict[str, Any], mfa: bool = False) -> dict[str, Any]:
+        """A new login of ``user`` (a refresh-token family); ``mfa``: made with the second factor (a staff
+        member's login refreshes only then)."""
         logs.bind(user_id=user["_id"])
         return await self._pair(user, family=uuid.uuid4().hex, mfa=mfa)
 
