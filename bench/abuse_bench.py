@@ -167,12 +167,7 @@ async def readers(http: httpx.AsyncClient, people: list[tuple[dict, str]], secon
 async def run(args: argparse.Namespace, s: Any) -> dict:
     base = s.cfg.gateway_url
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        admin = (
-            await http.post(
-                "/api/v1/auth/login", json={"username": "admin", "password": s.cfg.admin_password}
-            )
-        ).json()
-        ah = {"Authorization": f"Bearer {admin['access_token']}"}
+        ah = (await client.admin(http, s.cfg.admin_username, s.cfg.admin_password)).auth
         r = await http.post("/api/v1/catalog/procedures", json=PROCEDURE, headers=ah)
         assert r.status_code in (201, 409), r.text
         async with inbox_of(s) as inbox:
@@ -188,14 +183,10 @@ async def run(args: argparse.Namespace, s: Any) -> dict:
             "password": "Bench-Officer-2026!",
         }
         assert (await http.post("/api/v1/auth/users", json=officer, headers=ah)).status_code == 201
-        ot = (
-            await http.post(
-                "/api/v1/auth/login", json={"username": officer["username"], "password": officer["password"]}
-            )
-        ).json()["access_token"]
-        r = await http.post(
-            f"{S}/dossiers/{target['id']}/actions/accept", headers={"Authorization": f"Bearer {ot}"}
-        )
+        # The officer's first sign-in enrols its second factor (devstack.client: pyotp codes).
+        desk = client.Person(officer["full_name"], "", "", None)
+        ot = (await client.login(http, desk, officer["username"], officer["password"])).auth
+        r = await http.post(f"{S}/dossiers/{target['id']}/actions/accept", headers=ot)
         assert r.status_code == 200, r.text
         draft = (
             await http.post(

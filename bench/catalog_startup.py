@@ -64,11 +64,8 @@ def load(
     async def run() -> dict[str, Any]:
         limits = httpx.Limits(max_connections=citizens + searchers + 4)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-            login = {"username": "admin", "password": cfg["admin_password"]}
-            token = (await http.post("/api/v1/auth/login", json=login)).json()["access_token"]
-            r = await http.post(
-                "/api/v1/catalog/procedures", json=PROCEDURE, headers={"Authorization": f"Bearer {token}"}
-            )
+            admin = await client.admin(http, "admin", cfg["admin_password"])
+            r = await http.post("/api/v1/catalog/procedures", json=PROCEDURE, headers=admin.auth)
             assert r.status_code in (201, 409), r.text
 
             async def person(i: int) -> dict[str, str] | None:

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lib.harness import MACHINE, options, percentiles, save, stack
 from submission_bench import PROCEDURE, citizen, file_one, inbox_of, pdf
 
+from devstack import client
 from dvckit.contracts import DossierSubmittedV1, UserRegisteredV1
 from dvckit.events import Envelope
 
@@ -100,14 +101,8 @@ async def run(args: argparse.Namespace, s) -> dict:
 
     # 2. submit → notification, through the whole stack
     async with httpx.AsyncClient(base_url=cfg.gateway_url, timeout=60) as http:
-        admin = (
-            await http.post("/api/v1/auth/login", json={"username": "admin", "password": cfg.admin_password})
-        ).json()
-        await http.post(
-            "/api/v1/catalog/procedures",
-            json=PROCEDURE,
-            headers={"Authorization": f"Bearer {admin['access_token']}"},
-        )
+        admin = await client.admin(http, cfg.admin_username, cfg.admin_password)
+        await http.post("/api/v1/catalog/procedures", json=PROCEDURE, headers=admin.auth)
         async with inbox_of(s) as inbox:
             people = await asyncio.gather(*(citizen(http, inbox, 500 + i) for i in range(args.citizens)))
         files = [pdf(200 * 1024), pdf(200 * 1024)]

@@ -214,16 +214,8 @@ async def run(args: argparse.Namespace, s) -> dict:
     async with httpx.AsyncClient(
         base_url=base, timeout=60, limits=httpx.Limits(max_connections=args.citizens * 2)
     ) as http:
-        admin = (
-            await http.post(
-                "/api/v1/auth/login", json={"username": "admin", "password": s.cfg.admin_password}
-            )
-        ).json()
-        r = await http.post(
-            "/api/v1/catalog/procedures",
-            json=PROCEDURE,
-            headers={"Authorization": f"Bearer {admin['access_token']}"},
-        )
+        admin = await client.admin(http, s.cfg.admin_username, s.cfg.admin_password)
+        r = await http.post("/api/v1/catalog/procedures", json=PROCEDURE, headers=admin.auth)
         assert r.status_code in (201, 409), r.text
         async with inbox_of(s) as inbox:
             people = await asyncio.gather(*(citizen(http, inbox, i) for i in range(args.citizens)))

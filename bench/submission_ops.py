@@ -165,6 +165,8 @@ def _settings(cls: type, mongo_url: str, ns: str, s3: str, **over: Any) -> Any:
         "queue_expires_ms": 60_000,
         "captcha_test_answer": CAPTCHA_ANSWER,
     }
+    if "admin_totp_secret" in cls.model_fields:  # the first administrator's second factor, as make up's
+        values["admin_totp_secret"] = client.admin_totp_secret()
     if "s3_endpoint" in cls.model_fields:
         values |= {
             "s3_endpoint": s3,
@@ -212,8 +214,7 @@ async def measure(mongo_url: str, s3: str, ns: str, n: int, seed: Path) -> dict[
         token = (await auth_http.post("/api/v1/auth/login", json=login)).json()["access_token"]
         p = person | {"id": user["id"], "h": {"Authorization": f"Bearer {token}"}}
         agency = (await sub.get(f"{S}/agencies", params={"procedure": CODE})).json()[0]["code"]
-        admin_login = {"username": "admin", "password": "admin-dev-password"}
-        admin = (await auth_http.post("/api/v1/auth/login", json=admin_login)).json()["access_token"]
+        admin = (await client.admin(auth_http, "admin", "admin-dev-password")).token
         officer_body = {
             "full_name": "Cán Bộ Đếm",
             "role": "officer",
@@ -225,9 +226,9 @@ async def measure(mongo_url: str, s3: str, ns: str, n: int, seed: Path) -> dict[
             "/api/v1/auth/users", json=officer_body, headers={"Authorization": f"Bearer {admin}"}
         )
         assert made.status_code == 201, made.text
-        off_login = {"username": officer_body["username"], "password": PASSWORD}
-        off_token = (await auth_http.post("/api/v1/auth/login", json=off_login)).json()["access_token"]
-        officer = {"Authorization": f"Bearer {off_token}"}
+        # The officer's first sign-in enrols its second factor (pyotp codes, devstack.client).
+        desk = client.Person(officer_body["full_name"], "", "", None)
+        officer = (await client.login(auth_http, desk, officer_body["username"], PASSWORD)).auth
 
         await file_one(sub, p, officer)  # warm: the procedure's copy, the signing keys, a counter block
         await asyncio.sleep(1.0)  # the warm dossier's events leave before counting starts

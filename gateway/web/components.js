@@ -238,7 +238,7 @@ export function useForm(initial = {}) {
     }
     if (!leaves) setBusy(false);
   };
-  return { v, setV, set, fe, error, setError, busy, send };
+  return { v, setV, set, fe, error, setError, busy, setBusy, send };
 }
 
 /** The ids of a control's hint and error message, for its aria-describedby (undefined when neither). */

@@ -1,5 +1,5 @@
 // The one place that imports the vendored libraries: Preact, its hooks and htm (tagged templates
-// instead of JSX, so there is no build step).
+// instead of JSX, so there is no build step); the QR encoder on demand.
 import { h } from "./vendor/preact.module.js";
 import { useState, useEffect } from "./vendor/hooks.module.js";
 import htm from "./vendor/htm.module.js";
@@ -7,6 +7,9 @@ import htm from "./vendor/htm.module.js";
 export const html = htm.bind(h);
 export { h, render, createContext, Fragment } from "./vendor/preact.module.js";
 export * from "./vendor/hooks.module.js";
+
+/** The QR encoder (qr), loaded the first time a page needs it: only the second factor's enrolment does. */
+export const loadQr = () => import("./vendor/qr.module.js").then((m) => m.encodeQR);
 
 /** A tiny observable value shared across components. */
 export function createStore(initial) {

@@ -8,12 +8,16 @@ Fixtures only (tests run with --import-mode=importlib and cannot import this mod
 - ``shot(page, name)``: a full-page screenshot under ``test-artifacts/screenshots/``;
 - ``axe(page, name)``: axe-core (vendored, injected into the page) finds no violation of WCAG 2.2 A/AA or
   of axe's best practices, whatever its impact;
-- ``staff``: the administrator's API token and ``staff.create_officer(agencies)``;
+- ``staff``: the administrator's API token and ``staff.create_officer(agencies)`` (enrolled in the second
+  factor through the API: its ``totp_secret``; ``enrol=False``: its first sign-in enrols);
+- ``mfa_code(secret)``: the next TOTP code of an officer's or the administrator's secret (``ADMIN_TOTP``)
+  no sign-in on this stack has used (devstack.client: a code works once);
 - ``sample_files``: small real PDF and PNG files and wrong ones, made here;
 - ``new_citizen(full_name, ...)``: a :class:`Citizen` no other test has used, not registered yet;
 - ``by_api``: a scene set through the API (:class:`ByApi`): register a citizen, a draft, its files, submit;
 - ``citizen_by_api(full_name, ...)``: a new citizen registered (with the SMS code) and signed in by API;
-- ``sign_in(page, username, password)``: the sign-in form, filled and sent;
+- ``sign_in(page, username, password, totp=secret)``: the sign-in form, filled and sent (and the second
+  step's code, for staff);
 - ``listen(page)``: records what a screen reader would read out on the page (:class:`Speech`).
 """
 
@@ -36,7 +40,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from devstack.client import submitter, wait_code
+from devstack.client import admin_totp_secret, scope_of, sign_in_sync, submitter, totp_code, wait_code
 from devstack.config import StackConfig
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
@@ -56,6 +60,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ADMIN = ("admin", "admin-dev-password")
+ADMIN_TOTP = admin_totp_secret()  # the stack's first administrator's second factor (DVC_ADMIN_TOTP_SECRET)
 
 
 def _ensure_chromium() -> str:
@@ -186,7 +191,9 @@ class Staff:
     portal: str
     token: str
 
-    def create_officer(self, agencies: list[str]) -> dict[str, str]:
+    def create_officer(self, agencies: list[str], enrol: bool = True) -> dict[str, str]:
+        """A new officer of ``agencies``: login, id and, enrolled through the API (its first sign-in), its
+        ``totp_secret`` (empty with ``enrol=False``: the portal's first sign-in enrols it)."""
         n = uuid.uuid4().hex[:8]
         account = {
             "full_name": "Trần Thị Thu Hà",
@@ -202,7 +209,13 @@ class Staff:
             timeout=30,
         )
         assert r.status_code == 201, r.text
-        return {"username": account["username"], "password": account["password"], "id": r.json()["id"]}
+        made = {"username": account["username"], "password": account["password"], "id": r.json()["id"]}
+        made["totp_secret"] = ""
+        if enrol:
+            with httpx.Client(base_url=self.portal, timeout=30) as http:
+                _, factor = sign_in_sync(http, account["username"], account["password"])
+            made["totp_secret"] = factor.secret
+        return made
 
 
 @pytest.fixture(scope="session")
@@ -222,11 +235,18 @@ def codes(request: pytest.FixtureRequest, portal) -> Iterator[Callable[[str, dat
 
 @pytest.fixture(scope="session")
 def staff(portal) -> Staff:
-    r = httpx.post(
-        f"{portal}/api/v1/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}, timeout=30
-    )
-    assert r.status_code == 200, r.text
-    return Staff(portal, r.json()["access_token"])
+    with httpx.Client(base_url=portal, timeout=30) as http:
+        tokens, _ = sign_in_sync(http, ADMIN[0], ADMIN[1], ADMIN_TOTP)
+    return Staff(portal, tokens["access_token"])
+
+
+@pytest.fixture(scope="session")
+def mfa_code(portal) -> Callable[[str], str]:
+    """mfa_code(secret): a TOTP code the portal's stack takes now for that secret; each call a step no
+    sign-in of this process used on the stack (devstack.client.totp_code: waits when it must)."""
+    with httpx.Client(base_url=portal) as http:
+        scope = scope_of(http)
+    return lambda secret: totp_code(secret, scope)
 
 
 def _png(width: int = 64, height: int = 48) -> bytes:
@@ -405,16 +425,21 @@ def citizen_by_api(new_citizen, by_api) -> Callable[..., Citizen]:
 
 
 @pytest.fixture(scope="session")
-def sign_in() -> Callable[..., None]:
-    """sign_in(page, username, password, until="logout"): the sign-in form, filled and sent; waits for
-    the control of that test id, there once signed in."""
+def sign_in(mfa_code) -> Callable[..., None]:
+    """sign_in(page, username, password, until="logout", totp=""): the sign-in form, filled and sent; for
+    an officer or administrator, the second step with a code of ``totp`` (its TOTP secret); waits for the
+    control of that test id, there once signed in."""
     from playwright.sync_api import expect
 
-    def go(page, username: str, password: str, until: str = "logout") -> None:
+    def go(page, username: str, password: str, until: str = "logout", totp: str = "") -> None:
         page.goto("/dang-nhap")
         page.get_by_test_id("login-username").fill(username)
         page.get_by_test_id("login-password").fill(password)
         page.get_by_test_id("login-submit").click()
+        if totp:
+            expect(page.locator("h1")).to_have_text("Xác thực hai bước")
+            page.get_by_test_id("mfa-code").fill(mfa_code(totp))
+            page.get_by_test_id("mfa-submit").click()
         expect(page.get_by_test_id(until)).to_be_visible()
 
     return go

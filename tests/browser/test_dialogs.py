@@ -10,6 +10,8 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
+from devstack.client import admin_totp_secret
+
 PROCEDURE = "1.004194"  # Đăng ký tạm trú
 WARD = "000.01.H1.H26"  # Công an Phường Kiến An
 BLOB = re.compile(r"^blob:")
@@ -134,7 +136,7 @@ def test_officer_file_preview_is_a_modal_dialog(
     filed = file_by_api(citizen_by_api, by_api, sample_files)
     officer = staff.create_officer([WARD])
     desk = new_page()
-    sign_in(desk, officer["username"], officer["password"])
+    sign_in(desk, officer["username"], officer["password"], totp=officer["totp_secret"])
     desk.goto(f"/can-bo/ho-so/{filed['id']}")
     expect(desk.locator("h1")).to_have_text(f"Hồ sơ {filed['code']}")
 
@@ -214,7 +216,7 @@ def test_officer_file_preview_is_a_modal_dialog(
 def test_administrator_panels_keep_the_focus(new_page, shot, axe, sign_in, listen):
     page = new_page()
     said = listen(page)
-    sign_in(page, "admin", "admin-dev-password")
+    sign_in(page, "admin", "admin-dev-password", totp=admin_totp_secret())
     expect(page.locator("h1")).to_have_text("Quản lý cán bộ")
 
     # The new account's form takes its button's place: the focus goes to its heading, and back to the

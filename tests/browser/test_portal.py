@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
 
+from devstack.client import admin_totp_secret
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 PROCEDURE = "1.004194"
@@ -190,7 +191,9 @@ def file_dossier(page: Page, who, files, shot, axe, prefix: str) -> tuple[str, s
     return dossier_id, code
 
 
-def test_file_online_and_officer_accepts(new_page, shot, axe, staff, sample_files, codes, new_citizen):
+def test_file_online_and_officer_accepts(
+    new_page, shot, axe, staff, sample_files, codes, new_citizen, mfa_code
+):
     who = new_citizen(**LAN_HUONG)
     page = new_page()
     register_and_login(page, who, shot, axe, "desktop-", codes)
@@ -222,6 +225,10 @@ def test_file_online_and_officer_accepts(new_page, shot, axe, staff, sample_file
     desk.get_by_test_id("login-username").fill(officer["username"])
     desk.get_by_test_id("login-password").fill(officer["password"])
     desk.get_by_test_id("login-submit").click()
+    # The second step: the code from the officer's authenticator app.
+    expect(desk.locator("h1")).to_have_text("Xác thực hai bước")
+    desk.get_by_test_id("mfa-code").fill(mfa_code(officer["totp_secret"]))
+    desk.get_by_test_id("mfa-submit").click()
     expect(desk.locator("h1")).to_have_text("Hồ sơ cần xử lý")
     desk.get_by_test_id("queue-q").fill(code)
     desk.get_by_test_id("queue-apply").click()
@@ -359,7 +366,7 @@ def test_supplement_and_result(new_page, shot, axe, staff, sample_files, new_cit
     officer = staff.create_officer([ward])
 
     desk = new_page()
-    sign_in(desk, officer["username"], officer["password"])
+    sign_in(desk, officer["username"], officer["password"], totp=officer["totp_secret"])
     desk.goto(f"/can-bo/ho-so/{dossier_id}")
     desk.get_by_test_id("action-accept").click()
     desk.get_by_test_id("action-submit").click()
@@ -418,7 +425,7 @@ def test_supplement_and_result(new_page, shot, axe, staff, sample_files, new_cit
 
 def test_administrator_screens(new_page, shot, axe, sign_in):
     page = new_page()
-    sign_in(page, "admin", "admin-dev-password")
+    sign_in(page, "admin", "admin-dev-password", totp=admin_totp_secret())
     expect(page.locator("h1")).to_have_text("Quản lý cán bộ")
 
     n = uuid.uuid4().hex[:6]
@@ -433,6 +440,8 @@ def test_administrator_screens(new_page, shot, axe, sign_in):
     row = page.locator(f'[data-testid=user-row][data-username="duc_{n}"]')
     expect(row).to_contain_text("000.01.G7.H26, 000.31.03.H26")  # sorted
     expect(row.get_by_test_id("user-state")).to_have_text("Đang hoạt động")
+    expect(row.get_by_test_id("user-mfa")).to_have_text("Chưa đăng ký xác thực hai bước")  # not signed in yet
+    expect(row.get_by_test_id("reset-mfa")).to_have_count(0)
     row.get_by_test_id("toggle-lock").click()
     expect(row.get_by_test_id("user-state")).to_have_text("Đã khóa")
     axe(page, "quản lý cán bộ")

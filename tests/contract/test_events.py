@@ -57,8 +57,8 @@ async def emitted(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]
 
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
-    once more, refused), their email removed, a dossier filed and accepted, a sign-out, the procedure
-    withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
+    once more, refused), their email removed, a dossier filed and accepted, the accepting officer's second
+    factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
@@ -93,6 +93,10 @@ async def run_the_producers(stack: Any) -> None:
             headers=officer.auth,
         )
         assert r.status_code == 200, r.text
+        # The officer lost their phone: the administrator resets their second factor (enrolled at the
+        # officer's first sign-in, above).
+        r = await http.delete(f"/api/v1/auth/users/{officer.id}/mfa", headers=admin.auth)
+        assert r.status_code == 204, r.text
         r = await http.post("/api/v1/auth/logout", json={"refresh_token": person.refresh_token})
         assert r.status_code == 204, r.text
         r = await http.post(f"/api/v1/catalog/procedures/{code}/withdraw", headers=admin.auth)

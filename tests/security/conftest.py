@@ -1,6 +1,7 @@
 """The people and records the security tests play with, made once per run through the gateway of the
 test stack (``stack``): an administrator, two citizens (A and B), two officers of two agencies, and
-citizen A's dossiers in the states the tests need (``records``). Everything is made through the public
+citizen A's dossiers in the states the tests need (``records``). Officers and the administrator sign in
+with their second factor (devstack.client: pyotp codes; officers enrol at their first sign-in). Everything is made through the public
 API, the way tests/system/test_filing.py and test_lifecycle.py do it; MongoDB is read for what the API
 does not show (``World.snapshot``: what a refused or someone else's call must leave as it was)."""
 
@@ -18,7 +19,7 @@ import pytest
 from pymongo import MongoClient
 
 from devstack import client
-from devstack.client import wait_code
+from devstack.client import admin_totp_secret, sign_in_sync, wait_code
 from devstack.config import SERVICES
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
@@ -67,10 +68,11 @@ class World:
         return self.mongo[service][self.stack.db_name(service)]
 
     # -- people --------------------------------------------------------------------------------------
-    def login(self, username: str, password: str) -> dict[str, Any]:
-        r = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        return r.json()
+    def login(self, username: str, password: str, totp: str = "") -> dict[str, Any]:
+        """The token pair after the whole sign-in (an officer's or administrator's with the TOTP code
+        of ``totp``; enrolled now when it has none yet: the secret is then ``["totp_secret"]``)."""
+        tokens, factor = sign_in_sync(self.http, username, password, totp)
+        return {**tokens, "totp_secret": factor.secret, "recovery_codes": factor.recovery_codes}
 
     def code(self, to: str, since: datetime) -> str:
         """The newest code sent to a phone or an email address since ``since``: what the person reads."""
@@ -117,8 +119,9 @@ class World:
         }
         r = self.http.post("/api/v1/auth/users", json=body, headers=self.admin.headers)
         assert r.status_code == 201, r.text
-        token = self.login(body["username"], body["password"])["access_token"]
-        return Who(name, token, r.json()["id"], body)
+        tokens = self.login(body["username"], body["password"])  # the first sign-in: enrolled
+        person = {**body, "totp_secret": tokens["totp_secret"], "recovery_codes": tokens["recovery_codes"]}
+        return Who(name, tokens["access_token"], r.json()["id"], person)
 
     # -- dossiers ------------------------------------------------------------------------------------
     def draft(self, who: Who, agency: str = AGENCY_X, procedure: str = PROCEDURE) -> dict[str, Any]:
@@ -205,7 +208,7 @@ class World:
             n["_id"] for n in self.db("notify").notifications.find({"user_id": who.user_id, "read": True})
         }
         contact = self.db("notify").contacts.find_one({"_id": who.user_id}) or {}
-        keep = ("phone", "email", "full_name", "locked", "roles", "agencies", "password_hash")
+        keep = ("phone", "email", "full_name", "locked", "roles", "agencies", "password_hash", "mfa")
         return {
             "user": {k: user.get(k) for k in keep},
             "dossiers": dossiers,
@@ -246,8 +249,10 @@ def world(stack) -> Iterator[World]:
     try:
         with httpx.Client(base_url=stack.url, timeout=60) as http:
             w = World(stack.url, http, mongo, stack)
-            admin = w.login(stack.cfg.admin_username, stack.cfg.admin_password)
-            w.admin = Who("admin", admin["access_token"], None, {"username": stack.cfg.admin_username})
+            secret = stack.cfg.admin_totp_secret or admin_totp_secret()
+            admin = w.login(stack.cfg.admin_username, stack.cfg.admin_password, secret)
+            person = {"username": stack.cfg.admin_username, "totp_secret": secret}
+            w.admin = Who("admin", admin["access_token"], None, person)
             w.admin.user_id = http.get("/api/v1/auth/me", headers=w.admin.headers).json()["id"]
             w.a = w.citizen("citizen A", "Lê Thị An")
             w.b = w.citizen("citizen B", "Phạm Văn Bình")

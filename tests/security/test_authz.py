@@ -9,17 +9,19 @@ allowed answer names nothing of A's unless its caller may see it (SEES_A)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from devstack import client
-from devstack.client import TEST_PROCEDURE
+from devstack.client import TEST_PROCEDURE, scope_of, totp_code
 from devstack.config import ROOT
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
@@ -128,6 +130,104 @@ def new_officer(w: World, r: Records, who: Who) -> httpx.Response:
         "password": "Mot-Cua-Hai-Phong-8",
     }
     return w.http.post("/api/v1/auth/users", json=body, headers=who.headers)
+
+
+# -- the second step of a staff sign-in: the MFA ticket of the password step is the credential, whoever
+# sends it. Each call has an officer of its own (wrong and replayed codes count towards the account's
+# lockout; a code works once), made and enrolled by the administrator's API, as in production.
+def staff_ticket(w: World, *, enrol: bool) -> tuple[Who, str]:
+    """A new officer's MFA ticket: enrolled already (``enrol`` False: its ticket asks for a code), or
+    not (its first sign-in: the ticket enrols)."""
+    username, password = f"cb{uuid.uuid4().hex[:10]}", "Mot-Cua-Hai-Phong-9"
+    if enrol:
+        body = {"full_name": "Hồ Văn Hai Bước", "role": "officer", "agencies": [AGENCY_X]}
+        body |= {"username": username, "password": password}
+        made = w.http.post("/api/v1/auth/users", json=body, headers=w.admin.headers)
+        assert made.status_code == 201, made.text
+        who = Who("new officer", None, made.json()["id"], body)
+    else:
+        who = w.officer("new officer", AGENCY_X)
+        username, password = who.person["username"], who.person["password"]
+    got = w.http.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert got.status_code == 200 and got.json()["mfa"] == ("enrol" if enrol else "totp"), got.text
+    return who, got.json()["mfa_token"]
+
+
+def expire(w: World, ticket: str) -> None:
+    """The ticket's time runs out (kept by its digest; moved 10 minutes back rather than waited for)."""
+    digest = hashlib.sha256(ticket.encode()).hexdigest()
+    past = datetime.now(UTC) - timedelta(minutes=10)
+    assert w.db("auth").mfa_tickets.update_one({"_id": digest}, {"$set": {"expires_at": past}}).modified_count
+
+
+def code_step(w: World, r: Records, who: Who) -> httpx.Response:
+    """Another officer's ticket with that officer's right code: the caller's own token plays no part."""
+    officer, ticket = staff_ticket(w, enrol=False)
+    code = totp_code(officer.person["totp_secret"], scope_of(w.http))
+    return w.http.post(
+        "/api/v1/auth/login/mfa", json={"mfa_token": ticket, "code": code}, headers=who.headers
+    )
+
+
+def replayed_code(w: World, r: Records, who: Who) -> httpx.Response:
+    """The code an officer just signed in with, sent again with a new ticket of theirs."""
+    officer, first = staff_ticket(w, enrol=False)
+    code = totp_code(officer.person["totp_secret"], scope_of(w.http))
+    assert w.http.post("/api/v1/auth/login/mfa", json={"mfa_token": first, "code": code}).status_code == 200
+    body = {"username": officer.person["username"], "password": officer.person["password"]}
+    again = w.http.post("/api/v1/auth/login", json=body).json()["mfa_token"]
+    return w.http.post("/api/v1/auth/login/mfa", json={"mfa_token": again, "code": code}, headers=who.headers)
+
+
+def expired_ticket(w: World, r: Records, who: Who) -> httpx.Response:
+    officer, ticket = staff_ticket(w, enrol=False)
+    expire(w, ticket)
+    code = totp_code(officer.person["totp_secret"], scope_of(w.http))
+    return w.http.post(
+        "/api/v1/auth/login/mfa", json={"mfa_token": ticket, "code": code}, headers=who.headers
+    )
+
+
+def citizens_ticket(path: str, **extra: str) -> Call:
+    """Citizen A's refresh token sent as a ticket: a citizen has none, and no token of A's is one."""
+
+    def call(w: World, r: Records, who: Who) -> httpx.Response:
+        refresh = w.login(w.a.person["citizen_id"], w.a.person["password"])["refresh_token"]
+        return w.http.post(path, json={"mfa_token": refresh, **extra}, headers=who.headers)
+
+    return call
+
+
+def enrol(w: World, r: Records, who: Who) -> httpx.Response:
+    _, ticket = staff_ticket(w, enrol=True)
+    return w.http.post("/api/v1/auth/mfa/totp", json={"mfa_token": ticket}, headers=who.headers)
+
+
+def enrol_with_a_code_ticket(w: World, r: Records, who: Who) -> httpx.Response:
+    """A ticket that asks for a code (the officer has enrolled) opens no second enrolment."""
+    _, ticket = staff_ticket(w, enrol=False)
+    return w.http.post("/api/v1/auth/mfa/totp", json={"mfa_token": ticket}, headers=who.headers)
+
+
+def expired_enrolment(w: World, r: Records, who: Who) -> httpx.Response:
+    _, ticket = staff_ticket(w, enrol=True)
+    expire(w, ticket)
+    return w.http.post("/api/v1/auth/mfa/totp", json={"mfa_token": ticket}, headers=who.headers)
+
+
+def first_code(w: World, r: Records, who: Who) -> httpx.Response:
+    _, ticket = staff_ticket(w, enrol=True)
+    made = w.http.post("/api/v1/auth/mfa/totp", json={"mfa_token": ticket})
+    assert made.status_code == 200, made.text
+    code = totp_code(made.json()["secret"], scope_of(w.http))
+    return w.http.post(
+        "/api/v1/auth/mfa/totp/verify", json={"mfa_token": ticket, "code": code}, headers=who.headers
+    )
+
+
+def reset_officer(w: World, r: Records, who: Who) -> httpx.Response:
+    officer = w.officer("officer to reset", AGENCY_X)
+    return w.http.delete(f"/api/v1/auth/users/{officer.user_id}/mfa", headers=who.headers)
 
 
 def submit(w: World, r: Records, who: Who) -> httpx.Response:
@@ -267,6 +367,31 @@ MATRIX: dict[str, list[Row]] = {
         )
     ],
     "POST /api/v1/auth/keys/rotate": [row("401 403 403 403 403 200", post("/api/v1/auth/keys/rotate"))],
+    # A staff member's second step: the ticket and the code are the credential, whoever sends them; an
+    # expired ticket, a replayed code or a citizen's token as the ticket open nothing for anyone.
+    "POST /api/v1/auth/login/mfa": [
+        row("200 200 200 200 200 200", code_step),
+        row("401 401 401 401 401 401", replayed_code),
+        row("401 401 401 401 401 401", expired_ticket),
+        row("401 401 401 401 401 401", citizens_ticket("/api/v1/auth/login/mfa", code="123456")),
+    ],
+    "POST /api/v1/auth/mfa/totp": [
+        row("200 200 200 200 200 200", enrol),
+        row("401 401 401 401 401 401", enrol_with_a_code_ticket),
+        row("401 401 401 401 401 401", expired_enrolment),
+        row("401 401 401 401 401 401", citizens_ticket("/api/v1/auth/mfa/totp")),
+    ],
+    "POST /api/v1/auth/mfa/totp/verify": [
+        row("200 200 200 200 200 200", first_code),
+        row("401 401 401 401 401 401", citizens_ticket("/api/v1/auth/mfa/totp/verify", code="123456")),
+    ],
+    # Another's second factor, by an administrator only; A (a citizen) has none (409, nothing changes),
+    # and no administrator resets their own (409).
+    "DELETE /api/v1/auth/users/{user_id}/mfa": [
+        row("401 403 403 403 403 204", reset_officer),
+        row("401 403 403 403 403 409", send("DELETE", "/api/v1/auth/users/{w.a.user_id}/mfa")),
+        row("401 403 403 403 403 409", send("DELETE", "/api/v1/auth/users/{w.admin.user_id}/mfa")),
+    ],
     # -- catalog: reads are public; changes are the administrator's -------------------------------------
     "GET /api/v1/catalog/procedures": [
         row("200 200 200 200 200 200", get("/api/v1/catalog/procedures", params={"q": "tạm trú"}))

@@ -38,6 +38,10 @@ def test_only_the_allow_list_is_public() -> None:
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/register/confirm",
         "POST /api/v1/auth/login",
+        # A staff member's second step, with the MFA ticket of the password step.
+        "POST /api/v1/auth/login/mfa",
+        "POST /api/v1/auth/mfa/totp",
+        "POST /api/v1/auth/mfa/totp/verify",
         "POST /api/v1/auth/refresh",
         "POST /api/v1/auth/logout",
         "POST /api/v1/auth/password/forgot",

@@ -1,12 +1,13 @@
-// Administrators: officers' accounts (list, create with their agencies, lock and unlock) and the
-// catalogue (search, set the online level, withdraw or publish again).
+// Administrators: officers' accounts (list, create with their agencies, lock and unlock, reset their second
+// factor) and the catalogue (search, set the online level, withdraw or publish again).
 import { html, useState, useEffect, useRef } from "../lib.js";
-import { get, post, put, patch } from "../api.js";
+import { get, post, put, patch, del } from "../api.js";
 import { t, useLang, formatDateTime } from "../i18n.js";
 import { setQuery, moved, pageOf } from "../router.js";
 import { PageHeading, Loading, ProblemAlert, Alert, Pager, DataTable, showList, useForm, useConfirmation, Field, SelectField, TextareaField, Facts, useAsync, useTitle, announce } from "../components.js";
 import { localProblem, validPhone, validEmail, MIN_PASSWORD } from "./auth.js";
 import { OnlineBadge } from "./home.js";
+import { session } from "../session.js";
 
 const SIZE = 20;
 const AGENCY = /^[A-Za-z0-9._-]{1,40}$/;
@@ -84,6 +85,8 @@ function CreateStaff({ onCreated, onCancel }) {
   </form>`;
 }
 
+const isStaff = (u) => (u.roles || []).some((r) => r === "officer" || r === "admin");
+
 export function OfficersAdminPage({ query }) {
   const lang = useLang();
   useTitle(t("nav.adminOfficers"));
@@ -104,6 +107,22 @@ export function OfficersAdminPage({ query }) {
   const cancelCreate = () => {
     setCreating(false);
     requestAnimationFrame(() => newButton.current && newButton.current.focus());
+  };
+  const me = session.get()?.claims?.sub;
+  // A lost phone: another administrator resets the second factor (never one's own: the API refuses).
+  const resetMfa = async (u) => {
+    setError(null);
+    setDone("");
+    try {
+      await del(`/auth/users/${u.id}/mfa`);
+      const text = t("mfa.resetDone", { name: u.full_name });
+      setDoneFocus(false);
+      setDone(text);
+      announce(text);
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
   };
   const toggle = async (u) => {
     setError(null);
@@ -161,14 +180,20 @@ export function OfficersAdminPage({ query }) {
             { label: t("admin.agencies"), cell: (u) => (u.agencies || []).join(", ") || "—" },
             {
               label: t("admin.state"),
-              cell: (u) => html`<span class=${`badge ${u.locked ? "st-bad" : "st-ok"}`} data-testid="user-state">${u.locked ? t("admin.isLocked") : t("admin.isActive")}</span>`,
+              cell: (u) => html`<span class=${`badge ${u.locked ? "st-bad" : "st-ok"}`} data-testid="user-state">${u.locked ? t("admin.isLocked") : t("admin.isActive")}</span>
+                ${isStaff(u) ? html`<br /><span class="muted small" data-testid="user-mfa">${t(u.mfa_enrolled ? "mfa.enrolled" : "mfa.notEnrolled")}</span>` : null}`,
             },
             {
               label: t("file.actions"),
               hidden: true,
               cell: (u) => html`<button type="button" class="btn btn-small btn-secondary" onClick=${() => toggle(u)} data-testid="toggle-lock">
-                ${u.locked ? t("admin.unlock") : t("admin.lock")}<span class="visually-hidden"> ${u.full_name}</span>
-              </button>`,
+                  ${u.locked ? t("admin.unlock") : t("admin.lock")}<span class="visually-hidden"> ${u.full_name}</span>
+                </button>
+                ${u.mfa_enrolled && u.id !== me
+                  ? html` <button type="button" class="btn btn-small btn-secondary" onClick=${() => resetMfa(u)} data-testid="reset-mfa">
+                      ${t("mfa.reset")}<span class="visually-hidden"> ${u.full_name}</span>
+                    </button>`
+                  : null}`,
             },
           ]}
         />

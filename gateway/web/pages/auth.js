@@ -7,6 +7,7 @@ import { setTokens, setUser, session, homeFor } from "../session.js";
 import { setFlash } from "../flash.js";
 import { PageHeading, ProblemAlert, Field, useForm, useTitle, announce, describedBy } from "../components.js";
 import { VneidButton } from "./vneid.js";
+import { SecondFactorStep } from "./mfa.js";
 
 const CITIZEN_ID = /^\d{12}$/;
 const PHONE = /^(?:\+84|84|0)[35789]\d{8}$/;
@@ -75,7 +76,30 @@ function PasswordField({ id, label, value, onInput, error, autocomplete, hint, t
 
 export function LoginPage({ query }) {
   useTitle(t("auth.login"));
-  const { v, set, fe, error, busy, send } = useForm({ username: query.get("u") || "", password: "" });
+  const { v, setV, set, fe, error, setError, busy, setBusy, send } = useForm({ username: query.get("u") || "", password: "" });
+  // An officer's or administrator's right password: the second step (pages/mfa.js), with its ticket.
+  const [challenge, setChallenge] = useState(null);
+
+  const finish = async (tokens) => {
+    setTokens(tokens.access_token, tokens.refresh_token);
+    try {
+      setUser(await get("/auth/me"));
+    } catch {
+      /* the name appears later */
+    }
+    navigate(safeNext(query.get("next")) || homeFor(session.get()), { replace: true });
+  };
+
+  // Back from the second step (the ticket expired or was given up): the password again, with why.
+  const restart = (err) => {
+    setChallenge(null);
+    setV({ ...v, password: "" });
+    setBusy(false);
+    setError(err || null);
+    setTimeout(() => document.getElementById(err ? "page-title" : "login-password")?.focus(), 0);
+  };
+
+  if (challenge) return html`<${SecondFactorStep} challenge=${challenge} onDone=${finish} onRestart=${restart} />`;
 
   const submit = (e) => {
     e.preventDefault();
@@ -87,13 +111,8 @@ export function LoginPage({ query }) {
       local,
       async () => {
         const tokens = await post("/auth/login", { username: v.username.trim(), password: v.password }, { auth: false });
-        setTokens(tokens.access_token, tokens.refresh_token);
-        try {
-          setUser(await get("/auth/me"));
-        } catch {
-          /* the name appears later */
-        }
-        navigate(safeNext(query.get("next")) || homeFor(session.get()), { replace: true });
+        if (tokens.mfa) setChallenge(tokens);
+        else await finish(tokens);
       },
       { leaves: true },
     );

@@ -1,9 +1,12 @@
-"""``devstack up|down|clean|status``: what ``make up``, ``make down`` and ``make clean`` run."""
+"""``devstack up|down|clean|status``: what ``make up``, ``make down`` and ``make clean`` run; ``devstack
+totp``: the first administrator's current sign-in code on a development stack."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+import pyotp
 
 from .config import StackConfig
 from .infra import say
@@ -12,7 +15,7 @@ from .stack import Stack, clean, print_status
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="devstack", description=__doc__)
-    p.add_argument("action", choices=["up", "down", "clean", "status", "restart"])
+    p.add_argument("action", choices=["up", "down", "clean", "status", "restart", "totp"])
     args = p.parse_args(argv)
     cfg = StackConfig.from_env()
     stack = Stack(cfg)
@@ -25,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         say(f"Cổng dịch vụ công Hải Phòng / web portal: {cfg.gateway_url}/")
         say(f"data: {cfg.data_dir}; logs: {cfg.log_dir}")
+        if cfg.admin_totp_secret:
+            say(
+                f"administrator {cfg.admin_username}: after the password, a code of the TOTP key "
+                f"{cfg.admin_totp_secret} (an authenticator app, or `.venv/bin/devstack totp`)"
+            )
     elif args.action == "down":
         stopped = stack.down()
         say("stopped " + (", ".join(stopped) if stopped else "nothing (nothing of ours was running)"))
@@ -35,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         except (RuntimeError, TimeoutError) as e:
             say(f"failed: {e}")
             return 1
+    elif args.action == "totp":
+        if not cfg.admin_totp_secret:
+            say("no DVC_ADMIN_TOTP_SECRET here: the administrator enrolled with an app of its own")
+            return 1
+        print(pyotp.TOTP(cfg.admin_totp_secret).now())
     elif args.action == "clean":
         stack.down()
         clean(cfg)

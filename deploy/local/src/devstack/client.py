@@ -1,6 +1,12 @@
 """The calls people make through the gateway, for system tests and benchmarks: register and sign in,
 add a procedure as the administrator, file a dossier through the four steps, act as an officer.
 
+Officers and administrators sign in with a second factor (docs/auth.md): after the password, the code an
+authenticator app would show, computed here with pyotp. The first administrator's secret is the stack's
+``DVC_ADMIN_TOTP_SECRET``; an officer enrols at its first sign-in and keeps the secret on its
+:class:`Person`. A code works once for an account, so this process hands each sign-in the next step no
+sign-in of it used (:func:`totp_code`), waiting when it runs ahead of the clock.
+
 Every function takes an ``httpx.AsyncClient`` whose ``base_url`` is the gateway and raises on any
 answer it did not expect, with the answer's text. Registering needs the codes the system sends: an
 :class:`Inbox` reads them where the development stack delivers messages (the SMS provider's record in
@@ -14,6 +20,7 @@ import email
 import itertools
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,9 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 from pymongo import AsyncMongoClient
 
+from .config import DEV_ADMIN_TOTP_SECRET
+
 S = "/api/v1/submissions"
+A = "/api/v1/auth"
 PASSWORD = "Hai-Phong-Test-2026!"  # noqa: S105 - test accounts only
 
 # A procedure with two PDF components, added by the administrator as one would for a new online service.
@@ -70,6 +81,8 @@ class Person:
     refresh_token: str = ""
     id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    totp_secret: str = ""  # an officer's or administrator's second factor, once enrolled
+    recovery_codes: list[str] = field(default_factory=list)
 
     @property
     def auth(self) -> dict[str, str]:
@@ -254,16 +267,127 @@ async def register_many(http: httpx.AsyncClient, inbox: Inbox, n: int, at_once: 
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
+# -- the second factor of officers and administrators ------------------------------------------------
+TOTP_STEP = 30
+_used_steps: dict[tuple[str, str], int] = {}  # (scope, secret) → the last step this process sent
+_steps_lock = threading.Lock()
+
+
+def admin_totp_secret() -> str:
+    """The first administrator's TOTP secret: the environment's DVC_ADMIN_TOTP_SECRET, else the
+    development stack's."""
+    return os.environ.get("DVC_ADMIN_TOTP_SECRET") or DEV_ADMIN_TOTP_SECRET
+
+
+def scope_of(http: httpx.AsyncClient | httpx.Client) -> str:
+    """Where an account's used steps are counted: one stack (its gateway), or one in-process auth app
+    (its database: every in-process client's address is the same)."""
+    app = getattr(http, "app", None)
+    if app is not None and hasattr(app.state, "settings"):
+        return f"app:{app.state.settings.mongo_db}"
+    return str(http.base_url).rstrip("/")
+
+
+def _reserve(secret: str, scope: str) -> tuple[str, float]:
+    """The next code to send for ``secret`` at ``scope``, and the seconds to wait before sending it.
+    Auth takes a code of one step either side of now, never of a step the account already used: each
+    sign-in of this process gets the step after the last one, at least the current one; one more than a
+    step ahead of the clock, it waits until that step is one ahead."""
+    with _steps_lock:
+        now = time.time()
+        current = int(now // TOTP_STEP)
+        step = max(current, _used_steps.get((scope, secret), current - 1) + 1)
+        _used_steps[(scope, secret)] = step
+    wait = max(0.0, (step - 1) * TOTP_STEP + 0.5 - now)
+    return pyotp.TOTP(secret).generate_otp(step), wait
+
+
+def totp_code(secret: str, scope: str) -> str:
+    """A code auth accepts now for ``secret`` (synchronous callers: the browser and security tests)."""
+    code, wait = _reserve(secret, scope)
+    time.sleep(wait)
+    return code
+
+
+async def totp_code_async(secret: str, scope: str) -> str:
+    code, wait = _reserve(secret, scope)
+    await asyncio.sleep(wait)
+    return code
+
+
+class SecondFactor:
+    """A staff member's second factor, and the requests after the password as the portal makes them
+    (shared by :func:`sign_in` and :func:`sign_in_sync`): on the first sign-in the enrolment (the secret
+    and recovery codes, then a first code to ``path``), later a code alone."""
+
+    def __init__(self, secret: str = "") -> None:
+        self.secret = secret
+        self.recovery_codes: list[str] = []
+
+    def first(self, challenge: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The first request: the enrolment's, or None when the code can be sent at once."""
+        if challenge["mfa"] == "enrol":
+            return f"{A}/mfa/totp", {"mfa_token": challenge["mfa_token"]}
+        if not self.secret:
+            raise AssertionError("the account has a second factor, but its TOTP secret is not known here")
+        return None
+
+    def enrolled(self, made: dict[str, Any]) -> None:
+        self.secret, self.recovery_codes = made["secret"], made["recovery_codes"]
+
+    @staticmethod
+    def path(challenge: dict[str, Any]) -> str:
+        return f"{A}/mfa/totp/verify" if challenge["mfa"] == "enrol" else f"{A}/login/mfa"
+
+
+async def sign_in(
+    http: httpx.AsyncClient, username: str, password: str, totp_secret: str = ""
+) -> tuple[dict[str, Any], SecondFactor]:
+    """The token pair of an account (a staff member's with its second factor: enrolled at the first
+    sign-in); and the second factor as it stands (``.secret``, ``.recovery_codes``)."""
+    factor = SecondFactor(totp_secret)
+    t = _check(await http.post(f"{A}/login", json={"username": username, "password": password}), 200).json()
+    if "mfa" in t:
+        first = factor.first(t)
+        if first is not None:
+            factor.enrolled(_check(await http.post(first[0], json=first[1]), 200).json())
+        code = await totp_code_async(factor.secret, scope_of(http))
+        body = {"mfa_token": t["mfa_token"], "code": code}
+        t = _check(await http.post(factor.path(t), json=body), 200).json()
+    return t, factor
+
+
+def sign_in_sync(
+    http: httpx.Client, username: str, password: str, totp_secret: str = ""
+) -> tuple[dict[str, Any], SecondFactor]:
+    """:func:`sign_in` for synchronous callers (the security and browser tests)."""
+    factor = SecondFactor(totp_secret)
+    t = _check(http.post(f"{A}/login", json={"username": username, "password": password}), 200).json()
+    if "mfa" in t:
+        first = factor.first(t)
+        if first is not None:
+            factor.enrolled(_check(http.post(first[0], json=first[1]), 200).json())
+        body = {"mfa_token": t["mfa_token"], "code": totp_code(factor.secret, scope_of(http))}
+        t = _check(http.post(factor.path(t), json=body), 200).json()
+    return t, factor
+
+
 async def login(http: httpx.AsyncClient, p: Person, username: str, password: str) -> Person:
-    t = _check(
-        await http.post("/api/v1/auth/login", json={"username": username, "password": password}), 200
-    ).json()
+    """Sign ``p`` in; an officer or administrator with the second factor (enrolled at the first sign-in,
+    the secret kept on ``p``)."""
+    t, factor = await sign_in(http, username, password, p.totp_secret)
     p.token, p.refresh_token = t["access_token"], t["refresh_token"]
+    if factor.secret != p.totp_secret:
+        p.totp_secret, p.recovery_codes = factor.secret, factor.recovery_codes
     return p
 
 
-async def admin(http: httpx.AsyncClient, username: str, password: str) -> Person:
-    return await login(http, Person("admin", "", "", None), username, password)
+async def admin(
+    http: httpx.AsyncClient, username: str, password: str, totp_secret: str | None = None
+) -> Person:
+    """The first administrator, signed in with the stack's DVC_ADMIN_TOTP_SECRET (or ``totp_secret``)."""
+    who = Person("admin", "", "", None, totp_secret=totp_secret or admin_totp_secret())
+    return await login(http, who, username, password)
 
 
 async def add_procedure(
@@ -287,7 +411,8 @@ async def add_procedure(
 async def officer(
     http: httpx.AsyncClient, admin: Person, agency_code: str, name: str = "Cán bộ Một Cửa"
 ) -> Person:
-    """An officer of ``agency_code``, created by the administrator, signed in."""
+    """An officer of ``agency_code``, created by the administrator, signed in: enrolled in the second
+    factor at this first sign-in, the secret kept as ``totp_secret``."""
     p = new_person(name)
     body = {
         "full_name": p.full_name,

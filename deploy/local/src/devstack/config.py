@@ -1,7 +1,8 @@
 """What the local stack is made of and where it lives, read from the environment once.
 
 The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_ADMIN_USERNAME``,
-``DVC_ADMIN_PASSWORD``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed to every service.
+``DVC_ADMIN_PASSWORD``, ``DVC_ADMIN_TOTP_SECRET``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed
+to every service.
 Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``.
 
 MongoDB: each service owns its databases, and each gets a server of its own (``DVC_MONGO_LAYOUT``,
@@ -52,6 +53,9 @@ MONGO_LAYOUTS = ("per-service", "shared")
 
 DEV_ADMIN_USERNAME = "admin"
 DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - development default, documented in the README
+# The first administrator's TOTP secret (base32) on a development or test stack, so every test process
+# and benchmark computes its codes (pyotp); refused by auth in production, where it enrols on first sign-in.
+DEV_ADMIN_TOTP_SECRET = "HAIPHONGDVCDEVADMINTOTPSECRET234"  # noqa: S105 - development default (README)
 S3_ACCESS_KEY = "dvcadmin"
 S3_SECRET_KEY = "dvcadmin-dev-secret"  # noqa: S105 - local stand-in only
 
@@ -84,6 +88,8 @@ class StackConfig:
     idp_port: int = 9400  # the VNeID stand-in (devstack.idp)
     admin_username: str = DEV_ADMIN_USERNAME
     admin_password: str = DEV_ADMIN_PASSWORD
+    # Empty: none given (production: the first administrator enrols its second factor on first sign-in).
+    admin_totp_secret: str = DEV_ADMIN_TOTP_SECRET
     captcha_test_answer: str = ""
     replicas: dict[str, int] = field(default_factory=lambda: {s.name: 1 for s in SERVICES})
     # Test runs share the infrastructure: they prefix database names, queues, the exchange and the bucket.
@@ -120,6 +126,9 @@ class StackConfig:
             idp_port=_int("DVC_IDP_PORT", 9400),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
+            admin_totp_secret=os.environ.get(
+                "DVC_ADMIN_TOTP_SECRET", "" if env == "production" else DEV_ADMIN_TOTP_SECRET
+            ).strip(),
             captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
             replicas=replicas,
             # For running a second stack beside the first (tests): shifted service ports, prefixed names.
@@ -245,6 +254,8 @@ class StackConfig:
             }
         if self.captcha_test_answer:
             env["DVC_CAPTCHA_TEST_ANSWER"] = self.captcha_test_answer
+        if self.admin_totp_secret:
+            env["DVC_ADMIN_TOTP_SECRET"] = self.admin_totp_secret
         if self.namespace:
             # A test stack's queues delete themselves once idle (its namespace is never reused).
             env["DVC_QUEUE_EXPIRES_MS"] = "900000"

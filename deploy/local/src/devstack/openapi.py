@@ -25,7 +25,9 @@ DESCRIPTION = (
     "Một tài liệu cho mọi dịch vụ sau cổng `/api/v1`. Lỗi trả về theo RFC 9457 (application/problem+json), "
     "nội dung tiếng Việt trước, tiếng Anh sau.\n\n"
     "One document for every service behind `/api/v1`. Errors are RFC 9457 problem+json, Vietnamese first. "
-    "Sign in with `POST /api/v1/auth/login` and send the access token as `Authorization: Bearer <token>`."
+    "Sign in with `POST /api/v1/auth/login` and send the access token as `Authorization: Bearer <token>`; "
+    "officers and administrators get an MFA ticket instead, for their TOTP code "
+    "(`POST /api/v1/auth/login/mfa`, or the enrolment `POST /api/v1/auth/mfa/totp` on their first sign-in)."
 )
 OPERATOR_PATHS = ("/healthz", "/readyz", "/metrics")
 

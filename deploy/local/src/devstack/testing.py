@@ -28,7 +28,15 @@ from typing import Any
 
 import pytest
 
-from .config import ROOT, S3_ACCESS_KEY, S3_SECRET_KEY, SERVICE_NAMES, SERVICES, StackConfig
+from .config import (
+    DEV_ADMIN_TOTP_SECRET,
+    ROOT,
+    S3_ACCESS_KEY,
+    S3_SECRET_KEY,
+    SERVICE_NAMES,
+    SERVICES,
+    StackConfig,
+)
 from .infra import S3, Idp, Mongo, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
 from .procs import port_open
 from .stack import Stack
@@ -148,6 +156,10 @@ class Infra:
             "queue_expires_ms": 900_000,
             "captcha_test_answer": CAPTCHA_TEST_ANSWER,
         }
+        if "admin_totp_secret" in cls.model_fields:
+            # The first administrator's second factor, as on a development stack (devstack.client signs
+            # it in with codes of this secret).
+            values["admin_totp_secret"] = DEV_ADMIN_TOTP_SECRET
         if "s3_endpoint" in cls.model_fields:
             values.update(
                 s3_endpoint=self.s3_endpoint,

@@ -102,6 +102,19 @@ class UserSessionsEndedV1(EventData):
     ended_at: datetime
 
 
+class UserMfaResetV1(EventData):
+    """An administrator reset another account's second factor (an officer's or administrator's TOTP and
+    recovery codes, for a lost phone): the account enrols again at its next sign-in, and every session
+    of it ended (``user.sessions_ended.v1``). Kept as the record of who did it and when."""
+
+    event_type = "user.mfa_reset"
+    event_version = 1
+
+    user_id: str
+    reset_by: str = Field(description="The administrator's user id")
+    reset_at: datetime
+
+
 class UserPasswordResetRequestedV1(EventData):
     """Deprecated: no longer published (it carried the code in clear); replaced by
     ``user.verification_code_issued.v1``. Notify still delivers any left in queues from before."""
@@ -364,6 +377,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     VerificationCodeIssuedV1,
     UserRegistrationBlockedV1,
     UserSessionsEndedV1,
+    UserMfaResetV1,
     UserPasswordResetRequestedV1,
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,

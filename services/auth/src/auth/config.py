@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import base64
+import binascii
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -79,9 +81,47 @@ class Settings(ServiceSettings):
             raise ValueError("AUTH_VNEID_CLIENT_SECRET is needed with AUTH_VNEID_ISSUER")
         return self
 
+    # The second factor (TOTP, RFC 6238) of officers and administrators (docs/auth.md). "off" signs staff
+    # in with a password alone: for development and tests only, refused in production.
+    staff_mfa: Literal["required", "off"] = "required"
+    # TOTP secrets rest sealed (dvckit.sealed) under a key of auth's own: notify holds DVC_SEAL_KEY, and
+    # must never open these.
+    mfa_key: SecretStr = dev_secret("auth-dev-mfa-key")
+    # After the right password a staff member holds a ticket this long, for this many wrong codes.
+    mfa_ticket_seconds: int = 300
+    mfa_enrol_seconds: int = 900  # on first sign-in: time to install an authenticator app
+    mfa_ticket_tries: int = 3
+    # The first administrator's TOTP secret (base32), so test tooling can compute its codes
+    # (DVC_ADMIN_TOTP_SECRET): development and tests only; in production the first administrator
+    # enrols on first sign-in like everyone else.
+    admin_totp_secret: SecretStr | None = None
+
     @field_validator("admin_username")
     @classmethod
     def _admin_login(cls, value: str) -> str:
         # The first administrator signs in with this name: it must be one the login form understands.
         login_name(value)
         return value
+
+    @field_validator("admin_totp_secret")
+    @classmethod
+    def _base32(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        try:
+            key = base64.b32decode(raw.upper() + "=" * (-len(raw) % 8))
+        except (binascii.Error, ValueError):
+            raise ValueError("the TOTP secret must be base32 (A-Z, 2-7)") from None
+        if len(key) < 16:  # RFC 4226: at least 128 bits
+            raise ValueError("the TOTP secret must hold at least 128 bits (26 base32 characters)")
+        return value
+
+    @model_validator(mode="after")
+    def _mfa_in_production(self) -> Settings:
+        # Never silently: production refuses to start rather than sign staff in with a password alone.
+        if self.env == "production" and self.staff_mfa != "required":
+            raise ValueError("AUTH_STAFF_MFA=off is refused in production: staff need their second factor")
+        if self.env == "production" and self.admin_totp_secret is not None:
+            raise ValueError("DVC_ADMIN_TOTP_SECRET is for development and tests only, refused in production")
+        return self

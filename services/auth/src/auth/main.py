@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from dvckit import logs
 from dvckit.auth import TokenVerifier
 from dvckit.http import create_app as platform_app
 from dvckit.runtime import Runtime
@@ -20,12 +21,14 @@ from .config import Settings
 from .parts import AuthParts
 from .service.accounts import Accounts
 from .service.codes import Codes
+from .service.mfa import SecondFactor
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.sessions import Sessions
 from .service.vneid import VneidSignIn
 
 PREFIX = "/api/v1/auth"
+log = logs.get(__name__)
 
 
 def build(rt: Runtime, settings: Settings) -> AuthParts:
@@ -49,6 +52,7 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
         accounts=accounts,
         registration=Registration(rt, settings, repos.users, passwords, codes, accounts),
         recovery=Recovery(rt, settings, repos, passwords, sessions, codes),
+        mfa=SecondFactor(rt, settings, repos, passwords, sessions, codes),
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
     )
 
@@ -77,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _bootstrap(_: Runtime) -> None:
         await parts.keys.ensure()
         await parts.accounts.ensure_first_admin()
+        await parts.mfa.ensure_first_admin_secret()
+        if settings.staff_mfa != "required":
+            log.warning("AUTH_STAFF_MFA=off: officers and administrators sign in with a password alone")
 
     return platform_app(
         rt,

@@ -8,10 +8,13 @@ import pytest
 
 from auth.config import Settings
 from auth.main import create_app
+from devstack import client as dev
+from devstack.config import DEV_ADMIN_TOTP_SECRET
 from devstack.testing import register_in_process, sent_code, started_apps
 
 _seq = itertools.count(1)
 PASSWORD = "Bach-Dang-Giang-1288"
+ADMIN_PASSWORD = "Admin-Test-Pass-42"
 
 
 def fast_settings(infra: Any, **overrides: Any) -> Settings:
@@ -22,7 +25,7 @@ def fast_settings(infra: Any, **overrides: Any) -> Settings:
         argon2_memory_kib=1024,
         argon2_parallelism=1,
         key_bits=2048,
-        admin_password="Admin-Test-Pass-42",
+        admin_password=ADMIN_PASSWORD,
         **overrides,
     )
 
@@ -60,11 +63,25 @@ def person():
 class Helpers:
     """Small helpers for the auth tests (a fixture: test modules cannot import conftest)."""
 
+    ADMIN_TOTP = DEV_ADMIN_TOTP_SECRET  # the first administrator's second factor (devstack.testing)
+
     @staticmethod
     async def login(client, username: str, password: str, **kw) -> Any:
+        """The password step alone: a citizen's tokens, or a staff member's MFA ticket."""
         return await client.post(
             "/api/v1/auth/login", json={"username": username, "password": password}, **kw
         )
+
+    @staticmethod
+    async def sign_in(client, username: str, password: str, totp: str = "") -> tuple[dict[str, Any], Any]:
+        """The whole sign-in as the portal makes it: the token pair (a staff member's after the second
+        factor, enrolled at the first sign-in) and the second factor (``.secret``, ``.recovery_codes``)."""
+        return await dev.sign_in(client, username, password, totp)
+
+    @staticmethod
+    def totp(secret: str, client) -> str:
+        """The next TOTP code of ``secret`` no sign-in of this app has used (devstack.client)."""
+        return dev.totp_code(secret, dev.scope_of(client))
 
     @staticmethod
     def bearer(token: str) -> dict[str, str]:
@@ -88,9 +105,8 @@ class Helpers:
 
     @staticmethod
     async def admin_token(client) -> str:
-        r = await Helpers.login(client, "admin", "Admin-Test-Pass-42")
-        assert r.status_code == 200, r.text
-        return r.json()["access_token"]
+        tokens, _ = await Helpers.sign_in(client, "admin", ADMIN_PASSWORD, DEV_ADMIN_TOTP_SECRET)
+        return tokens["access_token"]
 
 
 @pytest.fixture

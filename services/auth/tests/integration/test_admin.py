@@ -26,9 +26,8 @@ async def test_first_admin_creates_an_officer_who_gets_agency_claims(auth, h):
     r = await auth.post(f"{R}/users", json=officer(), headers=h.bearer(token))
     assert r.status_code == 201, r.text
     assert r.json()["roles"] == ["officer"] and r.json()["agencies"] == ["000.00.31.H26"]
-    login = await h.login(auth, "quang.dv", "Mot-Cua-Officer-1")
-    assert login.status_code == 200
-    principal = await auth.app.state.runtime.tokens.verify(login.json()["access_token"])
+    tokens, _ = await h.sign_in(auth, "quang.dv", "Mot-Cua-Officer-1")  # enrols the second factor
+    principal = await auth.app.state.runtime.tokens.verify(tokens["access_token"])
     assert principal.roles == ("officer",) and principal.agencies == ("000.00.31.H26",)
 
     listed = await auth.get(f"{R}/users", params={"role": "officer", "q": "Đỗ"}, headers=h.bearer(token))
@@ -48,7 +47,8 @@ async def test_an_officer_needs_an_agency_and_a_login_name(auth, h):
 
 async def test_every_kind_of_login_name_signs_in_an_at_sign_included(auth, h):
     """A username shaped like an email ("@"), an email, a phone number and a citizen ID all sign in; a
-    username that is another account's email is refused (sign-in would find the email's holder)."""
+    username that is another account's email is refused (sign-in would find the email's holder). The
+    right password gets an officer the ticket of the second step, whichever name was typed."""
     token = await h.admin_token(auth)
     made = await auth.post(
         f"{R}/users",
@@ -70,7 +70,7 @@ async def test_every_kind_of_login_name_signs_in_an_at_sign_included(auth, h):
         "031099000111",
     ):
         r = await h.login(auth, name, "Mot-Cua-Officer-1")
-        assert r.status_code == 200, (name, r.text)
+        assert r.status_code == 200 and r.json()["mfa"] == "enrol", (name, r.text)
     assert (await h.login(auth, "mot-cua@phuong-ngo-quyen.gov.vn", "wrong-password-12")).status_code == 401
     clash = await auth.post(
         f"{R}/users", json=officer(username="mc.nq@haiphong.gov.vn", email=None), headers=h.bearer(token)
@@ -83,7 +83,7 @@ async def test_locking_an_account_ends_its_sessions_and_unlocking_restores_login
     user = (
         await auth.post(f"{R}/users", json=officer(username="lan.nt", email=None), headers=h.bearer(token))
     ).json()
-    session = (await h.login(auth, "lan.nt", "Mot-Cua-Officer-1")).json()
+    session, factor = await h.sign_in(auth, "lan.nt", "Mot-Cua-Officer-1")
     r = await auth.patch(f"{R}/users/{user['id']}", json={"locked": True}, headers=h.bearer(token))
     assert r.status_code == 200 and r.json()["locked"] is True
     assert (
@@ -92,7 +92,8 @@ async def test_locking_an_account_ends_its_sessions_and_unlocking_restores_login
     locked = await h.login(auth, "lan.nt", "Mot-Cua-Officer-1")
     assert locked.status_code == 403 and locked.json()["code"] == "account-locked"
     await auth.patch(f"{R}/users/{user['id']}", json={"locked": False}, headers=h.bearer(token))
-    assert (await h.login(auth, "lan.nt", "Mot-Cua-Officer-1")).status_code == 200
+    tokens, _ = await h.sign_in(auth, "lan.nt", "Mot-Cua-Officer-1", factor.secret)
+    assert tokens["access_token"]
 
 
 async def test_roles_and_agencies_change(auth, h):
@@ -150,9 +151,8 @@ async def test_the_first_administrator_is_created_once(make_auth, infra):
 async def test_a_first_administrator_named_by_email_can_sign_in(make_auth, h):
     """Finding 5: DVC_ADMIN_USERNAME=admin@example.vn created an administrator who got 401 forever."""
     auth = await make_auth(admin_username="Quan.Tri@Example.vn")
-    r = await h.login(auth, "quan.tri@example.vn", "Admin-Test-Pass-42")
-    assert r.status_code == 200, r.text
-    me = (await auth.get(f"{R}/me", headers=h.bearer(r.json()["access_token"]))).json()
+    tokens, _ = await h.sign_in(auth, "quan.tri@example.vn", "Admin-Test-Pass-42", h.ADMIN_TOTP)
+    me = (await auth.get(f"{R}/me", headers=h.bearer(tokens["access_token"]))).json()
     assert me["roles"] == ["admin"] and me["email"] == "quan.tri@example.vn" and me["username"] is None
 
 
@@ -181,8 +181,7 @@ async def test_every_replica_publishes_a_key_another_replica_just_made(make_auth
     assert new in {k["kid"] for k in (await a.get(f"{R}/.well-known/jwks.json")).json()["keys"]}
     assert new in {k["kid"] for k in (await a.get(f"{R}/.well-known/edge-keys.json")).json()["keys"]}
     # A token the other replica signs now verifies with what this one publishes.
-    r = await h.login(b, "admin", "Admin-Test-Pass-42")
-    token = r.json()["access_token"]
+    token = await h.admin_token(b)
     assert jwt.get_unverified_header(token)["kid"] == new
     me = await a.get(f"{R}/me", headers=h.bearer(token))
     assert me.status_code == 200, me.text

@@ -58,7 +58,7 @@ def test_own_identifiers_are_refused_and_good_passwords_pass():
 
 def test_production_refuses_the_development_admin_password(monkeypatch):
     monkeypatch.setenv("DVC_ENV", "production")
-    for name in ("DVC_AMQP_URL", "AUTH_KEY_PASSPHRASE", "AUTH_CODE_SECRET", "DVC_SEAL_KEY"):
+    for name in ("DVC_AMQP_URL", "AUTH_KEY_PASSPHRASE", "AUTH_CODE_SECRET", "DVC_SEAL_KEY", "AUTH_MFA_KEY"):
         monkeypatch.setenv(name, "amqp://u:p@h/" if name == "DVC_AMQP_URL" else "a-real-secret")
     with pytest.raises(ValidationError, match="admin_password"):
         Settings()

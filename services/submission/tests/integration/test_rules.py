@@ -47,10 +47,7 @@ async def test_no_one_sees_or_changes_another_citizens_dossier(world):
 
 
 async def test_an_officer_token_is_not_a_citizen(world):
-    admin = await world.auth.post(
-        "/api/v1/auth/login", json={"username": "admin", "password": "admin-dev-password"}
-    )
-    h = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    h = await world.admin()
     r = await world.sub.post(f"{S}/dossiers", json={"procedure_code": "2.000815"}, headers=h)
     assert r.status_code == 403
 

@@ -253,19 +253,14 @@ async def test_an_officer_may_not_act_on_a_dossier_they_filed(world):
     agency; it can follow and withdraw it as the citizen, never accept, process or finish it."""
     p = await world.citizen()
     did = (await world.submitted(p))["id"]
-    admin = await world.auth.post(
-        "/api/v1/auth/login", json={"username": "admin", "password": "admin-dev-password"}
-    )
     r = await world.auth.patch(
         f"/api/v1/auth/users/{p['id']}",
         json={"roles": ["citizen", "officer"], "agencies": [WARD]},
-        headers={"Authorization": f"Bearer {admin.json()['access_token']}"},
+        headers=await world.admin(),
     )
     assert r.status_code == 200, r.text
-    token = (
-        await world.auth.post("/api/v1/auth/login", json={"username": p["phone"], "password": p["password"]})
-    ).json()["access_token"]
-    both = {**p, "h": {"Authorization": f"Bearer {token}"}}
+    # Now an officer too: the next sign-in enrols the second factor.
+    both = {**p, "h": await world.sign_in(p["phone"], p["password"])}
     # It sees the dossier in its agency's queue, but cannot decide it.
     assert (await world.sub.get(f"{S}/officer/dossiers/{did}", headers=both["h"])).status_code == 200
     for action, body in (("accept", {}), ("refuse", {"reason": "Tự từ chối"})):

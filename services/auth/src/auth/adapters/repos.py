@@ -11,6 +11,7 @@ from ..config import Settings
 from .codes import CodeStore
 from .handoffs import LoginTickets, OidcFlows
 from .throttle import Throttle
+from .tickets import Tickets
 from .tokens import LoginAttempts, RefreshTokens
 from .users import Users
 
@@ -22,8 +23,9 @@ class Repositories:
     attempts: LoginAttempts
     throttle: Throttle
     codes: CodeStore
-    flows: OidcFlows
-    tickets: LoginTickets
+    flows: OidcFlows  # sign-ins through VNeID under way
+    login_tickets: LoginTickets  # their outcomes, for the portal to take
+    tickets: Tickets  # staff between their password and their second factor
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
@@ -35,4 +37,5 @@ class Repositories:
             CodeStore(db),
             OidcFlows(db),
             LoginTickets(db),
+            Tickets(db),
         )

@@ -16,6 +16,7 @@ CODES = "codes"  # one-time codes awaiting use: registrations, new contacts, pas
 CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly limit), kept a day
 OIDC_FLOWS = "oidc_flows"  # sign-ins through VNeID under way (adapters/handoffs.py)
 LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to take them
+MFA_TICKETS = "mfa_tickets"  # staff between their password and their second factor, by digest
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -64,6 +65,10 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
         CODE_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
         OIDC_FLOWS: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
         LOGIN_TICKETS: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
+        MFA_TICKETS: [
+            IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
+            IndexModel([("user_id", ASCENDING)], name="user"),
+        ],
     }
 
 
@@ -79,6 +84,7 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
         "roles": doc.get("roles", []),
         "agencies": doc.get("agencies", []),
         "locked": doc.get("locked", False),
+        "mfa_enrolled": bool(doc.get("mfa")),
         "created_at": doc["created_at"],
         "identity_level": doc.get("identity_level", 0),
         "identity": doc.get("identity"),

@@ -16,13 +16,22 @@ class RefreshTokens(Repository):
     collection = REFRESH_TOKENS
 
     async def add(
-        self, digest: str, *, user_id: str, family: str, expires_at: datetime, session: Session | None = None
+        self,
+        digest: str,
+        *,
+        user_id: str,
+        family: str,
+        expires_at: datetime,
+        mfa: bool = False,
+        session: Session | None = None,
     ) -> None:
         await self.coll.insert_one(
             {
                 "_id": digest,
                 "user_id": user_id,
                 "family": family,
+                # The login was made with a second factor: a staff member's refresh needs it.
+                "mfa": mfa,
                 "created_at": datetime.now(UTC),
                 "expires_at": expires_at,
                 "used_at": None,

@@ -81,6 +81,37 @@ class Users(Repository):
         """The same password under the current hashing cost (not a change of password)."""
         await self.coll.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
 
+    # -- the second factor (``mfa``: {totp: sealed secret, recovery: [digests], enrolled_at, last_step}) --
+    async def enrol(self, user_id: str, mfa: Doc, *, replace: bool = False) -> bool:
+        """Give the account its second factor; unless ``replace``, only when it has none (two enrolments
+        racing: one wins). False when none was set."""
+        query: Doc = {"_id": user_id} if replace else {"_id": user_id, "mfa": {"$exists": False}}
+        done = await self.coll.update_one(query, {"$set": {"mfa": mfa}})
+        return done.modified_count == 1
+
+    async def use_step(self, user_id: str, step: int) -> bool:
+        """Note that a TOTP code of ``step`` was used; False when this step or a later one already was
+        (a code works once, even for two requests at the same moment)."""
+        fresh = {"$or": [{"mfa.last_step": None}, {"mfa.last_step": {"$lt": step}}]}
+        done = await self.coll.update_one(
+            {"_id": user_id, "mfa": {"$type": "object"}, **fresh}, {"$set": {"mfa.last_step": step}}
+        )
+        return done.modified_count == 1
+
+    async def use_recovery(self, user_id: str, digest: str) -> bool:
+        """Use up one recovery code; False when the account has no such code (left)."""
+        done = await self.coll.update_one(
+            {"_id": user_id, "mfa.recovery": digest}, {"$pull": {"mfa.recovery": digest}}
+        )
+        return done.modified_count == 1
+
+    async def clear_mfa(self, user_id: str, session: Session | None = None) -> bool:
+        """Remove the account's second factor (its next sign-in enrols again); False when it had none."""
+        done = await self.coll.update_one(
+            {"_id": user_id, "mfa": {"$exists": True}}, {"$unset": {"mfa": ""}}, session=session
+        )
+        return done.modified_count == 1
+
     @staticmethod
     def pending_until(doc: Doc) -> datetime | None:
         """Until when a code for a new email or phone of the account may be waiting (None: none sent)."""

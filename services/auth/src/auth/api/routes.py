@@ -19,6 +19,10 @@ from .schemas import (
     LoginIn,
     MeOut,
     MePatch,
+    MfaChallengeOut,
+    MfaEnrolCodeIn,
+    MfaLoginIn,
+    MfaTicketIn,
     PasswordChangeIn,
     RefreshIn,
     RegisterAcceptedOut,
@@ -28,6 +32,7 @@ from .schemas import (
     RotatedOut,
     StaffIn,
     TokensOut,
+    TotpEnrolOut,
     UserOut,
     UserPage,
     UserPatch,
@@ -194,19 +199,67 @@ async def reset(body: ResetIn, parts: Parts) -> Response:
 
 
 # -- sessions ----------------------------------------------------------------------------------------
+TOO_MANY = (429, "Đăng nhập sai quá nhiều lần / too many failed sign-ins (Retry-After)")
+LOCKED = (403, "Tài khoản bị khóa / the account is locked")
+BAD_TICKET = (401, "Phiên đăng nhập hết hạn, hoặc mã xác thực sai / the ticket expired, or a wrong code")
+
+
 @router.post(
     "/login",
-    response_model=TokensOut,
+    response_model=TokensOut | MfaChallengeOut,
     tags=["sessions"],
     summary="Đăng nhập / sign in",
+    description="A citizen gets the token pair. An officer or administrator gets no tokens for the "
+    "password alone but an MFA ticket (`mfa`, `mfa_token`): on the first sign-in `enrol` (`POST "
+    "/mfa/totp`, then `POST /mfa/totp/verify`), later `totp` (`POST /login/mfa`).",
     responses=problems(
-        (401, "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"),
-        (403, "Tài khoản bị khóa / the account is locked"),
-        (429, "Đăng nhập sai quá nhiều lần / too many failed sign-ins (Retry-After)"),
+        (401, "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"), LOCKED, TOO_MANY
     ),
 )
 async def login(body: LoginIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
     return await parts.sessions.login(body.username, body.password, ip)
+
+
+@router.post(
+    "/login/mfa",
+    response_model=TokensOut,
+    tags=["sessions"],
+    summary="Đăng nhập bước 2: mã xác thực / sign in, step 2: the TOTP or a recovery code",
+    description="The ticket of `POST /login` (`mfa: totp`) and the code the authenticator app shows "
+    "(a code works once) or one of the recovery codes (each once). A wrong code counts towards the "
+    "account's lockout like a wrong password; the ticket dies after a few.",
+    responses=problems(BAD_TICKET, LOCKED, TOO_MANY),
+)
+async def login_mfa(body: MfaLoginIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
+    return await parts.mfa.login(body.mfa_token, body.code, ip)
+
+
+@router.post(
+    "/mfa/totp",
+    response_model=TotpEnrolOut,
+    tags=["sessions"],
+    summary="Đăng ký xác thực hai bước: khóa bí mật và mã khôi phục / enrol: the TOTP secret and "
+    "recovery codes",
+    description="With the ticket of `POST /login` (`mfa: enrol`): a new secret (as an otpauth:// URI for "
+    "the QR code, and as text) and ten recovery codes, shown this once. They become the account's with "
+    "the first right code (`POST /mfa/totp/verify`); asking again replaces them.",
+    responses=problems((401, "Phiên đăng nhập hết hạn / the ticket expired"), LOCKED),
+)
+async def enrol_totp(body: MfaTicketIn, parts: Parts) -> dict[str, Any]:
+    return await parts.mfa.enrol(body.mfa_token)
+
+
+@router.post(
+    "/mfa/totp/verify",
+    response_model=TokensOut,
+    tags=["sessions"],
+    summary="Hoàn tất đăng ký bằng mã đầu tiên / finish enrolling with a first code",
+    responses=problems(
+        BAD_TICKET, LOCKED, (409, "Chưa bắt đầu đăng ký / no secret made yet (POST /mfa/totp)"), TOO_MANY
+    ),
+)
+async def verify_totp(body: MfaEnrolCodeIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
+    return await parts.mfa.confirm(body.mfa_token, body.code, ip)
 
 
 @router.post(
@@ -299,6 +352,25 @@ async def list_users(
 async def update_user(user_id: str, body: UserPatch, who: Admin, parts: Parts) -> dict[str, Any]:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     return await parts.accounts.update(who, user_id, changes)
+
+
+@router.delete(
+    "/users/{user_id}/mfa",
+    status_code=204,
+    responses=problems(
+        404,
+        (
+            409,
+            "Không tự đặt lại của mình; hoặc chưa có xác thực hai bước / not one's own; or none enrolled",
+        ),
+    ),
+    tags=["administration"],
+    summary="Đặt lại xác thực hai bước của cán bộ (đăng xuất mọi phiên) / reset another's second factor "
+    "(ends every session)",
+)
+async def reset_mfa(user_id: str, who: Admin, parts: Parts) -> Response:
+    await parts.mfa.reset(who, user_id)
+    return Response(status_code=204)
 
 
 @router.post(

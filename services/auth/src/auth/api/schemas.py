@@ -69,6 +69,65 @@ class IdentityOut(BaseModel):
     verified_at: datetime
 
 
+class MfaChallengeOut(BaseModel):
+    """The answer to an officer's or administrator's right password: no tokens yet, a ticket for the
+    second step."""
+
+    mfa: Literal["enrol", "totp"] = Field(
+        description="`enrol`: first sign-in, set up an authenticator app (`POST /mfa/totp`, then "
+        "`POST /mfa/totp/verify`); `totp`: send a code from it (`POST /login/mfa`)"
+    )
+    mfa_token: str = Field(description="Single use; dies after a few wrong codes or when it expires")
+    expires_in: int = Field(description="Seconds the ticket stays valid")
+
+
+MfaToken = Annotated[
+    str,
+    Field(
+        min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$", description="The ticket of `POST /login`"
+    ),
+]
+
+
+class MfaTicketIn(Strict):
+    mfa_token: MfaToken
+
+
+class MfaEnrolCodeIn(Strict):
+    mfa_token: MfaToken
+    code: Annotated[
+        str,
+        Field(max_length=12, pattern=r"^\s*[0-9]{6}\s*$", description="The 6-digit code the app shows now"),
+    ]
+
+
+class MfaLoginIn(Strict):
+    mfa_token: MfaToken
+    code: Annotated[
+        str,
+        Field(
+            max_length=24,
+            pattern=r"^\s*([0-9]{6}|[A-Za-z0-9]{5}[ -]?[A-Za-z0-9]{5})\s*$",
+            description="The 6-digit code the authenticator app shows now, or one of the recovery codes "
+            "(`xxxxx-xxxxx`, each works once)",
+        ),
+    ]
+
+
+class TotpEnrolOut(BaseModel):
+    """Shown once: the secret for the authenticator app (as a QR code of `otpauth_uri`, or typed) and the
+    recovery codes to keep somewhere safe. They become the account's with the first right code."""
+
+    secret: str = Field(description="Base32, for typing into the app by hand")
+    otpauth_uri: str = Field(description="otpauth://totp/... for the QR code")
+    issuer: str
+    account: str | None
+    digits: int
+    period: int
+    recovery_codes: list[str] = Field(description="Ten one-time codes for signing in without the app")
+    expires_in: int = Field(description="Seconds left to confirm with a first code")
+
+
 class UserOut(BaseModel):
     id: str
     full_name: str
@@ -79,6 +138,7 @@ class UserOut(BaseModel):
     roles: list[str]
     agencies: list[str]
     locked: bool
+    mfa_enrolled: bool = Field(False, description="Has a second factor (officers and administrators)")
     created_at: datetime
     identity_level: int = Field(
         0,

@@ -69,3 +69,52 @@ BAD_REFRESH = Problem(
         "The session is no longer valid; please sign in again",
     ),
 )
+
+# -- the second factor of officers and administrators -------------------------------------------------
+BAD_TICKET = Problem(
+    401,
+    "invalid-mfa-ticket",
+    Text(
+        "Phiên đăng nhập đã hết hạn hoặc không còn hiệu lực, vui lòng đăng nhập lại",
+        "This sign-in has expired or is no longer valid; please sign in again",
+    ),
+)
+
+
+def bad_mfa_code(tries_left: int) -> Problem:
+    return Problem(
+        401,
+        "invalid-mfa-code",
+        Text("Mã xác thực không đúng", "The code is wrong"),
+        Text(
+            "Mã xác thực không đúng hoặc đã được dùng. Hãy nhập mã đang hiện trên ứng dụng xác thực.",
+            "The code is wrong or was already used. Enter the code your authenticator app shows now.",
+        ),
+        extra={"tries_left": tries_left},
+    )
+
+
+ENROLMENT_NOT_STARTED = Problem(
+    409,
+    "mfa-enrolment-not-started",
+    Text(
+        "Chưa tạo khóa xác thực cho tài khoản: hãy bắt đầu đăng ký xác thực hai bước trước",
+        "No key was made for this account yet: start the two-step enrolment first",
+    ),
+)
+MFA_NOT_ENROLLED = Problem(
+    409,
+    "mfa-not-enrolled",
+    Text(
+        "Tài khoản này chưa đăng ký xác thực hai bước",
+        "This account has no second factor enrolled",
+    ),
+)
+SELF_MFA_RESET = Problem(
+    409,
+    "self-mfa-reset",
+    Text(
+        "Không thể tự đặt lại xác thực hai bước của chính mình; hãy nhờ một quản trị viên khác",
+        "You cannot reset your own second factor; ask another administrator",
+    ),
+)

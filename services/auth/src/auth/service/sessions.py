@@ -3,6 +3,10 @@
 Refresh tokens are random, stored only as SHA-256 digests, and belong to a family (one login). Each use
 rotates the token; presenting a token that was already rotated means it was copied, so the whole family
 is revoked (reuse detection).
+
+Officers and administrators prove a second factor after their password (``service/mfa.py``): the right
+password gets them an MFA ticket, not tokens; a login made without the second factor (before it was
+required, or as a citizen since promoted) refreshes no staff member's session.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ..adapters.passwords import Passwords
 from ..adapters.repos import Repositories
 from ..config import Settings
 from ..domain.identity import account_key, login_fields, login_key
+from ..domain.mfa import needs_second_factor
 from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH
 
 log = logs.get(__name__)
@@ -58,6 +63,7 @@ class Sessions:
         self.tokens = repos.tokens
         self.attempts = repos.attempts
         self.throttle = repos.throttle
+        self.tickets = repos.tickets
 
     async def _access_token(self, user: dict[str, Any], family: str) -> str:
         now = datetime.now(UTC)
@@ -78,14 +84,14 @@ class Sessions:
             }
         )
 
-    async def _new_refresh(self, user_id: str, family: str) -> tuple[str, datetime]:
+    async def _new_refresh(self, user_id: str, family: str, mfa: bool) -> tuple[str, datetime]:
         token = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(days=self.s.refresh_ttl_days)
-        await self.tokens.add(digest(token), user_id=user_id, family=family, expires_at=expires)
+        await self.tokens.add(digest(token), user_id=user_id, family=family, expires_at=expires, mfa=mfa)
         return token, expires
 
-    async def _pair(self, user: dict[str, Any], family: str) -> dict[str, Any]:
-        refresh, _expires = await self._new_refresh(user["_id"], family)
+    async def _pair(self, user: dict[str, Any], family: str, mfa: bool = False) -> dict[str, Any]:
+        refresh, _expires = await self._new_refresh(user["_id"], family, mfa)
         return {
             "access_token": await self._access_token(user, family),
             "refresh_token": refresh,
@@ -94,13 +100,35 @@ class Sessions:
             "refresh_expires_in": self.s.refresh_ttl_days * 86400,
         }
 
-    async def start(self, user: dict[str, Any]) -> dict[str, Any]:
-        """A new login of ``user`` (signed in some other way than with a password: VNeID)."""
-        logs.bind(user_id=user["_id"])
-        return await self._pair(user, family=uuid.uuid4().hex)
-
-    async def _log(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
+    async def log_attempt(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
         await self.attempts.add(ok=ok, reason=reason, login=account, ip=ip, user_id=user_id)
+
+    def second_factor_needed(self, user: dict[str, Any]) -> bool:
+        return self.s.staff_mfa == "required" and needs_second_factor(user.get("roles", []))
+
+    async def start(self, user: dict[str, Any], mfa: bool = False) -> dict[str, Any]:
+        """A new login of ``user`` (a refresh-token family); ``mfa``: made with the second factor (a staff
+        member's login refreshes only then)."""
+        logs.bind(user_id=user["_id"])
+        return await self._pair(user, family=uuid.uuid4().hex, mfa=mfa)
+
+    async def _challenge(self, user: dict[str, Any], logged: str) -> dict[str, Any]:
+        """The MFA ticket a staff member gets for the right password: random, kept only as its digest,
+        short-lived, a few wrong codes at most; enrolment on the first sign-in."""
+        kind = "totp" if user.get("mfa") else "enrol"
+        ttl = self.s.mfa_ticket_seconds if kind == "totp" else self.s.mfa_enrol_seconds
+        ticket = secrets.token_urlsafe(32)
+        await self.tickets.add(
+            digest(ticket),
+            {
+                "user_id": user["_id"],
+                "kind": kind,
+                "login": logged,  # the name typed, as digested in the attempt log
+                "expires_at": datetime.now(UTC) + timedelta(seconds=ttl),
+                "tries_left": self.s.mfa_ticket_tries,
+            },
+        )
+        return {"mfa": kind, "mfa_token": ticket, "expires_in": ttl}
 
     async def login(self, username: str, password: str, ip: str) -> dict[str, Any]:
         fields = login_fields(username)
@@ -110,12 +138,12 @@ class Sessions:
         logged = login_key(field, value)
         wait = await self.throttle.blocked_for(account, ip)
         if wait:
-            await self._log(ok=False, reason="throttled", account=logged, ip=ip, user_id=None)
+            await self.log_attempt(ok=False, reason="throttled", account=logged, ip=ip, user_id=None)
             raise too_many(wait)
         ok = await self.passwords.verify(user["password_hash"] if user else None, password)
         if not ok:
             locked_now = await self.throttle.failed(account, ip)
-            await self._log(
+            await self.log_attempt(
                 ok=False,
                 reason="bad-credentials",
                 account=logged,
@@ -128,14 +156,22 @@ class Sessions:
         assert user is not None
         if user.get("locked"):
             # Said only after the right password, so it reveals nothing to someone guessing.
-            await self._log(ok=False, reason="account-locked", account=logged, ip=ip, user_id=user["_id"])
+            await self.log_attempt(
+                ok=False, reason="account-locked", account=logged, ip=ip, user_id=user["_id"]
+            )
             raise ACCOUNT_LOCKED
-        await self.throttle.succeeded(account)
-        await self._log(ok=True, reason="ok", account=logged, ip=ip, user_id=user["_id"])
         if self.passwords.needs_rehash(user["password_hash"]):
             await self.users.rehash(user["_id"], await self.passwords.hash(password))
-        logs.bind(user_id=user["_id"])
-        return await self._pair(user, family=uuid.uuid4().hex)
+        if self.second_factor_needed(user):
+            # The account's failures are not cleared yet: a stolen password must not wipe the count of
+            # wrong codes before it (service/mfa.py clears it once the second factor is right).
+            await self.log_attempt(
+                ok=False, reason="mfa-required", account=logged, ip=ip, user_id=user["_id"]
+            )
+            return await self._challenge(user, logged)
+        await self.throttle.succeeded(account)
+        await self.log_attempt(ok=True, reason="ok", account=logged, ip=ip, user_id=user["_id"])
+        return await self.start(user, mfa=False)
 
     async def refresh(self, token: str) -> dict[str, Any]:
         h = digest(token)
@@ -150,7 +186,13 @@ class Sessions:
         user = await self.users.get(doc["user_id"])
         if user is None or user.get("locked"):
             raise BAD_REFRESH
-        return await self._pair(user, family=doc["family"])
+        mfa = bool(doc.get("mfa"))
+        if not mfa and self.second_factor_needed(user):
+            # Signed in with a password alone (before the second factor was required, or as a citizen
+            # since made an officer): staff rights only come with a new sign-in and its second factor.
+            await self._end_family(doc, "rights_changed")
+            raise BAD_REFRESH
+        return await self._pair(user, family=doc["family"], mfa=mfa)
 
     async def logout(self, token: str) -> None:
         doc = await self.tokens.get(digest(token))
@@ -173,8 +215,10 @@ class Sessions:
         await self.rt.transaction(txn)
 
     async def revoke_all(self, user_id: str, *, reason: SessionEndReason, session: Session) -> None:
-        """End every login of the user, inside the caller's transaction (with the change that caused it)."""
+        """End every login of the user, inside the caller's transaction (with the change that caused it),
+        and the sign-ins still waiting for their second factor."""
         await self.tokens.revoke_user(user_id, session)
+        await self.tickets.drop_user(user_id, session)
         # Said even when no refresh token was live: access tokens and live streams may still be.
         await self.rt.outbox.add(
             session,

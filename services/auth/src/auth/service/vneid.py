@@ -88,7 +88,7 @@ class VneidSignIn:
         self.s = settings
         self.users = repos.users
         self.flows = repos.flows
-        self.tickets = repos.tickets
+        self.tickets = repos.login_tickets
         self.passwords = passwords
         self.sessions = sessions
         self.accounts = accounts
