@@ -13,6 +13,7 @@ from .adapters.keys import KeyStore
 from .adapters.passwords import Passwords
 from .config import Settings
 from .service.accounts import Accounts
+from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.sessions import Sessions
@@ -29,6 +30,7 @@ class AuthParts:
     registration: Registration
     recovery: Recovery
     vneid: VneidSignIn
+    organisations: OrganisationCases
 
 
 Parts = Annotated[AuthParts, Depends(parts_of(AuthParts))]

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from ..config import Settings
 from .codes import CodeStore
 from .handoffs import LoginTickets, OidcFlows
+from .organisations import Organisations
 from .throttle import Throttle
 from .tokens import LoginAttempts, RefreshTokens
 from .users import Users
@@ -24,6 +25,7 @@ class Repositories:
     codes: CodeStore
     flows: OidcFlows
     tickets: LoginTickets
+    organisations: Organisations
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
@@ -35,4 +37,5 @@ class Repositories:
             CodeStore(db),
             OidcFlows(db),
             LoginTickets(db),
+            Organisations(db),
         )

@@ -16,6 +16,7 @@ CODES = "codes"  # one-time codes awaiting use: registrations, new contacts, pas
 CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly limit), kept a day
 OIDC_FLOWS = "oidc_flows"  # sign-ins through VNeID under way (adapters/handoffs.py)
 LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to take them
+ORGANISATIONS = "organisations"  # businesses and others, their members embedded
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -64,6 +65,12 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
         CODE_REQUESTS: [IndexModel([("at", ASCENDING)], name="retention", expireAfterSeconds=86400)],
         OIDC_FLOWS: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
         LOGIN_TICKETS: [IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
+        ORGANISATIONS: [
+            # One organisation per tax code: nobody registers a company twice, or someone else's again.
+            IndexModel([("tax_code", ASCENDING)], unique=True, name="tax_code"),
+            IndexModel([("members.user_id", ASCENDING)], name="member"),
+            IndexModel([("created_at", DESCENDING)], name="recent"),
+        ],
     }
 
 
