@@ -20,6 +20,7 @@ import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
 import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
 import { AccountPage } from "./pages/account.js";
 import { VneidReturnPage } from "./pages/vneid.js";
+import { OrganisationPage } from "./pages/organisations.js";
 
 // path pattern, page, who may open it (null: everyone; "user": anyone signed in; or a role)
 const ROUTES = [
@@ -37,6 +38,7 @@ const ROUTES = [
   ["/ho-so/:id", DossierPage, "user"],
   ["/thong-bao", NotificationsPage, "user"],
   ["/tai-khoan", AccountPage, "user"],
+  ["/to-chuc/:id", OrganisationPage, "citizen"],
   ["/can-bo", QueuePage, "officer"],
   ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
   ["/quan-tri/can-bo", OfficersAdminPage, "admin"],

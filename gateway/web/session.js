@@ -33,6 +33,8 @@ function withClaims(s) {
     claims,
     roles: Array.isArray(claims.roles) ? claims.roles : [],
     agencies: Array.isArray(claims.agencies) ? claims.agencies : [],
+    // The organisations the holder belongs to, [{id, role}], as of the token (a change shows on refresh).
+    orgs: Array.isArray(claims.orgs) ? claims.orgs : [],
     exp: typeof claims.exp === "number" ? claims.exp : 0,
   };
 }
@@ -60,6 +62,9 @@ export function clearSession() {
 }
 
 export const hasRole = (s, role) => !!s && s.roles.includes(role);
+
+/** The organisations the holder may file for (staff or representative). */
+export const filerOrgs = (s) => (s ? s.orgs.filter((o) => o.role === "representative" || o.role === "staff") : []);
 
 /** True when the access token expires within `skew` seconds. */
 export const expiresSoon = (s, skew = 30) => !s || s.exp * 1000 - Date.now() < skew * 1000;

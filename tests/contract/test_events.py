@@ -8,6 +8,7 @@ every event a consumer is bound to must be one that someone emits."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -55,6 +56,17 @@ async def emitted(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]
     return by_key
 
 
+def verify_through_vneid(stack: Any, person: client.Person) -> None:
+    with httpx.Client(base_url=stack.url, timeout=60) as http:
+        client.vneid_verify(
+            http,
+            f"http://127.0.0.1:{stack.cfg.idp_port}",
+            citizen_id=person.citizen_id,
+            full_name=person.full_name,
+            password=client.PASSWORD,
+        )
+
+
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
     once more, refused), their email removed, a dossier filed and accepted, the accepting officer's second
@@ -73,6 +85,20 @@ async def run_the_producers(stack: Any) -> None:
             "password": client.PASSWORD,
         }
         assert (await http.post("/api/v1/auth/register", json=again)).status_code == 202
+        # The person verified through the development VNeID provider registers their company:
+        # organisation.created and organisation.member_changed (they become its representative).
+        await asyncio.to_thread(verify_through_vneid, stack, person)
+        token = (await client.login(http, person, person.citizen_id, client.PASSWORD)).token
+        org = {
+            "tax_code": f"04{uuid.uuid4().int % 10**8:08d}",
+            "name": "Công ty TNHH Kiểm thử Hợp đồng",
+            "address": "Số 1 Hoàng Diệu, phường Hồng Bàng, Hải Phòng",
+            "legal_representative": {"full_name": person.full_name, "citizen_id": person.citizen_id},
+        }
+        r = await http.post(
+            "/api/v1/auth/organisations", json=org, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 201, r.text
         r = await http.patch(
             "/api/v1/auth/me", json={"current_password": client.PASSWORD, "email": None}, headers=person.auth
         )

@@ -62,6 +62,7 @@ class World:
     fuzzer: Who | None = None  # test_fuzz's own citizen
     spare: Who | None = None  # citizen C, whose password and refresh token test_authz passes around
     spare_refresh: str = ""
+    org: dict[str, Any] = field(default_factory=dict)  # citizen A's organisation and its members (``org``)
 
     # -- databases: snapshots and counts for "nothing changed" (read only, but for one account removal) --
     def db(self, service: str) -> Any:
@@ -208,13 +209,73 @@ class World:
             n["_id"] for n in self.db("notify").notifications.find({"user_id": who.user_id, "read": True})
         }
         contact = self.db("notify").contacts.find_one({"_id": who.user_id}) or {}
+        orgs = {
+            o["_id"]: (
+                o["tax_code"],
+                o.get("version"),
+                sorted((m["user_id"], m["role"]) for m in o["members"]),
+            )
+            for o in self.db("auth").organisations.find({"members.user_id": who.user_id})
+        }
         keep = ("phone", "email", "full_name", "locked", "roles", "agencies", "password_hash", "mfa")
         return {
             "user": {k: user.get(k) for k in keep},
             "dossiers": dossiers,
             "read": read,
             "prefs": contact.get("prefs"),
+            "organisations": orgs,
         }
+
+
+def tax_code() -> str:
+    return f"02{uuid.uuid4().int % 10**8:08d}"
+
+
+@pytest.fixture(scope="session")
+def org(world: World) -> dict[str, Any]:
+    """Citizen A verified through the development VNeID provider (the account linked with its password),
+    A's organisation (A its representative), its staff member S, its viewer V and a member to remove
+    (T); citizen F with an account to add. Every token taken after the memberships were made."""
+    a = world.a
+    idp = f"http://127.0.0.1:{world.stack.cfg.idp_port}"
+    client.vneid_verify(
+        world.http,
+        idp,
+        citizen_id=a.person["citizen_id"],
+        full_name=a.person["full_name"],
+        password=a.person["password"],
+    )
+    a.token = world.login(a.person["citizen_id"], a.person["password"])["access_token"]
+    body = {
+        "tax_code": tax_code(),
+        "name": "Công ty TNHH Thương mại Lê An",
+        "address": "Số 9 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng",
+        "legal_representative": {"full_name": a.person["full_name"], "citizen_id": a.person["citizen_id"]},
+    }
+    r = world.http.post("/api/v1/auth/organisations", json=body, headers=a.headers)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    people = {}
+    for key, role in (("staff", "staff"), ("viewer", "viewer"), ("leaving", "viewer"), ("joining", None)):
+        who = world.citizen(f"organisation {key}", "Hoàng Văn Thành")
+        if role:
+            r = world.http.post(
+                f"/api/v1/auth/organisations/{made['id']}/members",
+                json={"login": who.person["citizen_id"], "role": role},
+                headers=a.headers,
+            )
+            assert r.status_code == 201, r.text
+            who.token = world.login(who.person["citizen_id"], who.person["password"])["access_token"]
+        people[key] = who
+    a.token = world.login(a.person["citizen_id"], a.person["password"])["access_token"]
+    draft = world.http.post(
+        f"{S}/dossiers",
+        json={"procedure_code": PROCEDURE, "agency_code": AGENCY_X, "organisation_id": made["id"]},
+        headers=a.headers,
+    )
+    assert draft.status_code == 201, draft.text
+    world.org = {**made, **people, "draft": draft.json()["id"], "body": body}
+    return world.org
 
 
 @dataclass

@@ -269,6 +269,27 @@ def applicant(w: World, r: Records, who: Who) -> httpx.Response:
     return w.http.put(f"{S}/dossiers/{r.draft['id']}/applicant", json=body, headers=who.headers)
 
 
+def new_organisation(w: World, r: Records, who: Who) -> httpx.Response:
+    """Citizen A's details as its legal representative, with a new tax code: only A (verified through
+    VNeID, holding that citizen ID) may register it; B, unverified, is refused as a hostile claim."""
+    body = {**w.org["body"], "tax_code": f"03{uuid.uuid4().int % 10**8:08d}"}
+    return w.http.post(ORGS, json=body, headers=who.headers)
+
+
+def org_applicant(w: World, r: Records, who: Who) -> httpx.Response:
+    a = w.a.person
+    body = {
+        "submitter": {
+            "full_name": a["full_name"],
+            "citizen_id": a["citizen_id"],
+            "date_of_birth": "1990-01-01",
+            "phone": a["phone"],
+            "address": "Số 9 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng",
+        }
+    }
+    return w.http.put(f"{D}/{w.org['draft']}/applicant", json=body, headers=who.headers)
+
+
 A_PROCEDURE = {**TEST_PROCEDURE, "code": PROCEDURE}  # valid, and the code exists: 409 for the administrator
 # A valid agency (officer X's, a commune police): with a stale If-Match nothing is changed.
 A_TERM = {"kind": "everyday", "terms": ["sổ hồng"], "means": ["giấy chứng nhận quyền sử dụng đất"]}
@@ -282,6 +303,8 @@ AN_AGENCY = {
     "commune": "Phường Kiến An",
 }
 D = S + "/dossiers"
+ORGS = "/api/v1/auth/organisations"
+ORG = ORGS + "/{w.org[id]}"
 ATT = "{r.submitted[attachments][0][id]}"
 
 # Statuses for:  anon  A   B   X   Y  admin.
@@ -459,11 +482,27 @@ MATRIX: dict[str, list[Row]] = {
         row("200 200 200 200 200 200", get(f"{S}/agencies", params={"procedure": PROCEDURE}))
     ],
     "POST /api/v1/submissions/dossiers": [
-        row("401 201 201 403 403 403", post(D, json={"procedure_code": PROCEDURE, "agency_code": AGENCY_X}))
+        row("401 201 201 403 403 403", post(D, json={"procedure_code": PROCEDURE, "agency_code": AGENCY_X})),
+        # For A's organisation: B is no member of it, and learns nothing of it (404).
+        row(
+            "401 201 404 403 403 403",
+            lambda w, r, who: w.http.post(
+                D,
+                json={"procedure_code": PROCEDURE, "agency_code": AGENCY_X, "organisation_id": w.org["id"]},
+                headers=who.headers,
+            ),
+        ),
     ],
-    "GET /api/v1/submissions/dossiers": [row("401 200 200 403 403 403", get(D))],
+    "GET /api/v1/submissions/dossiers": [
+        row("401 200 200 403 403 403", get(D)),
+        row(
+            "401 200 404 403 403 403",
+            lambda w, r, who: w.http.get(D, params={"organisation": w.org["id"]}, headers=who.headers),
+        ),
+    ],
     "GET /api/v1/submissions/dossiers/{dossier_id}": [
-        row("401 200 404 403 403 403", get(D + "/{r.submitted[id]}"))
+        row("401 200 404 403 403 403", get(D + "/{r.submitted[id]}")),
+        row("401 200 404 403 403 403", get(D + "/{w.org[draft]}")),
     ],
     "DELETE /api/v1/submissions/dossiers/{dossier_id}": [
         row("401 204 404 403 403 403", send("DELETE", D + "/{r.to_delete[id]}"))
@@ -527,6 +566,50 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/notifications/preferences": [
         row("401 200 200 200 200 200", get("/api/v1/notifications/preferences"))
     ],
+    # -- organisations: A (verified through VNeID) represents one; B, officers and the administrator do not
+    # belong to it, so it does not exist for them (404), but the administrator sees every organisation.
+    "POST /api/v1/auth/organisations": [
+        row("401 201 403 403 403 403", new_organisation),
+        # A's organisation's tax code again: one organisation a code, even for its representative.
+        row(
+            "401 409 403 403 403 403",
+            lambda w, r, who: w.http.post(ORGS, json=w.org["body"], headers=who.headers),
+        ),
+    ],
+    "GET /api/v1/auth/organisations": [row("401 200 200 200 200 200", get(ORGS))],
+    "GET /api/v1/auth/organisations/all": [row("401 403 403 403 403 200", get(ORGS + "/all"))],
+    "GET /api/v1/auth/organisations/{org_id}": [
+        row("401 200 404 404 404 200", get(ORG)),
+        row("401 404 404 404 404 404", get(ORGS + "/" + str(uuid.uuid4()))),
+    ],
+    # Nobody adds themself: only a representative adds anyone (B naming himself gets 404).
+    "POST /api/v1/auth/organisations/{org_id}/members": [
+        row(
+            "401 201 404 404 404 403",
+            lambda w, r, who: w.http.post(
+                ORG.format(w=w) + "/members",
+                json={"login": w.org["joining"].person["citizen_id"], "role": "viewer"},
+                headers=who.headers,
+            ),
+        ),
+        row(
+            "401 404 404 404 404 404",
+            lambda w, r, who: w.http.post(
+                ORGS + f"/{uuid.uuid4()}/members",
+                json={"login": w.b.person["phone"], "role": "staff"},
+                headers=who.headers,
+            ),
+        ),
+    ],
+    "PATCH /api/v1/auth/organisations/{org_id}/members/{user_id}": [
+        row(
+            "401 200 404 404 404 403",
+            send("PATCH", ORG + "/members/{w.org[staff].user_id}", json={"role": "staff"}),
+        )
+    ],
+    "DELETE /api/v1/auth/organisations/{org_id}/members/{user_id}": [
+        row("401 200 404 404 404 403", send("DELETE", ORG + "/members/{w.org[leaving].user_id}"))
+    ],
     "PUT /api/v1/notifications/preferences": [
         row("401 200 200 200 200 200", send("PUT", "/api/v1/notifications/preferences", json={"sms": True}))
     ],
@@ -548,6 +631,8 @@ SEES_A = {
     "GET /api/v1/submissions/dossiers/{dossier_id}/receipt": {"x"},
     "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": {"x"},
     "GET /api/v1/auth/users": {"admin"},
+    "GET /api/v1/auth/organisations/all": {"admin"},
+    "GET /api/v1/auth/organisations/{org_id}": {"admin"},
     "PATCH /api/v1/auth/users/{user_id}": {"admin"},
     "GET /api/v1/submissions/track": set(WHO),
     "GET /api/v1/notifications/stream": set(WHO),
@@ -579,7 +664,7 @@ def spare(world: World) -> World:
 
 
 @pytest.mark.parametrize("op", OPERATIONS)
-def test_matrix(op: str, spare: World, records: Records) -> None:
+def test_matrix(op: str, spare: World, records: Records, org: dict[str, Any]) -> None:
     w = spare
     rows = MATRIX.get(op)
     assert rows, f"{op} has no row in the authorisation matrix: say who may call it"
@@ -602,3 +687,79 @@ def test_matrix(op: str, spare: World, records: Records) -> None:
                 assert not leaked, f"{op} as {who.name} names A's {leaked}"
             if expected >= 400 or (k != "a" and k not in ACTS_ON_A.get(op, set())):
                 assert w.snapshot(w.a) == before, f"{op} as {who.name} changed citizen A's records"
+
+
+# -- the organisation's own roles --------------------------------------------------------------------
+ORG_ROLES = ("representative", "staff", "viewer", "outsider")
+
+
+def test_an_organisations_members_act_by_role_and_nobody_else_sees_it(
+    world: World, org: dict[str, Any]
+) -> None:
+    """Each role of A's organisation (A its representative; B an outsider) × what may be done with its
+    dossiers. A viewer filing or changing is refused and changes nothing; an outsider gets 404."""
+    people = {"representative": world.a, "staff": org["staff"], "viewer": org["viewer"], "outsider": world.b}
+    draft_body = {"procedure_code": PROCEDURE, "agency_code": AGENCY_X, "organisation_id": org["id"]}
+    ops: dict[str, tuple[Callable[[Who], httpx.Response], str]] = {
+        "list": (
+            lambda who: world.http.get(D, params={"organisation": org["id"]}, headers=who.headers),
+            "200 200 200 404",
+        ),
+        "read": (lambda who: world.http.get(f"{D}/{org['draft']}", headers=who.headers), "200 200 200 404"),
+        "file": (lambda who: world.http.post(D, json=draft_body, headers=who.headers), "201 201 403 404"),
+        "step 1": (lambda who: org_applicant(world, None, who), "200 200 403 404"),  # type: ignore[arg-type]
+        "read organisation": (
+            lambda who: world.http.get(ORG.format(w=world), headers=who.headers),
+            "200 200 200 404",
+        ),
+        "add a member": (
+            lambda who: world.http.post(
+                ORG.format(w=world) + "/members",
+                json={"login": who.person["phone"], "role": "representative"},
+                headers=who.headers,
+            ),
+            "409 403 403 404",
+        ),
+    }
+    for name, (call, statuses) in ops.items():
+        for role, status in zip(ORG_ROLES, statuses.split(), strict=True):
+            before = world.db("submission").dossiers.find_one({"_id": org["draft"]})
+            members = world.db("auth").organisations.find_one({"_id": org["id"]})["members"]
+            got = call(people[role])
+            assert got.status_code == int(status), f"{name} as {role}: {got.status_code} {got.text[:300]}"
+            if got.status_code >= 400:
+                assert got.headers["content-type"].startswith("application/problem+json")
+                assert world.db("submission").dossiers.find_one({"_id": org["draft"]}) == before, (name, role)
+                assert world.db("auth").organisations.find_one({"_id": org["id"]})["members"] == members
+            if role == "outsider":
+                # (The draft's id is in a 404's "instance": the path the caller sent, not a leak.)
+                leaked = [x for x in (org["tax_code"], org["name"], world.a.user_id) if x in got.text]
+                assert not leaked, (name, "leaks", leaked)
+
+
+def test_a_removed_member_keeps_access_only_until_the_token_is_refreshed(
+    world: World, org: dict[str, Any]
+) -> None:
+    """Memberships travel in the access token: a removed member's current token still names the
+    organisation (at most 15 minutes, docs/auth.md); the next token does not."""
+    gone = world.citizen("removed member", "Đỗ Văn Rời")
+    r = world.http.post(
+        ORG.format(w=world) + "/members",
+        json={"login": gone.person["phone"], "role": "staff"},
+        headers=world.a.headers,
+    )
+    assert r.status_code == 201, r.text
+    tokens = world.login(gone.person["phone"], gone.person["password"])
+    gone.token = tokens["access_token"]
+    assert world.http.get(f"{D}/{org['draft']}", headers=gone.headers).status_code == 200
+    r = world.http.delete(ORG.format(w=world) + f"/members/{gone.user_id}", headers=world.a.headers)
+    assert r.status_code == 200, r.text
+    assert world.http.get(f"{D}/{org['draft']}", headers=gone.headers).status_code == 200  # the old token
+    fresh = world.http.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert fresh.status_code == 200, fresh.text
+    gone.token = fresh.json()["access_token"]
+    assert world.http.get(f"{D}/{org['draft']}", headers=gone.headers).status_code == 404
+    r = world.http.get(D, params={"organisation": org["id"]}, headers=gone.headers)
+    assert r.status_code == 404
+    # Filing with the old token is checked against auth too: the organisation is no longer theirs.
+    assert world.http.get(ORG.format(w=world), headers=gone.headers).status_code == 404

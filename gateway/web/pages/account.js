@@ -9,6 +9,7 @@ import { setFlash } from "../flash.js";
 import { stopLive } from "../notifications.js";
 import { PageHeading, Loading, ProblemAlert, Alert, Field, Facts, useAsync, useForm, useTitle } from "../components.js";
 import { localProblem, codeProblem, validPhone, validEmail, MIN_PASSWORD } from "./auth.js";
+import { OrganisationsCard } from "./organisations.js";
 
 export function AccountPage() {
   useTitle(t("account.title"));
@@ -35,6 +36,7 @@ export function AccountPage() {
       <${Facts} items=${facts} testid="account-facts" />
     </section>
     ${me.pending.map((p) => html`<${ConfirmContact} key=${p.channel} pending=${p} onDone=${changed} />`)}
+    ${me.roles.includes("citizen") ? html`<${OrganisationsCard} me=${me} />` : null}
     <${ContactForm} me=${me} onDone=${changed} />
     <${PasswordForm} />
   </div>`;

@@ -8,6 +8,7 @@ import { session, hasRole } from "../session.js";
 import { arrivals } from "../notifications.js";
 import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, useConfirmation, Loading, viLang, ProblemAlert, Alert, Pager, DataTable, showList, StatusBadge, Facts, Timeline, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, announce } from "../components.js";
 import { DraftWizard, SuccessStep, ComponentUpload, componentsFor } from "./wizard.js";
+import { useOrganisations, roleName } from "./organisations.js";
 
 const SIZE = 20;
 const WITHDRAWABLE = ["submitted", "accepted", "processing", "supplement_requested", "payment_requested"];
@@ -15,13 +16,20 @@ const WITHDRAWABLE = ["submitted", "accepted", "processing", "supplement_request
 export function MyDossiersPage({ query }) {
   const lang = useLang();
   useTitle(t("nav.myDossiers"));
+  const s = useStore(session);
   const status = query.get("status") || "";
+  // Whose dossiers: the person's own, or (to-chuc) an organisation's they belong to.
+  const org = query.get("to-chuc") || "";
   const page = pageOf(query);
   const [draft, setDraft] = useState(status);
   useEffect(() => setDraft(status), [status]);
-  const list = useAsync(() => get("/submissions/dossiers", { query: { status, page, size: SIZE } }), [status, page, lang]);
+  const list = useAsync(
+    () => get("/submissions/dossiers", { query: { status, page, size: SIZE, ...(org ? { organisation: org } : {}) } }),
+    [status, page, lang, org],
+  );
   return html`<${PageHeading} sub=${t("mine.lead")}>${t("nav.myDossiers")}<//>
-    <form class="inline-filters" onSubmit=${(e) => (e.preventDefault(), setQuery({ status: draft }))}>
+    ${s && s.orgs.length ? html`<${OrganisationSwitch} value=${org} status=${status} />` : null}
+    <form class="inline-filters" onSubmit=${(e) => (e.preventDefault(), setQuery({ status: draft, "to-chuc": org }))}>
       <${SelectField}
         id="mine-status"
         label=${t("dossier.status")}
@@ -48,9 +56,24 @@ export function MyDossiersPage({ query }) {
             { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
           ]}
         />
-        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, page: n })} />`,
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, "to-chuc": org, page: n })} />`,
       html`<p data-testid="mine-empty">${t("mine.empty")} <a href="/tim-kiem?online=true">${t("home.tileOnline")}</a></p>`,
     )}`;
+}
+
+/** Whose dossiers "Hồ sơ của tôi" lists: the person's own, or one of their organisations'. */
+function OrganisationSwitch({ value, status }) {
+  const lang = useLang();
+  const orgs = useOrganisations([lang]);
+  const options = [
+    { value: "", label: t("org.personal") },
+    ...((orgs.data || []).map((o) => ({ value: o.id, label: `${o.name} — ${roleName(o.role)}`, lang: viLang() }))),
+  ];
+  return html`<div class="inline-filters" data-testid="org-switch">
+    <${SelectField} id="org-switch" label=${t("org.switch")} value=${value} options=${options}
+      onChange=${(e) => setQuery({ status, "to-chuc": e.target.value })} data-testid="org-switch-select" />
+    ${value ? html`<a href=${`/to-chuc/${value}`} data-testid="org-page-link">${t("org.details")}</a>` : null}
+  </div>`;
 }
 
 /** /ho-so/:id — loads the dossier and shows the wizard (draft), the success step or its page. */

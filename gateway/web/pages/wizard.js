@@ -1,6 +1,7 @@
 // Nộp trực tuyến: the four steps with a stepper. Step 1 creates the draft (with the receiving ward and
 // the case), then the draft lives at /ho-so/<id>?buoc=N and reopens at the step it had reached.
-import { html, useState, useEffect, useRef } from "../lib.js";
+import { html, useState, useEffect, useRef, useStore } from "../lib.js";
+import { session, filerOrgs } from "../session.js";
 import { get, post, put, del, upload, idempotencyKey } from "../api.js";
 import { t, pick, useLang, formatBytes, formatMoney, formatDateTime } from "../i18n.js";
 import { navigate } from "../router.js";
@@ -264,6 +265,13 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
   );
   const ownerKinds = allowed;
   const setOwnerKind = (k) => setOwner(isOrg(k) ? (isOrg(owner.kind) ? { ...owner, kind: k } : emptyOrg(k)) : isOrg(owner.kind) ? { ...emptyPerson(), kind: k } : { ...owner, kind: k });
+  // Filing for an organisation the person is staff or representative of: it becomes the owner, as
+  // registered (the server fills it in), so no owner is typed.
+  const s = useStore(session);
+  const orgChoices = dossier ? [] : filerOrgs(s);
+  const orgNames = useAsync(() => (orgChoices.length ? get("/auth/organisations").then((r) => r.items) : []), [orgChoices.length]);
+  const [forOrg, setForOrg] = useState(() => new URLSearchParams(location.search).get("to-chuc") || "");
+  const byOrg = !!(forOrg || (dossier && dossier.organisation_id));
   const cases = dossier ? dossier.cases || [] : casesOf(procedure);
   const [caseName, setCase] = useState(dossier ? dossier.case || cases[0] || "" : cases[0] || "");
   const [agency, setAgency] = useState(agencies && agencies.length === 1 ? agencies[0].code : "");
@@ -277,19 +285,20 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
     const local = localProblem({
       agency_code: !dossier && agencies && agencies.length > 1 && !agency ? t("v.agency") : "",
       ...personErrors(submitter, "submitter"),
-      ...(hasOwner ? (isOrg(owner.kind) ? orgErrors(owner, "owner") : personErrors(owner, "owner")) : {}),
+      ...(hasOwner && !byOrg ? (isOrg(owner.kind) ? orgErrors(owner, "owner") : personErrors(owner, "owner")) : {}),
     });
     if (local) return setError(local);
     setError(null);
     setBusy(true);
     const applicant = { submitter: cleanPerson(submitter) };
-    if (hasOwner) applicant.owner = cleanParty(owner);
+    if (hasOwner && !byOrg) applicant.owner = cleanParty(owner);
     let id = dossier && dossier.id;
     try {
       if (!dossier) {
         const body = { procedure_code: procedure.code };
         if (agency) body.agency_code = agency;
         if (cases.length > 1 && caseName) body.case = caseName;
+        if (forOrg) body.organisation_id = forOrg;
         const created = await post("/submissions/dossiers", body, { headers: { "Idempotency-Key": key.current } });
         id = created.id;
       } else if (cases.length > 1 && caseName && caseName !== dossier.case) {
@@ -356,15 +365,29 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
     ${verifiedId
       ? null
       : html`<${KindChoice} who="submitter" kinds=${FILER_KINDS} value=${submitter.kind || "individual"} onChange=${(k) => setSubmitter({ ...submitter, kind: k })} />`}
+    ${orgChoices.length
+      ? html`<${Field} id="s1-organisation" label=${t("org.fileAs")} hint=${t("org.fileAsHint")}>
+          <select id="s1-organisation" value=${forOrg} onChange=${(e) => setForOrg(e.target.value)} aria-describedby="s1-organisation-hint" data-testid="file-for">
+            <option value="">${t("org.personal")}</option>
+            ${orgChoices.map((o) => {
+              const named = (orgNames.data || []).find((n) => n.id === o.id);
+              return html`<option value=${o.id} lang=${viLang()} selected=${o.id === forOrg}>${named ? `${named.name} (${named.tax_code})` : o.id}</option>`;
+            })}
+          </select>
+        <//>`
+      : null}
+    ${dossier && dossier.organisation
+      ? html`<p data-testid="owner-organisation">${t("org.ownerIs", { name: dossier.organisation.name, code: dossier.organisation.tax_code })}</p>`
+      : null}
     <${PersonFields} who="submitter" value=${submitter} onChange=${setSubmitter} errors=${fe} verified=${!!verifiedId} />
-    ${selfAllowed
+    ${selfAllowed && !byOrg
       ? html`<div class="checkbox">
           <input type="checkbox" id="s1-has-owner" checked=${hasOwner} onChange=${(e) => setHasOwner(e.target.checked)} data-testid="has-owner" />
           <label for="s1-has-owner">${t("wizard.ownerDiffers")}</label>
         </div>`
       : null}
-    ${hasOwner ? html`<${KindChoice} who="owner" kinds=${ownerKinds} value=${owner.kind || "individual"} onChange=${setOwnerKind} />` : null}
-    ${hasOwner
+    ${hasOwner && !byOrg ? html`<${KindChoice} who="owner" kinds=${ownerKinds} value=${owner.kind || "individual"} onChange=${setOwnerKind} />` : null}
+    ${hasOwner && !byOrg
       ? isOrg(owner.kind)
         ? html`<${OrgFields} value=${owner} onChange=${setOwner} errors=${fe} submitter=${submitter} />`
         : html`<${PersonFields} who="owner" value=${owner} onChange=${setOwner} errors=${fe} />

@@ -490,3 +490,28 @@ def stopwatch(into: dict[str, list[float]]) -> Timer:
             into.setdefault(step, []).append(time.perf_counter() - t)
 
     return timed
+
+
+def vneid_verify(
+    http: httpx.Client, idp: str, *, citizen_id: str, full_name: str, password: str, phone: str = ""
+) -> dict[str, Any]:
+    """Verify a self-registered citizen account through the development VNeID provider (``idp``: its base
+    URL), as the person would: the provider learns an identity carrying the account's citizen ID, the
+    sign-in goes through the gateway (``http``) and the provider's form, and the link ticket is redeemed
+    with the account's password. The new token pair (its access token carries ``ial`` ≥ 1)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    sub = f"vneid-test-{citizen_id}"
+    claims = {"citizen_id": citizen_id, "name": full_name, "acr": "vneid:level2"}
+    if phone:
+        claims["phone_number"] = "+84" + phone[1:]
+    _check(httpx.put(f"{idp}/users/{sub}", json=claims, timeout=30), 204)
+    start = _check(http.get("/api/v1/auth/oidc/vneid/authorize", follow_redirects=False), 302)
+    back = _check(httpx.post(start.headers["location"], data={"sub": sub}, timeout=30), 302)
+    parts = urlsplit(back.headers["location"])
+    done = _check(http.get(f"{parts.path}?{parts.query}", follow_redirects=False), 302)
+    fragment = parse_qs(done.headers["location"].partition("#")[2])
+    if "vneid_link" not in fragment:
+        raise AssertionError(f"VNeID sign-in did not offer a link: {done.headers['location']}")
+    body = {"ticket": fragment["vneid_link"][0], "password": password}
+    return _check(http.post("/api/v1/auth/oidc/vneid/link", json=body), 200).json()

@@ -54,6 +54,12 @@ class Principal(BaseModel):
     sid: str = ""
     # How the holder's identity was established ("ial"): 0 self-declared, 1 or 2 the VNeID level.
     identity_level: int = 0
+    # The holder's organisations ("orgs"): (id, role) pairs, role representative, staff or viewer. As of
+    # the token's issue: a change of membership shows at the next refresh.
+    orgs: tuple[tuple[str, str], ...] = ()
+
+    def org_role(self, org_id: str) -> str | None:
+        return next((role for oid, role in self.orgs if oid == org_id), None)
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -183,7 +189,19 @@ class TokenVerifier:
             iat=int(claims["iat"]),
             sid=str(claims.get("sid") or ""),
             identity_level=int(claims.get("ial") or 0),
+            orgs=_orgs(claims.get("orgs")),
         )
+
+
+def _orgs(claim: Any) -> tuple[tuple[str, str], ...]:
+    # Signed by auth, but read defensively: a malformed entry is dropped, never trusted.
+    if not isinstance(claim, list):
+        return ()
+    return tuple(
+        (o["id"], o["role"])
+        for o in claim[:50]
+        if isinstance(o, dict) and isinstance(o.get("id"), str) and isinstance(o.get("role"), str)
+    )
 
 
 def _bearer(request: Request) -> str | None:

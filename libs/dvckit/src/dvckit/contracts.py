@@ -131,6 +131,34 @@ class UserPasswordResetRequestedV1(EventData):
     locale: str = "vi"
 
 
+class OrganisationCreatedV1(EventData):
+    """A citizen verified through VNeID registered an organisation (a business: its tax code) and became
+    its legal representative in the system."""
+
+    event_type = "organisation.created"
+    event_version = 1
+
+    organisation_id: str
+    tax_code: str
+    name: str
+    representative_user_id: str
+
+
+class OrganisationMemberChangedV1(EventData):
+    """Someone became a member of an organisation, changed role or left it. ``role`` is the role now
+    (null: no longer a member). Services learn a caller's memberships from the access token (claim
+    ``orgs``), which follows at the member's next token refresh; this says when that changed."""
+
+    event_type = "organisation.member_changed"
+    event_version = 1
+
+    organisation_id: str
+    user_id: str
+    change: Literal["added", "role_changed", "removed"]
+    role: Literal["representative", "staff", "viewer"] | None = None
+    by_user_id: str
+
+
 class _Open(BaseModel):
     """Part of a published procedure: the fields consumers read are typed, and every other field the
     catalog sends travels on untouched (a consumer's copy is the whole record, JSON for JSON)."""
@@ -379,6 +407,8 @@ CATALOGUE: tuple[type[EventData], ...] = (
     UserSessionsEndedV1,
     UserMfaResetV1,
     UserPasswordResetRequestedV1,
+    OrganisationCreatedV1,
+    OrganisationMemberChangedV1,
     ProcedurePublishedV1,
     ProcedureWithdrawnV1,
     AgencyChangedV1,

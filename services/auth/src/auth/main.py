@@ -15,6 +15,7 @@ from .adapters.oidc import OidcProvider
 from .adapters.passwords import Passwords
 from .adapters.repos import Repositories
 from .adapters.store import schema
+from .api.organisations import router as org_router
 from .api.routes import router
 from .api.vneid import router as vneid_router
 from .config import Settings
@@ -22,6 +23,7 @@ from .parts import AuthParts
 from .service.accounts import Accounts
 from .service.codes import Codes
 from .service.mfa import SecondFactor
+from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.sessions import Sessions
@@ -54,6 +56,7 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
         recovery=Recovery(rt, settings, repos, passwords, sessions, codes),
         mfa=SecondFactor(rt, settings, repos, passwords, sessions, codes),
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
+        organisations=OrganisationCases(rt, repos),
     )
 
 
@@ -89,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt,
         title="DVC Hải Phòng — Xác thực (auth)",
         prefix=PREFIX,
-        routers=[router, vneid_router],
+        routers=[router, vneid_router, org_router],
         description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
         "Accounts, sign-in, access tokens and roles.",
         parts=parts,

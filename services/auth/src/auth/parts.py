@@ -14,6 +14,7 @@ from .adapters.passwords import Passwords
 from .config import Settings
 from .service.accounts import Accounts
 from .service.mfa import SecondFactor
+from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.sessions import Sessions
@@ -31,6 +32,7 @@ class AuthParts:
     recovery: Recovery
     vneid: VneidSignIn
     mfa: SecondFactor
+    organisations: OrganisationCases
 
 
 Parts = Annotated[AuthParts, Depends(parts_of(AuthParts))]

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from ..config import Settings
 from .codes import CodeStore
 from .handoffs import LoginTickets, OidcFlows
+from .organisations import Organisations
 from .throttle import Throttle
 from .tickets import Tickets
 from .tokens import LoginAttempts, RefreshTokens
@@ -26,6 +27,7 @@ class Repositories:
     flows: OidcFlows  # sign-ins through VNeID under way
     login_tickets: LoginTickets  # their outcomes, for the portal to take
     tickets: Tickets  # staff between their password and their second factor
+    organisations: Organisations
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
@@ -38,4 +40,5 @@ class Repositories:
             OidcFlows(db),
             LoginTickets(db),
             Tickets(db),
+            Organisations(db),
         )

@@ -17,6 +17,7 @@ CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly
 OIDC_FLOWS = "oidc_flows"  # sign-ins through VNeID under way (adapters/handoffs.py)
 LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to take them
 MFA_TICKETS = "mfa_tickets"  # staff between their password and their second factor, by digest
+ORGANISATIONS = "organisations"  # businesses and others, their members embedded
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -68,6 +69,12 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
         MFA_TICKETS: [
             IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
             IndexModel([("user_id", ASCENDING)], name="user"),
+        ],
+        ORGANISATIONS: [
+            # One organisation per tax code: nobody registers a company twice, or someone else's again.
+            IndexModel([("tax_code", ASCENDING)], unique=True, name="tax_code"),
+            IndexModel([("members.user_id", ASCENDING)], name="member"),
+            IndexModel([("created_at", DESCENDING)], name="recent"),
         ],
     }
 

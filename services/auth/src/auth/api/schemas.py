@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from ..domain.identity import check_citizen_id, check_username, clean_name, normalize_phone
+from ..domain.organisations import check_tax_code
 
 FullName = Annotated[str, Field(min_length=2, max_length=100), AfterValidator(clean_name)]
 CitizenId = Annotated[str, Field(max_length=20), AfterValidator(check_citizen_id)]
@@ -227,3 +228,79 @@ class UserPage(BaseModel):
 
 class RotatedOut(BaseModel):
     kid: str
+
+
+# -- organisations -----------------------------------------------------------------------------------
+TaxCode = Annotated[
+    str,
+    Field(max_length=20, description="Mã số doanh nghiệp / mã số thuế: 10 chữ số, hoặc 10 chữ số-3 chữ số"),
+    AfterValidator(check_tax_code),
+]
+OrgRole = Literal["representative", "staff", "viewer"]
+OrgName = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(clean_name)]
+Address = Annotated[str, Field(min_length=5, max_length=300)]
+
+
+class LegalRepIn(Strict):
+    full_name: FullName
+    citizen_id: CitizenId
+
+
+class OrganisationIn(Strict):
+    tax_code: TaxCode
+    name: OrgName
+    address: Address
+    legal_representative: LegalRepIn
+
+
+class MemberIn(Strict):
+    login: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=20,
+            description="Số định danh hoặc số điện thoại của một tài khoản công dân / a citizen account's "
+            "citizen ID or phone",
+        ),
+    ]
+    role: OrgRole
+
+
+class MemberPatch(Strict):
+    role: OrgRole
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    full_name: str
+    role: OrgRole
+    added_at: datetime
+
+
+class LegalRepOut(BaseModel):
+    full_name: str
+    citizen_id: str
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    tax_code: str
+    name: str
+    address: str
+    legal_representative: LegalRepOut
+    role: OrgRole | None = Field(description="The caller's role in it (null: an administrator's view)")
+    created_at: datetime
+    members: list[MemberOut] | None = Field(
+        None, description="Only for its representatives and administrators"
+    )
+
+
+class OrganisationList(BaseModel):
+    items: list[OrganisationOut]
+
+
+class OrganisationPage(BaseModel):
+    items: list[OrganisationOut]
+    total: int
+    page: int
+    size: int

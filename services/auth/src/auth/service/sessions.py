@@ -29,6 +29,7 @@ from ..adapters.repos import Repositories
 from ..config import Settings
 from ..domain.identity import account_key, login_fields, login_key
 from ..domain.mfa import needs_second_factor
+from ..domain.organisations import TOKEN_ORGS, role_of
 from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH
 
 log = logs.get(__name__)
@@ -64,6 +65,7 @@ class Sessions:
         self.attempts = repos.attempts
         self.throttle = repos.throttle
         self.tickets = repos.tickets
+        self.orgs = repos.organisations
 
     async def _access_token(self, user: dict[str, Any], family: str) -> str:
         now = datetime.now(UTC)
@@ -81,8 +83,15 @@ class Sessions:
                 "name": user.get("full_name", ""),
                 # How the holder's identity was established (domain/vneid.py): 0 typed, 1-2 VNeID levels.
                 "ial": int(user.get("identity_level", 0)),
+                # The holder's organisations and role in each, so services need not ask auth a request;
+                # a change of membership shows at the next refresh (docs/auth.md, "Organisations").
+                "orgs": await self._orgs(user["_id"]),
             }
         )
+
+    async def _orgs(self, user_id: str) -> list[dict[str, str]]:
+        found = await self.orgs.of_member(user_id, limit=TOKEN_ORGS)
+        return [{"id": o["_id"], "role": role_of(o, user_id) or "viewer"} for o in found]
 
     async def _new_refresh(self, user_id: str, family: str, mfa: bool) -> tuple[str, datetime]:
         token = secrets.token_urlsafe(32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -17,6 +18,15 @@ CATALOG_DOWN = Problem(
     Text(
         "Không lấy được thông tin thủ tục, vui lòng thử lại sau",
         "The procedure catalogue is not answering; please try again",
+    ),
+    headers={"Retry-After": "5"},
+)
+AUTH_DOWN = Problem(
+    503,
+    "auth-unavailable",
+    Text(
+        "Không lấy được thông tin tổ chức, vui lòng thử lại sau",
+        "The organisation's details could not be read; please try again",
     ),
     headers={"Retry-After": "5"},
 )
@@ -73,6 +83,24 @@ class Clients:
         except httpx.HTTPError:
             return None
         return r.json() if r.status_code == 200 else None
+
+    async def organisation(self, authorization: str, org_id: str) -> dict[str, Any] | None:
+        """The organisation as auth shows it to the caller (their own token); None when auth says the
+        caller is not a member (or it does not exist)."""
+        try:
+            r = await self.auth.get(
+                f"/api/v1/auth/organisations/{quote(org_id, safe='')}",
+                headers={"Authorization": authorization},
+            )
+        except httpx.HTTPError as e:
+            log.warning("auth call failed", error=repr(e)[:200])
+            raise AUTH_DOWN from None
+        if r.status_code in (401, 403, 404):
+            return None
+        if r.status_code != 200:
+            log.warning("auth answered", status=r.status_code)
+            raise AUTH_DOWN
+        return r.json()
 
     async def close(self) -> None:
         await self.catalog.aclose()

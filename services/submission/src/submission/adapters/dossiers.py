@@ -68,7 +68,15 @@ class DossierRepository(Repository):
     async def of_owner(
         self, owner_id: str, *, status: str | None, page: int, size: int
     ) -> tuple[list[Dossier], int]:
-        q: Query = {"owner_id": owner_id} | ({"status": status} if status else {})
+        # An organisation's dossiers are listed as the organisation's, not their maker's: a member who
+        # leaves it stops seeing them.
+        q: Query = {"owner_id": owner_id, "organisation_id": None} | ({"status": status} if status else {})
+        return await self._page(q, [("created_at", -1), ("_id", 1)], page, size)
+
+    async def of_organisation(
+        self, org_id: str, *, status: str | None, page: int, size: int
+    ) -> tuple[list[Dossier], int]:
+        q: Query = {"organisation_id": org_id} | ({"status": status} if status else {})
         return await self._page(q, [("created_at", -1), ("_id", 1)], page, size)
 
     async def queue(
@@ -139,19 +147,17 @@ class DossierRepository(Repository):
         doc = bson.decode(bson.encode(change.after.document()), codec_options=_AS_STORED)
         return Dossier.model_validate(doc)
 
-    async def update_draft(self, dossier_id: str, owner_id: str, fields: dict[str, object]) -> bool:
+    async def update_draft(self, dossier_id: str, scope: dict[str, str], fields: dict[str, object]) -> bool:
         # update_one then a read: two quick operations, cheaper than one find_one_and_update on the
         # local MongoDB stand-in (and no dearer on MongoDB itself).
         res = await self.coll.update_one(
-            {"_id": dossier_id, "owner_id": owner_id, "status": Status.DRAFT.value},
+            {"_id": dossier_id, **scope, "status": Status.DRAFT.value},
             {"$set": {**fields, "updated_at": datetime.now(UTC)}, "$inc": {"rev": 1}},
         )
         return res.matched_count == 1
 
-    async def delete_draft(self, dossier_id: str, owner_id: str) -> bool:
-        res = await self.coll.delete_one(
-            {"_id": dossier_id, "owner_id": owner_id, "status": Status.DRAFT.value}
-        )
+    async def delete_draft(self, dossier_id: str, scope: dict[str, str]) -> bool:
+        res = await self.coll.delete_one({"_id": dossier_id, **scope, "status": Status.DRAFT.value})
         return res.deleted_count == 1
 
     # -- files -----------------------------------------------------------------------------------

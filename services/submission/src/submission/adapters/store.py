@@ -24,6 +24,11 @@ SCHEMA = {
     DOSSIERS: [
         IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner_recent"),
         IndexModel(
+            [("organisation_id", ASCENDING), ("created_at", DESCENDING)],
+            name="organisation_recent",
+            partialFilterExpression={"organisation_id": {"$type": "string"}},
+        ),
+        IndexModel(
             [("code", ASCENDING)],
             unique=True,
             name="code",

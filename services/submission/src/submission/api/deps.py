@@ -21,6 +21,7 @@ def actor(who: Principal) -> Actor:
         roles=frozenset(who.roles),
         agencies=frozenset(who.agencies),
         identity_level=who.identity_level,
+        orgs=who.orgs,
     )
 
 

@@ -91,6 +91,7 @@ async def create_draft(
             agency_code=body.agency_code,
             case=body.case,
             authorization=request.headers.get("authorization", ""),
+            organisation_id=body.organisation_id,
         )
         return views.view(d)
 
@@ -107,17 +108,25 @@ async def create_draft(
 @router.get(
     "/dossiers",
     response_model=DossierPage,
+    responses=problems((404, "Không thuộc tổ chức này / not a member of the organisation")),
     tags=["following"],
-    summary="Hồ sơ của tôi / my dossiers",
+    summary="Hồ sơ của tôi, hoặc của tổ chức tôi là thành viên / my dossiers, or my organisation's",
 )
 async def mine(
     who: Citizen,
     s: Svc,
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
+    organisation: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9a-f-]{1,64}$",
+            description="Hồ sơ của một tổ chức tôi là thành viên / an organisation's dossiers (its members)",
+        ),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, object]:
-    found, total = await s.dossiers.mine(who, status=status, page=page, size=size)
+    found, total = await s.dossiers.mine(who, status=status, page=page, size=size, organisation=organisation)
     return views.page([views.summary(d) for d in found], total, page, size)
 
 

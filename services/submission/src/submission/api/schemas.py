@@ -31,6 +31,16 @@ class DraftIn(Strict):
     case: Annotated[
         str | None, Field(max_length=500, description="Trường hợp, when the procedure has several")
     ] = None
+    organisation_id: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[0-9a-f-]+$",
+            description="Nộp cho tổ chức (người gọi là staff hoặc representative của tổ chức) / file for an "
+            "organisation the caller may file for: it becomes the dossier's owner",
+        ),
+    ] = None
 
 
 class CaseIn(Strict):
@@ -67,6 +77,17 @@ class ProcedureRef(BaseModel):
     name: str
 
 
+class OrganisationOut(BaseModel):
+    """The organisation a dossier is filed for, as the auth service registered it."""
+
+    id: str
+    tax_code: str
+    name: str
+    address: str
+    representative_name: str
+    representative_citizen_id: str
+
+
 class DossierSummary(BaseModel):
     id: str
     code: str | None
@@ -83,6 +104,10 @@ class DossierSummary(BaseModel):
     deadline_defaulted: bool = Field(
         False, description="The appointment is the configured default: the procedure states no time"
     )
+    organisation_id: str | None = Field(
+        None, description="Filed for this organisation (null: a personal one)"
+    )
+    organisation: OrganisationOut | None = None
 
 
 class DossierPage(BaseModel):

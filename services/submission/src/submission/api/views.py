@@ -23,6 +23,8 @@ def summary(d: Dossier) -> dict[str, object]:
         "appointment_at": d.appointment_at,
         "reception_due_at": d.reception_due_at,
         "deadline_defaulted": d.deadline_defaulted,
+        "organisation_id": d.organisation_id,
+        "organisation": d.organisation.model_dump() if d.organisation else None,
     }
 
 

@@ -320,3 +320,28 @@ class Prefill(BaseModel):
     def verified_id(self) -> str | None:
         """The citizen ID the account holder proved (VNeID), which step 1's submitter must carry."""
         return self.citizen_id if self.identity_level >= 1 else None
+
+
+REP_POSITION = "Người đại diện theo pháp luật"
+
+
+def for_organisation(applicant: Applicant, org: Any, kinds: Sequence[str]) -> Applicant:
+    """Step 1 of a dossier filed for a registered organisation (``org``: its ``OrganisationRef``): the
+    owner is the organisation as auth knows it (name, tax code, address, legal representative), whatever
+    was typed; only the owner's phone and email are taken from what was sent (else the submitter's)."""
+    sent = applicant.owner if isinstance(applicant.owner, Organization) else None
+    kind = "business" if "business" in kinds or "organization" not in kinds else "organization"
+    owner = Organization(
+        kind=kind,
+        name=org.name,
+        tax_code=org.tax_code,
+        address=org.address,
+        representative=Representative(
+            full_name=org.representative_name,
+            position=REP_POSITION,
+            citizen_id=org.representative_citizen_id,
+        ),
+        phone=sent.phone if sent else applicant.submitter.phone,
+        email=sent.email if sent else applicant.submitter.email,
+    )
+    return Applicant(submitter=applicant.submitter, owner=owner)

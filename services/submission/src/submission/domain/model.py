@@ -23,6 +23,10 @@ from .status import NUMBER, Status
 EDITABLE = frozenset({Status.DRAFT, Status.SUPPLEMENT_REQUESTED})
 
 
+# Roles in an organisation that may file for it (a viewer only sees its dossiers).
+FILERS = frozenset({"representative", "staff"})
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts, as the domain needs to know them (from the caller's token)."""
@@ -32,6 +36,11 @@ class Actor:
     roles: frozenset[str] = frozenset()
     agencies: frozenset[str] = frozenset()
     identity_level: int = 0  # 0 self-declared, 1 or 2 verified through VNeID (the token's "ial")
+    # The organisations the caller belongs to and their role in each (the token's "orgs": as of its issue).
+    orgs: tuple[tuple[str, str], ...] = ()
+
+    def org_role(self, org_id: str) -> str | None:
+        return next((role for oid, role in self.orgs if oid == org_id), None)
 
 
 class Record(BaseModel):
@@ -110,11 +119,25 @@ class HistoryEntry(Record):
     change: FileChange | None = None
 
 
+class OrganisationRef(Record):
+    """The organisation a dossier is filed for, as auth said when the draft was made (not typed)."""
+
+    id: str
+    tax_code: str
+    name: str
+    address: str
+    representative_name: str
+    representative_citizen_id: str
+
+
 class Dossier(Record):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     id: str = Field(alias="_id")
-    owner_id: str
+    owner_id: str  # the account that made it (for an organisation's dossier: the member who did)
+    # Filed for an organisation: its members see it (by role), nobody else; None for a person's own.
+    organisation_id: str | None = None
+    organisation: OrganisationRef | None = None
     status: Status
     code: str | None = None
     procedure: Procedure
@@ -209,7 +232,24 @@ class Dossier(Record):
 
     # -- who sees what ---------------------------------------------------------------------------
     def owned_by(self, actor: Actor) -> bool:
+        """Whether the actor sees it as its owner: their own, or their organisation's (any role)."""
+        if self.organisation_id is not None:
+            return actor.org_role(self.organisation_id) is not None
         return self.owner_id == actor.id
+
+    def changeable_by(self, actor: Actor) -> bool:
+        """Whether the actor may change or submit it: their own, or as staff or representative of the
+        organisation it is filed for (a viewer only sees)."""
+        if self.organisation_id is not None:
+            return actor.org_role(self.organisation_id) in FILERS
+        return self.owner_id == actor.id
+
+    @property
+    def scope(self) -> dict[str, str]:
+        """Whose it is, as a guard of a write: the organisation's, or the owner's."""
+        if self.organisation_id is not None:
+            return {"organisation_id": self.organisation_id}
+        return {"owner_id": self.owner_id}
 
     def in_queue_of(self, actor: Actor) -> bool:
         """A filed dossier of one of the officer's agencies."""

@@ -155,7 +155,7 @@ class Attachments:
         self.upload_form = FormLimits(max_body=self.s.max_file_bytes + FORM_OVERHEAD, max_fields=2)
 
     async def upload(self, who: Actor, dossier_id: str, parts: Parts, component_id: str | None) -> Attachment:
-        d = await self.dossiers.owned(who, dossier_id)
+        d = await self.dossiers.owned(who, dossier_id, change=True)
         if not d.editable:
             raise NOT_DRAFT
         if len(d.attachments) >= self.s.max_files:  # the cheap early answer; the reservation decides
@@ -269,7 +269,7 @@ class Attachments:
         return att
 
     async def delete(self, who: Actor, dossier_id: str, attachment_id: str) -> None:
-        d = await self.dossiers.owned(who, dossier_id)
+        d = await self.dossiers.owned(who, dossier_id, change=True)
         if not d.editable:
             raise NOT_DRAFT
         att = next((a for a in d.attachments if a.id == attachment_id), None)

@@ -19,9 +19,9 @@ from ..adapters.counters import Counters
 from ..adapters.dossiers import DossierRepository
 from ..config import Settings
 from ..domain.agencies import Agency, NotFileableHere, receiving
-from ..domain.applicant import AUTHORIZATION, Applicant
+from ..domain.applicant import AUTHORIZATION, Applicant, for_organisation
 from ..domain.dossier import dossier_code
-from ..domain.model import Actor, AgencyRef, Change, Dossier
+from ..domain.model import FILERS, Actor, AgencyRef, Change, Dossier, OrganisationRef
 from ..domain.procedure import Component, FeeTable, case_names, freeze
 from ..domain.status import Status
 from ..domain.transitions import incomplete
@@ -36,6 +36,8 @@ from .errors import (
     NOT_FOUND,
     NOT_ONLINE,
     NOT_TRACKED,
+    ORG_NOT_FOUND,
+    VIEWER_ONLY,
     kind_not_allowed,
     not_the_verified_submitter,
 )
@@ -142,23 +144,32 @@ class Dossiers:
     _fees: OrderedDict[str, tuple[float, str, FeeTable]] = field(default_factory=OrderedDict, init=False)
 
     # -- reading ---------------------------------------------------------------------------------
-    async def owned(self, who: Actor, dossier_id: str) -> Dossier:
-        """The caller's own dossier; anyone else's is "not found" (its existence is not revealed)."""
+    async def owned(self, who: Actor, dossier_id: str, *, change: bool = False) -> Dossier:
+        """The caller's own dossier, or their organisation's; anyone else's is "not found" (its existence
+        is not revealed). ``change``: the caller is to change or submit it, which an organisation's
+        viewer may not (403: they do see it)."""
         d = await self.repo.get(dossier_id)
         if d is None or not d.owned_by(who):
             raise NOT_FOUND
+        if change and not d.changeable_by(who):
+            raise VIEWER_ONLY
         self._keep_fees(d)
         return d
 
     def _keep_fees(self, d: Dossier) -> None:
-        self._fees[d.id] = (time.monotonic() + FEES_SECONDS, d.owner_id, d.fees)
+        self._fees[d.id] = (time.monotonic() + FEES_SECONDS, d.organisation_id or d.owner_id, d.fees)
         self._fees.move_to_end(d.id)
         while len(self._fees) > FEES_KEPT:
             self._fees.popitem(last=False)
 
     async def mine(
-        self, who: Actor, *, status: str | None, page: int, size: int
+        self, who: Actor, *, status: str | None, page: int, size: int, organisation: str | None = None
     ) -> tuple[list[Dossier], int]:
+        """The caller's own dossiers, or (``organisation``) those of an organisation they belong to."""
+        if organisation is not None:
+            if who.org_role(organisation) is None:
+                raise ORG_NOT_FOUND
+            return await self.repo.of_organisation(organisation, status=status, page=page, size=size)
         return await self.repo.of_owner(who.id, status=status, page=page, size=size)
 
     async def agencies(self, procedure_code: str) -> list[Agency]:
@@ -168,7 +179,7 @@ class Dossiers:
     async def fees(self, who: Actor, dossier_id: str) -> FeeTable:
         kept = self._fees.get(dossier_id)
         if kept is not None and kept[0] > time.monotonic():
-            if kept[1] != who.id:
+            if kept[1] != who.id and who.org_role(kept[1]) is None:
                 raise NOT_FOUND
             return kept[2]
         return (await self.owned(who, dossier_id)).fees
@@ -188,6 +199,7 @@ class Dossiers:
         agency_code: str | None,
         authorization: str,
         case: str | None,
+        organisation_id: str | None = None,
     ) -> Dossier:
         if "citizen" in who.roles and who.identity_level < self.s.filing_level:
             raise IDENTITY_REQUIRED
@@ -202,11 +214,14 @@ class Dossiers:
         groups = case_names(frozen.components)
         if case is not None and case not in groups:
             raise _bad_case(groups)
+        org = await self._organisation(who, organisation_id, authorization) if organisation_id else None
         prefill = await self.prefills.of(who, authorization)
         now = datetime.now(UTC)
         d = Dossier(
             _id=str(uuid.uuid4()),
             owner_id=who.id,
+            organisation_id=org.id if org else None,
+            organisation=org,
             status=Status.DRAFT,
             procedure=frozen,
             agency=AgencyRef(code=agency.code, name=agency.name, parent_name=agency.parent_name),
@@ -220,19 +235,43 @@ class Dossiers:
         log.info("draft created", dossier_id=d.id, procedure=procedure_code)
         return d
 
-    async def _update_draft(self, who: Actor, dossier_id: str, changes: dict[str, object]) -> Dossier:
-        if not await self.repo.update_draft(dossier_id, who.id, changes):
-            await self.owned(who, dossier_id)  # not found / not theirs
+    async def _organisation(self, who: Actor, org_id: str, authorization: str) -> OrganisationRef:
+        """The organisation a draft is filed for: the token must name the caller as its staff or
+        representative; its name, tax code and representative come from auth (asked with the caller's
+        own token, once a draft), never from what was typed."""
+        role = who.org_role(org_id)
+        if role is None:
+            raise ORG_NOT_FOUND
+        if role not in FILERS:
+            raise VIEWER_ONLY
+        org = await self.prefills.clients.organisation(authorization, org_id)
+        if org is None:  # gone, or the caller was removed since their token was issued
+            raise ORG_NOT_FOUND
+        rep = org["legal_representative"]
+        return OrganisationRef(
+            id=org["id"],
+            tax_code=org["tax_code"],
+            name=org["name"],
+            address=org["address"],
+            representative_name=rep["full_name"],
+            representative_citizen_id=rep["citizen_id"],
+        )
+
+    async def _update_draft(self, who: Actor, d: Dossier, changes: dict[str, object]) -> Dossier:
+        if not await self.repo.update_draft(d.id, d.scope, changes):
+            await self.owned(who, d.id, change=True)  # not found / not theirs
             raise NOT_DRAFT
-        return await self.owned(who, dossier_id)
+        return await self.owned(who, d.id)
 
     async def set_applicant(self, who: Actor, dossier_id: str, applicant: Applicant) -> Dossier:
         """Step 1. The owner must be of a kind the procedure admits; filing on another's behalf adds the
         authorisation to the dossier's components (required), and filing for oneself again drops it
         (kept, not required, while a file of it is still attached)."""
-        d = await self.owned(who, dossier_id)
+        d = await self.owned(who, dossier_id, change=True)
         if d.status is not Status.DRAFT:
             raise NOT_DRAFT
+        if d.organisation is not None:
+            applicant = for_organisation(applicant, d.organisation, d.applicant_kinds)
         allowed = d.applicant_kinds
         if applicant.party.kind not in allowed:
             raise kind_not_allowed(list(allowed))
@@ -243,17 +282,17 @@ class Dossiers:
         components = with_authorization(d, on_behalf=applicant.on_behalf)
         if components is not None:
             changes["procedure.components"] = components
-        return await self._update_draft(who, dossier_id, changes)
+        return await self._update_draft(who, d, changes)
 
     async def set_case(self, who: Actor, dossier_id: str, case: str) -> Dossier:
-        groups = (await self.owned(who, dossier_id)).cases
-        if case not in groups:
-            raise _bad_case(groups)
-        return await self._update_draft(who, dossier_id, {"case": case})
+        d = await self.owned(who, dossier_id, change=True)
+        if case not in d.cases:
+            raise _bad_case(d.cases)
+        return await self._update_draft(who, d, {"case": case})
 
     async def delete_draft(self, who: Actor, dossier_id: str) -> None:
-        d = await self.owned(who, dossier_id)
-        if not await self.repo.delete_draft(dossier_id, who.id):
+        d = await self.owned(who, dossier_id, change=True)
+        if not await self.repo.delete_draft(dossier_id, d.scope):
             raise NOT_DRAFT
         self._fees.pop(dossier_id, None)
         await self.files.forget(d)
@@ -292,7 +331,7 @@ class Dossiers:
         """The completeness check and the status change are made on the same revision: the change is
         guarded by the ``rev`` the check read, so a file removed (or added) in between makes it match
         nothing, and the dossier is read and judged again (a few times, then 409)."""
-        d = await self.owned(who, dossier_id)
+        d = await self.owned(who, dossier_id, change=True)
         if "citizen" in who.roles and who.identity_level < self.s.filing_level:
             raise IDENTITY_REQUIRED
         verified = False
@@ -313,7 +352,7 @@ class Dossiers:
             if await self.commit(change):
                 log.info("dossier submitted", dossier_id=d.id, code=code)
                 return change.after
-            d = await self.owned(who, dossier_id)  # changed since it was checked: read again
+            d = await self.owned(who, dossier_id, change=True)  # changed since it was checked: read again
         raise CHANGED_WHILE_SUBMITTING
 
     async def cleanup(self) -> dict[str, int]:

@@ -173,3 +173,25 @@ def not_the_verified_submitter(verified_id: str) -> Problem:
             ]
         },
     )
+
+
+ORG_NOT_FOUND = Problem(
+    404,
+    "organisation-not-found",
+    Text(
+        "Không tìm thấy tổ chức, hoặc bạn không thuộc tổ chức này",
+        "No such organisation, or you do not belong to it",
+    ),
+)
+VIEWER_ONLY = Problem(
+    403,
+    "organisation-viewer",
+    Text(
+        "Bạn chỉ được xem hồ sơ của tổ chức này, không được nộp hay sửa",
+        "You may only see this organisation's dossiers, not file or change them",
+    ),
+    Text(
+        "Người đại diện của tổ chức có thể cấp cho bạn vai trò nhân viên (staff).",
+        "The organisation's representative can give you the staff role.",
+    ),
+)

@@ -123,7 +123,7 @@ class Workflow:
     # -- acting ----------------------------------------------------------------------------------
     async def _target(self, who: Actor, action: Action, dossier_id: str) -> Dossier:
         if action.role != "officer":
-            return await self.dossiers.owned(who, dossier_id)
+            return await self.dossiers.owned(who, dossier_id, change=True)
         if "officer" not in who.roles:
             raise OFFICERS_ONLY
         d = await self.for_officer(who, dossier_id)
