@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ..config import Settings
 from .codes import CodeStore
+from .revocations import Revocations
 from .throttle import Throttle
 from .tokens import LoginAttempts, RefreshTokens
 from .users import Users
@@ -21,7 +22,15 @@ class Repositories:
     attempts: LoginAttempts
     throttle: Throttle
     codes: CodeStore
+    revocations: Revocations
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
-        return cls(Users(db), RefreshTokens(db), LoginAttempts(db), Throttle(db, settings), CodeStore(db))
+        return cls(
+            Users(db),
+            RefreshTokens(db),
+            LoginAttempts(db),
+            Throttle(db, settings),
+            CodeStore(db),
+            Revocations(db),
+        )

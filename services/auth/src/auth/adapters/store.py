@@ -14,6 +14,8 @@ THROTTLE = "login_throttle"
 SIGNING_KEYS = "signing_keys"
 CODES = "codes"  # one-time codes awaiting use: registrations, new contacts, password resets
 CODE_REQUESTS = "code_requests"  # messages per destination and hour (the hourly limit), kept a day
+# Sessions ended and accounts locked, each for an access token's lifetime: the public revocation list.
+REVOCATIONS = "revocations"
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -43,6 +45,13 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
         REFRESH_TOKENS: [
             IndexModel([("family", ASCENDING)], name="family"),
             IndexModel([("user_id", ASCENDING)], name="user"),
+            IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
+            # A user's live tokens (the sessions list): rotated ones, kept until they expire, are skipped.
+            IndexModel([("user_id", ASCENDING), ("used_at", ASCENDING)], name="user_live"),
+        ],
+        REVOCATIONS: [
+            # Every replica of every service asks "what since t?" every ~20 s: one index range.
+            IndexModel([("at", ASCENDING)], name="at"),
             IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
         ],
         LOGIN_ATTEMPTS: [

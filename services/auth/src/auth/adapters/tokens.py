@@ -1,4 +1,8 @@
-"""Refresh tokens (stored by digest, in families: one a login) and the log of sign-in attempts."""
+"""Refresh tokens (stored by digest, in families: one a login) and the log of sign-in attempts.
+
+A family is a session: each token carries where its login began (``started_at``, the User-Agent and
+address of the sign-in) forward to the next, so the live token of a family (unused, unrevoked, unexpired)
+says all the sessions list shows; its ``created_at`` is the session's last use."""
 
 from __future__ import annotations
 
@@ -16,8 +20,16 @@ class RefreshTokens(Repository):
     collection = REFRESH_TOKENS
 
     async def add(
-        self, digest: str, *, user_id: str, family: str, expires_at: datetime, session: Session | None = None
+        self,
+        digest: str,
+        *,
+        user_id: str,
+        family: str,
+        expires_at: datetime,
+        origin: Doc | None = None,
+        session: Session | None = None,
     ) -> None:
+        """``origin``: the session's ``started_at``, ``ua``, ``ip`` (of the sign-in) and ``last_ip``."""
         await self.coll.insert_one(
             {
                 "_id": digest,
@@ -27,6 +39,7 @@ class RefreshTokens(Repository):
                 "expires_at": expires_at,
                 "used_at": None,
                 "revoked": False,
+                **(origin or {}),
             },
             session=session,
         )
@@ -42,6 +55,28 @@ class RefreshTokens(Repository):
 
     async def get(self, digest: str) -> Doc | None:
         return await self.coll.find_one({"_id": digest})
+
+    async def live(self, user_id: str, limit: int) -> list[Doc]:
+        """The user's sessions: the live token of each family, most recently used first."""
+        now = datetime.now(UTC)
+        query = {"user_id": user_id, "used_at": None, "revoked": False, "expires_at": {"$gt": now}}
+        return await self.coll.find(query).sort("created_at", -1).limit(limit).to_list()
+
+    async def live_families(self, user_id: str, session: Session, *, family: str | None = None) -> list[str]:
+        """The user's families with a live refresh token (only ``family``, when given)."""
+        query: Doc = {"user_id": user_id, "used_at": None, "revoked": False}
+        if family is not None:
+            query["family"] = family
+        docs = await self.coll.find(query, {"family": 1}, session=session).to_list()
+        return sorted({d["family"] for d in docs})
+
+    async def revoke_families(self, user_id: str, families: list[str], session: Session) -> None:
+        """Revoke every token of these families of the user (their used ones too: reuse finds nothing)."""
+        await self.coll.update_many(
+            {"user_id": user_id, "family": {"$in": families}, "revoked": False},
+            {"$set": {"revoked": True}},
+            session=session,
+        )
 
     async def revoke_family(self, family: str, session: Session) -> int:
         """Revoke every live token of one login; how many were live."""

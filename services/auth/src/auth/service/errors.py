@@ -69,3 +69,12 @@ BAD_REFRESH = Problem(
         "The session is no longer valid; please sign in again",
     ),
 )
+SESSION_NOT_FOUND = Problem(
+    404,
+    "session-not-found",
+    Text("Không tìm thấy phiên đăng nhập", "No such session"),
+    Text(
+        "Phiên đăng nhập này không còn, hoặc không phải của bạn.",
+        "This session has ended, or is not yours.",
+    ),
+)

@@ -3,6 +3,10 @@
 Refresh tokens are random, stored only as SHA-256 digests, and belong to a family (one login). Each use
 rotates the token; presenting a token that was already rotated means it was copied, so the whole family
 is revoked (reuse detection).
+
+A family is what its holder sees as a session ("Thiết bị đăng nhập"): listed with the device and address
+it signed in from, ended one by one or all at once. Whatever ends a session also lists it as revoked
+(``Revoked``), so its access tokens stop everywhere within a poll of the list, not at their expiry.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dvckit import logs
+from dvckit.auth import Principal
 from dvckit.contracts import SessionEndReason, UserSessionsEndedV1
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
@@ -23,8 +28,10 @@ from ..adapters.keys import KeyStore
 from ..adapters.passwords import Passwords
 from ..adapters.repos import Repositories
 from ..config import Settings
+from ..domain.devices import clean_ua, device, place
 from ..domain.identity import account_key, login_fields, login_key
-from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH
+from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH, SESSION_NOT_FOUND
+from .revocation import Revoked
 
 log = logs.get(__name__)
 
@@ -46,11 +53,38 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A person's sessions listed at most (most recently used first); "end all others" ends them all.
+LISTED = 100
+
+
+def origin(ip: str, user_agent: str) -> dict[str, Any]:
+    """Where a session began, carried from each refresh token of its family to the next."""
+    return {"started_at": datetime.now(UTC), "ua": clean_ua(user_agent), "ip": ip, "last_ip": ip}
+
+
+def carried(used: dict[str, Any], ip: str) -> dict[str, Any]:
+    """The origin of the token a refresh used, with the address it was used from. Tokens issued before
+    sessions were listed have none: their family is dated from that token."""
+    return {
+        "started_at": used.get("started_at") or used["created_at"],
+        "ua": used.get("ua", ""),
+        "ip": used.get("ip", ""),
+        "last_ip": ip or used.get("last_ip", ""),
+    }
+
+
 class Sessions:
     def __init__(
-        self, rt: Runtime, settings: Settings, keys: KeyStore, passwords: Passwords, repos: Repositories
+        self,
+        rt: Runtime,
+        settings: Settings,
+        keys: KeyStore,
+        passwords: Passwords,
+        repos: Repositories,
+        revoked: Revoked,
     ) -> None:
         self.rt = rt
+        self.revoked = revoked
         self.s = settings
         self.keys = keys
         self.passwords = passwords
@@ -76,14 +110,19 @@ class Sessions:
             }
         )
 
-    async def _new_refresh(self, user_id: str, family: str) -> tuple[str, datetime]:
+    async def _new_refresh(self, user_id: str, family: str, began: dict[str, Any]) -> tuple[str, datetime]:
         token = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(days=self.s.refresh_ttl_days)
-        await self.tokens.add(digest(token), user_id=user_id, family=family, expires_at=expires)
+        await self.tokens.add(digest(token), user_id=user_id, family=family, expires_at=expires, origin=began)
         return token, expires
 
-    async def _pair(self, user: dict[str, Any], family: str) -> dict[str, Any]:
-        refresh, _expires = await self._new_refresh(user["_id"], family)
+    async def _pair(
+        self, user: dict[str, Any], family: str, began: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A new access token and refresh token of ``family``; ``began``: where the session began (a
+        session started without saying is listed as an unknown device)."""
+        began = began or origin("", "")
+        refresh, _expires = await self._new_refresh(user["_id"], family, began)
         return {
             "access_token": await self._access_token(user, family),
             "refresh_token": refresh,
@@ -95,7 +134,7 @@ class Sessions:
     async def _log(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
         await self.attempts.add(ok=ok, reason=reason, login=account, ip=ip, user_id=user_id)
 
-    async def login(self, username: str, password: str, ip: str) -> dict[str, Any]:
+    async def login(self, username: str, password: str, ip: str, user_agent: str = "") -> dict[str, Any]:
         fields = login_fields(username)
         field, value = fields[0]
         user = await self.users.by_login(fields)
@@ -128,9 +167,9 @@ class Sessions:
         if self.passwords.needs_rehash(user["password_hash"]):
             await self.users.rehash(user["_id"], await self.passwords.hash(password))
         logs.bind(user_id=user["_id"])
-        return await self._pair(user, family=uuid.uuid4().hex)
+        return await self._pair(user, family=uuid.uuid4().hex, began=origin(ip, user_agent))
 
-    async def refresh(self, token: str) -> dict[str, Any]:
+    async def refresh(self, token: str, ip: str = "") -> dict[str, Any]:
         h = digest(token)
         doc = await self.tokens.use(h)
         if doc is None:
@@ -143,7 +182,7 @@ class Sessions:
         user = await self.users.get(doc["user_id"])
         if user is None or user.get("locked"):
             raise BAD_REFRESH
-        return await self._pair(user, family=doc["family"])
+        return await self._pair(user, family=doc["family"], began=carried(doc, ip))
 
     async def logout(self, token: str) -> None:
         doc = await self.tokens.get(digest(token))
@@ -151,30 +190,90 @@ class Sessions:
             await self._end_family(doc, "logout")
 
     async def _end_family(self, doc: dict[str, Any], reason: SessionEndReason) -> None:
-        async def txn(session: Session) -> None:
-            if await self.tokens.revoke_family(doc["family"], session):  # already ended: nothing new to tell
-                await self.rt.outbox.add(
-                    session,
-                    UserSessionsEndedV1(
-                        user_id=doc["user_id"],
-                        session_id=doc["family"],
-                        reason=reason,
-                        ended_at=datetime.now(UTC),
-                    ),
-                )
+        async def txn(session: Session) -> bool:
+            if not await self.tokens.revoke_family(doc["family"], session):
+                return False  # already ended: nothing new to tell
+            await self._ended(doc["user_id"], doc["family"], reason, session)
+            await self.revoked.sessions([doc["family"]], session)
+            return True
 
-        await self.rt.transaction(txn)
+        if await self.rt.transaction(txn):
+            self.revoked.known(sessions=[doc["family"]])
 
-    async def revoke_all(self, user_id: str, *, reason: SessionEndReason, session: Session) -> None:
-        """End every login of the user, inside the caller's transaction (with the change that caused it)."""
-        await self.tokens.revoke_user(user_id, session)
-        # Said even when no refresh token was live: access tokens and live streams may still be.
+    async def _ended(
+        self, user_id: str, family: str | None, reason: SessionEndReason, session: Session
+    ) -> None:
         await self.rt.outbox.add(
             session,
             UserSessionsEndedV1(
-                user_id=user_id,
-                session_id=None,
-                reason=reason,
-                ended_at=datetime.now(UTC),
+                user_id=user_id, session_id=family, reason=reason, ended_at=datetime.now(UTC)
             ),
         )
+
+    async def revoke_all(
+        self, user_id: str, *, reason: SessionEndReason, session: Session, keep: str | None = None
+    ) -> list[str]:
+        """End every login of the user but ``keep`` (the caller's own, when given), inside the caller's
+        transaction (with the change that caused it); the sessions ended, for :meth:`Revoked.known` once
+        committed."""
+        families = [f for f in await self.tokens.live_families(user_id, session) if f != keep]
+        if keep is None:
+            await self.tokens.revoke_user(user_id, session)
+            # Said even when no refresh token was live: access tokens and live streams may still be.
+            await self._ended(user_id, None, reason, session)
+        else:
+            # One event a session ended: the one kept keeps its live notification stream.
+            await self.tokens.revoke_families(user_id, families, session)
+            for family in families:
+                await self._ended(user_id, family, reason, session)
+        await self.revoked.sessions(families, session)
+        return families
+
+    # -- the sessions a person sees ("Thiết bị đăng nhập") ------------------------------------------------
+    async def listed(self, who: Principal, lang: str) -> dict[str, Any]:
+        """The caller's sessions: the current one first, then the most recently used."""
+        docs = await self.tokens.live(who.sub, LISTED + 1)
+        items = []
+        for d in docs[:LISTED]:
+            ip = d.get("last_ip") or d.get("ip") or ""
+            items.append(
+                {
+                    "id": d["family"],
+                    "device": device(d.get("ua", "")).text(lang),
+                    "ip": ip or None,
+                    "place": place(ip, lang) if ip else None,
+                    "started_at": d.get("started_at") or d["created_at"],
+                    "last_used_at": d["created_at"],
+                    "current": d["family"] == who.sid,
+                }
+            )
+        items.sort(key=lambda i: not i["current"])  # stable: the rest stay most recent first
+        return {"items": items, "more": len(docs) > LISTED}
+
+    async def end(self, who: Principal, session_id: str) -> None:
+        """End one of the caller's sessions; anyone else's (or one already ended) is not found."""
+
+        async def txn(session: Session) -> bool:
+            if not await self.tokens.live_families(who.sub, session, family=session_id):
+                return False
+            await self.tokens.revoke_families(who.sub, [session_id], session)
+            await self._ended(who.sub, session_id, "logout", session)
+            await self.revoked.sessions([session_id], session)
+            return True
+
+        if not await self.rt.transaction(txn):
+            raise SESSION_NOT_FOUND
+        self.revoked.known(sessions=[session_id])
+        log.info("session ended by its holder", current=session_id == who.sid)
+
+    async def end_all(self, who: Principal, *, keep_current: bool) -> int:
+        """End every session of the caller's (but the one calling, when ``keep_current``); how many."""
+        keep = who.sid if keep_current else None
+
+        async def txn(session: Session) -> list[str]:
+            return await self.revoke_all(who.sub, reason="logout", session=session, keep=keep)
+
+        ended = await self.rt.transaction(txn)
+        self.revoked.known(sessions=ended)
+        log.info("sessions ended by their holder", ended=len(ended), kept_current=keep is not None)
+        return len(ended)
