@@ -96,6 +96,10 @@ def device(ua: str) -> Device:
             ".".join(v for v in (found.os.major, found.os.minor) if v) if name == "iOS" else found.os.major
         )
         system = f"{name} {version}" if version else name
+    if browser is None and system is None:
+        # Not a browser the rules know (a programme, an app): its own first word says more than nothing.
+        product = ua.split(" ", 1)[0][:40].replace("/", " ").strip()
+        return Device(product or None, None)
     return Device(browser, system)
 
 
