@@ -61,6 +61,8 @@ class World:
     fuzzer: Who | None = None  # test_fuzz's own citizen
     spare: Who | None = None  # citizen C, whose password and refresh token test_authz passes around
     spare_refresh: str = ""
+    fuzz_sessions: Who | None = None  # test_fuzz's citizen for the sessions operations (they end sessions)
+    a_session: str = ""  # a session of A's that test_authz offers everyone to end
 
     # -- databases: snapshots and counts for "nothing changed" (read only, but for one account removal) --
     def db(self, service: str) -> Any:
