@@ -37,7 +37,7 @@ def test_a_citizen_sees_their_devices_and_signs_the_other_out(
     # Each row's button says which device it signs out, for whoever cannot see the row.
     button = other.get_by_role("button", name="Đăng xuất thiết bị này")
     device = other.locator("td").first.inner_text()
-    expect(button).to_have_accessible_name(f"Đăng xuất thiết bị này: {device}, 127.0.0.1")
+    expect(button).to_have_accessible_name(f"Đăng xuất thiết bị này ({device}, 127.0.0.1)")
     axe(laptop, "account-devices")
     shot(laptop, "account-devices")
 

@@ -195,7 +195,7 @@ function DevicesSection({ seen }) {
               label: t("file.actions"),
               hidden: true,
               cell: (s) => html`<button type="button" class="btn btn-small btn-secondary" disabled=${busy} onClick=${() => endOne(s)} data-testid="device-end">
-                ${t("devices.end")}<span class="visually-hidden">: ${s.device}, ${where(s)}${s.current ? ` (${t("devices.current")})` : ""}</span>
+                ${t("devices.end")} <span class="visually-hidden">(${[s.device, where(s), s.current ? t("devices.current") : ""].filter(Boolean).join(", ")})</span>
               </button>`,
             },
           ]}
