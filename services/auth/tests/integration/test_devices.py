@@ -311,3 +311,31 @@ async def test_the_revocation_list_answers_by_time_page_by_page(make_auth, perso
     assert later["sessions"] == [] and later["users"] == []
     for bad in ({"since": "yesterday"}, {"since": -1}, {"after": "session:$ne"}, {"since": "nan"}):
         problem(await auth.get(f"{R}/.well-known/revoked", params=bad), 422, "validation-error")
+
+
+async def test_a_session_ended_while_it_refreshes_stays_ended(auth, person, h):
+    """The refresh marks its token used, then makes the next one: a session ended between the two must not
+    come back with the new token once it leaves the revocation list (16 minutes later)."""
+    p = person()
+    await h.register(auth, p)
+    laptop = await sign_in(auth, p, h, CHROME)
+    phone = await sign_in(auth, p, h, IPHONE)
+    users = auth.app.state.sessions.users
+    real_get = users.get
+
+    async def ended_meanwhile(user_id):
+        # The holder signs the phone out from the laptop while the phone's refresh is under way.
+        r = await auth.delete(f"{R}/sessions/{sid(phone)}", headers=h.bearer(laptop["access_token"]))
+        assert r.status_code == 204
+        return await real_get(user_id)
+
+    users.get = ended_meanwhile
+    try:
+        r = await auth.post(f"{R}/refresh", json={"refresh_token": phone["refresh_token"]})
+    finally:
+        users.get = real_get
+    problem(r, 401, "invalid-refresh-token")
+    live = await auth.app.state.runtime.db.refresh_tokens.count_documents(
+        {"family": sid(phone), "revoked": False}
+    )
+    assert live == 0

@@ -63,8 +63,10 @@ class RefreshTokens(Repository):
         return await self.coll.find(query).sort("created_at", -1).limit(limit).to_list()
 
     async def live_families(self, user_id: str, session: Session, *, family: str | None = None) -> list[str]:
-        """The user's families with a live refresh token (only ``family``, when given)."""
-        query: Doc = {"user_id": user_id, "used_at": None, "revoked": False}
+        """The user's families not ended (only ``family``, when given): with an unrevoked token not yet
+        expired, used or not, so a session caught between a refresh's use of its token and the next token
+        is ended too (the refresh then sees it ended: ``ended``)."""
+        query: Doc = {"user_id": user_id, "revoked": False, "expires_at": {"$gt": datetime.now(UTC)}}
         if family is not None:
             query["family"] = family
         docs = await self.coll.find(query, {"family": 1}, session=session).to_list()
@@ -78,12 +80,16 @@ class RefreshTokens(Repository):
             session=session,
         )
 
-    async def revoke_family(self, family: str, session: Session) -> int:
+    async def revoke_family(self, family: str, session: Session | None = None) -> int:
         """Revoke every live token of one login; how many were live."""
         res = await self.coll.update_many(
             {"family": family, "revoked": False}, {"$set": {"revoked": True}}, session=session
         )
         return res.modified_count
+
+    async def ended(self, family: str) -> bool:
+        """Whether a token of the family was revoked: the session ended (tokens are revoked by family)."""
+        return await self.coll.find_one({"family": family, "revoked": True}, {"_id": 1}) is not None
 
     async def revoke_user(self, user_id: str, session: Session) -> None:
         await self.coll.update_many(

@@ -182,7 +182,14 @@ class Sessions:
         user = await self.users.get(doc["user_id"])
         if user is None or user.get("locked"):
             raise BAD_REFRESH
-        return await self._pair(user, family=doc["family"], began=carried(doc, ip))
+        pair = await self._pair(user, family=doc["family"], began=carried(doc, ip))
+        if await self.tokens.ended(doc["family"]):
+            # Ended while this refresh ran (signed out from another device, a password reset): the new
+            # token was revoked with the family, or came after it; either way it must not live on once
+            # the session leaves the revocation list.
+            await self.tokens.revoke_family(doc["family"])
+            raise BAD_REFRESH
+        return pair
 
     async def logout(self, token: str) -> None:
         doc = await self.tokens.get(digest(token))
