@@ -63,6 +63,8 @@ class World:
     spare: Who | None = None  # citizen C, whose password and refresh token test_authz passes around
     spare_refresh: str = ""
     org: dict[str, Any] = field(default_factory=dict)  # citizen A's organisation and its members (``org``)
+    fuzz_sessions: Who | None = None  # test_fuzz's citizen for the sessions operations (they end sessions)
+    a_session: str = ""  # a session of A's that test_authz offers everyone to end
 
     # -- databases: snapshots and counts for "nothing changed" (read only, but for one account removal) --
     def db(self, service: str) -> Any:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from devstack import client
@@ -107,6 +108,23 @@ def refresh(w: World, r: Records, who: Who) -> httpx.Response:
     got = w.http.post("/api/v1/auth/refresh", json={"refresh_token": w.spare_refresh}, headers=who.headers)
     if got.status_code == 200:
         w.spare_refresh = got.json()["refresh_token"]
+    return got
+
+
+def a_live(w: World, session_id: str) -> bool:
+    tokens = w.db("auth").refresh_tokens
+    return tokens.find_one({"family": session_id, "revoked": False, "used_at": None}) is not None
+
+
+def end_a_session(w: World, r: Records, who: Who) -> httpx.Response:
+    """One of A's sessions (a sign-in of its own, made when there is none live): A may end it; for anyone
+    else it is not found, and stays signed in."""
+    if not w.a_session or not a_live(w, w.a_session):
+        tokens = w.login(w.a.person["citizen_id"], w.a.person["password"])
+        w.a_session = jwt.decode(tokens["access_token"], options={"verify_signature": False})["sid"]
+    got = w.http.delete(f"/api/v1/auth/sessions/{w.a_session}", headers=who.headers)
+    if who is not w.a:
+        assert a_live(w, w.a_session), f"{who.name} ended a session of A's"
     return got
 
 
@@ -374,6 +392,20 @@ MATRIX: dict[str, list[Row]] = {
             "400 400 400 400 400 400",
             post("/api/v1/auth/oidc/vneid/link", json={"ticket": "v" * 43, "password": "Bach-Dang-1288"}),
         )
+    ],
+    # Each caller's own sessions; someone else's is not found (A's own, offered to everyone, ends for A).
+    "GET /api/v1/auth/sessions": [row("401 200 200 200 200 200", get("/api/v1/auth/sessions"))],
+    "DELETE /api/v1/auth/sessions/{session_id}": [row("401 204 404 404 404 404", end_a_session)],
+    # Each caller's other sessions end; the one calling stays signed in (the world's tokens go on).
+    "DELETE /api/v1/auth/sessions": [
+        row(
+            "401 200 200 200 200 200",
+            send("DELETE", "/api/v1/auth/sessions", params={"keep_current": "true"}),
+        )
+    ],
+    # Public: every service polls it without a token. Session ids and digests of account ids only.
+    "GET /api/v1/auth/.well-known/revoked": [
+        row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/revoked"))
     ],
     "GET /api/v1/auth/.well-known/jwks.json": [
         row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/jwks.json"))

@@ -27,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from devstack.config import ROOT
 
+from .conftest import Who
+
 DOCUMENT = ROOT / "gateway" / "apidocs" / "openapi.json"
 # Examples per operation and phase. Signing-key rotation is the exception: each call adds a key to the
 # set every service and gateway fetches (it takes effect for everyone), so once is enough to fuzz it.
@@ -71,8 +73,17 @@ OFFICER_OPS = re.compile(r"^\w+ /api/v1/submissions/(officer/|dossiers/\{dossier
 _addresses = itertools.count(1)
 
 
+# Ending sessions ends the caller's own: these get a citizen of their own, signed in anew for each case
+# (the case may have ended the session before), so the fuzzer's token lives for the other operations.
+SESSION_OPS = re.compile(r"^\w+ /api/v1/auth/sessions")
+
+
 def principal_for(case, world):
     label = f"{case.method.upper()} {case.path}"
+    if SESSION_OPS.match(label):
+        p = world.fuzz_sessions.person
+        tokens = world.login(p["citizen_id"], p["password"])
+        return Who("sessions fuzzer", tokens["access_token"], world.fuzz_sessions.user_id, p)
     if ADMIN_OPS.match(label):
         return world.admin
     if OFFICER_OPS.match(label):
@@ -99,6 +110,7 @@ def client(case) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def fuzz_world(world):
     world.fuzzer = world.citizen("fuzzer", "Đỗ Văn Thử")
+    world.fuzz_sessions = world.citizen("sessions fuzzer", "Đỗ Thị Phiên")
     return world
 
 

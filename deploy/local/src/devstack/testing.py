@@ -587,6 +587,9 @@ def start_stack(
     ``overrides`` replace StackConfig fields (for example the ports of a private broker, or
     ``mongo_service_ports`` of servers of its own)."""
     reps = {s.name: 1 for s in SERVICES} | (replicas or {})
+    # Ended sessions' access tokens stop within a second in test stacks (20 s by default), so the tests of
+    # a stolen token wait a second, not a minute; a test's own extra_env adds to this.
+    extra_env = {"DVC_REVOCATIONS_REFRESH_SECONDS": "1", **overrides.pop("extra_env", {})}
     home = ARTIFACTS / f"{name}-{infra.namespace.rstrip('_')}"
     if home.exists():
         shutil.rmtree(home)
@@ -605,6 +608,7 @@ def start_stack(
         replicas=reps,
         namespace=infra.namespace + namespace,
         port_offset=_free_offset(reps),
+        extra_env=extra_env,
     ).with_(**overrides)
     from dvckit.settings import ServiceSettings
 

@@ -89,9 +89,12 @@ SessionEndReason = Literal[
 
 
 class UserSessionsEndedV1(EventData):
-    """Logins of a user ended: one (``session_id``, signing out or a stolen refresh token) or all
-    (``session_id`` null: password changed or reset, account locked, rights changed). Services holding
-    something open for the user (notify's live streams) close it."""
+    """Logins of a user ended: one (``session_id``: signing out, on the device or from its holder's list
+    of sessions; a stolen refresh token; and one event for each other session when the password is
+    changed or the holder ends all but the current one) or all (``session_id`` null: password reset,
+    account locked, rights changed, the holder ending every session). Services holding something open
+    for the user (notify's live streams) close it. The ended sessions' access tokens are refused through
+    the auth service's revocation list, not through this event."""
 
     event_type = "user.sessions_ended"
     event_version = 1

@@ -14,7 +14,7 @@ from pymongo.errors import ConnectionFailure
 from . import aio, logs, mongo, mongo_metrics
 from . import consumer as consumer_mod
 from . import outbox as outbox_mod
-from .auth import TokenVerifier, http_jwks
+from .auth import RevocationList, RevokedSource, TokenVerifier, http_jwks, http_revocations
 from .consumer import Consumer
 from .events import EventBus
 from .health import Health
@@ -60,9 +60,13 @@ class Runtime:
         )
         # Events the handlers record go out right after their batch commits, as a request's do.
         self.consumer.committed = self.outbox.committed
-        # Verifies access tokens locally against the auth service's published keys.
+        # Verifies access tokens locally against the auth service's published keys, and refuses those
+        # of sessions ended since (the revocation list, brought up to date by a loop: _watch_revocations).
         self.tokens = TokenVerifier(
-            http_jwks(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            http_jwks(settings.jwks_url),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            revoked=self.revocation_list(http_revocations(settings.revocations_url)),
         )
         self.health = Health()
         self.health.add("mongodb", lambda: mongo.ping(self.client))
@@ -73,6 +77,19 @@ class Runtime:
         self._running = aio.Loops()
         self._bus_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self.loop("token-revocations", self._watch_revocations)
+
+    def revocation_list(self, source: RevokedSource) -> RevocationList:
+        """A revocation list read from ``source``, polled as the settings say (auth reads its own store)."""
+        s = self.settings
+        return RevocationList(
+            source, period=s.revocations_refresh_seconds, stale_after=s.revocations_stale_seconds
+        )
+
+    async def _watch_revocations(self) -> None:
+        # The verifier in place when the service starts (auth's own, or a test's that checks none).
+        if self.tokens.revoked is not None:
+            await self.tokens.revoked.run()
 
     async def _bus_ready(self) -> None:
         if not self.bus.connected:

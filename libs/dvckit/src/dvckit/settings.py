@@ -90,6 +90,12 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8101/api/v1/auth/.well-known/jwks.json"
     jwt_issuer: str = "dvc-haiphong-auth"
     jwt_audience: str = "dvc-haiphong"
+    # The auth service's revocation list (sessions ended, accounts locked); empty: next to jwks_url.
+    revocations_url: str = ""
+    # How often each process brings it up to date: an ended session's access tokens stop within this
+    # (plus a fifth, jitter). When the list is this much behind, failed polls are logged as errors.
+    revocations_refresh_seconds: float = 20.0
+    revocations_stale_seconds: float = 120.0
 
     # Accepted as the answer to every captcha only in development and test (see README).
     captcha_test_answer: str | None = None
@@ -130,6 +136,9 @@ class ServiceSettings(BaseSettings):
             object.__setattr__(self, "captcha_test_answer", None)  # an empty value means none
         if not self.instance:
             object.__setattr__(self, "instance", self.service_name)
+        if not self.revocations_url:
+            base = self.jwks_url.rsplit("/", 1)[0]
+            object.__setattr__(self, "revocations_url", f"{base}/revoked")
         if self.env == "production":
             weak = [
                 name

@@ -41,6 +41,8 @@ class Settings(ServiceSettings):
     key_reload_seconds: float = 30.0
     # A retired key stays published this long after its last token expired (clock skew, caches).
     key_retire_grace_seconds: int = 60
+    # Entries in one answer of the revocation list at most (a longer list is read page by page).
+    revocations_page: int = 5000
 
     # Brute-force defence.
     lockout_failures: int = 5  # failed logins for one account within the window ...

@@ -26,6 +26,7 @@ from .service.mfa import SecondFactor
 from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
+from .service.revocation import Revoked
 from .service.sessions import Sessions
 from .service.vneid import VneidSignIn
 
@@ -37,10 +38,13 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
     """Every part of the service, once; the use cases share the repositories."""
     repos = Repositories.of(rt.db, settings)
     keys = KeyStore(rt, settings)
-    # The auth service verifies its own tokens against its key store, not over HTTP.
-    rt.tokens = TokenVerifier(keys.jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    revoked = Revoked(rt, settings, repos.revocations)
+    # The auth service verifies its own tokens against its key store and revocations, not over HTTP.
+    rt.tokens = TokenVerifier(
+        keys.jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revoked=revoked.source()
+    )
     passwords = Passwords(settings)
-    sessions = Sessions(rt, settings, keys, passwords, repos)
+    sessions = Sessions(rt, settings, keys, passwords, repos, revoked)
     codes = Codes(rt, settings, repos.codes)
     accounts = Accounts(rt, settings, repos, passwords, sessions, codes)
     provider = vneid_provider(settings)

@@ -244,10 +244,13 @@ async def test_removing_the_email_takes_effect_and_is_announced(auth, person, h)
     assert events[-1]["data"]["old_email"] == p["email"] and events[-1]["data"]["email"] is None
 
 
-async def test_password_change_ends_every_session(auth, person, h):
+async def test_password_change_ends_every_other_session(auth, person, h):
+    import jwt
+
     p = person()
     await h.register(auth, p)
     first = (await h.login(auth, p["phone"], p["password"])).json()
+    other = (await h.login(auth, p["email"], p["password"])).json()  # another device
     r = await auth.post(
         f"{R}/password/change",
         headers=h.bearer(first["access_token"]),
@@ -260,13 +263,28 @@ async def test_password_change_ends_every_session(auth, person, h):
         json={"current_password": p["password"], "new_password": "Do-Son-Cape-2027"},
     )
     assert r.status_code == 204
+    # The device that changed it stays signed in: its access token and its refresh token still work...
+    assert (await auth.get(f"{R}/me", headers=h.bearer(first["access_token"]))).status_code == 200
     assert (
         await auth.post(f"{R}/refresh", json={"refresh_token": first["refresh_token"]})
+    ).status_code == 200
+    # ...the other is signed out: its refresh token at once, its access token too (this replica ended it).
+    assert (
+        await auth.post(f"{R}/refresh", json={"refresh_token": other["refresh_token"]})
     ).status_code == 401
+    refused = await auth.get(f"{R}/me", headers=h.bearer(other["access_token"]))
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthenticated"
     assert (await h.login(auth, p["phone"], p["password"])).status_code == 401
     assert (await h.login(auth, p["phone"], "Do-Son-Cape-2027")).status_code == 200
-    ended = await h.outbox_events(auth.app, "user.sessions_ended.v1")
-    assert ended[-1]["data"]["reason"] == "password_changed" and ended[-1]["data"]["session_id"] is None
+    # One event a session ended, the kept one not among them (its live notification stream stays open).
+    sid = {
+        k: jwt.decode(t["access_token"], options={"verify_signature": False})["sid"]
+        for k, t in (("first", first), ("other", other))
+    }
+    ended = [e["data"] for e in await h.outbox_events(auth.app, "user.sessions_ended.v1")]
+    ours = [e for e in ended if e["reason"] == "password_changed"]
+    assert sid["other"] in {e["session_id"] for e in ours}
+    assert sid["first"] not in {e["session_id"] for e in ours} and None not in {e["session_id"] for e in ours}
 
 
 async def test_me_needs_a_token(auth, h):

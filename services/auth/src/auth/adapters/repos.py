@@ -11,6 +11,7 @@ from ..config import Settings
 from .codes import CodeStore
 from .handoffs import LoginTickets, OidcFlows
 from .organisations import Organisations
+from .revocations import Revocations
 from .throttle import Throttle
 from .tickets import Tickets
 from .tokens import LoginAttempts, RefreshTokens
@@ -28,6 +29,7 @@ class Repositories:
     login_tickets: LoginTickets  # their outcomes, for the portal to take
     tickets: Tickets  # staff between their password and their second factor
     organisations: Organisations
+    revocations: Revocations
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
@@ -41,4 +43,5 @@ class Repositories:
             LoginTickets(db),
             Tickets(db),
             Organisations(db),
+            Revocations(db),
         )

@@ -18,6 +18,8 @@ OIDC_FLOWS = "oidc_flows"  # sign-ins through VNeID under way (adapters/handoffs
 LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to take them
 MFA_TICKETS = "mfa_tickets"  # staff between their password and their second factor, by digest
 ORGANISATIONS = "organisations"  # businesses and others, their members embedded
+# Sessions ended and accounts locked, each for an access token's lifetime: the public revocation list.
+REVOCATIONS = "revocations"
 
 
 def _unique_if_set(field: str) -> IndexModel:
@@ -47,6 +49,13 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
         REFRESH_TOKENS: [
             IndexModel([("family", ASCENDING)], name="family"),
             IndexModel([("user_id", ASCENDING)], name="user"),
+            IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
+            # A user's live tokens (the sessions list): rotated ones, kept until they expire, are skipped.
+            IndexModel([("user_id", ASCENDING), ("used_at", ASCENDING)], name="user_live"),
+        ],
+        REVOCATIONS: [
+            # Every replica of every service asks "what since t?" every ~20 s: one index range.
+            IndexModel([("at", ASCENDING)], name="at"),
             IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
         ],
         LOGIN_ATTEMPTS: [

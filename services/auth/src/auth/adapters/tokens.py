@@ -1,4 +1,8 @@
-"""Refresh tokens (stored by digest, in families: one a login) and the log of sign-in attempts."""
+"""Refresh tokens (stored by digest, in families: one a login) and the log of sign-in attempts.
+
+A family is a session: each token carries where its login began (``started_at``, the User-Agent and
+address of the sign-in) forward to the next, so the live token of a family (unused, unrevoked, unexpired)
+says all the sessions list shows; its ``created_at`` is the session's last use."""
 
 from __future__ import annotations
 
@@ -23,8 +27,10 @@ class RefreshTokens(Repository):
         family: str,
         expires_at: datetime,
         mfa: bool = False,
+        origin: Doc | None = None,
         session: Session | None = None,
     ) -> None:
+        """``origin``: the session's ``started_at``, ``ua``, ``ip`` (of the sign-in) and ``last_ip``."""
         await self.coll.insert_one(
             {
                 "_id": digest,
@@ -36,6 +42,7 @@ class RefreshTokens(Repository):
                 "expires_at": expires_at,
                 "used_at": None,
                 "revoked": False,
+                **(origin or {}),
             },
             session=session,
         )
@@ -52,12 +59,40 @@ class RefreshTokens(Repository):
     async def get(self, digest: str) -> Doc | None:
         return await self.coll.find_one({"_id": digest})
 
-    async def revoke_family(self, family: str, session: Session) -> int:
+    async def live(self, user_id: str, limit: int) -> list[Doc]:
+        """The user's sessions: the live token of each family, most recently used first."""
+        now = datetime.now(UTC)
+        query = {"user_id": user_id, "used_at": None, "revoked": False, "expires_at": {"$gt": now}}
+        return await self.coll.find(query).sort("created_at", -1).limit(limit).to_list()
+
+    async def live_families(self, user_id: str, session: Session, *, family: str | None = None) -> list[str]:
+        """The user's families not ended (only ``family``, when given): with an unrevoked token not yet
+        expired, used or not, so a session caught between a refresh's use of its token and the next token
+        is ended too (the refresh then sees it ended: ``ended``)."""
+        query: Doc = {"user_id": user_id, "revoked": False, "expires_at": {"$gt": datetime.now(UTC)}}
+        if family is not None:
+            query["family"] = family
+        docs = await self.coll.find(query, {"family": 1}, session=session).to_list()
+        return sorted({d["family"] for d in docs})
+
+    async def revoke_families(self, user_id: str, families: list[str], session: Session) -> None:
+        """Revoke every token of these families of the user (their used ones too: reuse finds nothing)."""
+        await self.coll.update_many(
+            {"user_id": user_id, "family": {"$in": families}, "revoked": False},
+            {"$set": {"revoked": True}},
+            session=session,
+        )
+
+    async def revoke_family(self, family: str, session: Session | None = None) -> int:
         """Revoke every live token of one login; how many were live."""
         res = await self.coll.update_many(
             {"family": family, "revoked": False}, {"$set": {"revoked": True}}, session=session
         )
         return res.modified_count
+
+    async def ended(self, family: str) -> bool:
+        """Whether a token of the family was revoked: the session ended (tokens are revoked by family)."""
+        return await self.coll.find_one({"family": family, "revoked": True}, {"_id": 1}) is not None
 
     async def revoke_user(self, user_id: str, session: Session) -> None:
         await self.coll.update_many(

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
-from dvckit.errors import Problem, Text
+from dvckit.errors import Problem, Text, lang_of
 
 from ..domain.identity import UserQuery
 from ..parts import Parts
 from .schemas import (
     AcceptedOut,
     ContactConfirmIn,
+    EndedOut,
     ForgotIn,
     LoginIn,
     MeOut,
@@ -29,7 +30,9 @@ from .schemas import (
     RegisterConfirmIn,
     RegisterIn,
     ResetIn,
+    RevokedOut,
     RotatedOut,
+    SessionList,
     StaffIn,
     TokensOut,
     TotpEnrolOut,
@@ -58,6 +61,9 @@ def client_ip(request: Request) -> str:
 
 
 ClientIp = Annotated[str, Depends(client_ip)]
+SessionId = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="A session's `id` (the `sid` of its access tokens)")
+]
 
 
 # -- citizens: accounts ------------------------------------------------------------------------------
@@ -164,10 +170,10 @@ async def confirm_contact(body: ContactConfirmIn, who: Caller, parts: Parts) -> 
     status_code=204,
     responses=problems(*PASSWORD_ASKED, 404),
     tags=["accounts"],
-    summary="Đổi mật khẩu (đăng xuất mọi phiên) / change password (ends every session)",
+    summary="Đổi mật khẩu (đăng xuất mọi thiết bị khác) / change password (ends every other session)",
 )
 async def change_password(body: PasswordChangeIn, who: Caller, ip: ClientIp, parts: Parts) -> Response:
-    await parts.accounts.change_password(who.sub, body.current_password, body.new_password, ip)
+    await parts.accounts.change_password(who.sub, body.current_password, body.new_password, ip, keep=who.sid)
     return Response(status_code=204)
 
 
@@ -216,8 +222,8 @@ BAD_TICKET = (401, "Phiên đăng nhập hết hạn, hoặc mã xác thực sai
         (401, "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"), LOCKED, TOO_MANY
     ),
 )
-async def login(body: LoginIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
-    return await parts.sessions.login(body.username, body.password, ip)
+async def login(body: LoginIn, ip: ClientIp, request: Request, parts: Parts) -> dict[str, Any]:
+    return await parts.sessions.login(body.username, body.password, ip, request.headers.get("user-agent", ""))
 
 
 @router.post(
@@ -269,14 +275,75 @@ async def verify_totp(body: MfaEnrolCodeIn, ip: ClientIp, parts: Parts) -> dict[
     tags=["sessions"],
     summary="Làm mới phiên đăng nhập / rotate the refresh token",
 )
-async def refresh(body: RefreshIn, parts: Parts) -> dict[str, Any]:
-    return await parts.sessions.refresh(body.refresh_token)
+async def refresh(body: RefreshIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
+    return await parts.sessions.refresh(body.refresh_token, ip)
 
 
 @router.post("/logout", status_code=204, tags=["sessions"], summary="Đăng xuất / sign out")
 async def logout(body: RefreshIn, parts: Parts) -> Response:
     await parts.sessions.logout(body.refresh_token)
     return Response(status_code=204)
+
+
+@router.get(
+    "/sessions",
+    response_model=SessionList,
+    tags=["sessions"],
+    summary="Thiết bị đăng nhập: các phiên đang mở của tôi / my signed-in devices",
+    description="Each sign-in is a session until it signs out, is ended here, or its refresh token "
+    "expires. `device` and `place` are in the language of `Accept-Language`.",
+)
+async def sessions(who: Caller, request: Request, parts: Parts) -> dict[str, Any]:
+    return await parts.sessions.listed(who, lang_of(request))
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=204,
+    responses=problems((404, "Không có phiên này, hoặc không phải của bạn / no such session of yours")),
+    tags=["sessions"],
+    summary="Đăng xuất thiết bị này / end one of my sessions",
+    description="Its refresh token stops at once, its access tokens within a poll of the revocation "
+    "list (about 20 s) in every service. Someone else's session is not found, as one that never was.",
+)
+async def end_session(session_id: SessionId, who: Caller, parts: Parts) -> Response:
+    await parts.sessions.end(who, session_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/sessions",
+    response_model=EndedOut,
+    tags=["sessions"],
+    summary="Đăng xuất tất cả thiết bị (khác) / end all my (other) sessions",
+)
+async def end_sessions(
+    who: Caller,
+    parts: Parts,
+    keep_current: Annotated[
+        bool, Query(description="true: the session of this request stays signed in")
+    ] = False,
+) -> dict[str, int]:
+    return {"ended": await parts.sessions.end_all(who, keep_current=keep_current)}
+
+
+@router.get(
+    "/.well-known/revoked",
+    response_model=RevokedOut,
+    tags=["sessions"],
+    summary="Revocation list: sessions ended and accounts locked within an access token's lifetime",
+    description="Polled by every service (dvckit.auth) to refuse the access tokens they cover before "
+    "those expire. Without `since`, the whole window; with it, what was listed since (the previous "
+    "answer's `now`, less a margin).",
+)
+async def revoked(
+    response: Response,
+    parts: Parts,
+    since: Annotated[float | None, Query(ge=0, le=1e11, description="Seconds since 1970 (UTC)")] = None,
+    after: Annotated[str | None, Query(max_length=200, pattern=r"^(session|user):[0-9a-f]{1,64}$")] = None,
+) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "public, max-age=5"
+    return await parts.sessions.revoked.listing(since, after)
 
 
 @router.get("/.well-known/jwks.json", tags=["sessions"], summary="Public signing keys (JWKS)")

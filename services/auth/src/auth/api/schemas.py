@@ -304,3 +304,47 @@ class OrganisationPage(BaseModel):
     total: int
     page: int
     size: int
+
+
+class SessionOut(BaseModel):
+    id: str
+    device: str = Field(description='The browser and system it signed in with: "Chrome 131 trên Windows 10"')
+    ip: str | None = Field(description="The address it was last used from")
+    place: str | None = Field(
+        description="The country that address is allocated to (offline data); null when not known"
+    )
+    started_at: datetime = Field(description="When it signed in")
+    last_used_at: datetime = Field(description="When it last renewed its access (each refresh)")
+    current: bool = Field(description="The session of the access token of this request")
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+    more: bool = Field(description="More sessions than listed (the most recently used are)")
+
+
+class EndedOut(BaseModel):
+    ended: int = Field(description="How many sessions ended")
+
+
+class RevokedEntry(BaseModel):
+    id: str
+    at: float = Field(description="When, in seconds since 1970 (UTC), milliseconds included")
+
+
+class NextPage(BaseModel):
+    since: float
+    after: str
+
+
+class RevokedOut(BaseModel):
+    now: float = Field(description="The time of this answer (seconds since 1970): the next poll's `since`")
+    window: int = Field(description="Seconds an entry stays listed: an access token's lifetime and a margin")
+    sessions: list[RevokedEntry] = Field(description="Sessions (a token's `sid`) ended: refuse their tokens")
+    users: list[RevokedEntry] = Field(
+        description="Accounts locked, named by the SHA-256 (hex) of their id: refuse their tokens issued "
+        "(`iat`) at or before `at`"
+    )
+    next: NextPage | None = Field(
+        description="The list goes on: ask again with these `since` and `after` (null: complete)"
+    )

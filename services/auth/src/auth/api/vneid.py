@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import Field
 
 from dvckit.apidoc import problems
 
 from ..parts import Parts
+from ..service.sessions import origin
 from .routes import PASSWORD_ASKED, ClientIp
 from .schemas import Password, Strict, TokensOut
 
@@ -68,8 +69,8 @@ async def callback(
     summary="Đổi vé lấy phiên đăng nhập / the ticket's tokens",
     responses=problems(NOT_OFFERED, BAD_TICKET),
 )
-async def token(body: TicketIn, parts: Parts) -> dict[str, Any]:
-    return await parts.vneid.tokens(body.ticket)
+async def token(body: TicketIn, ip: ClientIp, request: Request, parts: Parts) -> dict[str, Any]:
+    return await parts.vneid.tokens(body.ticket, origin(ip, request.headers.get("user-agent", "")))
 
 
 @router.post(
@@ -80,5 +81,6 @@ async def token(body: TicketIn, parts: Parts) -> dict[str, Any]:
     "A self-registered account holds the identity's citizen ID: its password proves its holder.",
     responses=problems(NOT_OFFERED, BAD_TICKET, *PASSWORD_ASKED, (409, "VNeID đã gắn với tài khoản khác")),
 )
-async def link(body: LinkIn, ip: ClientIp, parts: Parts) -> dict[str, Any]:
-    return await parts.vneid.link(body.ticket, body.password, ip)
+async def link(body: LinkIn, ip: ClientIp, request: Request, parts: Parts) -> dict[str, Any]:
+    began = origin(ip, request.headers.get("user-agent", ""))
+    return await parts.vneid.link(body.ticket, body.password, ip, began)

@@ -212,7 +212,9 @@ class Accounts(UserCases):
         log.info("contact changed", user_id=user["_id"], channel=channel)
         return doc
 
-    async def change_password(self, user_id: str, current: str, new: str, ip: str) -> None:
+    async def change_password(self, user_id: str, current: str, new: str, ip: str, keep: str = "") -> None:
+        """Set a new password; every other session ends (``keep``, the caller's, stays signed in: the
+        person just proved the password)."""
         user = await self.get(user_id)
         await self.prove(user, current, ip)
         try:
@@ -221,11 +223,13 @@ class Accounts(UserCases):
             raise weak_password(e, "new_password") from None
         new_hash = await self.passwords.hash(new)
 
-        async def txn(session: Session) -> None:
+        async def txn(session: Session) -> list[str]:
             await self.users.set_password(user_id, new_hash, session)
-            await self.sessions.revoke_all(user_id, reason="password_changed", session=session)
+            return await self.sessions.revoke_all(
+                user_id, reason="password_changed", session=session, keep=keep or None
+            )
 
-        await self.rt.transaction(txn)
+        self.sessions.revoked.known(sessions=await self.rt.transaction(txn))
 
     # -- administration ----------------------------------------------------------------------------
     async def create_staff(
@@ -284,18 +288,23 @@ class Accounts(UserCases):
         if "agencies" in update:
             update["agencies"] = sorted(set(update["agencies"]))
 
+        ended: list[str] = []
+
         async def txn(session: Session) -> dict[str, Any] | None:
             doc = await self.users.change(user_id, update, session)
             if doc is not None and (update.get("locked") or "roles" in update or "agencies" in update):
                 # A lock ends every session now; new rights take effect when the person signs in again
-                # (their live streams close too).
+                # (their live streams close too, and their access tokens stop within the minute).
                 reason: SessionEndReason = "locked" if update.get("locked") else "rights_changed"
-                await self.sessions.revoke_all(user_id, reason=reason, session=session)
+                ended[:] = await self.sessions.revoke_all(user_id, reason=reason, session=session)
+                if update.get("locked"):
+                    await self.sessions.revoked.user(user_id, session)
             return doc
 
         doc = await self.rt.transaction(txn)
         if doc is None:
             raise NOT_FOUND
+        self.sessions.revoked.known(sessions=ended, user_id=user_id if update.get("locked") else None)
         log.info("account changed by administrator", target=user_id, fields=sorted(update))
         return public(doc)
 

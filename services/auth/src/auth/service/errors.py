@@ -118,3 +118,12 @@ SELF_MFA_RESET = Problem(
         "You cannot reset your own second factor; ask another administrator",
     ),
 )
+SESSION_NOT_FOUND = Problem(
+    404,
+    "session-not-found",
+    Text("Không tìm thấy phiên đăng nhập", "No such session"),
+    Text(
+        "Phiên đăng nhập này không còn, hoặc không phải của bạn.",
+        "This session has ended, or is not yours.",
+    ),
+)

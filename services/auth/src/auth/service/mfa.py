@@ -116,7 +116,7 @@ class SecondFactor(UserCases):
         await self.sessions.log_attempt(
             ok=True, reason=reason, account=ticket["login"], ip=ip, user_id=user["_id"]
         )
-        return await self.sessions.start(user, mfa=True)
+        return await self.sessions.start(user, mfa=True, began=ticket.get("began"))
 
     # -- enrolment on the first sign-in -----------------------------------------------------------------
     async def enrol(self, token: str) -> dict[str, Any]:

@@ -65,14 +65,18 @@ class Recovery(UserCases):
         assert user is not None  # only an account's key can hold a code
         new_hash = await self.passwords.hash(new_password)
 
+        ended: list[str] = []
+
         async def txn(session: Session) -> bool:
             # Single use: only the request that spends the code may set the password.
             if not await self.codes.spend(key, record, session):
                 return False
             await self.users.set_password(user["_id"], new_hash, session)
-            await self.sessions.revoke_all(user["_id"], reason="password_reset", session=session)
+            # Every session, for whoever asked for the code may not be the one signed in everywhere.
+            ended[:] = await self.sessions.revoke_all(user["_id"], reason="password_reset", session=session)
             return True
 
         if not await self.rt.transaction(txn):
             raise BAD_CODE
+        self.sessions.revoked.known(sessions=ended)
         await self.throttle.succeeded(account_key(user, field, value))

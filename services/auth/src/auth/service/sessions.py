@@ -7,6 +7,10 @@ is revoked (reuse detection).
 Officers and administrators prove a second factor after their password (``service/mfa.py``): the right
 password gets them an MFA ticket, not tokens; a login made without the second factor (before it was
 required, or as a citizen since promoted) refreshes no staff member's session.
+
+A family is what its holder sees as a session ("Thiết bị đăng nhập"): listed with the device and address
+it signed in from, ended one by one or all at once. Whatever ends a session also lists it as revoked
+(``Revoked``), so its access tokens stop everywhere within a poll of the list, not at their expiry.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dvckit import logs
+from dvckit.auth import Principal
 from dvckit.contracts import SessionEndReason, UserSessionsEndedV1
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
@@ -27,10 +32,12 @@ from ..adapters.keys import KeyStore
 from ..adapters.passwords import Passwords
 from ..adapters.repos import Repositories
 from ..config import Settings
+from ..domain.devices import clean_ua, device, place
 from ..domain.identity import account_key, login_fields, login_key
 from ..domain.mfa import needs_second_factor
 from ..domain.organisations import TOKEN_ORGS, role_of
-from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH
+from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH, SESSION_NOT_FOUND
+from .revocation import Revoked
 
 log = logs.get(__name__)
 
@@ -52,11 +59,38 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A person's sessions listed at most (most recently used first); "end all others" ends them all.
+LISTED = 100
+
+
+def origin(ip: str, user_agent: str) -> dict[str, Any]:
+    """Where a session began, carried from each refresh token of its family to the next."""
+    return {"started_at": datetime.now(UTC), "ua": clean_ua(user_agent), "ip": ip, "last_ip": ip}
+
+
+def carried(used: dict[str, Any], ip: str) -> dict[str, Any]:
+    """The origin of the token a refresh used, with the address it was used from. Tokens issued before
+    sessions were listed have none: their family is dated from that token."""
+    return {
+        "started_at": used.get("started_at") or used["created_at"],
+        "ua": used.get("ua", ""),
+        "ip": used.get("ip", ""),
+        "last_ip": ip or used.get("last_ip", ""),
+    }
+
+
 class Sessions:
     def __init__(
-        self, rt: Runtime, settings: Settings, keys: KeyStore, passwords: Passwords, repos: Repositories
+        self,
+        rt: Runtime,
+        settings: Settings,
+        keys: KeyStore,
+        passwords: Passwords,
+        repos: Repositories,
+        revoked: Revoked,
     ) -> None:
         self.rt = rt
+        self.revoked = revoked
         self.s = settings
         self.keys = keys
         self.passwords = passwords
@@ -93,14 +127,24 @@ class Sessions:
         found = await self.orgs.of_member(user_id, limit=TOKEN_ORGS)
         return [{"id": o["_id"], "role": role_of(o, user_id) or "viewer"} for o in found]
 
-    async def _new_refresh(self, user_id: str, family: str, mfa: bool) -> tuple[str, datetime]:
+    async def _new_refresh(
+        self, user_id: str, family: str, began: dict[str, Any], mfa: bool
+    ) -> tuple[str, datetime]:
         token = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(days=self.s.refresh_ttl_days)
-        await self.tokens.add(digest(token), user_id=user_id, family=family, expires_at=expires, mfa=mfa)
+        await self.tokens.add(
+            digest(token), user_id=user_id, family=family, expires_at=expires, mfa=mfa, origin=began
+        )
         return token, expires
 
-    async def _pair(self, user: dict[str, Any], family: str, mfa: bool = False) -> dict[str, Any]:
-        refresh, _expires = await self._new_refresh(user["_id"], family, mfa)
+    async def _pair(
+        self, user: dict[str, Any], family: str, began: dict[str, Any] | None = None, mfa: bool = False
+    ) -> dict[str, Any]:
+        """A new access token and refresh token of ``family``; ``began``: where the session began (a
+        session started without saying is listed as an unknown device); ``mfa``: made with the second
+        factor (a staff member's login refreshes only then)."""
+        began = began or origin("", "")
+        refresh, _expires = await self._new_refresh(user["_id"], family, began, mfa)
         return {
             "access_token": await self._access_token(user, family),
             "refresh_token": refresh,
@@ -115,15 +159,18 @@ class Sessions:
     def second_factor_needed(self, user: dict[str, Any]) -> bool:
         return self.s.staff_mfa == "required" and needs_second_factor(user.get("roles", []))
 
-    async def start(self, user: dict[str, Any], mfa: bool = False) -> dict[str, Any]:
+    async def start(
+        self, user: dict[str, Any], mfa: bool = False, began: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """A new login of ``user`` (a refresh-token family); ``mfa``: made with the second factor (a staff
-        member's login refreshes only then)."""
+        member's login refreshes only then); ``began``: where (an unknown device when not given)."""
         logs.bind(user_id=user["_id"])
-        return await self._pair(user, family=uuid.uuid4().hex, mfa=mfa)
+        return await self._pair(user, family=uuid.uuid4().hex, began=began, mfa=mfa)
 
-    async def _challenge(self, user: dict[str, Any], logged: str) -> dict[str, Any]:
+    async def _challenge(self, user: dict[str, Any], logged: str, began: dict[str, Any]) -> dict[str, Any]:
         """The MFA ticket a staff member gets for the right password: random, kept only as its digest,
-        short-lived, a few wrong codes at most; enrolment on the first sign-in."""
+        short-lived, a few wrong codes at most; enrolment on the first sign-in. Where the sign-in began
+        goes with it, for the session the second factor starts."""
         kind = "totp" if user.get("mfa") else "enrol"
         ttl = self.s.mfa_ticket_seconds if kind == "totp" else self.s.mfa_enrol_seconds
         ticket = secrets.token_urlsafe(32)
@@ -135,11 +182,12 @@ class Sessions:
                 "login": logged,  # the name typed, as digested in the attempt log
                 "expires_at": datetime.now(UTC) + timedelta(seconds=ttl),
                 "tries_left": self.s.mfa_ticket_tries,
+                "began": began,
             },
         )
         return {"mfa": kind, "mfa_token": ticket, "expires_in": ttl}
 
-    async def login(self, username: str, password: str, ip: str) -> dict[str, Any]:
+    async def login(self, username: str, password: str, ip: str, user_agent: str = "") -> dict[str, Any]:
         fields = login_fields(username)
         field, value = fields[0]
         user = await self.users.by_login(fields)
@@ -171,18 +219,19 @@ class Sessions:
             raise ACCOUNT_LOCKED
         if self.passwords.needs_rehash(user["password_hash"]):
             await self.users.rehash(user["_id"], await self.passwords.hash(password))
+        began = origin(ip, user_agent)
         if self.second_factor_needed(user):
             # The account's failures are not cleared yet: a stolen password must not wipe the count of
             # wrong codes before it (service/mfa.py clears it once the second factor is right).
             await self.log_attempt(
                 ok=False, reason="mfa-required", account=logged, ip=ip, user_id=user["_id"]
             )
-            return await self._challenge(user, logged)
+            return await self._challenge(user, logged, began)
         await self.throttle.succeeded(account)
         await self.log_attempt(ok=True, reason="ok", account=logged, ip=ip, user_id=user["_id"])
-        return await self.start(user, mfa=False)
+        return await self.start(user, mfa=False, began=began)
 
-    async def refresh(self, token: str) -> dict[str, Any]:
+    async def refresh(self, token: str, ip: str = "") -> dict[str, Any]:
         h = digest(token)
         doc = await self.tokens.use(h)
         if doc is None:
@@ -201,7 +250,14 @@ class Sessions:
             # since made an officer): staff rights only come with a new sign-in and its second factor.
             await self._end_family(doc, "rights_changed")
             raise BAD_REFRESH
-        return await self._pair(user, family=doc["family"], mfa=mfa)
+        pair = await self._pair(user, family=doc["family"], began=carried(doc, ip), mfa=mfa)
+        if await self.tokens.ended(doc["family"]):
+            # Ended while this refresh ran (signed out from another device, a password reset): the new
+            # token was revoked with the family, or came after it; either way it must not live on once
+            # the session leaves the revocation list.
+            await self.tokens.revoke_family(doc["family"])
+            raise BAD_REFRESH
+        return pair
 
     async def logout(self, token: str) -> None:
         doc = await self.tokens.get(digest(token))
@@ -209,32 +265,91 @@ class Sessions:
             await self._end_family(doc, "logout")
 
     async def _end_family(self, doc: dict[str, Any], reason: SessionEndReason) -> None:
-        async def txn(session: Session) -> None:
-            if await self.tokens.revoke_family(doc["family"], session):  # already ended: nothing new to tell
-                await self.rt.outbox.add(
-                    session,
-                    UserSessionsEndedV1(
-                        user_id=doc["user_id"],
-                        session_id=doc["family"],
-                        reason=reason,
-                        ended_at=datetime.now(UTC),
-                    ),
-                )
+        async def txn(session: Session) -> bool:
+            if not await self.tokens.revoke_family(doc["family"], session):
+                return False  # already ended: nothing new to tell
+            await self._ended(doc["user_id"], doc["family"], reason, session)
+            await self.revoked.sessions([doc["family"]], session)
+            return True
 
-        await self.rt.transaction(txn)
+        if await self.rt.transaction(txn):
+            self.revoked.known(sessions=[doc["family"]])
 
-    async def revoke_all(self, user_id: str, *, reason: SessionEndReason, session: Session) -> None:
-        """End every login of the user, inside the caller's transaction (with the change that caused it),
-        and the sign-ins still waiting for their second factor."""
-        await self.tokens.revoke_user(user_id, session)
-        await self.tickets.drop_user(user_id, session)
-        # Said even when no refresh token was live: access tokens and live streams may still be.
+    async def _ended(
+        self, user_id: str, family: str | None, reason: SessionEndReason, session: Session
+    ) -> None:
         await self.rt.outbox.add(
             session,
             UserSessionsEndedV1(
-                user_id=user_id,
-                session_id=None,
-                reason=reason,
-                ended_at=datetime.now(UTC),
+                user_id=user_id, session_id=family, reason=reason, ended_at=datetime.now(UTC)
             ),
         )
+
+    async def revoke_all(
+        self, user_id: str, *, reason: SessionEndReason, session: Session, keep: str | None = None
+    ) -> list[str]:
+        """End every login of the user but ``keep`` (the caller's own, when given), inside the caller's
+        transaction (with the change that caused it); the sessions ended, for :meth:`Revoked.known` once
+        committed. The sign-ins still waiting for their second factor end too."""
+        families = [f for f in await self.tokens.live_families(user_id, session) if f != keep]
+        await self.tickets.drop_user(user_id, session)
+        if keep is None:
+            await self.tokens.revoke_user(user_id, session)
+            # Said even when no refresh token was live: access tokens and live streams may still be.
+            await self._ended(user_id, None, reason, session)
+        else:
+            # One event a session ended: the one kept keeps its live notification stream.
+            await self.tokens.revoke_families(user_id, families, session)
+            for family in families:
+                await self._ended(user_id, family, reason, session)
+        await self.revoked.sessions(families, session)
+        return families
+
+    # -- the sessions a person sees ("Thiết bị đăng nhập") ------------------------------------------------
+    async def listed(self, who: Principal, lang: str) -> dict[str, Any]:
+        """The caller's sessions: the current one first, then the most recently used."""
+        docs = await self.tokens.live(who.sub, LISTED + 1)
+        items = []
+        for d in docs[:LISTED]:
+            ip = d.get("last_ip") or d.get("ip") or ""
+            items.append(
+                {
+                    "id": d["family"],
+                    "device": device(d.get("ua", "")).text(lang),
+                    "ip": ip or None,
+                    "place": place(ip, lang) if ip else None,
+                    "started_at": d.get("started_at") or d["created_at"],
+                    "last_used_at": d["created_at"],
+                    "current": d["family"] == who.sid,
+                }
+            )
+        items.sort(key=lambda i: not i["current"])  # stable: the rest stay most recent first
+        return {"items": items, "more": len(docs) > LISTED}
+
+    async def end(self, who: Principal, session_id: str) -> None:
+        """End one of the caller's sessions; anyone else's (or one already ended) is not found."""
+
+        async def txn(session: Session) -> bool:
+            if not await self.tokens.live_families(who.sub, session, family=session_id):
+                return False
+            await self.tokens.revoke_families(who.sub, [session_id], session)
+            await self._ended(who.sub, session_id, "logout", session)
+            await self.revoked.sessions([session_id], session)
+            return True
+
+        if not await self.rt.transaction(txn):
+            raise SESSION_NOT_FOUND
+        self.revoked.known(sessions=[session_id])
+        log.info("session ended by its holder", current=session_id == who.sid)
+
+    async def end_all(self, who: Principal, *, keep_current: bool) -> int:
+        """End every session of the caller's (but the one calling, when ``keep_current``); how many."""
+        keep = who.sid if keep_current else None
+
+        async def txn(session: Session) -> list[str]:
+            return await self.revoke_all(who.sub, reason="logout", session=session, keep=keep)
+
+        ended = await self.rt.transaction(txn)
+        self.revoked.known(sessions=ended)
+        log.info("sessions ended by their holder", ended=len(ended), kept_current=keep is not None)
+        return len(ended)

@@ -161,8 +161,8 @@ class VneidSignIn:
         )
         return f"vneid={ticket}"
 
-    async def tokens(self, ticket: str) -> dict[str, Any]:
-        """The token pair a sign-in ticket stands for (once)."""
+    async def tokens(self, ticket: str, began: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The token pair a sign-in ticket stands for (once); ``began``: the device taking it."""
         self._provider()
         t = await self.tickets.take(ticket)
         if t is None or t.get("purpose") != "sign_in":
@@ -170,9 +170,11 @@ class VneidSignIn:
         user = await self.users.get(t["user_id"])
         if user is None or user.get("locked"):
             raise BAD_TICKET
-        return await self.sessions.start(user)
+        return await self.sessions.start(user, began=began)
 
-    async def link(self, ticket: str, password: str, ip: str) -> dict[str, Any]:
+    async def link(
+        self, ticket: str, password: str, ip: str, began: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The self-registered account holding the identity's citizen ID, verified once its holder gives
         its password (wrong answers count towards the account's lockout); its token pair."""
         self._provider()
@@ -188,7 +190,7 @@ class VneidSignIn:
         except _Failed:
             raise IDENTITY_CONFLICT from None
         log.info("VNeID identity linked", user_id=user["_id"], level=user["identity_level"])
-        return await self.sessions.start(user)
+        return await self.sessions.start(user, began=began)
 
     async def _verified(self, user: dict[str, Any], identity: VerifiedIdentity) -> dict[str, Any]:
         """``user`` as VNeID says: the name and details it vouches for, the level (never lowered by a
