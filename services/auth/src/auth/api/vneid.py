@@ -19,6 +19,8 @@ router = APIRouter(prefix="/oidc/vneid", tags=["vneid"])
 Ticket = Annotated[str, Field(min_length=20, max_length=100, description="Vé một lần từ địa chỉ trả về")]
 NOT_OFFERED = (404, "Chưa cấu hình đăng nhập bằng VNeID / VNeID sign-in is not configured")
 BAD_TICKET = (400, "Vé không hợp lệ hoặc đã hết hạn / the ticket is invalid or has expired")
+# The gateway counts these routes in the sign-in zone (gateway/policy.toml).
+TOO_FAST = (429, "Quá nhiều yêu cầu / too many requests (Retry-After)")
 
 
 class TicketIn(Strict):
@@ -37,7 +39,7 @@ class LinkIn(Strict):
     summary="Đăng nhập bằng tài khoản định danh điện tử VNeID / sign in with VNeID",
     description="302 đến VNeID (mã ủy quyền, PKCE S256, state, nonce). / "
     "302 to the provider (authorization code flow with PKCE S256, state and nonce).",
-    responses=problems(NOT_OFFERED, (503, "VNeID không phản hồi / the provider is not answering")),
+    responses=problems(NOT_OFFERED, TOO_FAST, (503, "VNeID không phản hồi / the provider is not answering")),
 )
 async def authorize(parts: Parts) -> RedirectResponse:
     return RedirectResponse(await parts.vneid.begin(), status_code=302, headers={"Cache-Control": "no-store"})
@@ -51,7 +53,7 @@ async def authorize(parts: Parts) -> RedirectResponse:
     description="302 về cổng dịch vụ công với vé một lần (#vneid=…), vé liên kết tài khoản (#vneid_link=…) "
     "hoặc lý do lỗi (#vneid_error=…). / 302 back to the portal with a one-time ticket, a ticket to link "
     "a self-registered account, or why the sign-in failed, in the URL's fragment.",
-    responses=problems(NOT_OFFERED),
+    responses=problems(NOT_OFFERED, TOO_FAST),
 )
 async def callback(
     parts: Parts,
@@ -67,7 +69,7 @@ async def callback(
     "/token",
     response_model=TokensOut,
     summary="Đổi vé lấy phiên đăng nhập / the ticket's tokens",
-    responses=problems(NOT_OFFERED, BAD_TICKET),
+    responses=problems(NOT_OFFERED, BAD_TICKET, TOO_FAST),
 )
 async def token(body: TicketIn, ip: ClientIp, request: Request, parts: Parts) -> dict[str, Any]:
     return await parts.vneid.tokens(body.ticket, origin(ip, request.headers.get("user-agent", "")))
@@ -79,7 +81,9 @@ async def token(body: TicketIn, ip: ClientIp, request: Request, parts: Parts) ->
     summary="Gắn VNeID vào tài khoản đã đăng ký / link the VNeID identity to a registered account",
     description="Tài khoản tự đăng ký có cùng số định danh: cần mật khẩu của tài khoản đó. / "
     "A self-registered account holds the identity's citizen ID: its password proves its holder.",
-    responses=problems(NOT_OFFERED, BAD_TICKET, *PASSWORD_ASKED, (409, "VNeID đã gắn với tài khoản khác")),
+    responses=problems(
+        NOT_OFFERED, BAD_TICKET, TOO_FAST, *PASSWORD_ASKED, (409, "VNeID đã gắn với tài khoản khác")
+    ),
 )
 async def link(body: LinkIn, ip: ClientIp, request: Request, parts: Parts) -> dict[str, Any]:
     began = origin(ip, request.headers.get("user-agent", ""))
