@@ -300,19 +300,13 @@ class Catalog:
         since ``previous``, when known) without reading every version first."""
         items: dict[str, Item] = {}
         if previous is not None and codes is not None and self._in_place(previous, codes):
-            procs = await self.procedures.current_procedures(codes)
-            return await asyncio.to_thread(
-                views.updated_view, previous, map(item_of, procs), revision=revision
-            )
+            return await self._updated(previous, codes, revision)
         if base:
             current = await self.procedures.current_versions()
             need = views.changed(base, current)
-            gone = len(base) + sum(1 for code, _ in current if code not in base) > len(current)
+            gone = not base.keys() <= {code for code, _ in current}
             if previous is not None and not gone and self._in_place(previous, need):
-                procs = await self.procedures.current_procedures(need)
-                return await asyncio.to_thread(
-                    views.updated_view, previous, map(item_of, procs), revision=revision
-                )
+                return await self._updated(previous, need, revision)
             if len(need) * 2 <= len(current):
                 fetch = set(need)
                 items = {code: base[code] for code, _ in current if code not in fetch}
@@ -327,6 +321,11 @@ class Catalog:
             return build_view(items.values(), revision=revision, seed=seed, previous=previous)
 
         return await asyncio.to_thread(build)
+
+    async def _updated(self, previous: View, codes: list[str], revision: int) -> View:
+        """``previous`` with the procedures ``codes`` read again and put into its index in place."""
+        procs = await self.procedures.current_procedures(codes)
+        return await asyncio.to_thread(views.updated_view, previous, map(item_of, procs), revision=revision)
 
     @staticmethod
     def _in_place(view: View, need: list[str]) -> bool:
