@@ -163,13 +163,7 @@ class VneidSignIn:
 
     async def tokens(self, ticket: str, began: dict[str, Any] | None = None) -> dict[str, Any]:
         """The token pair a sign-in ticket stands for (once); ``began``: the device taking it."""
-        self._provider()
-        t = await self.tickets.take(ticket)
-        if t is None or t.get("purpose") != "sign_in":
-            raise BAD_TICKET
-        user = await self.users.get(t["user_id"])
-        if user is None or user.get("locked"):
-            raise BAD_TICKET
+        _t, user = await self._redeem(ticket, "sign_in")
         return await self.sessions.start(user, began=began)
 
     async def link(
@@ -177,13 +171,7 @@ class VneidSignIn:
     ) -> dict[str, Any]:
         """The self-registered account holding the identity's citizen ID, verified once its holder gives
         its password (wrong answers count towards the account's lockout); its token pair."""
-        self._provider()
-        t = await self.tickets.take(ticket)
-        if t is None or t.get("purpose") != "link":
-            raise BAD_TICKET
-        user = await self.users.get(t["user_id"])
-        if user is None or user.get("locked"):
-            raise BAD_TICKET
+        t, user = await self._redeem(ticket, "link")
         await self.accounts.prove(user, password, ip)
         try:
             user = await self._verified(user, _identity_of(t["identity"]))
@@ -191,6 +179,18 @@ class VneidSignIn:
             raise IDENTITY_CONFLICT from None
         log.info("VNeID identity linked", user_id=user["_id"], level=user["identity_level"])
         return await self.sessions.start(user, began=began)
+
+    async def _redeem(self, ticket: str, purpose: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The ticket (taken: once) and its account, when it is a live ticket for ``purpose`` of an
+        unlocked account; otherwise BAD_TICKET."""
+        self._provider()
+        t = await self.tickets.take(ticket)
+        if t is None or t.get("purpose") != purpose:
+            raise BAD_TICKET
+        user = await self.users.get(t["user_id"])
+        if user is None or user.get("locked"):
+            raise BAD_TICKET
+        return t, user
 
     async def _verified(self, user: dict[str, Any], identity: VerifiedIdentity) -> dict[str, Any]:
         """``user`` as VNeID says: the name and details it vouches for, the level (never lowered by a
