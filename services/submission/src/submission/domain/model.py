@@ -106,17 +106,92 @@ class FileChange(Record):
 
 class HistoryEntry(Record):
     """One line of the dossier's record: who (role and id) moved it to ``status`` at ``at``, with their
-    note, reason, items and components; or, with ``change``, what happened to its files."""
+    note, reason, items and components; or, with ``change``, what happened to its files.
+
+    A line of the one-stop workflow also says which ``action`` it was, the ``step`` it began, the agency
+    that acted, and who (``to_*``) received the dossier with which ``due_at``: each such line is one row of
+    the control slip (form 06)."""
 
     at: datetime
     status: str
     actor_role: str
     actor_id: str | None = None
+    actor_name: str | None = None
+    action: str | None = None
+    step: str | None = None
+    agency_code: str | None = None
+    to_id: str | None = None
+    to_name: str | None = None
+    to_agency: str | None = None
+    due_at: datetime | None = None
+    outcome: str | None = None
     note: str | None = None
     reason: str | None = None
     items: list[str] | None = None
     components: list[str] | None = None
     change: FileChange | None = None
+
+
+class StaffRef(Record):
+    """An officer as a paper names them: the account and the name it had then."""
+
+    id: str
+    name: str = ""
+
+
+Outcome = Literal["grant", "refuse"]
+
+
+class Proposal(Record):
+    """The specialist's proposed result, for the leader to approve or send back."""
+
+    outcome: Outcome
+    note: str | None = None
+    reason: str | None = None
+    by: StaffRef
+    at: datetime
+    files: list[str] = []  # ids of the ``results`` attachments proposed (signed at approval)
+
+
+class Apology(Record):
+    """The apology and new appointment (form 04) of a dossier that would miss its appointment."""
+
+    at: datetime
+    reason: str
+    old_appointment_at: datetime | None
+    new_appointment_at: datetime
+    by: StaffRef
+
+
+class Consultation(Record):
+    """Another agency's opinion, or its step of an inter-agency procedure (liên thông), asked for with its
+    share of the time; answered in that agency's own queue."""
+
+    id: str
+    kind: Literal["opinion", "step"]
+    agency: AgencyRef
+    question: str
+    asked_at: datetime
+    asked_by: StaffRef
+    due_at: datetime
+    answered_at: datetime | None = None
+    answer: str | None = None
+    answered_by: StaffRef | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.answered_at is None
+
+
+class Transfer(Record):
+    """The dossier moved to another agency (wrong reception point, or decided at another level): the code
+    stays."""
+
+    at: datetime
+    from_agency: AgencyRef
+    to_agency: AgencyRef
+    reason: str
+    by: StaffRef
 
 
 class OrganisationRef(Record):
@@ -172,6 +247,20 @@ class Dossier(Record):
     on_time: bool | None = None
     returned_at: datetime | None = None
     closed_at: datetime | None = None
+    # The one-stop workflow inside the agency (docs/submission.md, "One-stop processing"): the sub-step
+    # the dossier is at (its status stays the national one), who handles it, until when.
+    step: str | None = None
+    step_due_at: datetime | None = None
+    handler: StaffRef | None = None
+    proposal: Proposal | None = None
+    approved_by: StaffRef | None = None
+    approved_at: datetime | None = None
+    # The appointment as the law counts it: moved by the pauses the law allows (a supplement, a payment),
+    # never by an apology; ``on_time`` is measured against it.
+    original_appointment_at: datetime | None = None
+    apologies: list[Apology] = []
+    consultations: list[Consultation] = []
+    transfers: list[Transfer] = []
     rev: int = 1
     # Read with the dossier, written only by the repository's own updates (never with the aggregate).
     uploading: list[Pending] = Field([], exclude=True)
