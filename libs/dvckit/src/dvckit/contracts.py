@@ -398,6 +398,36 @@ class DossierStatusChangedV1(_DossierEvent):
     supplement_items: list[str] = Field(default_factory=list)
     appointment_at: datetime | None = None
     actor_role: str
+    action: str | None = Field(None, description="The workflow's action (accept, approve, …)")
+    step: str | None = Field(
+        None,
+        description="Where it is inside the agency after it: reception, handling, review, consulting, "
+        "returning; none once closed",
+    )
+    changed_at: datetime
+    rev: int = Field(description="The dossier's revision after the change: consumers order events by it")
+
+
+class DossierStepChangedV1(_DossierEvent):
+    """A dossier moved inside the one-stop workflow without a change of status: assigned or reassigned to
+    a specialist, proposed to the leader, sent back, sent to another agency for its opinion or its step
+    (and answered), transferred to another agency (``agency_code`` is then the receiving one), or given an
+    apology with a new appointment."""
+
+    event_type = "dossier.step_changed"
+    event_version = 1
+
+    status: str
+    status_code: int
+    action: str
+    step: str | None
+    from_agency_code: str = Field(description="The agency that held it before the action")
+    to_agency_code: str | None = Field(None, description="transfer, consult: the other agency")
+    assignee_id: str | None = Field(None, description="assign, send-back, answer: the specialist who has it")
+    due_at: datetime | None = Field(None, description="When the step begun must be done")
+    appointment_at: datetime | None = None
+    note: str | None = None
+    reason: str | None = None
     changed_at: datetime
     rev: int = Field(description="The dossier's revision after the change: consumers order events by it")
 
@@ -418,6 +448,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     VocabularyChangedV1,
     DossierSubmittedV1,
     DossierStatusChangedV1,
+    DossierStepChangedV1,
     CalendarChangedV1,
 )
 

@@ -138,7 +138,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         captchas=captchas,
         dossiers=dossiers,
         attachments=attachments,
-        workflow=Workflow(settings, repo, dossiers, attachments, receipts, calendar),
+        workflow=Workflow(settings, repo, dossiers, attachments, receipts, calendar, directory, clients),
         idempotency=Idempotency(rt.db),
         calendar=calendar,
         agencies=directory,

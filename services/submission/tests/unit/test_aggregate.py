@@ -7,18 +7,26 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1, ProcedureDuration
+from dvckit.contracts import (
+    DossierStatusChangedV1,
+    DossierStepChangedV1,
+    DossierSubmittedV1,
+    ProcedureDuration,
+)
 from dvckit.errors import Problem
 from submission.domain.actions import ActionInput
 from submission.domain.calendar import VN
-from submission.domain.model import Actor, Attachment, Dossier, HistoryEntry
+from submission.domain.model import Actor, AgencyRef, Attachment, Dossier, HistoryEntry, StaffRef
 from submission.domain.status import NUMBER, Status
 from submission.domain.transitions import EFFECTS, act, action_named, decide
-from submission.domain.workflow import ACTIONS
+from submission.domain.workflow import ACTIONS, CONSULTING, RECEPTION, REVIEW, RULES, roles_for
 
 S = Status
 OWNER = Actor(id="citizen-1", roles=frozenset({"citizen"}))
-OFFICER = Actor(id="officer-1", name="Trần Văn Tiếp", roles=frozenset({"officer"}), agencies=frozenset({"A"}))
+STAFF = frozenset({"officer", "reception", "specialist", "leader"})
+OFFICER = Actor(id="officer-1", name="Trần Văn Tiếp", roles=STAFF, agencies=frozenset({"A"}))
+SPECIALIST = StaffRef(id="sp-1", name="Lê Văn Chuyên")
+OTHER_AGENCY = AgencyRef(code="B", name="Ủy ban nhân dân phường B")
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 in Hải Phòng
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
 
@@ -69,61 +77,125 @@ def dossier(status: Status = S.SUBMITTED, **over: object) -> Dossier:
 
 
 # What each action needs besides the dossier, so that it can be decided at all.
-NEEDS = {
+NEEDS: dict[str, dict[str, object]] = {
     "refuse": {"reason": "Sai thẩm quyền"},
     "stop": {"reason": "Hết hạn"},
     "request-supplement": {"items": ["Ảnh"]},
+    "transfer": {"reason": "Sai thẩm quyền"},
+    "consult": {"note": "Xin ý kiến về hiện trạng"},
+    "answer": {"note": "Đồng ý"},
+    "send-back": {"note": "Xem lại căn cứ"},
+    "apologise": {"reason": "Chờ ý kiến cơ quan khác", "days": 3},
+    "propose": {"outcome": "grant"},
+}
+AGENCY_ROLES = ["reception", "specialist", "leader", "consulted"]
+
+
+def citizens(name: str) -> bool:
+    return roles_for(name) == {"citizen"}
+
+
+def run(
+    d: Dossier,
+    name: str,
+    body: dict[str, object] | None = None,
+    *,
+    result: Attachment | None = None,
+    who: Actor | None = None,
+    roles: list[str] | None = None,
+):
+    """Decide and apply the action as the dossier's owner (a citizen's action) or as an officer holding
+    every agency role, with what the service would have resolved (the specialist, the other agency)."""
+    action = action_named(name)
+    mine = citizens(name)
+    who = who or (OWNER if mine else OFFICER)
+    fields = ActionInput.of(body if body is not None else NEEDS.get(name, {}))
+    if name == "propose" and result is None:
+        result = att("result", "result")
+    return act(
+        d,
+        decide(
+            d,
+            action,
+            who,
+            fields,
+            result=result,
+            now=NOW,
+            roles=roles or (["citizen"] if mine else AGENCY_ROLES),
+            assignee=SPECIALIST if name in ("accept", "assign") else None,
+            agency=OTHER_AGENCY if name in ("transfer", "consult") else None,
+        ),
+    )
+
+
+PROPOSAL = {"outcome": "grant", "by": {"id": "sp-1", "name": "Lê Văn Chuyên"}, "at": T0, "files": []}
+OPEN_QUESTION = {
+    "id": "q1",
+    "kind": "opinion",
+    "agency": {"code": "B", "name": "Ủy ban nhân dân phường B"},
+    "question": "?",
+    "asked_at": T0,
+    "asked_by": {"id": "sp-1"},
+    "due_at": NOW + timedelta(days=2),
 }
 
 
-def run(d: Dossier, name: str, body: dict[str, object] | None = None, *, result: Attachment | None = None):
-    action = action_named(name)
-    who = OFFICER if action.role == "officer" else OWNER
-    fields = ActionInput.of(body if body is not None else NEEDS.get(name, {}))
-    if name == "finish" and result is None:
-        result = att("result", "result")
-    return act(d, decide(d, action, who, fields, result=result, now=NOW))
-
-
-def ready(status: Status) -> Dossier:
-    """A dossier in ``status`` with what each action from there needs (a supplement uploaded)."""
+def ready(status: Status, step: str | None = None) -> Dossier:
+    """A dossier in ``status`` (and ``step``; else where its status puts it) with what each action from
+    there needs (a supplement uploaded, a proposal to review, a question asked)."""
+    extra: dict[str, object] = {"step": step}
     if status == S.SUPPLEMENT_REQUESTED:
-        return dossier(status, paused_at=T0 - timedelta(days=1), supplement_count=1)
-    return dossier(status)
+        extra |= {"paused_at": T0 - timedelta(days=1), "supplement_count": 1}
+    if step == REVIEW:
+        extra["proposal"] = PROPOSAL
+    if step == CONSULTING:
+        extra["consultations"] = [OPEN_QUESTION]
+    return dossier(status, **extra)
 
 
-@pytest.mark.parametrize("status", list(Status))
+# Every status where its status puts it, and the steps a status may also be at.
+PLACES = [(s, None) for s in Status] + [
+    (S.PROCESSING, REVIEW),
+    (S.PROCESSING, CONSULTING),
+    (S.SUPPLEMENT_REQUESTED, RECEPTION),
+]
+
+
+@pytest.mark.parametrize(("status", "step"), PLACES)
 @pytest.mark.parametrize("name", sorted(ACTIONS))
-def test_each_action_from_each_status_is_allowed_or_refused(status, name):
-    d = ready(status)
-    if status not in ACTIONS[name].sources:
+def test_each_action_from_each_place_is_allowed_or_refused(status, step, name):
+    d = ready(status, step)
+    roles = ["citizen"] if citizens(name) else AGENCY_ROLES
+    rule = next(
+        (RULES[(status, d.at_step, r, name)] for r in roles if (status, d.at_step, r, name) in RULES), None
+    )
+    if rule is None:
         with pytest.raises(Problem) as e:
             run(d, name)
         assert e.value.status == 409 and e.value.code == "invalid-transition"
         assert e.value.extra["current"]["status"] == status.value
         return
     change = run(d, name)
-    to = ACTIONS[name].to
+    to = rule.to
     assert change.before is d and d.status == status and d.rev == 4  # the dossier itself is untouched
     assert change.after.status == to and change.after.rev == 5 and change.after.updated_at == NOW
+    assert change.after.step == rule.step
     entry = change.after.history[-1]
-    assert (entry.status, entry.at, entry.actor_role) == (to.value, NOW, ACTIONS[name].role)
-    assert isinstance(change.event, DossierStatusChangedV1)
+    role = "citizen" if citizens(name) else "officer"
+    assert (entry.status, entry.at, entry.actor_role, entry.action) == (to.value, NOW, role, name)
     e = change.event
+    assert (e.rev, e.dossier_id, e.code, e.owner_id) == (5, "d", "A-261201-0001", OWNER.id)
+    assert e.appointment_at == change.after.appointment_at and e.changed_at == NOW
+    if to == status:  # a move inside the agency: its own event
+        assert isinstance(e, DossierStepChangedV1) and (e.action, e.step) == (name, rule.step)
+        return
+    assert isinstance(e, DossierStatusChangedV1) and e.actor_role == role
     assert (e.old_status, e.new_status, e.old_status_code, e.new_status_code) == (
         status.value,
         to.value,
         NUMBER[status],
         NUMBER[to],
     )
-    assert (e.rev, e.dossier_id, e.code, e.owner_id, e.actor_role) == (
-        5,
-        "d",
-        "A-261201-0001",
-        OWNER.id,
-        ACTIONS[name].role,
-    )
-    assert e.appointment_at == change.after.appointment_at and e.changed_at == NOW
 
 
 def test_every_action_has_one_effect():
@@ -132,7 +204,7 @@ def test_every_action_has_one_effect():
 
 def test_unknown_action_is_404():
     with pytest.raises(Problem) as e:
-        action_named("approve")
+        action_named("finish")
     assert e.value.status == 404 and e.value.code == "unknown-action"
 
 
@@ -175,28 +247,113 @@ def test_submit_records_the_reception_due_time_it_is_given():
     ("name", "field"), [("refuse", "reason"), ("stop", "reason"), ("request-supplement", "items")]
 )
 def test_what_an_action_needs_is_required(name, field):
-    d = ready(ACTIONS[name].sources and sorted(ACTIONS[name].sources)[0])
+    d = ready(S.SUBMITTED if name == "refuse" else S.PROCESSING)
     with pytest.raises(Problem) as e:
         run(d, name, {})
     assert e.value.status == 422 and e.value.code == f"{field}-required"
 
 
-def test_finish_needs_the_result_document_and_records_it_on_time():
+def test_propose_needs_the_result_document_and_the_leader_approves_it_on_time():
     d = dossier(S.PROCESSING, appointment_at=NOW + timedelta(days=1), supplement_count=1)
     with pytest.raises(Problem) as e:
-        act(d, decide(d, ACTIONS["finish"], OFFICER, ActionInput.of({}), result=None, now=NOW))
+        act(
+            d,
+            decide(
+                d,
+                ACTIONS["propose"],
+                OFFICER,
+                ActionInput.of({"outcome": "grant"}),
+                result=None,
+                now=NOW,
+                roles=AGENCY_ROLES,
+            ),
+        )
     assert e.value.code == "file-required"
-    after = run(d, "finish").after
-    assert after.finished_at == NOW and after.on_time is True and [r.id for r in after.results] == ["result"]
+    proposed = run(d, "propose").after
+    assert (
+        proposed.step == REVIEW and proposed.results == [] and [r.id for r in proposed.proposed] == ["result"]
+    )
+    assert proposed.proposal.by.id == OFFICER.id and proposed.proposal.files == ["result"]
+    approved = run(
+        proposed, "approve", who=Actor(id="leader-2", name="Lãnh Đạo", roles=STAFF, agencies=frozenset({"A"}))
+    ).after
+    assert approved.finished_at == NOW and approved.on_time is True and approved.approved_by.id == "leader-2"
+
+
+def test_a_leader_never_approves_their_own_proposal():
+    proposed = run(dossier(S.PROCESSING), "propose").after
+    with pytest.raises(Problem) as e:
+        run(proposed, "approve")
+    assert (e.value.status, e.value.code) == (403, "own-proposal")
+
+
+def test_a_specialist_acts_only_on_the_dossiers_assigned_to_them():
+    d = dossier(S.PROCESSING, handler={"id": "sp-1", "name": "Lê Văn Chuyên"})
+    with pytest.raises(Problem) as e:
+        run(d, "propose", roles=["specialist"])
+    assert (e.value.status, e.value.code) == (403, "not-assigned")
+    with pytest.raises(Problem) as e:
+        run(d, "approve", roles=["specialist"])
+    assert e.value.status == 409  # nothing to approve before a proposal
+
+
+def test_a_role_that_may_not_act_at_this_step_is_403_naming_the_roles_that_may():
+    with pytest.raises(Problem) as e:
+        run(dossier(S.SUBMITTED), "accept", roles=["specialist", "leader"])
+    assert (e.value.status, e.value.code, e.value.extra["roles"]) == (403, "role-required", ["reception"])
 
 
 @pytest.mark.parametrize(
     ("appointment", "supplements", "on_time"),
-    [(NOW - timedelta(seconds=1), 0, False), (NOW, 0, True), (None, 0, True), (NOW, 2, False)],
+    [(NOW + timedelta(seconds=1), 0, True), (NOW, 0, True), (None, 0, True), (NOW, 2, False)],
 )
 def test_on_time_means_by_the_appointment_with_at_most_one_supplement(appointment, supplements, on_time):
-    d = dossier(S.PROCESSING, appointment_at=appointment, supplement_count=supplements)
-    assert run(d, "finish").after.on_time is on_time
+    d = ready(S.PROCESSING, REVIEW).model_copy(
+        update={"appointment_at": appointment, "supplement_count": supplements}
+    )
+    assert run(d, "approve").after.on_time is on_time
+
+
+def test_an_overdue_dossier_goes_on_only_after_its_apology_and_stays_late_on_record():
+    late = dossier(S.PROCESSING, appointment_at=NOW - timedelta(hours=1))
+    with pytest.raises(Problem) as e:
+        run(late, "propose")
+    assert (e.value.status, e.value.code) == (409, "apology-required")
+    apologised = run(late, "apologise").after
+    a = apologised.apologies[-1]
+    assert a.old_appointment_at == late.appointment_at and a.new_appointment_at > NOW
+    assert apologised.appointment_at == a.new_appointment_at
+    assert apologised.original_appointment_at == late.appointment_at  # the law's due time is kept
+    reviewed = run(apologised, "propose").after
+    approved = run(reviewed, "approve", who=Actor(id="l", roles=STAFF, agencies=frozenset({"A"}))).after
+    assert approved.on_time is False
+
+
+def test_a_transfer_keeps_the_code_and_the_status_and_the_receiving_desk_assigns():
+    d = dossier(S.PROCESSING, handler={"id": "sp-1"}, appointment_at=NOW + timedelta(days=5))
+    change = run(d, "transfer")
+    after = change.after
+    assert (after.code, after.status, after.step, after.handler) == (d.code, S.PROCESSING, RECEPTION, None)
+    assert after.agency.code == "B" and after.transfers[-1].from_agency.code == "A"
+    assert after.appointment_at == d.appointment_at and after.step_due_at <= d.appointment_at
+    assert isinstance(change.event, DossierStepChangedV1)
+    assert (change.event.from_agency_code, change.event.agency_code) == ("A", "B")
+    # Before acceptance, the receiving desk's reception time starts again.
+    received = run(dossier(S.SUBMITTED, reception_due_at=T0), "transfer").after
+    assert received.reception_due_at > NOW and received.step == RECEPTION
+
+
+def test_another_agency_answers_in_its_share_of_the_time():
+    d = dossier(S.PROCESSING, appointment_at=datetime(2026, 12, 17, 17, tzinfo=VN))
+    asked = run(d, "consult", {"note": "Xin ý kiến", "kind": "step"}).after
+    c = asked.consultations[-1]
+    assert (c.kind, c.agency.code, c.question, c.open) == ("step", "B", "Xin ý kiến", True)
+    assert NOW < c.due_at < d.appointment_at and asked.step == CONSULTING
+    consulted = Actor(id="b-1", roles=STAFF, agencies=frozenset({"B"}))
+    assert asked.in_queue_of(consulted) and asked.consulting(consulted) is not None
+    answered = run(asked, "answer", {"note": "Thống nhất"}, who=consulted, roles=["consulted"]).after
+    assert answered.consultations[-1].answer == "Thống nhất" and not answered.consultations[-1].open
+    assert answered.step == "handling" and not answered.in_queue_of(consulted)
 
 
 def test_a_supplement_request_pauses_the_clock_and_names_components():
@@ -213,7 +370,7 @@ def test_unknown_components_and_components_elsewhere_are_refused():
         run(dossier(S.PROCESSING), "request-supplement", {"components": ["zz"]})
     assert e.value.code == "unknown-component" and e.value.extra["components"] == ["c1", "c2"]
     with pytest.raises(Problem) as e:
-        run(dossier(S.PROCESSING), "start", {"components": []})
+        run(dossier(S.ACCEPTED), "start", {"components": []})
     assert e.value.code == "validation-error"
 
 
@@ -240,7 +397,7 @@ def test_resubmit_needs_a_new_file_and_a_complete_dossier_and_moves_the_appointm
     ("name", "field"), [("refuse", "closed_at"), ("stop", "closed_at"), ("withdraw", "closed_at")]
 )
 def test_closing_actions_record_when(name, field):
-    d = ready(sorted(ACTIONS[name].sources)[0])
+    d = ready(S.SUBMITTED if name == "refuse" else S.PROCESSING)
     assert getattr(run(d, name).after, field) == NOW
 
 
@@ -257,6 +414,7 @@ def test_submit_gives_status_1_its_code_and_the_submitted_event():
     assert after.history[-1] == HistoryEntry(
         status="submitted", at=NOW, actor_role="citizen", actor_id=OWNER.id
     )
+    assert after.step == RECEPTION
     assert isinstance(change.event, DossierSubmittedV1)
     assert (change.event.code, change.event.procedure_version, change.event.fee_total) == (
         "A-261203-0007",
@@ -364,7 +522,7 @@ def test_limits_count_after_collapsing_and_fifty_items_at_most():
 )
 def test_a_missing_field_is_named_with_its_message(name, body, field, vi, en):
     with pytest.raises(Problem) as e:
-        run(ready(sorted(ACTIONS[name].sources)[0]), name, body)
+        run(ready(S.SUBMITTED if name == "refuse" else S.PROCESSING), name, body)
     p = e.value
     assert (p.status, p.code, p.title.vi, p.title.en) == (422, f"{field}-required", vi, en)
     assert p.extra == {"errors": [{"field": field, "message": vi}]}
@@ -373,7 +531,18 @@ def test_a_missing_field_is_named_with_its_message(name, body, field, vi, en):
 def test_the_missing_result_document_is_named_with_its_message():
     d = dossier(S.PROCESSING)
     with pytest.raises(Problem) as e:
-        act(d, decide(d, ACTIONS["finish"], OFFICER, ActionInput.of({}), result=None, now=NOW))
+        act(
+            d,
+            decide(
+                d,
+                ACTIONS["propose"],
+                OFFICER,
+                ActionInput.of({"outcome": "grant"}),
+                result=None,
+                now=NOW,
+                roles=AGENCY_ROLES,
+            ),
+        )
     assert (e.value.title.vi, e.value.title.en) == (
         "Cần đính kèm văn bản kết quả",
         "Attach the result document",

@@ -367,7 +367,7 @@ def test_a_payment_pause_moves_the_appointment():
     from submission.domain.status import Status
     from submission.domain.transitions import act, action_named, decide
 
-    officer = Actor(id="o", roles=frozenset({"officer"}), agencies=frozenset({"A"}))
+    officer = Actor(id="o", roles=frozenset({"officer", "specialist"}), agencies=frozenset({"A"}))
     d = Dossier.model_validate(
         {
             "_id": "d",
@@ -383,7 +383,10 @@ def test_a_payment_pause_moves_the_appointment():
 
     def run(d: Dossier, name: str, now: datetime) -> Dossier:
         action = action_named(name)
-        return act(d, decide(d, action, officer, ActionInput.of({}), result=None, now=now, cal=CAL)).after
+        x = decide(
+            d, action, officer, ActionInput.of({}), result=None, now=now, cal=CAL, roles=["specialist"]
+        )
+        return act(d, x).after
 
     asked = run(d, "request-payment", at(2026, 11, 30, 9))  # Monday
     assert asked.status == Status.PAYMENT_REQUESTED and asked.paused_at == at(2026, 11, 30, 9)

@@ -1,5 +1,5 @@
-"""The dossier's status machine (docs/submission.md, officer actions): who may move a dossier from which
-status to which, what each move needs, and in which statuses the clock runs."""
+"""The one-stop workflow's table (docs/submission.md, "One-stop processing"): who may take which action
+where the dossier is (status and step), and where it leads."""
 
 from __future__ import annotations
 
@@ -8,93 +8,113 @@ import dataclasses
 import pytest
 
 from submission.domain.status import Status
-from submission.domain.workflow import ACTIONS, CLOCK_RUNS, CLOSED, Action
+from submission.domain.workflow import (
+    ACTIONS,
+    CLOCK_RUNS,
+    CLOSED,
+    CONSULTING,
+    HANDLING,
+    RECEPTION,
+    RETURNING,
+    REVIEW,
+    RULES,
+    available,
+    roles_for,
+    rule,
+)
 
 S = Status
 
-# action: (status it leads to, statuses it may start from, who may do it, needs reason / items / file)
-TABLE = {
-    "accept": (S.ACCEPTED, {S.SUBMITTED}, "officer", (False, False, False)),
-    "refuse": (S.REFUSED, {S.SUBMITTED}, "officer", (True, False, False)),
-    "start": (S.PROCESSING, {S.ACCEPTED, S.PAYMENT_REQUESTED}, "officer", (False, False, False)),
-    "request-supplement": (
-        S.SUPPLEMENT_REQUESTED,
-        {S.ACCEPTED, S.PROCESSING},
-        "officer",
-        (False, True, False),
-    ),
-    "request-payment": (S.PAYMENT_REQUESTED, {S.ACCEPTED, S.PROCESSING}, "officer", (False, False, False)),
-    "stop": (
-        S.STOPPED,
-        {S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED},
-        "officer",
-        (True, False, False),
-    ),
-    "finish": (S.FINISHED, {S.PROCESSING}, "officer", (False, False, True)),
-    "return-result": (S.RETURNED, {S.FINISHED}, "officer", (False, False, False)),
-    "withdraw": (
-        S.WITHDRAWN,
-        {S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED},
-        "citizen",
-        (False, False, False),
-    ),
-    "resubmit": (S.PROCESSING, {S.SUPPLEMENT_REQUESTED}, "citizen", (False, False, False)),
-}
+# The path of a dossier from the desk to the citizen: each (status, step, role, action) → (status, step).
+HAPPY_PATH = [
+    ((S.SUBMITTED, RECEPTION, "reception", "accept"), (S.ACCEPTED, HANDLING)),
+    ((S.ACCEPTED, HANDLING, "specialist", "start"), (S.PROCESSING, HANDLING)),
+    ((S.PROCESSING, HANDLING, "specialist", "propose"), (S.PROCESSING, REVIEW)),
+    ((S.PROCESSING, REVIEW, "leader", "send-back"), (S.PROCESSING, HANDLING)),
+    ((S.PROCESSING, HANDLING, "specialist", "consult"), (S.PROCESSING, CONSULTING)),
+    ((S.PROCESSING, CONSULTING, "consulted", "answer"), (S.PROCESSING, HANDLING)),
+    ((S.PROCESSING, REVIEW, "leader", "approve"), (S.FINISHED, RETURNING)),
+    ((S.FINISHED, RETURNING, "reception", "return-result"), (S.RETURNED, None)),
+]
 
 
-def test_the_actions_are_exactly_the_documented_ones():
-    assert sorted(ACTIONS) == sorted(TABLE)
-    assert all(action.name == name for name, action in ACTIONS.items())
+@pytest.mark.parametrize(("key", "to"), HAPPY_PATH)
+def test_each_step_of_the_path_leads_where_the_rules_say(key, to):
+    found = RULES[key]
+    assert (found.to, found.step) == to
 
 
-@pytest.mark.parametrize("name", sorted(TABLE))
-def test_each_action_leads_to_its_status_for_its_role_with_what_it_needs(name):
-    to, _sources, role, (reason, items, file) = TABLE[name]
-    action = ACTIONS[name]
-    assert action.to is to
-    assert action.role == role
-    assert (action.needs_reason, action.needs_items, action.needs_file) == (reason, items, file)
+def test_the_completion_request_at_the_desk_comes_back_to_the_desk_not_to_processing():
+    asked = RULES[(S.SUBMITTED, RECEPTION, "reception", "request-supplement")]
+    assert (asked.to, asked.step) == (S.SUPPLEMENT_REQUESTED, RECEPTION)
+    back = RULES[(S.SUPPLEMENT_REQUESTED, RECEPTION, "citizen", "resubmit")]
+    assert (back.to, back.step) == (S.SUBMITTED, RECEPTION)
+    # Asked during processing, it comes back to the specialist.
+    back = RULES[(S.SUPPLEMENT_REQUESTED, HANDLING, "citizen", "resubmit")]
+    assert (back.to, back.step) == (S.PROCESSING, HANDLING)
 
 
-# Every (status, action) pair: allowed exactly when the status is one the action starts from.
-@pytest.mark.parametrize("status", list(Status))
-@pytest.mark.parametrize("name", sorted(TABLE))
-def test_an_action_is_allowed_only_from_its_statuses(status, name):
-    allowed = status in TABLE[name][1]
-    assert (status in ACTIONS[name].sources) is allowed
+def test_only_a_leader_approves_and_only_a_proposal_under_review():
+    assert roles_for("approve") == {"leader"}
+    assert {(k[0], k[1]) for k in RULES if k[3] == "approve"} == {(S.PROCESSING, REVIEW)}
 
 
-def test_nothing_moves_a_draft_the_citizen_submits_it_through_its_own_step():
-    assert [name for name, a in ACTIONS.items() if S.DRAFT in a.sources] == []
+def test_nobody_finishes_a_dossier_without_the_leader_approval():
+    into_finished = {k for k, r in RULES.items() if r.to == S.FINISHED and k[0] != S.FINISHED}
+    assert {k[3] for k in into_finished} == {"approve"}
+    assert "finish" not in ACTIONS
+
+
+def test_a_transfer_keeps_the_status_and_waits_for_the_receiving_desk():
+    for key, r in RULES.items():
+        if key[3] == "transfer":
+            assert r.to == key[0] and r.step == RECEPTION
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_every_action_has_a_rule_and_every_rule_an_action(name):
+    assert any(k[3] == name for k in RULES)
 
 
 def test_a_closed_dossier_only_ever_moves_from_finished_to_returned():
-    moves = {(s, name) for name, a in ACTIONS.items() for s in a.sources if s in CLOSED}
-    assert moves == {(S.FINISHED, "return-result")}
+    moves = {(k[0], k[3]) for k in RULES if k[0] in CLOSED}
+    assert moves == {(S.FINISHED, "return-result"), (S.FINISHED, "apologise")}
+
+
+def test_nothing_moves_a_draft_the_citizen_submits_it_through_its_own_step():
+    assert [k for k in RULES if k[0] == S.DRAFT] == []
+
+
+def test_the_citizen_only_withdraws_and_resubmits():
+    assert {k[3] for k in RULES if k[2] == "citizen"} == {"withdraw", "resubmit"}
+
+
+def test_the_screen_offers_what_the_rules_allow_the_roles_held():
+    assert available(S.SUBMITTED, RECEPTION, ["reception"]) == [
+        "accept",
+        "refuse",
+        "request-supplement",
+        "transfer",
+    ]
+    assert available(S.PROCESSING, REVIEW, ["specialist"]) == ["apologise"]
+    assert "approve" in available(S.PROCESSING, REVIEW, ["specialist", "leader"])
+
+
+def test_a_rule_is_found_for_the_first_role_that_may_act():
+    assert rule(S.PROCESSING, HANDLING, ["reception", "leader"], "assign") is not None
+    assert rule(S.PROCESSING, HANDLING, ["specialist"], "assign") is None
 
 
 def test_the_clock_runs_while_accepted_or_processing():
     assert CLOCK_RUNS == {S.ACCEPTED, S.PROCESSING}
 
 
-@pytest.mark.parametrize(
-    "status", [S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED, *sorted(CLOSED)]
-)
-def test_the_clock_stands_still_before_acceptance_while_the_citizen_supplements_or_pays_and_once_closed(
-    status,
-):
-    assert status not in CLOCK_RUNS
-
-
 def test_the_closed_statuses_are_refused_withdrawn_stopped_finished_and_returned():
     assert CLOSED == {S.REFUSED, S.WITHDRAWN, S.STOPPED, S.FINISHED, S.RETURNED}
 
 
-def test_an_action_needs_nothing_extra_unless_it_says_so():
-    plain = Action("x", S.ACCEPTED, frozenset({S.SUBMITTED}), "officer")
-    assert (plain.needs_reason, plain.needs_items, plain.needs_file) == (False, False, False)
-
-
-def test_the_shared_action_table_cannot_be_changed_at_run_time():
+def test_the_shared_tables_cannot_be_changed_at_run_time():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        ACTIONS["accept"].role = "citizen"  # type: ignore[misc]
+        ACTIONS["accept"].needs_file = True  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        next(iter(RULES.values())).to = S.RETURNED  # type: ignore[misc]

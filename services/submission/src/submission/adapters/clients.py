@@ -30,6 +30,15 @@ AUTH_DOWN = Problem(
     ),
     headers={"Retry-After": "5"},
 )
+STAFF_DOWN = Problem(
+    503,
+    "auth-unavailable",
+    Text(
+        "Không lấy được danh sách cán bộ của cơ quan, vui lòng thử lại sau",
+        "The agency's staff could not be read; please try again",
+    ),
+    headers={"Retry-After": "5"},
+)
 NO_PROCEDURE = Problem(404, "procedure-not-found", Text("Không tìm thấy thủ tục", "No such procedure"))
 
 
@@ -101,6 +110,24 @@ class Clients:
             log.warning("auth answered", status=r.status_code)
             raise AUTH_DOWN
         return r.json()
+
+    async def staff(self, authorization: str, agency_code: str) -> list[dict[str, Any]]:
+        """The agency's staff and their roles as auth shows them to the caller (their own token: an
+        officer of that agency sees them); [] when auth says the caller may not."""
+        try:
+            r = await self.auth.get(
+                f"/api/v1/auth/agencies/{quote(agency_code, safe='')}/staff",
+                headers={"Authorization": authorization},
+            )
+        except httpx.HTTPError as e:
+            log.warning("auth call failed", error=repr(e)[:200])
+            raise STAFF_DOWN from None
+        if r.status_code in (401, 403, 404):
+            return []
+        if r.status_code != 200:
+            log.warning("auth answered", status=r.status_code)
+            raise STAFF_DOWN
+        return r.json()["items"]
 
     async def close(self) -> None:
         await self.catalog.aclose()

@@ -20,8 +20,11 @@ from dvckit.mongo import Repository, Session
 
 from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Superseded
 from ..domain.status import Status
-from ..domain.workflow import CLOCK_RUNS
+from ..domain.workflow import CLOCK_RUNS, HANDLING, RECEPTION, RETURNING, REVIEW
 from .store import DOSSIERS, QUEUE_SORT
+
+# Where the agency holds the dossier and a step's due time counts (not paused, not over).
+ACTIVE = (Status.SUBMITTED, *CLOCK_RUNS, Status.FINISHED)
 
 Query = dict[str, Any]  # a MongoDB filter or update document
 _AS_STORED = CodecOptions(tz_aware=True, tzinfo=UTC)
@@ -34,6 +37,38 @@ class QueueFilter:
     procedure: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    mine: bool = False
+    due: str | None = None  # "soon" or "overdue": the current step's due time
+    # Set by the service: who asks (for "mine"), and the instants "soon" and "overdue" are measured at.
+    me: str | None = None
+    roles: frozenset[str] = frozenset()
+    soon_until: datetime | None = None
+
+
+def _mine(f: QueueFilter, asked: Query) -> list[Query]:
+    """What waits for the caller: as a specialist, the dossiers assigned to them (and those of their
+    agencies nobody was assigned); as a leader, the proposals to review; at the desk, the filed dossiers to
+    receive, the transferred ones to assign and the decided ones to return; and any question asked of
+    their agency."""
+    ours = {"agency.code": {"$in": f.agencies}}
+    mine: list[Query] = []
+    if "specialist" in f.roles:
+        mine += [
+            {**ours, "handler.id": f.me, "step": HANDLING},
+            {**ours, "handler": None, "step": HANDLING},
+            asked,
+        ]
+    if "leader" in f.roles:
+        mine += [{**ours, "step": REVIEW}, asked]
+    if "reception" in f.roles:
+        mine.append(
+            {
+                **ours,
+                "step": {"$in": [RECEPTION, RETURNING]},
+                "status": {"$ne": Status.SUPPLEMENT_REQUESTED.value},
+            }
+        )
+    return mine or [{"_id": None}]
 
 
 def _load(doc: Query | None) -> Dossier | None:
@@ -84,6 +119,19 @@ class DossierRepository(Repository):
     ) -> tuple[list[Dossier], int]:
         """An agency's filed dossiers, the soonest due first (without their components and history)."""
         query: Query = {"agency.code": {"$in": f.agencies}, "status": {"$ne": Status.DRAFT.value}}
+        asked = {"consultations": {"$elemMatch": {"agency.code": {"$in": f.agencies}, "answered_at": None}}}
+        if f.mine:
+            query = {"$or": _mine(f, asked), "status": {"$ne": Status.DRAFT.value}}
+        elif f.roles & {"specialist", "leader"}:
+            # Another agency's dossiers their opinion or step is asked on are in their queue too.
+            query = {
+                "$or": [{"agency.code": {"$in": f.agencies}}, asked],
+                "status": {"$ne": Status.DRAFT.value},
+            }
+        if f.due is not None:
+            bound = now if f.due == "overdue" else f.soon_until
+            query["step_due_at"] = {"$lt": bound} if f.due == "overdue" else {"$gte": now, "$lte": bound}
+            query["status"] = {"$in": [s.value for s in ACTIVE]}
         if f.status:
             query["status"] = f.status
         if f.procedure:
@@ -91,7 +139,7 @@ class DossierRepository(Repository):
         if f.overdue is True:
             # Past the appointment while the clock runs, or filed and still not accepted by the reception
             # due time.
-            query.pop("status")
+            query.pop("status", None)
             query["$and"] = [
                 {
                     "$or": [
@@ -102,15 +150,19 @@ class DossierRepository(Repository):
             ]
         if f.q:
             term = f.q.strip()
-            query["$or"] = [
-                {"code": {"$regex": "^" + re.escape(term)}},
-                *(
-                    {f"applicant.{who}.{k}": term}
-                    for k in ("citizen_id", "phone", "passport_no")
-                    for who in ("submitter", "owner")
-                ),
-                {"applicant.owner.tax_code": term},
-            ]
+            query.setdefault("$and", []).append(
+                {
+                    "$or": [
+                        {"code": {"$regex": "^" + re.escape(term)}},
+                        *(
+                            {f"applicant.{who}.{k}": term}
+                            for k in ("citizen_id", "phone", "passport_no")
+                            for who in ("submitter", "owner")
+                        ),
+                        {"applicant.owner.tax_code": term},
+                    ]
+                }
+            )
         return await self._page(query, QUEUE_SORT, page, size, {"procedure.components": 0, "history": 0})
 
     async def by_code(self, code: str, *, citizen_id: str | None, phone: str | None) -> Dossier | None:

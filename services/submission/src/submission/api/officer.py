@@ -3,7 +3,7 @@ receipt PDF and the result documents (mounted under /api/v1/submissions)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import StreamingResponse
@@ -37,6 +37,17 @@ async def queue(
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
     procedure: Annotated[str | None, Query(pattern=r"^\d\.\d{6}$")] = None,
     overdue: bool | None = None,
+    mine: Annotated[
+        bool | None,
+        Query(
+            description="Việc của tôi: what waits for the caller (their assigned dossiers; a leader's "
+            "proposals to review; the desk's dossiers to receive or return)"
+        ),
+    ] = None,
+    due: Annotated[
+        Literal["soon", "overdue"] | None,
+        Query(description="The current step due this or the next working day (soon), or past it (overdue)"),
+    ] = None,
     q: Annotated[
         str | None, Query(min_length=3, max_length=60, description="Mã hồ sơ, số định danh, điện thoại")
     ] = None,
@@ -44,7 +55,7 @@ async def queue(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, object]:
-    f = QueueFilter([], status=status, procedure=procedure, overdue=overdue, q=q)
+    f = QueueFilter([], status=status, procedure=procedure, overdue=overdue, q=q, mine=bool(mine), due=due)
     found, total = await s.workflow.queue(who, f, agency=agency, page=page, size=size)
     return views.page([views.queue_item(d, deadline) for d, deadline in found], total, page, size)
 
@@ -57,7 +68,8 @@ async def queue(
     summary="Hồ sơ (cán bộ) / a dossier of the officer's agency",
 )
 async def officer_dossier(dossier_id: Id, who: Officer, s: Svc) -> dict[str, object]:
-    return views.view(await s.workflow.for_officer(who, dossier_id))
+    d = await s.workflow.for_officer(who, dossier_id)
+    return views.view(d, actions=s.workflow.actions_for(who, d))
 
 
 @router.get(
@@ -76,19 +88,31 @@ async def officer_file(dossier_id: Id, file_id: FileId, who: Officer, s: Svc) ->
     response_model=DossierOut,
     tags=["officer"],
     summary="Xử lý hồ sơ / act on a dossier",
-    description="Officer: accept, refuse (reason), start, request-supplement (items, components), "
-    "request-payment, stop (reason), finish (multipart: note, file), return-result. Citizen: withdraw, "
-    "resubmit (after uploading the supplement; the dossier must be complete). JSON body {note, reason, "
-    "items, components}; multipart only for finish. An officer may not act on a dossier they filed.",
+    description='The one-stop workflow (docs/submission.md, "One-stop processing"). Reception desk: '
+    "accept (assignee: the specialist; else the agency's default), refuse (reason), request-supplement "
+    "(items, components; at reception: the completion request), transfer (agency, reason), assign, "
+    "return-result. Specialist (the one assigned): start, request-supplement, request-payment, consult "
+    "(agency, note, kind opinion|step, days), propose (multipart: outcome grant|refuse, reason, note, file "
+    "— the result document, PDF). Leader: approve (signs the proposed result; not one's own proposal), "
+    "send-back (note), assign, transfer (agency, reason), stop (reason). Specialist or leader: apologise "
+    "(reason, days) — required before an overdue dossier can go on. The consulted agency's specialist or "
+    "leader: answer (note). Citizen: withdraw, resubmit (after uploading the supplement; the dossier must "
+    "be complete). JSON body; multipart only for propose. An officer may not act on a dossier they filed.",
     openapi_extra={"requestBody": ACTION_BODY},
     responses=problems(
         (400, "If-Match hoặc multipart không hợp lệ / malformed If-Match or multipart body"),
         (
             403,
-            "Thao tác của cán bộ, hoặc hồ sơ do chính cán bộ nộp / an officer's action, or their own dossier",
+            "Thao tác của cán bộ, vai trò khác, hồ sơ giao chuyên viên khác, tự phê duyệt, hoặc hồ sơ do "
+            "chính cán bộ nộp / another role's action, someone else's assignment, one's own proposal or "
+            "dossier",
         ),
         (404, "Không có hồ sơ, thao tác này, hoặc hồ sơ không thuộc người gọi / no such dossier or action"),
-        (409, "Không được ở trạng thái hiện tại, hoặc vừa bị người khác đổi / not allowed now, or changed"),
+        (
+            409,
+            "Không được ở trạng thái, bước hiện tại; quá hạn chưa xin lỗi; hoặc vừa bị người khác đổi / not "
+            "allowed now, overdue without an apology, or changed meanwhile",
+        ),
         (
             413,
             "Nội dung, số trường hoặc văn bản kết quả quá lớn / the body, its fields or the result "
@@ -96,7 +120,7 @@ async def officer_file(dossier_id: Id, file_id: FileId, who: Officer, s: Svc) ->
         ),
         (
             415,
-            "Không phải JSON (multipart chỉ cho finish), hoặc loại tệp kết quả bị từ chối / not JSON, "
+            "Không phải JSON (multipart chỉ cho propose), hoặc loại tệp kết quả bị từ chối / not JSON, "
             "or a refused file",
         ),
         (
@@ -113,8 +137,12 @@ async def act(
     s: Svc,
     body: Body,
     if_match: Annotated[str | None, Header(description="The dossier's rev, for stale views")] = None,
+    authorization: Annotated[str, Header(include_in_schema=False)] = "",
 ) -> dict[str, object]:
-    return views.view(await s.workflow.act(who, dossier_id, action, body, if_match_version(if_match)))
+    d = await s.workflow.act(who, dossier_id, action, body, if_match_version(if_match), authorization)
+    if "officer" in who.roles and not d.owned_by(who):
+        return views.view(d, actions=s.workflow.actions_for(who, d))
+    return views.view(d)
 
 
 @router.get(

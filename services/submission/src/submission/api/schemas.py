@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.applicant import Applicant, Person, Prefill
 from ..domain.files import MIME
-from ..domain.model import FileFacts
+from ..domain.model import Apology, Consultation, FileFacts, Proposal, StaffRef, Transfer
 
 ProcedureCode = Annotated[str, Field(pattern=r"^\d\.\d{6}$", examples=["1.004194"])]
 # Decision 20/2020/QĐ-TTg: <level 4>.<level 3>.<level 2>.<level 1>, letters or digits (communes' level-2
@@ -108,6 +108,13 @@ class DossierSummary(BaseModel):
         None, description="Filed for this organisation (null: a personal one)"
     )
     organisation: OrganisationOut | None = None
+    step: str | None = Field(
+        None,
+        description="Where it is inside the agency: reception, handling (the specialist), review (the "
+        "leader), consulting (another agency), returning; null once closed",
+    )
+    step_text: StatusText | None = None
+    step_due_at: datetime | None = Field(None, description="By when the current step must be done")
 
 
 class DossierPage(BaseModel):
@@ -197,12 +204,15 @@ class DeadlineOut(BaseModel):
     )
     state: str | None = Field(description="on_time, due_soon, overdue, done")
     working_days_left: int | None
+    step_due_at: datetime | None = Field(None, description="By when the current step must be done")
+    step_state: str | None = Field(None, description="The current step: on_time, due_soon, overdue, done")
 
 
 class QueueItem(DossierSummary):
     applicant_name: str | None = Field(description="Whom the dossier is for: the owner, or the submitter")
     applicant_kind: str | None = Field(None, description="individual, foreigner, business or organization")
     applicant_phone: str | None
+    handler: StaffRef | None = None
     deadline: DeadlineOut
 
 
@@ -238,7 +248,20 @@ class DossierOut(DossierSummary):
     finished_at: datetime | None = None
     on_time: bool | None = None
     receipt_available: bool = False
+    original_appointment_at: datetime | None = Field(
+        None, description="The appointment as the law counts it (an apology's new one does not move it)"
+    )
+    apologies: list[Apology] = []
+    transfers: list[Transfer] = []
     rev: int
+    # An officer's view only:
+    actions: list[str] | None = Field(None, description="Officers: the actions open to the caller now")
+    handler: StaffRef | None = None
+    proposal: Proposal | None = None
+    proposed: list[AttachmentOut] = []
+    approved_by: StaffRef | None = None
+    approved_at: datetime | None = None
+    consultations: list[Consultation] = []
 
 
 class ReceiptOut(DossierSummary):

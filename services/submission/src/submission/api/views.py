@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..domain.model import Attachment, Dossier, FileFacts
+from ..domain.model import Attachment, Dossier, FileFacts, HistoryEntry
 from ..domain.status import describe
+from ..domain.workflow import INTERNAL, STEP_LABEL
 
 
 def attachment(a: Attachment) -> dict[str, object]:
@@ -25,11 +26,35 @@ def summary(d: Dossier) -> dict[str, object]:
         "deadline_defaulted": d.deadline_defaulted,
         "organisation_id": d.organisation_id,
         "organisation": d.organisation.model_dump() if d.organisation else None,
+        **where(d),
     }
 
 
-def view(d: Dossier) -> dict[str, object]:
-    """The whole dossier, as its owner (or an officer of its agency) sees it."""
+def where(d: Dossier) -> dict[str, object]:
+    """Where the dossier is inside the agencies: its step, what that is, and the agency holding it."""
+    step = d.at_step
+    vi, en = STEP_LABEL.get(step or "", ("", ""))
+    return {
+        "step": step,
+        "step_text": {"vi": vi, "en": en} if step else None,
+        "step_due_at": d.step_due_at,
+    }
+
+
+def _public(h: HistoryEntry) -> dict[str, object]:
+    """A history entry as the citizen reads it: the officers' notes to each other left out."""
+    out = h.model_dump()
+    if h.action in INTERNAL:
+        for k in ("note", "reason", "to_id", "to_name", "outcome"):
+            out[k] = None
+    return out
+
+
+def view(d: Dossier, *, actions: list[str] | None = None) -> dict[str, object]:
+    """The whole dossier, as its owner sees it; with ``actions`` (what the caller may do now), as an
+    officer of its agency (or of an agency asked about it) sees it, the workflow's inner notes and the
+    proposed documents included."""
+    officer = actions is not None
     out = {
         **summary(d),
         "procedure": d.procedure.as_json(),
@@ -42,7 +67,7 @@ def view(d: Dossier) -> dict[str, object]:
         "results": [attachment(a) for a in d.results],
         "total_bytes": d.total_bytes,
         "fees": d.fees.model_dump(),
-        "history": [h.model_dump() for h in d.history],
+        "history": [h.model_dump() if officer else _public(h) for h in d.history],
         "accepted_at": d.accepted_at,
         "supplement_items": d.supplement_items,
         "supplement_components": d.supplement_components,
@@ -51,8 +76,21 @@ def view(d: Dossier) -> dict[str, object]:
         "finished_at": d.finished_at,
         "on_time": d.on_time,
         "receipt_available": d.accepted_at is not None,
+        "original_appointment_at": d.original_appointment_at,
+        "apologies": [a.model_dump() for a in d.apologies],
+        "transfers": [t.model_dump() for t in d.transfers],
         "rev": d.rev,
     }
+    if officer:
+        out |= {
+            "actions": actions,
+            "handler": d.handler.model_dump() if d.handler else None,
+            "proposal": d.proposal.model_dump() if d.proposal else None,
+            "proposed": [attachment(a) for a in d.proposed],
+            "approved_by": d.approved_by.model_dump() if d.approved_by else None,
+            "approved_at": d.approved_at,
+            "consultations": [c.model_dump() for c in d.consultations],
+        }
     if d.status == "draft":
         out["missing"] = [m.model_dump() for m in d.missing]
     return out
@@ -80,6 +118,7 @@ def track(d: Dossier) -> dict[str, object]:
         "procedure_name": d.procedure.name,
         "agency_name": d.agency.name,
         **describe(d.status),
+        **where(d),
         "submitted_at": d.submitted_at,
         "appointment_at": d.appointment_at,
     }
@@ -96,5 +135,6 @@ def queue_item(d: Dossier, deadline: dict[str, object]) -> dict[str, object]:
         "applicant_name": party.full_name if party else None,
         "applicant_kind": party.kind if party else None,
         "applicant_phone": party.phone if party else None,
+        "handler": d.handler.model_dump() if d.handler else None,
         "deadline": deadline,
     }

@@ -6,7 +6,7 @@ Texts are compared and stored with their runs of white space made one space; emp
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -77,9 +77,51 @@ class ActionInput(BaseModel):
         "citizen may replace (the others' stay as filed)",
     )
 
+    assignee: str | None = Field(
+        None,
+        max_length=64,
+        description="accept, assign: the account id of the agency's specialist who handles it (accept: "
+        "the agency's default specialist when left out)",
+    )
+    outcome: Literal["grant", "refuse"] | None = Field(
+        None, description="propose: the result proposed (grant, or refuse with a reason)"
+    )
+    agency: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9.\-_]{2,40}$",
+        description="transfer, consult: the code of the other agency of the system",
+    )
+    kind: Literal["opinion", "step"] | None = Field(
+        None, description="consult: an opinion, or the other agency's step of an inter-agency procedure"
+    )
+    days: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        description="consult: the working days the other agency has (else its share of the time left); "
+        "apologise: the working days the appointment moves by",
+    )
+
     @property
     def names_components(self) -> bool:
         return "components" in self.model_fields_set
+
+    # Which action each optional field belongs to: any other action given it is a 422 (a field the action
+    # would silently drop is a mistake of the caller's).
+    ONLY: ClassVar[dict[str, frozenset[str]]] = {
+        "components": frozenset({"request-supplement"}),
+        "assignee": frozenset({"accept", "assign"}),
+        "outcome": frozenset({"propose"}),
+        "agency": frozenset({"transfer", "consult"}),
+        "kind": frozenset({"consult"}),
+        "days": frozenset({"consult", "apologise"}),
+    }
+
+    def misplaced(self, action: str) -> list[str]:
+        """The fields given that ``action`` does not take."""
+        return sorted(
+            f for f, actions in self.ONLY.items() if f in self.model_fields_set and action not in actions
+        )
 
     @classmethod
     def of(cls, fields: Mapping[str, object] | bytes) -> ActionInput:

@@ -13,11 +13,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1
+from dvckit.contracts import DossierStatusChangedV1, DossierStepChangedV1, DossierSubmittedV1
 
 from .applicant import Applicant, Kind, Prefill, kinds_for
 from .procedure import FeeTable, Missing, Procedure, case_names, missing_of
 from .status import NUMBER, Status
+
+# Closed for good: no step inside the agency any more.
+CLOSED_NOW = (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED)
 
 # Where a citizen may still change files: a draft, or a dossier the officer asked to supplement.
 EDITABLE = frozenset({Status.DRAFT, Status.SUPPLEMENT_REQUESTED})
@@ -223,6 +226,9 @@ class Dossier(Record):
     attachments: list[Attachment] = []
     superseded: list[Superseded] = []
     results: list[Attachment] = []
+    # The result documents specialists proposed (unsigned; officers only): the approved ones are signed
+    # into ``results``.
+    proposed: list[Attachment] = []
     total_bytes: int = 0
     history: list[HistoryEntry] = []
     created_at: datetime
@@ -341,8 +347,24 @@ class Dossier(Record):
         return {"owner_id": self.owner_id}
 
     def in_queue_of(self, actor: Actor) -> bool:
-        """A filed dossier of one of the officer's agencies."""
-        return self.status != Status.DRAFT and self.agency.code in actor.agencies
+        """A filed dossier of one of the officer's agencies, or one another agency asks theirs about."""
+        if self.status == Status.DRAFT:
+            return False
+        return self.agency.code in actor.agencies or self.consulting(actor) is not None
+
+    def consulting(self, actor: Actor) -> Consultation | None:
+        """The open question to one of the officer's agencies (their opinion, or their inter-agency step)."""
+        return next((c for c in self.consultations if c.open and c.agency.code in actor.agencies), None)
+
+    @property
+    def at_step(self) -> str | None:
+        """Where it is inside the agency; for a dossier filed before steps were recorded, where its status
+        puts it."""
+        if self.step is not None or self.status in (Status.DRAFT, *CLOSED_NOW):
+            return self.step
+        if self.status == Status.SUBMITTED:
+            return "reception"
+        return "returning" if self.status == Status.FINISHED else "handling"
 
     def filed_by(self, actor: Actor) -> bool:
         """Whether the actor owns the dossier or acted on it as a citizen (filed, resubmitted it)."""
@@ -367,9 +389,11 @@ class Dossier(Record):
         after = self.model_copy(
             update={
                 "status": Status.SUBMITTED,
+                "step": "reception",
                 "code": code,
                 "submitted_at": now,
                 "reception_due_at": reception_due,
+                "step_due_at": reception_due,
                 "updated_at": now,
                 "fee_total": fees.total,
                 "rev": self.rev + 1,
@@ -440,4 +464,4 @@ class Change:
 
     before: Dossier
     after: Dossier
-    event: DossierSubmittedV1 | DossierStatusChangedV1
+    event: DossierSubmittedV1 | DossierStatusChangedV1 | DossierStepChangedV1

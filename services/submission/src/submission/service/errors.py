@@ -83,6 +83,29 @@ CONFLICT = Problem(
 OFFICERS_ONLY = Problem(
     403, "forbidden", Text("Chỉ cán bộ mới thực hiện được thao tác này", "Only an officer can do this")
 )
+NOT_A_SPECIALIST = Problem(
+    422,
+    "not-a-specialist",
+    Text(
+        "Người được giao không phải chuyên viên của cơ quan đang giữ hồ sơ",
+        "The assignee is not a specialist of the agency holding the dossier",
+    ),
+)
+ASSIGNEE_REQUIRED = Problem(
+    422,
+    "assignee-required",
+    Text(
+        "Cần chọn chuyên viên xử lý (cơ quan chưa có chuyên viên mặc định)",
+        "Choose the specialist who handles it (the agency has no default specialist)",
+    ),
+    extra={"errors": [{"field": "assignee", "message": "Cần chọn chuyên viên xử lý"}]},
+)
+UNKNOWN_AGENCY = Problem(
+    422,
+    "unknown-agency",
+    Text("Không có cơ quan này trong hệ thống", "No such agency in the system"),
+    extra={"errors": [{"field": "agency", "message": "Không có cơ quan này trong hệ thống"}]},
+)
 # Separation of duties: whoever filed a dossier cannot also decide it, whatever roles their account has.
 OWN_DOSSIER = Problem(
     403,

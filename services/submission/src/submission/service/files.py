@@ -28,10 +28,13 @@ class ObjectFiles:
         self.objects = objects
 
     async def download(
-        self, d: Dossier, attachment_id: str, *, results: bool = False
+        self, d: Dossier, attachment_id: str, *, results: bool = False, proposed: bool = False
     ) -> tuple[Attachment, AsyncIterator[bytes]]:
-        # A replaced file stays part of the record: its owner and the officers still read it.
-        files = d.results if results else [*d.attachments, *d.superseded]
+        # A replaced file stays part of the record: its owner and the officers still read it. The proposed
+        # (unsigned) results are the officers' only.
+        files = (
+            [*d.results, *(d.proposed if proposed else ())] if results else [*d.attachments, *d.superseded]
+        )
         att = next((a for a in files if a.id == attachment_id), None)
         if att is None:
             raise NOT_FOUND

@@ -10,25 +10,41 @@ The API hands the body over unread (``ActionBody``) and reads it when asked."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from dvckit import formstream, logs
 from dvckit.errors import Problem
 
+from ..adapters.clients import Clients
 from ..adapters.dossiers import DossierRepository, QueueFilter
 from ..adapters.receipt import Receipts
 from ..config import Settings
 from ..domain.actions import ActionInput
-from ..domain.model import Actor, Attachment, Dossier
+from ..domain.model import Actor, AgencyRef, Attachment, Dossier, StaffRef
 from ..domain.status import Status
 from ..domain.transitions import act, action_named, allowed, decide
-from ..domain.workflow import CLOSED, PAUSED, Action
+from ..domain.workflow import AGENCY_ROLES, CLOSED, PAUSED, Action, Role, available, roles_for
+from .agencies import AgencyDirectory
 from .attachments import RESULT_FORM, Attachments, FormLimits
 from .calendar import CalendarBook
 from .dossiers import Dossiers
-from .errors import CONFLICT, FORM_OR_JSON, JSON_ONLY, NOT_FOUND, NOT_YET, OFFICERS_ONLY, OWN_DOSSIER
+from .errors import (
+    ASSIGNEE_REQUIRED,
+    CONFLICT,
+    FORM_OR_JSON,
+    JSON_ONLY,
+    NOT_A_SPECIALIST,
+    NOT_FOUND,
+    NOT_YET,
+    OFFICERS_ONLY,
+    OWN_DOSSIER,
+    UNKNOWN_AGENCY,
+)
+
+if TYPE_CHECKING:
+    from .signing import Signing
 
 log = logs.get(__name__)
 
@@ -54,6 +70,9 @@ class Workflow:
     attachments: Attachments
     receipts: Receipts
     calendar: CalendarBook
+    directory: AgencyDirectory
+    clients: Clients
+    signing: Signing | None = None
 
     # -- who sees what ---------------------------------------------------------------------------
     async def for_officer(self, who: Actor, dossier_id: str) -> Dossier:
@@ -86,7 +105,8 @@ class Workflow:
         d = await self.for_owner_or_officer(who, dossier_id)
         if not d.results_visible_to(who):
             raise NOT_YET
-        return await self.attachments.files.download(d, file_id, results=True)
+        officer = not d.owned_by(who)
+        return await self.attachments.files.download(d, file_id, results=True, proposed=officer)
 
     async def officer_file(
         self, who: Actor, dossier_id: str, file_id: str
@@ -100,9 +120,16 @@ class Workflow:
         """The officer's agencies' dossiers (one of them with ``agency``), each with its deadline."""
         agencies = [a for a in sorted(who.agencies) if not agency or a == agency]
         now = datetime.now(UTC)
-        found, total = await self.repo.queue(
-            QueueFilter(agencies, f.status, f.procedure, f.overdue, f.q), now=now, page=page, size=size
+        cal = self.calendar.current
+        today = now.astimezone(cal.zone).date()
+        f = replace(
+            f,
+            agencies=agencies,
+            me=who.id,
+            roles=frozenset(r for r in AGENCY_ROLES if r in who.roles),
+            soon_until=cal.close_of(cal.next_working_day(today)),
         )
+        found, total = await self.repo.queue(f, now=now, page=page, size=size)
         return [(d, self._deadline(d, now)) for d in found], total
 
     def _deadline(self, d: Dossier, now: datetime) -> dict[str, object]:
@@ -112,35 +139,88 @@ class Workflow:
         done = d.status in CLOSED or paused
         receiving = d.status == Status.SUBMITTED
         due = d.reception_due_at if receiving else d.appointment_at
+        cal = self.calendar.current
+        step = cal.state(d.step_due_at, now, done=done or d.at_step is None)
         return {
             "paused": paused,
             "kind": "reception" if receiving else "processing",
             "due_at": due,
             "defaulted": d.deadline_defaulted,
-            **self.calendar.current.state(due, now, done=done),
+            **cal.state(due, now, done=done),
+            "step_due_at": d.step_due_at,
+            "step_state": step["state"],
         }
 
     # -- acting ----------------------------------------------------------------------------------
-    async def _target(self, who: Actor, action: Action, dossier_id: str) -> Dossier:
-        if action.role != "officer":
-            return await self.dossiers.owned(who, dossier_id, change=True)
+    @staticmethod
+    def roles_on(who: Actor, d: Dossier) -> list[Role]:
+        """The roles the officer holds on this dossier: their agency roles where it is theirs, "consulted"
+        where their agency is asked about it (as its specialist or leader)."""
+        roles: list[Role] = []
+        if d.agency.code in who.agencies:
+            roles += [r for r in AGENCY_ROLES if r in who.roles]
+        if d.consulting(who) is not None and ({"specialist", "leader"} & who.roles):
+            roles.append("consulted")
+        return roles
+
+    def actions_for(self, who: Actor, d: Dossier) -> list[str]:
+        """What the officer's screen offers on this dossier."""
+        if d.filed_by(who):
+            return []
+        return available(d.status, d.at_step, self.roles_on(who, d))
+
+    async def _target(self, who: Actor, action: Action, dossier_id: str) -> tuple[Dossier, list[Role]]:
+        if roles_for(action.name) == {"citizen"}:
+            return await self.dossiers.owned(who, dossier_id, change=True), ["citizen"]
         if "officer" not in who.roles:
             raise OFFICERS_ONLY
         d = await self.for_officer(who, dossier_id)
         if d.filed_by(who):
             raise OWN_DOSSIER
-        return d
+        return d, self.roles_on(who, d)
+
+    async def _assignee(self, who: Actor, d: Dossier, wanted: str | None, authorization: str) -> StaffRef:
+        """The specialist to hand the dossier to: the one named, else the agency's default, else the caller
+        when they are one. Checked against the agency's staff as auth knows them now."""
+        staff = await self.clients.staff(authorization, d.agency.code)
+        specialists = {s["id"]: s for s in staff if "specialist" in s.get("roles", ())}
+        if wanted is not None:
+            if wanted not in specialists:
+                raise NOT_A_SPECIALIST
+            return StaffRef(id=wanted, name=specialists[wanted].get("full_name", ""))
+        default = next((s for s in specialists.values() if s.get("default_specialist")), None)
+        if default is not None:
+            return StaffRef(id=default["id"], name=default.get("full_name", ""))
+        if "specialist" in who.roles:
+            return StaffRef(id=who.id, name=who.name)
+        raise ASSIGNEE_REQUIRED
+
+    async def _agency(self, code: str | None) -> AgencyRef | None:
+        """Another agency of the system, as the directory names it (an inactive one receives nothing)."""
+        if code is None:
+            return None
+        a = await self.directory.get(code)
+        if a is None or not a.active:
+            raise UNKNOWN_AGENCY
+        return AgencyRef(code=a.code, name=a.name, parent_name=a.parent_name)
 
     async def act(
-        self, who: Actor, dossier_id: str, name: str, body: ActionBody, expected_rev: int | None
+        self,
+        who: Actor,
+        dossier_id: str,
+        name: str,
+        body: ActionBody,
+        expected_rev: int | None,
+        authorization: str = "",
     ) -> Dossier:
         action = action_named(name)
-        d = await self._target(who, action, dossier_id)
-        allowed(action, d)
+        d, roles = await self._target(who, action, dossier_id)
+        allowed(action, d, roles)
         if expected_rev is not None and expected_rev != d.rev:
             raise CONFLICT
         # The body's kind decides before anything of it is read: a file goes only where one is expected.
         result: Attachment | None = None
+        signed: list[Attachment] = []
         if body.kind == "form" and action.needs_file:
             result, form = await self.attachments.receive_result(d, body.parts(RESULT_FORM))
         elif body.kind in ("json", "none"):
@@ -152,13 +232,44 @@ class Workflow:
                 fields = ActionInput.of(form)
             now = datetime.now(UTC)
             cal = self.calendar.current
-            change = act(d, decide(d, action, who, fields, result=result, now=now, zone=cal.zone, cal=cal))
+            assignee = None
+            if action.name in ("accept", "assign") and not fields.misplaced(action.name):
+                assignee = await self._assignee(who, d, fields.assignee, authorization)
+            agency = await self._agency(fields.agency) if action.name in ("transfer", "consult") else None
+            x = decide(
+                d,
+                action,
+                who,
+                fields,
+                result=result,
+                now=now,
+                zone=cal.zone,
+                cal=cal,
+                roles=roles,
+                assignee=assignee,
+                agency=agency,
+            )
+            if action.name == "approve":
+                # The leader's approval signs the proposed documents with the agency's certificate.
+                assert self.signing is not None
+                proposed = [a for a in d.proposed if d.proposal and a.id in d.proposal.files]
+                signed = await self.signing.sign_results(d, who, proposed)
+                x = replace(x, signed=tuple(signed))
+            change = act(d, x)
             if not await self.dossiers.commit(change, release=result.id if result else None):
                 raise CONFLICT  # another officer (or the citizen) changed it first: one wins, never a mix
         except BaseException:
             if result is not None:  # the result document of a change that did not happen
                 await self.attachments.files.objects.delete(result.key)
                 await self.repo.release(d.id, result.id)
+            if signed and self.signing is not None:
+                await self.signing.discard(signed)
             raise
-        log.info("dossier status changed", dossier_id=d.id, old=d.status.value, new=action.to.value)
+        log.info(
+            "dossier moved",
+            dossier_id=d.id,
+            action=action.name,
+            old=d.status.value,
+            new=change.after.status.value,
+        )
         return self.repo.as_saved(change)  # what the guarded write stored: no need to read it back
