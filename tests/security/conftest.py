@@ -58,6 +58,7 @@ class World:
     b: Who = field(default_factory=lambda: Who("citizen B"))
     officer_x: Who = field(default_factory=lambda: Who("officer X"))
     officer_y: Who = field(default_factory=lambda: Who("officer Y"))
+    leader_x: Who = field(default_factory=lambda: Who("leader X"))  # approves what officer X proposes
     admin: Who = field(default_factory=lambda: Who("admin"))
     fuzzer: Who | None = None  # test_fuzz's own citizen
     spare: Who | None = None  # citizen C, whose password and refresh token test_authz passes around
@@ -181,16 +182,18 @@ class World:
         return self.act(self.officer_x, self.file(who)["id"], "accept")
 
     def finished(self, who: Who) -> dict[str, Any]:
-        """A dossier of ``who`` that officer X finished with a result document (status 9)."""
+        """A dossier of ``who`` that officer X decided with a result document, approved (and signed) by
+        leader X (status 9)."""
         d = self.accepted(who)
         self.act(self.officer_x, d["id"], "start")
-        return self.act(
+        self.act(
             self.officer_x,
             d["id"],
-            "finish",
-            data={"note": "Đã giải quyết"},
+            "propose",
+            data={"note": "Đã giải quyết", "outcome": "grant"},
             files={"file": ("kết quả.pdf", pdf(), "application/pdf")},
         )
+        return self.act(self.leader_x, d["id"], "approve")
 
     def ticket(self, who: Who) -> str:
         r = self.http.post("/api/v1/notifications/stream-ticket", headers=who.headers)
@@ -321,6 +324,7 @@ def world(stack) -> Iterator[World]:
             w.b = w.citizen("citizen B", "Phạm Văn Bình")
             w.officer_x = w.officer("officer X", AGENCY_X)
             w.officer_y = w.officer("officer Y", AGENCY_Y)
+            w.leader_x = w.officer("leader X", AGENCY_X)
             yield w
     finally:
         for c in mongo.values():

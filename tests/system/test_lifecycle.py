@@ -1,6 +1,6 @@
 """A dossier's whole life through the gateway: a citizen files it; a one-stop officer accepts it,
-asks for a supplement, gets it, finishes with a result document and returns it. The history and the
-events on the bus tell the same story."""
+asks for a supplement, gets it, proposes the result document, a leader approves (signs) it, and the desk
+returns it. The history and the events on the bus tell the same story."""
 
 from __future__ import annotations
 
@@ -98,10 +98,20 @@ async def test_file_accept_supplement_finish_return(stack):
         await act(citizen, "resubmit", json={"note": "Đã bổ sung"})
         await act(
             officer,
-            "finish",
-            data={"note": "Đã đăng ký"},
+            "propose",
+            data={"note": "Đã đăng ký", "outcome": "grant"},
             files={"file": ("kết quả.pdf", pdf(), "application/pdf")},
         )
+        leader_body = officer_body | {
+            "full_name": "Vũ Thị Lãnh Đạo",
+            "roles": ["leader"],
+            "username": f"lanhdao{p.citizen_id[4:]}",
+        }
+        leader_body.pop("role")
+        assert (await http.post("/api/v1/auth/users", json=leader_body, headers=admin)).status_code == 201
+        boss = client.Person(leader_body["full_name"], "", "", None)
+        leader = (await client.login(http, boss, leader_body["username"], leader_body["password"])).auth
+        await act(leader, "approve", json={"note": "Đồng ý"})
         done = await act(officer, "return-result")
 
         # Status changes; the file added during the supplement is an entry with a "change" besides.
@@ -110,6 +120,7 @@ async def test_file_accept_supplement_finish_return(stack):
             "accepted",
             "supplement_requested",
             "processing",
+            "processing",  # proposed to the leader
             "finished",
             "returned",
         ]
@@ -122,7 +133,7 @@ async def test_file_accept_supplement_finish_return(stack):
                 body = json.loads(m.body)
                 if body["data"]["dossier_id"] == d["id"]:
                     seen.append(body)
-            return len(seen) >= 6
+            return len(seen) >= 7
 
         await eventually(drained, 15, 0.2)
     await asyncio.wait_for(conn.close(), 30)
@@ -133,6 +144,7 @@ async def test_file_accept_supplement_finish_return(stack):
         ("dossier.status_changed", 2),
         ("dossier.status_changed", 5),
         ("dossier.status_changed", 4),
+        ("dossier.step_changed", None),  # proposed to the leader
         ("dossier.status_changed", 9),
         ("dossier.status_changed", 10),
     ]

@@ -220,14 +220,16 @@ class World:
         ).status_code == 201
         return d
 
-    async def officer(self, agencies: list[str], name: str = "Trần Văn Tiếp") -> dict[str, Any]:
-        """An officer of ``agencies``, created by the first administrator (as in production), signed in
-        (enrolled in the second factor)."""
+    async def officer(
+        self, agencies: list[str], name: str = "Trần Văn Tiếp", roles: list[str] | None = None
+    ) -> dict[str, Any]:
+        """An officer of ``agencies`` (by default at the desk, a specialist and a leader at once), created by
+        the first administrator (as in production), signed in (enrolled in the second factor)."""
         h = await self.admin()
         n = next(_seq) + 9000
         body = {
             "full_name": name,
-            "role": "officer",
+            "roles": roles or ["reception", "specialist", "leader"],
             "agencies": agencies,
             "username": f"canbo{n}",
             "password": "Mot-Cua-Officer-7",
@@ -235,6 +237,28 @@ class World:
         r = await self.auth.post("/api/v1/auth/users", json=body, headers=h)
         assert r.status_code == 201, r.text
         return {"h": await self.sign_in(body["username"], body["password"]), "id": r.json()["id"]}
+
+    async def propose(
+        self, who: dict[str, Any], dossier_id: str, outcome: str = "grant", **fields: str
+    ) -> httpx.Response:
+        """The specialist's proposed result: a PDF and the outcome (a refusal with its reason)."""
+        return await self.sub.post(
+            f"{S}/dossiers/{dossier_id}/actions/propose",
+            headers=who["h"],
+            data={"outcome": outcome, **fields},
+            files={"file": ("Kết quả.pdf", pdf(), "application/pdf")},
+        )
+
+    async def decided(self, specialist: dict[str, Any], dossier_id: str) -> dict[str, Any]:
+        """Proposed by ``specialist`` (the dossier in processing, theirs) and approved by another leader of
+        the agency: the dossier, finished with its signed result."""
+        r = await self.propose(specialist, dossier_id)
+        assert r.status_code == 200, r.text
+        agency = r.json()["agency"]["code"]
+        leader = await self.officer([agency], "Lãnh Đạo Duyệt", roles=["leader"])
+        r = await self.act(leader, dossier_id, "approve")
+        assert r.status_code == 200, r.text
+        return r.json()
 
     async def submitted(self, p: dict[str, Any]) -> dict[str, Any]:
         d = await self.ready(p)

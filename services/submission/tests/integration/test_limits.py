@@ -70,7 +70,7 @@ async def test_a_form_of_many_tiny_fields_costs_nothing_anywhere(world):
     problem(r, 415, "json-required")
     assert body.pulled <= 1 < body.total
 
-    # To an upload and to finish (which do take a form): refused at the first field over the limit.
+    # To an upload and to propose (which do take a form): refused at the first field over the limit.
     draft = await world.draft(p)
     body = Sent(many_fields())
     r = await world.sub.post(
@@ -81,7 +81,7 @@ async def test_a_form_of_many_tiny_fields_costs_nothing_anywhere(world):
     assert (await world.act(officer, did, "start")).status_code == 200
     body = Sent(many_fields())
     r = await world.sub.post(
-        f"{S}/dossiers/{did}/actions/finish", content=body, headers={**officer["h"], **MULTIPART}
+        f"{S}/dossiers/{did}/actions/propose", content=body, headers={**officer["h"], **MULTIPART}
     )
     problem(r, 413, "too-many-parts")
     assert body.pulled <= 1 < body.total
@@ -153,9 +153,9 @@ async def test_action_bodies_are_json_and_bounded(world):
         headers={**officer["h"], "Content-Type": "application/json; charset=utf-8"},
     )
     assert r.status_code == 200 and r.json()["history"][-1]["note"] == "Bắt đầu"
-    # finish takes a form, or JSON (then it asks for the file), nothing else.
+    # propose takes a form, or JSON (then it asks for the file), nothing else.
     r = await world.sub.post(
-        f"{S}/dossiers/{did}/actions/finish",
+        f"{S}/dossiers/{did}/actions/propose",
         content=b"x",
         headers={**officer["h"], "Content-Type": "text/plain"},
     )

@@ -65,15 +65,9 @@ async def test_the_whole_way_with_a_supplement(world):
 
     for action in ("request-payment", "start"):
         assert (await world.act(officer, did, action)).status_code == 200, action
-    finish = await world.sub.post(
-        f"{S}/dossiers/{did}/actions/finish",
-        headers=officer["h"],
-        data={"note": "Đã cấp"},
-        files={"file": ("Kết quả.pdf", world.pdf(), "application/pdf")},
-    )
-    assert finish.status_code == 200, finish.text
-    result = finish.json()["results"][0]
-    assert finish.json()["on_time"] is True
+    finished = await world.decided(officer, did)
+    result = finished["results"][0]
+    assert finished["on_time"] is True and finished["step"] == "returning"
     got = await world.sub.get(f"{S}/dossiers/{did}/results/{result['id']}", headers=p["h"])
     assert got.status_code == 200 and got.content.startswith(b"%PDF")
     assert (await world.act(officer, did, "return-result")).status_code == 200
@@ -93,6 +87,7 @@ async def test_the_whole_way_with_a_supplement(world):
         "processing",
         "payment_requested",
         "processing",
+        "processing",  # proposed to the leader
         "finished",
         "returned",
     ]
@@ -116,7 +111,7 @@ async def test_the_whole_way_with_a_supplement(world):
 async def test_refused_transitions_name_the_current_status(world):
     p, officer = await world.citizen(), await world.officer([WARD])
     did = (await world.submitted(p))["id"]
-    for action in ("start", "finish", "return-result", "request-payment"):
+    for action in ("start", "approve", "return-result", "request-payment"):
         r = await world.act(officer, did, action)
         assert r.status_code == 409 and r.json()["code"] == "invalid-transition", action
         assert r.json()["current"]["status"] == "submitted" and "Mới đăng ký" in r.json()["detail"]
@@ -127,13 +122,13 @@ async def test_refused_transitions_name_the_current_status(world):
     assert r.status_code == 422
     r = await world.act(officer, did, "start")
     r = await world.sub.post(
-        f"{S}/dossiers/{did}/actions/finish",
+        f"{S}/dossiers/{did}/actions/propose",
         headers=officer["h"],
-        data={"note": "x"},
+        data={"note": "x", "outcome": "grant"},
         files={"other": ("a.txt", b"x", "text/plain")},
     )
     assert r.status_code == 422
-    r = await world.act(officer, did, "finish")
+    r = await world.act(officer, did, "propose", {"outcome": "grant"})
     assert r.status_code == 422 and r.json()["code"] == "file-required"
     assert (await world.act(officer, did, "fly")).status_code == 404
     assert (await world.act(officer, did, "request-payment", {"note": "x", "extra": 1})).status_code == 422
@@ -171,11 +166,7 @@ async def test_refuse_stop_and_withdraw_close_the_dossier(world):
     d = (await world.submitted(p))["id"]
     await world.act(officer, d, "accept")
     await world.act(officer, d, "start")
-    await world.sub.post(
-        f"{S}/dossiers/{d}/actions/finish",
-        headers=officer["h"],
-        files={"file": ("kq.pdf", world.pdf(), "application/pdf")},
-    )
+    await world.decided(officer, d)
     assert (await world.act(p, d, "withdraw")).status_code == 409
 
 
@@ -255,7 +246,7 @@ async def test_an_officer_may_not_act_on_a_dossier_they_filed(world):
     did = (await world.submitted(p))["id"]
     r = await world.auth.patch(
         f"/api/v1/auth/users/{p['id']}",
-        json={"roles": ["citizen", "officer"], "agencies": [WARD]},
+        json={"roles": ["citizen", "reception", "specialist", "leader"], "agencies": [WARD]},
         headers=await world.admin(),
     )
     assert r.status_code == 200, r.text
@@ -276,12 +267,8 @@ async def test_an_officer_may_not_act_on_a_dossier_they_filed(world):
     assert (await world.act(other, did, "accept")).status_code == 200
     assert (await world.act(both, did, "start")).json()["code"] == "own-dossier"
     assert (await world.act(other, did, "start")).status_code == 200
-    finish = await world.sub.post(
-        f"{S}/dossiers/{did}/actions/finish",
-        headers=both["h"],
-        files={"file": ("kết quả.pdf", world.pdf(), "application/pdf")},
-    )
-    assert finish.status_code == 403 and finish.json()["code"] == "own-dossier"
+    propose = await world.propose(both, did)
+    assert propose.status_code == 403 and propose.json()["code"] == "own-dossier"
     full = (await world.sub.get(f"{S}/dossiers/{did}", headers=p["h"])).json()
     assert full["status"] == "processing" and full["results"] == []
     # As its citizen, it may still withdraw its own dossier; as an officer it works on others'.
