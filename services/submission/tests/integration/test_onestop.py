@@ -48,7 +48,7 @@ async def test_desk_specialist_leader_each_in_their_role(world):
     assert r.status_code == 200, r.text
     d = r.json()
     assert d["handler"]["id"] == o["spec"]["id"] and d["step"] == "handling" and d["step_due_at"]
-    assert d["actions"] == ["assign"] or "assign" in d["actions"]  # what the desk may still do
+    assert d["actions"] == ["assign"]  # what the desk may still do
     assert did in await queue(world, o["spec"], mine="true")
     assert did not in await queue(world, o["spec2"], mine="true")
     # The other specialist cannot work on it; the desk reassigns it, and that is on record.
@@ -187,7 +187,6 @@ async def test_an_overdue_dossier_needs_the_apology_first_and_stays_late_on_reco
     await rt.db.dossiers.update_one(
         {"_id": did}, {"$set": {"appointment_at": past, "original_appointment_at": past}}
     )
-    assert did in await queue(world, o["spec"], due="overdue") or True  # the step's due time may be later
     r = await world.act(o["spec"], did, "start")
     assert r.status_code == 409 and r.json()["code"] == "apology-required"
     r = await world.act(o["spec"], did, "apologise", {"reason": "Chờ xác minh", "days": 3})
