@@ -25,6 +25,7 @@ import json
 import os
 import re
 import urllib.request
+import warnings
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,6 +103,12 @@ def _ca(root: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     return cert, private
 
 
+def _common_name(name: str) -> x509.NameAttribute:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # its byte count (issue)
+        return x509.NameAttribute(NameOID.COMMON_NAME, name, _validate=False)
+
+
 def issue(
     root: Path, code: str, name: str, ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None
 ) -> Path:
@@ -110,13 +117,17 @@ def issue(
     if not CODE.match(code):
         raise ValueError(f"not an agency code: {code!r}")
     ca_cert, ca_key = ca or _ca(root)
+    if not 1 <= len(name) <= 64:
+        raise ValueError(f"an agency name of 1 to 64 characters, not {len(name)}")
     private = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
             x509.NameAttribute(NameOID.LOCALITY_NAME, "Hải Phòng"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, name[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            # X.520 bounds a common name at 64 characters (the directory's longest is 57); cryptography
+            # counts UTF-8 bytes, which Vietnamese letters make longer: its check is skipped.
+            _common_name(name),
             # The agency's code (Decision 20/2020/QĐ-TTg) in the subject's serialNumber (2.5.4.5).
             x509.NameAttribute(NameOID.SERIAL_NUMBER, code),
         ]

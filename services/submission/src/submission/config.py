@@ -87,7 +87,7 @@ class Settings(ServiceSettings, S3Settings):
     # <signing_dir>/ca.crt. The work runs in signing_workers processes, at most signing_max_pending
     # documents at a time (then 503); an uploaded document to verify is at most verify_max_bytes.
     signing_dir: Path | None = None
-    signing_trust_roots: list[Path] = []
+    signing_trust_roots: tuple[Path, ...] = ()
     signing_workers: Annotated[int, Field(ge=1, le=16)] = 1
     signing_max_pending: Annotated[int, Field(ge=1)] = 8
     verify_max_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024

@@ -67,7 +67,7 @@ def create_app(
     )
     signer = PyHankoSigner(
         settings.signing_dir,
-        trust_roots=tuple(settings.signing_trust_roots),
+        trust_roots=settings.signing_trust_roots,
         workers=settings.signing_workers,
         max_pending=settings.signing_max_pending,
     )

@@ -91,9 +91,7 @@ async def test_an_addition_after_the_signature_is_not_the_whole_file(signer: PyH
     assert not v.whole_file
 
 
-async def test_a_certificate_of_another_ca_is_not_trusted(
-    signer: PyHankoSigner, tmp_path: Path
-) -> None:
+async def test_a_certificate_of_another_ca_is_not_trusted(signer: PyHankoSigner, tmp_path: Path) -> None:
     pki.ensure(tmp_path, [AGENCY])  # the same agency's name and code, under a CA of its own
     other = PyHankoSigner(tmp_path, processes=False)
     try:

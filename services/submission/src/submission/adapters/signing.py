@@ -258,8 +258,8 @@ def verify_pdf(roots: tuple[str, ...], pdf: bytes) -> Verdict:
     """The verdict on ``pdf``'s last signature against the certificates in ``roots`` (files)."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -303,9 +303,6 @@ def verify_pdf(roots: tuple[str, ...], pdf: bytes) -> Verdict:
 
 def _warm() -> int:
     """Import pyHanko in a new worker, so the first document does not pay for it."""
-    import pyhanko.sign  # noqa: F401
-    import pyhanko.sign.validation  # noqa: F401
-    import pyhanko.stamp  # noqa: F401
 
     return 0
 
@@ -340,7 +337,8 @@ class PyHankoSigner:
             if self.processes:
                 # spawn: a forked child of a process with running threads (MongoDB and S3 clients) may
                 # inherit a lock held at the fork and hang.
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+                spawn = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=spawn)
             else:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="signing")
         return self._pool
@@ -380,9 +378,8 @@ class PyHankoSigner:
 
     async def warm(self) -> None:
         """Start the workers and import pyHanko in them (start-up: the first document pays nothing)."""
-        await asyncio.gather(
-            *(asyncio.get_running_loop().run_in_executor(self._executor(), _warm) for _ in range(self.workers))
-        )
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._executor(), _warm) for _ in range(self.workers)))
 
     def close(self) -> None:
         if self._pool is not None:

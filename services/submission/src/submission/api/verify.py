@@ -99,7 +99,7 @@ VERIFY_BODY = {
     responses=problems((404, "Không có văn bản ký với mã này / no document signed with this code")),
     response_model=SignatureRecordOut,
     tags=["verification"],
-    summary="Xác thực văn bản kết quả theo mã (công khai) / a signed result by its verification code (public)",
+    summary="Văn bản kết quả theo mã xác thực (công khai) / a signed result by its code (public)",
 )
 async def by_code(
     s: Svc,

@@ -114,9 +114,7 @@ class Signed:
 
 
 class Signing:
-    def __init__(
-        self, settings: Settings, store: SignatureStore, files: ObjectFiles, signer: Signer
-    ) -> None:
+    def __init__(self, settings: Settings, store: SignatureStore, files: ObjectFiles, signer: Signer) -> None:
         self.s = settings
         self.store = store
         self.files = files
