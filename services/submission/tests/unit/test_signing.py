@@ -83,6 +83,7 @@ async def test_a_changed_byte_is_not_intact(signer: PyHankoSigner) -> None:
     signed[at] = ord("X")
     v = await signer.verify(bytes(signed))
     assert v.signed and not v.intact and not v.authentic
+    assert v.issued_here  # still an agency certificate of ours: signed here, then changed
 
 
 async def test_an_addition_after_the_signature_is_not_the_whole_file(signer: PyHankoSigner) -> None:
@@ -100,7 +101,7 @@ async def test_a_certificate_of_another_ca_is_not_trusted(signer: PyHankoSigner,
     finally:
         other.close()
     v = await signer.verify(forged)
-    assert v.signed and v.intact and not v.trusted and not v.authentic
+    assert v.signed and v.intact and not v.trusted and not v.issued_here and not v.authentic
 
 
 async def test_unsigned_and_unreadable(signer: PyHankoSigner) -> None:

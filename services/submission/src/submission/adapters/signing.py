@@ -87,6 +87,7 @@ class Verdict:
     intact: bool = False
     valid: bool = False
     trusted: bool = False
+    issued_here: bool = False  # the signer's certificate chains to a trust root (whatever the signature)
     whole_file: bool = False
     agency_code: str | None = None  # the certificate subject's serialNumber
     agency_name: str | None = None  # its organisation (O), else its common name
@@ -285,11 +286,15 @@ def verify_pdf(roots: tuple[str, ...], pdf: bytes) -> Verdict:
         return Verdict(signed=True, code=found)
     cert = status.signing_cert
     subject = cert.subject if cert is not None else None
+    # A signature that does not verify is not judged further by pyHanko: whether its certificate is one
+    # of ours (a document signed here, then changed) is asked of the certificate alone.
+    issued = bool(status.trusted) or (cert is not None and _chains(cert, sig.other_embedded_certs, context))
     return Verdict(
         signed=True,
         intact=bool(status.intact),
         valid=bool(status.valid),
         trusted=bool(status.trusted),
+        issued_here=issued,
         whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         agency_code=_subject_field(subject, "serial_number") if subject else None,
         agency_name=(_subject_field(subject, "organization_name") or _subject_field(subject, "common_name"))
@@ -299,6 +304,19 @@ def verify_pdf(roots: tuple[str, ...], pdf: bytes) -> Verdict:
         signed_at=status.signer_reported_dt,
         code=found,
     )
+
+
+def _chains(cert: Any, others: list[Any], context: Any) -> bool:
+    """Whether ``cert`` chains to the trust roots (its own validity, not a signature's)."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+    validator = CertificateValidator(cert, intermediate_certs=others, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_path())
+    except (PathBuildingError, PathValidationError, ValueError):
+        return False
+    return True
 
 
 def _warm() -> int:

@@ -243,7 +243,7 @@ class Signing:
         v: Verdict = await self.signer.verify(pdf)
         record = await self.store.by_sha256(sha256) if v.signed else None
         named = record
-        if named is None and v.code and v.trusted:  # ours, changed since: what it was when signed
+        if named is None and v.code and v.issued_here:  # ours, changed since: what it was when signed
             named = await self.store.by_code(normal_code(v.code))
         unchanged = bool(
             v.authentic and v.whole_file and record is not None and record["agency_code"] == v.agency_code
@@ -254,7 +254,7 @@ class Signing:
             outcome = "unsigned"
         elif unchanged:
             outcome = "authentic"
-        elif v.trusted:
+        elif v.issued_here:
             outcome = "changed"  # signed here, then altered (or added to) since
         else:
             outcome = "unknown"  # signed, but not by an agency certificate of this system
