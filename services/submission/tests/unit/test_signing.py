@@ -137,3 +137,14 @@ def test_code_of() -> None:
     assert code_of(URL) == "K7M2QX9RTA"
     assert code_of("https://x/xac-thuc") is None
     assert code_of(None) is None
+
+
+def test_the_stamp_font_has_every_letter_the_stamp_writes() -> None:
+    from fontTools.ttLib import TTFont
+
+    from submission.adapters.signing import _stamp_font
+
+    names = " ".join(name for _, name in pki.committed_directory())
+    text = f"Ký bởi: Thời gian ký: ngày (GMT+7) Mã xác thực: 0123456789 {names}"
+    cmap = TTFont(_stamp_font()).getBestCmap()
+    assert not {ch for ch in text if ord(ch) not in cmap}
