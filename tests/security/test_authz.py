@@ -561,6 +561,21 @@ MATRIX: dict[str, list[Row]] = {
     "POST /api/v1/submissions/dossiers/{dossier_id}/submit": [row("401 200 404 403 403 403", submit)],
     # The public lookup answers whoever has the code and the submitter's phone (a receipt's details).
     "GET /api/v1/submissions/track": [row("200 200 200 200 200 200", track)],
+    # Anyone checks a signed result (issue 19): by its code (none is A's: a code no document has), or by
+    # uploading a PDF (an unsigned one here: the verdict says so, and names nothing of anyone's).
+    "GET /api/v1/submissions/verify": [
+        row("404 404 404 404 404 404", get(f"{S}/verify", params={"code": "ZZZZZZZZZZ"})),
+        row("422 422 422 422 422 422", get(f"{S}/verify", params={"code": "../../etc"})),
+    ],
+    "POST /api/v1/submissions/verify": [
+        row(
+            "200 200 200 200 200 200",
+            post(f"{S}/verify", files={"file": ("a.pdf", pdf(), "application/pdf")}),
+        ),
+        row(
+            "422 422 422 422 422 422", post(f"{S}/verify", files={"file": ("a.txt", b"hello", "text/plain")})
+        ),
+    ],
     # -- an agency's officers: only their agencies' dossiers ----------------------------------------------
     "GET /api/v1/submissions/officer/dossiers": [
         row("401 403 403 200 200 403", get(f"{S}/officer/dossiers"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 from typing import Annotated, ClassVar
 
 from pydantic import Field, SecretStr, model_validator
@@ -79,6 +80,19 @@ class Settings(ServiceSettings, S3Settings):
     default_processing_working_days: Annotated[int, Field(ge=1, le=365)] = 10
     # Every replica rereads the administrator's calendar this often (the change's event reaches one).
     calendar_refresh_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+    # Signed results (docs/submission.md, "Signed results"). signing_dir: ca.crt and agencies/<code>.key|.crt
+    # (a Kubernetes secret mounted as files in production; .data/pki from `make up`); unset: results cannot
+    # be signed (approval answers 503). The trust roots a verified signature must chain to: default
+    # <signing_dir>/ca.crt. The work runs in signing_workers processes, at most signing_max_pending
+    # documents at a time (then 503); an uploaded document to verify is at most verify_max_bytes.
+    signing_dir: Path | None = None
+    signing_trust_roots: tuple[Path, ...] = ()
+    signing_workers: Annotated[int, Field(ge=1, le=16)] = 1
+    signing_max_pending: Annotated[int, Field(ge=1)] = 8
+    verify_max_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
+    # The public portal: the signature stamp's QR code links to {portal_url}/xac-thuc?ma=<code>.
+    portal_url: str = "http://127.0.0.1:8080"
 
     @model_validator(mode="after")
     def _pow_range(self) -> Settings:

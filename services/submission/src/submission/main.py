@@ -20,10 +20,13 @@ from .adapters.dossiers import DossierRepository
 from .adapters.objects import Objects
 from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
+from .adapters.signatures import SignatureStore
+from .adapters.signing import PyHankoSigner
 from .adapters.store import SCHEMA, drop_retired
 from .api.calendar import router as calendar_router
 from .api.officer import router as officer_router
 from .api.routes import router
+from .api.verify import router as verify_router
 from .config import Settings
 from .parts import Parts
 from .service.agencies import AgencyDirectory
@@ -34,6 +37,7 @@ from .service.dossiers import Dossiers
 from .service.files import ObjectFiles
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.signing import Signing
 from .service.workflow import Workflow
 
 PREFIX = "/api/v1/submissions"
@@ -61,7 +65,13 @@ def create_app(
         transport=transport,
         auth_transport=auth_transport,
     )
-    parts = _parts(rt, settings, store, clients)
+    signer = PyHankoSigner(
+        settings.signing_dir,
+        trust_roots=settings.signing_trust_roots,
+        workers=settings.signing_workers,
+        max_pending=settings.signing_max_pending,
+    )
+    parts = _parts(rt, settings, store, clients, signer)
     consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies)
     files = parts.attachments.files
     rt.loop(
@@ -82,6 +92,7 @@ def create_app(
     @rt.on_stop
     async def _stop(_: Runtime) -> None:
         parts.receipts.close()
+        signer.close()
         await clients.close()
         await store.stop()
 
@@ -90,18 +101,21 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router, calendar_router],
+        routers=[router, officer_router, calendar_router, verify_router],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
-        streamed=rf"^{PREFIX}/dossiers/[^/]+/(attachments|actions/finish)$",
+        # A document uploaded to be verified streams too (its own limit, verify_max_bytes).
+        streamed=rf"^{PREFIX}/(dossiers/[^/]+/(attachments|actions/finish)|verify)$",
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )
     return app
 
 
-def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients) -> Parts:
+def _parts(
+    rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients, signer: PyHankoSigner
+) -> Parts:
     """The use cases and the adapters they work through, built once."""
     repo = DossierRepository(rt.db)
     calendar = CalendarBook(rt, settings, CalendarStore(rt.db))
@@ -142,6 +156,7 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         idempotency=Idempotency(rt.db),
         calendar=calendar,
         agencies=directory,
+        signing=Signing(settings, SignatureStore(rt.db), files, signer),
     )
 
 

@@ -17,6 +17,7 @@ from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.signing import Signing
 from .service.workflow import Workflow
 
 
@@ -34,3 +35,4 @@ class Parts:
     idempotency: Idempotency
     calendar: CalendarBook
     agencies: AgencyDirectory
+    signing: Signing

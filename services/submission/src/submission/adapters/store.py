@@ -16,6 +16,7 @@ COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence numb
 CAPTCHAS = "captchas"
 PROCEDURES = "procedures"  # cache of the catalogue, kept current by procedure.* events
 CALENDAR = "calendar"  # an administrator's days off and working days, one document a year
+SIGNATURES = "signatures"  # a signed result: its verification code (_id), file, digest and agency
 # The officers' queue order: the soonest due first, then the longest waiting.
 QUEUE_SORT = [("appointment_at", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]
 INDEX_NOT_FOUND = 27
@@ -46,6 +47,11 @@ SCHEMA = {
     CAPTCHAS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     PROCEDURES: [],
     CALENDAR: [],
+    # A verification upload is found by its digest; a dossier's signatures by the dossier.
+    SIGNATURES: [
+        IndexModel([("sha256", ASCENDING)], name="sha256"),
+        IndexModel([("dossier_id", ASCENDING)], name="dossier"),
+    ],
     **idempotency.SCHEMA,
 }
 
