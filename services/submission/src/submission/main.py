@@ -143,6 +143,10 @@ def _parts(
         max_pending=settings.receipt_max_pending,
         zone=settings.zone,
     )
+    signing = Signing(settings, SignatureStore(rt.db), files, signer)
+    workflow = Workflow(
+        settings, repo, dossiers, attachments, receipts, calendar, directory, clients, signing
+    )
     return Parts(
         settings=settings,
         store=store,
@@ -152,11 +156,11 @@ def _parts(
         captchas=captchas,
         dossiers=dossiers,
         attachments=attachments,
-        workflow=Workflow(settings, repo, dossiers, attachments, receipts, calendar, directory, clients),
+        workflow=workflow,
         idempotency=Idempotency(rt.db),
         calendar=calendar,
         agencies=directory,
-        signing=Signing(settings, SignatureStore(rt.db), files, signer),
+        signing=signing,
     )
 
 
