@@ -121,7 +121,7 @@ def render(v: Doc, zone: ZoneInfo, portal_url: str) -> bytes:
             + (f" (theo quy định: {short(original, zone)})" if original and original != appointment else "")
         ),
         Spacer(1, 2 * mm),
-        grid(table, [8, 62, 24, 24, 18, 34], 8),
+        grid(table, [10, 60, 24, 24, 18, 34], 8),
     ]
     dated = v["rows"][-1]["at"] if v["rows"] else v.get("submitted_at")
     return document(NUMBER, TITLE, v, body, dated=dated, zone=zone, portal_url=portal_url)
