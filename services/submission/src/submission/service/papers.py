@@ -58,6 +58,9 @@ REGISTER_BUSY = Problem(
 )
 
 
+YEARS = (2000, 2100)  # a register outside these is a typing error, not a period
+
+
 def _range(vi: str, en: str) -> Problem:
     return Problem(422, "invalid-range", Text(vi, en), extra={"errors": [{"field": "from", "message": vi}]})
 
@@ -98,6 +101,10 @@ class Papers:
             start = end.replace(day=1)
         elif end is None:
             end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        if not (YEARS[0] <= start.year and end.year <= YEARS[1]):
+            raise _range(
+                f"Chỉ tải được từ năm {YEARS[0]} đến {YEARS[1]}", f"Years {YEARS[0]} to {YEARS[1]} only"
+            )
         if end < start:
             raise _range("Ngày kết thúc trước ngày bắt đầu", "'to' is before 'from'")
         days = self.settings.register_max_days
