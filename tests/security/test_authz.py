@@ -588,10 +588,11 @@ MATRIX: dict[str, list[Row]] = {
         row("401 200 404 200 404 404", get(D + "/{r.accepted[id]}/forms/01")),
         row("401 409 404 409 404 404", get(D + "/{r.accepted[id]}/forms/03")),
     ],
-    # The register of dossiers (form 07): the agency's staff and the administrator; nobody else.
+    # The register of dossiers (form 07): the agency's staff (X of A's agency, Y of its own) and the
+    # administrator; nobody else.
     "GET /api/v1/submissions/agencies/{code}/register.xlsx": [
         row("401 403 403 200 403 200", get(f"{S}/agencies/{AGENCY_X}/register.xlsx")),
-        row("401 403 403 403 403 200", get(f"{S}/agencies/{AGENCY_Y}/register.xlsx")),
+        row("401 403 403 403 200 200", get(f"{S}/agencies/{AGENCY_Y}/register.xlsx")),
     ],
     # -- the working-day calendar: read by anyone signed in, changed by the administrator ----------------------
     "GET /api/v1/submissions/calendar/{year}": [row("401 200 200 200 200 200", get(f"{S}/calendar/2031"))],
