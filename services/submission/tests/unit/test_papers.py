@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
+from dvckit.vn import ZONE
 from submission.adapters.papers import FORMS
 from submission.adapters.papers.common import CITY, tracking_url
 from submission.adapters.papers.pool import Receipts
@@ -99,8 +100,6 @@ def text(pdf: bytes) -> str:
 
 def draw(form: str, d: Dossier) -> str:
     """The paper, drawn here (the pool's worker does the same), as text."""
-    from dvckit.vn import ZONE
-
     return text(FORMS[form].render(FORMS[form].inputs(d.document()), ZONE, PORTAL))
 
 
