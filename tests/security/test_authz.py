@@ -26,7 +26,7 @@ from devstack.client import TEST_PROCEDURE, scope_of, totp_code
 from devstack.config import ROOT
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
-from .conftest import AGENCY_X, PROCEDURE, Records, S, Who, World, pdf
+from .conftest import AGENCY_X, AGENCY_Y, PROCEDURE, Records, S, Who, World, pdf
 
 DOC = json.loads((ROOT / "gateway" / "apidocs" / "openapi.json").read_text())
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -596,6 +596,19 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": [
         row("401 200 404 200 404 404", get(D + "/{r.finished[id]}/results/{r.finished[results][0][id]}"))
     ],
+    # The papers of Circular 03/2025 (forms 01-06): as the receipt, the owner's and the agency's; a paper
+    # the dossier does not have yet is 409 for them, and still 404 for everyone else.
+    "GET /api/v1/submissions/dossiers/{dossier_id}/forms/{form}": [
+        row("401 200 404 200 404 404", get(D + "/{r.submitted[id]}/forms/06")),
+        row("401 200 404 200 404 404", get(D + "/{r.accepted[id]}/forms/01")),
+        row("401 409 404 409 404 404", get(D + "/{r.accepted[id]}/forms/03")),
+    ],
+    # The register of dossiers (form 07): the agency's staff (X of A's agency, Y of its own) and the
+    # administrator; nobody else.
+    "GET /api/v1/submissions/agencies/{code}/register.xlsx": [
+        row("401 403 403 200 403 200", get(f"{S}/agencies/{AGENCY_X}/register.xlsx")),
+        row("401 403 403 403 200 200", get(f"{S}/agencies/{AGENCY_Y}/register.xlsx")),
+    ],
     # -- the working-day calendar: read by anyone signed in, changed by the administrator ----------------------
     "GET /api/v1/submissions/calendar/{year}": [row("401 200 200 200 200 200", get(f"{S}/calendar/2031"))],
     "PUT /api/v1/submissions/calendar/{year}": [row("401 403 403 403 403 412", calendar_change)],
@@ -677,6 +690,9 @@ SEES_A = {
     "POST /api/v1/submissions/dossiers/{dossier_id}/actions/{action}": {"x"},
     "GET /api/v1/submissions/dossiers/{dossier_id}/receipt": {"x"},
     "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": {"x"},
+    "GET /api/v1/submissions/dossiers/{dossier_id}/forms/{form}": {"x"},
+    # The register lists the agency's dossiers, A's among them, with A's phone.
+    "GET /api/v1/submissions/agencies/{code}/register.xlsx": {"x", "admin"},
     "GET /api/v1/auth/users": {"admin"},
     "GET /api/v1/auth/organisations/all": {"admin"},
     "GET /api/v1/auth/organisations/{org_id}": {"admin"},

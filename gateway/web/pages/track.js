@@ -7,7 +7,8 @@ import { localProblem, validCitizenId, validPhone } from "./auth.js";
 
 export function TrackPage({ query }) {
   useTitle(t("track.title"));
-  const [code, setCode] = useState(query.get("code") || "");
+  // ?ma= is what the papers' QR codes link to (/tra-cuu?ma=<code>); ?code= too.
+  const [code, setCode] = useState(query.get("ma") || query.get("code") || "");
   const [by, setBy] = useState("citizen_id");
   const [value, setValue] = useState("");
   const { fe, error, busy, send } = useForm();

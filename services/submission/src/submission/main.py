@@ -20,10 +20,12 @@ from .adapters.dossiers import DossierRepository
 from .adapters.objects import Objects
 from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
+from .adapters.registers import DossierRegister
 from .adapters.signatures import SignatureStore
 from .adapters.signing import PyHankoSigner
 from .adapters.store import SCHEMA, drop_retired
 from .api.calendar import router as calendar_router
+from .api.forms import router as forms_router
 from .api.officer import router as officer_router
 from .api.routes import router
 from .api.verify import router as verify_router
@@ -35,6 +37,7 @@ from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.files import ObjectFiles
+from .service.papers import Papers
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.signing import Signing
@@ -101,7 +104,7 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router, calendar_router, verify_router],
+        routers=[router, officer_router, forms_router, calendar_router, verify_router],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
@@ -142,11 +145,13 @@ def _parts(
         cache_bytes=settings.receipt_cache_bytes,
         max_pending=settings.receipt_max_pending,
         zone=settings.zone,
+        portal_url=settings.portal_url,
     )
     signing = Signing(settings, SignatureStore(rt.db), files, signer)
     workflow = Workflow(
         settings, repo, dossiers, attachments, receipts, calendar, directory, clients, signing
     )
+    workflow = Workflow(settings, repo, dossiers, attachments, receipts, calendar)
     return Parts(
         settings=settings,
         store=store,
@@ -157,6 +162,7 @@ def _parts(
         dossiers=dossiers,
         attachments=attachments,
         workflow=workflow,
+        papers=Papers(settings, workflow, receipts, DossierRegister(rt.db), directory),
         idempotency=Idempotency(rt.db),
         calendar=calendar,
         agencies=directory,

@@ -15,6 +15,7 @@ from .service.attachments import Attachments
 from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
+from .service.papers import Papers
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.signing import Signing
@@ -32,6 +33,7 @@ class Parts:
     attachments: Attachments
     workflow: Workflow
     receipts: Receipts
+    papers: Papers
     idempotency: Idempotency
     calendar: CalendarBook
     agencies: AgencyDirectory

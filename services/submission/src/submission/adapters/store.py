@@ -38,6 +38,12 @@ SCHEMA = {
         # The officers' queue: their agencies' dossiers in a status, walked in the queue's own order, so a
         # page costs MongoDB the page and not the agency's whole backlog (no in-memory sort).
         IndexModel([("agency.code", ASCENDING), ("status", ASCENDING), *QUEUE_SORT], name="agency_due"),
+        # The register of dossiers (form 07): an agency's dossiers filed in a period, in the order filed.
+        IndexModel(
+            [("agency.code", ASCENDING), ("submitted_at", ASCENDING)],
+            name="agency_register",
+            partialFilterExpression={"submitted_at": {"$type": "date"}},
+        ),
         # The hourly cleanup's abandoned drafts.
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_age"),
         # Uploads in progress (objects being written): the cleanup looks for old ones a crash left.
