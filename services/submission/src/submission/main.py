@@ -151,7 +151,6 @@ def _parts(
     workflow = Workflow(
         settings, repo, dossiers, attachments, receipts, calendar, directory, clients, signing
     )
-    workflow = Workflow(settings, repo, dossiers, attachments, receipts, calendar)
     return Parts(
         settings=settings,
         store=store,
