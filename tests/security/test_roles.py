@@ -9,7 +9,6 @@ role, in another agency); the administrator. What a stolen token of each can do 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -47,18 +46,7 @@ class Office:
         self.boss = self._staff("leader X", ["leader"])
 
     def _staff(self, name: str, roles: list[str]) -> Who:
-        n = uuid.uuid4().hex[:10]
-        body = {
-            "full_name": "Nguyễn Văn Vai Trò",
-            "roles": roles,
-            "agencies": [AGENCY_X],
-            "username": f"vaitro{n}",
-            "password": "Mot-Cua-Vai-Tro-7",
-        }
-        r = self.w.http.post("/api/v1/auth/users", json=body, headers=self.w.admin.headers)
-        assert r.status_code == 201, r.text
-        tokens = self.w.login(body["username"], body["password"])
-        return Who(name, tokens["access_token"], r.json()["id"], body)
+        return self.w.officer(name, AGENCY_X, roles)
 
     def who(self, name: str) -> Who:
         w = self.w

@@ -170,7 +170,8 @@ async def test_another_agency_answers_in_its_own_queue(world):
     assert did in await queue(world, there["spec"], mine="true")
     seen = await view(world, there["spec"], did)
     assert seen["actions"] == ["answer"]
-    assert (await world.act(there["desk"], did, "answer", {"note": "x"})).status_code == 404  # no role there
+    r = await world.act(there["desk"], did, "answer", {"note": "x"})
+    assert r.status_code == 403 and r.json()["code"] == "role-required"  # its specialist or leader answers
     r = await world.act(there["spec"], did, "answer", {"note": "Đúng nơi cư trú"})
     assert r.status_code == 200 and r.json()["step"] == "handling"
     assert r.json()["consultations"][0]["answer"] == "Đúng nơi cư trú"

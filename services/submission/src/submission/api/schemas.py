@@ -168,11 +168,22 @@ class FileChange(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    """A status change, or (with ``change``) a change to the files while the status stayed."""
+    """A status change or a move inside the agencies (``action``), or (with ``change``) a change to the
+    files while the status stayed."""
 
     status: str
     at: datetime
     actor_role: str
+    action: str | None = Field(None, description="The workflow's action (accept, assign, propose, …)")
+    step: str | None = Field(None, description="Where the dossier is after it")
+    actor_id: str | None = Field(None, description="Officers only: the account that acted")
+    actor_name: str | None = None
+    agency_code: str | None = Field(None, description="The agency that acted")
+    to_id: str | None = Field(None, description="Officers only: the account that received the dossier")
+    to_name: str | None = None
+    to_agency: str | None = Field(None, description="transfer, consult: the other agency")
+    due_at: datetime | None = Field(None, description="When the step it began was due")
+    outcome: str | None = None
     note: str | None = None
     reason: str | None = None
     items: list[str] | None = None

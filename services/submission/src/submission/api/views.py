@@ -43,9 +43,9 @@ def where(d: Dossier) -> dict[str, object]:
 
 def _public(h: HistoryEntry) -> dict[str, object]:
     """A history entry as the citizen reads it: the officers' notes to each other left out."""
-    out = h.model_dump()
+    out = h.model_dump() | {"actor_id": None, "to_id": None}
     if h.action in INTERNAL:
-        for k in ("note", "reason", "to_id", "to_name", "outcome"):
+        for k in ("note", "reason", "to_name", "outcome"):
             out[k] = None
     return out
 
