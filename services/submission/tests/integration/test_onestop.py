@@ -93,6 +93,17 @@ async def test_desk_specialist_leader_each_in_their_role(world):
     notes = [h["note"] for h in mine["history"]]
     assert "Bổ sung căn cứ pháp lý" not in notes and "Chia việc" not in notes
     assert mine.get("proposed") in (None, []) and len(mine["results"]) == 1
+    assert {h["actor_id"] for h in mine["history"]} == {None}  # names, never the officers' accounts
+    # The result the citizen downloads is the one the leader signed: anyone can check it.
+    signed = await world.sub.get(f"{S}/dossiers/{did}/results/{mine['results'][0]['id']}", headers=p["h"])
+    assert signed.status_code == 200
+    v = (
+        await world.sub.post(
+            f"{S}/verify", content=signed.content, headers={"Content-Type": "application/pdf"}
+        )
+    ).json()
+    assert v["verdict"] == "authentic" and v["record"]["dossier_code"] == mine["code"]
+    assert v["signature"]["agency"]["code"] == WARD
 
 
 async def test_the_completion_request_at_the_desk_comes_back_to_the_desk(world):

@@ -26,20 +26,21 @@ def result_pdf(title: str = "QUYET DINH cap giay xac nhan") -> bytes:
     return buf.getvalue()
 
 
-async def finished(world, result: bytes = b"") -> Dossier:
-    """A dossier processed to status 9 with ``result`` as its result document (as stored)."""
+async def proposed(world, result: bytes = b"") -> Dossier:
+    """A dossier a specialist proposed ``result`` for (as stored: its ``proposed`` document, unsigned)."""
     p, officer = await world.citizen(), await world.officer([WARD])
     d = await world.submitted(p)
     for action in ("accept", "start"):
         assert (await world.act(officer, d["id"], action)).status_code == 200
     r = await world.sub.post(
-        f"{S}/dossiers/{d['id']}/actions/finish",
+        f"{S}/dossiers/{d['id']}/actions/propose",
         headers=officer["h"],
+        data={"outcome": "grant"},
         files={"file": ("Quyết định.pdf", result or result_pdf(), "application/pdf")},
     )
     assert r.status_code == 200, r.text
     got = await world.sub.app.state.dossiers.repo.get(d["id"])
-    assert got is not None and got.results
+    assert got is not None and got.proposed and not got.results
     return got
 
 
@@ -51,16 +52,16 @@ async def read(world, key: str) -> bytes:
 @pytest.fixture(scope="module")
 async def signed(world):
     """One dossier's result, signed: the dossier, the signed attachment, its bytes and its record."""
-    d = await finished(world)
+    d = await proposed(world)
     signing = world.sub.app.state.signing
-    [att] = await signing.sign_results(d, LEADER, d.results)
+    [att] = await signing.sign_results(d, LEADER, d.proposed)
     record = await signing.store.coll.find_one({"file_id": att.id})
     return d, att, await read(world, att.key), record
 
 
 async def test_a_result_is_signed_stored_and_recorded(world, signed):
     d, att, data, record = signed
-    source = d.results[0]
+    source = d.proposed[0]
     assert att.id != source.id and att.key != source.key and att.key.startswith(f"dossiers/{d.id}/")
     assert att.content_type == "application/pdf" and att.name == source.name
     assert att.sha256 == hashlib.sha256(data).hexdigest() and att.size == len(data)
@@ -169,14 +170,14 @@ async def test_an_upload_over_the_limit_is_refused(world):
 
 async def test_only_pdfs_are_signed_and_a_failure_stores_nothing(world):
     signing = world.sub.app.state.signing
-    d = await finished(world, world.pdf())  # a "PDF" by its first bytes that no reader can parse
-    assert is_pdf(d.results[0]) and is_pdf(b"%PDF-1.7\n") and not is_pdf(world.png())
+    d = await proposed(world, world.pdf())  # a "PDF" by its first bytes that no reader can parse
+    assert is_pdf(d.proposed[0]) and is_pdf(b"%PDF-1.7\n") and not is_pdf(world.png())
     before = await signing.store.coll.count_documents({"dossier_id": d.id})
     with pytest.raises(Exception) as e:
-        await signing.sign_results(d, LEADER, d.results)
+        await signing.sign_results(d, LEADER, d.proposed)
     assert getattr(e.value, "code", None) == "result-unsignable"
     assert await signing.store.coll.count_documents({"dossier_id": d.id}) == before
-    png = d.results[0].model_copy(update={"content_type": "image/png"})
+    png = d.proposed[0].model_copy(update={"content_type": "image/png"})
     with pytest.raises(Exception) as e:
         await signing.sign_results(d, LEADER, [png])
     assert getattr(e.value, "code", None) == "result-not-pdf"
@@ -184,13 +185,13 @@ async def test_only_pdfs_are_signed_and_a_failure_stores_nothing(world):
 
 async def test_an_agency_without_a_certificate_and_a_discarded_signature(world):
     signing = world.sub.app.state.signing
-    d = await finished(world)
+    d = await proposed(world)
     elsewhere = d.model_copy(update={"agency": d.agency.model_copy(update={"code": "000.00.99.X99"})})
     with pytest.raises(Exception) as e:
-        await signing.sign_results(elsewhere, LEADER, d.results)
+        await signing.sign_results(elsewhere, LEADER, d.proposed)
     assert getattr(e.value, "status", None) == 503 and e.value.code == "signing-unavailable"
     # Signed, then the caller's write fails: the objects and the records go again.
-    done = await signing.sign_results(d, LEADER, [*d.results, *d.results])
+    done = await signing.sign_results(d, LEADER, [*d.proposed, *d.proposed])
     assert len(done) == 2 and len({a.id for a in done}) == 2
     await signing.discard(done)
     assert await signing.store.coll.count_documents({"file_id": {"$in": [a.id for a in done]}}) == 0

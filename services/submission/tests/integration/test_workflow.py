@@ -37,7 +37,9 @@ async def test_the_whole_way_with_a_supplement(world):
 
     pdf = await world.sub.get(f"{S}/dossiers/{did}/receipt", headers=p["h"])
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages).split()
+    )
     appointment = datetime.fromisoformat(accepted["appointment_at"]).astimezone(
         __import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh")
     )
