@@ -69,7 +69,7 @@ def verify_through_vneid(stack: Any, person: client.Person) -> None:
 
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
-    once more, refused), their email removed, a dossier filed and accepted, the accepting officer's second
+    once more, refused), their email removed, a dossier filed, accepted and given a new appointment, the accepting officer's second
     factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
@@ -116,6 +116,13 @@ async def run_the_producers(stack: Any) -> None:
         r = await http.post(
             f"{client.S}/dossiers/{filed['id']}/actions/accept",
             json={"note": "Đủ hồ sơ"},
+            headers=officer.auth,
+        )
+        assert r.status_code == 200, r.text
+        # The specialist foresees the delay: the apology and a new appointment (dossier.step_changed).
+        r = await http.post(
+            f"{client.S}/dossiers/{filed['id']}/actions/apologise",
+            json={"reason": "Chờ ý kiến của cơ quan liên quan", "days": 2},
             headers=officer.auth,
         )
         assert r.status_code == 200, r.text

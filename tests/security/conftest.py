@@ -191,7 +191,7 @@ class World:
             d["id"],
             "propose",
             data={"note": "Đã giải quyết", "outcome": "grant"},
-            files={"file": ("kết quả.pdf", pdf(), "application/pdf")},
+            files={"file": ("kết quả.pdf", client.result_pdf(), "application/pdf")},
         )
         return self.act(self.leader_x, d["id"], "approve")
 

@@ -100,7 +100,7 @@ async def test_file_accept_supplement_finish_return(stack):
             officer,
             "propose",
             data={"note": "Đã đăng ký", "outcome": "grant"},
-            files={"file": ("kết quả.pdf", pdf(), "application/pdf")},
+            files={"file": ("kết quả.pdf", client.result_pdf(), "application/pdf")},
         )
         leader_body = officer_body | {
             "full_name": "Vũ Thị Lãnh Đạo",

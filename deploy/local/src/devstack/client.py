@@ -409,20 +409,50 @@ async def add_procedure(
 
 
 async def officer(
-    http: httpx.AsyncClient, admin: Person, agency_code: str, name: str = "Cán bộ Một Cửa"
+    http: httpx.AsyncClient,
+    admin: Person,
+    agency_code: str,
+    name: str = "Cán bộ Một Cửa",
+    roles: list[str] | None = None,
 ) -> Person:
-    """An officer of ``agency_code``, created by the administrator, signed in: enrolled in the second
-    factor at this first sign-in, the secret kept as ``totp_secret``."""
+    """An officer of ``agency_code`` (at the desk, a specialist and a leader at once unless ``roles`` says),
+    created by the administrator, signed in: enrolled in the second factor at this first sign-in, the
+    secret kept as ``totp_secret``."""
     p = new_person(name)
     body = {
         "full_name": p.full_name,
         "username": f"cb{p.citizen_id}",
         "password": PASSWORD,
-        "role": "officer",
+        "roles": roles or ["reception", "specialist", "leader"],
         "agencies": [agency_code],
     }
     p.id = _check(await http.post("/api/v1/auth/users", json=body, headers=admin.auth), 201).json()["id"]
     return await login(http, p, body["username"], PASSWORD)
+
+
+def result_pdf(title: str = "QUYẾT ĐỊNH", body: str = "Kết quả giải quyết thủ tục hành chính") -> bytes:
+    """A real one-page PDF, as an agency's result document is (the leader's approval signs it, so it must
+    parse as a PDF, which ``pdf`` below does not)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    from .config import ROOT
+
+    font = ROOT / "services" / "submission" / "src" / "submission" / "data" / "fonts" / "DejaVuSans.ttf"
+    pdfmetrics.registerFont(TTFont("DejaVu", str(font)))  # the built-in fonts have no Vietnamese
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=True)
+    c.setFont("DejaVu", 16)
+    c.drawString(72, 760, title)
+    c.setFont("DejaVu", 11)
+    c.drawString(72, 730, body)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
 
 def pdf(size: int = 2048, salt: bytes = b"") -> bytes:

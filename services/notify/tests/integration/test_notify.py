@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from devstack.testing import eventually
 from dvckit.contracts import (
     DossierStatusChangedV1,
+    DossierStepChangedV1,
     DossierSubmittedV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
@@ -429,3 +430,55 @@ async def test_two_replicas_share_one_queue_and_notify_once(make_notify, mailbox
         lambda: len([m for m in mailbox.to(u["email"]) if "261125-09" in m["Subject"]]) == 20, 20
     )
     assert await b.db.deliveries.count_documents({"event_id": {"$in": ids}}) == 20
+
+
+def moved(user_id: str, action: str, **kw) -> DossierStepChangedV1:
+    return DossierStepChangedV1(
+        dossier_id=str(uuid.uuid4()),
+        code="000.32.02.H26-261125-0008",
+        owner_id=user_id,
+        procedure_code="1.004194",
+        procedure_name="Đăng ký tạm trú",
+        agency_code=kw.pop("agency_code", "000.32.02.H26"),
+        agency_name=kw.pop("agency_name", "Công an Phường Ngô Quyền"),
+        status="processing",
+        status_code=4,
+        action=action,
+        step="handling",
+        from_agency_code="000.32.02.H26",
+        changed_at=datetime.now(UTC),
+        rev=5,
+        **kw,
+    )
+
+
+async def test_a_transfer_and_an_apology_are_told_the_officers_inner_moves_are_not(notify, mailbox):
+    u = await notify.citizen()
+    new = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)  # 17:00 in Vietnam
+    await notify.publish(moved(u["user_id"], "assign", assignee_id="sp-1"))
+    await notify.publish(moved(u["user_id"], "propose"))
+    await notify.publish(
+        moved(
+            u["user_id"],
+            "transfer",
+            agency_code="000.00.15.H26",
+            agency_name="Sở Xây dựng thành phố Hải Phòng",
+            reason="Thuộc thẩm quyền cấp thành phố",
+        )
+    )
+    await notify.publish(moved(u["user_id"], "apologise", appointment_at=new, reason="Chờ ý kiến Sở"))
+
+    async def both():
+        notes = await _kind(notify, u["user_id"], "step_changed")
+        return notes if len(notes) >= 2 else None
+
+    notes = await eventually(both, 10)
+    titles = sorted(n["title"] for n in notes)
+    assert len(notes) == 2, titles  # assign and propose told nobody
+    assert any("đã được chuyển đến Sở Xây dựng thành phố Hải Phòng" in t for t in titles)
+    apology = next(n for n in notes if "hẹn lại" in n["title"])
+    assert "17:00 ngày 10/12/2026" in apology["body"] and "xin lỗi" in apology["body"]
+    mail = await eventually(
+        lambda: [m for m in mailbox.to(u["email"]) if "Ngày hẹn trả kết quả mới" in m.get_content()], 10
+    )
+    assert "Chờ ý kiến Sở" in mail[0].get_content()

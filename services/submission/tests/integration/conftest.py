@@ -246,7 +246,7 @@ class World:
             f"{S}/dossiers/{dossier_id}/actions/propose",
             headers=who["h"],
             data={"outcome": outcome, **fields},
-            files={"file": ("Kết quả.pdf", pdf(), "application/pdf")},
+            files={"file": ("Kết quả.pdf", dev.result_pdf(), "application/pdf")},
         )
 
     async def decided(self, specialist: dict[str, Any], dossier_id: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 from dvckit.consumer import after_commit
 from dvckit.contracts import (
     DossierStatusChangedV1,
+    DossierStepChangedV1,
     DossierSubmittedV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
@@ -111,6 +112,7 @@ class Dispatcher:
             (UserPasswordResetRequestedV1, self.password_reset),  # deprecated: what queues still hold
             (DossierSubmittedV1, self.dossier_submitted),
             (DossierStatusChangedV1, self.status_changed),
+            (DossierStepChangedV1, self.step_changed),
         ]
 
     async def prepare(self, events: list[Envelope], session: Session) -> None:
@@ -382,6 +384,31 @@ class Dispatcher:
                 "agency_name": e.agency_name,
                 "submitted_at": e.submitted_at,
                 "fee_total": vnd(e.fee_total) if e.fee_total else "",
+            },
+            link=self._dossier_link(e.dossier_id),
+            dossier_id=e.dossier_id,
+        )
+
+    # The moves inside the agencies the citizen is told of: where their dossier went, and a new appointment.
+    # (An assignment, a proposal, a question to another agency are the officers' own business.)
+    TOLD = frozenset({"transfer", "apologise"})
+
+    async def step_changed(self, e: DossierStepChangedV1, env: Envelope, session: Session) -> None:
+        if e.action not in self.TOLD:
+            return
+        await self._fanout(
+            session,
+            env,
+            e.owner_id,
+            "step_changed",
+            {
+                "code": e.code,
+                "procedure_name": e.procedure_name,
+                "agency_name": e.agency_name,
+                "from_agency_name": e.agency_name if e.action != "transfer" else "",
+                "action": e.action,
+                "reason": e.reason,
+                "appointment_at": e.appointment_at,
             },
             link=self._dossier_link(e.dossier_id),
             dossier_id=e.dossier_id,

@@ -523,6 +523,12 @@ def _receiver(d: Dossier, after: Dossier, x: Decision) -> tuple[str | None, str 
     return None, None, None
 
 
+def _acting_agency(d: Dossier, x: Decision) -> str:
+    """The agency the actor acted for: the one asked, for its answer; else the one holding the dossier."""
+    asked = d.consulting(x.actor) if x.role == "consulted" else None
+    return asked.agency.code if asked is not None else d.agency.code
+
+
 def act(d: Dossier, x: Decision) -> Change:
     """Apply a decided action: its effect, the rule's status and step, a history entry, the next revision,
     and the event: ``dossier.status_changed.v1`` when the status moves, else ``dossier.step_changed.v1``."""
@@ -540,7 +546,7 @@ def act(d: Dossier, x: Decision) -> Change:
         actor_name=x.actor.name or None,
         action=x.action.name,
         step=step,
-        agency_code=(x.agency.code if x.role == "consulted" and x.agency else d.agency.code),
+        agency_code=_acting_agency(d, x),
         to_id=to_id,
         to_name=to_name,
         to_agency=to_agency,

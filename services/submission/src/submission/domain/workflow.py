@@ -107,11 +107,15 @@ def _rows() -> Iterable[
         ((S.PROCESSING,), (REVIEW,), boss, "approve", S.FINISHED, RETURNING),
         ((S.PROCESSING,), (REVIEW,), boss, "send-back", KEEP, HANDLING),
         ((S.FINISHED,), (RETURNING,), desk, "return-result", S.RETURNED, None),
-        # A leader sends it to another agency, or stops it (with the stop notice).
+        # A leader sends it to another agency, or stops it (with the stop notice): an accepted dossier
+        # (one not yet accepted is refused at the desk instead).
         (running, (RECEPTION, HANDLING, REVIEW), boss, "transfer", KEEP, RECEPTION),
-        ((*running, *waiting), inside, boss, "stop", S.STOPPED, None),
-        # Late: the apology and a new appointment, by the specialist or the leader.
-        ((*running, *waiting), inside, (*handler, *boss), "apologise", KEEP, KEEP),
+        (running, inside, boss, "stop", S.STOPPED, None),
+        (waiting, (HANDLING,), boss, "stop", S.STOPPED, None),
+        # Late: the apology and a new appointment, by the specialist or the leader (the desk too, for a
+        # decided dossier not yet returned).
+        (running, inside, (*handler, *boss), "apologise", KEEP, KEEP),
+        (waiting, (HANDLING,), (*handler, *boss), "apologise", KEEP, KEEP),
         ((S.FINISHED,), (RETURNING,), (*desk, *boss), "apologise", KEEP, KEEP),
         # The citizen may withdraw it until it is decided.
         ((S.SUBMITTED, *running, *waiting), inside, ("citizen",), "withdraw", S.WITHDRAWN, None),
