@@ -3,7 +3,8 @@
 import { html, useState, useEffect, useRef, useStore } from "../lib.js";
 import { get, request, fetchFile, downloadFile } from "../api.js";
 import { t, pick, useLang, formatDateTime, formatBytes } from "../i18n.js";
-import { setQuery, pageOf } from "../router.js";
+import { setQuery, pageOf, navigate } from "../router.js";
+import { setFlash } from "../flash.js";
 import { session } from "../session.js";
 import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker, describedBy, viLang, Vi } from "../components.js";
 import { localProblem } from "./auth.js";
@@ -541,7 +542,14 @@ export function OfficerDossierPage({ id }) {
   const finished = async (a) => {
     setAction(null);
     const said = t(`act.done.${a.label}`);
-    setDone(said === `act.done.${a.label}` ? t("act.done.other") : said);
+    const text = said === `act.done.${a.label}` ? t("act.done.other") : said;
+    if (a.name === "transfer") {
+      // The dossier now belongs to the other agency: its page is no longer this officer's to see.
+      setFlash("success", text);
+      navigate("/can-bo");
+      return;
+    }
+    setDone(text);
     dossier.reload();
   };
 
