@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from devstack.client import result_pdf
 
 PROCEDURE = "1.004194"  # Đăng ký tạm trú
-KIEN_AN = "000.01.H1.H26"  # Công an Phường Kiến An
+KIEN_AN = "000.01.H1.H26"  # Công an phường Kiến An
 LE_CHAN = "000.01.G7.H26"  # Công an phường Lê Chân
 # A step's state in words; "done" once decided (the desk's return is counted against the appointment).
 STEP_WORDS = {"on_time": "Trong hạn", "due_soon": "Sắp đến hạn", "overdue": "Quá hạn", "done": "Đã xong"}
@@ -171,7 +171,7 @@ def test_reception_specialist_leader_and_return(
     sign_in(page, who.citizen_id, who.password)
     page.goto(f"/ho-so/{dossier_id}")
     expect(page.get_by_test_id("dossier-status")).to_have_text("Đã trả kết quả")
-    expect(page.get_by_test_id("dossier-agency")).to_have_text("Công an Phường Kiến An")
+    expect(page.get_by_test_id("dossier-agency")).to_have_text("Công an phường Kiến An")
     with page.expect_download() as dl:
         page.get_by_test_id("results").get_by_test_id("download-file").click()
     assert dl.value.suggested_filename.endswith(".pdf")
@@ -219,7 +219,7 @@ def test_a_transfer_reaches_the_other_agencys_desk(
     row_of(other, code).get_by_test_id("queue-link").click()
     expect(other.get_by_test_id("step-text")).to_have_text("Bộ phận Một cửa")
     transfer = other.get_by_test_id("transfer")
-    expect(transfer).to_contain_text("Từ Công an Phường Kiến An sang Công an phường Lê Chân")
+    expect(transfer).to_contain_text("Từ Công an phường Kiến An sang Công an phường Lê Chân")
     expect(transfer).to_contain_text("Người nộp cư trú tại phường Lê Chân")
     expect(other.get_by_test_id("action-accept")).to_be_visible()
     axe(other, "hồ sơ được chuyển đến")
@@ -231,7 +231,7 @@ def test_a_transfer_reaches_the_other_agencys_desk(
     page.goto(f"/ho-so/{dossier_id}")
     expect(page.get_by_test_id("dossier-agency")).to_have_text("Công an phường Lê Chân")
     expect(page.get_by_test_id("transfer")).to_contain_text(
-        "Từ Công an Phường Kiến An sang Công an phường Lê Chân"
+        "Từ Công an phường Kiến An sang Công an phường Lê Chân"
     )
     axe(page, "hồ sơ của tôi: đã chuyển")
     shot(page, "onestop-09-citizen-transfer")
