@@ -54,7 +54,13 @@ export function MyDossiersPage({ query }) {
             { label: t("wizard.agency"), cell: (d) => d.agency.name, vi: true },
             { label: t("dossier.submittedAt"), cell: (d) => (d.submitted_at ? formatDateTime(d.submitted_at) : "—") },
             { label: t("dossier.appointment"), cell: (d) => (d.appointment_at ? formatDateTime(d.appointment_at) : "—") },
-            { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
+            {
+              label: t("dossier.status"),
+              cell: (d) =>
+                html`<${StatusBadge} status=${d.status} text=${d.status_text} />${d.step_text
+                  ? html`<br /><span class="muted" data-testid="my-dossier-step">${pick(d.step_text)}</span>`
+                  : null}`,
+            },
           ]}
         />
         <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, "to-chuc": org, page: n })} />`,
