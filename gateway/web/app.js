@@ -15,6 +15,7 @@ import { LoginPage, RegisterPage, ForgotPage, ResetPage } from "./pages/auth.js"
 import { NewDossierPage } from "./pages/wizard.js";
 import { MyDossiersPage, DossierPage } from "./pages/dossiers.js";
 import { TrackPage } from "./pages/track.js";
+import { VerifyPage } from "./pages/verify.js";
 import { NotificationsPage } from "./pages/notifications.js";
 import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
 import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
@@ -28,6 +29,7 @@ const ROUTES = [
   ["/tim-kiem", SearchPage, null],
   ["/thu-tuc/:code", ProcedurePage, null],
   ["/tra-cuu", TrackPage, null],
+  ["/xac-thuc", VerifyPage, null],
   ["/dang-nhap", LoginPage, null],
   ["/dang-nhap/vneid", VneidReturnPage, null],
   ["/dang-ky", RegisterPage, null],
@@ -193,6 +195,7 @@ function Footer() {
       </div>
       <ul class="footer-links">
         <li><a href="/tra-cuu">${t("nav.track")}</a></li>
+        <li><a href="/xac-thuc">${t("nav.verify")}</a></li>
         <li><a href="/tim-kiem">${t("nav.procedures")}</a></li>
         <li><a href="/api/docs/" data-native>${t("footer.api")}</a></li>
       </ul>

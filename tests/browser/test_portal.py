@@ -486,6 +486,59 @@ def test_administrator_screens(new_page, shot, axe, sign_in):
     assert page.js_errors == []
 
 
+def test_administrator_gives_roles_by_checkboxes_and_names_the_default_specialist(
+    new_page, shot, axe, sign_in
+):
+    """A staff account made with some of the one-stop roles ticked, its roles changed on its row, and the
+    agency's default specialist chosen among its specialists, then cleared."""
+    page = new_page()
+    sign_in(page, "admin", "admin-dev-password", totp=admin_totp_secret())
+    n = uuid.uuid4().hex[:6]
+    page.get_by_test_id("staff-new").click()
+    create = page.get_by_test_id("create-staff")
+    # Reception, specialist and leader are ticked for a new account: untick all to see the error.
+    for role in ("reception", "specialist", "leader"):
+        create.get_by_test_id(f"staff-role-{role}").uncheck()
+    page.get_by_test_id("staff-full-name").fill("Vũ Thị Chuyên Viên")
+    page.get_by_test_id("staff-username").fill(f"cv_{n}")
+    page.get_by_test_id("staff-password").fill(f"Cat-Hai-{n}-Island")
+    page.get_by_test_id("staff-submit").click()
+    expect(page.get_by_test_id("problem")).to_contain_text("Chọn ít nhất một vai trò")
+    create.get_by_role("checkbox", name="Chuyên viên").check()
+    page.get_by_test_id("staff-agencies").fill(WARD_CODE)
+    axe(page, "vai trò cán bộ")
+    page.get_by_test_id("staff-submit").click()
+    expect(page.get_by_test_id("admin-done")).to_contain_text("Vũ Thị Chuyên Viên")
+    row = page.locator(f'[data-testid=user-row][data-username="cv_{n}"]')
+    expect(row.get_by_test_id("user-roles")).to_have_text("Chuyên viên")
+
+    row.get_by_test_id("edit-roles").click()
+    edit = page.get_by_test_id("edit-staff")
+    expect(page.get_by_test_id("edit-staff-title")).to_be_focused()
+    expect(edit.get_by_role("checkbox", name="Chuyên viên")).to_be_checked()
+    edit.get_by_role("checkbox", name="Lãnh đạo").check()
+    page.get_by_test_id("edit-submit").click()
+    expect(page.get_by_test_id("admin-done")).to_contain_text("Đã lưu vai trò của Vũ Thị Chuyên Viên")
+    expect(row.get_by_test_id("user-roles")).to_have_text("Chuyên viên, Lãnh đạo")
+    shot(page, "admin-03-roles")
+
+    box = page.get_by_test_id("default-specialist")
+    box.get_by_test_id("ds-agency").fill(WARD_CODE)
+    box.get_by_test_id("ds-show").click()
+    box.get_by_test_id("ds-specialist").select_option(label="Vũ Thị Chuyên Viên")
+    box.get_by_test_id("ds-save").click()
+    expect(box.get_by_test_id("ds-done")).to_contain_text(
+        "Đã đặt Vũ Thị Chuyên Viên làm chuyên viên mặc định"
+    )
+    expect(box.get_by_test_id("ds-current")).to_contain_text("Vũ Thị Chuyên Viên")
+    axe(page, "chuyên viên mặc định")
+    shot(page, "admin-04-default-specialist")
+    box.get_by_test_id("ds-clear").click()
+    expect(box.get_by_test_id("ds-done")).to_contain_text("Đã bỏ chuyên viên mặc định")
+    expect(box.get_by_test_id("ds-current")).to_contain_text("chưa có chuyên viên mặc định")
+    assert page.js_errors == []
+
+
 def test_the_account_page_changes_the_email_only_with_the_password_and_its_code(
     new_page, shot, axe, codes, citizen_by_api, sign_in
 ):

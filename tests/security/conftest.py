@@ -112,15 +112,17 @@ class World:
         token = self.login(person["citizen_id"], person["password"])["access_token"]
         return Who(name, token, user["id"], person)
 
-    def officer(self, name: str, agency: str) -> Who:
+    def officer(self, name: str, agency: str, roles: list[str] | None = None) -> Who:
+        """Staff of ``agency``: with ``roles`` (reception, specialist, leader, admin), or the old single
+        role "officer" (every agency role) when none are given."""
         n = uuid.uuid4().hex[:10]
-        body = {
+        body: dict[str, Any] = {
             "full_name": "Trần Văn Một Cửa",
-            "role": "officer",
             "agencies": [agency],
             "username": f"canbo{n}",
             "password": "Mot-Cua-Hai-Phong-7",
         }
+        body |= {"roles": roles} if roles else {"role": "officer"}
         r = self.http.post("/api/v1/auth/users", json=body, headers=self.admin.headers)
         assert r.status_code == 201, r.text
         tokens = self.login(body["username"], body["password"])  # the first sign-in: enrolled

@@ -9,8 +9,10 @@ allowed answer names nothing of A's unless its caller may see it (SEES_A)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from devstack.client import TEST_PROCEDURE, scope_of, totp_code
 from devstack.config import ROOT
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
-from .conftest import AGENCY_X, PROCEDURE, Records, S, Who, World, pdf
+from .conftest import AGENCY_X, AGENCY_Y, PROCEDURE, Records, S, Who, World, pdf
 
 DOC = json.loads((ROOT / "gateway" / "apidocs" / "openapi.json").read_text())
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -248,6 +250,11 @@ def reset_officer(w: World, r: Records, who: Who) -> httpx.Response:
     return w.http.delete(f"/api/v1/auth/users/{officer.user_id}/mfa", headers=who.headers)
 
 
+def default_specialist_x(w: World, r: Records, who: Who) -> httpx.Response:
+    body = {"user_id": w.officer_x.user_id}
+    return w.http.put(f"/api/v1/auth/agencies/{AGENCY_X}/default-specialist", json=body, headers=who.headers)
+
+
 def submit(w: World, r: Records, who: Who) -> httpx.Response:
     captcha = w.captcha(w.a)  # officers may not ask for one; the captcha is not what is refused
     body = {"captcha_id": captcha, "captcha_answer": CAPTCHA_TEST_ANSWER}
@@ -321,6 +328,9 @@ AN_AGENCY = {
     "commune": "Phường Kiến An",
 }
 D = S + "/dossiers"
+STAFF_X = f"/api/v1/auth/agencies/{AGENCY_X}/staff"
+DEFAULT_X = f"/api/v1/auth/agencies/{AGENCY_X}/default-specialist"
+DEFAULT_Y = f"/api/v1/auth/agencies/{AGENCY_Y}/default-specialist"
 ORGS = "/api/v1/auth/organisations"
 ORG = ORGS + "/{w.org[id]}"
 ATT = "{r.submitted[attachments][0][id]}"
@@ -447,6 +457,16 @@ MATRIX: dict[str, list[Row]] = {
         row("401 403 403 403 403 409", send("DELETE", "/api/v1/auth/users/{w.a.user_id}/mfa")),
         row("401 403 403 403 403 409", send("DELETE", "/api/v1/auth/users/{w.admin.user_id}/mfa")),
     ],
+    # An agency's staff: its own staff (officer X: the old single role, every agency role) and
+    # administrators. Its default specialist: administrators only (officer X is a specialist of X; the
+    # clearing is of Y's, so X keeps its default). Each role of the agency: test_agency_roles below.
+    "GET /api/v1/auth/agencies/{code}/staff": [row("401 403 403 200 403 200", get(STAFF_X))],
+    "PUT /api/v1/auth/agencies/{code}/default-specialist": [
+        row("401 403 403 403 403 200", default_specialist_x)
+    ],
+    "DELETE /api/v1/auth/agencies/{code}/default-specialist": [
+        row("401 403 403 403 403 204", send("DELETE", DEFAULT_Y))
+    ],
     # -- catalog: reads are public; changes are the administrator's -------------------------------------
     "GET /api/v1/catalog/procedures": [
         row("200 200 200 200 200 200", get("/api/v1/catalog/procedures", params={"q": "tạm trú"}))
@@ -561,6 +581,21 @@ MATRIX: dict[str, list[Row]] = {
     "POST /api/v1/submissions/dossiers/{dossier_id}/submit": [row("401 200 404 403 403 403", submit)],
     # The public lookup answers whoever has the code and the submitter's phone (a receipt's details).
     "GET /api/v1/submissions/track": [row("200 200 200 200 200 200", track)],
+    # Anyone checks a signed result (issue 19): by its code (none is A's: a code no document has), or by
+    # uploading a PDF (an unsigned one here: the verdict says so, and names nothing of anyone's).
+    "GET /api/v1/submissions/verify": [
+        row("404 404 404 404 404 404", get(f"{S}/verify", params={"code": "ZZZZZZZZZZ"})),
+        row("422 422 422 422 422 422", get(f"{S}/verify", params={"code": "../../etc"})),
+    ],
+    "POST /api/v1/submissions/verify": [
+        row(
+            "200 200 200 200 200 200",
+            post(f"{S}/verify", files={"file": ("a.pdf", pdf(), "application/pdf")}),
+        ),
+        row(
+            "422 422 422 422 422 422", post(f"{S}/verify", files={"file": ("a.txt", b"hello", "text/plain")})
+        ),
+    ],
     # -- an agency's officers: only their agencies' dossiers ----------------------------------------------
     "GET /api/v1/submissions/officer/dossiers": [
         row("401 403 403 200 200 403", get(f"{S}/officer/dossiers"))
@@ -580,6 +615,19 @@ MATRIX: dict[str, list[Row]] = {
     ],
     "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": [
         row("401 200 404 200 404 404", get(D + "/{r.finished[id]}/results/{r.finished[results][0][id]}"))
+    ],
+    # The papers of Circular 03/2025 (forms 01-06): as the receipt, the owner's and the agency's; a paper
+    # the dossier does not have yet is 409 for them, and still 404 for everyone else.
+    "GET /api/v1/submissions/dossiers/{dossier_id}/forms/{form}": [
+        row("401 200 404 200 404 404", get(D + "/{r.submitted[id]}/forms/06")),
+        row("401 200 404 200 404 404", get(D + "/{r.accepted[id]}/forms/01")),
+        row("401 409 404 409 404 404", get(D + "/{r.accepted[id]}/forms/03")),
+    ],
+    # The register of dossiers (form 07): the agency's staff (X of A's agency, Y of its own) and the
+    # administrator; nobody else.
+    "GET /api/v1/submissions/agencies/{code}/register.xlsx": [
+        row("401 403 403 200 403 200", get(f"{S}/agencies/{AGENCY_X}/register.xlsx")),
+        row("401 403 403 403 200 200", get(f"{S}/agencies/{AGENCY_Y}/register.xlsx")),
     ],
     # -- the working-day calendar: read by anyone signed in, changed by the administrator ----------------------
     "GET /api/v1/submissions/calendar/{year}": [row("401 200 200 200 200 200", get(f"{S}/calendar/2031"))],
@@ -662,6 +710,9 @@ SEES_A = {
     "POST /api/v1/submissions/dossiers/{dossier_id}/actions/{action}": {"x"},
     "GET /api/v1/submissions/dossiers/{dossier_id}/receipt": {"x"},
     "GET /api/v1/submissions/dossiers/{dossier_id}/results/{file_id}": {"x"},
+    "GET /api/v1/submissions/dossiers/{dossier_id}/forms/{form}": {"x"},
+    # The register lists the agency's dossiers, A's among them, with A's phone.
+    "GET /api/v1/submissions/agencies/{code}/register.xlsx": {"x", "admin"},
     "GET /api/v1/auth/users": {"admin"},
     "GET /api/v1/auth/organisations/all": {"admin"},
     "GET /api/v1/auth/organisations/{org_id}": {"admin"},
@@ -795,3 +846,93 @@ def test_a_removed_member_keeps_access_only_until_the_token_is_refreshed(
     assert r.status_code == 404
     # Filing with the old token is checked against auth too: the organisation is no longer theirs.
     assert world.http.get(ORG.format(w=world), headers=gone.headers).status_code == 404
+
+
+# -- an agency's roles ---------------------------------------------------------------------------------
+AGENCY_CALLERS = ("anon", "citizen", "other agency", "reception", "specialist", "leader", "admin")
+
+
+@pytest.fixture(scope="module")
+def agency_people(world: World) -> dict[str, Who]:
+    """Each caller of the agency's operations: staff of agency X by one role each (made with `roles`),
+    a reception officer of agency Y, citizen A, anonymous and the administrator."""
+    return {
+        "anon": world.anon,
+        "citizen": world.a,
+        "other agency": world.officer("reception of Y", AGENCY_Y, ["reception"]),
+        "reception": world.officer("reception of X", AGENCY_X, ["reception"]),
+        "specialist": world.officer("specialist of X", AGENCY_X, ["specialist"]),
+        "leader": world.officer("leader of X", AGENCY_X, ["leader"]),
+        "admin": world.admin,
+    }
+
+
+def test_agency_roles(world: World, agency_people: dict[str, Who]) -> None:
+    """Every operation on an agency's staff × anonymous, a citizen, staff of another agency, each of the
+    agency's roles and the administrator. Refusals are problems, name nobody of the agency and change
+    nothing of its default specialist."""
+    people = agency_people
+    spec = people["specialist"]
+    settings = world.db("auth").agency_settings
+    default = f"/api/v1/auth/agencies/{AGENCY_X}/default-specialist"
+    ops: dict[str, tuple[Callable[[Who], httpx.Response], str]] = {
+        "list the staff": (
+            lambda who: world.http.get(STAFF_X, headers=who.headers),
+            "401 403 403 200 200 200 200",
+        ),
+        "set the default": (
+            lambda who: world.http.put(default, json={"user_id": spec.user_id}, headers=who.headers),
+            "401 403 403 403 403 403 200",
+        ),
+        "clear the default": (
+            lambda who: world.http.delete(default, headers=who.headers),
+            "401 403 403 403 403 403 204",
+        ),
+    }
+    for name, (call, statuses) in ops.items():
+        for k, status in zip(AGENCY_CALLERS, statuses.split(), strict=True):
+            before = settings.find_one({"_id": AGENCY_X})
+            got = call(people[k])
+            assert got.status_code == int(status), f"{name} as {k}: {got.status_code} {got.text[:300]}"
+            if got.status_code >= 400:
+                assert got.headers["content-type"].startswith("application/problem+json"), (name, k)
+                assert got.json()["code"], (name, k)
+                assert settings.find_one({"_id": AGENCY_X}) == before, (name, k)
+                assert spec.user_id not in got.text and "Trần Văn Một Cửa" not in got.text, (name, k)
+    listed = world.http.get(STAFF_X, headers=people["leader"].headers).json()["items"]
+    mine = {s["id"]: s["roles"] for s in listed}
+    assert mine[spec.user_id] == ["officer", "specialist"]
+    assert mine[people["reception"].user_id] == ["officer", "reception"]
+    assert people["other agency"].user_id not in mine
+    # Only an active specialist of the agency may be its default: the receptionist is not one.
+    r = world.http.put(default, json={"user_id": people["reception"].user_id}, headers=world.admin.headers)
+    assert r.status_code == 422 and r.json()["code"] == "not-a-specialist"
+    r = world.http.put(default, json={"user_id": people["other agency"].user_id}, headers=world.admin.headers)
+    assert r.status_code == 422 and r.json()["code"] == "not-a-specialist"
+
+
+def test_another_agencys_token_cannot_list_this_agencys_staff(
+    world: World, agency_people: dict[str, Who]
+) -> None:
+    """Y's staff token, as it is, or with its agencies changed to X's (the signature no longer holds),
+    lists nothing of X; nor does a token of X's staff once moved to Y (its sessions end with the change)."""
+    theirs = agency_people["other agency"]
+    r = world.http.get(STAFF_X, headers=theirs.headers)
+    assert r.status_code == 403 and r.json()["code"] == "not-agency-staff"
+    head, payload, sig = str(theirs.token).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "agencies": [AGENCY_X]}).encode()).rstrip(b"=")
+    r = world.http.get(STAFF_X, headers={"Authorization": f"Bearer {head}.{forged.decode()}.{sig}"})
+    assert r.status_code == 401 and "items" not in r.text
+
+    moved = world.officer("moved away", AGENCY_X, ["specialist"])
+    assert world.http.get(STAFF_X, headers=moved.headers).status_code == 200
+    r = world.http.patch(
+        f"/api/v1/auth/users/{moved.user_id}", json={"agencies": [AGENCY_Y]}, headers=world.admin.headers
+    )
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 15  # the revocation list is polled every second by the test stack
+    while (got := world.http.get(STAFF_X, headers=moved.headers)).status_code == 200:
+        assert time.monotonic() < deadline, "a token of X's staff moved to Y still lists X's staff"
+        time.sleep(0.25)
+    assert got.status_code == 401, got.text

@@ -67,9 +67,11 @@ FUZZ = settings(
 
 # Which principal an operation is for, when signed in.
 ADMIN_OPS = re.compile(
-    r"^(\w+ /api/v1/auth/(users|keys)|(POST|PUT|PATCH|DELETE) /api/v1/catalog/|PUT /api/v1/submissions/calendar/)"
+    r"^(\w+ /api/v1/auth/(users|keys|agencies/)|(POST|PUT|PATCH|DELETE) /api/v1/catalog/|PUT /api/v1/submissions/calendar/)"
 )
-OFFICER_OPS = re.compile(r"^\w+ /api/v1/submissions/(officer/|dossiers/\{dossier_id\}/actions/)")
+OFFICER_OPS = re.compile(
+    r"^\w+ /api/v1/submissions/(officer/|dossiers/\{dossier_id\}/actions/|agencies/\{code\}/register)"
+)
 _addresses = itertools.count(1)
 
 

@@ -1,5 +1,6 @@
 """``devstack up|down|clean|status``: what ``make up``, ``make down`` and ``make clean`` run; ``devstack
-totp``: the first administrator's current sign-in code on a development stack."""
+totp``: the first administrator's current sign-in code on a development stack; ``devstack pki``: signing
+certificates for agencies the running catalogue has and the local CA has not issued yet."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .stack import Stack, clean, print_status
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="devstack", description=__doc__)
-    p.add_argument("action", choices=["up", "down", "clean", "status", "restart", "totp"])
+    p.add_argument("action", choices=["up", "down", "clean", "status", "restart", "totp", "pki"])
     args = p.parse_args(argv)
     cfg = StackConfig.from_env()
     stack = Stack(cfg)
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             say("no DVC_ADMIN_TOTP_SECRET here: the administrator enrolled with an app of its own")
             return 1
         print(pyotp.TOTP(cfg.admin_totp_secret).now())
+    elif args.action == "pki":
+        stack.up_pki(live=True)
     elif args.action == "clean":
         stack.down()
         clean(cfg)

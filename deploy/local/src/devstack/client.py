@@ -415,17 +415,17 @@ async def officer(
     name: str = "Cán bộ Một Cửa",
     roles: list[str] | None = None,
 ) -> Person:
-    """An officer of ``agency_code`` (at the desk, a specialist and a leader at once unless ``roles`` says),
-    created by the administrator, signed in: enrolled in the second factor at this first sign-in, the
-    secret kept as ``totp_secret``."""
+    """Staff of ``agency_code``, created by the administrator, signed in: enrolled in the second factor
+    at this first sign-in, the secret kept as ``totp_secret``. ``roles``: any of reception, specialist,
+    leader, admin (docs/auth.md); without them the old single role "officer", which holds all three."""
     p = new_person(name)
-    body = {
+    body: dict[str, Any] = {
         "full_name": p.full_name,
         "username": f"cb{p.citizen_id}",
         "password": PASSWORD,
-        "roles": roles or ["reception", "specialist", "leader"],
         "agencies": [agency_code],
     }
+    body |= {"roles": roles} if roles else {"role": "officer"}
     p.id = _check(await http.post("/api/v1/auth/users", json=body, headers=admin.auth), 201).json()["id"]
     return await login(http, p, body["username"], PASSWORD)
 

@@ -185,6 +185,11 @@ class StackConfig:
         return list(dict.fromkeys(self.mongo_url_at(port) for port in self.mongo_servers().values()))
 
     @property
+    def pki_dir(self) -> Path:
+        """The local CA and the agencies' signing keys and certificates (devstack.pki)."""
+        return self.data_dir / "pki"
+
+    @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
 
@@ -252,6 +257,9 @@ class StackConfig:
                 "AUTH_VNEID_REDIRECT_URI": f"{self.gateway_url}/api/v1/auth/oidc/vneid/callback",
                 "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/dang-nhap/vneid",
             }
+        if spec.name == "submission":
+            # Signed results: the local CA's agency certificates (devstack.pki; production: a secret).
+            env["SUBMISSION_SIGNING_DIR"] = str(self.pki_dir)
         if self.captcha_test_answer:
             env["DVC_CAPTCHA_TEST_ANSWER"] = self.captcha_test_answer
         if self.admin_totp_secret:

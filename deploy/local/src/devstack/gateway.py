@@ -58,7 +58,8 @@ def policy(gateway_dir: Path, services: list[dict[str, Any]], exempt: list[str])
         routes.append(
             {
                 "match": r["match"],
-                "service": by_name[r["service"]],
+                # A route may take smaller bodies than its service's (max_body: the public verification).
+                "service": by_name[r["service"]] | ({"max_body": r["max_body"]} if "max_body" in r else {}),
                 "ip_zones": keyed(default + strict, "ip"),
                 "user_limits": limit_set(keyed(default + strict, "user")),
                 "retry_after": max(1, math.ceil(1 / per_s)),

@@ -11,7 +11,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import gateway
+from . import gateway, pki
 from .config import SERVICES, ServiceSpec, StackConfig
 from .infra import BIN, S3, Idp, Mongo, RabbitMQ, Smtp, mongo_servers, nginx_binary, say
 from .procs import Proc, wait_until
@@ -138,13 +138,28 @@ class Stack:
                 interval=0.3,
             )
 
+    def up_pki(self, *, live: bool = False) -> None:
+        """The local CA and a signing certificate for each agency (devstack.pki): those of the committed
+        directory before the services start; with ``live``, those the running catalogue serves (agencies
+        an administrator added)."""
+        try:
+            agencies = pki.live_directory(self.cfg.gateway_url) if live else pki.committed_directory()
+        except (OSError, ValueError, ImportError) as e:
+            say(f"pki: could not read the agency directory ({e!r}); run `devstack pki` once the stack is up")
+            return
+        issued = pki.ensure(self.cfg.pki_dir, agencies)
+        if issued:
+            say(f"pki: issued {issued} agency signing certificates in {self.cfg.pki_dir}")
+
     def up(self, *, with_infra: bool = True) -> None:
         t0 = time.monotonic()
         if with_infra:
             self.up_infra()
+        self.up_pki()
         self.up_services()
         self.up_gateway()
         self.wait_ready()
+        self.up_pki(live=True)
         say(f"ready in {time.monotonic() - t0:.1f}s")
 
     def down(self, *, with_infra: bool = True) -> list[str]:

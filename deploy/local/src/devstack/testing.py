@@ -111,6 +111,19 @@ class Infra:
     # queues at once stalled for minutes, and with it whatever test run came next.
     queues: dict[str, tuple[float, ...]] = field(default_factory=dict)  # main queue → its retry delays
 
+    # The run's own local CA and agency signing certificates (devstack.pki), made on first use.
+    _pki: Path | None = None
+
+    def signing_dir(self) -> Path:
+        """A folder with the local CA and a certificate for every agency of the committed directory."""
+        if self._pki is None:
+            from . import pki
+
+            folder = Path(tempfile.mkdtemp(prefix=f"{self.namespace}pki-"))
+            pki.ensure(folder, pki.committed_directory())
+            self._pki = folder
+        return self._pki
+
     @property
     def mongo_url(self) -> str:
         """The server for tests of no service in particular (dvckit's own): the first service's."""
@@ -160,6 +173,8 @@ class Infra:
             # The first administrator's second factor, as on a development stack (devstack.client signs
             # it in with codes of this secret).
             values["admin_totp_secret"] = DEV_ADMIN_TOTP_SECRET
+        if "signing_dir" in cls.model_fields:
+            values["signing_dir"] = self.signing_dir()
         if "s3_endpoint" in cls.model_fields:
             values.update(
                 s3_endpoint=self.s3_endpoint,
@@ -364,6 +379,8 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
         )
         yield result
         _cleanup(result)
+        if result._pki is not None:
+            shutil.rmtree(result._pki, ignore_errors=True)
     finally:
         provider.close()
 

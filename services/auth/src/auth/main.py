@@ -15,12 +15,14 @@ from .adapters.oidc import OidcProvider
 from .adapters.passwords import Passwords
 from .adapters.repos import Repositories
 from .adapters.store import schema
+from .api.agencies import router as agency_router
 from .api.organisations import router as org_router
 from .api.routes import router
 from .api.vneid import router as vneid_router
 from .config import Settings
 from .parts import AuthParts
 from .service.accounts import Accounts
+from .service.agencies import AgencyStaff
 from .service.codes import Codes
 from .service.mfa import SecondFactor
 from .service.organisations import OrganisationCases
@@ -61,6 +63,7 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
         mfa=SecondFactor(rt, settings, repos, passwords, sessions, codes),
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
         organisations=OrganisationCases(rt, repos),
+        agencies=AgencyStaff(repos.users, repos.agencies),
     )
 
 
@@ -96,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt,
         title="DVC Hải Phòng — Xác thực (auth)",
         prefix=PREFIX,
-        routers=[router, vneid_router, org_router],
+        routers=[router, vneid_router, org_router, agency_router],
         description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
         "Accounts, sign-in, access tokens and roles.",
         parts=parts,

@@ -13,6 +13,7 @@ from .adapters.keys import KeyStore
 from .adapters.passwords import Passwords
 from .config import Settings
 from .service.accounts import Accounts
+from .service.agencies import AgencyStaff
 from .service.mfa import SecondFactor
 from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
@@ -33,6 +34,7 @@ class AuthParts:
     vneid: VneidSignIn
     mfa: SecondFactor
     organisations: OrganisationCases
+    agencies: AgencyStaff
 
 
 Parts = Annotated[AuthParts, Depends(parts_of(AuthParts))]

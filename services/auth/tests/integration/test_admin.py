@@ -25,10 +25,12 @@ async def test_first_admin_creates_an_officer_who_gets_agency_claims(auth, h):
     token = await h.admin_token(auth)
     r = await auth.post(f"{R}/users", json=officer(), headers=h.bearer(token))
     assert r.status_code == 201, r.text
-    assert r.json()["roles"] == ["officer"] and r.json()["agencies"] == ["000.00.31.H26"]
+    # The old single role "officer": every agency role, and the marker.
+    held = ["officer", "reception", "specialist", "leader"]
+    assert r.json()["roles"] == held and r.json()["agencies"] == ["000.00.31.H26"]
     tokens, _ = await h.sign_in(auth, "quang.dv", "Mot-Cua-Officer-1")  # enrols the second factor
     principal = await auth.app.state.runtime.tokens.verify(tokens["access_token"])
-    assert principal.roles == ("officer",) and principal.agencies == ("000.00.31.H26",)
+    assert principal.roles == tuple(held) and principal.agencies == ("000.00.31.H26",)
 
     listed = await auth.get(f"{R}/users", params={"role": "officer", "q": "Đỗ"}, headers=h.bearer(token))
     assert listed.status_code == 200 and listed.json()["total"] == 1
@@ -108,7 +110,7 @@ async def test_roles_and_agencies_change(auth, h):
     r = await auth.patch(
         f"{R}/users/{user['id']}", json={"roles": ["officer", "admin"]}, headers=h.bearer(token)
     )
-    assert set(r.json()["roles"]) == {"officer", "admin"}
+    assert r.json()["roles"] == ["officer", "reception", "specialist", "leader", "admin"]
     assert (
         await auth.patch(f"{R}/users/nobody", json={"locked": True}, headers=h.bearer(token))
     ).status_code == 404

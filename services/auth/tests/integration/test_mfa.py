@@ -95,7 +95,7 @@ async def test_an_officer_enrols_at_the_first_sign_in_then_signs_in_with_a_code(
     done = await auth.post(f"{R}/mfa/totp/verify", json={**t, "code": code})
     assert done.status_code == 200, done.text
     principal = await auth.app.state.runtime.tokens.verify(done.json()["access_token"])
-    assert principal.sub == user["id"] and principal.roles == ("officer",)
+    assert principal.sub == user["id"] and principal.roles == ("officer", "reception", "specialist", "leader")
     again = await auth.post(f"{R}/mfa/totp/verify", json={**t, "code": code})
     assert again.status_code == 401 and again.json()["code"] == "invalid-mfa-ticket"  # single use
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 from typing import Annotated, ClassVar
 
 from pydantic import Field, SecretStr, model_validator
@@ -60,11 +61,20 @@ class Settings(ServiceSettings, S3Settings):
             return self.min_identity_level
         return 1 if self.env == "production" else 0
 
-    # Receipt PDFs (service/receipt.py): drawn in this many worker processes, at most receipt_max_pending
-    # at a time (then 503), kept per dossier revision in up to receipt_cache_bytes of this replica's memory.
+    # The public portal: the papers' QR codes link to its tracking page ({portal_url}/tra-cuu?ma=<code>), a
+    # signed result's stamp to its verification page ({portal_url}/xac-thuc?ma=<code>).
+    portal_url: str = "http://127.0.0.1:8080"
+
+    # The papers' PDFs, the receipt among them (adapters/papers): drawn in this many worker processes, at
+    # most receipt_max_pending at a time (then 503), kept per form and dossier revision in up to
+    # receipt_cache_bytes of this replica's memory.
     receipt_workers: int = 1
     receipt_max_pending: int = 16
     receipt_cache_bytes: int = 32 * 1024 * 1024
+    # The register of dossiers (form 07): at most this many days a download, at most this many written
+    # at once on a replica (then 503).
+    register_max_days: Annotated[int, Field(ge=1, le=3660)] = 366
+    register_max_pending: Annotated[int, Field(ge=1)] = 2
     cleanup_interval_seconds: float = 3600.0
 
     # Deadlines (docs/submission.md, "Calendar and deadlines"). Office hours: the spans of a working day
@@ -79,6 +89,17 @@ class Settings(ServiceSettings, S3Settings):
     default_processing_working_days: Annotated[int, Field(ge=1, le=365)] = 10
     # Every replica rereads the administrator's calendar this often (the change's event reaches one).
     calendar_refresh_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+    # Signed results (docs/submission.md, "Signed results"). signing_dir: ca.crt and agencies/<code>.key|.crt
+    # (a Kubernetes secret mounted as files in production; .data/pki from `make up`); unset: results cannot
+    # be signed (approval answers 503). The trust roots a verified signature must chain to: default
+    # <signing_dir>/ca.crt. The work runs in signing_workers processes, at most signing_max_pending
+    # documents at a time (then 503); an uploaded document to verify is at most verify_max_bytes.
+    signing_dir: Path | None = None
+    signing_trust_roots: tuple[Path, ...] = ()
+    signing_workers: Annotated[int, Field(ge=1, le=16)] = 1
+    signing_max_pending: Annotated[int, Field(ge=1)] = 8
+    verify_max_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
 
     @model_validator(mode="after")
     def _pow_range(self) -> Settings:

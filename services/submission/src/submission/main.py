@@ -20,10 +20,15 @@ from .adapters.dossiers import DossierRepository
 from .adapters.objects import Objects
 from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
+from .adapters.registers import DossierRegister
+from .adapters.signatures import SignatureStore
+from .adapters.signing import PyHankoSigner
 from .adapters.store import SCHEMA, drop_retired
 from .api.calendar import router as calendar_router
+from .api.forms import router as forms_router
 from .api.officer import router as officer_router
 from .api.routes import router
+from .api.verify import router as verify_router
 from .config import Settings
 from .parts import Parts
 from .service.agencies import AgencyDirectory
@@ -32,8 +37,10 @@ from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.files import ObjectFiles
+from .service.papers import Papers
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.signing import Signing
 from .service.workflow import Workflow
 
 PREFIX = "/api/v1/submissions"
@@ -61,7 +68,13 @@ def create_app(
         transport=transport,
         auth_transport=auth_transport,
     )
-    parts = _parts(rt, settings, store, clients)
+    signer = PyHankoSigner(
+        settings.signing_dir,
+        trust_roots=settings.signing_trust_roots,
+        workers=settings.signing_workers,
+        max_pending=settings.signing_max_pending,
+    )
+    parts = _parts(rt, settings, store, clients, signer)
     consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies)
     files = parts.attachments.files
     rt.loop(
@@ -82,6 +95,7 @@ def create_app(
     @rt.on_stop
     async def _stop(_: Runtime) -> None:
         parts.receipts.close()
+        signer.close()
         await clients.close()
         await store.stop()
 
@@ -90,18 +104,21 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router, calendar_router],
+        routers=[router, officer_router, forms_router, calendar_router, verify_router],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
-        streamed=rf"^{PREFIX}/dossiers/[^/]+/(attachments|actions/finish)$",
+        # A document uploaded to be verified streams too (its own limit, verify_max_bytes).
+        streamed=rf"^{PREFIX}/(dossiers/[^/]+/(attachments|actions/finish)|verify)$",
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )
     return app
 
 
-def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients) -> Parts:
+def _parts(
+    rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients, signer: PyHankoSigner
+) -> Parts:
     """The use cases and the adapters they work through, built once."""
     repo = DossierRepository(rt.db)
     calendar = CalendarBook(rt, settings, CalendarStore(rt.db))
@@ -128,6 +145,11 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         cache_bytes=settings.receipt_cache_bytes,
         max_pending=settings.receipt_max_pending,
         zone=settings.zone,
+        portal_url=settings.portal_url,
+    )
+    signing = Signing(settings, SignatureStore(rt.db), files, signer)
+    workflow = Workflow(
+        settings, repo, dossiers, attachments, receipts, calendar, directory, clients, signing
     )
     return Parts(
         settings=settings,
@@ -138,10 +160,12 @@ def _parts(rt: Runtime, settings: Settings, store: ObjectStore, clients: Clients
         captchas=captchas,
         dossiers=dossiers,
         attachments=attachments,
-        workflow=Workflow(settings, repo, dossiers, attachments, receipts, calendar, directory, clients),
+        workflow=workflow,
+        papers=Papers(settings, workflow, receipts, DossierRegister(rt.db), directory),
         idempotency=Idempotency(rt.db),
         calendar=calendar,
         agencies=directory,
+        signing=signing,
     )
 
 

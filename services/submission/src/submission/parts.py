@@ -15,8 +15,10 @@ from .service.attachments import Attachments
 from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
+from .service.papers import Papers
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.signing import Signing
 from .service.workflow import Workflow
 
 
@@ -31,6 +33,8 @@ class Parts:
     attachments: Attachments
     workflow: Workflow
     receipts: Receipts
+    papers: Papers
     idempotency: Idempotency
     calendar: CalendarBook
     agencies: AgencyDirectory
+    signing: Signing

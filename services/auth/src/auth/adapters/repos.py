@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ..config import Settings
+from .agencies import AgencySettings
 from .codes import CodeStore
 from .handoffs import LoginTickets, OidcFlows
 from .organisations import Organisations
@@ -30,6 +31,7 @@ class Repositories:
     tickets: Tickets  # staff between their password and their second factor
     organisations: Organisations
     revocations: Revocations
+    agencies: AgencySettings  # per agency: its default specialist
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
@@ -44,4 +46,5 @@ class Repositories:
             Tickets(db),
             Organisations(db),
             Revocations(db),
+            AgencySettings(db),
         )

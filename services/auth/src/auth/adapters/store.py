@@ -7,6 +7,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from ..domain.roles import held_roles
+
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
 LOGIN_ATTEMPTS = "login_attempts"
@@ -18,6 +20,7 @@ OIDC_FLOWS = "oidc_flows"  # sign-ins through VNeID under way (adapters/handoffs
 LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to take them
 MFA_TICKETS = "mfa_tickets"  # staff between their password and their second factor, by digest
 ORGANISATIONS = "organisations"  # businesses and others, their members embedded
+AGENCY_SETTINGS = "agency_settings"  # per agency (by its code): its default specialist
 # Sessions ended and accounts locked, each for an access token's lifetime: the public revocation list.
 REVOCATIONS = "revocations"
 
@@ -37,6 +40,9 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
             _unique_if_set("email"),
             _unique_if_set("username"),
             IndexModel([("roles", ASCENDING), ("created_at", DESCENDING)], name="roles_recent"),
+            # An agency's staff (GET /agencies/{code}/staff) is one range of it: citizens have no agency,
+            # and an agency has tens of staff. (No compound index with ``roles``: both are arrays, and
+            # MongoDB indexes no two arrays of one document together.)
             IndexModel([("agencies", ASCENDING)], name="agencies"),
             # Where an external identity provider (VNeID over OpenID Connect) plugs in: see docs/auth.md.
             IndexModel(
@@ -97,7 +103,7 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
         "citizen_id": doc.get("citizen_id"),
         "phone": doc.get("phone"),
         "email": doc.get("email"),
-        "roles": doc.get("roles", []),
+        "roles": held_roles(doc.get("roles", [])),
         "agencies": doc.get("agencies", []),
         "locked": doc.get("locked", False),
         "mfa_enrolled": bool(doc.get("mfa")),

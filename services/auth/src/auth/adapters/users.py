@@ -9,6 +9,7 @@ from typing import Any
 from dvckit.mongo import Repository, Session, paged, unique_key
 
 from ..domain.identity import UserQuery
+from ..domain.roles import AGENCY_ROLES, OFFICER
 from .store import USERS
 
 Doc = dict[str, Any]
@@ -117,10 +118,21 @@ class Users(Repository):
         """Until when a code for a new email or phone of the account may be waiting (None: none sent)."""
         return doc.get(PENDING_UNTIL)
 
+    async def staff_of(self, agency: str) -> list[Doc]:
+        """The unlocked accounts of ``agency`` holding an agency role (all have the marker ``officer``,
+        accounts of the old single role too): one range of the ``agencies`` index."""
+        query = {"agencies": agency, "roles": OFFICER, "locked": {"$ne": True}}
+        found = self.coll.find(query, {"full_name": 1, "roles": 1, "agencies": 1, "locked": 1})
+        return await found.to_list()
+
     async def page(self, wanted: UserQuery, *, page: int, size: int) -> tuple[list[Doc], int]:
         """Accounts matching every filter given, newest first; and how many match."""
         query: Doc = {}
-        if wanted.role:
+        if wanted.role in AGENCY_ROLES:
+            # Accounts of the old single role "officer" (stored alone) hold every agency role.
+            legacy = {"$and": [{"roles": OFFICER}, {"roles": {"$nin": list(AGENCY_ROLES)}}]}
+            query["$and"] = [{"$or": [{"roles": wanted.role}, legacy]}]
+        elif wanted.role:
             query["roles"] = wanted.role
         if wanted.agency:
             query["agencies"] = wanted.agency

@@ -11,7 +11,9 @@ from dvckit.auth import Principal, principal, require
 from dvckit.errors import Problem, Text, lang_of
 
 from ..domain.identity import UserQuery
+from ..domain.roles import legacy_roles
 from ..parts import Parts
+from ..service.errors import ROLE_OR_ROLES
 from .schemas import (
     AcceptedOut,
     ContactConfirmIn,
@@ -370,19 +372,18 @@ async def edge_keys(response: Response, parts: Parts) -> dict[str, Any]:
     response_model=UserOut,
     tags=["administration"],
     summary="Tạo tài khoản cán bộ, quản trị / create an officer or administrator",
+    description="`roles`: any of reception (cán bộ một cửa), specialist (chuyên viên), leader (lãnh "
+    "đạo), admin. The account holds them and the marker `officer` with any agency role (`agency-required` "
+    "without an agency). The old `role` is still taken: `officer` is reception, specialist and leader.",
 )
 async def create_user(body: StaffIn, who: Admin, parts: Parts) -> dict[str, Any]:
     if not (body.username or body.email or body.phone or body.citizen_id):
         raise NO_IDENTIFIER
-    if body.role == "officer" and not body.agencies:
-        raise Problem(
-            422,
-            "agency-required",
-            Text("Cán bộ phải thuộc ít nhất một cơ quan", "An officer belongs to at least one agency"),
-        )
+    if (body.role is None) == (body.roles is None):
+        raise ROLE_OR_ROLES
     return await parts.accounts.create_staff(
         full_name=body.full_name,
-        role=body.role,
+        roles=legacy_roles(body.role) if body.role else list(body.roles or []),
         agencies=body.agencies,
         password=body.password,
         username=body.username,
@@ -398,7 +399,9 @@ async def create_user(body: StaffIn, who: Admin, parts: Parts) -> dict[str, Any]
 async def list_users(
     who: Admin,
     parts: Parts,
-    role: Annotated[str | None, Query(pattern="^(citizen|officer|admin)$")] = None,
+    role: Annotated[
+        str | None, Query(pattern="^(citizen|officer|reception|specialist|leader|admin)$")
+    ] = None,
     agency: Annotated[str | None, Query(max_length=40)] = None,
     locked: bool | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -415,6 +418,9 @@ async def list_users(
     response_model=UserOut,
     tags=["administration"],
     summary="Khóa, mở khóa, đổi quyền / lock, unlock, change roles",
+    description="`roles` are normalised as at creation (`officer` alone is reception, specialist and "
+    "leader; the marker `officer` comes with any of those); an account holding an agency role keeps at "
+    "least one agency (422 `agency-required`).",
 )
 async def update_user(user_id: str, body: UserPatch, who: Admin, parts: Parts) -> dict[str, Any]:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}

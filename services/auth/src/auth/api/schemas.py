@@ -16,7 +16,26 @@ Phone = Annotated[str, Field(max_length=20), AfterValidator(normalize_phone)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
 Username = Annotated[str, Field(max_length=80), AfterValidator(check_username)]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda v: v.lower())]
-Roles = Annotated[list[Literal["citizen", "officer", "admin"]], Field(min_length=1, max_length=3)]
+StaffRole = Literal["reception", "specialist", "leader", "admin"]
+StaffRoles = Annotated[
+    list[StaffRole],
+    Field(
+        min_length=1,
+        max_length=4,
+        description="Cán bộ một cửa (reception), chuyên viên (specialist), lãnh đạo (leader), quản trị "
+        "(admin); one person may hold several. The account also gets the marker `officer` with any of "
+        "the first three.",
+    ),
+]
+Roles = Annotated[
+    list[Literal["citizen", "officer", "reception", "specialist", "leader", "admin"]],
+    Field(
+        min_length=1,
+        max_length=6,
+        description="Normalised as at creation: `officer` alone (the old single role) means reception, "
+        "specialist and leader; `officer` is added with any of those.",
+    ),
+]
 Code = Annotated[
     str, Field(max_length=12, pattern=r"^\s*\d{6}\s*$", description="The 6-digit code sent by SMS or email")
 ]
@@ -202,8 +221,16 @@ class RegisterAcceptedOut(AcceptedOut):
 
 
 class StaffIn(Strict):
+    """Exactly one of ``roles`` and ``role`` (the old way: ``officer`` is reception, specialist and
+    leader; ``admin`` is admin)."""
+
     full_name: FullName
-    role: Literal["officer", "admin"]
+    roles: StaffRoles | None = None
+    role: Literal["officer", "admin"] | None = Field(
+        None,
+        description="Cách cũ, thay bằng roles / the old way, replaced by roles",
+        json_schema_extra={"deprecated": True},
+    )
     agencies: Annotated[list[AgencyCode], Field(max_length=50)] = []
     username: Username | None = None
     email: Email | None = None
@@ -217,6 +244,27 @@ class UserPatch(Strict):
     locked: bool | None = None
     roles: Roles | None = None
     agencies: Annotated[list[AgencyCode], Field(max_length=50)] | None = None
+
+
+class StaffMemberOut(BaseModel):
+    id: str
+    full_name: str
+    roles: list[str] = Field(description="Every role held, the marker `officer` included")
+    default_specialist: bool = Field(description="The agency's default specialist")
+
+
+class StaffList(BaseModel):
+    items: list[StaffMemberOut]
+
+
+class DefaultSpecialistIn(Strict):
+    user_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class DefaultSpecialistOut(BaseModel):
+    agency: str
+    user_id: str
+    full_name: str
 
 
 class UserPage(BaseModel):

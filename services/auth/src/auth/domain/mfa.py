@@ -1,7 +1,8 @@
 """The second factor of officers and administrators: TOTP (RFC 6238, through pyotp) and recovery codes.
 
-Pure rules, no I/O; the clock is given. Who needs a second factor: anyone holding the officer or the
-administrator role (they see citizens' personal data); citizens sign in with a password as before.
+Pure rules, no I/O; the clock is given. Who needs a second factor: anyone holding a staff role, of an
+agency (reception, specialist, leader, or the marker officer) or the administrator's (they see citizens'
+personal data); citizens sign in with a password as before.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from collections.abc import Iterable
 
 import pyotp
 
+from .roles import OFFICER
+from .roles import STAFF_ROLES as GIVEN_STAFF_ROLES
+
 ISSUER = "DVC Hải Phòng"
-STAFF_ROLES = frozenset({"officer", "admin"})
+STAFF_ROLES = frozenset({OFFICER, *GIVEN_STAFF_ROLES})
 # A code is accepted one 30-second step either side of now (clocks of phones drift), never for a step
 # at or before the last one the account used (a code works once).
 WINDOW = 1

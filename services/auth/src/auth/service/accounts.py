@@ -23,8 +23,17 @@ from ..adapters.users import Users
 from ..config import Settings
 from ..domain.identity import UserQuery, login_name
 from ..domain.policy import check_password
+from ..domain.roles import held_roles, holds_agency_role, needs_agency, normalise_roles
 from .codes import BAD_CODE, Codes, destination
-from .errors import ACCOUNT_EXISTS, CONTACT_IN_USE, NOT_FOUND, SELF_LOCKOUT, TOO_MANY_CODES, WRONG_PASSWORD
+from .errors import (
+    ACCOUNT_EXISTS,
+    AGENCY_REQUIRED,
+    CONTACT_IN_USE,
+    NOT_FOUND,
+    SELF_LOCKOUT,
+    TOO_MANY_CODES,
+    WRONG_PASSWORD,
+)
 from .sessions import Sessions, too_many
 
 log = logs.get(__name__)
@@ -236,7 +245,7 @@ class Accounts(UserCases):
         self,
         *,
         full_name: str,
-        role: str,
+        roles: list[str],
         agencies: list[str],
         password: str,
         username: str | None,
@@ -244,6 +253,11 @@ class Accounts(UserCases):
         phone: str | None,
         citizen_id: str | None,
     ) -> dict[str, Any]:
+        """A staff account with ``roles`` (normalised: the marker ``officer`` with any agency role),
+        bound to ``agencies`` when it holds an agency role (422 ``agency-required`` without one)."""
+        roles = normalise_roles(roles)
+        if needs_agency(roles, agencies):
+            raise AGENCY_REQUIRED
         try:
             check_password(password, citizen_id=citizen_id, phone=phone)
         except Invalid as e:
@@ -259,8 +273,8 @@ class Accounts(UserCases):
             "phone": phone,
             "email": email,
             "password_hash": await self.passwords.hash(password),
-            "roles": [role],
-            "agencies": sorted(set(agencies)) if role == "officer" else [],
+            "roles": roles,
+            "agencies": sorted(set(agencies)) if holds_agency_role(roles) else [],
             "locked": False,
             "created_at": datetime.now(UTC),
         }
@@ -287,6 +301,14 @@ class Accounts(UserCases):
         update = dict(changes)
         if "agencies" in update:
             update["agencies"] = sorted(set(update["agencies"]))
+        if "roles" in update:
+            update["roles"] = normalise_roles(update["roles"])
+        if "roles" in update or "agencies" in update:
+            # The account as it will be: agency roles need an agency (the old "officer" alone is every one).
+            current = await self.get(user_id)
+            roles = update.get("roles", held_roles(current.get("roles", [])))
+            if needs_agency(roles, update.get("agencies", current.get("agencies", []))):
+                raise AGENCY_REQUIRED
 
         ended: list[str] = []
 

@@ -127,3 +127,38 @@ SESSION_NOT_FOUND = Problem(
         "This session has ended, or is not yours.",
     ),
 )
+
+# -- staff roles and agencies --------------------------------------------------------------------------
+AGENCY_REQUIRED = Problem(
+    422,
+    "agency-required",
+    Text(
+        "Cán bộ một cửa, chuyên viên, lãnh đạo phải thuộc ít nhất một cơ quan",
+        "A reception officer, specialist or leader belongs to at least one agency",
+    ),
+)
+ROLE_OR_ROLES = Problem(
+    422,
+    "role-or-roles",
+    Text("Cần đúng một trong hai trường role hoặc roles", "Give exactly one of role and roles"),
+    Text(
+        "Hãy chọn vai trò bằng roles (reception, specialist, leader, admin); role là cách cũ.",
+        "Choose the roles with roles (reception, specialist, leader, admin); role is the old way.",
+    ),
+)
+NOT_AGENCY_STAFF = Problem(
+    403,
+    "not-agency-staff",
+    Text(
+        "Chỉ cán bộ của cơ quan này hoặc quản trị viên được xem danh sách cán bộ",
+        "Only this agency's staff or an administrator may see its staff",
+    ),
+)
+NOT_A_SPECIALIST = Problem(
+    422,
+    "not-a-specialist",
+    Text(
+        "Người được chọn không phải chuyên viên đang hoạt động của cơ quan này",
+        "The account chosen is not an active specialist of this agency",
+    ),
+)

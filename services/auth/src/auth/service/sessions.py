@@ -36,6 +36,7 @@ from ..domain.devices import clean_ua, device, place
 from ..domain.identity import account_key, login_fields, login_key
 from ..domain.mfa import needs_second_factor
 from ..domain.organisations import TOKEN_ORGS, role_of
+from ..domain.roles import held_roles
 from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH, SESSION_NOT_FOUND
 from .revocation import Revoked
 
@@ -112,7 +113,8 @@ class Sessions:
                 "exp": int((now + timedelta(seconds=self.s.access_ttl_seconds)).timestamp()),
                 "jti": uuid.uuid4().hex,
                 "sid": family,
-                "roles": user.get("roles", []),
+                # Stored roles as held: an account of the old "officer" alone holds every agency role.
+                "roles": held_roles(user.get("roles", [])),
                 "agencies": user.get("agencies", []),
                 "name": user.get("full_name", ""),
                 # How the holder's identity was established (domain/vneid.py): 0 typed, 1-2 VNeID levels.

@@ -16,6 +16,7 @@ COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence numb
 CAPTCHAS = "captchas"
 PROCEDURES = "procedures"  # cache of the catalogue, kept current by procedure.* events
 CALENDAR = "calendar"  # an administrator's days off and working days, one document a year
+SIGNATURES = "signatures"  # a signed result: its verification code (_id), file, digest and agency
 # The officers' queue order: the soonest due first, then the longest waiting.
 QUEUE_SORT = [("appointment_at", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]
 INDEX_NOT_FOUND = 27
@@ -37,6 +38,12 @@ SCHEMA = {
         # The officers' queue: their agencies' dossiers in a status, walked in the queue's own order, so a
         # page costs MongoDB the page and not the agency's whole backlog (no in-memory sort).
         IndexModel([("agency.code", ASCENDING), ("status", ASCENDING), *QUEUE_SORT], name="agency_due"),
+        # The register of dossiers (form 07): an agency's dossiers filed in a period, in the order filed.
+        IndexModel(
+            [("agency.code", ASCENDING), ("submitted_at", ASCENDING)],
+            name="agency_register",
+            partialFilterExpression={"submitted_at": {"$type": "date"}},
+        ),
         # The hourly cleanup's abandoned drafts.
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_age"),
         # Uploads in progress (objects being written): the cleanup looks for old ones a crash left.
@@ -46,6 +53,11 @@ SCHEMA = {
     CAPTCHAS: [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     PROCEDURES: [],
     CALENDAR: [],
+    # A verification upload is found by its digest; a dossier's signatures by the dossier.
+    SIGNATURES: [
+        IndexModel([("sha256", ASCENDING)], name="sha256"),
+        IndexModel([("dossier_id", ASCENDING)], name="dossier"),
+    ],
     **idempotency.SCHEMA,
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from dvckit import formstream, logs
 from dvckit.errors import Problem
@@ -42,9 +42,7 @@ from .errors import (
     OWN_DOSSIER,
     UNKNOWN_AGENCY,
 )
-
-if TYPE_CHECKING:
-    from .signing import Signing
+from .signing import NOT_PDF, Signing, is_pdf
 
 log = logs.get(__name__)
 
@@ -72,7 +70,7 @@ class Workflow:
     calendar: CalendarBook
     directory: AgencyDirectory
     clients: Clients
-    signing: Signing | None = None
+    signing: Signing
 
     # -- who sees what ---------------------------------------------------------------------------
     async def for_officer(self, who: Actor, dossier_id: str) -> Dossier:
@@ -230,6 +228,8 @@ class Workflow:
         try:
             if result is not None or body.kind == "form":
                 fields = ActionInput.of(form)
+            if result is not None and not is_pdf(result):
+                raise NOT_PDF  # the leader's approval signs it: a PDF, or nothing to sign
             now = datetime.now(UTC)
             cal = self.calendar.current
             assignee = None
@@ -251,7 +251,6 @@ class Workflow:
             )
             if action.name == "approve":
                 # The leader's approval signs the proposed documents with the agency's certificate.
-                assert self.signing is not None
                 proposed = [a for a in d.proposed if d.proposal and a.id in d.proposal.files]
                 signed = await self.signing.sign_results(d, who, proposed)
                 x = replace(x, signed=tuple(signed))
@@ -262,7 +261,7 @@ class Workflow:
             if result is not None:  # the result document of a change that did not happen
                 await self.attachments.files.objects.delete(result.key)
                 await self.repo.release(d.id, result.id)
-            if signed and self.signing is not None:
+            if signed:
                 await self.signing.discard(signed)
             raise
         log.info(
