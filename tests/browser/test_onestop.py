@@ -105,6 +105,9 @@ def test_reception_specialist_leader_and_return(
     expect(reception.get_by_test_id("handler")).to_have_text("Đỗ Văn Chuyên")
     expect(reception.get_by_test_id("step-text")).to_have_text("Chuyên viên đang xử lý")
     expect(papers.locator("[data-form='01']")).to_be_visible()
+    with reception.expect_download() as dl:
+        papers.get_by_test_id("paper-01").click()
+    assert dl.value.path().read_bytes().startswith(b"%PDF")
     expect(reception.get_by_test_id("action-accept")).to_have_count(0)
 
     # The specialist: the dossier is theirs; the proposal needs its outcome and a PDF.
@@ -177,7 +180,11 @@ def test_reception_specialist_leader_and_return(
     assert dl.value.suggested_filename.endswith(".pdf")
     assert dl.value.path().read_bytes().startswith(b"%PDF")
     expect(page.get_by_test_id("receipt-download")).to_be_visible()
-    expect(page.get_by_test_id("paper")).to_have_count(0)  # no request, refusal, apology or stop
+    # The receipt is the button above; of the papers, the control slip (no request, refusal, apology, stop).
+    expect(page.get_by_test_id("paper")).to_have_count(1)
+    with page.expect_download() as dl:
+        page.get_by_test_id("paper-06").click()
+    assert dl.value.path().read_bytes().startswith(b"%PDF")
     axe(page, "hồ sơ của tôi: đã trả kết quả")
     shot(page, "onestop-06-citizen-result")
     for p in (reception, specialist, leader, page):

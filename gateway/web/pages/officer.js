@@ -620,7 +620,7 @@ export function OfficerDossierPage({ id }) {
           <${Apologies} d=${d} officer />
         </section>`
       : null}
-    <${Papers} d=${d} officer />
+    <${Papers} d=${d} />
 
     <section class="card" aria-labelledby="applicant-title">
       <h2 id="applicant-title">${t("wizard.submitter")}</h2>

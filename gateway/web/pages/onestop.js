@@ -9,9 +9,9 @@ import { ProblemAlert, Vi, viLang } from "../components.js";
 /**
  * The papers (forms 01–06) that apply to the dossier, as [number, path]: 01 once accepted, 02 after a
  * supplement or completion request, 03 when refused, 04 after an apology, 05 when stopped, 06 (the
- * control slip, for the officers) once filed. `skip`: those the page offers elsewhere.
+ * control slip: every hand-over) once filed. `skip`: those the page offers elsewhere.
  */
-export function papersOf(d, { officer = false, skip = [] } = {}) {
+export function papersOf(d, { skip = [] } = {}) {
   const base = `/submissions/dossiers/${d.id}`;
   const form = (n) => [n, `${base}/forms/${n}`];
   const out = [];
@@ -21,15 +21,15 @@ export function papersOf(d, { officer = false, skip = [] } = {}) {
   if (d.status === "refused") out.push(form("03"));
   if (d.apologies && d.apologies.length) out.push(form("04"));
   if (d.status === "stopped") out.push(form("05"));
-  if (officer && d.submitted_at) out.push(form("06"));
+  if (d.submitted_at) out.push(form("06"));
   return out.filter(([n]) => !skip.includes(n));
 }
 
 /** The papers as download buttons (protected files: fetched with the token, saved under their name). */
-export function Papers({ d, officer = false, skip = [], headingLevel = 2 }) {
+export function Papers({ d, skip = [], headingLevel = 2 }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState("");
-  const papers = papersOf(d, { officer, skip });
+  const papers = papersOf(d, { skip });
   if (!papers.length) return null;
   const save = async (n, path) => {
     setError(null);
