@@ -370,17 +370,25 @@ export function DeadlineBadge({ deadline, waiting = false }) {
   </span>`;
 }
 
-/** The dossier's history, oldest first. */
+// An entry's action in words, when the portal has them and they say more than its status.
+const actionWord = (name) => {
+  if (!name || ["submit", "withdraw", "resubmit"].includes(name)) return "";
+  const word = t(`act.${name}`);
+  return word === `act.${name}` ? "" : word;
+};
+
+/** The dossier's history, oldest first: each entry's status, action, who and whom it went to. */
 export function Timeline({ history, statusText }) {
   if (!history || !history.length) return html`<p class="muted">${t("timeline.empty")}</p>`;
   return html`<ol class="timeline" data-testid="timeline">
     ${history.map(
       (h) => html`<li class="timeline-item">
         <p class="timeline-head">
-          <strong>${statusText ? statusText(h.status) : h.status}</strong>
+          <strong>${statusText ? statusText(h.status) : h.status}</strong>${actionWord(h.action) ? html`<span> — ${actionWord(h.action)}</span>` : null}
           <span class="muted"> — <time datetime=${h.at}>${formatDateTime(h.at)}</time></span>
-          <span class="muted"> · ${t(`role.${h.actor_role}`)}</span>
+          <span class="muted"> · ${t(`role.${h.actor_role}`)}${h.actor_name && h.actor_role !== "citizen" ? html` (<${Vi}>${h.actor_name}<//>)` : null}</span>
         </p>
+        ${h.to_name ? html`<p class="muted">${t("timeline.to", { name: "" })}<${Vi}>${h.to_name}<//></p>` : null}
         ${h.reason ? html`<p><span class="label">${t("timeline.reason")}:</span> <${Vi}>${h.reason}<//></p>` : null}
         ${h.items && h.items.length
           ? html`<div><span class="label">${t("timeline.items")}:</span><ul lang=${viLang()}>${h.items.map((i) => html`<li>${i}</li>`)}</ul></div>`

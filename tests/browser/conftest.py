@@ -8,8 +8,8 @@ Fixtures only (tests run with --import-mode=importlib and cannot import this mod
 - ``shot(page, name)``: a full-page screenshot under ``test-artifacts/screenshots/``;
 - ``axe(page, name)``: axe-core (vendored, injected into the page) finds no violation of WCAG 2.2 A/AA or
   of axe's best practices, whatever its impact;
-- ``staff``: the administrator's API token and ``staff.create_officer(agencies)`` (enrolled in the second
-  factor through the API: its ``totp_secret``; ``enrol=False``: its first sign-in enrols);
+- ``staff``: the administrator's API token and ``staff.create_officer(agencies, roles=[...])`` (enrolled in
+  the second factor through the API: its ``totp_secret``; ``enrol=False``: its first sign-in enrols);
 - ``mfa_code(secret)``: the next TOTP code of an officer's or the administrator's secret (``ADMIN_TOTP``)
   no sign-in on this stack has used (devstack.client: a code works once);
 - ``sample_files``: small real PDF and PNG files and wrong ones, made here;
@@ -191,17 +191,25 @@ class Staff:
     portal: str
     token: str
 
-    def create_officer(self, agencies: list[str], enrol: bool = True) -> dict[str, str]:
+    def create_officer(
+        self,
+        agencies: list[str],
+        enrol: bool = True,
+        roles: list[str] | None = None,
+        full_name: str = "Trần Thị Thu Hà",
+    ) -> dict[str, str]:
         """A new officer of ``agencies``: login, id and, enrolled through the API (its first sign-in), its
-        ``totp_secret`` (empty with ``enrol=False``: the portal's first sign-in enrols it)."""
+        ``totp_secret`` (empty with ``enrol=False``: the portal's first sign-in enrols it). ``roles``: its
+        roles in those agencies (reception, specialist, leader); without, the legacy ``role: officer``
+        (all three)."""
         n = uuid.uuid4().hex[:8]
         account = {
-            "full_name": "Trần Thị Thu Hà",
-            "role": "officer",
+            "full_name": full_name,
             "agencies": agencies,
             "username": f"canbo_{n}",
             "password": f"Cau-Rao-{n}-Officer",
         }
+        account |= {"roles": roles} if roles else {"role": "officer"}
         r = httpx.post(
             f"{self.portal}/api/v1/auth/users",
             json=account,
@@ -209,7 +217,12 @@ class Staff:
             timeout=30,
         )
         assert r.status_code == 201, r.text
-        made = {"username": account["username"], "password": account["password"], "id": r.json()["id"]}
+        made = {
+            "username": account["username"],
+            "password": account["password"],
+            "id": r.json()["id"],
+            "full_name": full_name,
+        }
         made["totp_secret"] = ""
         if enrol:
             with httpx.Client(base_url=self.portal, timeout=30) as http:

@@ -202,7 +202,7 @@ def test_officer_file_preview_is_a_modal_dialog(
     accept = desk.get_by_test_id("action-accept")
     accept.focus()
     desk.keyboard.press("Enter")
-    expect(desk.get_by_test_id("action-note")).to_be_focused()
+    expect(desk.get_by_test_id("action-assignee")).to_be_focused()  # accept's first field: the specialist
     desk.keyboard.press("Escape")
     expect(desk.get_by_test_id("action-form")).to_have_count(0)
     expect(accept).to_be_focused()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
 
-from devstack.client import admin_totp_secret
+from devstack.client import admin_totp_secret, result_pdf
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 PROCEDURE = "1.004194"
@@ -357,9 +357,12 @@ def filed_by_api(by_api, who, agency: str, files) -> tuple[str, str]:
     return d["id"], by_api.submit(who, d)["code"]
 
 
-def test_supplement_and_result(new_page, shot, axe, staff, sample_files, new_citizen, by_api, sign_in):
-    """The officer asks for a supplement, the citizen uploads it and resubmits, the officer finishes
-    with the result document and the citizen downloads it — each side's page following live."""
+def test_supplement_and_result(
+    new_page, shot, axe, staff, sample_files, new_citizen, by_api, sign_in, tmp_path
+):
+    """The officer asks for a supplement, the citizen uploads it and resubmits, the officer proposes
+    the result document, a leader approves (signs) it and the citizen downloads it — each side's page
+    following live."""
     who = new_citizen(**LAN_HUONG)
     ward = "000.01.H1.H26"  # Công an Phường Kiến An
     dossier_id, code = filed_by_api(by_api, who, ward, sample_files)
@@ -403,12 +406,24 @@ def test_supplement_and_result(new_page, shot, axe, staff, sample_files, new_cit
 
     desk.reload()
     expect(desk.get_by_test_id("dossier-status")).to_have_text("Đang xử lý")
-    desk.get_by_test_id("action-finish").click()
-    desk.get_by_test_id("action-file").set_input_files(str(sample_files["result"]))
+    # The officer (desk and specialist at once) proposes the result; a leader approves and signs it.
+    result = tmp_path / sample_files["result"].name
+    result.write_bytes(result_pdf("GIẤY XÁC NHẬN", "Đã cập nhật thông tin tạm trú"))
+    desk.get_by_test_id("action-propose").click()
+    desk.get_by_test_id("action-outcome-grant").check()
+    desk.get_by_test_id("action-file").set_input_files(str(result))
     desk.get_by_test_id("action-note").fill("Đã cập nhật thông tin tạm trú.")
-    shot(desk, "supplement-02-officer-finish")
+    shot(desk, "supplement-02-officer-propose")
     desk.get_by_test_id("action-submit").click()
-    expect(desk.get_by_test_id("dossier-status")).to_have_text("Đã xử lý xong")
+    expect(desk.get_by_test_id("action-done")).to_have_text("Đã trình kết quả lên lãnh đạo.")
+    leader = new_page()
+    boss = staff.create_officer([ward], roles=["leader"], full_name="Vũ Thị Lãnh Đạo")
+    sign_in(leader, boss["username"], boss["password"], totp=boss["totp_secret"])
+    leader.goto(f"/can-bo/ho-so/{dossier_id}")
+    leader.get_by_test_id("action-approve").click()
+    leader.get_by_test_id("action-submit").click()
+    expect(leader.get_by_test_id("dossier-status")).to_have_text("Đã xử lý xong")
+    desk.reload()
 
     expect(page.get_by_test_id("dossier-status")).to_have_text("Đã xử lý xong", timeout=20_000)
     with page.expect_download() as dl:
@@ -420,7 +435,7 @@ def test_supplement_and_result(new_page, shot, axe, staff, sample_files, new_cit
     desk.get_by_test_id("action-submit").click()
     expect(desk.get_by_test_id("dossier-status")).to_have_text("Đã trả kết quả")
     expect(page.get_by_test_id("dossier-status")).to_have_text("Đã trả kết quả", timeout=20_000)
-    assert page.js_errors == [] and desk.js_errors == []
+    assert page.js_errors == [] and desk.js_errors == [] and leader.js_errors == []
 
 
 def test_administrator_screens(new_page, shot, axe, sign_in):

@@ -9,6 +9,7 @@ import { arrivals } from "../notifications.js";
 import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, useConfirmation, Loading, viLang, ProblemAlert, Alert, Pager, DataTable, showList, StatusBadge, Facts, Timeline, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, announce } from "../components.js";
 import { DraftWizard, SuccessStep, ComponentUpload, componentsFor } from "./wizard.js";
 import { useOrganisations, roleName } from "./organisations.js";
+import { Papers, StepText, Transfers, Apologies } from "./onestop.js";
 
 const SIZE = 20;
 const WITHDRAWABLE = ["submitted", "accepted", "processing", "supplement_requested", "payment_requested"];
@@ -53,7 +54,13 @@ export function MyDossiersPage({ query }) {
             { label: t("wizard.agency"), cell: (d) => d.agency.name, vi: true },
             { label: t("dossier.submittedAt"), cell: (d) => (d.submitted_at ? formatDateTime(d.submitted_at) : "—") },
             { label: t("dossier.appointment"), cell: (d) => (d.appointment_at ? formatDateTime(d.appointment_at) : "—") },
-            { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
+            {
+              label: t("dossier.status"),
+              cell: (d) =>
+                html`<${StatusBadge} status=${d.status} text=${d.status_text} />${d.step_text
+                  ? html`<br /><span class="muted" data-testid="my-dossier-step">${pick(d.step_text)}</span>`
+                  : null}`,
+            },
           ]}
         />
         <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, "to-chuc": org, page: n })} />`,
@@ -176,6 +183,9 @@ function DossierDetail({ d, reload }) {
   // During a supplement only what was added since the request can be removed; the filed files stay.
   const since = last ? new Date(last.at).getTime() : Infinity;
   const addedSince = (a) => new Date(a.uploaded_at).getTime() >= since;
+  // The latest apology: the appointment it set is the one the citizen now waits for.
+  const open = !["refused", "withdrawn", "stopped", "returned"].includes(d.status);
+  const apology = open && d.apologies && d.apologies.length ? d.apologies[d.apologies.length - 1] : null;
   const supplementItems = (d.supplement_items && d.supplement_items.length ? d.supplement_items : last && last.items) || [];
 
   return html`<${Breadcrumb}
@@ -193,7 +203,8 @@ function DossierDetail({ d, reload }) {
         items=${[
           [t("dossier.code"), html`<span data-testid="dossier-code">${d.code}</span>`],
           [t("proc.name"), html`<a href=${`/thu-tuc/${encodeURIComponent(d.procedure.code)}`} lang=${viLang()}>${d.procedure.name}</a>`],
-          [t("wizard.agency"), d.agency.name],
+          [t("where.agency"), html`<span data-testid="dossier-agency" lang=${viLang()}>${d.agency.name}</span>`],
+          [t("where.step"), d.step_text ? html`<${StepText} d=${d} />` : ""],
           ...filingFacts(d),
           [
             t("dossier.appointment"),
@@ -230,6 +241,12 @@ function DossierDetail({ d, reload }) {
         : null}
     </div>
 
+    ${apology
+      ? html`<${Alert} kind="warning" testid="apology-notice" live=${false}>
+          <p>${t("apology.citizen", { date: formatDateTime(apology.new_appointment_at) })}</p>
+        <//>`
+      : null}
+
     ${d.status === "supplement_requested"
       ? html`<section class="card supplement" aria-labelledby="supp-title" data-testid="supplement">
           <h2 id="supp-title">${t("mine.supplementTitle")}</h2>
@@ -251,9 +268,26 @@ function DossierDetail({ d, reload }) {
     ${d.results && d.results.length
       ? html`<section aria-labelledby="results-title" class="card">
           <h2 id="results-title">${t("dossier.results")}</h2>
+          <p class="muted">${t("results.signed")}</p>
           <${FileList} files=${d.results} pathFor=${(f) => `/submissions/dossiers/${d.id}/results/${f.id}`} testid="results" />
         </section>`
       : null}
+
+    ${d.transfers && d.transfers.length
+      ? html`<section aria-labelledby="transfers-title" class="card">
+          <h2 id="transfers-title">${t("transfer.title")}</h2>
+          <${Transfers} d=${d} />
+        </section>`
+      : null}
+
+    ${d.apologies && d.apologies.length
+      ? html`<section aria-labelledby="apologies-title" class="card">
+          <h2 id="apologies-title">${t("apology.title")}</h2>
+          <${Apologies} d=${d} />
+        </section>`
+      : null}
+
+    <${Papers} d=${d} skip=${["01"]} />
 
     <section aria-labelledby="history-title" class="card">
       <h2 id="history-title">${t("dossier.history")}</h2>

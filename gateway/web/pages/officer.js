@@ -2,13 +2,38 @@
 // with its files (previewed through blob: URLs fetched with the token) and the workflow's actions.
 import { html, useState, useEffect, useRef, useStore } from "../lib.js";
 import { get, request, fetchFile, downloadFile } from "../api.js";
-import { t, useLang, formatDateTime, formatBytes } from "../i18n.js";
-import { setQuery, pageOf } from "../router.js";
+import { t, pick, useLang, formatDateTime, formatBytes } from "../i18n.js";
+import { setQuery, pageOf, navigate } from "../router.js";
+import { setFlash } from "../flash.js";
 import { session } from "../session.js";
-import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker } from "../components.js";
+import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker, describedBy, viLang, Vi } from "../components.js";
 import { localProblem } from "./auth.js";
+import { Papers, StepText, Transfers, Apologies, past } from "./onestop.js";
 
 const SIZE = 20;
+
+// The queue's views: what waits for the caller, the steps due soon, those overdue, everything.
+const TABS = [
+  { key: "mine", slug: "cua-toi", query: { mine: "true" } },
+  { key: "soon", slug: "sap-den-han", query: { due: "soon" } },
+  { key: "overdue", slug: "qua-han", query: { due: "overdue" } },
+  { key: "all", slug: "tat-ca", query: {} },
+];
+const STEP_ICON = { on_time: "●", due_soon: "▲", overdue: "■", done: "✓" };
+
+/** A queue row's step: where it is, by when, and how that stands (words and a shape, not colour alone). */
+function StepCell({ d }) {
+  const state = d.deadline && d.deadline.step_state;
+  const due = (d.deadline && d.deadline.step_due_at) || d.step_due_at;
+  return html`${d.step_text ? html`<span class="step-text">${pick(d.step_text)}</span>` : null}
+    ${state
+      ? html`<br /><span class=${`deadline dl-${state}`} data-testid="step-state" data-state=${state}>
+            <span class="dl-icon" aria-hidden="true">${STEP_ICON[state] || ""}</span>${t(`step.${state}`)}${due && state !== "done"
+              ? html`<span class="dl-extra"> (${t("queue.stepDue", { date: formatDateTime(due) })})</span>`
+              : null}
+          </span>`
+      : null}`;
+}
 
 export function QueuePage({ query }) {
   const lang = useLang();
@@ -17,22 +42,43 @@ export function QueuePage({ query }) {
   const status = query.get("status") || "";
   const overdue = query.get("overdue") === "true";
   const q = query.get("q") || "";
+  const view = TABS.find((x) => x.slug === query.get("xem")) || TABS[TABS.length - 1];
   const page = pageOf(query);
   const [draft, setDraft] = useState({ status, overdue, q });
   const [local, setLocal] = useState("");
   useEffect(() => setDraft({ status, overdue, q }), [status, overdue, q]);
   const list = useAsync(
-    () => get("/submissions/officer/dossiers", { query: { status, overdue: overdue ? "true" : undefined, q, page, size: SIZE } }),
-    [status, overdue, q, page, lang],
+    () => get("/submissions/officer/dossiers", { query: { status, overdue: overdue ? "true" : undefined, q, ...view.query, page, size: SIZE } }),
+    [status, overdue, q, view.slug, page, lang],
   );
+  const xem = view.slug === "tat-ca" ? "" : view.slug;
   const apply = (e) => {
     e.preventDefault();
     const text = draft.q.trim();
     if (text && text.length < 3) return setLocal(t("queue.qShort"));
     setLocal("");
-    setQuery({ status: draft.status, overdue: draft.overdue ? "true" : "", q: text });
+    setQuery({ xem, status: draft.status, overdue: draft.overdue ? "true" : "", q: text });
+  };
+  // A tab keeps the filters below it; it starts again at the first page.
+  const tabHref = (tab) => {
+    const p = new URLSearchParams();
+    if (tab.slug !== "tat-ca") p.set("xem", tab.slug);
+    if (status) p.set("status", status);
+    if (overdue) p.set("overdue", "true");
+    if (q) p.set("q", q);
+    const text = p.toString();
+    return `/can-bo${text ? `?${text}` : ""}`;
   };
   return html`<${PageHeading} sub=${s && s.agencies.length ? t("queue.agencies", { list: s.agencies.join(", ") }) : ""}>${t("queue.title")}<//>
+    <nav class="queue-tabs" aria-label=${t("queue.tabs")} data-testid="queue-tabs">
+      <ul>
+        ${TABS.map(
+          (tab) => html`<li>
+            <a href=${tabHref(tab)} aria-current=${tab.slug === view.slug ? "page" : undefined} data-testid=${`queue-tab-${tab.key}`}>${t(`queue.tab.${tab.key}`)}</a>
+          </li>`,
+        )}
+      </ul>
+    </nav>
     <form class="inline-filters card" onSubmit=${apply} data-testid="queue-filters">
       <${SelectField}
         id="queue-status"
@@ -66,13 +112,18 @@ export function QueuePage({ query }) {
       list,
       (data) => html`<p role="status" class="result-count">${t("queue.count", { n: data.total })}</p>
         <${DataTable}
-          caption=${t("queue.title")}
+          caption=${`${t("queue.title")}: ${t(`queue.tab.${view.key}`)}`}
           testid="queue"
           rows=${data.items}
-          rowProps=${(d) => ({ "data-testid": "queue-row", "data-code": d.code })}
+          rowProps=${(d) => {
+            const state = (d.deadline && d.deadline.step_state) || "";
+            return { "data-testid": "queue-row", "data-code": d.code, "data-step-state": state, class: state ? `queue-row step-${state}` : "queue-row" };
+          }}
           columns=${[
             { label: t("dossier.code"), cell: (d) => html`<a href=${`/can-bo/ho-so/${d.id}`} data-testid="queue-link">${d.code}</a>` },
-            { label: t("proc.name"), cell: (d) => d.procedure.name },
+            { label: t("proc.name"), cell: (d) => d.procedure.name, vi: true },
+            { label: t("queue.step"), cell: (d) => html`<${StepCell} d=${d} />` },
+            { label: t("queue.handler"), cell: (d) => (d.handler ? html`<span lang=${viLang()} data-testid="queue-handler">${d.handler.name || "—"}</span>` : "—") },
             {
               label: t("queue.applicant"),
               cell: (d) => html`${d.applicant_name || ""}${d.applicant_phone ? html`<br /><span class="muted">${d.applicant_phone}</span>` : null}`,
@@ -83,29 +134,144 @@ export function QueuePage({ query }) {
             { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
           ]}
         />
-        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ status, overdue: overdue ? "true" : "", q, page: n })} />`,
+        <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ xem, status, overdue: overdue ? "true" : "", q, page: n })} />`,
       html`<p data-testid="queue-empty">${t("queue.empty")}</p>`,
     )}`;
 }
 
-// What an officer may do from each status (the submission service's workflow).
-const ACTIONS = [
-  { name: "accept", from: ["submitted"], fields: ["note"] },
-  { name: "refuse", from: ["submitted"], fields: ["reason", "note"], danger: true },
-  { name: "start", from: ["accepted", "payment_requested"], fields: ["note"] },
-  { name: "request-supplement", from: ["accepted", "processing"], fields: ["items", "note"] },
-  { name: "request-payment", from: ["accepted", "processing"], fields: ["note"] },
-  { name: "finish", from: ["processing"], fields: ["file", "note"] },
-  { name: "return-result", from: ["finished"], fields: ["note"] },
-  { name: "stop", from: ["accepted", "processing", "supplement_requested", "payment_requested"], fields: ["reason", "note"], danger: true },
-];
+// What each action of the one-stop workflow asks for. Which ones are open is the server's to say
+// (`d.actions`: the caller's roles, the dossier's status and step); an action this list does not know
+// gets a note only.
+const FORMS = {
+  accept: { fields: ["assignee", "note"] },
+  refuse: { fields: ["reason", "note"], danger: true },
+  "request-supplement": { fields: ["items", "note"] },
+  transfer: { fields: ["agency", "reason", "note"] },
+  assign: { fields: ["assignee", "note"] },
+  start: { fields: ["note"] },
+  "request-payment": { fields: ["note"] },
+  propose: { fields: ["outcome", "file", "note"] },
+  approve: { fields: ["note"] },
+  "send-back": { fields: ["note"], noteRequired: true },
+  consult: { fields: ["agency", "kind", "days", "note"], noteRequired: true },
+  answer: { fields: ["note"], noteRequired: true },
+  apologise: { fields: ["reason", "days"], daysRequired: true },
+  stop: { fields: ["reason", "note"], danger: true },
+  "return-result": { fields: ["note"] },
+};
+// The citizen's actions never show on the officer's screen (an account holding both roles acts as a
+// citizen on its own page).
+const CITIZENS = ["withdraw", "resubmit"];
+
+/** The officer's actions open now, in the server's order, each with its form. */
+export function actionsOf(d) {
+  return (d.actions || [])
+    .filter((name) => !CITIZENS.includes(name))
+    .map((name) => {
+      const form = FORMS[name] || { fields: ["note"] };
+      // At the one-stop desk a supplement request is the completion request (Mẫu số 02, "hoàn thiện").
+      const label = name === "request-supplement" && d.step === "reception" ? "request-completion" : name;
+      return { name, label, ...form };
+    });
+}
+
+const actText = (a, key) => {
+  const own = t(`act.${a.label}.${key}`);
+  return own === `act.${a.label}.${key}` ? "" : own;
+};
+
+// The agency directory, loaded once a page load (the same for every dossier).
+let directory = null;
+const agencyDirectory = () => {
+  if (!directory) {
+    directory = get("/catalog/agencies").then(
+      (r) => (Array.isArray(r) ? r : (r && r.items) || []),
+      (err) => {
+        directory = null;
+        throw err;
+      },
+    );
+  }
+  return directory;
+};
+
+const LEVELS = ["commune", "city", "central"];
+
+/** A picker of the system's other agencies, grouped by level (the dossier's own agency left out). */
+function AgencySelect({ id, value, onChange, error, exclude, required }) {
+  const lang = useLang();
+  const list = useAsync(() => agencyDirectory(), [lang]);
+  const items = (list.data || []).filter((a) => a.code !== exclude && a.active !== false);
+  const groups = LEVELS.map((level) => [level, items.filter((a) => a.level === level)]).filter(([, xs]) => xs.length);
+  const others = items.filter((a) => !LEVELS.includes(a.level));
+  // Always a hint, of one line: the form does not move when the list arrives.
+  const hint = list.loading ? t("act.agencyLoading") : list.error ? list.error.title || t("error.title") : t("act.agencyHint");
+  return html`<${Field} id=${id} label=${t("act.agency")} error=${error} hint=${hint} required=${required}>
+    <select
+      id=${id}
+      value=${value}
+      onChange=${onChange}
+      required=${required}
+      aria-required=${required ? "true" : undefined}
+      aria-invalid=${error ? "true" : undefined}
+      aria-describedby=${describedBy(id, hint, error)}
+      data-testid="action-agency"
+    >
+      <option value="">${t("act.agencyChoose")}</option>
+      ${groups.map(
+        ([level, xs]) => html`<optgroup label=${t(`level.${level}`)}>
+          ${xs.map((a) => html`<option value=${a.code} lang=${viLang()} selected=${a.code === value}>${a.name}</option>`)}
+        </optgroup>`,
+      )}
+      ${others.map((a) => html`<option value=${a.code} lang=${viLang()} selected=${a.code === value}>${a.name}</option>`)}
+    </select>
+  <//>`;
+}
+
+/**
+ * The agency's specialists (`GET /auth/agencies/{code}/staff`); its default one chosen first. The empty
+ * choice leaves it to the server: the agency's default specialist. When the list cannot be had (an older
+ * auth service answers 404), the empty choice is all there is, and the hint says so.
+ */
+function AssigneeSelect({ id, agency, value, setValue, error, current }) {
+  const lang = useLang();
+  const staff = useAsync(() => get(`/auth/agencies/${encodeURIComponent(agency)}/staff`), [agency, lang]);
+  const specialists = ((staff.data && staff.data.items) || []).filter((p) => (p.roles || []).includes("specialist"));
+  const chosenDefault = useRef(false);
+  useEffect(() => {
+    if (chosenDefault.current || !staff.data) return;
+    chosenDefault.current = true;
+    const def = specialists.find((p) => p.default_specialist);
+    if (def && !value && (!current || current.id !== def.id)) setValue(def.id);
+  }, [staff.data]);
+  const hint = staff.loading ? t("act.assigneeLoading") : staff.error ? t("act.assigneeUnavailable") : t("act.assigneeHint");
+  return html`<${Field} id=${id} label=${t("act.assignee")} error=${error} hint=${hint}>
+    <select
+      id=${id}
+      value=${value}
+      onChange=${(e) => setValue(e.target.value)}
+      aria-invalid=${error ? "true" : undefined}
+      aria-describedby=${describedBy(id, hint, error)}
+      aria-busy=${staff.loading ? "true" : undefined}
+      data-testid="action-assignee"
+    >
+      <option value="">${t("act.assigneeDefault")}</option>
+      ${specialists.map(
+        (p) => html`<option value=${p.id} lang=${viLang()} selected=${p.id === value}>
+          ${p.full_name}${p.default_specialist ? ` ${t("act.assigneeDefaultMark")}` : ""}${current && current.id === p.id ? ` — ${t("officer.handler").toLowerCase()}` : ""}
+        </option>`,
+      )}
+    </select>
+  <//>`;
+}
 
 function ActionForm({ d, action, onDone, onCancel }) {
-  const { v, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "" });
+  const { v, setV, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "", assignee: "", agency: "", outcome: "", kind: "opinion", days: "" });
   const [file, setFile] = useState(null);
   const ref = useRef(null);
+  const has = (f) => action.fields.includes(f);
   useEffect(() => {
-    const first = ref.current && ref.current.querySelector("input, textarea, button[type=submit]");
+    const first = ref.current && ref.current.querySelector("input, select, textarea, button[type=submit]");
     if (first) first.focus();
   }, [action.name]);
   const submit = (e) => {
@@ -114,30 +280,54 @@ function ActionForm({ d, action, onDone, onCancel }) {
       .split("\n")
       .map((x) => x.trim())
       .filter(Boolean);
+    const days = v.days.trim() ? Number(v.days.trim()) : null;
+    const refusing = has("outcome") && v.outcome === "refuse";
     const missing = {};
-    if (action.fields.includes("reason") && !v.reason.trim()) missing.reason = t("act.reasonRequired");
-    if (action.fields.includes("items") && !items.length) missing.items = t("act.itemsRequired");
-    if (action.fields.includes("file") && !file) missing.file = t("act.fileRequired");
+    if ((has("reason") || refusing) && !v.reason.trim()) missing.reason = t("act.reasonRequired");
+    if (has("items") && !items.length) missing.items = t("act.itemsRequired");
+    if (has("agency") && !v.agency) missing.agency = t("act.agencyRequired");
+    if (has("outcome") && !v.outcome) missing.outcome = t("act.outcomeRequired");
+    if (has("file") && (!file || !(file.type === "application/pdf" || /\.pdf$/i.test(file.name)))) missing.file = t("act.pdfRequired");
+    if (action.noteRequired && !v.note.trim()) missing.note = t("act.noteRequired");
+    if (has("days") && (action.daysRequired || days !== null) && !(Number.isInteger(days) && days >= 1 && days <= 60)) missing.days = t("act.daysRequired");
     const path = `/submissions/dossiers/${d.id}/actions/${action.name}`;
     const headers = { "If-Match": `"${d.rev}"` };
+    const fields = {};
+    if (v.note.trim()) fields.note = v.note.trim();
+    if ((has("reason") || refusing) && v.reason.trim()) fields.reason = v.reason.trim();
+    if (has("items") && items.length) fields.items = items;
+    if (has("assignee") && v.assignee) fields.assignee = v.assignee;
+    if (has("agency") && v.agency) fields.agency = v.agency;
+    if (has("outcome") && v.outcome) fields.outcome = v.outcome;
+    if (has("kind")) fields.kind = v.kind;
+    if (has("days") && days !== null) fields.days = days;
     const act = async () => {
-      if (action.fields.includes("file")) {
+      if (has("file")) {
+        // The text fields before the file: the server reads the form as it streams.
         const form = new FormData();
-        if (v.note.trim()) form.append("note", v.note.trim());
+        for (const [k, x] of Object.entries(fields)) form.append(k, String(x));
         form.append("file", file, file.name);
         await request("POST", path, { form, headers });
       } else {
-        const body = {};
-        if (v.note.trim()) body.note = v.note.trim();
-        if (v.reason.trim()) body.reason = v.reason.trim();
-        if (items.length) body.items = items;
-        await request("POST", path, { body, headers });
+        await request("POST", path, { body: fields, headers });
       }
       onDone(action);
     };
     send(Object.keys(missing).length ? localProblem(missing) : null, act, { leaves: true });
   };
   const id = (k) => `act-${k}`;
+  const help = action.name === "accept" ? t("act.accept.helpAssign") : actText(action, "help");
+  const noteLabel = actText({ label: "note" }, action.name) || (action.noteRequired ? t("timeline.note") : t("act.note"));
+  const radios = (name, options, testid) => html`<fieldset class="fieldset radios" id=${id(name)} tabindex="-1" aria-describedby=${fe[name] ? `${id(name)}-error` : undefined}>
+    <legend>${t(`act.${name}`)}${has(name) && name === "outcome" ? html`<span class="req" aria-hidden="true"> *</span>` : null}</legend>
+    ${fe[name] ? html`<p class="error-msg" id=${`${id(name)}-error`}><span class="visually-hidden">${t("common.error")}: </span>${fe[name]}</p>` : null}
+    ${options.map(
+      (o) => html`<div class="radio">
+        <input type="radio" id=${id(`${name}-${o}`)} name=${id(name)} value=${o} checked=${v[name] === o} onChange=${() => setV({ ...v, [name]: o })} data-testid=${`${testid}-${o}`} />
+        <label for=${id(`${name}-${o}`)}>${t(`act.${name}.${o}`)}</label>
+      </div>`,
+    )}
+  </fieldset>`;
   return html`<form
     ref=${ref}
     class="action-form"
@@ -147,22 +337,55 @@ function ActionForm({ d, action, onDone, onCancel }) {
     data-testid="action-form"
     data-action=${action.name}
   >
-    <h3>${t(`act.${action.name}`)}</h3>
-    <p class="muted">${t(`act.${action.name}.help`)}</p>
+    <h3>${t(`act.${action.label}`)}</h3>
+    ${help ? html`<p class="muted">${help}</p>` : null}
     <${ProblemAlert} error=${error} prefix="act-" />
-    ${action.fields.includes("reason")
-      ? html`<${TextareaField} id=${id("reason")} label=${t("act.reason")} value=${v.reason} onInput=${set("reason")} error=${fe.reason} required data-testid="action-reason" />`
+    ${has("assignee")
+      ? html`<${AssigneeSelect} id=${id("assignee")} agency=${d.agency.code} value=${v.assignee} setValue=${(x) => setV((o) => ({ ...o, assignee: x }))} error=${fe.assignee} current=${d.handler} />`
       : null}
-    ${action.fields.includes("items")
+    ${has("agency") ? html`<${AgencySelect} id=${id("agency")} value=${v.agency} onChange=${set("agency")} error=${fe.agency} exclude=${d.agency.code} required />` : null}
+    ${has("kind") ? radios("kind", ["opinion", "step"], "action-kind") : null}
+    ${has("outcome") ? radios("outcome", ["grant", "refuse"], "action-outcome") : null}
+    ${has("reason") || (has("outcome") && v.outcome === "refuse")
+      ? html`<${TextareaField}
+          id=${id("reason")}
+          label=${action.name === "propose" ? t("act.refuseReason") : action.name === "apologise" ? t("act.apologyReason") : t("act.reason")}
+          value=${v.reason}
+          onInput=${set("reason")}
+          error=${fe.reason}
+          required
+          data-testid="action-reason"
+        />`
+      : null}
+    ${has("items")
       ? html`<${TextareaField} id=${id("items")} label=${t("act.items")} hint=${t("act.itemsHint")} rows="4" value=${v.items} onInput=${set("items")} error=${fe.items} required data-testid="action-items" />`
       : null}
-    ${action.fields.includes("file")
-      ? html`<div class="field">
-          <p class="label" id=${id("file-label")}>${t("act.file")}<span class="req" aria-hidden="true"> *</span></p>
+    ${has("days")
+      ? html`<${Field}
+          id=${id("days")}
+          label=${t("act.days")}
+          hint=${action.name === "apologise" ? t("act.daysApologyHint", { date: d.appointment_at ? formatDateTime(d.appointment_at) : "—" }) : t("act.daysConsultHint")}
+          type="number"
+          inputmode="numeric"
+          min="1"
+          max="60"
+          class="field-short"
+          value=${v.days}
+          onInput=${set("days")}
+          error=${fe.days}
+          required=${!!action.daysRequired}
+          data-testid="action-days"
+        />`
+      : null}
+    ${has("file")
+      ? html`<div class=${`field ${fe.file ? "field-error" : ""}`}>
+          <p class="label" id=${id("file-label")}>${t("act.filePdf")}<span class="req" aria-hidden="true"> *</span></p>
           <${FilePicker}
             id=${id("file")}
             label=${t("upload.chooseOne")}
-            extraLabel=${t("act.file")}
+            extraLabel=${t("act.filePdf")}
+            hint=${t("act.filePdfHint")}
+            accept="application/pdf,.pdf"
             error=${fe.file}
             chosen=${file ? file.name : t("upload.noneChosen")}
             onChange=${(e) => setFile(e.target.files[0] || null)}
@@ -170,10 +393,12 @@ function ActionForm({ d, action, onDone, onCancel }) {
           />
         </div>`
       : null}
-    <${TextareaField} id=${id("note")} label=${t("act.note")} value=${v.note} onInput=${set("note")} error=${fe.note} data-testid="action-note" />
+    ${has("note")
+      ? html`<${TextareaField} id=${id("note")} label=${noteLabel} value=${v.note} onInput=${set("note")} error=${fe.note} required=${!!action.noteRequired} data-testid="action-note" />`
+      : null}
     <div class="actions">
       <button type="submit" class=${`btn ${action.danger ? "btn-danger" : "btn-primary"}`} disabled=${busy} data-testid="action-submit">
-        ${busy ? t("common.wait") : t("act.confirm", { action: t(`act.${action.name}`) })}
+        ${busy ? t("common.wait") : t("act.confirm", { action: t(`act.${action.label}`) })}
       </button>
       <button type="button" class="btn btn-secondary" onClick=${onCancel}>${t("common.cancel")}</button>
     </div>
@@ -273,7 +498,7 @@ export function OfficerDossierPage({ id }) {
   if (dossier.loading && !d) return html`<${PageHeading}>${t("dossier.titlePlain")}<//><${Loading} />`;
   if (!d) return html`<${PageHeading}>${t("dossier.titlePlain")}<//><${ProblemAlert} error=${dossier.error} />`;
 
-  const available = ACTIONS.filter((a) => a.from.includes(d.status));
+  const available = actionsOf(d);
   const compName = (cid) => ((d.procedure.components || []).find((c) => c.id === cid) || {}).name || cid;
   const person = (p) =>
     p
@@ -316,7 +541,15 @@ export function OfficerDossierPage({ id }) {
   };
   const finished = async (a) => {
     setAction(null);
-    setDone(t(`act.done.${a.name}`));
+    const said = t(`act.done.${a.label}`);
+    const text = said === `act.done.${a.label}` ? t("act.done.other") : said;
+    if (a.name === "transfer") {
+      // The dossier now belongs to the other agency: its page is no longer this officer's to see.
+      setFlash("success", text);
+      navigate("/can-bo");
+      return;
+    }
+    setDone(text);
     dossier.reload();
   };
 
@@ -331,10 +564,27 @@ export function OfficerDossierPage({ id }) {
           [t("wizard.agency"), d.agency.name],
           ...filingFacts(d),
           [t("dossier.appointment"), d.appointment_at ? html`<span data-testid="appointment">${formatDateTime(d.appointment_at)}</span>` : ""],
+          [
+            t("officer.originalAppointment"),
+            d.original_appointment_at && d.original_appointment_at !== d.appointment_at
+              ? html`<span data-testid="original-appointment">${formatDateTime(d.original_appointment_at)}</span>`
+              : "",
+          ],
+          [t("officer.where"), d.step_text ? html`<${StepText} d=${d} />` : ""],
+          [
+            t("officer.stepDue"),
+            d.step && d.step_due_at
+              ? html`<span data-testid="step-due">${formatDateTime(d.step_due_at)}${past(d.step_due_at) ? html` <span class="deadline dl-overdue">${t("officer.late")}</span>` : null}</span>`
+              : "",
+          ],
+          [t("officer.handler"), d.handler ? html`<span data-testid="handler" lang=${viLang()}>${d.handler.name || d.handler.id}</span>` : d.step && d.step !== "reception" ? t("officer.noHandler") : ""],
+          [t("officer.approvedBy"), d.approved_by ? html`<span data-testid="approved-by"><${Vi}>${d.approved_by.name}<//>${d.approved_at ? ` — ${formatDateTime(d.approved_at)}` : ""}</span>` : ""],
           [t("dossier.supplements"), d.supplement_count ? String(d.supplement_count) : ""],
         ].filter(([k]) => k)}
       />
     </div>
+
+    ${d.proposal ? html`<${ProposalCard} d=${d} save=${save} />` : null}
 
     <section class="card" aria-labelledby="actions-title" data-testid="actions">
       <h2 id="actions-title">${t("act.title")}</h2>
@@ -349,13 +599,28 @@ export function OfficerDossierPage({ id }) {
                 id=${`act-btn-${a.name}`}
                 data-testid=${`action-${a.name}`}
               >
-                ${t(`act.${a.name}`)}
+                ${t(`act.${a.label}`)}
               </button>`,
             )}
           </div>`
         : html`<p class="muted">${t("act.none")}</p>`}
       ${action ? html`<${ActionForm} key=${action.name} d=${d} action=${action} onDone=${finished} onCancel=${() => cancelAction(action)} />` : null}
     </section>
+
+    ${d.consultations && d.consultations.length ? html`<${Consultations} d=${d} />` : null}
+    ${d.transfers && d.transfers.length
+      ? html`<section class="card" aria-labelledby="transfers-title">
+          <h2 id="transfers-title">${t("transfer.title")}</h2>
+          <${Transfers} d=${d} officer />
+        </section>`
+      : null}
+    ${d.apologies && d.apologies.length
+      ? html`<section class="card" aria-labelledby="apologies-title">
+          <h2 id="apologies-title">${t("apology.title")}</h2>
+          <${Apologies} d=${d} officer />
+        </section>`
+      : null}
+    <${Papers} d=${d} />
 
     <section class="card" aria-labelledby="applicant-title">
       <h2 id="applicant-title">${t("wizard.submitter")}</h2>
@@ -400,11 +665,11 @@ export function OfficerDossierPage({ id }) {
     ${d.results && d.results.length
       ? html`<section class="card" aria-labelledby="res-title">
           <h2 id="res-title">${t("dossier.results")}</h2>
-          <ul class="file-list">
+          <ul class="file-list" data-testid="results">
             ${d.results.map(
               (f) => html`<li class="file-item">
                 <span class="file-name">${f.name}</span> <span class="muted">(${formatBytes(f.size)})</span>
-                <button type="button" class="btn btn-small btn-secondary" onClick=${() => save(`/submissions/dossiers/${d.id}/results/${f.id}`, f.name)}>
+                <button type="button" class="btn btn-small btn-secondary" onClick=${() => save(`/submissions/dossiers/${d.id}/results/${f.id}`, f.name)} data-testid="result-download">
                   ${t("file.download")}<span class="visually-hidden"> ${f.name}</span>
                 </button>
               </li>`,
@@ -417,4 +682,61 @@ export function OfficerDossierPage({ id }) {
       <h2 id="hist-title">${t("dossier.history")}</h2>
       <${Timeline} history=${d.history} statusText=${statusName} />
     </section>`;
+}
+
+/** The specialist's proposal, as the leader reviews it: the outcome, who, their note, the draft files. */
+function ProposalCard({ d, save }) {
+  const p = d.proposal;
+  const files = (d.proposed || []).filter((f) => !p.files || !p.files.length || p.files.includes(f.id));
+  return html`<section class="card" aria-labelledby="proposal-title" data-testid="proposal">
+    <h2 id="proposal-title">${t("proposal.title")}</h2>
+    <${Facts}
+      items=${[
+        [t("proposal.outcome"), html`<span class=${`badge ${p.outcome === "grant" ? "st-ok" : "st-bad"}`} data-testid="proposal-outcome" data-outcome=${p.outcome}>${t(`proposal.outcome.${p.outcome}`)}</span>`],
+        [t("proposal.by"), p.by ? html`<span lang=${viLang()} data-testid="proposal-by">${p.by.name || p.by.id}</span>` : ""],
+        [t("proposal.at"), formatDateTime(p.at)],
+        [t("timeline.reason"), p.reason || ""],
+        [t("timeline.note"), p.note || ""],
+      ]}
+    />
+    ${files.length
+      ? html`<h3>${t("proposal.files")}</h3>
+          <ul class="file-list" data-testid="proposed">
+            ${files.map(
+              (f) => html`<li class="file-item">
+                <span class="file-name">${f.name}</span> <span class="muted">(${formatBytes(f.size)})</span>
+                <button type="button" class="btn btn-small btn-secondary" onClick=${() => save(`/submissions/dossiers/${d.id}/results/${f.id}`, f.name)} data-testid="proposed-download">
+                  ${t("file.download")}<span class="visually-hidden"> ${f.name}</span>
+                </button>
+              </li>`,
+            )}
+          </ul>`
+      : null}
+  </section>`;
+}
+
+/** Other agencies asked for an opinion or their step: the question, the due time, the answer. */
+function Consultations({ d }) {
+  return html`<section class="card" aria-labelledby="consult-title" data-testid="consultations">
+    <h2 id="consult-title">${t("consult.title")}</h2>
+    <ul class="event-list">
+      ${d.consultations.map(
+        (c) => html`<li data-testid="consultation" data-answered=${c.answered_at ? "true" : "false"}>
+          <p>
+            <strong>${t(`consult.kind.${c.kind}`)}: <${Vi}>${c.agency.name}<//></strong>
+            <span class="muted"> — <time datetime=${c.asked_at}>${formatDateTime(c.asked_at)}</time></span>
+          </p>
+          <p><${Vi}>${c.question}<//></p>
+          <p class="muted">
+            ${t("consult.askedBy")}: <${Vi}>${c.asked_by.name}<//> · ${t("consult.due")}: ${formatDateTime(c.due_at)}
+            ${!c.answered_at && past(c.due_at) ? html` <span class="deadline dl-overdue">${t("officer.late")}</span>` : null}
+          </p>
+          ${c.answered_at
+            ? html`<p><span class="label">${t("consult.answer")}:</span> <${Vi}>${c.answer}<//>
+                <span class="muted"> (${t("consult.answeredBy", { name: (c.answered_by && c.answered_by.name) || "", at: formatDateTime(c.answered_at) })})</span></p>`
+            : html`<p><span class="deadline dl-waiting">${t("consult.waiting")}</span></p>`}
+        </li>`,
+      )}
+    </ul>
+  </section>`;
 }

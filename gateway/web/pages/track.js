@@ -7,8 +7,12 @@ import { localProblem, validCitizenId, validPhone } from "./auth.js";
 
 export function TrackPage({ query }) {
   useTitle(t("track.title"));
-  // ?ma= is what the papers' QR codes link to (/tra-cuu?ma=<code>); ?code= too.
-  const [code, setCode] = useState(query.get("ma") || query.get("code") || "");
+  // The QR code on every paper points here with the dossier's code (`/tra-cuu?ma=<code>`).
+  const given = query.get("ma") || query.get("code") || "";
+  const [code, setCode] = useState(given);
+  useEffect(() => {
+    if (given) setCode(given);
+  }, [given]);
   const [by, setBy] = useState("citizen_id");
   const [value, setValue] = useState("");
   const { fe, error, busy, send } = useForm();
@@ -69,6 +73,7 @@ export function TrackPage({ query }) {
               [t("proc.name"), result.procedure_name],
               [t("wizard.agency"), result.agency_name],
               [t("dossier.status"), html`<${StatusBadge} status=${result.status} text=${result.status_text} />`],
+              [t("where.step"), result.step_text ? html`<span data-testid="track-step">${pick(result.step_text)}</span>` : ""],
               [t("dossier.submittedAt"), formatDateTime(result.submitted_at)],
               [t("dossier.appointment"), result.appointment_at ? formatDateTime(result.appointment_at) : ""],
             ]}
