@@ -297,6 +297,8 @@ class TrackOut(BaseModel):
     status: str
     status_code: int
     status_text: StatusText
+    step: str | None = Field(None, description="Where it is inside the agency (docs/submission.md)")
+    step_text: StatusText | None = None
     submitted_at: datetime | None
     appointment_at: datetime | None
 

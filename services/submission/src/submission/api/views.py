@@ -118,7 +118,9 @@ def track(d: Dossier) -> dict[str, object]:
         "procedure_name": d.procedure.name,
         "agency_name": d.agency.name,
         **describe(d.status),
-        **where(d),
+        **{
+            k: v for k, v in where(d).items() if k != "step_due_at"
+        },  # the public sees where, not the inner due
         "submitted_at": d.submitted_at,
         "appointment_at": d.appointment_at,
     }
