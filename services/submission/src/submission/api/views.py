@@ -118,9 +118,8 @@ def track(d: Dossier) -> dict[str, object]:
         "procedure_name": d.procedure.name,
         "agency_name": d.agency.name,
         **describe(d.status),
-        **{
-            k: v for k, v in where(d).items() if k != "step_due_at"
-        },  # the public sees where, not the inner due
+        # The public sees where it is, not the step's inner due time.
+        **{k: v for k, v in where(d).items() if k != "step_due_at"},
         "submitted_at": d.submitted_at,
         "appointment_at": d.appointment_at,
     }
