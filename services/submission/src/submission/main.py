@@ -109,7 +109,7 @@ def create_app(
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
         # A document uploaded to be verified streams too (its own limit, verify_max_bytes).
-        streamed=rf"^{PREFIX}/(dossiers/[^/]+/(attachments|actions/finish)|verify)$",
+        streamed=rf"^{PREFIX}/(dossiers/[^/]+/(attachments|actions/propose)|verify)$",
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )

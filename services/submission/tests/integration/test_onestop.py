@@ -4,7 +4,10 @@ an overdue dossier needs; the queues of each role; what the citizen sees of it."
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
+
+from reportlab.pdfgen import canvas
 
 S = "/api/v1/submissions"
 WARD = "000.01.G5.H26"  # Công an phường Ngô Quyền: where world.ready() files
@@ -19,6 +22,18 @@ async def office(world, agency: str = WARD) -> dict[str, dict]:
         "spec2": await world.officer([agency], "Đỗ Thị Chuyên Hai", roles=["specialist"]),
         "boss": await world.officer([agency], "Vũ Văn Lãnh Đạo", roles=["leader"]),
     }
+
+
+def big_pdf(pages: int = 40) -> bytes:
+    """A real PDF of about 300 KB (uncompressed pages of text): larger than an action's JSON limit."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pageCompression=0)
+    for n in range(pages):
+        for line in range(60):
+            c.drawString(40, 800 - 12 * line, f"Trang {n} dong {line}: " + "noi dung quyet dinh " * 5)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
 
 
 async def view(world, who, did):
@@ -65,7 +80,14 @@ async def test_desk_specialist_leader_each_in_their_role(world):
     assert r.status_code == 422 and r.json()["code"] == "note-required"
     r = await world.act(o["boss"], did, "send-back", {"note": "Bổ sung căn cứ pháp lý"})
     assert r.status_code == 200 and r.json()["step"] == "handling" and r.json()["proposal"] is None
-    assert (await world.propose(o["spec2"], did, note="Đã bổ sung căn cứ")).status_code == 200
+    # A result document larger than an action's JSON limit streams through (a scanned decision is large).
+    big = world.sub.post(
+        f"{S}/dossiers/{did}/actions/propose",
+        headers=o["spec2"]["h"],
+        data={"outcome": "grant", "note": "Đã bổ sung căn cứ"},
+        files={"file": ("Quyết định.pdf", big_pdf(), "application/pdf")},
+    )
+    assert (await big).status_code == 200
     r = await world.act(o["spec"], did, "approve")
     assert r.status_code == 403 and r.json()["code"] == "role-required"
     r = await world.act(o["boss"], did, "approve", {"note": "Đồng ý"})

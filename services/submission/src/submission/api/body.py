@@ -39,8 +39,11 @@ class UploadForm(BaseModel):
 
 
 class ResultForm(BaseModel):
-    """finish only: the result document and a note."""
+    """propose only: the outcome (grant, or refuse with a reason), a note, and the result document (a PDF,
+    after the text fields)."""
 
+    outcome: Literal["grant", "refuse"] | SkipJsonSchema[None] = None
+    reason: str | SkipJsonSchema[None] = None
     note: str | SkipJsonSchema[None] = None
     file: bytes | SkipJsonSchema[None] = None
 

@@ -1,4 +1,4 @@
-"""What an action on a dossier carries (its JSON body, or the text fields of finish's form): a note, a
+"""What an action on a dossier carries (its JSON body, or the text fields of propose's form): a note, a
 reason, the items to supplement, the components whose filed files may be replaced. Pure.
 
 Texts are compared and stored with their runs of white space made one space; empty is none."""

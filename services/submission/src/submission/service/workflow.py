@@ -3,7 +3,7 @@ history entry and ``dossier.status_changed.v1`` in one transaction; the agency q
 may fetch a dossier's receipt and result documents.
 
 An action's body is read only once the caller, the dossier's status and the body's type allow the action:
-JSON (at most 64 KB) for every action, a form only for ``finish`` (the one that takes a file). A body of
+JSON (at most 64 KB) for every action, a form only for ``propose`` (the one that takes a file). A body of
 any other type is refused with 415 before a byte of it is read, so nothing is parsed or stored for it.
 The API hands the body over unread (``ActionBody``) and reads it when asked."""
 

@@ -34,7 +34,6 @@ ACTIONS = {
     "request-payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
     "resubmit": "Nộp bổ sung",
     "start": "Bắt đầu xử lý",
-    "finish": "Có kết quả",
     "return-result": "Trả kết quả",
     "refuse": "Từ chối tiếp nhận",
     "stop": "Dừng giải quyết",
