@@ -96,38 +96,31 @@ class Clients:
     async def organisation(self, authorization: str, org_id: str) -> dict[str, Any] | None:
         """The organisation as auth shows it to the caller (their own token); None when auth says the
         caller is not a member (or it does not exist)."""
-        try:
-            r = await self.auth.get(
-                f"/api/v1/auth/organisations/{quote(org_id, safe='')}",
-                headers={"Authorization": authorization},
-            )
-        except httpx.HTTPError as e:
-            log.warning("auth call failed", error=repr(e)[:200])
-            raise AUTH_DOWN from None
-        if r.status_code in (401, 403, 404):
-            return None
-        if r.status_code != 200:
-            log.warning("auth answered", status=r.status_code)
-            raise AUTH_DOWN
-        return r.json()
+        return await self._as_caller(
+            f"/api/v1/auth/organisations/{quote(org_id, safe='')}", authorization, AUTH_DOWN
+        )
 
     async def staff(self, authorization: str, agency_code: str) -> list[dict[str, Any]]:
         """The agency's staff and their roles as auth shows them to the caller (their own token: an
         officer of that agency sees them); [] when auth says the caller may not."""
+        path = f"/api/v1/auth/agencies/{quote(agency_code, safe='')}/staff"
+        found = await self._as_caller(path, authorization, STAFF_DOWN)
+        return found["items"] if found else []
+
+    async def _as_caller(self, path: str, authorization: str, down: Problem) -> dict[str, Any] | None:
+        """What auth answers the caller's own token at ``path``: None when it says no (or nothing there);
+        ``down`` when it cannot say."""
         try:
-            r = await self.auth.get(
-                f"/api/v1/auth/agencies/{quote(agency_code, safe='')}/staff",
-                headers={"Authorization": authorization},
-            )
+            r = await self.auth.get(path, headers={"Authorization": authorization})
         except httpx.HTTPError as e:
             log.warning("auth call failed", error=repr(e)[:200])
-            raise STAFF_DOWN from None
+            raise down from None
         if r.status_code in (401, 403, 404):
-            return []
+            return None
         if r.status_code != 200:
             log.warning("auth answered", status=r.status_code)
-            raise STAFF_DOWN
-        return r.json()["items"]
+            raise down
+        return r.json()
 
     async def close(self) -> None:
         await self.catalog.aclose()
