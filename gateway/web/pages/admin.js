@@ -97,22 +97,27 @@ function CreateStaff({ onCreated, onCancel }) {
       <${Field} id="staff-phone" label=${t("admin.phoneOptional")} type="tel" value=${v.phone} onInput=${set("phone")} error=${fe.phone} autocomplete="off" data-testid="staff-phone" />
       <${Field} id="staff-password" label=${t("admin.initialPassword")} hint=${t("auth.passwordHint")} type="password" value=${v.password} onInput=${set("password")} error=${fe.password} autocomplete="new-password" required data-testid="staff-password" />
     </div>
-    <${RoleBoxes} prefix="staff-" roles=${v.roles} onChange=${(roles) => setV({ ...v, roles })} error=${fe.roles} />
+    <${RolesAndAgencies} prefix="staff-" v=${v} setV=${setV} set=${set} fe=${fe} />
+    <div class="actions">
+      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="staff-submit">${t("admin.createButton")}</button>
+      <button type="button" class="btn btn-secondary" onClick=${onCancel}>${t("common.cancel")}</button>
+    </div>
+  </form>`;
+}
+
+/** The roles ticked and, for an agency role, the agencies they hold them in (creating or editing staff). */
+function RolesAndAgencies({ prefix, v, setV, set, fe }) {
+  return html`<${RoleBoxes} prefix=${prefix} roles=${v.roles} onChange=${(roles) => setV({ ...v, roles })} error=${fe.roles} />
     <${TextareaField}
-      id="staff-agencies"
+      id=${`${prefix}agencies`}
       label=${t("admin.agencies")}
       hint=${t("admin.agenciesHint")}
       value=${v.agencies}
       onInput=${set("agencies")}
       error=${fe.agencies}
       required=${hasAgencyRole(v.roles)}
-      data-testid="staff-agencies"
-    />
-    <div class="actions">
-      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="staff-submit">${t("admin.createButton")}</button>
-      <button type="button" class="btn btn-secondary" onClick=${onCancel}>${t("common.cancel")}</button>
-    </div>
-  </form>`;
+      data-testid=${`${prefix}agencies`}
+    />`;
 }
 
 /** A staff account's roles and agencies changed (its sessions end: it signs in again with the new ones). */
@@ -140,17 +145,7 @@ function EditStaff({ user, onSaved, onCancel }) {
     <h2 id="edit-staff-title" tabindex="-1" ref=${title} data-testid="edit-staff-title">${t("admin.editRoles", { name: user.full_name })}</h2>
     <p class="muted small">${t("admin.editRolesNote")}</p>
     <${ProblemAlert} error=${error} prefix="edit-" />
-    <${RoleBoxes} prefix="edit-" roles=${v.roles} onChange=${(roles) => setV({ ...v, roles })} error=${fe.roles} />
-    <${TextareaField}
-      id="edit-agencies"
-      label=${t("admin.agencies")}
-      hint=${t("admin.agenciesHint")}
-      value=${v.agencies}
-      onInput=${set("agencies")}
-      error=${fe.agencies}
-      required=${hasAgencyRole(v.roles)}
-      data-testid="edit-agencies"
-    />
+    <${RolesAndAgencies} prefix="edit-" v=${v} setV=${setV} set=${set} fe=${fe} />
     <div class="actions">
       <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="edit-submit">${t("admin.saveRoles")}</button>
       <button type="button" class="btn btn-secondary" onClick=${onCancel}>${t("common.cancel")}</button>
