@@ -187,6 +187,8 @@ async def test_public_tracking_shows_little_and_needs_the_right_identifier(world
         "status",
         "status_code",
         "status_text",
+        "step",  # where it is inside the agency (the desk, a specialist, …), never who
+        "step_text",
         "submitted_at",
         "appointment_at",
     }
