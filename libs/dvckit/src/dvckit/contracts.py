@@ -370,6 +370,15 @@ class _DossierEvent(EventData):
     agency_name: str
 
 
+class FeeLine(BaseModel):
+    """One line of a fee or charge to pay, in VND (đồng)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    amount: int = Field(ge=0)
+
+
 class DossierSubmittedV1(_DossierEvent):
     """A citizen filed a dossier online (status 1, mới đăng ký): notify tells them it was received."""
 
@@ -379,6 +388,9 @@ class DossierSubmittedV1(_DossierEvent):
     procedure_version: int
     submitted_at: datetime
     fee_total: int = 0
+    fee_lines: list[FeeLine] = Field(
+        default_factory=list, description="The frozen fee table's lines the total sums (payment: filing fees)"
+    )
 
 
 class DossierStatusChangedV1(_DossierEvent):
@@ -398,6 +410,10 @@ class DossierStatusChangedV1(_DossierEvent):
     supplement_items: list[str] = Field(default_factory=list)
     appointment_at: datetime | None = None
     actor_role: str
+    payment_lines: list[FeeLine] = Field(
+        default_factory=list, description="request-payment: what the citizen is asked to pay"
+    )
+    payment_amount: int | None = Field(None, description="request-payment: the lines' sum, VND")
     action: str | None = Field(None, description="The workflow's action (accept, approve, …)")
     step: str | None = Field(
         None,
@@ -430,6 +446,71 @@ class DossierStepChangedV1(_DossierEvent):
     reason: str | None = None
     changed_at: datetime
     rev: int = Field(description="The dossier's revision after the change: consumers order events by it")
+
+
+class _PaymentEvent(EventData):
+    """What every payment event names: the order, its dossier and owner, what it is for and how much."""
+
+    order_id: str
+    dossier_id: str
+    dossier_code: str
+    owner_id: str
+    purpose: Literal["filing", "requested"]
+    amount: int = Field(ge=0, description="VND")
+
+
+class PaymentRequestedV1(_PaymentEvent):
+    """A payment order was opened (the filing fees, or what an officer asked for): notify tells the citizen
+    what to pay and by when."""
+
+    event_type = "payment.requested"
+    event_version = 1
+
+    agency_code: str
+    agency_name: str
+    lines: list[FeeLine]
+    expires_at: datetime
+
+
+class PaymentSucceededV1(_PaymentEvent):
+    """The provider confirmed the payment (its notification, or the reconciliation's query): submission
+    moves a dossier waiting for this amount on; notify tells the citizen, with the e-receipt."""
+
+    event_type = "payment.succeeded"
+    event_version = 1
+
+    provider: str
+    provider_txn: str
+    paid_at: datetime
+    receipt_no: str
+    late: bool = Field(
+        False, description="Paid after the order expired: the money is kept, the order flagged"
+    )
+
+
+class PaymentFailedV1(_PaymentEvent):
+    """The provider said the payment failed or was cancelled."""
+
+    event_type = "payment.failed"
+    event_version = 1
+
+    reason: str
+
+
+class PaymentExpiredV1(_PaymentEvent):
+    """An order nobody paid before it expired (the provider confirmed none)."""
+
+    event_type = "payment.expired"
+    event_version = 1
+
+
+class PaymentRefundedV1(_PaymentEvent):
+    """A paid order refunded through the provider."""
+
+    event_type = "payment.refunded"
+    event_version = 1
+
+    refunded_at: datetime
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
