@@ -56,6 +56,13 @@ DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - development default, d
 # The first administrator's TOTP secret (base32) on a development or test stack, so every test process
 # and benchmark computes its codes (pyotp); refused by auth in production, where it enrols on first sign-in.
 DEV_ADMIN_TOTP_SECRET = "HAIPHONGDVCDEVADMINTOTPSECRET234"  # noqa: S105 - development default (README)
+# The payment provider sandbox's merchant on a development stack (devstack.paysandbox): the payment service
+# is given these (PAYMENT_TMN_CODE, PAYMENT_HASH_SECRET) and the sandbox knows them. Production: the real
+# provider's, from secrets; the sandbox is refused there.
+DEV_PAYMENT_TMN_CODE = "DVCHP001"
+DEV_PAYMENT_HASH_SECRET = "dvc-paysandbox-dev-hash-secret-2026"  # noqa: S105 - development default (docs/payment.md)
+PAYMENT_IPN_PATH = "/api/v1/payments/providers/vnpay/ipn"  # the payment service's, through the gateway
+PAYMENT_RETURN_PATH = "/thanh-toan/ket-qua"  # the portal's page the citizen comes back to
 S3_ACCESS_KEY = "dvcadmin"
 S3_SECRET_KEY = "dvcadmin-dev-secret"  # noqa: S105 - local stand-in only
 
@@ -86,6 +93,10 @@ class StackConfig:
     amqp_port: int = 5672
     smtp_port: int = 1025
     idp_port: int = 9400  # the VNeID stand-in (devstack.idp)
+    paysandbox_port: int = 9500  # the payment provider sandbox (devstack.paysandbox)
+    # The merchant the payment service is on the sandbox (test stacks: one of their own each).
+    payment_tmn_code: str = DEV_PAYMENT_TMN_CODE
+    payment_hash_secret: str = DEV_PAYMENT_HASH_SECRET
     admin_username: str = DEV_ADMIN_USERNAME
     admin_password: str = DEV_ADMIN_PASSWORD
     # Empty: none given (production: the first administrator enrols its second factor on first sign-in).
@@ -124,6 +135,7 @@ class StackConfig:
             amqp_port=_int("DVC_AMQP_PORT", 5672),
             smtp_port=_int("DVC_SMTP_PORT", 1025),
             idp_port=_int("DVC_IDP_PORT", 9400),
+            paysandbox_port=_int("DVC_PAYSANDBOX_PORT", 9500),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             admin_totp_secret=os.environ.get(
@@ -206,6 +218,34 @@ class StackConfig:
         return f"http://{self.host}:{self.gateway_port}"
 
     @property
+    def paysandbox_url(self) -> str:
+        return f"http://{self.host}:{self.paysandbox_port}"
+
+    @property
+    def payment_ipn_url(self) -> str:
+        """Where the provider notifies the payment service: its IPN endpoint through the gateway."""
+        return f"{self.gateway_url}{PAYMENT_IPN_PATH}"
+
+    @property
+    def uses_paysandbox(self) -> bool:
+        """The sandbox is a development component: never started, nor pointed at, in production."""
+        return self.env != "production"
+
+    def payment_env(self) -> dict[str, str]:
+        """The payment service's provider settings: the sandbox's address and the stack's merchant on it
+        (production: none; the real provider's come from the service's own settings)."""
+        if not self.uses_paysandbox:
+            return {}
+        return {
+            "PAYMENT_PROVIDER_URL": self.paysandbox_url,
+            "PAYMENT_PROVIDER_API_URL": self.paysandbox_url,
+            "PAYMENT_TMN_CODE": self.payment_tmn_code,
+            "PAYMENT_HASH_SECRET": self.payment_hash_secret,
+            "PAYMENT_RETURN_URL": f"{self.gateway_url}{PAYMENT_RETURN_PATH}",
+            "PAYMENT_IPN_URL": self.payment_ipn_url,
+        }
+
+    @property
     def exchange(self) -> str:
         return f"{self.namespace}dvc.events"
 
@@ -257,6 +297,8 @@ class StackConfig:
                 "AUTH_VNEID_REDIRECT_URI": f"{self.gateway_url}/api/v1/auth/oidc/vneid/callback",
                 "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/dang-nhap/vneid",
             }
+        if spec.name == "payment":
+            env |= self.payment_env()
         if spec.name == "submission":
             # Signed results: the local CA's agency certificates (devstack.pki; production: a secret).
             env["SUBMISSION_SIGNING_DIR"] = str(self.pki_dir)

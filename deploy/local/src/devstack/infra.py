@@ -7,6 +7,7 @@ Only what was started here gets a PID file, so ``down`` stops exactly that.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -244,6 +245,52 @@ class Idp(_Part):
         self._launch(
             [sys.executable, "-m", "devstack.idp", "--host", self.cfg.host, "--port", str(self.cfg.idp_port)],
             30,
+        )
+
+
+@dataclass
+class PaySandbox(_Part):
+    """The payment provider sandbox (devstack.paysandbox): the provider's side of the payment protocol on a
+    port of its own, knowing the stack's merchant (``merchants``: None for the one ``cfg`` names, notified
+    at ``cfg``'s gateway; a test infrastructure's starts with none and registers each stack's)."""
+
+    merchants: list[dict[str, str]] | None = None
+    retry_delays: tuple[float, ...] = ()  # seconds between IPN attempts; empty: the sandbox's default
+    NAME = "paysandbox"
+    LABEL = "payment provider sandbox (devstack.paysandbox)"
+
+    @property
+    def url(self) -> str:
+        return self.cfg.paysandbox_url
+
+    def ping(self) -> bool:
+        return _http_ok(f"{self.url}/healthz")
+
+    def _start(self) -> None:
+        merchants = self.merchants
+        if merchants is None:
+            merchants = [
+                {
+                    "tmn_code": self.cfg.payment_tmn_code,
+                    "hash_secret": self.cfg.payment_hash_secret,
+                    "ipn_url": self.cfg.payment_ipn_url,
+                }
+            ]
+        env = {"DVC_PAYSANDBOX_MERCHANTS": json.dumps(merchants)}
+        if self.retry_delays:
+            env["DVC_PAYSANDBOX_RETRY_DELAYS"] = ",".join(str(d) for d in self.retry_delays)
+        self._launch(
+            [
+                sys.executable,
+                "-m",
+                "devstack.paysandbox",
+                "--host",
+                self.cfg.host,
+                "--port",
+                str(self.cfg.paysandbox_port),
+            ],
+            30,
+            env=env,
         )
 
 

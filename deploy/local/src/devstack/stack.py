@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import gateway, pki
 from .config import SERVICES, ServiceSpec, StackConfig
-from .infra import BIN, S3, Idp, Mongo, RabbitMQ, Smtp, mongo_servers, nginx_binary, say
+from .infra import BIN, S3, Idp, Mongo, PaySandbox, RabbitMQ, Smtp, mongo_servers, nginx_binary, say
 from .procs import Proc, wait_until
 
 # A fresh catalogue replica is ready in seconds (from a snapshot, or built from the seed in memory); a
@@ -37,8 +37,10 @@ class Stack:
     cfg: StackConfig
 
     # -- parts -------------------------------------------------------------------------------------
-    def infra(self) -> list[Mongo | S3 | RabbitMQ | Smtp | Idp]:
-        return [*mongo_servers(self.cfg), S3(self.cfg), RabbitMQ(self.cfg), Smtp(self.cfg), Idp(self.cfg)]
+    def infra(self) -> list[Mongo | S3 | RabbitMQ | Smtp | Idp | PaySandbox]:
+        parts = [*mongo_servers(self.cfg), S3(self.cfg), RabbitMQ(self.cfg), Smtp(self.cfg), Idp(self.cfg)]
+        # The payment provider sandbox: a development component, never part of a production stack.
+        return [*parts, PaySandbox(self.cfg)] if self.cfg.uses_paysandbox else parts
 
     def replicas(self) -> list[tuple[ServiceSpec, int, int, Proc]]:
         out = []
