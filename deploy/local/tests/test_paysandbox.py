@@ -444,3 +444,30 @@ def test_the_stack_starts_it_and_points_the_payment_service_at_it():
     prod = cfg.with_(env="production")
     assert "PaySandbox" not in [part.key for part in Stack(prod).infra()]
     assert prod.payment_env() == {}
+
+
+def test_the_test_infrastructure_runs_a_sandbox_a_test_gets_a_merchant_on(infra, merchant):
+    """What the payment service's tests build on: the run's sandbox (``infra.paysandbox_url``) and a
+    merchant of the test's own on it, notified at the test's server."""
+    assert infra.how["paysandbox"] == "started"
+    own = infra.paysandbox_merchant(f"http://127.0.0.1:{merchant.port}{PAYMENT_IPN_PATH}", hash_secret=SECRET)
+    ref = new_ref()
+    with httpx.Client(base_url=infra.paysandbox_url, timeout=10) as client:
+        query = pay_query(ref, vnp_TmnCode=own["tmn_code"])
+        r = client.post(f"/sandbox/pay/{ref}", json={"result": "success", "query": query})
+        assert r.status_code == 200, r.text
+    (ipn,) = merchant.of(ref)
+    assert ipn["vnp_TmnCode"] == own["tmn_code"] and vnpay.check(ipn, SECRET)
+
+
+def test_a_test_stack_is_a_merchant_of_its_own_notified_at_its_gateway(infra, monkeypatch):
+    from devstack import testing
+
+    monkeypatch.setattr(testing.Stack, "up", lambda self, with_infra=True: None)  # its configuration only
+    one, two = testing.start_stack(infra, name="pay-a"), testing.start_stack(infra, name="pay-b")
+    assert one.cfg.payment_tmn_code != two.cfg.payment_tmn_code
+    env = one.cfg.payment_env()
+    assert env["PAYMENT_PROVIDER_URL"] == infra.paysandbox_url
+    known = {m["tmn_code"]: m for m in httpx.get(f"{infra.paysandbox_url}/sandbox/merchants").json()}
+    assert known[one.cfg.payment_tmn_code]["ipn_url"] == env["PAYMENT_IPN_URL"] == one.cfg.payment_ipn_url
+    assert one.cfg.payment_ipn_url.startswith(one.url)

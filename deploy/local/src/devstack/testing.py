@@ -9,6 +9,9 @@
   names carry it, so runs never see each other's data, even on a shared server. Databases, buckets and
   the exchange are removed at the end; queues expire by themselves once idle.
 - ``stack`` (session): every service and the gateway, started by the same code as ``make up``.
+- The payment provider sandbox (devstack.paysandbox) of the run's own, ``infra.paysandbox_url``: it starts
+  with no merchant; each test stack registers one of its own, notified at that stack's gateway, and a test
+  gets one notified at a server of its own with ``infra.paysandbox_merchant(ipn_url)``.
 """
 
 from __future__ import annotations
@@ -37,13 +40,15 @@ from .config import (
     SERVICES,
     StackConfig,
 )
-from .infra import S3, Idp, Mongo, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
+from .infra import S3, Idp, Mongo, PaySandbox, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
 from .procs import port_open
 from .stack import Stack
 
 ARTIFACTS = ROOT / "test-artifacts"
 CAPTCHA_TEST_ANSWER = "test-captcha"
 CORS_TEST_ORIGIN = "https://app.haiphong.example"  # the one origin a test stack's gateway allows
+# The test sandbox retries a notification quickly (five retries within about six seconds).
+PAYSANDBOX_TEST_RETRY_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2)
 
 
 def free_port() -> int:
@@ -102,6 +107,7 @@ class Infra:
     s3_port: int
     smtp_port: int = 1025
     idp_port: int = 9400
+    paysandbox_port: int = 9500
     mail_dir: Path = Path()
     s3_access_key: str = S3_ACCESS_KEY
     s3_secret_key: str = S3_SECRET_KEY
@@ -123,6 +129,28 @@ class Infra:
             pki.ensure(folder, pki.committed_directory())
             self._pki = folder
         return self._pki
+
+    @property
+    def paysandbox_url(self) -> str:
+        """The run's payment provider sandbox (devstack.paysandbox)."""
+        return f"http://127.0.0.1:{self.paysandbox_port}"
+
+    def paysandbox_merchant(
+        self, ipn_url: str, tmn_code: str = "", hash_secret: str = "", ipn_method: str = "POST"
+    ) -> dict[str, str]:
+        """A merchant of its own on the run's sandbox, notified at ``ipn_url`` (a stack's gateway or a
+        test's server): ``{tmn_code, hash_secret, ipn_url, ...}`` (a code and secret made up if not given)."""
+        import httpx
+
+        merchant = {
+            "hash_secret": hash_secret or secrets.token_urlsafe(24),
+            "ipn_url": ipn_url,
+            "ipn_method": ipn_method,
+        }
+        code = tmn_code or f"T{secrets.token_hex(4).upper()[:7]}"
+        r = httpx.put(f"{self.paysandbox_url}/sandbox/merchants/{code}", json=merchant, timeout=10)
+        r.raise_for_status()
+        return {**r.json(), "hash_secret": merchant["hash_secret"]}
 
     @property
     def mongo_url(self) -> str:
@@ -243,6 +271,10 @@ class _Local:
         Idp(idp_cfg).ensure()
         self.started.append(Idp(idp_cfg))
         how["idp"] = "started"
+        # The payment provider sandbox of the run's own, with no merchant yet (each stack registers one).
+        pay = _paysandbox(private)
+        self.started.append(pay)
+        how["paysandbox"] = "started"
         amqp_port = dev.amqp_port
         if RabbitMQ(dev).ping():
             how["rabbitmq"] = "reused"
@@ -261,6 +293,7 @@ class _Local:
             "amqp_port": amqp_port,
             "smtp_port": smtp_cfg.smtp_port,
             "idp_port": idp_cfg.idp_port,
+            "paysandbox_port": pay.cfg.paysandbox_port,
             "mail_dir": smtp_cfg.mail_dir,
             "how": how,
         }
@@ -322,6 +355,7 @@ class _Docker:
         self.smtp.ensure()
         self.idp = Idp(StackConfig(data_dir=self.smtp.cfg.data_dir, idp_port=free_port()))
         self.idp.ensure()
+        self.paysandbox = _paysandbox(self.smtp.cfg)
         for m in mongos.values():
             m.exec(
                 [
@@ -338,6 +372,7 @@ class _Docker:
             "amqp_port": int(rabbit.get_exposed_port(5672)),
             "smtp_port": self.smtp.cfg.smtp_port,
             "idp_port": self.idp.cfg.idp_port,
+            "paysandbox_port": self.paysandbox.cfg.paysandbox_port,
             "mail_dir": self.smtp.cfg.mail_dir,
             "how": {
                 "mongodb": "docker",
@@ -345,17 +380,30 @@ class _Docker:
                 "rabbitmq": "docker",
                 "smtp": "started",
                 "idp": "started",
+                "paysandbox": "started",
             },
         }
 
     def close(self) -> None:
         self.smtp.proc.stop()
         self.idp.proc.stop()
+        if getattr(self, "paysandbox", None) is not None:
+            self.paysandbox.proc.stop()
         for c in reversed(self.containers):
             try:
                 c.stop()
             except Exception as e:  # one that never started
                 print(f"[devstack] could not stop a container: {e!r}")
+
+
+def _paysandbox(cfg: StackConfig) -> PaySandbox:
+    """The run's payment provider sandbox on a free port: no merchant until one is registered, quick
+    retries."""
+    part = PaySandbox(
+        cfg.with_(paysandbox_port=free_port()), merchants=[], retry_delays=PAYSANDBOX_TEST_RETRY_DELAYS
+    )
+    part.ensure()
+    return part
 
 
 @pytest.fixture(scope="session")
@@ -374,6 +422,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             s3_port=got["s3_port"],
             smtp_port=got["smtp_port"],
             idp_port=got["idp_port"],
+            paysandbox_port=got["paysandbox_port"],
             mail_dir=got["mail_dir"],
             how=got["how"],
         )
@@ -620,6 +669,7 @@ def start_stack(
         amqp_port=infra.amqp_port,
         smtp_port=infra.smtp_port,
         idp_port=infra.idp_port,
+        paysandbox_port=infra.paysandbox_port,
         captcha_test_answer=CAPTCHA_TEST_ANSWER,
         cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,
@@ -627,6 +677,10 @@ def start_stack(
         port_offset=_free_offset(reps),
         extra_env=extra_env,
     ).with_(**overrides)
+    if cfg.uses_paysandbox and "payment_tmn_code" not in overrides:
+        # A merchant of the stack's own on the run's sandbox, notified at this stack's gateway.
+        merchant = infra.paysandbox_merchant(cfg.payment_ipn_url)
+        cfg = cfg.with_(payment_tmn_code=merchant["tmn_code"], payment_hash_secret=merchant["hash_secret"])
     from dvckit.settings import ServiceSettings
 
     delays = ServiceSettings.model_fields["retry_delays"].default
