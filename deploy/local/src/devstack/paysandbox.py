@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from dvckit import vnpay
 
@@ -455,7 +455,7 @@ def pay_page(txn: Txn) -> str:
 <dt>Số tiền</dt><dd class="amount">{e(dong(txn.amount))}</dd>
 <dt>Thời hạn thanh toán</dt><dd>{e(expires)}</dd>
 </dl>
-<form method="post" action="/paymentv2/pay/{e(txn.txn_ref)}">
+<form method="post" action="/paymentv2/pay/{e(quote(txn.txn_ref, safe=""))}">
 <fieldset aria-describedby="hint"><legend>Chọn kết quả giao dịch</legend>
 <p id="hint">Đây là trang thử nghiệm: chọn kết quả để cổng thanh toán báo cho đơn vị và đưa bạn quay lại.</p>
 <button type="submit" class="ok" name="result" value="success">Thanh toán thành công</button>

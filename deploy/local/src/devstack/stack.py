@@ -176,6 +176,8 @@ class Stack:
                     stopped.append(name)
         if with_infra:
             procs = {part.key: part.proc for part in self.infra()}
+            # The payment sandbox even when DVC_ENV changed to production since `up` started it.
+            procs.setdefault(PaySandbox.__name__, PaySandbox(self.cfg).proc)
             # MongoDB servers of the other layout too (DVC_MONGO_LAYOUT changed since they were started).
             names = {proc.name for proc in procs.values()}
             for pid_file in (
