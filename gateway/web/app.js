@@ -22,6 +22,7 @@ import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
 import { AccountPage } from "./pages/account.js";
 import { VneidReturnPage } from "./pages/vneid.js";
 import { OrganisationPage } from "./pages/organisations.js";
+import { PaymentReturnPage } from "./pages/payment.js";
 
 // path pattern, page, who may open it (null: everyone; "user": anyone signed in; or a role)
 const ROUTES = [
@@ -41,6 +42,7 @@ const ROUTES = [
   ["/thong-bao", NotificationsPage, "user"],
   ["/tai-khoan", AccountPage, "user"],
   ["/to-chuc/:id", OrganisationPage, "citizen"],
+  ["/thanh-toan/ket-qua", PaymentReturnPage, "user"],
   ["/can-bo", QueuePage, "officer"],
   ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
   ["/quan-tri/can-bo", OfficersAdminPage, "admin"],

@@ -10,6 +10,7 @@ import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, useConf
 import { DraftWizard, SuccessStep, ComponentUpload, componentsFor } from "./wizard.js";
 import { useOrganisations, roleName } from "./organisations.js";
 import { Papers, StepText, Transfers, Apologies } from "./onestop.js";
+import { PaymentCard } from "./payment.js";
 
 const SIZE = 20;
 const WITHDRAWABLE = ["submitted", "accepted", "processing", "supplement_requested", "payment_requested"];
@@ -240,6 +241,8 @@ function DossierDetail({ d, reload }) {
           </form>`
         : null}
     </div>
+
+    <${PaymentCard} d=${d} counter />
 
     ${apology
       ? html`<${Alert} kind="warning" testid="apology-notice" live=${false}>

@@ -9,6 +9,7 @@ import { session } from "../session.js";
 import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker, describedBy, viLang, Vi } from "../components.js";
 import { localProblem } from "./auth.js";
 import { Papers, StepText, Transfers, Apologies, past } from "./onestop.js";
+import { OfficerPayments, QueuePaymentState, LinesEditor, emptyLine, lineErrors, cleanLines } from "./payment.js";
 
 const SIZE = 20;
 
@@ -131,7 +132,10 @@ export function QueuePage({ query }) {
             { label: t("dossier.submittedAt"), cell: (d) => formatDateTime(d.submitted_at) },
             { label: t("dossier.appointment"), cell: (d) => (d.appointment_at ? formatDateTime(d.appointment_at) : "—") },
             { label: t("queue.deadline"), cell: (d) => html`<${DeadlineBadge} deadline=${d.deadline} waiting=${d.status === "submitted"} />` },
-            { label: t("dossier.status"), cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} />` },
+            {
+              label: t("dossier.status"),
+              cell: (d) => html`<${StatusBadge} status=${d.status} text=${d.status_text} /><${QueuePaymentState} d=${d} />`,
+            },
           ]}
         />
         <${Pager} page=${page} size=${SIZE} total=${data.total} onPage=${(n) => setQuery({ xem, status, overdue: overdue ? "true" : "", q, page: n })} />`,
@@ -149,7 +153,7 @@ const FORMS = {
   transfer: { fields: ["agency", "reason", "note"] },
   assign: { fields: ["assignee", "note"] },
   start: { fields: ["note"] },
-  "request-payment": { fields: ["note"] },
+  "request-payment": { fields: ["lines", "note"] },
   propose: { fields: ["outcome", "file", "note"] },
   approve: { fields: ["note"] },
   "send-back": { fields: ["note"], noteRequired: true },
@@ -268,6 +272,7 @@ function AssigneeSelect({ id, agency, value, setValue, error, current }) {
 function ActionForm({ d, action, onDone, onCancel }) {
   const { v, setV, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "", assignee: "", agency: "", outcome: "", kind: "opinion", days: "" });
   const [file, setFile] = useState(null);
+  const [lines, setLines] = useState(() => [emptyLine()]);
   const ref = useRef(null);
   const has = (f) => action.fields.includes(f);
   useEffect(() => {
@@ -290,6 +295,7 @@ function ActionForm({ d, action, onDone, onCancel }) {
     if (has("file") && (!file || !(file.type === "application/pdf" || /\.pdf$/i.test(file.name)))) missing.file = t("act.pdfRequired");
     if (action.noteRequired && !v.note.trim()) missing.note = t("act.noteRequired");
     if (has("days") && (action.daysRequired || days !== null) && !(Number.isInteger(days) && days >= 1 && days <= 60)) missing.days = t("act.daysRequired");
+    if (has("lines")) Object.assign(missing, lineErrors(lines));
     const path = `/submissions/dossiers/${d.id}/actions/${action.name}`;
     const headers = { "If-Match": `"${d.rev}"` };
     const fields = {};
@@ -301,6 +307,11 @@ function ActionForm({ d, action, onDone, onCancel }) {
     if (has("outcome") && v.outcome) fields.outcome = v.outcome;
     if (has("kind")) fields.kind = v.kind;
     if (has("days") && days !== null) fields.days = days;
+    if (has("lines") && lines.length) {
+      // The lines and their sum: the payment service makes the order of exactly this.
+      fields.lines = cleanLines(lines);
+      fields.amount = fields.lines.reduce((n, l) => n + l.amount, 0);
+    }
     const act = async () => {
       if (has("file")) {
         // The text fields before the file: the server reads the form as it streams.
@@ -393,6 +404,7 @@ function ActionForm({ d, action, onDone, onCancel }) {
           />
         </div>`
       : null}
+    ${has("lines") ? html`<${LinesEditor} lines=${lines} setLines=${setLines} errors=${fe} />` : null}
     ${has("note")
       ? html`<${TextareaField} id=${id("note")} label=${noteLabel} value=${v.note} onInput=${set("note")} error=${fe.note} required=${!!action.noteRequired} data-testid="action-note" />`
       : null}
@@ -585,6 +597,7 @@ export function OfficerDossierPage({ id }) {
     </div>
 
     ${d.proposal ? html`<${ProposalCard} d=${d} save=${save} />` : null}
+    <${OfficerPayments} d=${d} />
 
     <section class="card" aria-labelledby="actions-title" data-testid="actions">
       <h2 id="actions-title">${t("act.title")}</h2>

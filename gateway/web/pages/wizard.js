@@ -10,6 +10,7 @@ import { PageHeading, Loading, ProblemAlert, Alert, Field, Facts, useAsync, useT
 import { localProblem, validCitizenId, validPhone, validEmail } from "./auth.js";
 import { FeeTable } from "./procedure.js";
 import { Captcha } from "./captcha.js";
+import { PaymentCard, counterAllowed } from "./payment.js";
 
 export const STEP_KEYS = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
 
@@ -638,7 +639,16 @@ function FeesStep({ d, go, onSubmitted }) {
   const [nonce, setNonce] = useState(0);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [method, setMethod] = useState("online");
   const fe = error && error.fieldErrors ? error.fieldErrors() : {};
+  // A fee due on filing (the dossier says so, or its fee table): paid online after submitting (the
+  // payment order is made for a filed dossier), or at the counter where the procedure allows it.
+  const dueAtFiling =
+    !!fees.data &&
+    !fees.data.free &&
+    Number(fees.data.total) > 0 &&
+    (d.fee_due_at_filing ?? (fees.data.items || []).some((f) => f.when === "on_submit" && Number(f.amount) > 0));
+  const counter = counterAllowed(d);
 
   const submit = async (e) => {
     e.preventDefault();
@@ -646,7 +656,9 @@ function FeesStep({ d, go, onSubmitted }) {
     setError(null);
     setBusy(true);
     try {
-      onSubmitted(await post(`/submissions/dossiers/${d.id}/submit`, pass));
+      const filed = await post(`/submissions/dossiers/${d.id}/submit`, pass);
+      if (dueAtFiling) handOver(`pay:${d.id}`, counter ? method : "online");
+      onSubmitted(filed);
     } catch (err) {
       setBusy(false);
       if (err.code === "captcha-invalid" || (err.code === "validation-error" && err.errors.some((x) => String(x.field).includes("captcha")))) {
@@ -678,7 +690,29 @@ function FeesStep({ d, go, onSubmitted }) {
         : html`<${FeeTable} fees=${fees.data.items} testid="fee-table" />
             <p class="fee-total" data-testid="fee-total">
               <strong>${t("fee.total")}:</strong> ${fees.data.free ? t("fee.free") : formatMoney(fees.data.total, fees.data.currency)}
-            </p>`}
+            </p>
+            ${dueAtFiling
+              ? html`<fieldset class="fieldset radios pay-method" data-testid="pay-method">
+                  <legend>${t("wizard.payHow")}</legend>
+                  <div class="radio">
+                    <input type="radio" id="s3-pay-online" name="pay-method" value="online" checked=${method === "online" || !counter} onChange=${() => setMethod("online")} aria-describedby="s3-pay-online-hint" data-testid="pay-method-online" />
+                    <div>
+                      <label for="s3-pay-online">${t("wizard.payOnline")}</label>
+                      <p class="hint" id="s3-pay-online-hint">${t("wizard.payOnlineHint")}</p>
+                    </div>
+                  </div>
+                  ${counter
+                    ? html`<div class="radio">
+                        <input type="radio" id="s3-pay-counter" name="pay-method" value="counter" checked=${method === "counter"} onChange=${() => setMethod("counter")} aria-describedby="s3-pay-counter-hint" data-testid="pay-method-counter" />
+                        <div>
+                          <label for="s3-pay-counter">${t("wizard.payCounter")}</label>
+                          <p class="hint" id="s3-pay-counter-hint">${t("wizard.payCounterHint")}</p>
+                        </div>
+                      </div>`
+                    : null}
+                  <p class="muted small">${t("wizard.payAfter")}</p>
+                </fieldset>`
+              : null}`}
     <${Captcha} setPass=${setPass} nonce=${nonce} error=${fe.captcha_answer} />
     <div class="actions">
       <a class="btn btn-secondary" href=${`/ho-so/${d.id}?buoc=2`}>${t("wizard.back")}</a>
@@ -744,6 +778,7 @@ export function SuccessStep({ d }) {
   useTitle(t("wizard.successTitle"));
   const receipt = useRef(receive(`receipt:${d.id}`));
   const r = receipt.current;
+  const method = useRef(receive(`pay:${d.id}`));
   const heading = useRef(null);
   // Filed: the button pressed is gone, so the step's heading takes the focus, and the outcome and the
   // code are said (the success box appears with its text, which is often not read out by itself).
@@ -770,6 +805,8 @@ export function SuccessStep({ d }) {
           [t("wizard.fileCount"), String(r ? r.attachments : (d.attachments || []).length)],
         ]}
       />
+      ${method.current === "counter" ? html`<p data-testid="pay-counter-chosen">${t("wizard.payCounterChosen")}</p>` : null}
+      <${PaymentCard} d=${d} counter=${method.current !== "online"} headingLevel=${3} />
       <h3>${t("wizard.nextTitle")}</h3>
       <p data-testid="next-steps">${r && r.next ? html`<${ViRuns} text=${pick(r.next)} />` : t("wizard.nextDefault")}</p>
       <ul class="next-list">
