@@ -149,7 +149,7 @@ const FORMS = {
   transfer: { fields: ["agency", "reason", "note"] },
   assign: { fields: ["assignee", "note"] },
   start: { fields: ["note"] },
-  "request-payment": { fields: ["note"] },
+  "request-payment": { fields: ["amount", "note"] },
   propose: { fields: ["outcome", "file", "note"] },
   approve: { fields: ["note"] },
   "send-back": { fields: ["note"], noteRequired: true },
@@ -168,7 +168,9 @@ export function actionsOf(d) {
   return (d.actions || [])
     .filter((name) => !CITIZENS.includes(name))
     .map((name) => {
-      const form = FORMS[name] || { fields: ["note"] };
+      let form = FORMS[name] || { fields: ["note"] };
+      // Moving on a dossier waiting for a payment by hand: it was paid at the counter (the receipt number).
+      if (name === "start" && d.status === "payment_requested") form = { fields: ["receipt", "note"], noteRequired: true };
       // At the one-stop desk a supplement request is the completion request (Mẫu số 02, "hoàn thiện").
       const label = name === "request-supplement" && d.step === "reception" ? "request-completion" : name;
       return { name, label, ...form };
@@ -266,7 +268,7 @@ function AssigneeSelect({ id, agency, value, setValue, error, current }) {
 }
 
 function ActionForm({ d, action, onDone, onCancel }) {
-  const { v, setV, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "", assignee: "", agency: "", outcome: "", kind: "opinion", days: "" });
+  const { v, setV, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "", assignee: "", agency: "", outcome: "", kind: "opinion", days: "", amount: "", receipt: "" });
   const [file, setFile] = useState(null);
   const ref = useRef(null);
   const has = (f) => action.fields.includes(f);
@@ -281,6 +283,7 @@ function ActionForm({ d, action, onDone, onCancel }) {
       .map((x) => x.trim())
       .filter(Boolean);
     const days = v.days.trim() ? Number(v.days.trim()) : null;
+    const amount = v.amount.trim() ? Number(v.amount.trim().replace(/[.\s]/g, "")) : null;
     const refusing = has("outcome") && v.outcome === "refuse";
     const missing = {};
     if ((has("reason") || refusing) && !v.reason.trim()) missing.reason = t("act.reasonRequired");
@@ -290,6 +293,8 @@ function ActionForm({ d, action, onDone, onCancel }) {
     if (has("file") && (!file || !(file.type === "application/pdf" || /\.pdf$/i.test(file.name)))) missing.file = t("act.pdfRequired");
     if (action.noteRequired && !v.note.trim()) missing.note = t("act.noteRequired");
     if (has("days") && (action.daysRequired || days !== null) && !(Number.isInteger(days) && days >= 1 && days <= 60)) missing.days = t("act.daysRequired");
+    if (has("amount") && !(Number.isInteger(amount) && amount >= 1)) missing.amount = t("act.amountRequired");
+    if (has("receipt") && !v.receipt.trim()) missing.receipt = t("act.receiptRequired");
     const path = `/submissions/dossiers/${d.id}/actions/${action.name}`;
     const headers = { "If-Match": `"${d.rev}"` };
     const fields = {};
@@ -301,6 +306,8 @@ function ActionForm({ d, action, onDone, onCancel }) {
     if (has("outcome") && v.outcome) fields.outcome = v.outcome;
     if (has("kind")) fields.kind = v.kind;
     if (has("days") && days !== null) fields.days = days;
+    if (has("amount") && amount !== null) fields.amount = amount;
+    if (has("receipt") && v.receipt.trim()) fields.items = [v.receipt.trim()];
     const act = async () => {
       if (has("file")) {
         // The text fields before the file: the server reads the form as it streams.
@@ -376,6 +383,12 @@ function ActionForm({ d, action, onDone, onCancel }) {
           required=${!!action.daysRequired}
           data-testid="action-days"
         />`
+      : null}
+    ${has("amount")
+      ? html`<${Field} id=${id("amount")} label=${t("act.amount")} hint=${t("act.amountHint")} inputmode="numeric" class="field-short" value=${v.amount} onInput=${set("amount")} error=${fe.amount} required data-testid="action-amount" />`
+      : null}
+    ${has("receipt")
+      ? html`<${Field} id=${id("receipt")} label=${t("act.receipt")} hint=${t("act.receiptHint")} value=${v.receipt} onInput=${set("receipt")} error=${fe.receipt} required data-testid="action-receipt" />`
       : null}
     ${has("file")
       ? html`<div class=${`field ${fe.file ? "field-error" : ""}`}>
