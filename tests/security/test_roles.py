@@ -110,7 +110,7 @@ CASES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
     "accept": ("submitted", {"assignee": "{spec}"}, ("desk",)),
     "refuse": ("submitted", {"reason": "Sai thẩm quyền"}, ("desk",)),
     "request-supplement": ("processing", {"items": ["Ảnh"]}, ("spec",)),
-    "request-payment": ("processing", {}, ("spec",)),
+    "request-payment": ("processing", {"amount": 7000}, ("spec",)),
     "assign": ("accepted", {"assignee": "{spec2}"}, ("desk", "boss")),
     "start": ("accepted", {}, ("spec",)),
     "consult": ("processing", {"agency": AGENCY_Y, "note": "Xin ý kiến"}, ("spec",)),

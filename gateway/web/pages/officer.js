@@ -172,7 +172,9 @@ export function actionsOf(d) {
   return (d.actions || [])
     .filter((name) => !CITIZENS.includes(name))
     .map((name) => {
-      const form = FORMS[name] || { fields: ["note"] };
+      let form = FORMS[name] || { fields: ["note"] };
+      // Moving on a dossier waiting for a payment by hand: it was paid at the counter (the receipt number).
+      if (name === "start" && d.status === "payment_requested") form = { fields: ["receipt", "note"], noteRequired: true };
       // At the one-stop desk a supplement request is the completion request (Mẫu số 02, "hoàn thiện").
       const label = name === "request-supplement" && d.step === "reception" ? "request-completion" : name;
       return { name, label, ...form };
@@ -270,7 +272,7 @@ function AssigneeSelect({ id, agency, value, setValue, error, current }) {
 }
 
 function ActionForm({ d, action, onDone, onCancel }) {
-  const { v, setV, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "", assignee: "", agency: "", outcome: "", kind: "opinion", days: "" });
+  const { v, setV, set, fe, error, busy, send } = useForm({ note: "", reason: "", items: "", assignee: "", agency: "", outcome: "", kind: "opinion", days: "", amount: "", receipt: "" });
   const [file, setFile] = useState(null);
   const [lines, setLines] = useState(() => [emptyLine()]);
   const ref = useRef(null);
@@ -286,6 +288,7 @@ function ActionForm({ d, action, onDone, onCancel }) {
       .map((x) => x.trim())
       .filter(Boolean);
     const days = v.days.trim() ? Number(v.days.trim()) : null;
+    const amount = v.amount.trim() ? Number(v.amount.trim().replace(/[.\s]/g, "")) : null;
     const refusing = has("outcome") && v.outcome === "refuse";
     const missing = {};
     if ((has("reason") || refusing) && !v.reason.trim()) missing.reason = t("act.reasonRequired");
@@ -296,6 +299,8 @@ function ActionForm({ d, action, onDone, onCancel }) {
     if (action.noteRequired && !v.note.trim()) missing.note = t("act.noteRequired");
     if (has("days") && (action.daysRequired || days !== null) && !(Number.isInteger(days) && days >= 1 && days <= 60)) missing.days = t("act.daysRequired");
     if (has("lines")) Object.assign(missing, lineErrors(lines));
+    if (has("amount") && !(Number.isInteger(amount) && amount >= 1)) missing.amount = t("act.amountRequired");
+    if (has("receipt") && !v.receipt.trim()) missing.receipt = t("act.receiptRequired");
     const path = `/submissions/dossiers/${d.id}/actions/${action.name}`;
     const headers = { "If-Match": `"${d.rev}"` };
     const fields = {};
@@ -312,6 +317,8 @@ function ActionForm({ d, action, onDone, onCancel }) {
       fields.lines = cleanLines(lines);
       fields.amount = fields.lines.reduce((n, l) => n + l.amount, 0);
     }
+    if (has("amount") && amount !== null) fields.amount = amount;
+    if (has("receipt") && v.receipt.trim()) fields.items = [v.receipt.trim()];
     const act = async () => {
       if (has("file")) {
         // The text fields before the file: the server reads the form as it streams.
@@ -387,6 +394,12 @@ function ActionForm({ d, action, onDone, onCancel }) {
           required=${!!action.daysRequired}
           data-testid="action-days"
         />`
+      : null}
+    ${has("amount")
+      ? html`<${Field} id=${id("amount")} label=${t("act.amount")} hint=${t("act.amountHint")} inputmode="numeric" class="field-short" value=${v.amount} onInput=${set("amount")} error=${fe.amount} required data-testid="action-amount" />`
+      : null}
+    ${has("receipt")
+      ? html`<${Field} id=${id("receipt")} label=${t("act.receipt")} hint=${t("act.receiptHint")} value=${v.receipt} onInput=${set("receipt")} error=${fe.receipt} required data-testid="action-receipt" />`
       : null}
     ${has("file")
       ? html`<div class=${`field ${fe.file ? "field-error" : ""}`}>

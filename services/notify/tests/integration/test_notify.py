@@ -10,6 +10,10 @@ from dvckit.contracts import (
     DossierStatusChangedV1,
     DossierStepChangedV1,
     DossierSubmittedV1,
+    FeeLine,
+    PaymentFailedV1,
+    PaymentRequestedV1,
+    PaymentSucceededV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
     UserRegistrationBlockedV1,
@@ -55,6 +59,19 @@ def changed(user_id: str, new: str, old: str = "submitted", **kw) -> DossierStat
         rev=2,
         **kw,
     )
+
+
+def paid(user_id: str, kind: type = PaymentSucceededV1, **kw):
+    """A payment event of the payment service for the citizen's dossier (amounts in VND)."""
+    base = {
+        "order_id": uuid.uuid4().hex,
+        "dossier_id": kw.pop("dossier_id", str(uuid.uuid4())),
+        "dossier_code": "000.32.02.H26-261125-0007",
+        "owner_id": user_id,
+        "purpose": "requested",
+        "amount": 25000,
+    }
+    return kind(**base, **kw)
 
 
 async def inbox(n, user_id, **params):
@@ -482,3 +499,66 @@ async def test_a_transfer_and_an_apology_are_told_the_officers_inner_moves_are_n
         lambda: [m for m in mailbox.to(u["email"]) if "Ngày hẹn trả kết quả mới" in m.get_content()], 10
     )
     assert "Chờ ý kiến Sở" in mail[0].get_content()
+
+
+async def test_payments_requested_made_and_failed_in_app_email_and_sms(notify, mailbox):
+    u = await notify.citizen(phone=f"09{uuid.uuid4().int % 10**8:08d}")
+    h = notify.token_for(u["user_id"])
+    assert (await notify.http.put(f"{N}/preferences", json={"sms": True}, headers=h)).status_code == 200
+    did = str(uuid.uuid4())
+    expires = datetime(2026, 12, 3, 3, 15, tzinfo=UTC)  # 10:15 in Vietnam
+    lines = [FeeLine(name="Lệ phí đăng ký", amount=20000), FeeLine(name="Phí cấp bản sao", amount=5000)]
+    await notify.publish(
+        paid(
+            u["user_id"],
+            PaymentRequestedV1,
+            dossier_id=did,
+            agency_code="000.32.02.H26",
+            agency_name="Công an Phường Ngô Quyền",
+            lines=lines,
+            expires_at=expires,
+        )
+    )
+    await notify.publish(
+        paid(
+            u["user_id"],
+            dossier_id=did,
+            provider="vnpay",
+            provider_txn="14700123",
+            paid_at=expires,
+            receipt_no="BL-2026-000123",
+        )
+    )
+    await notify.publish(
+        paid(u["user_id"], PaymentFailedV1, dossier_id=did, reason="Khách hàng hủy giao dịch")
+    )
+    link = f"https://dichvucong.haiphong.gov.vn/ho-so/{did}"
+    asked = (await eventually(lambda: _kind(notify, u["user_id"], "payment_requested"), 10))[0]
+    assert "25.000 đ" in asked["title"] and "Lệ phí đăng ký 20.000 đ" in asked["body"]
+    assert "10:15 ngày 03/12/2026" in asked["body"] and asked["link"] == link
+    done = (await eventually(lambda: _kind(notify, u["user_id"], "payment_succeeded"), 10))[0]
+    assert "14700123" in done["body"] and "BL-2026-000123" in done["body"] and done["link"] == link
+    failed = (await eventually(lambda: _kind(notify, u["user_id"], "payment_failed"), 10))[0]
+    assert "Khách hàng hủy giao dịch" in failed["body"]
+    mails = await eventually(lambda: _mails_when(mailbox, u["email"], 4), 10)  # the welcome too
+    bodies = {m["Subject"]: m.get_content() for m in mails}
+    request = next(b for s, b in bodies.items() if "đề nghị thanh toán 25.000 đ" in s)
+    assert "Phí cấp bản sao: 5.000 đ" in request and "Tổng số tiền: 25.000 đ" in request and link in request
+    receipt = next(b for s, b in bodies.items() if "thanh toán thành công" in s)
+    assert "Số biên lai điện tử: BL-2026-000123" in receipt and link in receipt
+    assert any("không thành công" in s for s in bodies)
+    sms = await eventually(lambda: _texts_when(notify, u["phone"], 3), 10)  # SMS chosen after the welcome
+    assert all(t.isascii() for t in sms)
+    assert any("can thanh toan 25.000 d" in t for t in sms) and any(
+        "bien lai BL-2026-000123" in t for t in sms
+    )
+
+
+def _mails_when(box, address, k):
+    found = box.to(address)
+    return found if len(found) >= k else None
+
+
+async def _texts_when(n, phone, k):
+    found = [d["text"] for d in await n.db.sms_dev_outbox.find({"to": phone}).to_list()]
+    return found if len(found) >= k else None

@@ -34,6 +34,15 @@ def ctx(lang: str, status: str = "accepted") -> dict:
         "phone": "0912345678",
         "new_value": "moi@example.vn",
         "old_value": "cu@example.vn",
+        "payment_amount": "",
+        "lines": [
+            {"name": "Lệ phí đăng ký", "amount": "20.000 đ"},
+            {"name": "Phí cấp bản sao", "amount": "5.000 đ"},
+        ],
+        "amount": "25.000 đ",
+        "provider_txn": "14700123",
+        "receipt_no": "BL-2026-000123",
+        "paid": vn_time(datetime(2027, 2, 15, 3, tzinfo=UTC), lang),
     }
 
 
@@ -44,6 +53,9 @@ KINDS = [
     "contact_changed",
     "dossier_submitted",
     "status_changed",
+    "payment_requested",
+    "payment_succeeded",
+    "payment_failed",
 ]
 
 
@@ -174,3 +186,54 @@ def test_the_contact_changed_message_reads_exactly_so_with_the_new_address_maske
         "sms": "DVC Hai Phong: dia chi email cua tai khoan da doi thanh mo*****@example.vn. "
         "Neu khong phai ban, hay doi mat khau va lien he bo phan mot cua.",
     }
+
+
+@pytest.mark.parametrize("purpose", ["filing", "requested"])
+def test_a_payment_request_says_what_to_pay_by_when_and_where(purpose):
+    expires = vn_time(datetime(2027, 2, 15, 3, 15, tzinfo=UTC))
+    texts = render_all(
+        "payment_requested",
+        lambda lang: {
+            **ctx(lang),
+            "purpose": purpose,
+            "expires": vn_time(datetime(2027, 2, 15, 3, 15, tzinfo=UTC), lang),
+        },
+    )
+    vi, en = texts["vi"], texts["en"]
+    assert "Lệ phí đăng ký: 20.000 đ" in vi["email_body"] and "Tổng số tiền: 25.000 đ" in vi["email_body"]
+    assert expires in vi["email_body"] and "https://dvc/ho-so/1" in vi["email_body"]
+    assert "25.000 đ" in vi["in_app_title"] and "Phí cấp bản sao 5.000 đ" in vi["in_app_body"]
+    assert "25.000 d" in vi["sms"] and "https://dvc/ho-so/1" in vi["sms"] and vi["sms"].isascii()
+    assert "Total: 25.000 đ" in en["email_body"] and "10:15 on 15/02/2027" in en["email_body"]
+    assert ("nộp hồ sơ" in vi["email_body"]) == (purpose == "filing")
+
+
+def test_a_payment_made_gives_the_amount_the_reference_and_the_receipt_link():
+    t = render_all("payment_succeeded", lambda lang: ctx(lang))["vi"]
+    for text in (t["email_body"], t["in_app_body"]):
+        assert "14700123" in text and "BL-2026-000123" in text
+    assert "25.000 đ" in t["email_subject"] and "https://dvc/ho-so/1" in t["email_body"]
+    assert "10:00 ngày 15/02/2027" in t["email_body"]
+    assert (
+        t["sms"]
+        == "DVC Hai Phong: ho so 000.31.01.H26-261125-0001 da thanh toan 25.000 d, ma GD 14700123, bien lai BL-2026-000123. https://dvc/ho-so/1"
+    )
+
+
+def test_a_failed_payment_says_it_was_not_recorded_and_where_to_pay_again():
+    t = render_all("payment_failed", lambda lang: {**ctx(lang), "reason": "Khách hàng hủy giao dịch"})
+    assert (
+        "Khách hàng hủy giao dịch" in t["vi"]["email_body"] and "https://dvc/ho-so/1" in t["vi"]["email_body"]
+    )
+    assert t["vi"]["sms"].isascii() and "25.000 d" in t["vi"]["sms"]
+    assert "did not go through" in t["en"]["email_body"]
+
+
+def test_the_payment_asked_for_is_in_the_status_message():
+    t = render_all(
+        "status_changed", lambda lang: {**ctx(lang, "payment_requested"), "payment_amount": "25.000 đ"}
+    )
+    assert (
+        "Số tiền phải nộp: 25.000 đ" in t["vi"]["in_app_body"]
+        and "Amount to pay: 25.000 đ" in t["en"]["in_app_body"]
+    )

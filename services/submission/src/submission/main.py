@@ -38,6 +38,7 @@ from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.files import ObjectFiles
 from .service.papers import Papers
+from .service.payments import Payments
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.signing import Signing
@@ -75,7 +76,7 @@ def create_app(
         max_pending=settings.signing_max_pending,
     )
     parts = _parts(rt, settings, store, clients, signer)
-    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies)
+    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies, parts.payments)
     files = parts.attachments.files
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
@@ -166,6 +167,7 @@ def _parts(
         calendar=calendar,
         agencies=directory,
         signing=signing,
+        payments=Payments(rt, repo, calendar),
     )
 
 

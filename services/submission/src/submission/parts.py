@@ -16,6 +16,7 @@ from .service.calendar import CalendarBook
 from .service.captchas import Captchas
 from .service.dossiers import Dossiers
 from .service.papers import Papers
+from .service.payments import Payments
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.signing import Signing
@@ -38,3 +39,4 @@ class Parts:
     calendar: CalendarBook
     agencies: AgencyDirectory
     signing: Signing
+    payments: Payments

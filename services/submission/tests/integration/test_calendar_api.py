@@ -160,14 +160,15 @@ async def test_the_clock_stands_still_while_the_citizen_is_asked_to_pay(world):
     d = await world.submitted(p)
     officer = await world.officer([d["agency"]["code"]])
     accepted = (await world.act(officer, d["id"], "accept")).json()
-    r = await world.act(officer, d["id"], "request-payment", {"note": "Nộp lệ phí"})
+    r = await world.act(officer, d["id"], "request-payment", {"note": "Nộp lệ phí", "amount": 7000})
     assert r.status_code == 200, r.text
     db = world.sub.app.state.runtime.db
     assert (await db.dossiers.find_one({"_id": d["id"]}))["paused_at"] is not None
     queue = await world.sub.get(f"{S}/officer/dossiers", params={"size": 100}, headers=officer["h"])
     item = next(i for i in queue.json()["items"] if i["id"] == d["id"])
     assert item["deadline"]["paused"] is True and item["deadline"]["kind"] == "processing"
-    r = await world.act(officer, d["id"], "start")  # paid: the clock runs again
+    # Paid at the counter: the clock runs again.
+    r = await world.act(officer, d["id"], "start", {"note": "Đã nộp tại quầy", "items": ["BL 0001234"]})
     assert r.status_code == 200, r.text
     assert (await db.dossiers.find_one({"_id": d["id"]}))["paused_at"] is None
     # Paid the same day: no working day lost, the appointment stays (a day lost would move it by one).

@@ -65,8 +65,10 @@ async def test_the_whole_way_with_a_supplement(world):
     r = await world.act(p, did, "resubmit", {"note": "Đã bổ sung"})
     assert r.status_code == 200 and r.json()["status"] == "processing"
 
-    for action in ("request-payment", "start"):
-        assert (await world.act(officer, did, action)).status_code == 200, action
+    r = await world.act(officer, did, "request-payment", {"amount": 7000})
+    assert r.status_code == 200, r.text
+    counter = {"note": "Đã nộp tại quầy", "items": ["BL 0001234"]}  # paid at the counter, with the receipt
+    assert (await world.act(officer, did, "start", counter)).status_code == 200
     finished = await world.decided(officer, did)
     result = finished["results"][0]
     assert finished["on_time"] is True and finished["step"] == "returning"

@@ -11,6 +11,8 @@ from dvckit.contracts import (
     DossierStatusChangedV1,
     DossierStepChangedV1,
     DossierSubmittedV1,
+    FeeLine,
+    PaymentSucceededV1,
     ProcedureDuration,
 )
 from dvckit.errors import Problem
@@ -20,6 +22,7 @@ from submission.domain.model import Actor, AgencyRef, Attachment, Dossier, Histo
 from submission.domain.status import NUMBER, Status
 from submission.domain.transitions import EFFECTS, act, action_named, decide
 from submission.domain.workflow import ACTIONS, CONSULTING, RECEPTION, REVIEW, RULES, roles_for
+from submission.service.payments import PAYMENT_SYSTEM
 
 S = Status
 OWNER = Actor(id="citizen-1", roles=frozenset({"citizen"}))
@@ -87,7 +90,30 @@ NEEDS: dict[str, dict[str, object]] = {
     "send-back": {"note": "Xem lại căn cứ"},
     "apologise": {"reason": "Chờ ý kiến cơ quan khác", "days": 3},
     "propose": {"outcome": "grant"},
+    "request-payment": {"lines": [{"name": "Lệ phí cấp giấy", "amount": 50000}]},
+    # Paid at the counter (from a payment request): the receipt and the note.
+    "start": {"note": "Đã nộp tại quầy", "items": ["BL 0001234"]},
 }
+ASKED = 50000  # what a dossier waiting for a payment was asked
+
+
+def succeeded(amount: int = ASKED, order: str = "o" * 32, **over: object) -> PaymentSucceededV1:
+    """The payment service's confirmation of an order of dossier "d"."""
+    fields: dict[str, object] = {
+        "order_id": order,
+        "dossier_id": "d",
+        "dossier_code": "A-261201-0001",
+        "owner_id": OWNER.id,
+        "purpose": "requested",
+        "amount": amount,
+        "provider": "vnpay",
+        "provider_txn": "14700001",
+        "paid_at": NOW,
+        "receipt_no": "BL-2026-000001",
+    }
+    return PaymentSucceededV1.model_validate(fields | over)
+
+
 AGENCY_ROLES = ["reception", "specialist", "leader", "consulted"]
 
 
@@ -98,6 +124,14 @@ def citizens(name: str) -> bool:
     return roles_for(name) == {"citizen"}
 
 
+def system(name: str) -> bool:
+    return roles_for(name) == {"system"}
+
+
+def roles_of(name: str) -> list[str]:
+    return ["citizen"] if citizens(name) else ["system"] if system(name) else AGENCY_ROLES
+
+
 def run(
     d: Dossier,
     name: str,
@@ -106,12 +140,14 @@ def run(
     result: Attachment | None = None,
     who: Actor | None = None,
     roles: list[str] | None = None,
+    payment: PaymentSucceededV1 | None = None,
 ):
-    """Decide and apply the action as the dossier's owner (a citizen's action) or as an officer holding
-    every agency role, with what the service would have resolved (the specialist, the other agency)."""
+    """Decide and apply the action as the dossier's owner (a citizen's action), as the system (a payment
+    confirmed) or as an officer holding every agency role, with what the service would have resolved
+    (the specialist, the other agency, the payment)."""
     action = action_named(name)
     mine = citizens(name)
-    who = who or (OWNER if mine else OFFICER)
+    who = who or (OWNER if mine else PAYMENT_SYSTEM if system(name) else OFFICER)
     fields = ActionInput.of(body if body is not None else NEEDS.get(name, {}))
     if name == "propose" and result is None:
         result = att("result", "result")
@@ -126,9 +162,10 @@ def run(
             fields,
             result=result,
             now=NOW,
-            roles=roles or (["citizen"] if mine else AGENCY_ROLES),
+            roles=roles or roles_of(name),
             assignee=SPECIALIST if name in ("accept", "assign") else None,
             agency=OTHER_AGENCY if name in ("transfer", "consult") else None,
+            payment=payment or (succeeded() if name == "paid" else None),
         ),
     )
 
@@ -151,6 +188,13 @@ def ready(status: Status, step: str | None = None) -> Dossier:
     extra: dict[str, object] = {"step": step}
     if status == S.SUPPLEMENT_REQUESTED:
         extra |= {"paused_at": T0 - timedelta(days=1), "supplement_count": 1}
+    if status == S.PAYMENT_REQUESTED:
+        extra |= {
+            "paused_at": T0,
+            "payment_amount": ASKED,
+            "payment_lines": [{"name": "Lệ phí", "amount": ASKED}],
+            "payment_requested_at": T0,
+        }
     if step == REVIEW:
         extra["proposal"] = PROPOSAL
     if step == CONSULTING:
@@ -170,7 +214,7 @@ PLACES = [(s, None) for s in Status] + [
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_each_action_from_each_place_is_allowed_or_refused(status, step, name):
     d = ready(status, step)
-    roles = ["citizen"] if citizens(name) else AGENCY_ROLES
+    roles = roles_of(name)
     rule = next(
         (RULES[(status, d.at_step, r, name)] for r in roles if (status, d.at_step, r, name) in RULES), None
     )
@@ -186,7 +230,7 @@ def test_each_action_from_each_place_is_allowed_or_refused(status, step, name):
     assert change.after.status == to and change.after.rev == 5 and change.after.updated_at == NOW
     assert change.after.step == rule.step
     entry = change.after.history[-1]
-    role = "citizen" if citizens(name) else "officer"
+    role = "citizen" if citizens(name) else "system" if system(name) else "officer"
     assert (entry.status, entry.at, entry.actor_role, entry.action) == (to.value, NOW, role, name)
     e = change.event
     assert (e.rev, e.dossier_id, e.code, e.owner_id) == (5, "d", "A-261201-0001", OWNER.id)
@@ -647,3 +691,130 @@ def test_who_filed_a_dossier():
         history=[{"status": "accepted", "at": T0, "actor_role": "officer", "actor_id": other.id}]
     )
     assert not officer_acted.filed_by(other)
+
+
+# -- payments (docs/submission.md, "Payments") ------------------------------------------------------------
+def test_a_payment_request_carries_its_lines_and_their_sum_on_the_dossier_and_the_event():
+    body = {
+        "lines": [
+            {"name": "  Lệ phí   cấp giấy ", "amount": 50000},
+            {"name": "Phí thẩm định", "amount": 25000},
+        ]
+    }
+    change = run(dossier(S.PROCESSING), "request-payment", body)
+    after, e = change.after, change.event
+    assert after.status == S.PAYMENT_REQUESTED and after.paused_at == NOW == after.payment_requested_at
+    assert after.payment_lines == [
+        FeeLine(name="Lệ phí cấp giấy", amount=50000),
+        FeeLine(name="Phí thẩm định", amount=25000),
+    ]
+    assert after.payment_amount == 75000 and after.history[-1].amount == 75000
+    assert isinstance(e, DossierStatusChangedV1) and e.new_status == "payment_requested"
+    assert e.payment_amount == 75000 and [line.amount for line in e.payment_lines] == [50000, 25000]
+    # The amount alone is one line; both, the amount must be the lines' sum.
+    alone = run(dossier(S.ACCEPTED), "request-payment", {"amount": 7000}).after
+    assert alone.payment_lines == [FeeLine(name="Phí, lệ phí", amount=7000)]
+    assert run(dossier(S.ACCEPTED), "request-payment", body | {"amount": 75000}).after.payment_amount == 75000
+    # Other events say nothing of a payment.
+    assert run(dossier(S.ACCEPTED), "start").event.payment_amount is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({}, "amount-required"),
+        ({"lines": []}, "amount-required"),
+        ({"lines": [{"name": "Lệ phí", "amount": 5000}], "amount": 6000}, "amount-mismatch"),
+        ({"amount": 0}, "validation-error"),
+        ({"amount": -5}, "validation-error"),
+        ({"amount": "7000"}, "validation-error"),
+        ({"amount": 7000.5}, "validation-error"),
+        ({"lines": [{"name": "   ", "amount": 5000}]}, "validation-error"),
+        ({"lines": [{"name": "Lệ phí", "amount": 0}]}, "validation-error"),
+        ({"lines": [{"name": "Lệ phí", "amount": 5000, "bank": "x"}]}, "validation-error"),
+        ({"lines": [{"name": f"Khoản {i}", "amount": 1000} for i in range(21)]}, "validation-error"),
+    ],
+)
+def test_a_payment_request_needs_an_amount_that_adds_up(body, code):
+    with pytest.raises(Problem) as e:
+        run(dossier(S.PROCESSING), "request-payment", body)
+    assert e.value.status == 422 and e.value.code == code
+
+
+def test_only_a_payment_request_takes_lines_and_an_amount():
+    with pytest.raises(Problem) as e:
+        run(dossier(S.PROCESSING), "consult", {"note": "?", "amount": 5000})
+    assert e.value.code == "validation-error" and "amount" in e.value.title.en
+
+
+def test_the_confirmed_amount_moves_the_dossier_on_as_the_system_with_the_order_on_record():
+    d = ready(S.PAYMENT_REQUESTED)
+    change = run(d, "paid", {"note": "Đã thanh toán: đơn o…, mã giao dịch 14700001"})
+    after, entry = change.after, change.after.history[-1]
+    assert (after.status, after.step, after.paused_at) == (S.PROCESSING, "handling", None)
+    assert (
+        after.payment_order_id == "o" * 32
+        and after.paid_orders == ["o" * 32]
+        and after.payment_paid_at == NOW
+    )
+    assert (entry.actor_role, entry.action, entry.actor_id, entry.amount) == (
+        "system",
+        "paid",
+        "system:payment",
+        ASKED,
+    )
+    assert "14700001" in (entry.note or "")
+    assert change.event.actor_role == "system" and change.event.action == "paid"
+
+
+@pytest.mark.parametrize(
+    ("d", "payment", "why"),
+    [
+        (ready(S.PAYMENT_REQUESTED), succeeded(ASKED - 1), "amount-mismatch"),
+        (ready(S.PAYMENT_REQUESTED), succeeded(ASKED + 1000), "amount-mismatch"),
+        (ready(S.PROCESSING), succeeded(), "no-payment-requested"),
+        (
+            ready(S.PAYMENT_REQUESTED).model_copy(update={"paid_orders": ["o" * 32]}),
+            succeeded(),
+            "already-applied",
+        ),
+    ],
+)
+def test_a_payment_that_does_not_settle_the_request_changes_nothing(d, payment, why):
+    assert d.payment_refusal(payment) == why
+    with pytest.raises(Problem) as e:
+        run(d, "paid", payment=payment)
+    assert e.value.status in (409, 403)  # refused: the request stands, nothing changed
+
+
+def test_nobody_but_the_system_records_an_online_payment_and_the_counter_needs_its_receipt():
+    d = ready(S.PAYMENT_REQUESTED)
+    with pytest.raises(Problem) as e:
+        run(d, "paid", roles=["reception", "specialist", "leader"], who=OFFICER)
+    assert e.value.code == "role-required"
+    for body, field in (({"note": "Đã nộp tại quầy"}, "items"), ({"items": ["BL 1"]}, "note")):
+        with pytest.raises(Problem) as e:
+            run(d, "start", body)
+        assert e.value.code == f"{field}-required"
+    after = run(d, "start").after
+    assert after.status == S.PROCESSING and after.payment_paid_at == NOW and after.payment_order_id is None
+    assert after.history[-1].items == ["BL 0001234"] and after.history[-1].actor_role == "officer"
+
+
+def test_filing_fees_paid_are_judged_against_the_frozen_total():
+    filed = dossier(S.SUBMITTED, fee_total=7000)
+    assert filed.payment_refusal(succeeded(7000, purpose="filing")) is None
+    assert filed.payment_refusal(succeeded(5000, purpose="filing")) == "amount-mismatch"
+    assert dossier(S.DRAFT).payment_refusal(succeeded(7000, purpose="filing")) == "not-filed"
+    paid = filed.model_copy(update={"fee_order_id": "x" * 32})
+    assert paid.payment_refusal(succeeded(7000, purpose="filing")) == "filing-fee-already-paid"
+
+
+def test_the_filed_event_carries_the_fee_lines_and_the_view_says_when_the_fee_is_due():
+    d = dossier(S.DRAFT)
+    e = d.submit(OWNER, "A-261201-0002", NOW).event
+    assert isinstance(e, DossierSubmittedV1) and e.fee_total == 7000
+    assert e.fee_lines == [FeeLine(name="Lệ phí", amount=7000)]
+    assert d.fee_due_at_filing is True and d.pay_at_counter_allowed is None  # the catalogue does not say
+    free = d.model_copy(update={"procedure": d.procedure.model_copy(update={"fees": []})})
+    assert free.fee_due_at_filing is False and free.submit(OWNER, "A-1", NOW).event.fee_lines == []

@@ -362,10 +362,12 @@ def test_a_supplement_pause_in_working_hours_moves_a_deadline_in_hours_by_office
 
 
 def test_a_payment_pause_moves_the_appointment():
+    from dvckit.contracts import PaymentSucceededV1
     from submission.domain.actions import ActionInput
     from submission.domain.model import Actor, Dossier
     from submission.domain.status import Status
     from submission.domain.transitions import act, action_named, decide
+    from submission.service.payments import PAYMENT_SYSTEM
 
     officer = Actor(id="o", roles=frozenset({"officer", "specialist"}), agencies=frozenset({"A"}))
     d = Dossier.model_validate(
@@ -381,16 +383,33 @@ def test_a_payment_pause_moves_the_appointment():
         }
     )
 
-    def run(d: Dossier, name: str, now: datetime) -> Dossier:
+    def run(d: Dossier, name: str, now: datetime, body: dict | None = None, **kw) -> Dossier:
         action = action_named(name)
-        x = decide(
-            d, action, officer, ActionInput.of({}), result=None, now=now, cal=CAL, roles=["specialist"]
-        )
+        who, roles = (PAYMENT_SYSTEM, ["system"]) if name == "paid" else (officer, ["specialist"])
+        fields = ActionInput.of(body or {})
+        x = decide(d, action, who, fields, result=None, now=now, cal=CAL, roles=roles, **kw)
         return act(d, x).after
 
-    asked = run(d, "request-payment", at(2026, 11, 30, 9))  # Monday
+    asked = run(d, "request-payment", at(2026, 11, 30, 9), {"amount": 7000})  # Monday
     assert asked.status == Status.PAYMENT_REQUESTED and asked.paused_at == at(2026, 11, 30, 9)
-    paid = run(asked, "start", at(2026, 12, 2, 11))  # paid Wednesday: Tuesday and Wednesday lost
+    confirmed = PaymentSucceededV1(
+        order_id="1" * 32,
+        dossier_id="d",
+        dossier_code="A-1",
+        owner_id="c",
+        purpose="requested",
+        amount=7000,
+        provider="vnpay",
+        provider_txn="14700001",
+        paid_at=at(2026, 12, 2, 11),
+        receipt_no="BL-1",
+    )
+    # Paid online on Wednesday: Tuesday and Wednesday lost.
+    paid = run(asked, "paid", at(2026, 12, 2, 11), payment=confirmed)
+    assert paid.paused_at is None and paid.appointment_at == datetime(2026, 12, 7, 17, 0, tzinfo=VN)
+    # Paid at the counter, the same day: the same, with the receipt on record.
+    counter = {"note": "Đã nộp tại quầy", "items": ["BL 0001234"]}
+    paid = run(asked, "start", at(2026, 12, 2, 11), counter)
     assert paid.paused_at is None and paid.appointment_at == datetime(2026, 12, 7, 17, 0, tzinfo=VN)
     # Starting straight after acceptance moves nothing.
     assert run(d.model_copy(update={"status": Status.ACCEPTED}), "start", at(2026, 12, 2)).appointment_at == (

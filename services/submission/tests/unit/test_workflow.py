@@ -118,3 +118,18 @@ def test_the_shared_tables_cannot_be_changed_at_run_time():
         ACTIONS["accept"].needs_file = True  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         next(iter(RULES.values())).to = S.RETURNED  # type: ignore[misc]
+
+
+def test_a_payment_asked_for_is_settled_online_by_the_system_or_at_the_counter_by_the_specialist():
+    online = RULES[(S.PAYMENT_REQUESTED, HANDLING, "system", "paid")]
+    assert (online.to, online.step) == (S.PROCESSING, HANDLING)
+    assert roles_for("paid") == {"system"} and {k[0] for k in RULES if k[3] == "paid"} == {
+        S.PAYMENT_REQUESTED
+    }
+    counter = RULES[(S.PAYMENT_REQUESTED, HANDLING, "specialist", "start")]
+    assert (counter.to, counter.step) == (S.PROCESSING, HANDLING)
+    # Nobody else moves a dossier waiting for a payment on (a leader may still stop it).
+    out = {k[2:] for k, r in RULES.items() if k[0] == S.PAYMENT_REQUESTED and r.to == S.PROCESSING}
+    assert out == {("system", "paid"), ("specialist", "start")}
+    # The officer's screen never offers the system's action.
+    assert "paid" not in available(S.PAYMENT_REQUESTED, HANDLING, ["reception", "specialist", "leader"])

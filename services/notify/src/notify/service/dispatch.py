@@ -24,6 +24,9 @@ from dvckit.contracts import (
     DossierStatusChangedV1,
     DossierStepChangedV1,
     DossierSubmittedV1,
+    PaymentFailedV1,
+    PaymentRequestedV1,
+    PaymentSucceededV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
     UserRegisteredV1,
@@ -113,6 +116,9 @@ class Dispatcher:
             (DossierSubmittedV1, self.dossier_submitted),
             (DossierStatusChangedV1, self.status_changed),
             (DossierStepChangedV1, self.step_changed),
+            (PaymentRequestedV1, self.payment_requested),
+            (PaymentSucceededV1, self.payment_succeeded),
+            (PaymentFailedV1, self.payment_failed),
         ]
 
     async def prepare(self, events: list[Envelope], session: Session) -> None:
@@ -232,7 +238,7 @@ class Dispatcher:
         # Times travel as datetimes and are written in each language's words, in the service's zone.
         out: dict[str, Any] = {
             name: vn_time(ctx[f"{name}_at"], lang, self.s.zone) if ctx.get(f"{name}_at") else ""
-            for name in ("appointment", "submitted", "expires")
+            for name in ("appointment", "submitted", "expires", "paid")
         }
         if "status" in ctx:
             out["status_words"] = status_words(ctx["status"], lang)
@@ -429,7 +435,58 @@ class Dispatcher:
                 "reason": e.reason,
                 "items": e.supplement_items,
                 "appointment_at": e.appointment_at,
+                "payment_amount": vnd(e.payment_amount) if e.payment_amount else "",
             },
+            link=self._dossier_link(e.dossier_id),
+            dossier_id=e.dossier_id,
+        )
+
+    # -- payments (the payment service's events) -------------------------------------------------
+    async def payment_requested(self, e: PaymentRequestedV1, env: Envelope, session: Session) -> None:
+        """What to pay (the lines), by when (the order's expiry), and where: the dossier's page."""
+        await self._fanout(
+            session,
+            env,
+            e.owner_id,
+            "payment_requested",
+            {
+                "code": e.dossier_code,
+                "agency_name": e.agency_name,
+                "purpose": e.purpose,
+                "lines": [{"name": line.name, "amount": vnd(line.amount)} for line in e.lines],
+                "amount": vnd(e.amount),
+                "expires_at": e.expires_at,
+            },
+            link=self._dossier_link(e.dossier_id),
+            dossier_id=e.dossier_id,
+        )
+
+    async def payment_succeeded(self, e: PaymentSucceededV1, env: Envelope, session: Session) -> None:
+        """The amount, the provider's reference, and the receipt: on the dossier's page."""
+        await self._fanout(
+            session,
+            env,
+            e.owner_id,
+            "payment_succeeded",
+            {
+                "code": e.dossier_code,
+                "purpose": e.purpose,
+                "amount": vnd(e.amount),
+                "provider_txn": e.provider_txn,
+                "receipt_no": e.receipt_no,
+                "paid_at": e.paid_at,
+            },
+            link=self._dossier_link(e.dossier_id),
+            dossier_id=e.dossier_id,
+        )
+
+    async def payment_failed(self, e: PaymentFailedV1, env: Envelope, session: Session) -> None:
+        await self._fanout(
+            session,
+            env,
+            e.owner_id,
+            "payment_failed",
+            {"code": e.dossier_code, "purpose": e.purpose, "amount": vnd(e.amount), "reason": e.reason},
             link=self._dossier_link(e.dossier_id),
             dossier_id=e.dossier_id,
         )

@@ -79,8 +79,8 @@ class DossierRepository(Repository):
     collection = DOSSIERS
 
     # -- reading ---------------------------------------------------------------------------------
-    async def get(self, dossier_id: str) -> Dossier | None:
-        return _load(await self.coll.find_one({"_id": dossier_id}))
+    async def get(self, dossier_id: str, session: Session | None = None) -> Dossier | None:
+        return _load(await self.coll.find_one({"_id": dossier_id}, session=session))
 
     async def status_of(self, dossier_id: str) -> Status | None:
         doc = await self.coll.find_one({"_id": dossier_id}, {"status": 1})
@@ -189,6 +189,22 @@ class DossierRepository(Repository):
             update["$pull"] = {"uploading": {"id": release}}
         res = await self.coll.update_one(
             {"_id": before.id, "status": before.status.value, "rev": before.rev}, update, session=session
+        )
+        return res.modified_count == 1
+
+    async def record_fee_paid(
+        self, dossier_id: str, order_id: str, paid_at: datetime, session: Session
+    ) -> bool:
+        """The filing fees paid online (no change of status): once, by one order; False when another
+        order's payment was recorded before (or the dossier is gone)."""
+        res = await self.coll.update_one(
+            {"_id": dossier_id, "fee_order_id": None},
+            {
+                "$set": {"fee_order_id": order_id, "fee_paid_at": paid_at, "updated_at": datetime.now(UTC)},
+                "$addToSet": {"paid_orders": order_id},
+                "$inc": {"rev": 1},
+            },
+            session=session,
         )
         return res.modified_count == 1
 

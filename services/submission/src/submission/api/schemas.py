@@ -154,6 +154,11 @@ class FeesOut(BaseModel):
     free: bool
 
 
+class PaymentLineOut(BaseModel):
+    name: str
+    amount: int = Field(description="VND")
+
+
 class FileChange(BaseModel):
     """A change to the files of a filed dossier (during a supplement): ``file_added``, ``file_removed``
     (an addition of the same supplement taken back) or ``file_superseded`` (a filed file replaced,
@@ -189,6 +194,9 @@ class HistoryEntry(BaseModel):
     items: list[str] | None = None
     components: list[str] | None = Field(
         None, description="request-supplement: the components whose filed files may be replaced"
+    )
+    amount: int | None = Field(
+        None, description="request-payment: the amount asked; paid: the amount paid (VND)"
     )
     change: FileChange | None = None
 
@@ -246,6 +254,25 @@ class DossierOut(DossierSummary):
     attachments: list[AttachmentOut]
     total_bytes: int
     fees: FeesOut
+    fee_due_at_filing: bool = Field(
+        False, description="The fee table asks for money with the dossier: the portal offers to pay it online"
+    )
+    pay_at_counter_allowed: bool | None = Field(
+        None,
+        description="Whether the filing fee may be paid at the counter instead; null: the catalogue does not "
+        "say (its fee data gives when a fee is payable, not where)",
+    )
+    fee_paid_at: datetime | None = Field(
+        None, description="The filing fees paid online (the provider's time)"
+    )
+    fee_order_id: str | None = Field(None, description="The payment order that paid the filing fees")
+    payment_lines: list[PaymentLineOut] = Field([], description="The payment an officer asked for: its lines")
+    payment_amount: int | None = Field(None, description="The payment asked for, VND")
+    payment_requested_at: datetime | None = None
+    payment_paid_at: datetime | None = Field(
+        None, description="When the payment asked for was settled (online, or recorded at the counter)"
+    )
+    payment_order_id: str | None = Field(None, description="The payment order that settled it online")
     history: list[HistoryEntry]
     missing: list[MissingItem] | None = None
     results: list[AttachmentOut] = []

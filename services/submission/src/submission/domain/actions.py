@@ -1,5 +1,6 @@
 """What an action on a dossier carries (its JSON body, or the text fields of propose's form): a note, a
-reason, the items to supplement, the components whose filed files may be replaced. Pure.
+reason, the items to supplement, the components whose filed files may be replaced, the lines and amount of
+a payment request. Pure.
 
 Texts are compared and stored with their runs of white space made one space; empty is none."""
 
@@ -10,11 +11,18 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from dvckit.contracts import FeeLine
 from dvckit.errors import Problem, Text
 
 NOTE_LIMIT = 2000
 ITEM_LIMIT = 500
 MAX_ITEMS = 50
+MAX_PAYMENT_LINES = 20
+# The largest amount one line or one request may ask (VND): far above any fee, far below what a BSON
+# int64 or the provider's amount × 100 holds.
+MAX_AMOUNT = 10**12
+# The one line of a payment asked for by its amount alone.
+FEES_LINE = "Phí, lệ phí"
 INVALID = Text("Dữ liệu không hợp lệ", "Invalid input")
 
 
@@ -47,6 +55,27 @@ def _items(value: object) -> object:
     return [t for t in (clean(i, ITEM_LIMIT) for i in value) if t]
 
 
+def _line_name(value: object) -> object:
+    return clean(value, ITEM_LIMIT) or "" if isinstance(value, str) else value
+
+
+class PaymentLine(BaseModel):
+    """One line of what the citizen is asked to pay: what it is for, and how much (VND)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[
+        str,
+        BeforeValidator(_line_name),
+        Field(
+            min_length=1,
+            description=f"What it is for (at most {ITEM_LIMIT} characters once runs of white "
+            "space are one space)",
+        ),
+    ]
+    amount: int = Field(gt=0, le=MAX_AMOUNT, strict=True, description="VND (đồng), a whole number > 0")
+
+
 Note = Annotated[
     str | None,
     BeforeValidator(_note),
@@ -65,7 +94,8 @@ class ActionInput(BaseModel):
         list[str],
         BeforeValidator(_items),
         Field(
-            description=f"request-supplement: what must be supplemented (each at most {ITEM_LIMIT} "
+            description=f"request-supplement: what must be supplemented; start from a payment request: the "
+            f"receipt number of the payment at the counter (each at most {ITEM_LIMIT} "
             "characters once runs of white space are one space; one text of lines is taken as its lines)",
             json_schema_extra={"maxItems": MAX_ITEMS},
         ),
@@ -102,6 +132,20 @@ class ActionInput(BaseModel):
         "apologise: the working days the appointment moves by",
     )
 
+    lines: list[PaymentLine] | None = Field(
+        None,
+        max_length=MAX_PAYMENT_LINES,
+        description=f"request-payment: what the citizen is asked to pay, at most {MAX_PAYMENT_LINES} lines",
+    )
+    amount: int | None = Field(
+        None,
+        gt=0,
+        le=MAX_AMOUNT,
+        strict=True,
+        description="request-payment: the amount asked (VND); with ``lines``, their sum; alone, one line "
+        f'"{FEES_LINE}"',
+    )
+
     @property
     def names_components(self) -> bool:
         return "components" in self.model_fields_set
@@ -115,6 +159,8 @@ class ActionInput(BaseModel):
         "agency": frozenset({"transfer", "consult"}),
         "kind": frozenset({"consult"}),
         "days": frozenset({"consult", "apologise"}),
+        "lines": frozenset({"request-payment"}),
+        "amount": frozenset({"request-payment"}),
     }
 
     def misplaced(self, action: str) -> list[str]:
@@ -122,6 +168,34 @@ class ActionInput(BaseModel):
         return sorted(
             f for f, actions in self.ONLY.items() if f in self.model_fields_set and action not in actions
         )
+
+    def payment(self) -> tuple[FeeLine, ...]:
+        """request-payment: the lines asked for (``amount`` alone is one line "Phí, lệ phí"); 422
+        ``amount-required`` with neither, ``amount-mismatch`` when ``amount`` is not the lines' sum."""
+        lines = self.lines or []
+        if not lines and self.amount is None:
+            raise Problem(
+                422,
+                "amount-required",
+                Text("Cần nêu số tiền hoặc các khoản phải nộp", "Give the amount or the lines to pay"),
+                extra={"errors": [{"field": "amount", "message": "Cần nêu số tiền phải nộp"}]},
+            )
+        total = sum(line.amount for line in lines)
+        if lines and self.amount is not None and self.amount != total:
+            raise Problem(
+                422,
+                "amount-mismatch",
+                Text(
+                    f"Số tiền ({self.amount}) phải bằng tổng các khoản ({total})",
+                    f"The amount ({self.amount}) must be the lines' sum ({total})",
+                ),
+                extra={"errors": [{"field": "amount", "message": "Số tiền phải bằng tổng các khoản"}]},
+            )
+        if total > MAX_AMOUNT:
+            raise Problem(422, "amount-too-large", Text("Số tiền quá lớn", "The amount is too large"))
+        if not lines:
+            return (FeeLine(name=FEES_LINE, amount=self.amount or 0),)
+        return tuple(FeeLine(name=line.name, amount=line.amount) for line in lines)
 
     @classmethod
     def of(cls, fields: Mapping[str, object] | bytes) -> ActionInput:

@@ -13,7 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from dvckit.contracts import DossierStatusChangedV1, DossierStepChangedV1, DossierSubmittedV1
+from dvckit.contracts import (
+    DossierStatusChangedV1,
+    DossierStepChangedV1,
+    DossierSubmittedV1,
+    FeeLine,
+    PaymentSucceededV1,
+)
 
 from .applicant import Applicant, Kind, Prefill, kinds_for
 from .procedure import FeeTable, Missing, Procedure, case_names, missing_of
@@ -132,6 +138,7 @@ class HistoryEntry(Record):
     reason: str | None = None
     items: list[str] | None = None
     components: list[str] | None = None
+    amount: int | None = None  # request-payment: the amount asked; paid: the amount the provider confirmed
     change: FileChange | None = None
 
 
@@ -267,6 +274,18 @@ class Dossier(Record):
     apologies: list[Apology] = []
     consultations: list[Consultation] = []
     transfers: list[Transfer] = []
+    # A payment asked of the citizen (request-payment, status 6): what for and how much (VND), since when;
+    # settled when the provider confirmed that amount (``payment_order_id``) or at the counter.
+    payment_lines: list[FeeLine] = []
+    payment_amount: int | None = None
+    payment_requested_at: datetime | None = None
+    payment_paid_at: datetime | None = None
+    payment_order_id: str | None = None
+    # The filing fees paid online (a "filing" order the provider confirmed): no change of status.
+    fee_paid_at: datetime | None = None
+    fee_order_id: str | None = None
+    # Every payment order applied to the dossier: a confirmation delivered again changes nothing.
+    paid_orders: list[str] = []
     rev: int = 1
     # Read with the dossier, written only by the repository's own updates (never with the aggregate).
     uploading: list[Pending] = Field([], exclude=True)
@@ -300,6 +319,43 @@ class Dossier(Record):
     @property
     def fees(self) -> FeeTable:
         return FeeTable.of(self.procedure.fees)
+
+    @property
+    def fee_due_at_filing(self) -> bool:
+        """Whether the procedure's fee table asks for money with the dossier (the portal offers to pay it
+        online once filed)."""
+        return self.fees.total > 0
+
+    @property
+    def pay_at_counter_allowed(self) -> bool | None:
+        """Whether the filing fee may be paid at the counter instead: the catalogue's fee data says when a
+        fee is payable (``when``: on_submit, on_result, unspecified) and for which channel, never whether
+        an online dossier's fee may be paid at the desk, so this is None (not known) unless a fee line of
+        the frozen procedure says so itself (``pay_at_counter``)."""
+        said = [
+            f.model_extra["pay_at_counter"]
+            for f in self.procedure.fees
+            if f.model_extra and isinstance(f.model_extra.get("pay_at_counter"), bool)
+        ]
+        return all(said) if said else None
+
+    def payment_refusal(self, e: PaymentSucceededV1) -> str | None:
+        """Why a confirmed payment does not settle what this dossier asks (None: it does). A confirmation
+        applied before (delivered again) is ``already-applied``; the others are logged and kept by the
+        payment service (the money is never lost, only not taken for this request)."""
+        if e.order_id in self.paid_orders:
+            return "already-applied"
+        if e.purpose == "filing":
+            if self.status == Status.DRAFT:
+                return "not-filed"
+            if self.fee_order_id is not None:
+                return "filing-fee-already-paid"
+            return None if e.amount == self.fee_total else "amount-mismatch"
+        if self.status != Status.PAYMENT_REQUESTED:
+            return "no-payment-requested"
+        if self.payment_amount is None or e.amount != self.payment_amount:
+            return "amount-mismatch"
+        return None
 
     @property
     def missing(self) -> list[Missing]:
@@ -410,6 +466,12 @@ class Dossier(Record):
             procedure_version=self.procedure.version,
             submitted_at=now,
             fee_total=fees.total,
+            # The lines the total sums (those in VND), for the payment service's filing order.
+            fee_lines=[
+                FeeLine(name=i.name, amount=i.amount)
+                for i in fees.items
+                if i.currency == "VND" and i.amount > 0
+            ],
         )
         return Change(before=self, after=after, event=event)
 

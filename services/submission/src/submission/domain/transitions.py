@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dvckit.contracts import DossierStatusChangedV1, DossierStepChangedV1
+from dvckit.contracts import DossierStatusChangedV1, DossierStepChangedV1, FeeLine, PaymentSucceededV1
 from dvckit.errors import Problem, Text
 from dvckit.vn import ZONE
 
@@ -171,6 +171,8 @@ class Decision:
     kind: str | None = None  # consult
     days: int | None = None  # consult, apologise
     signed: tuple[Attachment, ...] = ()  # approve: the signed result documents
+    lines: tuple[FeeLine, ...] = ()  # request-payment: what the citizen is asked to pay
+    payment: PaymentSucceededV1 | None = None  # paid: the provider's confirmation
 
     @property
     def by(self) -> StaffRef:
@@ -191,6 +193,7 @@ def decide(
     assignee: StaffRef | None = None,
     agency: AgencyRef | None = None,
     signed: tuple[Attachment, ...] = (),
+    payment: PaymentSucceededV1 | None = None,
 ) -> Decision:
     """Check what the action needs (a reason, items, a file, known components, who and where) against the
     dossier and the caller's roles."""
@@ -230,6 +233,30 @@ def decide(
             raise SAME_AGENCY
     if action.name == "apologise" and not body.days:
         raise _required("days", "Cần nêu số ngày làm việc gia hạn", "Give the working days of the extension")
+    lines = body.payment() if action.name == "request-payment" else ()
+    if action.name == "start" and d.status == Status.PAYMENT_REQUESTED:
+        # Paid at the counter, not online: the officer records the receipt and says so.
+        if not items:
+            raise _required(
+                "items",
+                "Cần ghi số biên lai đã nộp tại quầy",
+                "Give the receipt number of the payment made at the counter",
+            )
+        if not body.note:
+            raise _required(
+                "note", "Cần ghi nội dung (Đã nộp tại quầy)", "Write the note (paid at the counter)"
+            )
+    if action.name == "paid":
+        refused = None if payment is None else d.payment_refusal(payment)
+        if payment is None or refused is not None:
+            raise Problem(
+                409,
+                "payment-not-applicable",
+                Text(
+                    "Khoản thanh toán không khớp yêu cầu nộp phí", "The payment does not settle the request"
+                ),
+                extra={"why": refused or "no-payment"},
+            )
     return Decision(
         actor,
         action,
@@ -249,6 +276,8 @@ def decide(
         kind=body.kind or ("opinion" if action.name == "consult" else None),
         days=body.days,
         signed=signed,
+        lines=lines,
+        payment=payment,
     )
 
 
@@ -360,15 +389,35 @@ def _resumed(d: Dossier, x: Decision) -> dict[str, object]:
 
 
 def _request_payment(d: Dossier, x: Decision) -> dict[str, object]:
-    """The citizen is asked to pay (a financial obligation): the clock stops until they have paid."""
-    return {"paused_at": x.now}
+    """The citizen is asked to pay (a financial obligation) these lines: the clock stops until they have
+    paid (online: ``paid``; at the counter: ``start`` with the receipt)."""
+    return {
+        "paused_at": x.now,
+        "payment_lines": list(x.lines),
+        "payment_amount": sum(line.amount for line in x.lines),
+        "payment_requested_at": x.now,
+        "payment_paid_at": None,
+        "payment_order_id": None,
+    }
 
 
 def _start(d: Dossier, x: Decision) -> dict[str, object]:
-    """Starting after a payment request means it was paid: the clock runs again, the time lost added. A
-    dossier nobody was assigned (filed before assignments) is the starting specialist's."""
-    changes = _resumed(d, x) if d.status == Status.PAYMENT_REQUESTED else {}
+    """Starting after a payment request means it was paid at the counter (the receipt is in the history):
+    the clock runs again, the time lost added. A dossier nobody was assigned (filed before assignments) is
+    the starting specialist's."""
+    changes = _resumed(d, x) | {"payment_paid_at": x.now} if d.status == Status.PAYMENT_REQUESTED else {}
     return changes | ({"handler": x.by} if d.handler is None else {})
+
+
+def _paid(d: Dossier, x: Decision) -> dict[str, object]:
+    """The provider confirmed the amount asked: the clock runs again from now, the time lost added (as
+    ``start`` after a payment did)."""
+    assert x.payment is not None
+    return _resumed(d, x) | {
+        "payment_paid_at": x.now,
+        "payment_order_id": x.payment.order_id,
+        "paid_orders": [*d.paid_orders, x.payment.order_id],
+    }
 
 
 def _resubmit(d: Dossier, x: Decision) -> dict[str, object]:
@@ -498,6 +547,7 @@ EFFECTS: dict[str, Effect] = {
     "request-payment": _request_payment,
     "assign": _assign,
     "start": _start,
+    "paid": _paid,
     "propose": _propose,
     "approve": _approve,
     "send-back": _send_back,
@@ -541,7 +591,7 @@ def act(d: Dossier, x: Decision) -> Change:
     entry = HistoryEntry(
         status=to.value,
         at=x.now,
-        actor_role="citizen" if x.role == "citizen" else "officer",
+        actor_role=x.role if x.role in ("citizen", "system") else "officer",
         actor_id=x.actor.id,
         actor_name=x.actor.name or None,
         action=x.action.name,
@@ -556,6 +606,7 @@ def act(d: Dossier, x: Decision) -> Change:
         reason=x.reason,
         items=x.items or None,
         components=x.components or None,
+        amount=after.payment_amount if x.action.name in ("request-payment", "paid") else None,
     )
     after = after.model_copy(update={"history": [*d.history, entry]})
     names = after.event_names()
@@ -572,6 +623,8 @@ def act(d: Dossier, x: Decision) -> Change:
             supplement_items=x.items,
             appointment_at=after.appointment_at,
             actor_role=entry.actor_role,
+            payment_lines=list(x.lines),
+            payment_amount=after.payment_amount if x.lines else None,
             action=x.action.name,
             step=step,
             changed_at=x.now,

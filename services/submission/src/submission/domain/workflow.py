@@ -18,8 +18,9 @@ S = Status
 
 # The roles an action is taken in. The agency roles come from the caller's account (an administrator
 # assigns them per agency); "consulted" is the staff of an agency asked for its opinion or step; the
-# citizen is the dossier's owner (or a filer of the organisation it is filed for).
-Role = Literal["reception", "specialist", "leader", "consulted", "citizen"]
+# citizen is the dossier's owner (or a filer of the organisation it is filed for); "system" is the service
+# itself acting on another service's event (the payment provider confirmed the payment), never a person.
+Role = Literal["reception", "specialist", "leader", "consulted", "citizen", "system"]
 AGENCY_ROLES: tuple[Role, ...] = ("reception", "specialist", "leader")
 
 # Steps inside the agency.
@@ -50,6 +51,8 @@ ACTIONS: dict[str, Action] = {
         Action("request-payment"),
         Action("assign", moves_on=False),
         Action("start"),
+        # The payment service confirmed the payment asked for (payment.succeeded.v1 of that amount).
+        Action("paid", moves_on=False),
         Action("propose", needs_file=True),
         Action("approve"),
         Action("send-back"),
@@ -96,7 +99,10 @@ def _rows() -> Iterable[
         # receiving agency assigns its own specialist.
         (running, (RECEPTION, HANDLING), (*desk, *boss), "assign", KEEP, HANDLING),
         # The specialist examines it, may ask the citizen for more or for a payment, or another agency.
+        # A payment asked for is settled online (the provider's confirmation: "paid", by the system, for
+        # the amount asked), or at the counter: "start" from 6 then needs the receipt number and a note.
         ((S.ACCEPTED, S.PAYMENT_REQUESTED), (HANDLING,), handler, "start", S.PROCESSING, HANDLING),
+        ((S.PAYMENT_REQUESTED,), (HANDLING,), ("system",), "paid", S.PROCESSING, HANDLING),
         (running, (HANDLING,), handler, "request-supplement", S.SUPPLEMENT_REQUESTED, HANDLING),
         (running, (HANDLING,), handler, "request-payment", S.PAYMENT_REQUESTED, HANDLING),
         ((S.SUPPLEMENT_REQUESTED,), (HANDLING,), ("citizen",), "resubmit", S.PROCESSING, HANDLING),

@@ -24,7 +24,7 @@ from ..config import Settings
 from ..domain.actions import ActionInput
 from ..domain.model import Actor, AgencyRef, Attachment, Dossier, StaffRef
 from ..domain.status import Status
-from ..domain.transitions import act, action_named, allowed, decide
+from ..domain.transitions import UNKNOWN_ACTION, act, action_named, allowed, decide
 from ..domain.workflow import AGENCY_ROLES, CLOSED, PAUSED, Action, Role, available, roles_for
 from .agencies import AgencyDirectory
 from .attachments import RESULT_FORM, Attachments, FormLimits
@@ -168,6 +168,8 @@ class Workflow:
         return available(d.status, d.at_step, self.roles_on(who, d))
 
     async def _target(self, who: Actor, action: Action, dossier_id: str) -> tuple[Dossier, list[Role]]:
+        if roles_for(action.name) == {"system"}:
+            raise UNKNOWN_ACTION  # the service's own (a payment the provider confirmed), never a person's
         if roles_for(action.name) == {"citizen"}:
             return await self.dossiers.owned(who, dossier_id, change=True), ["citizen"]
         if "officer" not in who.roles:
