@@ -34,11 +34,9 @@ export function useOrders(d, deps = []) {
   );
 }
 
-/** The lines of a fee table due at filing (or all of them when none says when), amounts above 0. */
+/** The lines of the dossier's fee table with an amount: the filing order's lines (their sum is the total). */
 export function filingLines(fees) {
-  const items = ((fees && fees.items) || []).filter((f) => Number(f.amount) > 0);
-  const due = items.filter((f) => f.when === "on_submit");
-  return (due.length ? due : items).map((f) => ({ name: f.name, amount: Number(f.amount) }));
+  return ((fees && fees.items) || []).filter((f) => Number(f.amount) > 0).map((f) => ({ name: f.name, amount: Number(f.amount) }));
 }
 
 const sum = (lines) => (lines || []).reduce((n, l) => n + (Number(l.amount) || 0), 0);
@@ -47,9 +45,9 @@ const sum = (lines) => (lines || []).reduce((n, l) => n + (Number(l.amount) || 0
 export function filingFeeDue(d) {
   if (!d || CLOSED_DOSSIER.includes(d.status) || d.fee_paid_at) return false;
   if (d.fee_due_at_filing === false) return false;
-  const total = d.fees ? Number(d.fees.total) || 0 : 0;
-  if (d.fee_due_at_filing === true) return total > 0 || filingLines(d.fees).length > 0;
-  return (d.fees && !d.fees.free && (d.fees.items || []).some((f) => f.when === "on_submit" && Number(f.amount) > 0)) || false;
+  if (d.fee_due_at_filing === true) return true;
+  // An older dossier view: the fee table's total payable online.
+  return !!(d.fees && !d.fees.free && Number(d.fees.total) > 0);
 }
 
 /** Paying at the counter is allowed unless the dossier says it is not. */
@@ -160,7 +158,14 @@ export function PaymentCard({ d, fees, counter = false, headingLevel = 2 }) {
     setBusy(purpose);
     setError(null);
     try {
-      await payFor(d.id, purpose, openOrder(list, purpose));
+      let open = openOrder(list, purpose);
+      // A request's order is opened by the payment service when it hears of the request: ask again for
+      // the newest list before making one.
+      if (!open && purpose === "requested") {
+        const fresh = await get(`${P}/dossiers/${encodeURIComponent(d.id)}`).then(ordersOf, () => []);
+        open = openOrder(fresh, purpose);
+      }
+      await payFor(d.id, purpose, open);
     } catch (err) {
       setBusy("");
       setError(err);

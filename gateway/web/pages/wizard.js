@@ -647,7 +647,7 @@ function FeesStep({ d, go, onSubmitted }) {
     !!fees.data &&
     !fees.data.free &&
     Number(fees.data.total) > 0 &&
-    (d.fee_due_at_filing ?? (fees.data.items || []).some((f) => f.when === "on_submit" && Number(f.amount) > 0));
+    d.fee_due_at_filing !== false;
   const counter = counterAllowed(d);
 
   const submit = async (e) => {
