@@ -195,5 +195,9 @@ def test_access():
 def test_order_document_round_trips():
     o = new(state=State.PENDING)
     doc = o.document()
-    assert doc["_id"] == o.id and doc["state"] == "pending" and doc["lines"][0] == {"name": "Lệ phí đăng ký", "amount": 15000}
+    assert (
+        doc["_id"] == o.id
+        and doc["state"] == "pending"
+        and doc["lines"][0] == {"name": "Lệ phí đăng ký", "amount": 15000}
+    )
     assert Order.model_validate(doc) == o
