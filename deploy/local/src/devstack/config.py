@@ -3,14 +3,15 @@
 The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_ADMIN_USERNAME``,
 ``DVC_ADMIN_PASSWORD``, ``DVC_ADMIN_TOTP_SECRET``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed
 to every service.
-Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``.
+Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``,
+``PAYMENT_REPLICAS``.
 
 MongoDB: each service owns its databases, and each gets a server of its own (``DVC_MONGO_LAYOUT``,
 default ``per-service``): the stand-in is one process on one core, the busiest under filing load when
 shared; one a service lets submission's and notify's writes run side by side (1.11x the dossiers a
 second, notification delays about halved: bench/results/db_layout.json). Server *i*
 of :data:`SERVICES` listens on ``DVC_MONGO_PORT`` + *i* (27017 auth, 27018 catalog, 27019 submission,
-27020 notify), and each service is given its own URL as ``<SERVICE>_MONGO_URL``.
+27020 notify, 27021 payment), and each service is given its own URL as ``<SERVICE>_MONGO_URL``.
 ``DVC_MONGO_LAYOUT=shared`` runs one server for all on ``DVC_MONGO_PORT``.
 """
 
@@ -44,6 +45,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("submission", "/api/v1/submissions", 8301, max_body="210m", read_timeout="300s"),
     # Live notifications are long-lived streams.
     ServiceSpec("notify", "/api/v1/notifications", 8401, read_timeout="3600s"),
+    ServiceSpec("payment", "/api/v1/payments", 8501),
 )
 
 SERVICE_NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)
@@ -86,6 +88,7 @@ class StackConfig:
     amqp_port: int = 5672
     smtp_port: int = 1025
     idp_port: int = 9400  # the VNeID stand-in (devstack.idp)
+    paysandbox_port: int = 9500  # the payment provider's sandbox (devstack.paysandbox)
     admin_username: str = DEV_ADMIN_USERNAME
     admin_password: str = DEV_ADMIN_PASSWORD
     # Empty: none given (production: the first administrator enrols its second factor on first sign-in).
@@ -124,6 +127,7 @@ class StackConfig:
             amqp_port=_int("DVC_AMQP_PORT", 5672),
             smtp_port=_int("DVC_SMTP_PORT", 1025),
             idp_port=_int("DVC_IDP_PORT", 9400),
+            paysandbox_port=_int("DVC_PAYSANDBOX_PORT", 9500),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             admin_totp_secret=os.environ.get(
@@ -257,6 +261,11 @@ class StackConfig:
                 "AUTH_VNEID_REDIRECT_URI": f"{self.gateway_url}/api/v1/auth/oidc/vneid/callback",
                 "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/dang-nhap/vneid",
             }
+        if spec.name == "payment":
+            # The provider's sandbox and its merchant (the sandbox shares the development defaults of
+            # PAYMENT_TMN_CODE and PAYMENT_HASH_SECRET); the return page and the IPN follow the gateway.
+            sandbox = f"http://{self.host}:{self.paysandbox_port}"
+            env |= {"PAYMENT_PROVIDER_URL": sandbox, "PAYMENT_PROVIDER_API_URL": sandbox}
         if spec.name == "submission":
             # Signed results: the local CA's agency certificates (devstack.pki; production: a secret).
             env["SUBMISSION_SIGNING_DIR"] = str(self.pki_dir)
