@@ -23,13 +23,15 @@ from dvckit.consumer import read
 from dvckit.contracts import CATALOGUE
 from dvckit.events import EventData
 
-PRODUCERS = ("auth", "catalog", "submission")
+PRODUCERS = ("auth", "catalog", "submission", "payment")
 
 
 def consumers() -> dict[str, dict[str, type[EventData]]]:
     """Each consuming service's bindings, from its own wiring: routing key → the model it parses."""
     from notify.config import Settings as NotifySettings
     from notify.main import create_app as notify_app
+    from payment.config import Settings as PaymentSettings
+    from payment.main import create_app as payment_app
     from submission.config import Settings as SubmissionSettings
     from submission.main import create_app as submission_app
 
@@ -37,6 +39,7 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
     for name, make, settings in (
         ("notify", notify_app, NotifySettings),
         ("submission", submission_app, SubmissionSettings),
+        ("payment", payment_app, PaymentSettings),
     ):
         app = make(settings())  # built, not started: the wiring is all we read
         out[name] = dict(app.state.runtime.consumer.models)
