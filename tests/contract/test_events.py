@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,13 +23,15 @@ from dvckit.consumer import read
 from dvckit.contracts import CATALOGUE
 from dvckit.events import EventData
 
-PRODUCERS = ("auth", "catalog", "submission")
+PRODUCERS = ("auth", "catalog", "submission", "payment")
 
 
 def consumers() -> dict[str, dict[str, type[EventData]]]:
     """Each consuming service's bindings, from its own wiring: routing key → the model it parses."""
     from notify.config import Settings as NotifySettings
     from notify.main import create_app as notify_app
+    from payment.config import Settings as PaymentSettings
+    from payment.main import create_app as payment_app
     from submission.config import Settings as SubmissionSettings
     from submission.main import create_app as submission_app
 
@@ -37,6 +39,7 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
     for name, make, settings in (
         ("notify", notify_app, NotifySettings),
         ("submission", submission_app, SubmissionSettings),
+        ("payment", payment_app, PaymentSettings),
     ):
         app = make(settings())  # built, not started: the wiring is all we read
         out[name] = dict(app.state.runtime.consumer.models)
@@ -126,6 +129,7 @@ async def run_the_producers(stack: Any) -> None:
             headers=officer.auth,
         )
         assert r.status_code == 200, r.text
+        await run_the_payments(stack, http, person, officer, admin, filed)
         # The officer lost their phone: the administrator resets their second factor (enrolled at the
         # officer's first sign-in, above).
         r = await http.delete(f"/api/v1/auth/users/{officer.id}/mfa", headers=admin.auth)
@@ -158,6 +162,74 @@ async def run_the_producers(stack: Any) -> None:
         assert r.status_code in (200, 201), r.text
         r = await http.delete("/api/v1/catalog/vocabulary/eve-contract-test", headers=admin.auth)
         assert r.status_code == 200, r.text
+
+
+P = "/api/v1/payments"
+
+
+async def run_the_payments(
+    stack: Any, http: httpx.AsyncClient, person: Any, officer: Any, admin: Any, filed: dict
+) -> None:
+    """payment.*: the filing fee paid through the provider's sandbox (requested, succeeded) and refunded;
+    a payment the officer asks for declined (failed); one opened and never paid (expired: its time moved
+    back in the payment service's database, as time passing would, then reconciled)."""
+
+    async def pay(order_id: str, result: str) -> None:
+        r = await http.post(f"{P}/orders/{order_id}/pay", headers=person.auth)
+        assert r.status_code == 200, r.text
+        query = r.json()["url"].split("?", 1)[1]
+        r = await http.post(
+            f"{stack.infra.paysandbox_url}/sandbox/pay/{order_id}", json={"query": query, "result": result}
+        )
+        assert r.status_code == 200, r.text
+
+    async def order(purpose: str) -> dict:
+        r = await http.post(
+            f"{P}/dossiers/{filed['id']}/orders", json={"purpose": purpose}, headers=person.auth
+        )
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    async def state(order_id: str, wanted: str) -> bool:
+        r = await http.get(f"{P}/orders/{order_id}", headers=person.auth)
+        return r.status_code == 200 and r.json()["state"] == wanted
+
+    filing = await eventually(lambda: _try(order, "filing"), timeout=30)  # once payment knows the dossier
+    await pay(filing["id"], "success")
+    await eventually(lambda: state(filing["id"], "paid"), timeout=30)
+    r = await http.post(f"{P}/orders/{filing['id']}/refund", headers=admin.auth)
+    assert r.status_code == 200, r.text
+    # The officer asks for a payment (status 6): payment opens the order from the event; it is declined.
+    r = await http.post(
+        f"{client.S}/dossiers/{filed['id']}/actions/request-payment",
+        json={"lines": [{"name": "Phí thẩm định", "amount": 50000}]},
+        headers=officer.auth,
+    )
+    assert r.status_code == 200, r.text
+    requested = await eventually(lambda: _try(order, "requested"), timeout=30)
+    await pay(requested["id"], "failure")
+    await eventually(lambda: state(requested["id"], "failed"), timeout=30)
+    # Opened again and never paid: its time passes.
+    again = await order("requested")
+    mongo = AsyncMongoClient(stack.mongo_url_for("payment"))
+    try:
+        past = datetime.now(UTC) - timedelta(hours=1)
+        await mongo[stack.db_name("payment")].orders.update_one(
+            {"_id": again["id"]}, {"$set": {"expires_at": past, "created_at": past}}
+        )
+    finally:
+        await mongo.close()
+    r = await http.post(f"{P}/reconcile", headers=admin.auth)
+    assert r.status_code == 200, r.text
+    await eventually(lambda: state(again["id"], "expired"), timeout=30)
+
+
+async def _try(make: Any, purpose: str) -> dict | None:
+    """The order, or None while the payment service has not yet heard of the dossier or the request."""
+    try:
+        return await make(purpose)
+    except AssertionError:
+        return None
 
 
 async def test_what_producers_emit_is_what_consumers_parse(stack):

@@ -37,6 +37,8 @@ WHO = ("anon", "a", "b", "x", "y", "admin")  # the order of the columns below
 STALE = "v0"  # no procedure has version 0: an administrator's change stops at the version check (412)
 
 Call = Callable[[World, Records, Who], httpx.Response]
+PAY = "/api/v1/payments"
+NO_ORDER = uuid.uuid4().hex  # an order nobody has
 
 
 @dataclass
@@ -697,6 +699,38 @@ MATRIX: dict[str, list[Row]] = {
         row("401 201 201 201 201 201", post("/api/v1/notifications/stream-ticket"))
     ],
     "GET /api/v1/notifications/stream": [row("200 200 200 200 200 200", stream)],
+    # -- payments (issue 20): A's dossier's payments are seen by A, the officer of its agency and the
+    # administrator; an order nobody has is 404 for everyone signed in. TODO(issue 20): rows on a real order
+    # of A's once submission's dossier.submitted carries the fee lines (the filing order is made from them).
+    "GET /api/v1/payments/dossiers/{dossier_id}": [
+        row("401 200 404 200 404 200", get(PAY + "/dossiers/{r.submitted[id]}"))
+    ],
+    "POST /api/v1/payments/dossiers/{dossier_id}/orders": [
+        row(
+            "401 404 404 404 404 404",
+            post(PAY + f"/dossiers/{uuid.uuid4()}/orders", json={"purpose": "filing"}),
+        )
+    ],
+    "GET /api/v1/payments/orders/{order_id}": [
+        row("401 404 404 404 404 404", get(PAY + f"/orders/{NO_ORDER}"))
+    ],
+    "POST /api/v1/payments/orders/{order_id}/pay": [
+        row("401 404 404 404 404 404", post(PAY + f"/orders/{NO_ORDER}/pay"))
+    ],
+    "GET /api/v1/payments/orders/{order_id}/receipt": [
+        row("401 404 404 404 404 404", get(PAY + f"/orders/{NO_ORDER}/receipt"))
+    ],
+    "POST /api/v1/payments/orders/{order_id}/refund": [
+        row("401 403 403 403 403 404", post(PAY + f"/orders/{NO_ORDER}/refund"))
+    ],
+    "POST /api/v1/payments/reconcile": [row("401 403 403 403 403 200", post(PAY + "/reconcile"))],
+    # The provider's notification: public, its signature the credential (an unsigned one: 200, RspCode 97).
+    "POST /api/v1/payments/providers/{provider}/ipn": [
+        row("200 200 200 200 200 200", post(PAY + "/providers/vnpay/ipn", data={"vnp_TxnRef": NO_ORDER}))
+    ],
+    "GET /api/v1/payments/providers/{provider}/ipn": [
+        row("200 200 200 200 200 200", get(PAY + "/providers/vnpay/ipn", params={"vnp_TxnRef": NO_ORDER}))
+    ],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.
@@ -719,6 +753,7 @@ SEES_A = {
     "PATCH /api/v1/auth/users/{user_id}": {"admin"},
     "GET /api/v1/submissions/track": set(WHO),
     "GET /api/v1/notifications/stream": set(WHO),
+    "GET /api/v1/payments/dossiers/{dossier_id}": {"x", "admin"},
 }
 
 

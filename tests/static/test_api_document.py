@@ -51,6 +51,8 @@ def test_only_the_allow_list_is_public() -> None:
         "POST /api/v1/auth/oidc/vneid/link",
         # Anyone holding a result document checks its signature (issue 19).
         "POST /api/v1/submissions/verify",
+        # The payment provider's notification (IPN), checked by its signature (issue 20).
+        "POST /api/v1/payments/providers/{provider}/ipn",
     }
 
 

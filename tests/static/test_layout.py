@@ -24,8 +24,8 @@ LAYOUT = [
 ]
 
 
-def test_the_four_services_exist():
-    assert SERVICES == ["auth", "catalog", "notify", "submission"]
+def test_the_five_services_exist():
+    assert SERVICES == ["auth", "catalog", "notify", "payment", "submission"]
 
 
 @pytest.mark.parametrize("name", SERVICES)

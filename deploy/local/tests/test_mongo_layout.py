@@ -18,14 +18,15 @@ from devstack.testing import free_port, free_ports
 def test_per_service_is_the_default_each_service_on_its_own_port():
     cfg = StackConfig(mongo_port=27017)
     assert cfg.mongo_layout == "per-service"
-    assert [cfg.mongo_port_for(name) for name in SERVICE_NAMES] == [27017, 27018, 27019, 27020]
+    assert [cfg.mongo_port_for(name) for name in SERVICE_NAMES] == [27017, 27018, 27019, 27020, 27021]
     assert cfg.mongo_servers() == {
         "mongodb-auth": 27017,
         "mongodb-catalog": 27018,
         "mongodb-submission": 27019,
         "mongodb-notify": 27020,
+        "mongodb-payment": 27021,
     }
-    assert len(cfg.mongo_urls()) == 4
+    assert len(cfg.mongo_urls()) == 5
     url = urlsplit(cfg.mongo_url_for("notify"))
     assert (url.hostname, url.port) == ("127.0.0.1", 27020)
     # The stand-in needs retryWrites=false; one server, not a replica set to discover.
@@ -35,7 +36,7 @@ def test_per_service_is_the_default_each_service_on_its_own_port():
 
 
 def test_explicit_ports_win_and_shared_puts_everyone_on_one_server():
-    ports = {"auth": 40001, "catalog": 40011, "submission": 40021, "notify": 40031}
+    ports = {"auth": 40001, "catalog": 40011, "submission": 40021, "notify": 40031, "payment": 40041}
     cfg = StackConfig(mongo_port=27017, mongo_service_ports=ports)
     assert {name: cfg.mongo_port_for(name) for name in SERVICE_NAMES} == ports
     shared = cfg.with_(mongo_layout="shared")
@@ -93,9 +94,9 @@ def test_up_reuses_each_server_and_down_stops_every_layouts_servers(tmp_path):
     # A server of the shared layout, left by an earlier `make up` with DVC_MONGO_LAYOUT=shared.
     old = Mongo(cfg.with_(mongo_port=free_port(), mongo_layout="shared"))
     try:
-        with ThreadPoolExecutor(5) as pool:
-            assert list(pool.map(Mongo.ensure, [*servers, old])) == ["started"] * 5
-        assert [m.ensure() for m in servers] == ["reused"] * 4  # per port: nothing restarted
+        with ThreadPoolExecutor(len(servers) + 1) as pool:
+            assert list(pool.map(Mongo.ensure, [*servers, old])) == ["started"] * (len(servers) + 1)
+        assert [m.ensure() for m in servers] == ["reused"] * len(servers)  # per port: nothing restarted
         assert sorted(p.name for p in (tmp_path / "run").glob("mongodb*.pid")) == sorted(
             [*(f"mongodb-{n}.pid" for n in SERVICE_NAMES), "mongodb.pid"]
         )

@@ -391,6 +391,9 @@ class DossierSubmittedV1(_DossierEvent):
     fee_lines: list[FeeLine] = Field(
         default_factory=list, description="The frozen fee table's lines the total sums (payment: filing fees)"
     )
+    organisation_id: str | None = Field(
+        None, description="The organisation it was filed for (its members see it; payment: who may pay)"
+    )
 
 
 class DossierStatusChangedV1(_DossierEvent):
@@ -531,6 +534,11 @@ CATALOGUE: tuple[type[EventData], ...] = (
     DossierStatusChangedV1,
     DossierStepChangedV1,
     CalendarChangedV1,
+    PaymentRequestedV1,
+    PaymentSucceededV1,
+    PaymentFailedV1,
+    PaymentExpiredV1,
+    PaymentRefundedV1,
 )
 
 

@@ -466,6 +466,7 @@ class Dossier(Record):
             procedure_version=self.procedure.version,
             submitted_at=now,
             fee_total=fees.total,
+            organisation_id=self.organisation_id,  # its members see and pay it (payment)
             # The lines the total sums (those in VND), for the payment service's filing order.
             fee_lines=[
                 FeeLine(name=i.name, amount=i.amount)
