@@ -146,8 +146,10 @@ export function PaymentCard({ d, fees, counter = false, headingLevel = 2 }) {
     const amount = d.payment_amount ?? (o ? o.amount : sum(lines));
     due.push({ purpose: "requested", lines, amount, order: o });
   }
-  if (filingFeeDue({ ...d, fees: d.fees || fees })) {
-    const o = latestOf(list, "filing");
+  const filing = latestOf(list, "filing");
+  // Paid, before the dossier records it: the fee is in the paid list below, not due any more.
+  if (filingFeeDue({ ...d, fees: d.fees || fees }) && !(filing && filing.state === "paid")) {
+    const o = filing;
     const lines = o && o.lines && o.lines.length ? o.lines : filingLines(d.fees || fees);
     due.push({ purpose: "filing", lines, amount: o ? o.amount : sum(lines), order: o });
   }
