@@ -88,6 +88,9 @@ def test_citizen_pays_the_filing_fee_and_a_requested_payment_online(
     expect(page.get_by_test_id("pay-method-online")).to_be_checked()
     expect(page.get_by_label("Thanh toán trực tuyến")).to_be_visible()
     expect(page.get_by_label("Nộp phí tại quầy")).to_be_visible()
+    expect(page.get_by_test_id("captcha-image")).to_have_attribute(
+        "src", re.compile(r"^data:image/png;base64,")
+    )
     page.get_by_test_id("captcha-answer").fill(CAPTCHA_TEST_ANSWER)
     axe(page, "bước 3: cách nộp phí")
     shot(page, "payments-01-step3-choice")
