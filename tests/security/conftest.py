@@ -24,6 +24,7 @@ from devstack.config import SERVICES
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 S = "/api/v1/submissions"
+PAY = "/api/v1/payments"
 PROCEDURE = "1.004194"  # temporary residence registration: fileable, commune police receive it
 AGENCY_X = "000.01.H1.H26"  # Công an phường Kiến An: citizen A's dossiers go here
 AGENCY_Y = "000.01.G4.H26"  # another ward's police: its officer must see nothing of A's
@@ -197,6 +198,38 @@ class World:
         )
         return self.act(self.leader_x, d["id"], "approve")
 
+    def filing_order(self, who: Who, dossier_id: str) -> dict[str, Any]:
+        """The filing-fee order of ``who``'s dossier (made when the payment service has heard of it)."""
+        deadline = time.monotonic() + 30
+        while True:
+            r = self.http.post(
+                f"{PAY}/dossiers/{dossier_id}/orders", json={"purpose": "filing"}, headers=who.headers
+            )
+            if r.status_code in (200, 201):
+                return r.json()
+            assert time.monotonic() < deadline and r.status_code == 404, r.text
+            time.sleep(0.2)
+
+    def paid_order(self, who: Who, dossier_id: str) -> dict[str, Any]:
+        """That order, paid through the provider's sandbox (its notification applied)."""
+        order = self.filing_order(who, dossier_id)
+        r = self.http.post(f"{PAY}/orders/{order['id']}/pay", headers=who.headers)
+        assert r.status_code == 200, r.text
+        query = r.json()["url"].split("?", 1)[1]
+        r = httpx.post(
+            f"{self.stack.infra.paysandbox_url}/sandbox/pay/{order['id']}",
+            json={"query": query, "result": "success"},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 30
+        while (got := self.http.get(f"{PAY}/orders/{order['id']}", headers=who.headers).json())[
+            "state"
+        ] != "paid":
+            assert time.monotonic() < deadline, got
+            time.sleep(0.2)
+        return got
+
     def ticket(self, who: Who) -> str:
         r = self.http.post("/api/v1/notifications/stream-ticket", headers=who.headers)
         assert r.status_code == 201, r.text
@@ -299,6 +332,8 @@ class Records:
     to_withdraw: dict[str, Any]  # status 1
     accepted: dict[str, Any]  # status 2: a receipt
     finished: dict[str, Any]  # status 9: a result document
+    order: dict[str, Any]  # the filing-fee order of ``submitted``, not paid
+    paid: dict[str, Any]  # the filing-fee order of ``accepted``, paid (it has an e-receipt)
     notification: str  # one of A's notifications, unread
 
     @property
@@ -358,6 +393,7 @@ def records(world: World) -> Records:
     while not (note := first_notification()):  # "submitted" reaches notify through the broker
         assert time.monotonic() < deadline, "no notification for citizen A"
         time.sleep(0.1)
+    accepted = world.accepted(a)
     return Records(
         draft=world.http.get(f"{S}/dossiers/{draft['id']}", headers=a.headers).json(),
         spare_file=spare,
@@ -366,7 +402,9 @@ def records(world: World) -> Records:
         submitted=submitted,
         to_accept=world.file(a),
         to_withdraw=world.file(a),
-        accepted=world.accepted(a),
+        accepted=accepted,
         finished=world.finished(a),
+        order=world.filing_order(a, submitted["id"]),
+        paid=world.paid_order(a, accepted["id"]),
         notification=note,
     )

@@ -700,25 +700,31 @@ MATRIX: dict[str, list[Row]] = {
     ],
     "GET /api/v1/notifications/stream": [row("200 200 200 200 200 200", stream)],
     # -- payments (issue 20): A's dossier's payments are seen by A, the officer of its agency and the
-    # administrator; an order nobody has is 404 for everyone signed in. TODO(issue 20): rows on a real order
-    # of A's once submission's dossier.submitted carries the fee lines (the filing order is made from them).
+    # administrator; only A (its owner) opens and pays them.
     "GET /api/v1/payments/dossiers/{dossier_id}": [
         row("401 200 404 200 404 200", get(PAY + "/dossiers/{r.submitted[id]}"))
     ],
     "POST /api/v1/payments/dossiers/{dossier_id}/orders": [
         row(
+            "401 200 404 403 404 403",
+            post(PAY + "/dossiers/{r.submitted[id]}/orders", json={"purpose": "filing"}),
+        ),
+        row(
             "401 404 404 404 404 404",
             post(PAY + f"/dossiers/{uuid.uuid4()}/orders", json={"purpose": "filing"}),
-        )
+        ),
     ],
     "GET /api/v1/payments/orders/{order_id}": [
-        row("401 404 404 404 404 404", get(PAY + f"/orders/{NO_ORDER}"))
+        row("401 200 404 200 404 200", get(PAY + "/orders/{r.order[id]}")),
+        row("401 404 404 404 404 404", get(PAY + f"/orders/{NO_ORDER}")),
     ],
     "POST /api/v1/payments/orders/{order_id}/pay": [
-        row("401 404 404 404 404 404", post(PAY + f"/orders/{NO_ORDER}/pay"))
+        row("401 200 404 403 404 403", post(PAY + "/orders/{r.order[id]}/pay")),
+        row("401 404 404 404 404 404", post(PAY + f"/orders/{NO_ORDER}/pay")),
     ],
     "GET /api/v1/payments/orders/{order_id}/receipt": [
-        row("401 404 404 404 404 404", get(PAY + f"/orders/{NO_ORDER}/receipt"))
+        row("401 200 404 200 404 200", get(PAY + "/orders/{r.paid[id]}/receipt")),
+        row("401 404 404 404 404 404", get(PAY + f"/orders/{NO_ORDER}/receipt")),
     ],
     "POST /api/v1/payments/orders/{order_id}/refund": [
         row("401 403 403 403 403 404", post(PAY + f"/orders/{NO_ORDER}/refund"))
@@ -754,6 +760,8 @@ SEES_A = {
     "GET /api/v1/submissions/track": set(WHO),
     "GET /api/v1/notifications/stream": set(WHO),
     "GET /api/v1/payments/dossiers/{dossier_id}": {"x", "admin"},
+    "GET /api/v1/payments/orders/{order_id}": {"x", "admin"},
+    "GET /api/v1/payments/orders/{order_id}/receipt": {"x", "admin"},
 }
 
 

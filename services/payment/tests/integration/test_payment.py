@@ -54,6 +54,7 @@ async def test_filing_order_pay_url_and_success(payment):
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
     assert "BIÊN LAI" in text and "20.000 đ" in text and paid["receipt_no"] in text
+    assert "Số tiền bằng chữ: Hai mươi nghìn đồng" in " ".join(text.split())
     officer = payment.token("officer-1", roles=["officer"], agencies=[AGENCY])
     assert (await payment.http.get(f"{P}/orders/{order['id']}/receipt", headers=officer)).status_code == 200
     # paid: no second filing order

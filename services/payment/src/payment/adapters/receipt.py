@@ -1,5 +1,5 @@
 """The e-receipt (biên lai điện tử) of a paid order, as a PDF: the agency, the payer, the lines, the amount
-in figures, the provider's transaction reference, the receipt number, and a QR code to the public
+in figures and in words, the provider's transaction reference, the receipt number, and a QR code to the public
 tracking page of the dossier. ``render(order)`` is the one entry point (the receipt's drawing may grow
 without its callers changing)."""
 
@@ -18,6 +18,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from dvckit import vnpay
+from dvckit.money_words import vnd_in_words
+from dvckit.vn import vnd
 
 from ..domain.order import Order
 
@@ -32,11 +34,6 @@ def _fonts() -> None:
         pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
         _registered = True
-
-
-def money(amount: int) -> str:
-    """12.000 đ: Vietnamese groups thousands with dots."""
-    return f"{amount:,}".replace(",", ".") + " đ"
 
 
 def tracking_url(portal_url: str, dossier_code: str) -> str:
@@ -87,13 +84,16 @@ def render(order: Order, portal_url: str = DEFAULT_PORTAL) -> bytes:
     for line in order.lines:
         y -= 5.5 * mm
         c.drawString(x, y, line.name[:70])
-        c.drawRightString(width - x, y, money(line.amount))
+        c.drawRightString(width - x, y, vnd(line.amount))
     y -= 2.5 * mm
     c.line(x, y, width - x, y)
     y -= 5.5 * mm
     c.setFont("DejaVu-Bold", 10)
     c.drawString(x, y, "Tổng cộng")
-    c.drawRightString(width - x, y, money(order.amount))
+    c.drawRightString(width - x, y, vnd(order.amount))
+    y -= 5.5 * mm
+    c.setFont("DejaVu", 9)
+    c.drawString(x, y, f"Số tiền bằng chữ: {vnd_in_words(order.amount)}"[:90])
     if order.state.value == "refunded":
         y -= 7 * mm
         c.setFont("DejaVu-Bold", 9)
