@@ -22,6 +22,7 @@ import shutil
 import socket
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -714,3 +715,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         where = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
         if "stack" in getattr(item, "fixturenames", ()) or where.startswith(SYSTEM_FOLDERS):
             item.add_marker(pytest.mark.system)
+
+
+def trust_test_tokens(app: Any, **defaults: Any) -> None:
+    """Make a service in-process trust tokens signed by a key of the test's own (auth's real tokens are
+    covered in tests/contract): ``app.state.test_token(user_id, **claims)`` mints one; ``defaults`` are
+    claims every token has unless given."""
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from dvckit.auth import TokenVerifier
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "t", "use": "sig"}
+    settings = app.state.runtime.settings
+
+    async def source() -> dict[str, Any]:
+        return {"keys": [jwk]}
+
+    app.state.runtime.tokens = TokenVerifier(
+        source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+
+    def token(user_id: str, **claims: Any) -> str:
+        now = int(time.time())
+        return jwt.encode(
+            {
+                "iss": settings.jwt_issuer,
+                "aud": settings.jwt_audience,
+                "sub": user_id,
+                "iat": now,
+                "exp": now + 600,
+                "jti": uuid.uuid4().hex,
+                "roles": ["citizen"],
+                **defaults,
+                **claims,
+            },
+            key,
+            "RS256",
+            headers={"kid": "t"},
+        )
+
+    app.state.test_token = token

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from devstack.testing import eventually, free_port, started_apps
+from devstack.testing import eventually, free_port, started_apps, trust_test_tokens
 from dvckit.contracts import UserRegisteredV1
 from dvckit.events import Envelope, EventData
 from notify.config import Settings
@@ -107,7 +107,7 @@ async def make_notify(infra, mailbox) -> AsyncIterator[Any]:
             **overrides,
         )
         app = create_app(settings)
-        _trust_test_tokens(app)
+        trust_test_tokens(app)
         return app
 
     async with started_apps(build) as start:
@@ -125,44 +125,3 @@ async def make_notify(infra, mailbox) -> AsyncIterator[Any]:
 @pytest.fixture
 async def notify(make_notify) -> Notify:
     return await make_notify()
-
-
-def _trust_test_tokens(app: Any) -> None:
-    """Tokens signed by a key of the test's own (auth's real tokens are covered in tests/contract)."""
-    import time
-
-    import jwt
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from dvckit.auth import TokenVerifier
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "t", "use": "sig"}
-    settings = app.state.runtime.settings
-
-    async def source() -> dict[str, Any]:
-        return {"keys": [jwk]}
-
-    app.state.runtime.tokens = TokenVerifier(
-        source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
-
-    def token(user_id: str, **claims: Any) -> str:
-        now = int(time.time())
-        return jwt.encode(
-            {
-                "iss": settings.jwt_issuer,
-                "aud": settings.jwt_audience,
-                "sub": user_id,
-                "iat": now,
-                "exp": now + 600,
-                "jti": uuid.uuid4().hex,
-                "roles": ["citizen"],
-                **claims,
-            },
-            key,
-            "RS256",
-            headers={"kid": "t"},
-        )
-
-    app.state.test_token = token
