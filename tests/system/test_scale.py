@@ -76,13 +76,31 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
 
         await eventually(procedure_known, timeout=30)
 
-        async def files(p: client.Person) -> list[str]:
-            return [
-                (await client.file_dossier(http, p, captcha_answer=CAPTCHA_TEST_ANSWER))["code"]
-                for _ in range(EACH)
+        async def files(p: client.Person) -> list[tuple[str, str]]:
+            filed = [
+                await client.file_dossier(http, p, captcha_answer=CAPTCHA_TEST_ANSWER) for _ in range(EACH)
             ]
+            return [(d["code"], d["id"]) for d in filed]
 
-        codes = [c for batch in await asyncio.gather(*(files(p) for p in people)) for c in batch]
+        batches = await asyncio.gather(*(files(p) for p in people))
+        codes = [code for batch in batches for code, _ in batch]
+
+        # Each opens the filing fee's payment order of each dossier (payment learns of them from
+        # dossier.submitted, consumed by its two replicas): one order a dossier, however the events spread.
+        async def orders(p: client.Person, dossiers: list[tuple[str, str]]) -> None:
+            for _, dossier_id in dossiers:
+
+                async def opened(dossier_id: str = dossier_id) -> bool:
+                    r = await http.post(
+                        f"/api/v1/payments/dossiers/{dossier_id}/orders",
+                        json={"purpose": "filing"},
+                        headers=p.auth,
+                    )
+                    return r.status_code in (200, 201)
+
+                await eventually(opened, timeout=60, interval=0.5)
+
+        await asyncio.gather(*(orders(p, batch) for p, batch in zip(people, batches, strict=True)))
 
     total = CITIZENS * EACH
     assert len(codes) == total and len(set(codes)) == total, Counter(codes).most_common(3)
@@ -112,6 +130,11 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
                 {"kind": "dossier_submitted", "user_id": {"$in": users}}
             )
             == total
+        )
+        payment = mongo["payment"][s.db_name("payment")]
+        ids = [dossier_id for batch in batches for _, dossier_id in batch]
+        assert (
+            await payment.orders.count_documents({"dossier_id": {"$in": ids}, "purpose": "filing"}) == total
         )
         by_dossier = await notify.notifications.aggregate(
             [
