@@ -1,7 +1,8 @@
 """Money through the whole stack and the provider's sandbox (devstack.paysandbox) speaking its real
 protocol: the sandbox's notifications reach the payment service through the gateway, as the provider's
 would. Paid once whatever happens: a notification sent twice, two tabs paying one order, the provider down
-while paying, a notification that never came (the reconciliation finds the payment)."""
+while paying, a notification that never came (the reconciliation finds the payment), the payment service
+restarted in the middle."""
 
 from __future__ import annotations
 
@@ -152,3 +153,44 @@ async def _answers(sandbox: httpx.AsyncClient, stack, order_id: str, n: int) -> 
         return None
     answers = [d["attempts"][-1]["answer"] for d in r.json()["deliveries"] if d["state"] == "done"]
     return answers if len(answers) >= n else None
+
+
+async def test_the_service_restarted_mid_payment_loses_nothing(stack):
+    """The payment service goes down after sending the citizen to the provider: the provider's
+    notification meets a closed door and is retried; whatever the restart's timing (a retry gets through,
+    or the reconciliation asks afterwards), the order ends paid, once."""
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
+        admin = await client.admin(http, stack.cfg.admin_username, stack.cfg.admin_password)
+        person, d = await filed(http, stack)
+        order = await filing_order(http, person, d["id"])
+        url = await pay_url(http, person, order["id"])
+        replicas = [p for spec, _, _, p in stack.stack.replicas() if spec.name == "payment"]
+        try:
+            for p in replicas:
+                await asyncio.to_thread(p.stop)
+            r = await choose(stack, order["id"], url)
+            assert r.status_code == 200, r.text
+        finally:
+            await asyncio.to_thread(stack.stack.up_services)  # the payment replicas come back
+        async with httpx.AsyncClient(timeout=30) as sandbox:
+            log = (await sandbox.get(f"{stack.infra.paysandbox_url}/sandbox/ipn/{order['id']}")).json()
+        first = log["deliveries"][0]["attempts"][0]
+        assert first["status"] != 200 or first.get("error"), first  # the door was closed
+
+        async def paid() -> dict | None:
+            got = await _in(http, person, order["id"], "paid")
+            if got is None:  # the retries gave up before the restart: the reconciliation asks
+                mongo = AsyncMongoClient(stack.mongo_url_for("payment"))
+                try:
+                    past = datetime.now(UTC) - timedelta(minutes=10)
+                    await mongo[stack.db_name("payment")].orders.update_one(
+                        {"_id": order["id"], "state": "pending"}, {"$set": {"created_at": past}}
+                    )
+                finally:
+                    await mongo.close()
+                await http.post(f"{P}/reconcile", headers=admin.auth)
+            return got
+
+        done = await eventually(paid, timeout=90, interval=1.0)
+        listing = (await http.get(f"{P}/dossiers/{d['id']}", headers=person.auth)).json()
+        assert [o["state"] for o in listing["orders"]] == ["paid"] and done["provider_txn"]
