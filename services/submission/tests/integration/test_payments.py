@@ -71,6 +71,16 @@ async def test_a_payment_request_carries_its_lines_and_the_event_says_what_to_pa
     data = doc["envelope"]["data"]
     assert data["new_status"] == "payment_requested" and data["payment_amount"] == 25000
     assert data["payment_lines"] == LINES
+    # The officers' queue says how much is asked, and whether the filing fee was paid.
+    queue = (
+        await world.sub.get(
+            f"{S}/officer/dossiers", params={"status": "payment_requested"}, headers=officer["h"]
+        )
+    ).json()
+    item = next(i for i in queue["items"] if i["id"] == d["id"])
+    assert (
+        item["payment_amount"] == 25000 and item["fee_due_at_filing"] is True and item["fee_paid_at"] is None
+    )
     # An amount alone is one line; none at all, or lines that do not add up, change nothing.
     other, _ = await waiting_for_payment(world, p, officer, {"amount": 7000})
     got = (await world.sub.get(f"{S}/officer/dossiers/{other['id']}", headers=officer["h"])).json()

@@ -232,6 +232,10 @@ class QueueItem(DossierSummary):
     applicant_kind: str | None = Field(None, description="individual, foreigner, business or organization")
     applicant_phone: str | None
     handler: StaffRef | None = None
+    # Where its money stands, at a glance: a payment asked for (and how much), the filing fee paid or owed.
+    payment_amount: int | None = Field(None, description="Status 6: the payment asked for, VND")
+    fee_due_at_filing: bool = False
+    fee_paid_at: datetime | None = None
     deadline: DeadlineOut
 
 

@@ -146,5 +146,8 @@ def queue_item(d: Dossier, deadline: dict[str, object]) -> dict[str, object]:
         "applicant_kind": party.kind if party else None,
         "applicant_phone": party.phone if party else None,
         "handler": d.handler.model_dump() if d.handler else None,
+        "payment_amount": d.payment_amount,
+        "fee_due_at_filing": d.fee_due_at_filing,
+        "fee_paid_at": d.fee_paid_at,
         "deadline": deadline,
     }
