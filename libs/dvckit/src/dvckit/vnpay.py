@@ -57,23 +57,6 @@ REFUND_FIELDS = (
     "vnp_IpAddr",
     "vnp_OrderInfo",
 )
-QUERY_ANSWER_FIELDS = (
-    "vnp_ResponseId",
-    "vnp_Command",
-    "vnp_ResponseCode",
-    "vnp_Message",
-    "vnp_TmnCode",
-    "vnp_TxnRef",
-    "vnp_Amount",
-    "vnp_BankCode",
-    "vnp_PayDate",
-    "vnp_TransactionNo",
-    "vnp_TransactionType",
-    "vnp_TransactionStatus",
-    "vnp_OrderInfo",
-    "vnp_PromotionCode",
-    "vnp_PromotionAmount",
-)
 REFUND_ANSWER_FIELDS = (
     "vnp_ResponseId",
     "vnp_Command",
@@ -89,6 +72,8 @@ REFUND_ANSWER_FIELDS = (
     "vnp_TransactionStatus",
     "vnp_OrderInfo",
 )
+# A query's answer signs the same fields as a refund's, and its promotion's after them.
+QUERY_ANSWER_FIELDS = (*REFUND_ANSWER_FIELDS, "vnp_PromotionCode", "vnp_PromotionAmount")
 
 
 def timestamp(t: datetime) -> str:
