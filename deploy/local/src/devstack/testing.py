@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import shutil
@@ -44,6 +45,8 @@ from .config import (
 from .infra import S3, Idp, Mongo, PaySandbox, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
 from .procs import port_open
 from .stack import Stack
+
+_names = itertools.count(1)  # database, queue-prefix and bucket names unique within the run
 
 ARTIFACTS = ROOT / "test-artifacts"
 CAPTCHA_TEST_ANSWER = "test-captcha"
@@ -187,14 +190,17 @@ class Infra:
     def settings(self, cls: type[Any], name: str = "", **overrides: Any) -> Any:
         """A service's Settings pointed at this infrastructure (its service's server), with a database of
         its own."""
-        db = f"{self.namespace}{name or cls.service_name}_{secrets.token_hex(2)}"
+        # A counter, not a short random suffix: a run makes hundreds of databases, and two of them sharing a
+        # name (one with another module's first administrator in it) fails a sign-in now and then.
+        n = next(_names)
+        db = f"{self.namespace}{name or cls.service_name}_{n}"
         values = {
             "env": "test",
             "mongo_url": self.mongo_url_for(cls.service_name),
             "mongo_db": db,
             "amqp_url": self.amqp_url,
             "exchange": f"{self.namespace}dvc.events",
-            "queue_prefix": f"{self.namespace}{secrets.token_hex(2)}.",
+            "queue_prefix": f"{self.namespace}{n}.",
             "queue_expires_ms": 900_000,
             "captcha_test_answer": CAPTCHA_TEST_ANSWER,
         }
@@ -209,7 +215,7 @@ class Infra:
                 s3_endpoint=self.s3_endpoint,
                 s3_access_key=self.s3_access_key,
                 s3_secret_key=self.s3_secret_key,
-                s3_bucket=f"{self.namespace.replace('_', '-')}{secrets.token_hex(2)}",
+                s3_bucket=f"{self.namespace.replace('_', '-')}b{n}",
             )
         values.update(overrides)
         made = cls(**values)
