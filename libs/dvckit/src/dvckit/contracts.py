@@ -394,6 +394,14 @@ class DossierSubmittedV1(_DossierEvent):
     organisation_id: str | None = Field(
         None, description="The organisation it was filed for (its members see it; payment: who may pay)"
     )
+    channel: Literal["online", "counter"] = Field(
+        "online", description="Where it was filed: online (the portal, the app) or at the one-stop counter"
+    )
+    field: str | None = Field(None, description="The procedure's field (lĩnh vực): reporting groups by it")
+    components_filed: int = Field(0, ge=0, description="Dossier components with at least one file")
+    components_digital: int = Field(
+        0, ge=0, description="Of those, the ones held as electronic files (every one, when filed online)"
+    )
 
 
 class DossierStatusChangedV1(_DossierEvent):
@@ -425,6 +433,52 @@ class DossierStatusChangedV1(_DossierEvent):
     )
     changed_at: datetime
     rev: int = Field(description="The dossier's revision after the change: consumers order events by it")
+    # What reporting needs to judge the dossier without a call back (Decision 766's indexes).
+    submitted_at: datetime | None = Field(None, description="When it was filed")
+    channel: Literal["online", "counter"] = "online"
+    legal_due_at: datetime | None = Field(
+        None, description="The appointment the law counts (moved by supplements and payments, not apologies)"
+    )
+    finished_at: datetime | None = Field(None, description="When the result was decided (status 9)")
+    on_time: bool | None = Field(
+        None, description="From status 9 on: decided by the appointment the law counts"
+    )
+    digital_result: bool | None = Field(
+        None, description="From status 9 on: the result was issued as a signed electronic document"
+    )
+    used_days: float | None = Field(
+        None, description="From status 9 on: working days from acceptance to the result, pauses left out"
+    )
+    legal_days: float | None = Field(
+        None, description="The procedure's processing time in working days (null: not stated in days)"
+    )
+
+
+class DossierRatingScores(BaseModel):
+    """A citizen's rating of how a dossier was handled: the national portal's satisfaction criteria, each
+    from 1 (very dissatisfied) to 5 (very satisfied)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    overall: int = Field(ge=1, le=5, description="Overall satisfaction")
+    reception: int = Field(ge=1, le=5, description="Reception (tiếp nhận)")
+    guidance: int = Field(ge=1, le=5, description="Guidance (hướng dẫn)")
+    time: int = Field(ge=1, le=5, description="Processing time (thời gian giải quyết)")
+    result: int = Field(ge=1, le=5, description="The result (kết quả)")
+
+
+class DossierRatedV1(_DossierEvent):
+    """The dossier's owner rated how it was handled, once, after its result was returned (status 10) or
+    it was refused or withdrawn. Reporting counts it in the satisfaction index; who rated what is seen by
+    the agency's leaders only."""
+
+    event_type = "dossier.rated"
+    event_version = 1
+
+    scores: DossierRatingScores
+    comment: str | None = None
+    status_code: int = Field(description="The dossier's status when it was rated (3, 7 or 10)")
+    rated_at: datetime
 
 
 class DossierStepChangedV1(_DossierEvent):
@@ -443,6 +497,7 @@ class DossierStepChangedV1(_DossierEvent):
     from_agency_code: str = Field(description="The agency that held it before the action")
     to_agency_code: str | None = Field(None, description="transfer, consult: the other agency")
     assignee_id: str | None = Field(None, description="assign, send-back, answer: the specialist who has it")
+    assignee_name: str | None = Field(None, description="The specialist's name (reporting's overdue list)")
     due_at: datetime | None = Field(None, description="When the step begun must be done")
     appointment_at: datetime | None = None
     note: str | None = None
@@ -533,6 +588,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     DossierSubmittedV1,
     DossierStatusChangedV1,
     DossierStepChangedV1,
+    DossierRatedV1,
     CalendarChangedV1,
     PaymentRequestedV1,
     PaymentSucceededV1,

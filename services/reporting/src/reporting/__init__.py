@@ -1,0 +1,1 @@
+"""Reporting service: what leaders and the public see of the whole (docs/reporting.md)."""

@@ -1,0 +1,18 @@
+"""What ``create_app`` builds once, typed, and how a route receives it (``parts: Parts`` below)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from dvckit.deps import parts_of
+
+
+@dataclass(frozen=True)
+class ReportingParts:
+    pass
+
+
+Parts = Annotated[ReportingParts, Depends(parts_of(ReportingParts))]
