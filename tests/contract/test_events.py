@@ -32,6 +32,8 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
     from notify.main import create_app as notify_app
     from payment.config import Settings as PaymentSettings
     from payment.main import create_app as payment_app
+    from reporting.config import Settings as ReportingSettings
+    from reporting.main import create_app as reporting_app
     from submission.config import Settings as SubmissionSettings
     from submission.main import create_app as submission_app
 
@@ -40,6 +42,7 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
         ("notify", notify_app, NotifySettings),
         ("submission", submission_app, SubmissionSettings),
         ("payment", payment_app, PaymentSettings),
+        ("reporting", reporting_app, ReportingSettings),
     ):
         app = make(settings())  # built, not started: the wiring is all we read
         out[name] = dict(app.state.runtime.consumer.models)

@@ -737,6 +737,10 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/payments/providers/{provider}/ipn": [
         row("200 200 200 200 200 200", get(PAY + "/providers/vnpay/ipn", params={"vnp_TxnRef": NO_ORDER}))
     ],
+    # The public scorecard: aggregates only, the same for everyone (issue 21).
+    "GET /api/v1/reporting/public/scorecard": [
+        row("200 200 200 200 200 200", get("/api/v1/reporting/public/scorecard", params={"months": 2}))
+    ],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.

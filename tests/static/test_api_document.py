@@ -31,6 +31,7 @@ def test_only_the_allow_list_is_public() -> None:
         f"{m.upper()} {p}" for p, ops in doc["paths"].items() for m, op in ops.items() if "security" not in op
     }
     assert "POST /api/v1/auth/login" in public and "GET /api/v1/catalog/procedures" in public
+    assert "GET /api/v1/reporting/public/scorecard" in public  # no login: aggregates only (issue 21)
     assert "GET /api/v1/submissions/dossiers" not in public
     assert "POST /api/v1/catalog/procedures" not in public  # an administrator's, though under catalog
     # Writes that are public are only the ones a signed-out person needs.

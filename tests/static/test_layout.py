@@ -24,8 +24,8 @@ LAYOUT = [
 ]
 
 
-def test_the_five_services_exist():
-    assert SERVICES == ["auth", "catalog", "notify", "payment", "submission"]
+def test_the_six_services_exist():
+    assert SERVICES == ["auth", "catalog", "notify", "payment", "reporting", "submission"]
 
 
 @pytest.mark.parametrize("name", SERVICES)

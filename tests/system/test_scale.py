@@ -102,6 +102,12 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
 
         await asyncio.gather(*(orders(p, batch) for p, batch in zip(people, batches, strict=True)))
 
+        # The public scorecard, read without signing in (the gateway does not cache reporting's answers):
+        # enough reads that the gateway's round robin reaches both replicas (the check at the end).
+        for _ in range(20):
+            r = await http.get("/api/v1/reporting/public/scorecard")
+            assert r.status_code == 200, r.text
+
     total = CITIZENS * EACH
     assert len(codes) == total and len(set(codes)) == total, Counter(codes).most_common(3)
 
