@@ -6,7 +6,7 @@ attachments and officers accepting them, through the gateway, with everything on
 1. One replica of every service (a stack of its own, fresh MongoDB). For each number of filing
    citizens in ``--stages`` (beside the searchers and officers), a locust run of ``--seconds``: dossiers
    per second, every request's p50/p95/p99 and failures, the delay from each dossier's submission to its
-   in-app notification, and the CPU and memory of every process on the machine while it ran. The
+   in-app notification, the lag from each event to reporting's read models, and the CPU and memory of every process on the machine while it ran. The
    sustained rate is the best stage whose submit p95 stays under 300 ms with under 1 % errors.
 2. In the same stack, the ratios: the gateway's overhead (wrk, trivial endpoint proxied against direct),
    a 100 MB upload through the gateway against the same file put straight into S3, and the event
@@ -167,6 +167,33 @@ async def notification_delays(s, since: datetime, until: datetime) -> dict:
         await notify_mongo.close()
 
 
+async def reporting_delays(s, since: datetime, until: datetime) -> dict:
+    """Event to dashboard: for every event reporting kept that occurred in [since, until), from when its
+    producer committed it (``occurred_at``) to when reporting's read models had it (``applied_at``: a
+    dashboard query from then on counts it). Waits until every dossier filed in the stage is in."""
+    sub_mongo = AsyncMongoClient(s.cfg.mongo_url_for("submission"), tz_aware=True)
+    rep_mongo = AsyncMongoClient(s.cfg.mongo_url_for("reporting"), tz_aware=True)
+    try:
+        sub, rep = sub_mongo[s.cfg.db_name("submission")], rep_mongo[s.cfg.db_name("reporting")]
+        filed = await sub.dossiers.count_documents({"submitted_at": {"$gte": since, "$lt": until}})
+        window = {"occurred_at": {"$gte": since, "$lt": until}}
+        deadline = time.monotonic() + 60
+        while (
+            await rep.events.count_documents(window | {"type": "dossier.submitted"}) < filed
+            and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.5)
+        lags = [
+            (e["applied_at"] - e["occurred_at"]).total_seconds()
+            async for e in rep.events.find(window, {"occurred_at": 1, "applied_at": 1})
+            if e.get("applied_at")
+        ]
+        return {"dossiers": filed, "events": len(lags), **percentiles(lags, "_ms")}
+    finally:
+        await sub_mongo.close()
+        await rep_mongo.close()
+
+
 def stage(s, fixtures: Path, name: str, filers: int, args: argparse.Namespace) -> dict:
     since = datetime.now(UTC)
     with Processes(s) as procs:
@@ -187,6 +214,7 @@ def stage(s, fixtures: Path, name: str, filers: int, args: argparse.Namespace) -
         "error_rate": round(total.get("failures", 0) / max(1, total.get("requests", 1)), 4),
         "requests": stats,
         "submit_to_notification": asyncio.run(notification_delays(s, since, until)),
+        "event_to_reporting": asyncio.run(reporting_delays(s, since, until)),
         "processes": procs.report(),
     }
 
@@ -400,6 +428,7 @@ def main() -> None:
                 for k in ("filers", "dossiers_per_second", "submit_p95_ms", "search_p95_ms", "error_rate")
             }
             | {"notify_p95_ms": st["submit_to_notification"]["p95_ms"]}
+            | {"reporting_lag_p95_ms": st["event_to_reporting"]["p95_ms"]}
             for st in result["one_replica"]
         ],
         "gateway_overhead": {k: result["gateway_overhead"][k] for k in ("throughput_ratio", "p99_ratio")},
