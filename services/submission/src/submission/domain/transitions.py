@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dvckit.contracts import DossierStatusChangedV1, DossierStepChangedV1, FeeLine, PaymentSucceededV1
@@ -580,20 +580,26 @@ def _acting_agency(d: Dossier, x: Decision) -> str:
     return asked.agency.code if asked is not None else d.agency.code
 
 
+def _ms(at: datetime | None) -> datetime | None:
+    """In UTC to the millisecond, as the database keeps times: the event of the change that sets a time and
+    the later ones (built from the stored dossier) then say the same instant the same way."""
+    return None if at is None else at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
+
+
 def measures(d: Dossier, cal: Calendar) -> dict[str, object]:
     """What reporting judges a dossier by, carried on each of its status changes (so it needs no call
     back): when and where it was filed, the appointment the law counts and the procedure's time; once
     decided (status 9 on), when, whether on time, whether the result is a signed electronic document, and
     the working days it took."""
     out: dict[str, object] = {
-        "submitted_at": d.submitted_at,
+        "submitted_at": _ms(d.submitted_at),
         "channel": d.channel,
-        "legal_due_at": d.original_appointment_at or d.appointment_at,
+        "legal_due_at": _ms(d.original_appointment_at or d.appointment_at),
         "legal_days": legal_days(d.procedure),
     }
     if d.finished_at is not None and d.status in (Status.FINISHED, Status.RETURNED):
         out |= {
-            "finished_at": d.finished_at,
+            "finished_at": _ms(d.finished_at),
             "on_time": d.on_time,
             # The approval signs the proposed result with the agency's certificate (service/signing.py).
             "digital_result": bool(d.results),
