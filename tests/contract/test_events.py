@@ -75,7 +75,7 @@ def verify_through_vneid(stack: Any, person: client.Person) -> None:
 
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
-    once more, refused), their email removed, a dossier filed, accepted and given a new appointment, the accepting officer's second
+    once more, refused), their email removed, a dossier filed, accepted and given a new appointment, another filed, withdrawn and rated, the accepting officer's second
     factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
@@ -133,6 +133,23 @@ async def run_the_producers(stack: Any) -> None:
         )
         assert r.status_code == 200, r.text
         await run_the_payments(stack, http, person, officer, admin, filed)
+        # A second dossier, withdrawn by its citizen and rated (dossier.rated).
+        again = await client.file_dossier(
+            http, person, captcha_answer=CAPTCHA_TEST_ANSWER, procedure_code=code
+        )
+        r = await http.post(
+            f"{client.S}/dossiers/{again['id']}/actions/withdraw",
+            json={"note": "Nộp nhầm"},
+            headers=person.auth,
+        )
+        assert r.status_code == 200, r.text
+        scores = {"overall": 4, "reception": 5, "guidance": 4, "time": 3, "result": 4}
+        r = await http.post(
+            f"{client.S}/dossiers/{again['id']}/rating",
+            json={**scores, "comment": "Hướng dẫn rõ ràng"},
+            headers=person.auth,
+        )
+        assert r.status_code == 201, r.text
         # The officer lost their phone: the administrator resets their second factor (enrolled at the
         # officer's first sign-in, above).
         r = await http.delete(f"/api/v1/auth/users/{officer.id}/mfa", headers=admin.auth)

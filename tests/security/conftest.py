@@ -180,6 +180,10 @@ class World:
         assert r.status_code == 200, (action, r.text)
         return r.json()
 
+    def withdrawn(self, who: Who) -> dict[str, Any]:
+        """A dossier ``who`` filed and withdrew (status 7: it may be rated)."""
+        return self.act(who, self.file(who)["id"], "withdraw", json={"note": "Nộp nhầm"})
+
     def accepted(self, who: Who) -> dict[str, Any]:
         """A dossier of ``who`` that officer X accepted (status 2: it has a receipt)."""
         return self.act(self.officer_x, self.file(who)["id"], "accept")
@@ -330,6 +334,7 @@ class Records:
     submitted: dict[str, Any]  # status 1, with files
     to_accept: dict[str, Any]  # status 1
     to_withdraw: dict[str, Any]  # status 1
+    to_rate: dict[str, Any]  # status 7, not rated
     accepted: dict[str, Any]  # status 2: a receipt
     finished: dict[str, Any]  # status 9: a result document
     order: dict[str, Any]  # the filing-fee order of ``submitted``, not paid
@@ -339,7 +344,7 @@ class Records:
     @property
     def ids(self) -> set[str]:
         dossiers = (self.draft, self.to_delete, self.to_submit, self.submitted, self.to_accept)
-        return {d["id"] for d in (*dossiers, self.to_withdraw, self.accepted, self.finished)}
+        return {d["id"] for d in (*dossiers, self.to_withdraw, self.to_rate, self.accepted, self.finished)}
 
 
 @pytest.fixture(scope="session")
@@ -402,6 +407,7 @@ def records(world: World) -> Records:
         submitted=submitted,
         to_accept=world.file(a),
         to_withdraw=world.file(a),
+        to_rate=world.withdrawn(a),
         accepted=accepted,
         finished=world.finished(a),
         order=world.filing_order(a, submitted["id"]),

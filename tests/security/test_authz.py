@@ -39,6 +39,7 @@ STALE = "v0"  # no procedure has version 0: an administrator's change stops at t
 Call = Callable[[World, Records, Who], httpx.Response]
 PAY = "/api/v1/payments"
 NO_ORDER = uuid.uuid4().hex  # an order nobody has
+SCORES = {"overall": 5, "reception": 5, "guidance": 4, "time": 4, "result": 5, "comment": "Nhanh, gọn"}
 
 
 @dataclass
@@ -611,6 +612,12 @@ MATRIX: dict[str, list[Row]] = {
     "POST /api/v1/submissions/dossiers/{dossier_id}/actions/{action}": [
         row("401 403 403 200 404 403", post(D + "/{r.to_accept[id]}/actions/accept")),
         row("401 200 404 404 404 404", post(D + "/{r.to_withdraw[id]}/actions/withdraw")),
+    ],
+    # The rating: the owner's alone (others' dossiers do not exist for a citizen; officers and the
+    # administrator are not citizens), once the dossier is closed (A's filed one: 409 not-rateable).
+    "POST /api/v1/submissions/dossiers/{dossier_id}/rating": [
+        row("401 409 404 403 403 403", post(D + "/{r.submitted[id]}/rating", json=SCORES)),
+        row("401 201 404 403 403 403", post(D + "/{r.to_rate[id]}/rating", json=SCORES)),
     ],
     "GET /api/v1/submissions/dossiers/{dossier_id}/receipt": [
         row("401 200 404 200 404 404", get(D + "/{r.accepted[id]}/receipt"))

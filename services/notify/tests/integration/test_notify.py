@@ -139,6 +139,33 @@ async def test_status_changes_say_what_happened(notify, mailbox):
     await eventually(lambda: len([m for m in mailbox.to(u["email"]) if "Hồ sơ" in m["Subject"]]) == 4, 10)
 
 
+async def test_a_returned_refused_or_withdrawn_dossier_invites_the_rating(notify, mailbox):
+    u = await notify.citizen()
+    ids = {s: str(uuid.uuid4()) for s in ("returned", "refused", "withdrawn", "accepted")}
+    for status, did in ids.items():
+        old = "finished" if status == "returned" else "submitted"
+        await notify.publish(changed(u["user_id"], status, old=old, dossier_id=did, reason="Lý do"))
+    notes = await eventually(lambda: _enough(notify, u["user_id"], 4), 10)
+    body = {n["dossier_id"]: n["body"] for n in notes}
+    portal = "https://dichvucong.haiphong.gov.vn"
+    for status in ("returned", "refused", "withdrawn"):
+        link = f"{portal}/ho-so/{ids[status]}#danh-gia"
+        assert f"Mời bạn đánh giá việc giải quyết hồ sơ: {link}" in body[ids[status]], status
+    assert "#danh-gia" not in body[ids["accepted"]]
+    english = (
+        await notify.http.get(N, headers={**notify.token_for(u["user_id"]), "Accept-Language": "en"})
+    ).json()
+    returned = next(n for n in english["items"] if n["dossier_id"] == ids["returned"])
+    assert (
+        f"Please rate how your dossier was handled: {portal}/ho-so/{ids['returned']}#danh-gia"
+        in (returned["body"])
+    )
+    mails = await eventually(
+        lambda: [m for m in mailbox.to(u["email"]) if "Đã trả kết quả" in m["Subject"]], 10
+    )
+    assert f"/ho-so/{ids['returned']}#danh-gia" in mails[0].get_content()
+
+
 async def _enough(n, user_id, k):
     items = await _kind(n, user_id, "status_changed")
     return items if len(items) >= k else None

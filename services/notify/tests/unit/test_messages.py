@@ -35,6 +35,7 @@ def ctx(lang: str, status: str = "accepted") -> dict:
         "new_value": "moi@example.vn",
         "old_value": "cu@example.vn",
         "payment_amount": "",
+        "rate_link": "",
         "lines": [
             {"name": "Lệ phí đăng ký", "amount": "20.000 đ"},
             {"name": "Phí cấp bản sao", "amount": "5.000 đ"},
@@ -237,3 +238,14 @@ def test_the_payment_asked_for_is_in_the_status_message():
         "Số tiền phải nộp: 25.000 đ" in t["vi"]["in_app_body"]
         and "Amount to pay: 25.000 đ" in t["en"]["in_app_body"]
     )
+
+
+def test_a_closed_dossiers_message_invites_the_rating_with_its_link():
+    link = "https://dvc/ho-so/1#danh-gia"
+    t = render_all("status_changed", lambda lang: {**ctx(lang, "returned"), "rate_link": link})
+    assert f"Mời bạn đánh giá việc giải quyết hồ sơ: {link}" in t["vi"]["in_app_body"]
+    assert f"Please rate how your dossier was handled: {link}" in t["en"]["in_app_body"]
+    assert link in t["vi"]["email_body"] and link in t["en"]["email_body"]
+    # Without the link (any other status) there is no invitation.
+    t = render_all("status_changed", lambda lang: ctx(lang, "accepted"))
+    assert "đánh giá" not in t["vi"]["email_body"] and "rate" not in t["en"]["email_body"]

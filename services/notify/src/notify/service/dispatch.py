@@ -378,6 +378,13 @@ class Dispatcher:
     def _dossier_link(self, dossier_id: str) -> str:
         return f"{self.portal}/ho-so/{dossier_id}"
 
+    # The statuses after which the owner may rate the dossier (submission's domain/rating.py: 10, 3, 7).
+    RATEABLE = frozenset({"returned", "refused", "withdrawn"})
+
+    def _rate_link(self, dossier_id: str) -> str:
+        """The dossier's page at its rating section (the portal's ``id="danh-gia"``)."""
+        return f"{self._dossier_link(dossier_id)}#danh-gia"
+
     async def dossier_submitted(self, e: DossierSubmittedV1, env: Envelope, session: Session) -> None:
         await self._fanout(
             session,
@@ -436,6 +443,8 @@ class Dispatcher:
                 "items": e.supplement_items,
                 "appointment_at": e.appointment_at,
                 "payment_amount": vnd(e.payment_amount) if e.payment_amount else "",
+                # Returned, refused or withdrawn: the citizen is asked to rate how it was handled.
+                "rate_link": self._rate_link(e.dossier_id) if e.new_status in self.RATEABLE else "",
             },
             link=self._dossier_link(e.dossier_id),
             dossier_id=e.dossier_id,

@@ -9,6 +9,7 @@ one dossier may run at once. Every write but the uploads-in-progress list moves 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from bson.codec_options import CodecOptions
 
 from dvckit.mongo import Repository, Session
 
-from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Superseded
+from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Rating, Superseded
 from ..domain.status import Status
 from ..domain.workflow import CLOCK_RUNS, HANDLING, RECEPTION, RETURNING, REVIEW
 from .store import DOSSIERS, QUEUE_SORT
@@ -202,6 +203,20 @@ class DossierRepository(Repository):
             {
                 "$set": {"fee_order_id": order_id, "fee_paid_at": paid_at, "updated_at": datetime.now(UTC)},
                 "$addToSet": {"paid_orders": order_id},
+                "$inc": {"rev": 1},
+            },
+            session=session,
+        )
+        return res.modified_count == 1
+
+    async def rate(self, d: Dossier, rating: Rating, statuses: Iterable[Status], session: Session) -> bool:
+        """The owner's rating, kept only if the dossier has none and is still where a rating is asked
+        for: one conditional update, so of two ratings at once one is kept and the other matches
+        nothing."""
+        res = await self.coll.update_one(
+            {"_id": d.id, **d.scope, "rating": None, "status": {"$in": [s.value for s in statuses]}},
+            {
+                "$set": {"rating": rating.model_dump(), "updated_at": rating.rated_at},
                 "$inc": {"rev": 1},
             },
             session=session,

@@ -69,7 +69,7 @@ async def queue(
 )
 async def officer_dossier(dossier_id: Id, who: Officer, s: Svc) -> dict[str, object]:
     d = await s.workflow.for_officer(who, dossier_id)
-    return views.view(d, actions=s.workflow.actions_for(who, d))
+    return views.view(d, actions=s.workflow.actions_for(who, d), sees_rating=s.workflow.sees_rating(who, d))
 
 
 @router.get(
@@ -141,7 +141,8 @@ async def act(
 ) -> dict[str, object]:
     d = await s.workflow.act(who, dossier_id, action, body, if_match_version(if_match), authorization)
     if "officer" in who.roles and not d.owned_by(who):
-        return views.view(d, actions=s.workflow.actions_for(who, d))
+        actions = s.workflow.actions_for(who, d)
+        return views.view(d, actions=actions, sees_rating=s.workflow.sees_rating(who, d))
     return views.view(d)
 
 

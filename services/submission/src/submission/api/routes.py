@@ -11,6 +11,7 @@ from dvckit.apidoc import problems
 from dvckit.errors import Problem, Text
 
 from ..domain.applicant import Applicant
+from ..domain.rating import RatingIn
 from . import views
 from .body import UploadForm, form_parts, form_schema
 from .deps import Citizen, FileId, Id, Svc
@@ -26,6 +27,7 @@ from .schemas import (
     DraftIn,
     FeesOut,
     ProcedureCode,
+    RatingOut,
     ReceiptOut,
     SubmitIn,
     TrackOut,
@@ -127,7 +129,7 @@ async def mine(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, object]:
     found, total = await s.dossiers.mine(who, status=status, page=page, size=size, organisation=organisation)
-    return views.page([views.summary(d) for d in found], total, page, size)
+    return views.page([views.mine(d) for d in found], total, page, size)
 
 
 @router.get(
@@ -271,6 +273,29 @@ async def submit(dossier_id: Id, body: SubmitIn, who: Citizen, s: Svc) -> dict[s
         who, dossier_id, body.captcha_id, answer=body.captcha_answer, proof=body.captcha_proof
     )
     return views.receipt(d)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/rating",
+    status_code=201,
+    responses=problems(
+        (403, "Thành viên chỉ xem của tổ chức / an organisation's viewer"),
+        NOT_YOURS,
+        (
+            409,
+            "Hồ sơ chưa trả kết quả, không bị từ chối hoặc rút (not-rateable), hoặc đã đánh giá "
+            "(already-rated) / not rateable now, or rated already",
+        ),
+    ),
+    response_model=RatingOut,
+    tags=["following"],
+    summary="Đánh giá việc giải quyết hồ sơ / rate how the dossier was handled",
+    description="Once, by the dossier's owner, after its result was returned (status 10) or it was refused "
+    "(3) or withdrawn (7): overall, reception, guidance, time and result from 1 to 5, and a comment. "
+    "Emits dossier.rated.v1.",
+)
+async def rate(dossier_id: Id, body: RatingIn, who: Citizen, s: Svc) -> dict[str, object]:
+    return (await s.dossiers.rate(who, dossier_id, body)).model_dump()
 
 
 @router.get(

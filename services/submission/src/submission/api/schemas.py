@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dvckit.contracts import DossierRatingScores
+
 from ..domain.applicant import Applicant, Person, Prefill
 from ..domain.files import MIME
 from ..domain.model import Apology, Consultation, FileFacts, Proposal, StaffRef, Transfer
@@ -117,8 +119,31 @@ class DossierSummary(BaseModel):
     step_due_at: datetime | None = Field(None, description="By when the current step must be done")
 
 
+class RatingOut(BaseModel):
+    """The owner's rating: the five criteria (1–5), the comment, when."""
+
+    scores: DossierRatingScores
+    comment: str | None = None
+    rated_at: datetime
+
+
+class Rated(BaseModel):
+    """What the citizen sees of rating their dossier (an officer's view: ``rating`` for leaders only)."""
+
+    rating: RatingOut | None = Field(None, description="The owner's rating, once given")
+    rateable: bool | None = Field(
+        None,
+        description="The owner's views: the dossier may be rated now (returned, refused or withdrawn, "
+        "and not rated yet)",
+    )
+
+
+class MineItem(DossierSummary, Rated):
+    pass
+
+
 class DossierPage(BaseModel):
-    items: list[DossierSummary]
+    items: list[MineItem]
     total: int
     page: int
     size: int
@@ -246,7 +271,7 @@ class QueuePage(BaseModel):
     size: int
 
 
-class DossierOut(DossierSummary):
+class DossierOut(DossierSummary, Rated):
     procedure: dict[str, Any]  # type: ignore[assignment]  # the whole frozen procedure
     applicant: Applicant | None
     applicant_kinds: list[str] = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..domain.model import Attachment, Dossier, FileFacts, HistoryEntry
+from ..domain.rating import rateable
 from ..domain.status import describe
 from ..domain.workflow import INTERNAL, STEP_LABEL
 
@@ -41,6 +42,18 @@ def where(d: Dossier) -> dict[str, object]:
     }
 
 
+def rating(d: Dossier, *, owner: bool = True) -> dict[str, object]:
+    """The rating as the owner sees it, and whether they may rate now (``owner``: else the rating alone,
+    for an officer allowed to see it)."""
+    given = d.rating.model_dump() if d.rating else None
+    return {"rating": given, "rateable": rateable(d)} if owner else {"rating": given}
+
+
+def mine(d: Dossier) -> dict[str, object]:
+    """An item of the owner's list ("Hồ sơ của tôi"): the summary, the rating and whether to ask for it."""
+    return summary(d) | rating(d)
+
+
 def _public(h: HistoryEntry) -> dict[str, object]:
     """A history entry as the citizen reads it: the officers' notes to each other left out."""
     out = h.model_dump() | {"actor_id": None, "to_id": None}
@@ -50,10 +63,11 @@ def _public(h: HistoryEntry) -> dict[str, object]:
     return out
 
 
-def view(d: Dossier, *, actions: list[str] | None = None) -> dict[str, object]:
-    """The whole dossier, as its owner sees it; with ``actions`` (what the caller may do now), as an
-    officer of its agency (or of an agency asked about it) sees it, the workflow's inner notes and the
-    proposed documents included."""
+def view(d: Dossier, *, actions: list[str] | None = None, sees_rating: bool = False) -> dict[str, object]:
+    """The whole dossier, as its owner sees it (with its rating, and whether they may rate it); with
+    ``actions`` (what the caller may do now), as an officer of its agency (or of an agency asked about it)
+    sees it, the workflow's inner notes and the proposed documents included, and the owner's rating only
+    when ``sees_rating`` (a leader of its agency, an administrator)."""
     officer = actions is not None
     out = {
         **summary(d),
@@ -90,6 +104,10 @@ def view(d: Dossier, *, actions: list[str] | None = None) -> dict[str, object]:
         "transfers": [t.model_dump() for t in d.transfers],
         "rev": d.rev,
     }
+    if not officer:
+        out |= rating(d)
+    elif sees_rating:
+        out |= rating(d, owner=False)
     if officer:
         out |= {
             "actions": actions,

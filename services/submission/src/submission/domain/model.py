@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from dvckit.contracts import (
+    DossierRatingScores,
     DossierStatusChangedV1,
     DossierStepChangedV1,
     DossierSubmittedV1,
@@ -204,6 +205,15 @@ class Transfer(Record):
     by: StaffRef
 
 
+class Rating(Record):
+    """The owner's rating of how the dossier was handled (once; who gave it is the owner, shown to the
+    agency's leaders only)."""
+
+    scores: DossierRatingScores
+    comment: str | None = None
+    rated_at: datetime
+
+
 class OrganisationRef(Record):
     """The organisation a dossier is filed for, as auth said when the draft was made (not typed)."""
 
@@ -286,6 +296,9 @@ class Dossier(Record):
     fee_order_id: str | None = None
     # Every payment order applied to the dossier: a confirmation delivered again changes nothing.
     paid_orders: list[str] = []
+    # The owner's rating, once the dossier is returned, refused or withdrawn (domain/rating.py); written
+    # only by the repository's conditional update, so two ratings at once cannot both be kept.
+    rating: Rating | None = None
     rev: int = 1
     # Read with the dossier, written only by the repository's own updates (never with the aggregate).
     uploading: list[Pending] = Field([], exclude=True)
@@ -356,6 +369,16 @@ class Dossier(Record):
         if self.payment_amount is None or e.amount != self.payment_amount:
             return "amount-mismatch"
         return None
+
+    @property
+    def channel(self) -> Literal["online", "counter"]:
+        """Where it was filed: every dossier of this service is filed online (the portal, the app)."""
+        return "online"
+
+    @property
+    def components_filed(self) -> int:
+        """How many of its components have at least one file."""
+        return len({a.component_id for a in self.attachments})
 
     @property
     def missing(self) -> list[Missing]:
@@ -473,6 +496,12 @@ class Dossier(Record):
                 for i in fees.items
                 if i.currency == "VND" and i.amount > 0
             ],
+            channel=self.channel,
+            field=self.procedure.field,
+            # Filed online, every component with a file is held as an electronic file (reporting's
+            # digitisation index).
+            components_filed=self.components_filed,
+            components_digital=self.components_filed,
         )
         return Change(before=self, after=after, event=event)
 

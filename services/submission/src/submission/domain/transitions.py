@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dvckit.contracts import DossierStatusChangedV1, DossierStepChangedV1, FeeLine, PaymentSucceededV1
@@ -31,6 +31,7 @@ from .model import (
     Transfer,
 )
 from .procedure import Missing, Procedure
+from .rating import legal_days, used_days
 from .status import LABEL, Status, describe
 from .workflow import (
     ACTIONS,
@@ -579,6 +580,34 @@ def _acting_agency(d: Dossier, x: Decision) -> str:
     return asked.agency.code if asked is not None else d.agency.code
 
 
+def _ms(at: datetime | None) -> datetime | None:
+    """In UTC to the millisecond, as the database keeps times: the event of the change that sets a time and
+    the later ones (built from the stored dossier) then say the same instant the same way."""
+    return None if at is None else at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def measures(d: Dossier, cal: Calendar) -> dict[str, object]:
+    """What reporting judges a dossier by, carried on each of its status changes (so it needs no call
+    back): when and where it was filed, the appointment the law counts and the procedure's time; once
+    decided (status 9 on), when, whether on time, whether the result is a signed electronic document, and
+    the working days it took."""
+    out: dict[str, object] = {
+        "submitted_at": _ms(d.submitted_at),
+        "channel": d.channel,
+        "legal_due_at": _ms(d.original_appointment_at or d.appointment_at),
+        "legal_days": legal_days(d.procedure),
+    }
+    if d.finished_at is not None and d.status in (Status.FINISHED, Status.RETURNED):
+        out |= {
+            "finished_at": _ms(d.finished_at),
+            "on_time": d.on_time,
+            # The approval signs the proposed result with the agency's certificate (service/signing.py).
+            "digital_result": bool(d.results),
+            "used_days": used_days(d, cal),
+        }
+    return out
+
+
 def act(d: Dossier, x: Decision) -> Change:
     """Apply a decided action: its effect, the rule's status and step, a history entry, the next revision,
     and the event: ``dossier.status_changed.v1`` when the status moves, else ``dossier.step_changed.v1``."""
@@ -629,6 +658,7 @@ def act(d: Dossier, x: Decision) -> Change:
             step=step,
             changed_at=x.now,
             rev=after.rev,
+            **measures(after, x.cal),
         )
     else:
         event = DossierStepChangedV1(
@@ -640,6 +670,7 @@ def act(d: Dossier, x: Decision) -> Change:
             from_agency_code=d.agency.code,
             to_agency_code=to_agency,
             assignee_id=to_id,
+            assignee_name=to_name if to_id else None,
             due_at=after.step_due_at,
             appointment_at=after.appointment_at,
             note=x.note,

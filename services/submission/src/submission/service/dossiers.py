@@ -21,8 +21,9 @@ from ..config import Settings
 from ..domain.agencies import Agency, NotFileableHere, receiving
 from ..domain.applicant import AUTHORIZATION, Applicant, for_organisation
 from ..domain.dossier import dossier_code
-from ..domain.model import FILERS, Actor, AgencyRef, Change, Dossier, OrganisationRef
+from ..domain.model import FILERS, Actor, AgencyRef, Change, Dossier, OrganisationRef, Rating
 from ..domain.procedure import Component, FeeTable, case_names, freeze
+from ..domain.rating import ALREADY_RATED, RATEABLE, RatingIn, rate
 from ..domain.status import Status
 from ..domain.transitions import incomplete
 from .agencies import AgencyDirectory
@@ -354,6 +355,28 @@ class Dossiers:
                 return change.after
             d = await self.owned(who, dossier_id, change=True)  # changed since it was checked: read again
         raise CHANGED_WHILE_SUBMITTING
+
+    # -- after the result ----------------------------------------------------------------------------
+    async def rate(self, who: Actor, dossier_id: str, given: RatingIn) -> Rating:
+        """The owner rates how it was handled, once, when it was returned, refused or withdrawn: the
+        rating and ``dossier.rated.v1`` in one transaction, the write conditional on there being no
+        rating yet (a second one, even at the same instant, is 409 ``already-rated``)."""
+        d = await self.owned(who, dossier_id, change=True)
+        now = datetime.now(UTC)
+        rating, event = rate(d, given, now)
+
+        async def txn(session: Session) -> bool:
+            if not await self.repo.rate(d, rating, RATEABLE, session):
+                return False
+            await self.rt.outbox.add(session, event)
+            return True
+
+        if not await self.rt.transaction(txn):
+            # Rated (or moved) since it was read: judged again on what is stored now.
+            rate(await self.owned(who, dossier_id, change=True), given, now)
+            raise ALREADY_RATED
+        log.info("dossier rated", dossier_id=d.id, overall=given.overall)
+        return rating
 
     async def cleanup(self) -> dict[str, int]:
         return await self.files.cleanup()

@@ -161,6 +161,12 @@ class Workflow:
             roles.append("consulted")
         return roles
 
+    @staticmethod
+    def sees_rating(who: Actor, d: Dossier) -> bool:
+        """Who rated what is the owner: shown to a leader of the dossier's agency and to administrators,
+        never to the desk, specialists or an agency asked about it."""
+        return "admin" in who.roles or ("leader" in who.roles and d.agency.code in who.agencies)
+
     def actions_for(self, who: Actor, d: Dossier) -> list[str]:
         """What the officer's screen offers on this dossier."""
         if d.filed_by(who):
