@@ -49,7 +49,13 @@ def stores(db: AsyncDatabase[Any]) -> Stores:
 
 def build(rt: Runtime, settings: Settings) -> tuple[ReportingParts, Stores, Reference]:
     s = stores(rt.db)
-    reference = Reference(s.agencies, s.procedures, Catalog(settings.catalog_url), settings.reference_seconds)
+    reference = Reference(
+        s.agencies,
+        s.procedures,
+        Catalog(settings.catalog_url),
+        settings.reference_seconds,
+        settings.directory_retry_seconds,
+    )
     ingest = Ingest(
         rt, settings.zone, s.events, s.facts, s.counters, s.opened, s.agencies, s.procedures, reference
     )

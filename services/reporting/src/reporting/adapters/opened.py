@@ -33,6 +33,10 @@ def entry(fact: Mapping[str, Any]) -> dict[str, Any]:
     return {"_id": fact["_id"], **{k: fact.get(k) for k in FIELDS}}
 
 
+def late_if_due(now: datetime) -> dict[str, Any]:
+    return {"$and": [{"$gt": ["$legal_due_at", None]}, {"$lt": ["$legal_due_at", now]}]}
+
+
 def unit_query(unit_kind: str, code: str | None, field: str | None) -> dict[str, Any]:
     q: dict[str, Any] = {}
     if unit_kind == "agency":
@@ -73,7 +77,9 @@ class Opened(Repository):
                         "$group": {
                             "_id": None,
                             "n": {"$sum": 1},
-                            "late": {"$sum": {"$cond": [{"$lt": ["$legal_due_at", now]}, 1, 0]}},
+                            # Null sorts before every date in an expression: a dossier with no
+                            # appointment yet (not accepted) is within time, not overdue.
+                            "late": {"$sum": {"$cond": [late_if_due(now), 1, 0]}},
                         }
                     },
                 ]

@@ -21,10 +21,15 @@ log = logs.get(__name__)
 
 class Reference:
     def __init__(
-        self, agencies: Agencies, procedures: Procedures, catalog: Catalog, seconds: float = 60.0
+        self,
+        agencies: Agencies,
+        procedures: Procedures,
+        catalog: Catalog,
+        seconds: float = 60.0,
+        retry_seconds: float = 5.0,
     ) -> None:
         self.agencies_repo, self.procedures_repo, self.catalog = agencies, procedures, catalog
-        self.seconds = seconds
+        self.seconds, self.retry_seconds = seconds, retry_seconds
         self._directory = Directory()
         self._procedures: list[Procedure] = []
         self._tally = Tally.of(())
@@ -57,10 +62,10 @@ class Reference:
         await self._fresh()
         return self._tally
 
-    async def fill_directory(self, retry: float = 5.0, retry_max: float = 60.0) -> list[str]:
+    async def fill_directory(self, retry_max: float = 60.0) -> list[str]:
         """When the copy is empty, read the catalog's directory, again and again while the catalog does
         not answer (the service serves meanwhile; its agencies arrive by events too). The codes read."""
-        delay = retry
+        delay = self.retry_seconds
         while await self.agencies_repo.empty():
             try:
                 items = await self.catalog.agencies()
