@@ -46,10 +46,29 @@ class Counters(Repository):
     async def read(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         return await self.coll.find({"_id": {"$in": list(ids)}}, {"m": 1}).to_list()
 
-    async def of_kind(self, kind: str, field: str, periods: Iterable[str]) -> list[dict[str, Any]]:
-        """Every unit of ``kind``'s rows for ``periods`` (days and months, told apart by their length)."""
-        query = {"k": kind, "f": field, "p": {"$in": sorted(set(periods))}}
-        return await self.coll.find(query, {"u": 1, "p": 1, "m": 1}).to_list()
+    async def of_kind(
+        self,
+        kind: str,
+        field: str,
+        days: Iterable[str] = (),
+        months: Iterable[str] = (),
+        opened: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Every unit of ``kind``'s rows: day rows of ``days``, month rows of ``months``, and (``opened``)
+        the open rows. One query a grain, so each reads its own stretch of the index."""
+        wanted: list[dict[str, Any]] = []
+        if months := sorted(set(months)):
+            wanted.append({"g": "m", "p": {"$in": months}})
+        if days := sorted(set(days)):
+            wanted.append({"g": "d", "p": {"$in": days}})
+        if opened:
+            wanted.append({"g": "o"})
+        out: list[dict[str, Any]] = []
+        for q in wanted:
+            out += await self.coll.find(
+                {"k": kind, "f": field, **q}, {"u": 1, "g": 1, "p": 1, "m": 1}
+            ).to_list()
+        return out
 
     async def fields(self) -> list[str]:
         return sorted(f for f in await self.coll.distinct("f", {"k": "city"}) if f != "*")

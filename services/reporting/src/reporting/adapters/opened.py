@@ -33,10 +33,6 @@ def entry(fact: Mapping[str, Any]) -> dict[str, Any]:
     return {"_id": fact["_id"], **{k: fact.get(k) for k in FIELDS}}
 
 
-def late_if_due(now: datetime) -> dict[str, Any]:
-    return {"$and": [{"$gt": ["$legal_due_at", None]}, {"$lt": ["$legal_due_at", now]}]}
-
-
 def unit_query(unit_kind: str, code: str | None, field: str | None) -> dict[str, Any]:
     q: dict[str, Any] = {}
     if unit_kind == "agency":
@@ -67,31 +63,16 @@ class Opened(Repository):
         for i in range(0, len(docs), batch):
             await self.coll.bulk_write([InsertOne(d) for d in docs[i : i + batch]], ordered=False)
 
-    async def counts(self, query: Mapping[str, Any], now: datetime) -> tuple[int, int]:
-        """(within time, overdue) among the open dossiers ``query`` finds, in one round trip."""
-        rows = await (
-            await self.coll.aggregate(
-                [
-                    {"$match": dict(query)},
-                    {
-                        "$group": {
-                            "_id": None,
-                            "n": {"$sum": 1},
-                            # Null sorts before every date in an expression: a dossier with no
-                            # appointment yet (not accepted) is within time, not overdue.
-                            "late": {"$sum": {"$cond": [late_if_due(now), 1, 0]}},
-                        }
-                    },
-                ]
-            )
-        ).to_list()
-        if not rows:
-            return 0, 0
-        return rows[0]["n"] - rows[0]["late"], rows[0]["late"]
+    async def due_between(self, query: Mapping[str, Any], start: datetime, end: datetime) -> int:
+        """Open dossiers ``query`` finds due in [start, end): today's overdue ones (the counters hold the
+        days before)."""
+        return await self.coll.count_documents({**query, "legal_due_at": {"$gte": start, "$lt": end}})
 
-    async def overdue_by(self, key: str, field: str | None, now: datetime) -> dict[str, int]:
-        """Overdue dossiers by ``key`` (``agency_code`` or ``commune``): the ranking's, in one round trip."""
-        match: dict[str, Any] = {"legal_due_at": {"$lt": now}}
+    async def due_between_by(
+        self, key: str, field: str | None, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """The same by ``key`` (``agency_code`` or ``commune``), in one round trip."""
+        match: dict[str, Any] = {"legal_due_at": {"$gte": start, "$lt": end}}
         if field is not None:
             match["field"] = field
         rows = await (

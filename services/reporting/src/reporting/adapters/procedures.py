@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pymongo import ReplaceOne
+from pymongo import InsertOne, ReplaceOne
 
 from dvckit.mongo import Repository, Session
 
@@ -38,3 +38,9 @@ class Procedures(Repository):
         ]
         if ops:
             await self.coll.bulk_write(ops, ordered=False, session=session)
+
+    async def insert_many(self, procedures: Iterable[Procedure], batch: int = 5000) -> None:
+        """A whole catalogue into an empty collection (the benchmark): plain inserts, in large batches."""
+        docs = [p.doc() for p in procedures]
+        for i in range(0, len(docs), batch):
+            await self.coll.bulk_write([InsertOne(d) for d in docs[i : i + batch]], ordered=False)

@@ -29,8 +29,11 @@ SCHEMA = {
     ],
     COUNTERS: [
         # _id is "<unit>|<field>|<grain>|<period>": one unit's period is read by exact ids. The ranking
-        # and the scorecard read every unit of a kind for some periods.
-        IndexModel([("k", ASCENDING), ("f", ASCENDING), ("p", ASCENDING)], name="kind_field_period"),
+        # and the scorecard read every unit of a kind for some periods (grain d, m, or o: open).
+        IndexModel(
+            [("k", ASCENDING), ("g", ASCENDING), ("f", ASCENDING), ("p", ASCENDING)],
+            name="kind_grain_field_period",
+        ),
     ],
     OPEN: [
         IndexModel([("legal_due_at", ASCENDING)], name="due"),

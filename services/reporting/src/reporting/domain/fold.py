@@ -29,6 +29,8 @@ CLOSED = frozenset({REFUSED, WITHDRAWN, STOPPED, FINISHED, RETURNED})
 ENDED = {REFUSED: "refused", WITHDRAWN: "withdrawn", STOPPED: "stopped"}
 SCORES = ("overall", "reception", "guidance", "time", "result")
 SATISFIED_FROM = 4  # "hài lòng" and "rất hài lòng" on the national portal's 1–5 scale
+OPEN_ROW = ("o", "open")  # (grain, period) of the row counting a unit's open dossiers by due day
+NO_DUE = "none"  # not accepted yet: no appointment, within time
 
 Fact = dict[str, Any]
 Event = Mapping[str, Any]  # a kept event: {"_id", "type", "data"}
@@ -40,6 +42,8 @@ def when(value: Any) -> datetime | None:
     millisecond (what MongoDB keeps: a fact folded again compares equal to the one stored)."""
     if value is None:
         return None
+    if isinstance(value, datetime) and value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # already what it would become (the common case when folding stored facts)
     t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     t = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
     return t.replace(microsecond=t.microsecond // 1000 * 1000)
@@ -192,6 +196,9 @@ def fold(dossier_id: str, events: Iterable[Event], commune_of: CommuneOf, zone: 
     f["d_rated"] = day(f["rating"]["rated_at"], zone) if f["rating"] else None
     # One day a request (a second request the same day is a second one).
     f["d_supplements"] = sorted(day(t, zone) or "" for t in f["supplements"])
+    # The open dossiers are counted by the local day they fall due: overdue now = those due before
+    # today, plus today's due before now (read from the open list: a handful).
+    f["d_due"] = (day(f["legal_due_at"], zone) or NO_DUE) if f["open"] else None
     return f
 
 
@@ -275,7 +282,18 @@ def expand(f: Fact | None) -> dict[str, dict[str, int]]:
             for u in us:
                 for fl in fs:
                     out[counter_id(u, fl, grain, period)][metric] += n
+    if f.get("d_due"):
+        for u in us:
+            for fl in fs:
+                out[counter_id(u, fl, *OPEN_ROW)][f["d_due"]] += 1
     return out
+
+
+def open_counts(row: dict[str, int], today: str, due_today_before_now: int) -> tuple[int, int]:
+    """(within time, overdue) from a unit's open row (due day → dossiers) and today's overdue ones."""
+    total = sum(row.values())
+    overdue = sum(n for d, n in row.items() if d != NO_DUE and d < today) + due_today_before_now
+    return total - overdue, overdue
 
 
 def diff(old: Fact | None, new: Fact | None) -> dict[str, dict[str, int]]:

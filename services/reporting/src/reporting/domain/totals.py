@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .fold import Fact, contributions, counter_id
+from .fold import OPEN_ROW, Fact, contributions, counter_id
 
 
 class Totals:
     def __init__(self) -> None:
         # (agency code, ward code or None, field or None, day) → metric → amount
         self.base: dict[tuple[str, str | None, str | None, str], dict[str, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
+        # (agency code, ward code or None, field or None) → due day → open dossiers
+        self.opened: dict[tuple[str, str | None, str | None], dict[str, int]] = defaultdict(
             lambda: defaultdict(int)
         )
 
@@ -22,6 +26,8 @@ class Totals:
         key = (f["agency_code"], f.get("commune"), f.get("field"))
         for (d, metric), n in contributions(f).items():
             self.base[(*key, d)][metric] += n
+        if f.get("d_due"):
+            self.opened[key][f["d_due"]] += 1
 
     def counters(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -34,4 +40,11 @@ class Totals:
                         row = out[counter_id(u, fl, grain, period)]
                         for m, n in metrics.items():
                             row[m] += n
+        for (agency, commune, field), dues in self.opened.items():
+            us = ["city", f"agency:{agency}"] + ([f"commune:{commune}"] if commune else [])
+            for u in us:
+                for fl in ["*", field] if field else ["*"]:
+                    row = out[counter_id(u, fl, *OPEN_ROW)]
+                    for due, n in dues.items():
+                        row[due] += n
         return {cid: {m: n for m, n in ms.items() if n} for cid, ms in out.items()}

@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
+from datetime import time as clock_time
 from math import ceil
 from typing import Any
 
@@ -17,7 +18,7 @@ from ..adapters.counters import Counters
 from ..adapters.facts import Facts
 from ..adapters.opened import Opened, unit_query
 from ..domain.catalogue import Tally
-from ..domain.fold import counter_id
+from ..domain.fold import OPEN_ROW, counter_id, open_counts
 from ..domain.indexes import (
     CATALOGUE_COMPONENTS,
     COMPONENTS,
@@ -63,6 +64,34 @@ class Reports:
 
     def today(self, now: datetime | None = None) -> date:
         return (now or self.clock()).astimezone(self.zone).date()
+
+    def midnight(self, now: datetime) -> datetime:
+        """The start of today, local, as a moment."""
+        return datetime.combine(self.today(now), clock_time(), self.zone).astimezone(UTC)
+
+    async def _open_of(
+        self, unit: Unit, field: str | None, row: Mapping[str, int], now: datetime
+    ) -> tuple[int, int]:
+        late_today = await self.opened.due_between(
+            unit_query(unit.kind, unit.code, field), self.midnight(now), now
+        )
+        return open_counts(dict(row), self.today(now).isoformat(), late_today)
+
+    async def _open_by_unit(self, kind: Kind, field: str | None, now: datetime) -> dict[str, tuple[int, int]]:
+        """Every unit of ``kind``'s (within time, overdue): their open rows and today's late ones."""
+        rows = await self.counters.of_kind(kind, field or "*", opened=True)
+        if kind == "city":
+            today = {
+                "city": await self.opened.due_between(
+                    unit_query("city", None, field), self.midnight(now), now
+                )
+            }
+        else:
+            key = "agency_code" if kind == "agency" else "commune"
+            got = await self.opened.due_between_by(key, field, self.midnight(now), now)
+            today = {f"{kind}:{k}": n for k, n in got.items()}
+        day = self.today(now).isoformat()
+        return {r["u"]: open_counts(r.get("m") or {}, day, today.get(r["u"], 0)) for r in rows}
 
     # -- who and what ------------------------------------------------------------------------------
     async def scope(self, who: Caller, unit_key: str | None) -> tuple[Directory, Unit]:
@@ -117,11 +146,19 @@ class Reports:
     async def indexes_of(
         self, directory: Directory, unit: Unit, p: Period, field: str | None, now: datetime
     ) -> dict[str, Any]:
-        rows = await self.counters.read(_rows_ids(unit, field, p))
-        open_counts = await self.opened.counts(unit_query(unit.kind, unit.code, field), now)
+        open_id = counter_id(unit.key, field or "*", *OPEN_ROW)
+        rows = await self.counters.read([*_rows_ids(unit, field, p), open_id])
+        open_row = next((r.get("m") or {} for r in rows if r["_id"] == open_id), {})
+        open_counts_ = await self._open_of(unit, field, open_row, now)
         tally = await self.reference.tally()
         c, score, indexes = await self._figures(
-            directory, tally, unit, field, summed_rows(rows), open_counts, p.reaches(self.today(now))
+            directory,
+            tally,
+            unit,
+            field,
+            summed_rows([r for r in rows if r["_id"] != open_id]),
+            open_counts_,
+            p.reaches(self.today(now)),
         )
         return {
             "from": p.start.isoformat(),
@@ -178,20 +215,14 @@ class Reports:
         now: datetime,
     ) -> dict[str, dict[str, dict[str, Any]]]:
         """For each unit (all of one kind) and month: score, index values, received, finished, on time."""
-        rows = await self.counters.of_kind(kind, field or "*", months)
+        rows = await self.counters.of_kind(kind, field or "*", months=months)
         by_unit: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         for r in rows:
             by_unit[r["u"]][r["p"]].append(r)
         current = last_months(self.today(now), 1)[0]
         overdue: dict[str, int] = {}
         if current in months:
-            if kind == "city":
-                overdue = {"city": (await self.opened.counts(unit_query("city", None, field), now))[1]}
-            else:
-                key = "agency_code" if kind == "agency" else "commune"
-                overdue = {
-                    f"{kind}:{k}": n for k, n in (await self.opened.overdue_by(key, field, now)).items()
-                }
+            overdue = {u: late for u, (_, late) in (await self._open_by_unit(kind, field, now)).items()}
         tally = await self.reference.tally()
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for unit in units:
@@ -233,7 +264,9 @@ class Reports:
         rows = {r["_id"]: r for r in await self.counters.read(ids)}
         current = last_months(self.today(now), 1)[0]
         tally = await self.reference.tally()
-        late = (await self.opened.counts(unit_query(unit.kind, unit.code, field), now))[1]
+        open_id = counter_id(unit.key, field or "*", *OPEN_ROW)
+        got = await self.counters.read([open_id])
+        late = (await self._open_of(unit, field, got[0].get("m") or {} if got else {}, now))[1]
         per: dict[str, dict[str, Any]] = {}
         for month, cid in zip(months, ids, strict=True):
             summed = summed_rows([rows[cid]] if cid in rows else [])
@@ -267,15 +300,14 @@ class Reports:
         self, directory: Directory, p: Period, kind: Kind, field: str | None, now: datetime
     ) -> dict[str, Any]:
         days, months = pieces(p)
-        rows = await self.counters.of_kind(kind, field or "*", [*days, *months])
+        rows = await self.counters.of_kind(kind, field or "*", days=days, months=months)
         by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
             by_unit[r["u"]].append(r)
         reaches = p.reaches(self.today(now))
         overdue: dict[str, int] = {}
         if reaches:
-            key = "agency_code" if kind == "agency" else "commune"
-            overdue = {f"{kind}:{k}": n for k, n in (await self.opened.overdue_by(key, field, now)).items()}
+            overdue = {u: late for u, (_, late) in (await self._open_by_unit(kind, field, now)).items()}
         tally = await self.reference.tally()
         items = []
         for unit in directory.all_units(kind):
