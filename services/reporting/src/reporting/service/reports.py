@@ -35,6 +35,9 @@ from .reference import Reference
 
 Clock = Callable[[], datetime]
 FIELD_SECONDS = 60.0  # how long the list of fields is reused
+# The public scorecard is the same for everyone and asked without signing in: one computation a minute
+# and a replica, whatever the traffic (its answer says public, max-age=300 to caches in between).
+SCORECARD_SECONDS = 60.0
 
 
 def _now() -> datetime:
@@ -61,6 +64,7 @@ class Reports:
         self.counters, self.opened, self.facts, self.reference = counters, opened, facts, reference
         self.clock = clock
         self._fields: tuple[float, list[str]] = (0.0, [])
+        self._scorecards: dict[int, tuple[float, dict[str, Any]]] = {}
 
     def today(self, now: datetime | None = None) -> date:
         return (now or self.clock()).astimezone(self.zone).date()
@@ -381,6 +385,14 @@ class Reports:
 
     # -- the public scorecard --------------------------------------------------------------------------
     async def scorecard(self, months: int) -> dict[str, Any]:
+        at, body = self._scorecards.get(months, (0.0, {}))
+        if body and time.monotonic() - at < SCORECARD_SECONDS:
+            return body
+        body = await self._scorecard(months)
+        self._scorecards[months] = (time.monotonic(), body)
+        return body
+
+    async def _scorecard(self, months: int) -> dict[str, Any]:
         now = self.clock()
         wanted = last_months(self.today(now), months)
         directory = await self.reference.directory()
