@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from dvckit.mongo import Repository, Session
 
@@ -18,10 +18,19 @@ class Events(Repository):
     collection = EVENTS
 
     async def keep(self, docs: list[dict[str, Any]], session: Session | None) -> None:
-        """Keep ``docs`` (``_id``: the event id); one kept before stays as it was (``applied_at`` too)."""
-        if docs:
-            ops = [UpdateOne({"_id": d["_id"]}, {"$setOnInsert": d}, upsert=True) for d in docs]
-            await self.coll.bulk_write(ops, ordered=False, session=session)
+        """Keep ``docs`` (``_id``: the event id). The consumer hands over only events it has not recorded
+        (``processed_events``), so these are new: plain inserts, several times cheaper than upserts on the
+        stand-in. One kept already (a record lost, a replay) raises ``DuplicateKeyError``, which the
+        consumer takes as a redelivery: the kept one and its ``applied_at`` stay as they were."""
+        if not docs:
+            return
+        try:
+            await self.coll.insert_many(docs, ordered=False, session=session)
+        except BulkWriteError as e:
+            errors = e.details.get("writeErrors") or []
+            if errors and all(err.get("code") == 11000 for err in errors):
+                raise DuplicateKeyError(errors[0].get("errmsg", "duplicate key"), 11000) from e
+            raise
 
     async def of_dossiers(
         self, ids: Iterable[str], session: Session | None = None

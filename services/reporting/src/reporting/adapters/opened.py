@@ -47,13 +47,20 @@ def unit_query(unit_kind: str, code: str | None, field: str | None) -> dict[str,
 class Opened(Repository):
     collection = OPEN
 
-    async def sync(self, facts: Iterable[Mapping[str, Any]], session: Session | None) -> None:
-        """Each fact's entry as it is now: there while it is open, gone once it is closed."""
+    async def sync(
+        self, changes: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, Any]]], session: Session | None
+    ) -> None:
+        """Each changed fact's entry as it is now: there while it is open, gone once it is closed; nothing
+        written when the entry is what it was (a rating or a payment of a closed dossier)."""
         ops: list[Any] = []
-        for f in facts:
-            if f.get("open"):
-                ops.append(ReplaceOne({"_id": f["_id"]}, entry(f), upsert=True))
-            else:
+        for old, f in changes:
+            was = entry(old) if old is not None and old.get("open") else None
+            now = entry(f) if f.get("open") else None
+            if was == now:
+                continue
+            if now is not None:
+                ops.append(ReplaceOne({"_id": f["_id"]}, now, upsert=True))
+            elif old is not None:
                 ops.append(DeleteOne({"_id": f["_id"]}))
         if ops:
             await self.coll.bulk_write(ops, ordered=False, session=session)

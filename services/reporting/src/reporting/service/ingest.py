@@ -108,7 +108,8 @@ class Ingest:
         moved = [
             a["code"]
             for a in changed
-            if (old := before.agencies.get(a["code"])) is not None and old.ward_code != a.get("ward_code")
+            if (old := before.agencies.get(a["code"])) is None
+            or old.ward_code != (a.get("ward_code") or None)
         ]
         if moved:
             after_commit(lambda: self.refold_agencies(moved))
@@ -139,7 +140,7 @@ class Ingest:
                     moves[cid][m] += n
         await self.facts.save(changes, session)
         await self.counters.apply({c: {m: n for m, n in ms.items() if n} for c, ms in moves.items()}, session)
-        await self.opened.sync([new for _, new in changes], session)
+        await self.opened.sync(changes, session)
         return len(changes)
 
     # -- folding again after the directory changed -----------------------------------------------------

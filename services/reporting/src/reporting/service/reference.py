@@ -34,21 +34,44 @@ class Reference:
         self._procedures: list[Procedure] = []
         self._tally = Tally.of(())
         self._until = 0.0
+        self._must = True
+        self._loaded: float | None = None
+        self._refresh: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     def stale(self) -> None:
+        """This replica changed them: the next use reads them again before answering."""
         self._until = 0.0
+        self._must = True
 
     async def _fresh(self) -> None:
         if time.monotonic() < self._until:
             return
-        async with self._lock:
-            if time.monotonic() < self._until:
-                return
-            self._directory = Directory.of(Agency.of(d) for d in await self.agencies_repo.all())
-            self._procedures = await self.procedures_repo.all()
-            self._tally = Tally.of(self._procedures)
-            self._until = time.monotonic() + self.seconds
+        if self._must or self._loaded is None:
+            async with self._lock:
+                if self._must or self._loaded is None:
+                    await self._load()
+            return
+        # Only old (another replica may have changed them): read them again in the background, and
+        # answer meanwhile with what is in hand (reading thousands of procedures must not delay an answer).
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._reload_quietly(), name="reference-refresh")
+
+    async def _reload_quietly(self) -> None:
+        try:
+            async with self._lock:
+                await self._load()
+        except Exception as e:
+            log.warning("directory and catalogue not read again", error=repr(e)[:200])
+            self._until = time.monotonic() + self.retry_seconds
+
+    async def _load(self) -> None:
+        self._must = False
+        directory = Directory.of(Agency.of(d) for d in await self.agencies_repo.all())
+        procedures = await self.procedures_repo.all()
+        self._directory, self._procedures, self._tally = directory, procedures, Tally.of(procedures)
+        self._loaded = time.monotonic()
+        self._until = self._loaded + self.seconds
 
     async def directory(self) -> Directory:
         await self._fresh()
