@@ -261,3 +261,31 @@ def test_supplements_each_count_and_stop_undone():
         ZONE,
     )
     assert resumed["ended_code"] is None and resumed["open"]
+
+
+def test_open_rows_and_totals_over_many_dossiers():
+    """The open row counts open dossiers by due day; Totals (the rebuild's sums) equals the sum of every
+    fact's expansion, open rows included."""
+    from reporting.domain.fold import NO_DUE, open_counts
+
+    facts = []
+    for n in range(1, 30):
+        events = [
+            {**e, "_id": f"{e['_id']}-{n}", "data": {**e["data"], "dossier_id": f"d{n}"}}
+            for e in history()[: 2 + n % 7]
+        ]
+        facts.append(fold(f"d{n}", events, commune_of, ZONE))
+    t = Totals()
+    summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for f in facts:
+        t.add(f)
+        for cid, ms in expand(f).items():
+            for m, v in ms.items():
+                summed[cid][m] += v
+    assert t.counters() == {c: dict(ms) for c, ms in summed.items()}
+    row = t.counters()["city|*|o|open"]
+    assert row == {"2026-03-12": sum(1 for f in facts if f["open"])}
+    assert open_counts(row, "2026-03-12", 0) == (sum(row.values()), 0)
+    assert open_counts(row, "2026-03-12", 2) == (sum(row.values()) - 2, 2)
+    assert open_counts(row, "2026-03-13", 0) == (0, sum(row.values()))
+    assert open_counts({NO_DUE: 3, "2026-03-01": 1}, "2026-03-13", 0) == (3, 1)
