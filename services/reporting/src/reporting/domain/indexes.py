@@ -195,6 +195,14 @@ COUNT_NAMES: dict[str, Name] = {
     "rating_avg": Name("Điểm đánh giá trung bình", "Average rating"),
 }
 COUNT_KEYS = tuple(COUNT_NAMES)
+# What the indexes read of the counters (a ranking asks for these only).
+_CATALOGUE_OR_NOW = {"procedures_detailed", "procedures_published", "procedures_full_online", "open_overdue"}
+INDEX_METRICS = tuple(
+    sorted(
+        ({c.numerator for c in COMPONENTS.values()} | {k for c in COMPONENTS.values() for k in c.denominator})
+        - _CATALOGUE_OR_NOW
+    )
+)
 SCORE_NAMES = {
     "overall": Name("Hài lòng chung", "Overall"),
     "reception": Name("Tiếp nhận", "Reception"),

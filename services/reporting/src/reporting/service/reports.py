@@ -23,6 +23,7 @@ from ..domain.indexes import (
     CATALOGUE_COMPONENTS,
     COMPONENTS,
     COUNT_KEYS,
+    INDEX_METRICS,
     MAX_SCORE,
     counts,
     evaluate,
@@ -219,7 +220,9 @@ class Reports:
         now: datetime,
     ) -> dict[str, dict[str, dict[str, Any]]]:
         """For each unit (all of one kind) and month: score, index values, received, finished, on time."""
-        rows = await self.counters.of_kind(kind, field or "*", months=months)
+        rows = await self.counters.of_kind(
+            kind, field or "*", months=months, metrics=(*INDEX_METRICS, "finished_on_time")
+        )
         by_unit: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         for r in rows:
             by_unit[r["u"]][r["p"]].append(r)
@@ -304,7 +307,9 @@ class Reports:
         self, directory: Directory, p: Period, kind: Kind, field: str | None, now: datetime
     ) -> dict[str, Any]:
         days, months = pieces(p)
-        rows = await self.counters.of_kind(kind, field or "*", days=days, months=months)
+        rows = await self.counters.of_kind(
+            kind, field or "*", days=days, months=months, metrics=INDEX_METRICS
+        )
         by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
             by_unit[r["u"]].append(r)
