@@ -14,5 +14,11 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "reporting"
 
     port: int = 8601
-    # The catalog service (the agency directory: which commune an agency belongs to).
+    # The catalog service (the agency directory: which commune an agency belongs to), read at start when
+    # the copy is empty; agency.changed.v1 keeps it after.
     catalog_url: str = "http://127.0.0.1:8080"
+    # How often each replica reads the directory and the catalogue again from its database (another
+    # replica may have applied a change).
+    reference_seconds: float = 60.0
+    # The first wait before reading the catalog's directory again while the catalog does not answer.
+    directory_retry_seconds: float = 5.0

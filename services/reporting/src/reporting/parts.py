@@ -9,10 +9,14 @@ from fastapi import Depends
 
 from dvckit.deps import parts_of
 
+from .service.ingest import Ingest
+from .service.reports import Reports
+
 
 @dataclass(frozen=True)
 class ReportingParts:
-    pass
+    reports: Reports
+    ingest: Ingest
 
 
 Parts = Annotated[ReportingParts, Depends(parts_of(ReportingParts))]

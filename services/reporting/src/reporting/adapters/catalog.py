@@ -1,0 +1,33 @@
+"""The catalog's published API, as reporting calls it: the agency directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class CatalogUnavailable(Exception):
+    pass
+
+
+class Catalog:
+    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10.0, transport=transport)
+
+    async def agencies(self) -> list[dict[str, Any]]:
+        """``GET /api/v1/catalog/agencies``: the active agencies (a few hundred small records)."""
+        try:
+            r = await self.http.get("/api/v1/catalog/agencies")
+        except httpx.HTTPError as e:
+            raise CatalogUnavailable(repr(e)[:200]) from e
+        if r.status_code != 200:
+            raise CatalogUnavailable(f"catalog answered {r.status_code}")
+        body = r.json()
+        items = body["items"] if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise CatalogUnavailable("unexpected answer")
+        return items
+
+    async def close(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,104 @@
+"""What the reports read besides the counters, kept in memory: the agency directory (agency → commune,
+names, who leads the city) and the catalogue (published procedures). Both are small (a few hundred
+agencies, a few thousand procedures) and change rarely: read again from the database every ``seconds``,
+and at once after this replica applied a change."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from dvckit import logs
+
+from ..adapters.catalog import Catalog, CatalogUnavailable
+from ..adapters.directory import Agencies
+from ..adapters.procedures import Procedures
+from ..domain.catalogue import Procedure, Tally
+from ..domain.units import Agency, Directory
+
+log = logs.get(__name__)
+
+
+class Reference:
+    def __init__(
+        self,
+        agencies: Agencies,
+        procedures: Procedures,
+        catalog: Catalog,
+        seconds: float = 60.0,
+        retry_seconds: float = 5.0,
+    ) -> None:
+        self.agencies_repo, self.procedures_repo, self.catalog = agencies, procedures, catalog
+        self.seconds, self.retry_seconds = seconds, retry_seconds
+        self._directory = Directory()
+        self._procedures: list[Procedure] = []
+        self._tally = Tally.of(())
+        self._until = 0.0
+        self._must = True
+        self._loaded: float | None = None
+        self._refresh: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def stale(self) -> None:
+        """This replica changed them: the next use reads them again before answering."""
+        self._until = 0.0
+        self._must = True
+
+    async def _fresh(self) -> None:
+        if time.monotonic() < self._until:
+            return
+        if self._must or self._loaded is None:
+            async with self._lock:
+                if self._must or self._loaded is None:
+                    await self._load()
+            return
+        # Only old (another replica may have changed them): read them again in the background, and
+        # answer meanwhile with what is in hand (reading thousands of procedures must not delay an answer).
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._reload_quietly(), name="reference-refresh")
+
+    async def _reload_quietly(self) -> None:
+        try:
+            async with self._lock:
+                await self._load()
+        except Exception as e:
+            log.warning("directory and catalogue not read again", error=repr(e)[:200])
+            self._until = time.monotonic() + self.retry_seconds
+
+    async def _load(self) -> None:
+        self._must = False
+        directory = Directory.of(Agency.of(d) for d in await self.agencies_repo.all())
+        procedures = await self.procedures_repo.all()
+        self._directory, self._procedures, self._tally = directory, procedures, Tally.of(procedures)
+        self._loaded = time.monotonic()
+        self._until = self._loaded + self.seconds
+
+    async def directory(self) -> Directory:
+        await self._fresh()
+        return self._directory
+
+    async def procedures(self) -> list[Procedure]:
+        await self._fresh()
+        return self._procedures
+
+    async def tally(self) -> Tally:
+        await self._fresh()
+        return self._tally
+
+    async def fill_directory(self, retry_max: float = 60.0) -> list[str]:
+        """When the copy is empty, read the catalog's directory, again and again while the catalog does
+        not answer (the service serves meanwhile; its agencies arrive by events too). The codes read."""
+        delay = self.retry_seconds
+        while await self.agencies_repo.empty():
+            try:
+                items = await self.catalog.agencies()
+            except CatalogUnavailable as e:
+                log.warning("agency directory not read; trying again", error=str(e)[:200], seconds=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, retry_max)
+                continue
+            await self.agencies_repo.put(items)
+            self.stale()
+            log.info("agency directory read from the catalog", agencies=len(items))
+            return [str(a["code"]) for a in items if a.get("code")]
+        return []
