@@ -39,6 +39,8 @@ STALE = "v0"  # no procedure has version 0: an administrator's change stops at t
 Call = Callable[[World, Records, Who], httpx.Response]
 PAY = "/api/v1/payments"
 NO_ORDER = uuid.uuid4().hex  # an order nobody has
+REP = "/api/v1/reporting"
+UNIT_X = {"unit": f"agency:{AGENCY_X}"}
 SCORES = {"overall": 5, "reception": 5, "guidance": 4, "time": 4, "result": 5, "comment": "Nhanh, gọn"}
 
 
@@ -746,8 +748,30 @@ MATRIX: dict[str, list[Row]] = {
     ],
     # The public scorecard: aggregates only, the same for everyone (issue 21).
     "GET /api/v1/reporting/public/scorecard": [
-        row("200 200 200 200 200 200", get("/api/v1/reporting/public/scorecard", params={"months": 2}))
+        row("200 200 200 200 200 200", get(REP + "/public/scorecard", params={"months": 2}))
     ],
+    # Reports: a leader's own agency (officer X leads A's ward police; Y another ward's), any unit for the
+    # administrator; the city's and the ranking of all units only for the administrator here (neither X
+    # nor Y leads the city's People's Committee). Citizens see no report but the public scorecard.
+    "GET /api/v1/reporting/indexes": [
+        row("401 403 403 200 403 200", get(REP + "/indexes", params=UNIT_X)),
+        row("401 403 403 403 403 200", get(REP + "/indexes", params={"unit": "city"})),
+    ],
+    "GET /api/v1/reporting/indexes.xlsx": [
+        row("401 403 403 200 403 200", get(REP + "/indexes.xlsx", params=UNIT_X))
+    ],
+    "GET /api/v1/reporting/indexes.csv": [
+        row("401 403 403 200 403 200", get(REP + "/indexes.csv", params=UNIT_X))
+    ],
+    "GET /api/v1/reporting/dossiers": [
+        row("401 403 403 200 403 200", get(REP + "/dossiers", params=UNIT_X | {"metric": "received"}))
+    ],
+    "GET /api/v1/reporting/trend": [row("401 403 403 200 403 200", get(REP + "/trend", params=UNIT_X))],
+    "GET /api/v1/reporting/ranking": [
+        row("401 403 403 403 403 200", get(REP + "/ranking", params={"kind": "commune"}))
+    ],
+    "GET /api/v1/reporting/overdue": [row("401 403 403 200 403 200", get(REP + "/overdue", params=UNIT_X))],
+    "GET /api/v1/reporting/units": [row("401 403 403 200 200 200", get(REP + "/units"))],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.
@@ -773,6 +797,9 @@ SEES_A = {
     "GET /api/v1/payments/dossiers/{dossier_id}": {"x", "admin"},
     "GET /api/v1/payments/orders/{order_id}": {"x", "admin"},
     "GET /api/v1/payments/orders/{order_id}/receipt": {"x", "admin"},
+    # The drill-down and the overdue list name the agency's dossiers, A's among them, to its leader.
+    "GET /api/v1/reporting/dossiers": {"x", "admin"},
+    "GET /api/v1/reporting/overdue": {"x", "admin"},
 }
 
 
