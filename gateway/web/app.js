@@ -23,14 +23,16 @@ import { AccountPage } from "./pages/account.js";
 import { VneidReturnPage } from "./pages/vneid.js";
 import { OrganisationPage } from "./pages/organisations.js";
 import { PaymentReturnPage } from "./pages/payment.js";
+import { ReportPage, ScorecardPage } from "./pages/reporting.js";
 
-// path pattern, page, who may open it (null: everyone; "user": anyone signed in; or a role)
+// path pattern, page, who may open it (null: everyone; "user": anyone signed in; a role, or a list of roles)
 const ROUTES = [
   ["/", HomePage, null],
   ["/tim-kiem", SearchPage, null],
   ["/thu-tuc/:code", ProcedurePage, null],
   ["/tra-cuu", TrackPage, null],
   ["/xac-thuc", VerifyPage, null],
+  ["/chi-so", ScorecardPage, null],
   ["/dang-nhap", LoginPage, null],
   ["/dang-nhap/vneid", VneidReturnPage, null],
   ["/dang-ky", RegisterPage, null],
@@ -45,6 +47,7 @@ const ROUTES = [
   ["/thanh-toan/ket-qua", PaymentReturnPage, "user"],
   ["/can-bo", QueuePage, "officer"],
   ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
+  ["/bao-cao", ReportPage, ["leader", "admin"]],
   ["/quan-tri/can-bo", OfficersAdminPage, "admin"],
   ["/quan-tri/thu-tuc", ProceduresAdminPage, "admin"],
 ];
@@ -74,7 +77,7 @@ function ForbiddenPage() {
 function Guard({ who, children }) {
   const s = useStore(session);
   const r = useStore(route);
-  const allowed = !who || (s && (who === "user" || hasRole(s, who)));
+  const allowed = !who || (s && (who === "user" || (Array.isArray(who) ? who.some((r) => hasRole(s, r)) : hasRole(s, who))));
   useEffect(() => {
     if (!s && who) navigate(`/dang-nhap?next=${encodeURIComponent(r.path + location.search)}`, { replace: true });
   }, [s, who]);
@@ -125,6 +128,7 @@ function Header({ s, path }) {
   ];
   if (hasRole(s, "citizen")) links.push(["/ho-so", t("nav.myDossiers"), "nav-my-dossiers"]);
   if (hasRole(s, "officer")) links.push(["/can-bo", t("nav.queue"), "nav-queue"]);
+  if (hasRole(s, "leader") || hasRole(s, "admin")) links.push(["/bao-cao", t("nav.reports"), "nav-reports"]);
   if (hasRole(s, "admin")) {
     links.push(["/quan-tri/can-bo", t("nav.adminOfficers"), "nav-admin-officers"]);
     links.push(["/quan-tri/thu-tuc", t("nav.adminProcedures"), "nav-admin-procedures"]);
@@ -198,6 +202,7 @@ function Footer() {
       <ul class="footer-links">
         <li><a href="/tra-cuu">${t("nav.track")}</a></li>
         <li><a href="/xac-thuc">${t("nav.verify")}</a></li>
+        <li><a href="/chi-so" data-testid="footer-scorecard">${t("nav.scorecard")}</a></li>
         <li><a href="/tim-kiem">${t("nav.procedures")}</a></li>
         <li><a href="/api/docs/" data-native>${t("footer.api")}</a></li>
       </ul>

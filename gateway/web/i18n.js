@@ -81,3 +81,34 @@ export function formatBytes(n) {
   if (v >= 1024) return `${fmt(v / 1024)} KB`;
   return `${v} B`;
 }
+
+/** 15.25 → "15,3" / "15.3" (at most `digits` decimals); null → "—". */
+export function formatNumber(n, digits = 1) {
+  if (n === null || n === undefined || Number.isNaN(Number(n))) return "—";
+  return Number(n).toLocaleString(lang.get() === "en" ? "en-US" : "vi-VN", { maximumFractionDigits: digits });
+}
+
+/** 0.853 → "85,3 %" / "85.3%"; null → "—". */
+export function formatPercent(ratio, digits = 1) {
+  if (ratio === null || ratio === undefined || Number.isNaN(Number(ratio))) return "—";
+  const n = formatNumber(Number(ratio) * 100, digits);
+  return lang.get() === "en" ? `${n}%` : `${n} %`;
+}
+
+/** "2026-07" → "07/2026". */
+export function formatMonth(month) {
+  const m = /^(\d{4})-(\d{2})$/.exec(month || "");
+  return m ? `${m[2]}/${m[1]}` : month || "";
+}
+
+/** Today in Vietnam, "YYYY-MM-DD". */
+export function todayLocal() {
+  const p = parts(new Date().toISOString(), { year: "numeric", month: "2-digit", day: "2-digit" });
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** "2026-12-04" → "04/12/2026" (a local day as the API gives it, no time zone to apply). */
+export function formatDay(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : day || "";
+}

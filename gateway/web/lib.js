@@ -1,5 +1,5 @@
 // The one place that imports the vendored libraries: Preact, its hooks and htm (tagged templates
-// instead of JSX, so there is no build step); the QR encoder on demand.
+// instead of JSX, so there is no build step); the QR encoder and the chart library on demand.
 import { h } from "./vendor/preact.module.js";
 import { useState, useEffect } from "./vendor/hooks.module.js";
 import htm from "./vendor/htm.module.js";
@@ -10,6 +10,25 @@ export * from "./vendor/hooks.module.js";
 
 /** The QR encoder (qr), loaded the first time a page needs it: only the second factor's enrolment does. */
 export const loadQr = () => import("./vendor/qr.module.js").then((m) => m.encodeQR);
+
+/**
+ * The chart library (uPlot), loaded the first time a page draws a chart (only the reporting pages do):
+ * its stylesheet as a `<link>` (same origin, as the CSP wants), then the module; resolves with uPlot.
+ */
+let chartLib = null;
+export function loadChart() {
+  if (!chartLib) {
+    if (!document.querySelector("link[data-uplot]")) {
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = "/vendor/uplot.min.css";
+      link.dataset.uplot = "";
+      document.head.appendChild(link);
+    }
+    chartLib = import("./vendor/uplot.module.js").then((m) => m.default);
+  }
+  return chartLib;
+}
 
 /** A tiny observable value shared across components. */
 export function createStore(initial) {

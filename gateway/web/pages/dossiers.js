@@ -11,6 +11,7 @@ import { DraftWizard, SuccessStep, ComponentUpload, componentsFor } from "./wiza
 import { useOrganisations, roleName } from "./organisations.js";
 import { Papers, StepText, Transfers, Apologies } from "./onestop.js";
 import { PaymentCard } from "./payment.js";
+import { RatingSection } from "./rating.js";
 
 const SIZE = 20;
 const WITHDRAWABLE = ["submitted", "accepted", "processing", "supplement_requested", "payment_requested"];
@@ -60,7 +61,11 @@ export function MyDossiersPage({ query }) {
               cell: (d) =>
                 html`<${StatusBadge} status=${d.status} text=${d.status_text} />${d.step_text
                   ? html`<br /><span class="muted" data-testid="my-dossier-step">${pick(d.step_text)}</span>`
-                  : null}`,
+                  : null}${d.rateable
+                  ? html`<br /><a href=${`/ho-so/${d.id}#danh-gia`} class="rate-link" data-testid="rate-link">${t("rating.rate")}<span class="visually-hidden"> ${t("rating.ofDossier", { code: d.code })}</span></a>`
+                  : d.rating
+                    ? html`<br /><span class="muted" data-testid="rated">${t("rating.rated")}</span>`
+                    : null}`,
             },
           ]}
         />
@@ -275,6 +280,8 @@ function DossierDetail({ d, reload }) {
           <${FileList} files=${d.results} pathFor=${(f) => `/submissions/dossiers/${d.id}/results/${f.id}`} testid="results" />
         </section>`
       : null}
+
+    <${RatingSection} d=${d} onRated=${reload} />
 
     ${d.transfers && d.transfers.length
       ? html`<section aria-labelledby="transfers-title" class="card">

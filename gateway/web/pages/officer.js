@@ -9,6 +9,7 @@ import { session } from "../session.js";
 import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker, describedBy, viLang, Vi } from "../components.js";
 import { localProblem } from "./auth.js";
 import { Papers, StepText, Transfers, Apologies, past } from "./onestop.js";
+import { RatingView } from "./rating.js";
 import { OfficerPayments, QueuePaymentState, LinesEditor, emptyLine, lineErrors, cleanLines } from "./payment.js";
 
 const SIZE = 20;
@@ -701,6 +702,13 @@ export function OfficerDossierPage({ id }) {
               </li>`,
             )}
           </ul>
+        </section>`
+      : null}
+
+    ${d.rating
+      ? html`<section class="card" aria-labelledby="officer-rating-title" data-testid="officer-rating">
+          <h2 id="officer-rating-title">${t("rating.title")}</h2>
+          <${RatingView} rating=${d.rating} officer />
         </section>`
       : null}
 

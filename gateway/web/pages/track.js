@@ -1,8 +1,9 @@
 // Tra cứu hồ sơ: anyone follows a dossier with its code and the citizen ID or phone it was filed with.
-import { html, useState, useEffect, useRef } from "../lib.js";
+import { html, useState, useEffect, useRef, useStore } from "../lib.js";
 import { get } from "../api.js";
 import { t, pick, formatDateTime } from "../i18n.js";
 import { PageHeading, ProblemAlert, Field, Facts, StatusBadge, useForm, useTitle, announce } from "../components.js";
+import { session, hasRole } from "../session.js";
 import { localProblem, validCitizenId, validPhone } from "./auth.js";
 
 export function TrackPage({ query }) {
@@ -78,7 +79,44 @@ export function TrackPage({ query }) {
               [t("dossier.appointment"), result.appointment_at ? formatDateTime(result.appointment_at) : ""],
             ]}
           />
+          <${RatingInvite} result=${result} />
         </section>`
       : null}
+  </div>`;
+}
+
+// A dossier that can be rated: returned, refused or withdrawn.
+const RATEABLE = ["returned", "refused", "withdrawn"];
+
+/**
+ * The owner of a finished dossier, signed in, is invited to rate it (when it is theirs and not rated
+ * yet: the tracking answer names no owner, so their own list is asked); someone signed out, to sign in.
+ */
+function RatingInvite({ result }) {
+  const s = useStore(session);
+  const citizen = hasRole(s, "citizen");
+  const [mine, setMine] = useState(null);
+  useEffect(() => {
+    setMine(null);
+    if (!citizen || !RATEABLE.includes(result.status)) return undefined;
+    let gone = false;
+    get("/submissions/dossiers", { query: { status: result.status, size: 100 } }).then(
+      (page) => !gone && setMine((page.items || []).find((d) => d.code === result.code) || null),
+      () => {},
+    );
+    return () => {
+      gone = true;
+    };
+  }, [result, citizen]);
+  if (!RATEABLE.includes(result.status)) return null;
+  if (!s) {
+    return html`<p class="rating-invite" data-testid="track-rate-sign-in">
+      <a href=${`/dang-nhap?next=${encodeURIComponent("/ho-so")}`}>${t("rating.trackSignIn")}</a>
+    </p>`;
+  }
+  if (!mine || !mine.rateable) return null;
+  return html`<div class="alert alert-info rating-invite" data-testid="track-rate">
+    <p>${t("rating.trackInvite")}</p>
+    <p><a class="btn btn-primary" href=${`/ho-so/${mine.id}#danh-gia`} data-testid="track-rate-link">${t("rating.trackLink")}</a></p>
   </div>`;
 }
