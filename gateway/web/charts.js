@@ -109,7 +109,14 @@ export function LineChart({ id, title, labels, series, yMax, format = (v) => for
           ${open ? t("chart.hideTable") : t("chart.showTable")}
         <//>`
       : null}
-    <div id=${`${id}-data`} class=${open || !hasData ? "chart-data" : "visually-hidden"} data-testid=${`${testid}-table`}>
+    <div
+      id=${`${id}-data`}
+      class=${open || !hasData ? "chart-data" : "visually-hidden"}
+      role=${open || !hasData ? "region" : undefined}
+      aria-label=${open || !hasData ? t("chart.tableOf", { title }) : undefined}
+      tabindex=${open || !hasData ? "0" : undefined}
+      data-testid=${`${testid}-table`}
+    >
       <table class="table table-compact">
         <caption class="table-caption">${t("chart.tableOf", { title })}</caption>
         <thead>
