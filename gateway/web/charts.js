@@ -5,7 +5,7 @@
 // and by dash (never colour alone), and the legend draws each line's dash beside its name.
 import { html, useState, useEffect, useRef, loadChart } from "./lib.js";
 import { t, formatNumber } from "./i18n.js";
-import { DisclosureButton } from "./components.js";
+import { DisclosureButton, ViRuns, viLang } from "./components.js";
 
 const HEIGHT = 300;
 // Dark enough for 3:1 against white (WCAG 1.4.11), told apart by dash as well.
@@ -53,7 +53,7 @@ function Swatch({ i }) {
 }
 
 /**
- * A line chart of `series` ([{label, values, text(i)?}]) over `labels` (the x axis: months), with its
+ * A line chart of `series` ([{label, values, text(i)?, vi?: the label is Vietnamese from the API}]) over `labels` (the x axis: months), with its
  * table. `yMax`: the y axis's top (100 for percentages), else from the data; `format(v)`: numbers on the
  * axis and in the table (a series' `text(i)` writes its own cells); `rowHeader`: the first column's name.
  */
@@ -93,11 +93,11 @@ export function LineChart({ id, title, labels, series, yMax, format = (v) => for
   }, [key]);
   const cell = (s, i) => (s.text ? s.text(i) : format(s.values[i]));
   return html`<figure class="chart" data-testid=${testid} data-drawn=${drawn ? "true" : "false"}>
-    <figcaption class="chart-title" id=${`${id}-title`}>${title}</figcaption>
+    <figcaption class="chart-title" id=${`${id}-title`}><${ViRuns} text=${title} /></figcaption>
     ${hasData && !failed
       ? html`<div class="chart-visual" aria-hidden="true">
           <ul class="chart-legend">
-            ${series.map((s, i) => html`<li><${Swatch} i=${i} />${s.label}</li>`)}
+            ${series.map((s, i) => html`<li><${Swatch} i=${i} /><span lang=${s.vi ? viLang() : undefined}>${s.label}</span></li>`)}
           </ul>
           <div class="chart-canvas" ref=${host}></div>
         </div>`
@@ -118,11 +118,11 @@ export function LineChart({ id, title, labels, series, yMax, format = (v) => for
       data-testid=${`${testid}-table`}
     >
       <table class="table table-compact">
-        <caption class="table-caption">${t("chart.tableOf", { title })}</caption>
+        <caption class="table-caption"><${ViRuns} text=${t("chart.tableOf", { title })} /></caption>
         <thead>
           <tr>
             <th scope="col">${rowHeader || t("chart.month")}</th>
-            ${series.map((s) => html`<th scope="col">${s.label}</th>`)}
+            ${series.map((s) => html`<th scope="col" lang=${s.vi ? viLang() : undefined}>${s.label}</th>`)}
           </tr>
         </thead>
         <tbody>

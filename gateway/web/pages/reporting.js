@@ -7,7 +7,7 @@ import { get, downloadFile } from "../api.js";
 import { t, pick, useLang, formatDateTime, formatNumber, formatPercent, formatMonth, formatDay, todayLocal } from "../i18n.js";
 import { setQuery, pageOf, navigate } from "../router.js";
 import { session, hasRole } from "../session.js";
-import { PageHeading, Loading, ProblemAlert, Field, SelectField, Pager, DataTable, StatusBadge, useAsync, useTitle, announce, viLang, Vi, statusName } from "../components.js";
+import { PageHeading, Loading, ProblemAlert, Field, SelectField, Pager, DataTable, StatusBadge, useAsync, useTitle, announce, viLang, Vi, ViRuns, statusName } from "../components.js";
 import { LineChart } from "../charts.js";
 
 /** The six indexes of Decision 766, in the order the decision lists them, and their maximum points. */
@@ -74,7 +74,7 @@ export function ReportPage({ query }) {
   const lang = useLang();
   useTitle(t("report.title"));
   const units = useAsync(() => get("/reporting/units"), [lang]);
-  const heading = html`<${PageHeading} sub=${t("report.lead")}>${t("report.title")}<//>`;
+  const heading = html`<${PageHeading} sub=${html`<${ViRuns} text=${t("report.lead")} />`}>${t("report.title")}<//>`;
   if (units.loading && !units.data) return html`${heading}<${Loading} />`;
   if (!units.data) return html`${heading}<${ProblemAlert} error=${units.error} />`;
   const list = units.data.units || [];
@@ -532,7 +532,7 @@ export function ScorecardPage() {
   const lang = useLang();
   useTitle(t("scorecard.title"));
   const card = useAsync(() => get("/reporting/public/scorecard", { query: { months: 6 }, auth: false }), [lang]);
-  const heading = html`<${PageHeading} sub=${t("scorecard.lead")}>${t("scorecard.title")}<//>`;
+  const heading = html`<${PageHeading} sub=${html`<${ViRuns} text=${t("scorecard.lead")} />`}>${t("scorecard.title")}<//>`;
   if (card.loading && !card.data) return html`${heading}<${Loading} />`;
   if (!card.data) return html`${heading}<${ProblemAlert} error=${card.error} />`;
   const c = card.data;
@@ -675,7 +675,7 @@ function Communes({ c, months }) {
           labels=${months.map(formatMonth)}
           yMax=${100}
           series=${[
-            { label: picked.unit.name, values: months.map((mm) => (monthOf(picked, mm) || {}).score ?? null) },
+            { label: picked.unit.name, vi: true, values: months.map((mm) => (monthOf(picked, mm) || {}).score ?? null) },
             { label: t("scorecard.city"), values: months.map((mm) => (monthOf(city, mm) || {}).score ?? null) },
           ]}
         />`
