@@ -1249,6 +1249,8 @@ export const MESSAGES = {
   "report.rankAgencies": ["Cơ quan, đơn vị", "Agencies"],
   "report.rankCommunes": ["Xã, phường, đặc khu", "Communes"],
   "report.rankingTable": ["Bảng xếp hạng", "Ranking table"],
+  "report.rankAll": ["Xem cả {n} đơn vị", "Show all {n} units"],
+  "report.rankFirst": ["Chỉ xem {n} đơn vị đầu", "Show the first {n} only"],
   "report.rank": ["Hạng", "Rank"],
   "report.rankEmpty": ["Chưa có đơn vị nào có số liệu trong kỳ.", "No unit has figures for the period."],
   "report.overdue": ["Hồ sơ quá hạn", "Overdue dossiers"],

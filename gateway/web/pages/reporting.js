@@ -46,6 +46,7 @@ const COUNT_KEYS = [
 const PROCEDURE_METRICS = new Set(["procedures_public", "online_procedures"]);
 const CRITERIA = ["overall", "reception", "guidance", "time", "result"];
 const DRILL_SIZE = 20;
+const RANK_FIRST = 20;
 
 const indexName = (ix) => (ix && ix.name ? pick(ix.name) : "") || t(`index.${ix.key}`);
 const metricName = (key, fallback) => {
@@ -409,12 +410,15 @@ function Trend({ unit, field, maxOf }) {
 function Ranking({ params, units }) {
   const lang = useLang();
   const [kind, setKind] = useState("agency");
+  const [all, setAll] = useState(false);
   const { from, to, field } = params;
   const ranking = useAsync(() => get("/reporting/ranking", { query: { from, to, kind, field } }), [from, to, kind, field, lang]);
   // Not the caller's to see (403): the section is not shown at all.
   if (ranking.error && ranking.error.status === 403) return null;
   const mine = new Set(units.map((u) => u.key));
   const items = ranking.data ? ranking.data.items || [] : [];
+  // The first twenty, best first; the rest on request (the city has hundreds of agencies).
+  const shown = all ? items : items.slice(0, RANK_FIRST);
   const base = { tu: from, den: to, "linh-vuc": field };
   return html`<section class="card" aria-labelledby="report-ranking-title" data-testid="report-ranking">
     <h2 id="report-ranking-title">${t("report.ranking")}</h2>
@@ -425,7 +429,7 @@ function Ranking({ params, units }) {
         ["commune", t("report.rankCommunes")],
       ].map(
         ([k, label]) => html`<div class="radio">
-          <input type="radio" id=${`rank-${k}`} name="rank-kind" checked=${kind === k} onChange=${() => setKind(k)} data-testid=${`rank-${k}`} />
+          <input type="radio" id=${`rank-${k}`} name="rank-kind" checked=${kind === k} onChange=${() => (setKind(k), setAll(false))} data-testid=${`rank-${k}`} />
           <label for=${`rank-${k}`}>${label}</label>
         </div>`,
       )}
@@ -448,7 +452,7 @@ function Ranking({ params, units }) {
               </tr>
             </thead>
             <tbody>
-              ${items.map(
+              ${shown.map(
                 (it, i) => html`<tr data-testid="ranking-row" data-unit=${it.unit.key}>
                   <td data-label=${t("report.rank")} class="num">${i + 1}</td>
                   <th scope="row" data-label=${t("report.unit")} lang=${viLang()}>
@@ -465,7 +469,12 @@ function Ranking({ params, units }) {
               )}
             </tbody>
           </table>
-        </div>`
+        </div>
+        ${items.length > RANK_FIRST
+          ? html`<button type="button" class="btn btn-small btn-secondary" onClick=${() => setAll(!all)} data-testid="ranking-all">
+              ${all ? t("report.rankFirst", { n: RANK_FIRST }) : t("report.rankAll", { n: items.length })}
+            </button>`
+          : null}`
       : null}
   </section>`;
 }
