@@ -384,4 +384,12 @@ def test_a_citizen_rates_a_returned_dossier(
     expect(rated.get_by_test_id("rating-score-overall")).to_have_text("5/5 — Rất hài lòng")
     axe(desk, "cán bộ: đánh giá của người dân")
     shot(desk, "reporting-08-leader-sees-rating")
+    # A ward's leader reports on their own units only: no city, no ranking (403: not shown at all).
+    desk.get_by_test_id("nav-reports").click()
+    expect(desk.get_by_test_id("report-summary")).to_contain_text("Công an phường Kiến An")
+    expect(desk.get_by_test_id("report-unit").locator("option[value='city']")).to_have_count(0)
+    expect(desk.get_by_test_id("report-trend")).to_be_visible()
+    expect(desk.get_by_test_id("report-overdue")).to_be_visible()
+    expect(desk.get_by_test_id("report-ranking")).to_have_count(0)
+    axe(desk, "báo cáo của lãnh đạo phường")
     assert page.js_errors == [] and desk.js_errors == []
