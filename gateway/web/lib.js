@@ -18,14 +18,16 @@ export const loadQr = () => import("./vendor/qr.module.js").then((m) => m.encode
 let chartLib = null;
 export function loadChart() {
   if (!chartLib) {
-    if (!document.querySelector("link[data-uplot]")) {
+    // The chart is laid out once its rules are there (a failed stylesheet still lets it draw).
+    const styled = new Promise((done) => {
       const link = document.createElement("link");
       link.rel = "stylesheet";
       link.href = "/vendor/uplot.min.css";
-      link.dataset.uplot = "";
+      link.onload = done;
+      link.onerror = done;
       document.head.appendChild(link);
-    }
-    chartLib = import("./vendor/uplot.module.js").then((m) => m.default);
+    });
+    chartLib = Promise.all([import("./vendor/uplot.module.js"), styled]).then(([m]) => m.default);
   }
   return chartLib;
 }
