@@ -439,7 +439,7 @@ function Ranking({ params, units }) {
     ${ranking.data && !items.length ? html`<p class="muted">${t("report.rankEmpty")}</p>` : null}
     ${items.length
       ? html`<div class="table-scroll" role="region" aria-label=${t("report.rankingTable")} tabindex="0">
-          <table class="table table-compact table-stack" data-testid="ranking-table" data-kind=${ranking.data.kind || kind}>
+          <table class="table table-compact table-stack table-named" data-testid="ranking-table" data-kind=${ranking.data.kind || kind}>
             <caption class="visually-hidden">${t("report.ranking")}: ${kind === "agency" ? t("report.rankAgencies") : t("report.rankCommunes")}</caption>
             <thead>
               <tr>
@@ -646,7 +646,7 @@ function Communes({ c, months }) {
     </div>
     <p role="status" class="muted" data-testid="scorecard-shown">${t("scorecard.shown", { n: shown.length, total: communes.length })}</p>
     <div class="table-scroll" role="region" aria-label=${t("scorecard.communesTable", { month: formatMonth(month) })} tabindex="0">
-      <table class="table table-compact table-stack" data-testid="communes-table">
+      <table class="table table-compact table-stack table-named" data-testid="communes-table">
         <caption class="visually-hidden">${t("scorecard.communes")} — ${t("scorecard.month")} ${formatMonth(month)}</caption>
         <thead>
           <tr>
