@@ -120,7 +120,10 @@ class Ingest:
     def _with(directory: Directory, changed: Iterable[Mapping[str, Any]]) -> Directory:
         agencies = dict(directory.agencies)
         for a in changed:
-            agencies[str(a["code"])] = Agency.of(a)
+            new = Agency.of(a)
+            old = agencies.get(new.code)
+            if old is None or old.version <= new.version:  # as the stored copy: an older change is ignored
+                agencies[new.code] = new
         return Directory.of(agencies.values())
 
     async def apply(self, ids: Iterable[str], session: Session | None, directory: Directory) -> int:
