@@ -22,6 +22,7 @@ from .adapters.events import Events
 from .adapters.facts import Facts
 from .adapters.opened import Opened
 from .adapters.procedures import Procedures
+from .adapters.revision import Revision
 from .adapters.store import SCHEMA
 from .api.routes import router
 from .config import Settings
@@ -41,10 +42,11 @@ class Stores:
     opened: Opened
     agencies: Agencies
     procedures: Procedures
+    revision: Revision
 
 
 def stores(db: AsyncDatabase[Any]) -> Stores:
-    return Stores(Events(db), Facts(db), Counters(db), Opened(db), Agencies(db), Procedures(db))
+    return Stores(Events(db), Facts(db), Counters(db), Opened(db), Agencies(db), Procedures(db), Revision(db))
 
 
 def build(rt: Runtime, settings: Settings) -> tuple[ReportingParts, Stores, Reference]:
@@ -53,6 +55,7 @@ def build(rt: Runtime, settings: Settings) -> tuple[ReportingParts, Stores, Refe
         s.agencies,
         s.procedures,
         Catalog(settings.catalog_url),
+        s.revision,
         settings.reference_seconds,
         settings.directory_retry_seconds,
     )

@@ -29,7 +29,7 @@ async def run(settings: Settings | None = None) -> dict[str, Any]:
         await mongo.ensure_schema(db, SCHEMA)
         s = stores(db)
         catalog = Catalog(settings.catalog_url)
-        reference = Reference(s.agencies, s.procedures, catalog, settings.reference_seconds)
+        reference = Reference(s.agencies, s.procedures, catalog, s.revision, settings.reference_seconds)
         try:
             return await rebuild(
                 settings.zone, s.events, s.facts, s.counters, s.opened, s.procedures, reference

@@ -10,6 +10,7 @@ COUNTERS = "counters"  # sums of the facts' contributions by grain (d, m), perio
 OPEN = "open_dossiers"  # the dossiers not closed, small: the overdue list and the open counts
 AGENCIES = "agencies"  # the catalog's agency directory (agency → commune)
 PROCEDURES = "procedures"  # the catalogue as the indexes read it (domain/catalogue.py)
+META = "meta"  # {_id: "reference", rev}: moves whenever the agencies or the procedures change
 
 SCHEMA = {
     EVENTS: [
@@ -42,4 +43,5 @@ SCHEMA = {
     ],
     AGENCIES: [],
     PROCEDURES: [],
+    META: [],
 }

@@ -53,6 +53,7 @@ class Agency:
     ward_code: str | None = None
     commune: str | None = None
     active: bool = True
+    version: int = 0
 
     @classmethod
     def of(cls, doc: Mapping[str, Any]) -> Agency:
@@ -64,6 +65,7 @@ class Agency:
             ward_code=doc.get("ward_code") or None,
             commune=nfc(doc.get("commune")) or None,
             active=bool(doc.get("active", True)),
+            version=int(doc.get("version") or 0),
         )
 
     @property

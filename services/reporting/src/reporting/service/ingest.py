@@ -96,11 +96,13 @@ class Ingest:
         changed = [env.data for env in envelopes if env.routing_key == AGENCY]
         if changed:
             await self.agencies.put(changed, session)
+            await self.reference.revision.bump(session)
             directory = self._with(directory, changed)
             after_commit(self.reference.stale)
         procedures = [p for env in envelopes if (p := procedure_of(env.routing_key, env.data))]
         if procedures:
             await self.procedures.put(procedures, session)
+            await self.reference.revision.bump(session)
             after_commit(self.reference.stale)
         ids = {d for env in envelopes if (d := dossier_of(env.routing_key, env.data))}
         if ids:
@@ -118,7 +120,10 @@ class Ingest:
     def _with(directory: Directory, changed: Iterable[Mapping[str, Any]]) -> Directory:
         agencies = dict(directory.agencies)
         for a in changed:
-            agencies[str(a["code"])] = Agency.of(a)
+            new = Agency.of(a)
+            old = agencies.get(new.code)
+            if old is None or old.version <= new.version:  # as the stored copy: an older change is ignored
+                agencies[new.code] = new
         return Directory.of(agencies.values())
 
     async def apply(self, ids: Iterable[str], session: Session | None, directory: Directory) -> int:

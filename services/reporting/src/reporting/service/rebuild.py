@@ -47,6 +47,7 @@ async def rebuild(
             if (p := procedure_of(e["type"], e["data"]))
         ]
     )
+    await reference.revision.bump()
     reference.stale()
     await facts.clear()
     await counters.clear()

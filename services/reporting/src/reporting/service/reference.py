@@ -13,6 +13,7 @@ from dvckit import logs
 from ..adapters.catalog import Catalog, CatalogUnavailable
 from ..adapters.directory import Agencies
 from ..adapters.procedures import Procedures
+from ..adapters.revision import Revision
 from ..domain.catalogue import Procedure, Tally
 from ..domain.units import Agency, Directory
 
@@ -25,10 +26,13 @@ class Reference:
         agencies: Agencies,
         procedures: Procedures,
         catalog: Catalog,
+        revision: Revision,
         seconds: float = 60.0,
         retry_seconds: float = 5.0,
     ) -> None:
         self.agencies_repo, self.procedures_repo, self.catalog = agencies, procedures, catalog
+        self.revision = revision
+        self._rev = -1
         self.seconds, self.retry_seconds = seconds, retry_seconds
         self._directory = Directory()
         self._procedures: list[Procedure] = []
@@ -60,6 +64,9 @@ class Reference:
     async def _reload_quietly(self) -> None:
         try:
             async with self._lock:
+                if await self.revision.get() == self._rev:  # nothing changed: one small read
+                    self._until = time.monotonic() + self.seconds
+                    return
                 await self._load()
         except Exception as e:
             log.warning("directory and catalogue not read again", error=repr(e)[:200])
@@ -67,9 +74,11 @@ class Reference:
 
     async def _load(self) -> None:
         self._must = False
+        rev = await self.revision.get()
         directory = Directory.of(Agency.of(d) for d in await self.agencies_repo.all())
         procedures = await self.procedures_repo.all()
         self._directory, self._procedures, self._tally = directory, procedures, Tally.of(procedures)
+        self._rev = rev
         self._loaded = time.monotonic()
         self._until = self._loaded + self.seconds
 
@@ -98,6 +107,7 @@ class Reference:
                 delay = min(delay * 2, retry_max)
                 continue
             await self.agencies_repo.put(items)
+            await self.revision.bump()
             self.stale()
             log.info("agency directory read from the catalog", agencies=len(items))
             return [str(a["code"]) for a in items if a.get("code")]
