@@ -479,6 +479,9 @@ MATRIX: dict[str, list[Row]] = {
     "POST /api/v1/catalog/procedures": [
         row("401 403 403 403 403 409", post("/api/v1/catalog/procedures", json=A_PROCEDURE))
     ],
+    "GET /api/v1/catalog/procedures/summary": [
+        row("200 200 200 200 200 200", get("/api/v1/catalog/procedures/summary"))
+    ],
     "GET /api/v1/catalog/procedures/{code}": [
         row("200 200 200 200 200 200", get(f"/api/v1/catalog/procedures/{PROCEDURE}"))
     ],

@@ -165,6 +165,42 @@ async def search(
     return Response(body, media_type="application/json", headers=headers)
 
 
+class SummaryRouting(BaseModel):
+    level: str
+    receivers: list[str]
+    commune_body: str | None
+
+
+class SummaryItem(BaseModel):
+    code: str
+    version: int
+    status: Literal["published"]
+    field: str
+    detailed: bool = Field(description="Components, time, fees and legal basis from a detail record")
+    online_level: OnlineLevel
+    routing: SummaryRouting
+
+
+class Summary(BaseModel):
+    """Every published procedure, compactly: what ``procedure.published.v1`` says of each that a
+    consumer counting the catalogue needs (reporting's Decision 766 indexes)."""
+
+    revision: int = Field(description="The catalogue's revision (moves with every administrator's change)")
+    items: list[SummaryItem]
+
+
+@router.get(
+    "/procedures/summary",
+    responses=NOT_MODIFIED,
+    response_model=Summary,
+    tags=["catalogue"],
+    summary="Tóm tắt mọi thủ tục đang cung cấp / every published procedure, compactly",
+)
+async def procedures_summary(request: Request, parts: Parts) -> Response:
+    etag, body = await parts.catalog.summary()
+    return cached(request, body, etag, vary=None)
+
+
 def detail_route(path: str, summary: str) -> Callable[[T], T]:
     """A procedure's detail, cacheable (ETag of its version)."""
     return router.get(

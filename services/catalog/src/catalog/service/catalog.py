@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from dvckit import aio, logs
 from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
 from dvckit.errors import Problem, Text
@@ -84,6 +86,17 @@ SEEDING = Problem(
     headers={"Retry-After": "10"},
 )
 
+SUMMARY_KEYS = ("code", "version", "status", "field", "detailed", "online_level")
+ROUTING_KEYS = ("level", "receivers", "commune_body")
+
+
+def summary_item(detail: dict[str, Any]) -> dict[str, Any]:
+    """One procedure of ``GET /procedures/summary``: what the indexes need of ``public_detail`` (the
+    record ``procedure.published.v1`` carries), with the same values. Here rather than in view.py:
+    a change of view.py makes every stored snapshot stale."""
+    routing = detail.get("routing") or {}
+    return {**{k: detail.get(k) for k in SUMMARY_KEYS}, "routing": {k: routing.get(k) for k in ROUTING_KEYS}}
+
 
 def version_conflict(current: int) -> Problem:
     return Problem(
@@ -124,6 +137,9 @@ class Catalog:
         self._rebuilding = asyncio.Lock()
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._heads: dict[str, tuple[Entry, Glossary, bytes]] = {}  # by code: see _head
+        self._summary: tuple[View, str, bytes] | None = None  # see summary()
+        self._summary_items: dict[str, tuple[Item, dict[str, Any]]] = {}
+        self._summary_lock = asyncio.Lock()
         self._owner = f"{rt.settings.instance}/{secrets.token_hex(4)}"  # this process, in the seed marker
         self.started: dict[str, Any] = {}  # how the last start went (logged; read by tests)
         self.terms = Terms(rt, TermStore(rt.db))  # the search vocabulary (service/vocabulary.py)
@@ -340,6 +356,7 @@ class Catalog:
         # collection is enough: what was built before is the process's own, long-lived too.
         gc.collect() if full_collect else gc.collect(1)
         gc.freeze()
+        self._track(asyncio.ensure_future(self.summary()))  # ready before the first reader asks
 
     # -- keeping it current ------------------------------------------------------------------------
     async def refresh_index(self, *, force: bool = False) -> bool:
@@ -561,6 +578,37 @@ class Catalog:
 
     def facets(self, kind: str) -> list[dict[str, Any]]:
         return self.view.facets.get(kind, [])
+
+    async def summary(self) -> tuple[str, bytes]:
+        """``GET /procedures/summary``: every published procedure, compactly (its ETag and body). Built
+        once per view from the details kept in memory (the very record ``procedure.published.v1``
+        carries, so a consumer's copy from it equals one from the events), in a thread, and served as
+        is after; ``_install`` starts the build, so a request rarely waits for it."""
+        view = self.view
+        if self._summary is None or self._summary[0] is not view:
+            async with self._summary_lock:
+                if self._summary is None or self._summary[0] is not view:
+                    etag, body = await asyncio.to_thread(self._build_summary, view)
+                    self._summary = (view, etag, body)
+        return self._summary[1], self._summary[2]
+
+    def _build_summary(self, view: View) -> tuple[str, bytes]:
+        # Reading back 6,600 details takes about a second: an item not changed since the previous view
+        # (the same object) keeps its summary, so after an administrator's edit only the edited are read.
+        before, now = self._summary_items, {}
+        for code, item in view.items.items():
+            if not item.published:
+                continue
+            kept = before.get(code)
+            now[code] = (
+                kept
+                if kept is not None and kept[0] is item
+                else (item, summary_item(orjson.loads(zlib.decompress(item.detail))))
+            )
+        self._summary_items = now
+        # The seed in the ETag too: a catalogue loaded afresh starts again from the same revision.
+        etag = f'W/"summary-{view.revision}-{view.seed[:12]}"'
+        return etag, dumps({"revision": view.revision, "items": [s for _i, s in now.values()]})
 
     def detail(self, code: str) -> tuple[str, bytes]:
         """``GET /procedures/{code}``: its ETag and body, from memory (withdrawn procedures too)."""
