@@ -20,5 +20,8 @@ class Settings(ServiceSettings):
     # How often each replica reads the directory and the catalogue again from its database (another
     # replica may have applied a change).
     reference_seconds: float = 60.0
+    # How often to look whether the catalog's catalogue moved (its procedure summary, a conditional GET):
+    # its events cover changes, the summary also what it started from (the seed).
+    catalogue_seconds: float = 300.0
     # The first wait before reading the catalog's directory again while the catalog does not answer.
     directory_retry_seconds: float = 5.0

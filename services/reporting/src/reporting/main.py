@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumers.register(rt, parts.ingest)
     rt.loop("agency-directory", parts.ingest.start_directory)
     rt.loop("refold", parts.ingest.refold_forever)
+    rt.loop("catalogue-summary", lambda: reference.sync_catalogue_forever(settings.catalogue_seconds))
 
     @rt.on_stop
     async def _close_catalog(_: Runtime) -> None:

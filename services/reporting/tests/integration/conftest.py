@@ -1,6 +1,6 @@
 """Reporting in-process against real MongoDB and RabbitMQ (the test infrastructure): events published on
 the run's exchange as the producers publish them, consumed by the service's own queue; the catalog's
-agency directory served over real HTTP by a small server of the test's own."""
+agency directory and procedure summary served over real HTTP by a small server of the test's own."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from devstack.testing import eventually, free_port, started_apps, trust_test_tokens
@@ -90,11 +90,15 @@ NAMES = {a["code"]: a["name"] for a in DIRECTORY}
 
 @dataclass
 class FakeCatalog:
-    """The catalog's agency directory over HTTP; ``failures``: how many calls answer 503 first."""
+    """The catalog's agency directory over HTTP; ``failures``: how many calls answer 503 first. Its
+    procedure summary: none unless a test sets ``summary`` (and puts it back: the server is the session's)."""
 
     port: int = field(default_factory=free_port)
     failures: int = 0
     calls: int = 0
+    summary_revision: int = 1
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    summary_calls: int = 0
 
     @property
     def url(self) -> str:
@@ -107,11 +111,48 @@ class FakeCatalog:
             return JSONResponse({"code": "loading"}, status_code=503)
         return JSONResponse([{k: v for k, v in a.items() if k != "version"} for a in DIRECTORY])
 
+    async def procedure_summary(self, request: Request) -> Response:
+        """As the catalog answers: its ETag names the revision, a matching If-None-Match gets 304."""
+        self.summary_calls += 1
+        etag = f'W/"summary-{self.summary_revision}"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        body = {"revision": self.summary_revision, "items": self.summary}
+        return JSONResponse(body, headers={"ETag": etag})
+
+
+def summary_item(
+    code: str,
+    version: int,
+    *,
+    detailed: bool,
+    online: str,
+    level: str = "commune",
+    body: str | None = "people_committee",
+    receivers: tuple[str, ...] = (),
+    field_name: str = "Hộ tịch",
+) -> dict[str, Any]:
+    """One procedure of the catalog's ``GET /procedures/summary``."""
+    return {
+        "code": code,
+        "version": version,
+        "status": "published",
+        "field": field_name,
+        "detailed": detailed,
+        "online_level": online,
+        "routing": {"level": level, "receivers": list(receivers), "commune_body": body},
+    }
+
 
 @pytest.fixture(scope="session")
 async def catalog() -> AsyncIterator[FakeCatalog]:
     c = FakeCatalog()
-    app = Starlette(routes=[Route("/api/v1/catalog/agencies", c.agencies)])
+    app = Starlette(
+        routes=[
+            Route("/api/v1/catalog/agencies", c.agencies),
+            Route("/api/v1/catalog/procedures/summary", c.procedure_summary),
+        ]
+    )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=c.port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     await eventually(lambda: server.started, 10)

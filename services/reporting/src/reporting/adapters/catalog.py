@@ -1,4 +1,5 @@
-"""The catalog's published API, as reporting calls it: the agency directory."""
+"""The catalog's published API, as reporting calls it: the agency directory and the summary of the
+published procedures."""
 
 from __future__ import annotations
 
@@ -28,6 +29,23 @@ class Catalog:
         if not isinstance(items, list):
             raise CatalogUnavailable("unexpected answer")
         return items
+
+    async def procedure_summary(self, etag: str | None = None) -> tuple[str | None, dict[str, Any]] | None:
+        """``GET /api/v1/catalog/procedures/summary``: ``(its ETag, {"revision", "items"})``, or None when
+        the catalog answers 304 to ``etag`` (nothing changed). ~6,600 compact items: a longer wait."""
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            r = await self.http.get("/api/v1/catalog/procedures/summary", headers=headers, timeout=60.0)
+        except httpx.HTTPError as e:
+            raise CatalogUnavailable(repr(e)[:200]) from e
+        if r.status_code == 304:
+            return None
+        if r.status_code != 200:
+            raise CatalogUnavailable(f"catalog answered {r.status_code}")
+        body = r.json()
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise CatalogUnavailable("unexpected answer")
+        return r.headers.get("etag"), body
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -1,7 +1,11 @@
 """What the reports read besides the counters, kept in memory: the agency directory (agency → commune,
 names, who leads the city) and the catalogue (published procedures). Both are small (a few hundred
 agencies, a few thousand procedures) and change rarely: read again from the database every ``seconds``,
-and at once after this replica applied a change."""
+and at once after this replica applied a change.
+
+Both come from the catalog at start too: its procedure events cover only changes, never the seed it
+started from, so the catalogue's summary (``GET /procedures/summary``) is read when the copy is empty and
+whenever the catalog's revision moved (a conditional GET: a 304 costs nothing)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from ..domain.catalogue import Procedure, Tally
 from ..domain.units import Agency, Directory
 
 log = logs.get(__name__)
+RETRY_MAX = 60.0  # the longest wait between two tries while the catalog does not answer
 
 
 class Reference:
@@ -94,7 +99,7 @@ class Reference:
         await self._fresh()
         return self._tally
 
-    async def fill_directory(self, retry_max: float = 60.0) -> list[str]:
+    async def fill_directory(self, retry_max: float = RETRY_MAX) -> list[str]:
         """When the copy is empty, read the catalog's directory, again and again while the catalog does
         not answer (the service serves meanwhile; its agencies arrive by events too). The codes read."""
         delay = self.retry_seconds
@@ -112,3 +117,44 @@ class Reference:
             log.info("agency directory read from the catalog", agencies=len(items))
             return [str(a["code"]) for a in items if a.get("code")]
         return []
+
+    async def sync_catalogue(self) -> int | None:
+        """One look at the catalog's summary: stored when the copy is empty or the catalog's revision
+        moved since the summary last stored (events stay authoritative: a procedure whose copy is of a
+        newer version is left as it is). How many procedures written; None when nothing was read."""
+        seen = await self.revision.summary_seen() or {}
+        empty = await self.procedures_repo.empty()
+        got = await self.catalog.procedure_summary(None if empty else seen.get("etag"))
+        if got is None:
+            return None
+        etag, body = got
+        revision = body.get("revision")
+        if not empty and seen.get("revision") == revision and seen.get("etag") == etag:
+            return None  # a catalog that does not answer 304: the same revision all the same
+        procedures = [
+            Procedure.of_published(str(i["code"]), int(i["version"]), i)
+            for i in body["items"]
+            if isinstance(i, dict) and i.get("code") and i.get("version") is not None
+        ]
+        written = await self.procedures_repo.put_unless_newer(procedures)
+        await self.revision.saw_summary(revision, etag)
+        if written:
+            await self.revision.bump()
+            self.stale()
+        log.info(
+            "catalogue read from the catalog", revision=revision, procedures=len(procedures), written=written
+        )
+        return written
+
+    async def sync_catalogue_forever(self, seconds: float) -> None:
+        """The background loop: the summary at start (again and again while the catalog does not
+        answer), then a look every ``seconds``."""
+        delay = self.retry_seconds
+        while True:
+            try:
+                await self.sync_catalogue()
+                delay, wait = self.retry_seconds, seconds
+            except CatalogUnavailable as e:
+                log.warning("catalogue summary not read; trying again", error=str(e)[:200], seconds=delay)
+                wait, delay = delay, min(delay * 2, RETRY_MAX)
+            await asyncio.sleep(wait)
