@@ -47,14 +47,13 @@ restart: .venv/.synced
 clean:
 	@if [ -x .venv/bin/devstack ]; then .venv/bin/devstack clean; else rm -rf "$${DVC_DATA_DIR:-.data}"; fi
 
-# Two workers (pytest-xdist): most of a serial run waits (stacks starting, brokers, browsers), not computes.
 test: .venv/.synced
-	.venv/bin/pytest -n 2 --dist loadgroup
+	.venv/bin/pytest
 
 # Unit and integration tiers only (real MongoDB, RabbitMQ and S3, services in-process): no whole stack,
 # no browser. Under 4 minutes on a two-core machine; `make test` runs everything and is what CI runs.
 test-fast: .venv/.synced
-	.venv/bin/pytest -n 2 --dist loadgroup -m "not system"
+	.venv/bin/pytest -m "not system"
 
 lint: .venv/.synced
 	.venv/bin/ruff check .

@@ -716,21 +716,11 @@ def stack(infra: Infra) -> Iterator[RunningStack]:
 SYSTEM_FOLDERS = ("tests/system/", "tests/browser/")
 
 
-# Suites whose tests share one whole stack a session (their conftest.py): one worker runs each whole.
-SHARED_STACK_FOLDERS = ("tests/browser/", "tests/security/")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks the system tests; and groups the tests for ``make test``'s two pytest-xdist workers
-    (``--dist loadgroup``): a test file goes whole to one worker, so its module fixtures (a world of
-    services, a stack) are made once, and a suite sharing a session's stack goes whole to one, so that
-    stack starts once."""
     for item in items:
         where = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
         if "stack" in getattr(item, "fixturenames", ()) or where.startswith(SYSTEM_FOLDERS):
             item.add_marker(pytest.mark.system)
-        shared = next((f for f in SHARED_STACK_FOLDERS if where.startswith(f)), None)
-        item.add_marker(pytest.mark.xdist_group(shared or where))
 
 
 def trust_test_tokens(app: Any, **defaults: Any) -> None:
