@@ -240,14 +240,7 @@ class Reports:
                 c, score, indexes = await self._figures(
                     directory, tally, unit, field, summed, (0, late), month == current
                 )
-                per[month] = {
-                    "month": month,
-                    "score": score,
-                    "indexes": {i["key"]: i["value"] for i in indexes},
-                    "received": c["received"],
-                    "finished": c["finished"],
-                    "finished_on_time": c["finished_on_time"],
-                }
+                per[month] = month_entry(month, c, score, indexes)
             out[unit.key] = per
         return out
 
@@ -280,14 +273,7 @@ class Reports:
             c, score, indexes = await self._figures(
                 directory, tally, unit, field, summed, (0, late if month == current else 0), month == current
             )
-            per[month] = {
-                "month": month,
-                "score": score,
-                "indexes": {i["key"]: i["value"] for i in indexes},
-                "received": c["received"],
-                "finished": c["finished"],
-                "finished_on_time": c["finished_on_time"],
-            }
+            per[month] = month_entry(month, c, score, indexes)
         return {unit.key: per}
 
     # -- the ranking -----------------------------------------------------------------------------------
@@ -441,4 +427,18 @@ def item(d: Mapping[str, Any]) -> dict[str, Any]:
         "on_time": d.get("on_time"),
         "holder": d.get("holder"),
         "rating": {"scores": rating["scores"], "comment": rating.get("comment")} if rating else None,
+    }
+
+
+def month_entry(
+    month: str, c: dict[str, Any], score: float | None, indexes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One month of a trend or of the scorecard: the score, each index's value and the main counts."""
+    return {
+        "month": month,
+        "score": score,
+        "indexes": {i["key"]: i["value"] for i in indexes},
+        "received": c["received"],
+        "finished": c["finished"],
+        "finished_on_time": c["finished_on_time"],
     }
