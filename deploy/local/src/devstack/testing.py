@@ -201,7 +201,11 @@ class Infra:
             "amqp_url": self.amqp_url,
             "exchange": f"{self.namespace}dvc.events",
             "queue_prefix": f"{self.namespace}{n}.",
-            "queue_expires_ms": 900_000,
+            # A stopped app's queues go two minutes after its last use. Every app makes five quorum
+            # queues (each a Raft cluster of its own), and a run makes hundreds of apps: kept for 15 minutes,
+            # some 300 were alive at once, and the machine's RabbitMQ (3.10) stopped answering new
+            # connections until some expired. Longer than the longest retry delay (60 s).
+            "queue_expires_ms": 120_000,
             "captcha_test_answer": CAPTCHA_TEST_ANSWER,
         }
         if "admin_totp_secret" in cls.model_fields:

@@ -244,12 +244,31 @@ class Consumer:
     def parking(self) -> str:
         return parking_queue_name(self.queue_name)
 
+    async def _declare_parking(self) -> None:
+        assert self.channel is not None
+        await self.channel.declare_queue(self.parking, durable=True, arguments={**QUORUM, **self.extra_args})
+
+    async def _declare_retry(self, delay: float) -> None:
+        assert self.channel is not None
+        await self.channel.declare_queue(
+            retry_queue_name(self.queue_name, delay),
+            durable=True,
+            arguments={
+                **QUORUM,
+                **SAFE_DLX,
+                "x-message-ttl": round(delay * 1000),
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": self.queue_name,
+                **self.extra_args,
+            },
+        )
+
     async def declare(self) -> AbstractRobustQueue:
         """Declare the queue, its retry tiers and parking lot, and the bindings."""
         assert self.bus.connection is not None and self.bus.exchange is not None
         self.channel = await self.bus.connection.channel()
         await self.channel.set_qos(prefetch_count=self.prefetch)
-        await self.channel.declare_queue(self.parking, durable=True, arguments={**QUORUM, **self.extra_args})
+        await self._declare_parking()
         self.queue = await self.channel.declare_queue(
             self.queue_name,
             durable=True,
@@ -263,18 +282,7 @@ class Consumer:
             },
         )
         for delay in self.retry_delays:
-            await self.channel.declare_queue(
-                retry_queue_name(self.queue_name, delay),
-                durable=True,
-                arguments={
-                    **QUORUM,
-                    **SAFE_DLX,
-                    "x-message-ttl": round(delay * 1000),
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": self.queue_name,
-                    **self.extra_args,
-                },
-            )
+            await self._declare_retry(delay)
         exchange = await self.channel.get_exchange(self.bus.exchange_name, ensure=False)
         for pattern in sorted({p for p, _ in self.handlers}):
             await self.queue.bind(exchange, routing_key=pattern)
@@ -461,6 +469,10 @@ class Consumer:
             return
         target = retry_queue_name(self.queue_name, self.retry_delays[attempt])
         try:
+            if self.extra_args:
+                # Queues that expire when unused (test runs) are never consumed from: declared again
+                # before use, so one declared long ago is there to take the message.
+                await self._declare_retry(self.retry_delays[attempt])
             await self.bus.publish_to_queue(
                 target, _copy(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:500]})
             )
@@ -473,6 +485,8 @@ class Consumer:
 
     async def _park(self, message: AbstractIncomingMessage, error: str) -> None:
         try:
+            if self.extra_args:
+                await self._declare_parking()  # as for a retry tier (above)
             await self.bus.publish_to_queue(self.parking, _copy(message, {ERROR_HEADER: error[:500]}))
         except Exception as e:
             log.warning("parking publish failed; requeueing", error=repr(e)[:200])
