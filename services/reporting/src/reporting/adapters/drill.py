@@ -34,6 +34,7 @@ DRILLABLE = frozenset({*BY_DAY, "open_within", "open_overdue", "on_time"})
 
 
 def unit_filter(kind: str, code: str | None, field: str | None) -> dict[str, Any]:
+    """A unit and field as a filter on a fact or an open-list entry (both name them the same way)."""
     q: dict[str, Any] = {}
     if kind == "agency":
         q["agency_code"] = code

@@ -33,17 +33,6 @@ def entry(fact: Mapping[str, Any]) -> dict[str, Any]:
     return {"_id": fact["_id"], **{k: fact.get(k) for k in FIELDS}}
 
 
-def unit_query(unit_kind: str, code: str | None, field: str | None) -> dict[str, Any]:
-    q: dict[str, Any] = {}
-    if unit_kind == "agency":
-        q["agency_code"] = code
-    elif unit_kind == "commune":
-        q["commune"] = code
-    if field is not None:
-        q["field"] = field
-    return q
-
-
 class Opened(Repository):
     collection = OPEN
 

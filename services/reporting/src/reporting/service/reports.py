@@ -15,8 +15,9 @@ from typing import Any
 
 from ..adapters import drill
 from ..adapters.counters import Counters
+from ..adapters.drill import unit_filter
 from ..adapters.facts import Facts
-from ..adapters.opened import Opened, unit_query
+from ..adapters.opened import Opened
 from ..domain.catalogue import Tally
 from ..domain.fold import OPEN_ROW, counter_id, open_counts
 from ..domain.indexes import (
@@ -78,7 +79,7 @@ class Reports:
         self, unit: Unit, field: str | None, row: Mapping[str, int], now: datetime
     ) -> tuple[int, int]:
         late_today = await self.opened.due_between(
-            unit_query(unit.kind, unit.code, field), self.midnight(now), now
+            unit_filter(unit.kind, unit.code, field), self.midnight(now), now
         )
         return open_counts(dict(row), self.today(now).isoformat(), late_today)
 
@@ -88,7 +89,7 @@ class Reports:
         if kind == "city":
             today = {
                 "city": await self.opened.due_between(
-                    unit_query("city", None, field), self.midnight(now), now
+                    unit_filter("city", None, field), self.midnight(now), now
                 )
             }
         else:
@@ -338,7 +339,7 @@ class Reports:
     async def overdue(self, who: Caller, unit_key: str | None, limit: int) -> dict[str, Any]:
         now = self.clock()
         directory, unit = await self.scope(who, unit_key)
-        docs = await self.opened.overdue(unit_query(unit.kind, unit.code, None), now, limit)
+        docs = await self.opened.overdue(unit_filter(unit.kind, unit.code, None), now, limit)
         return {
             "unit": directory.out(unit),
             "as_of": now,
