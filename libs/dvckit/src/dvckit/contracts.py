@@ -571,6 +571,38 @@ class PaymentRefundedV1(_PaymentEvent):
     refunded_at: datetime
 
 
+class AuditRecordedV1(EventData):
+    """One entry of the audit trail (docs/audit.md): personal data or an attachment read by staff, a change
+    made by staff or an administrator, a staff sign-in. Written by the service where it happened, in the
+    same transaction as the change (or, for a read, before the data is returned), so no audited action
+    succeeds without its record. The audit service keeps it append-only, hash-chained per producer."""
+
+    event_type = "audit.recorded"
+    event_version = 1
+
+    at: datetime
+    kind: Literal["read", "change", "login"]
+    # ``<target>.<verb>`` in the past tense: ``dossier.viewed``, ``attachment.downloaded``,
+    # ``user.roles_changed``, ``staff.signed_in``, ``staff.sign_in_failed``...
+    action: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=80)
+    outcome: Literal["ok", "denied", "failed"] = "ok"
+    actor: str = Field(max_length=200, description="the account (sub) that acted; '' when unknown")
+    actor_roles: list[str] = Field(default_factory=list)
+    actor_agencies: list[str] = Field(default_factory=list)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+    request_id: str | None = Field(default=None, max_length=128)
+    target_type: str = Field(max_length=40, description="dossier, attachment, user, procedure, agency...")
+    target_id: str = Field(max_length=200)
+    # The account whose personal data was read or changed (a citizen's export lists the entries about them).
+    subject: str | None = Field(default=None, max_length=200)
+    # The personal fields read (``applicant.id_number``...), for a read.
+    fields: list[str] = Field(default_factory=list)
+    # For a change: the changed fields only, secrets redacted (dvckit.audit.changes).
+    before: dict | None = None
+    after: dict | None = None
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     UserRegisteredV1,
     UserContactChangedV1,
@@ -595,6 +627,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     PaymentFailedV1,
     PaymentExpiredV1,
     PaymentRefundedV1,
+    AuditRecordedV1,
 )
 
 

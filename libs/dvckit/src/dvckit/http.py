@@ -50,13 +50,21 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         rid = ""
+        ip: str | None = None
+        agent: str | None = None
         for k, v in scope["headers"]:
             if k == b"x-request-id":
                 rid = v.decode("latin-1")
-                break
+            elif k == b"x-real-ip":  # set by the gateway, which overwrites what a client sent
+                ip = v.decode("latin-1")[:64]
+            elif k == b"user-agent":
+                agent = v.decode("latin-1")[:300]
         if not _VALID_RID.match(rid):
             rid = uuid.uuid4().hex
+        if ip is None and scope.get("client"):
+            ip = scope["client"][0]
         rid_token = logs.request_id_var.set(rid)
+        client_token = logs.client_var.set((ip, agent))
         tokens = logs.bind(request_id=rid)
         started = time.perf_counter()
         status = 500
@@ -89,6 +97,7 @@ class RequestContext:
                 )
             logs.reset(tokens)
             logs.request_id_var.reset(rid_token)
+            logs.client_var.reset(client_token)
 
 
 TOO_LARGE = errors.Problem(

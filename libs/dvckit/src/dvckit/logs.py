@@ -16,6 +16,9 @@ import orjson
 import structlog
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Where the current request came from: (address, user agent), set by the request-context middleware from
+# the gateway's X-Real-IP (the peer's address when called directly). The audit trail records it.
+client_var: ContextVar[tuple[str | None, str | None]] = ContextVar("client", default=(None, None))
 
 
 def _dumps(obj: Any, default: Any = None) -> str:

@@ -14,6 +14,7 @@ from pymongo.errors import ConnectionFailure
 from . import aio, logs, mongo, mongo_metrics
 from . import consumer as consumer_mod
 from . import outbox as outbox_mod
+from .audit import Audit
 from .auth import RevocationList, RevokedSource, TokenVerifier, http_jwks, http_revocations
 from .consumer import Consumer
 from .events import EventBus
@@ -60,6 +61,8 @@ class Runtime:
         )
         # Events the handlers record go out right after their batch commits, as a request's do.
         self.consumer.committed = self.outbox.committed
+        # The audit trail: entries are outbox records (dvckit.audit).
+        self.audit = Audit(self.outbox.add, self.transaction)
         # Verifies access tokens locally against the auth service's published keys, and refuses those
         # of sessions ended since (the revocation list, brought up to date by a loop: _watch_revocations).
         self.tokens = TokenVerifier(
