@@ -48,6 +48,7 @@ from . import aio, logs
 from . import outbox as outbox_mod
 from .events import Envelope, EventBus, EventData
 from .mongo import Session, transaction
+from .tracing import Tracing
 
 PROCESSED = "processed_events"
 SCHEMA = {PROCESSED: [IndexModel([("at", 1)], name="at")]}
@@ -208,6 +209,7 @@ class Consumer:
         # Outbox records written by handlers, once their transaction committed (``Runtime``: the fast path).
         self.committed: Callable[[list[dict[str, Any]]], None] | None = None
         self.preparers: list[Preparer] = []
+        self.tracing: Tracing | None = None  # dvckit.tracing, set by the Runtime when it is on
 
     def on(self, pattern: str) -> Callable[[Handler], Handler]:
         """Register a handler for a routing-key pattern (``dossier.*.v1``); the queue is bound to it."""
@@ -442,8 +444,13 @@ class Consumer:
             for prepare in self.preparers:
                 await prepare([item.envelope for item in fresh.values()], session)
             for item in fresh.values():
-                for fn in item.handlers:
-                    await fn(item.envelope, session)
+                if self.tracing is None:
+                    for fn in item.handlers:
+                        await fn(item.envelope, session)
+                    continue
+                with self.tracing.handling(item.envelope, item.message.headers):  # a span of the event
+                    for fn in item.handlers:
+                        await fn(item.envelope, session)
             return [
                 "done" if fresh.get(i) is item else "duplicate" for i, item in zip(ids, items, strict=True)
             ]

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import apidoc, deps, errors, health, logs
 from .jsonutil import ORJSONResponse
 from .runtime import Runtime
+from .tracing import Tracing
 
 REQUEST_ID = "x-request-id"
 _VALID_RID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -42,8 +43,9 @@ access = logs.get("access")
 class RequestContext:
     """Request id (kept from the gateway or made here), access log line and metrics, per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, tracing: Tracing | None = None) -> None:
         self.app = app
+        self.tracing = tracing  # dvckit.tracing: a span a request when on
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,6 +70,9 @@ class RequestContext:
         tokens = logs.bind(request_id=rid)
         started = time.perf_counter()
         status = 500
+        span = None
+        if self.tracing is not None and scope["path"] not in _QUIET_PATHS:
+            span = self.tracing.start_server(scope)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -95,6 +100,8 @@ class RequestContext:
                     status=status,
                     ms=round(elapsed * 1000, 2),
                 )
+            if span is not None and self.tracing is not None:  # after the access line, which names the trace
+                self.tracing.end_server(span, status, template, rid)
             logs.reset(tokens)
             logs.request_id_var.reset(rid_token)
             logs.client_var.reset(client_token)
@@ -181,5 +188,5 @@ def create_app(
     for r in routers:
         app.include_router(r, prefix=prefix)
     app.add_middleware(BodyLimit, max_bytes=max_body, streamed=streamed)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, tracing=runtime.tracing)
     return app

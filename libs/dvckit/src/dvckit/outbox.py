@@ -32,6 +32,7 @@ from . import aio, logs
 from .aio import within
 from .events import Envelope, EventBus, EventData, Unroutable
 from .mongo import Session
+from .tracing import Tracing
 
 COLLECTION = "outbox"
 SENT_RETENTION = timedelta(days=7)
@@ -100,6 +101,7 @@ class Outbox:
         self.mark_seconds = mark_seconds
         self._confirmed: list[str] = []  # published and confirmed, not yet marked sent
         self._confirmed_since = 0.0  # loop time of the oldest of them
+        self.tracing: Tracing | None = None  # dvckit.tracing, set by the Runtime when it is on
 
     async def add(self, session: Session, data: EventData) -> Envelope:
         """Record an event inside the caller's transaction (``Runtime.transaction`` hands it to the fast
@@ -233,7 +235,13 @@ class Outbox:
         async def one(doc: dict[str, Any]) -> tuple[dict[str, Any], BaseException | None]:
             async with sem:
                 try:
-                    await self.bus.publish(Envelope.model_validate(doc["envelope"]))
+                    env = Envelope.model_validate(doc["envelope"])
+                    if self.tracing is None:
+                        await self.bus.publish(env)
+                    else:  # a span of the publish, its traceparent in the message's headers
+                        headers: dict[str, Any] = {}
+                        with self.tracing.publishing(env, headers):
+                            await self.bus.publish(env, headers)
                     return doc, None
                 except Exception as e:
                     return doc, e

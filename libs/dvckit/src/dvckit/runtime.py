@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pymongo.errors import ConnectionFailure
 
-from . import aio, logs, mongo, mongo_metrics
+from . import aio, logs, mongo, mongo_metrics, tracing
 from . import consumer as consumer_mod
 from . import outbox as outbox_mod
 from .audit import Audit
@@ -31,12 +31,15 @@ log = logs.get(__name__)
 class Runtime:
     def __init__(self, settings: ServiceSettings, *, schema: Schema | None = None) -> None:
         self.settings = settings
+        # OpenTelemetry: None (off) unless an OTLP endpoint is set (dvckit.tracing).
+        self.tracing = tracing.configure(settings)
         # Every command it sends is counted on /metrics (mongodb_commands_total{database,command}).
         self.client = mongo.connect(
             settings.mongo_url,
             appname=settings.instance,
             timeout_ms=settings.mongo_timeout_ms,
-            listeners=[mongo_metrics.LISTENER],
+            listeners=[mongo_metrics.LISTENER]
+            + ([self.tracing.mongo_listener()] if self.tracing is not None else []),
         )
         self.db = self.client[settings.mongo_db]
         self.schema: dict[str, Any] = {**outbox_mod.SCHEMA, **consumer_mod.SCHEMA, **(schema or {})}
@@ -61,6 +64,7 @@ class Runtime:
         )
         # Events the handlers record go out right after their batch commits, as a request's do.
         self.consumer.committed = self.outbox.committed
+        self.outbox.tracing = self.consumer.tracing = self.tracing
         # The audit trail: entries are outbox records (dvckit.audit).
         self.audit = Audit(self.outbox.add, self.transaction)
         # Verifies access tokens locally against the auth service's published keys, and refuses those
@@ -175,6 +179,8 @@ class Runtime:
         await self.outbox.stop()
         await self.bus.close()
         await self.client.close()
+        if self.tracing is not None:
+            await asyncio.to_thread(self.tracing.shutdown)  # the last spans exported
 
     async def transaction(self, fn: Callable[[Session], Awaitable[T]]) -> T:
         """Run a use case's writes in one transaction; outbox records it added are published right after

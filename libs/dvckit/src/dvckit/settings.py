@@ -97,6 +97,11 @@ class ServiceSettings(BaseSettings):
     revocations_refresh_seconds: float = 20.0
     revocations_stale_seconds: float = 120.0
 
+    # OpenTelemetry tracing (dvckit.tracing): off unless an OTLP/HTTP receiver is named
+    # ("http://otel-collector:4318"); the share of traces kept, decided by trace id alike in every service.
+    otel_endpoint: str = ""
+    otel_sample_ratio: float = Field(1.0, ge=0.0, le=1.0)
+
     # Accepted as the answer to every captcha only in development and test (see README).
     captcha_test_answer: str | None = None
 
