@@ -98,6 +98,13 @@ async def httpx_hook(request: Any) -> None:
     inject(request.headers)
 
 
+def client_hooks() -> dict[str, list[Any]]:
+    """The event hooks of an httpx client calling another service of the system: its requests carry the
+    current span's ``traceparent`` (nothing while tracing is off). Not for outside parties' clients (the
+    payment provider, SMS, VNeID): the trace context stays inside."""
+    return {"request": [httpx_hook]}
+
+
 def _valid(value: Any) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
@@ -200,22 +207,23 @@ class Tracing:
         bound = (
             logs.bind(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}") if ctx.is_valid else {}
         )
-        return span, (token, bound)
+        return span, (token, bound, method)
 
     def end_server(self, started: tuple[Span, Any], status: int, route: str, request_id: str) -> None:
         from opentelemetry import context
 
-        span, (token, bound) = started
+        span, (token, bound, method) = started
         try:
-            method = span.attributes.get("http.request.method", "") if span.attributes else ""
+            if not span.is_recording():  # not sampled
+                return
             span.update_name(f"{method} {route}")
             span.set_attribute("http.route", route)
             span.set_attribute("http.response.status_code", status)
             span.set_attribute("dvc.request_id", request_id)
             if status >= 500:
                 span.set_status(self._status(self._error))
-            span.end()
         finally:
+            span.end()
             context.detach(token)
             if bound:
                 logs.reset(bound)

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from dvckit import tracing
+
 
 class CatalogUnavailable(Exception):
     pass
@@ -14,7 +16,9 @@ class CatalogUnavailable(Exception):
 
 class Catalog:
     def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=10.0, transport=transport)
+        self.http = httpx.AsyncClient(
+            base_url=base_url, timeout=10.0, transport=transport, event_hooks=tracing.client_hooks()
+        )
 
     async def agencies(self) -> list[dict[str, Any]]:
         """``GET /api/v1/catalog/agencies``: the active agencies (a few hundred small records)."""

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import httpx
 
-from dvckit import logs
+from dvckit import logs, tracing
 from dvckit.errors import Problem, Text
 
 log = logs.get(__name__)
@@ -52,11 +52,16 @@ class Clients:
         auth_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        hooks = tracing.client_hooks()  # the calls continue the caller's trace (when tracing is on)
         self.catalog = httpx.AsyncClient(
-            base_url=catalog_url, timeout=5.0, limits=limits, transport=transport
+            base_url=catalog_url, timeout=5.0, limits=limits, transport=transport, event_hooks=hooks
         )
         self.auth = httpx.AsyncClient(
-            base_url=auth_url, timeout=3.0, limits=limits, transport=auth_transport or transport
+            base_url=auth_url,
+            timeout=3.0,
+            limits=limits,
+            transport=auth_transport or transport,
+            event_hooks=hooks,
         )
 
     async def procedure(self, code: str) -> dict[str, Any]:
