@@ -643,7 +643,9 @@ def markdown() -> str:
         "Generated from `libs/dvckit/src/dvckit/contracts.py` by `python -m dvckit.contracts`; do not edit.",
         "",
         "Every event travels in the envelope `{id, type, version, occurred_at, producer, correlation_id,"
-        " data}` on the durable topic exchange `dvc.events`, with routing key `<type>.v<version>`.",
+        " data}` on the durable topic exchange `dvc.events`, with routing key `<type>.v<version>`. When"
+        " tracing is on, the envelope also carries `traceparent`, the W3C trace context of the span that"
+        " wrote the event (docs/operations.md, \"Tracing\").",
         "",
     ]
     for c in CATALOGUE:
