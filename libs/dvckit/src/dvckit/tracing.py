@@ -338,6 +338,8 @@ class _MongoSpans(monitoring.CommandListener):
             kind=self.tracing._kind.CLIENT,
             attributes=attrs,
         )
+        if len(self.open) > 10_000:  # a command whose end never came (never seen): do not grow for ever
+            self.open.clear()
         self.open[(event.connection_id, event.request_id)] = span
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
