@@ -645,7 +645,7 @@ def markdown() -> str:
         "Every event travels in the envelope `{id, type, version, occurred_at, producer, correlation_id,"
         " data}` on the durable topic exchange `dvc.events`, with routing key `<type>.v<version>`. When"
         " tracing is on, the envelope also carries `traceparent`, the W3C trace context of the span that"
-        " wrote the event (docs/operations.md, \"Tracing\").",
+        ' wrote the event (docs/operations.md, "Tracing").',
         "",
     ]
     for c in CATALOGUE:
