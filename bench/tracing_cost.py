@@ -76,10 +76,13 @@ print(json.dumps({"request_us": min(asyncio.run(requests(1000)) for _ in range(7
 
 def run(src: Path, otel: str = "") -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(src), "BENCH_OTEL": otel}
-    out = subprocess.run(
-        [sys.executable, "-c", MEASURE], env=env, check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    for attempt in range(3):  # a process starved on a busy machine now and then: measured again
+        done = subprocess.run([sys.executable, "-c", MEASURE], env=env, capture_output=True, text=True)
+        lines = [x for x in done.stdout.splitlines() if x.startswith('{"request_us"')]
+        if done.returncode == 0 and lines:
+            return json.loads(lines[-1])
+        print(f"measurement failed (attempt {attempt + 1}): {done.stderr[-500:]}", file=sys.stderr)
+    raise SystemExit("the measurement failed three times")
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, SecretStr
 
+from . import tracing
 from .settings import dev_secret
 
 
@@ -53,6 +54,7 @@ class ObjectStore:
                 ),
             )
         )
+        tracing.watch_s3(self.client)  # spans of its calls, when tracing is on
         if create_bucket:
             try:
                 await self.client.head_bucket(Bucket=self.bucket)

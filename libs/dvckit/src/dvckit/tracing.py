@@ -17,9 +17,9 @@ service and replica, spans batched and exported in a background thread) and reco
   that span's ``traceparent`` in its AMQP headers;
 - a CONSUMER span for each event handled, child of the message's ``traceparent`` (else the envelope's):
   the events its handlers write continue the same trace;
-- a CLIENT span for each MongoDB command sent while one of those spans is current (none for the
-  background loops' own queries), and the ``traceparent`` header on the calls a service makes to another
-  with httpx while a span is current (:func:`inject`).
+- a CLIENT span for each MongoDB command and each S3 call (:func:`watch_s3`) made while one of those spans
+  is current (none for the background loops' own queries), and the ``traceparent`` header on the calls a
+  service makes to another with httpx while a span is current (:func:`client_hooks`).
 
 The sampling decision is the trace id's (``TraceIdRatioBased``, ``DVC_OTEL_SAMPLE_RATIO``, default 1): every
 service decides the same for the same trace, whatever flag the caller sent, so a trace is kept whole or
@@ -51,6 +51,8 @@ _VALID = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 # True once any Tracing was made in this process: until then traceparent()/inject() return at once.
 _enabled = False
+# The process's tracing (the last made: one a process but in tests), for clients built without the runtime.
+_default: Tracing | None = None
 
 
 def traces_url(endpoint: str) -> str:
@@ -93,6 +95,18 @@ def inject(headers: Any) -> None:
         headers[TRACEPARENT] = value
 
 
+def watch_s3(client: Any) -> None:
+    """CLIENT spans of an aiobotocore S3 client's calls made while a span is current (``S3 PutObject``…:
+    the operation and its HTTP status, never the bucket's keys). Nothing is registered while tracing is
+    off."""
+    t = _default
+    if t is None:
+        return
+    client.meta.events.register("before-call.s3", t._s3_started)
+    client.meta.events.register("after-call.s3", t._s3_ended)
+    client.meta.events.register("after-call-error.s3", t._s3_failed)
+
+
 async def httpx_hook(request: Any) -> None:
     """``httpx.AsyncClient(event_hooks={"request": [httpx_hook]})``: the call continues the trace."""
     inject(request.headers)
@@ -128,7 +142,7 @@ class Tracing:
         ratio: float = 1.0,
         exporter: Any = None,
     ) -> None:
-        global _enabled
+        global _enabled, _default
         from opentelemetry import trace
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
@@ -161,6 +175,7 @@ class Tracing:
         self._status = trace.Status
         self._error = trace.StatusCode.ERROR
         _enabled = True
+        _default = self
 
     # -- contexts ----------------------------------------------------------------------------------
 
@@ -288,6 +303,32 @@ class Tracing:
 
     def mongo_listener(self) -> monitoring.CommandListener:
         return _MongoSpans(self)
+
+    # -- S3 (botocore's events: watch_s3) -------------------------------------------------------------
+
+    def _s3_started(self, model: Any, context: dict[str, Any], **_: Any) -> None:
+        if not self._trace.get_current_span().is_recording():
+            return
+        context["dvc_span"] = self.tracer.start_span(
+            f"S3 {model.name}",
+            kind=self._kind.CLIENT,
+            attributes={"rpc.system": "aws-api", "rpc.service": "S3", "rpc.method": model.name},
+        )
+
+    def _s3_ended(self, http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        span = context.pop("dvc_span", None)
+        if span is not None:
+            status = getattr(http_response, "status_code", 0)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(self._status(self._error))
+            span.end()
+
+    def _s3_failed(self, exception: BaseException, context: dict[str, Any], **_: Any) -> None:
+        span = context.pop("dvc_span", None)
+        if span is not None:
+            span.set_status(self._status(self._error, type(exception).__name__))
+            span.end()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 

@@ -88,6 +88,16 @@ async def test_one_filing_is_one_trace_from_the_request_to_the_notification(worl
         allowed = {"db.system.name", "db.namespace", "db.operation.name", "db.collection.name"}
         assert all(set(q.attributes) <= allowed for q in queries)
 
+        # The attachments went to S3 under their upload's span (the operation, never the object's key).
+        uploads = {
+            s.span_id
+            for s in collector.spans
+            if s.kind == "server" and s.name == "POST /dossiers/{dossier_id}/attachments"
+        }
+        stored = [s for s in collector.spans if s.name.startswith("S3 ") and s.parent_id in uploads]
+        assert stored and all(s.kind == "client" and s.attributes["rpc.service"] == "S3" for s in stored)
+        assert {s.parent_id for s in stored} == uploads
+
         # Every span of the trace hangs from the gateway's: nothing else started a trace of its own.
         assert all(s.parent_id in by_id or s is server for s in spans)
 
