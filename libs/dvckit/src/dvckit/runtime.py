@@ -179,8 +179,11 @@ class Runtime:
         await self.outbox.stop()
         await self.bus.close()
         await self.client.close()
-        if self.tracing is not None:
-            await asyncio.to_thread(self.tracing.shutdown)  # the last spans exported
+        if self.tracing is not None:  # the last spans exported, if the receiver answers soon enough
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self.tracing.shutdown), 5.0)
+            except TimeoutError:
+                log.warning("the last spans were not exported in time")
 
     async def transaction(self, fn: Callable[[Session], Awaitable[T]]) -> T:
         """Run a use case's writes in one transaction; outbox records it added are published right after
