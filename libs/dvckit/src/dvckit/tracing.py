@@ -218,9 +218,11 @@ class Tracing:
         )
         token = context.attach(self._trace.set_span_in_context(span))
         ctx = span.get_span_context()
-        # Every log line of the request names its trace (the span's id too, for the trace's own view).
+        # Every log line of a traced request names its trace (the span's id too, for the trace's own view).
         bound = (
-            logs.bind(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}") if ctx.is_valid else {}
+            logs.bind(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}")
+            if span.is_recording()
+            else {}
         )
         return span, (token, bound, method)
 
@@ -285,7 +287,9 @@ class Tracing:
         )
         ctx = span.get_span_context()
         bound = (
-            logs.bind(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}") if ctx.is_valid else {}
+            logs.bind(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}")
+            if span.is_recording()
+            else {}
         )
         try:
             with self._current(span):
