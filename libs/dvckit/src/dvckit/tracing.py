@@ -251,12 +251,13 @@ class Tracing:
     def publishing(self, envelope: Envelope, headers: dict[str, Any]) -> Iterator[None]:
         """The relay's PRODUCER span of one record, child of the envelope's context; the message's
         ``traceparent`` header names it, so the consumer's span is its child."""
-        if envelope.traceparent is None:
+        parent = _valid(envelope.traceparent)
+        if parent is None:
             yield
             return
         span = self.tracer.start_span(
             f"{envelope.routing_key} publish",
-            context=self._context(envelope.traceparent),
+            context=self._context(parent),
             kind=self._kind.PRODUCER,
             attributes=_messaging(envelope, "publish"),
         )
@@ -275,7 +276,7 @@ class Tracing:
     def handling(self, envelope: Envelope, headers: Mapping[str, Any] | None) -> Iterator[None]:
         """A CONSUMER span around one event's handlers, child of the message's ``traceparent`` (the
         publish span), else of the envelope's; an event without either starts no trace."""
-        parent = _valid((headers or {}).get(TRACEPARENT)) or envelope.traceparent
+        parent = _valid((headers or {}).get(TRACEPARENT)) or _valid(envelope.traceparent)
         if parent is None:
             yield
             return

@@ -103,6 +103,11 @@ def test_nothing_starts_a_trace_from_an_event_without_one(spans) -> None:
     with t.publishing(env, headers), t.handling(env, None):
         pass
     assert headers == {} and finished(t, exporter) == {}
+    # A malformed context is no reason to refuse the event: it is read, and traced as if it had none.
+    odd = Envelope.from_body(env.model_copy(update={"traceparent": "00-nonsense"}).to_message().body)
+    with t.publishing(odd, headers), t.handling(odd, {"traceparent": b"garbage"}):
+        pass
+    assert headers == {} and finished(t, exporter) == {}
 
 
 def test_a_malformed_traceparent_starts_a_trace_of_its_own(spans) -> None:
