@@ -107,13 +107,19 @@ def dossier_change(before: Dossier, after: Dossier, action: str) -> dict[str, An
     }
 
 
+def _agencies(codes: Sequence[str]) -> str:
+    """The queue's agencies as a target id (at most 200 characters; all of them are in the query)."""
+    joined = ",".join(codes) or "-"
+    return joined if len(joined) <= 200 else f"{len(codes)} agencies"
+
+
 def listed(found: Sequence[Dossier], query: dict[str, Any]) -> dict[str, Any]:
     """One entry for a page of the queue: the dossiers it showed and whose they are."""
     owners = sorted({d.owner_id for d in found})
     return {
         "action": "dossier.listed",
         "target_type": "dossier_list",
-        "target_id": ",".join(query.get("agencies", [])) or "-",
+        "target_id": _agencies(query.get("agencies", [])),
         "subject": owners[0] if len(owners) == 1 else None,
         "fields": QUEUE_FIELDS,
         "after": {"query": query, "dossiers": [d.id for d in found], "subjects": owners},
