@@ -127,6 +127,11 @@ async def test_administrators_changes_and_reads_of_accounts_are_recorded(auth, h
     assert len(listed) == 1 and listed[0]["subject"] == uid and "citizen_id" in listed[0]["fields"]
     assert listed[0]["after"]["query"]["q"] == officer["username"]
 
+    r = await auth.post(f"{R}/keys/rotate", headers=h.bearer(admin))
+    assert r.status_code == 200, r.text
+    [rotated] = await entries(auth.app, action="signing_key.rotated", target_id=r.json()["kid"])
+    assert rotated["after"] == {"active": r.json()["kid"]} and rotated["before"]["active"] != r.json()["kid"]
+
 
 async def test_no_sign_in_or_change_succeeds_without_its_entry(make_auth, h, monkeypatch):
     auth = await make_auth(staff_mfa="off")  # the password alone signs staff in: one step to break
