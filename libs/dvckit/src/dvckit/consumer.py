@@ -162,6 +162,8 @@ def count(envelope: Envelope, outcome: str) -> None:
         if occurred.tzinfo is None:
             occurred = occurred.replace(tzinfo=UTC)
         lag.observe(max(0.0, (datetime.now(UTC) - occurred).total_seconds()))
+
+
 log = logs.get(__name__)
 
 

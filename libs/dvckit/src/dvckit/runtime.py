@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from pymongo.errors import ConnectionFailure
 
 from . import aio, logs, mongo, mongo_metrics
-from . import metrics as metrics_mod
 from . import consumer as consumer_mod
+from . import metrics as metrics_mod
 from . import outbox as outbox_mod
 from .audit import Audit
 from .auth import RevocationList, RevokedSource, TokenVerifier, http_jwks, http_revocations

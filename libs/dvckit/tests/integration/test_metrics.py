@@ -44,8 +44,9 @@ async def test_handled_events_count_by_outcome_with_their_lag(make_runtime, thin
 
     rt = await make_runtime(handlers={"thing.happened.v1": handle})
     key = "thing.happened.v1"
-    ok, retried = value("events_handled_total", type=key, outcome="ok"), value(
-        "events_handled_total", type=key, outcome="retried"
+    ok, retried = (
+        value("events_handled_total", type=key, outcome="ok"),
+        value("events_handled_total", type=key, outcome="retried"),
     )
     lags = value("consumer_event_lag_seconds_count")
     await rt.transaction(lambda s: rt.outbox.add(s, thing(n=1)))
