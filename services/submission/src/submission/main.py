@@ -22,7 +22,7 @@ from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
 from .adapters.registers import DossierRegister
 from .adapters.signatures import SignatureStore
-from .adapters.signing import PyHankoSigner
+from .adapters.signing import PyHankoSigner, watch_certificates
 from .adapters.store import SCHEMA, drop_retired
 from .api.calendar import router as calendar_router
 from .api.forms import router as forms_router
@@ -82,6 +82,13 @@ def create_app(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
     )
     calendar = parts.calendar
+    # The agencies' signing certificates' expiry on /metrics (certificate_expiry_seconds{name}).
+    rt.loop(
+        "certificate-expiry",
+        lambda: watch_certificates(
+            settings.signing_dir, settings.signing_trust_roots, settings.certificate_check_seconds
+        ),
+    )
     rt.loop(
         "calendar-refresh",
         lambda: aio.every(settings.calendar_refresh_seconds, calendar.refresh, "calendar refresh failed"),

@@ -21,6 +21,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+
 from dvckit import logs
 from dvckit.audit import is_staff
 from dvckit.auth import Principal
@@ -43,6 +45,9 @@ from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH, SESSION_NOT_FO
 from .revocation import Revoked
 
 log = logs.get(__name__)
+# Failed sign-ins by reason (bad-credentials, throttled, account-locked, bad-mfa-code); docs/operations.md.
+login_failures = Counter("auth_login_failures_total", "Failed sign-ins, by reason", ["reason"])
+MFA_REQUIRED = "mfa-required"
 
 
 def too_many(seconds: int) -> Problem:
@@ -159,6 +164,8 @@ class Sessions:
 
     async def log_attempt(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
         await self.attempts.add(ok=ok, reason=reason, login=account, ip=ip, user_id=user_id)
+        if not ok and reason != MFA_REQUIRED:  # a right password waiting for its code is no failure
+            login_failures.labels(reason).inc()
 
     def second_factor_needed(self, user: dict[str, Any]) -> bool:
         return self.s.staff_mfa == "required" and needs_second_factor(user.get("roles", []))

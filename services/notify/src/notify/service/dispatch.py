@@ -42,6 +42,7 @@ from dvckit.vn import unaccented, vnd
 from ..adapters.repos import Stores
 from ..config import Settings
 from ..domain.messages import CODE_SLOT, render_all, status_words, vn_time
+from .delivery import delivered
 from .inbox import Inbox
 from .inbox import of as preferences_of
 from .live import Live
@@ -188,6 +189,7 @@ class Dispatcher:
                 dossier_id=dossier_id,
             )
             after_commit(lambda: self.live.publish(user_id, doc))
+            after_commit(lambda: delivered("in_app", env.occurred_at))
         chosen = prefs["language"] if user_id is not None else locale
         lang = chosen if chosen in texts else "vi"
         if to is None:
@@ -206,7 +208,7 @@ class Dispatcher:
             )
             # Known now, the address travels with the delivery; else it is looked up when sent.
             to_address = address or contact.get("email" if channel == "email" else "phone")
-            job |= {"to": to_address, "user_id": user_id}
+            job |= {"to": to_address, "user_id": user_id, "occurred_at": env.occurred_at}
             if sealed is not None:
                 job |= {"sealed": sealed, "expires_at": expires_at}
             if to_address is None and contact:
