@@ -396,3 +396,11 @@ class RevokedOut(BaseModel):
     next: NextPage | None = Field(
         description="The list goes on: ask again with these `since` and `after` (null: complete)"
     )
+
+
+class CloseIn(Strict):
+    current_password: Password
+    confirm: bool = Field(
+        description="true: the holder understands the account is closed for good (its name, contacts and "
+        "citizen ID removed; filed dossiers and payments kept as the law requires)"
+    )

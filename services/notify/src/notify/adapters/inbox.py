@@ -43,12 +43,12 @@ class Notifications(Repository):
         )
         return res.modified_count
 
-
     async def everything(self, user_id: str, *, page: int, size: int) -> tuple[list[Doc], int]:
         """Every notification of the user (any channel), oldest first: their data export."""
         skip = (page - 1) * size
         query = {"user_id": user_id}
-        docs = await self.coll.find(query).sort([("created_at", 1), ("_id", 1)]).skip(skip).limit(size).to_list()
+        found = self.coll.find(query).sort([("created_at", 1), ("_id", 1)]).skip(skip).limit(size)
+        docs = await found.to_list()
         return docs, await self.coll.count_documents(query)
 
     async def forget(self, user_id: str, session: Session) -> int:
