@@ -210,6 +210,10 @@ async def test_closing_the_account(world: World, rights: dict[str, Any]) -> None
     notify_db = rights["apps"]["notify"].state.runtime.db
     await eventually(lambda: notify_db.notifications.count_documents({"user_id": p["id"]}), timeout=30)
     close = f"{A}/me/close"
+    sub_db = world.sub.app.state.runtime.db
+    store = world.sub.app.state.store
+    keys = [a["key"] for a in (await sub_db.dossiers.find_one({"_id": draft["id"]}))["attachments"]]
+    assert len(keys) == 2 and all([await store.head(k) for k in keys])
 
     # Asked again: the password, and an explicit confirmation.
     r = await world.auth.post(
@@ -243,8 +247,12 @@ async def test_closing_the_account(world: World, rights: dict[str, Any]) -> None
     assert left["full_name"] == ""
 
     # Submission: the draft and its files deleted; the filed dossier kept, as the archive law requires.
-    sub_db = world.sub.app.state.runtime.db
     await eventually(lambda: _gone(sub_db, draft["id"]), timeout=30)
+
+    async def objects_gone() -> bool:
+        return not any([await store.head(k) for k in keys])
+
+    await eventually(objects_gone, timeout=30)
     kept = await sub_db.dossiers.find_one({"_id": filed["id"]})
     assert kept is not None and kept["status"] == "withdrawn"
 
