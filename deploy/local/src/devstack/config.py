@@ -294,6 +294,10 @@ class StackConfig:
             f"{p}MONGO_DB": self.db_name(spec.name),
         }
         if spec.name == "auth":
+            # A citizen's data export and account closing ask the other services, through the gateway.
+            env |= {
+                f"AUTH_{peer}_URL": self.gateway_url for peer in ("SUBMISSION", "NOTIFY", "PAYMENT", "AUDIT")
+            }
             # Sign-in with VNeID against the development identity provider (devstack.idp).
             env |= {
                 "AUTH_VNEID_ISSUER": f"http://{self.host}:{self.idp_port}",
