@@ -33,7 +33,10 @@ Bearer = Annotated[str, Depends(bearer)]
     "/me/export",
     response_class=StreamingResponse,
     responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}}
-    | problems((503, "Một dịch vụ chưa trả lời: không tạo tệp thiếu phần / a service did not answer")),
+    | problems(
+        (429, "Tải quá nhiều lần, vui lòng chờ / too many exports, wait a minute (the gateway)"),
+        (503, "Một dịch vụ chưa trả lời: không tạo tệp thiếu phần / a service did not answer"),
+    ),
     summary="Tải toàn bộ dữ liệu cá nhân (tệp ZIP) / download all my data (a ZIP archive)",
     description="One archive (`du-lieu-ca-nhan-<date>.zip`): `README.txt`, `account.json`, "
     "`dossiers.json` and the files under `tep/`, `notifications.json`, `payments.json`, `audit.json`. "
