@@ -438,6 +438,12 @@ export const MESSAGES = {
   ],
   "data.confirmRequired": ["Hãy đánh dấu xác nhận để đóng tài khoản", "Tick the confirmation to close the account"],
   "data.closeButton": ["Đóng tài khoản", "Close my account"],
+  "data.askCode": ["Không có mật khẩu? Nhận mã xác nhận qua tin nhắn", "No password? Get a code by text message"],
+  "data.codeSent": [
+    "Mã xác nhận đã được gửi đến số điện thoại (hoặc email) của bạn, có hiệu lực đến {until}.",
+    "A code was sent to your phone (or email); it is valid until {until}.",
+  ],
+  "data.codeRequired": ["Nhập mã xác nhận gồm 6 chữ số", "Enter the 6-digit code"],
   "data.closed": ["Tài khoản của bạn đã được đóng.", "Your account was closed."],
   "devices.title": ["Thiết bị đăng nhập", "Signed-in devices"],
   "devices.lead": [

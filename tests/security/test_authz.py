@@ -372,6 +372,8 @@ MATRIX: dict[str, list[Row]] = {
             ),
         )
     ],
+    # A code to close one's own account with (to one's own phone): citizens only.
+    "POST /api/v1/auth/me/close/code": [row("401 202 202 403 403 403", post("/api/v1/auth/me/close/code"))],
     # Nothing pending, or a made-up code: each caller can only confirm their own account's new contact.
     "POST /api/v1/auth/me/contact/confirm": [
         row(

@@ -3,7 +3,7 @@
 // dossier of mine is still being handled, with the reason the server gives).
 import { html, useState } from "../lib.js";
 import { downloadFile, post } from "../api.js";
-import { t } from "../i18n.js";
+import { t, formatDateTime } from "../i18n.js";
 import { navigate } from "../router.js";
 import { clearSession } from "../session.js";
 import { setFlash } from "../flash.js";
@@ -55,17 +55,31 @@ function ExportSection() {
 }
 
 function CloseSection() {
-  const { v, setV, set, fe, error, busy, send } = useForm({ current_password: "", confirm: false });
+  const { v, setV, set, fe, error, setError, busy, send } = useForm({ current_password: "", code: "", confirm: false });
+  // Instead of the password (an account made through VNeID has none): a code to the confirmed phone.
+  const [sent, setSent] = useState(null);
+  const askCode = async () => {
+    setError(null);
+    try {
+      const r = await post("/auth/me/close/code", {});
+      setSent(r);
+      announce(t("data.codeSent", { until: formatDateTime(r.expires_at) }));
+    } catch (err) {
+      setError(err);
+    }
+  };
   const submit = (e) => {
     e.preventDefault();
     const local = localProblem({
-      current_password: v.current_password ? "" : t("auth.passwordRequired"),
+      current_password: sent || v.current_password ? "" : t("auth.passwordRequired"),
+      code: !sent || /^[0-9]{6}$/.test(v.code.trim()) ? "" : t("data.codeRequired"),
       confirm: v.confirm ? "" : t("data.confirmRequired"),
     });
+    const body = sent ? { code: v.code.trim(), confirm: true } : { current_password: v.current_password, confirm: true };
     send(
       local,
       async () => {
-        await post("/auth/me/close", { current_password: v.current_password, confirm: true });
+        await post("/auth/me/close", body);
         stopLive();
         clearSession();
         setFlash("success", t("data.closed"));
@@ -84,7 +98,11 @@ function CloseSection() {
     </ul>
     <${ProblemAlert} error=${error} prefix="close-" testid="data-close-problem" />
     <form class="form" onSubmit=${submit} novalidate data-testid="close-form">
-      <${Field} id="close-current_password" label=${t("account.currentPassword")} type="password" value=${v.current_password} onInput=${set("current_password")} error=${fe.current_password} autocomplete="current-password" required data-testid="close-password" />
+      ${sent
+        ? html`<p data-testid="close-code-sent">${t("data.codeSent", { until: formatDateTime(sent.expires_at) })}</p>
+            <${Field} id="close-code" label=${t("auth.code")} hint=${t("auth.codeHint")} value=${v.code} onInput=${set("code")} error=${fe.code} inputmode="numeric" maxlength="6" autocomplete="one-time-code" required data-testid="close-code" />`
+        : html`<${Field} id="close-current_password" label=${t("account.currentPassword")} type="password" value=${v.current_password} onInput=${set("current_password")} error=${fe.current_password} autocomplete="current-password" required data-testid="close-password" />
+            <p><button type="button" class="btn btn-small btn-secondary" onClick=${askCode} data-testid="close-ask-code">${t("data.askCode")}</button></p>`}
       <div class=${`field ${fe.confirm ? "field-error" : ""}`}>
         <div class="checkbox">
           <input type="checkbox" id="close-confirm" checked=${v.confirm} onChange=${(e) => setV({ ...v, confirm: e.target.checked })} aria-invalid=${fe.confirm ? "true" : undefined} aria-describedby=${fe.confirm ? "close-confirm-error" : undefined} data-testid="close-confirm" />

@@ -59,7 +59,7 @@ class VerificationCodeIssuedV1(EventData):
     event_type = "user.verification_code_issued"
     event_version = 1
 
-    purpose: Literal["registration", "contact_change", "password_reset"]
+    purpose: Literal["registration", "contact_change", "password_reset", "account_close"]
     sealed_code: str
     expires_at: datetime
     user_id: str | None = Field(None, description="None for a registration: no account exists yet")

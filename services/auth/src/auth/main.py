@@ -80,7 +80,9 @@ def build(
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
         organisations=OrganisationCases(rt, repos),
         agencies=AgencyStaff(repos.users, repos.agencies),
-        your_data=YourData(rt, repos, accounts, sessions, peers, spool_dir=settings.export_dir or None),
+        your_data=YourData(
+            rt, repos, accounts, sessions, peers, codes, spool_dir=settings.export_dir or None
+        ),
     )
 
 

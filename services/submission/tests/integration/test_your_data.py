@@ -24,7 +24,7 @@ from fastapi import FastAPI, Header, Query
 from fastapi.responses import JSONResponse
 
 from auth.adapters.peers import Peers
-from devstack.testing import eventually, register_in_process, running
+from devstack.testing import eventually, register_in_process, running, sent_code
 from dvckit.auth import TokenVerifier
 from dvckit.contracts import DossierStatusChangedV1
 from notify.config import Settings as NotifySettings
@@ -344,3 +344,31 @@ async def test_the_last_representative_of_an_organisation_stays(world: World, ri
     r = await world.auth.post(f"{A}/me/close", json=body, headers=p["h"])
     assert r.status_code == 409 and r.json()["code"] == "last-representative", r.text
     assert r.json()["organisations"] == ["Công ty TNHH Cảng Xanh"]
+
+
+async def test_closing_with_a_code_instead_of_the_password(world: World, rights: dict[str, Any]) -> None:
+    # An account made through VNeID has no password: its holder closes it with a code to their phone.
+    p = await world.citizen()
+    users = world.auth.app.state.runtime.db.users
+    await users.update_one({"_id": p["id"]}, {"$unset": {"password_hash": ""}})
+    close = f"{A}/me/close"
+    r = await world.auth.post(close, json={"current_password": PASSWORD, "confirm": True}, headers=p["h"])
+    assert r.status_code == 409 and r.json()["code"] == "password-not-set", r.text
+    # Both, or neither: refused.
+    r = await world.auth.post(close, json={"confirm": True}, headers=p["h"])
+    assert r.status_code == 422 and r.json()["code"] == "password-or-code", r.text
+
+    r = await world.auth.post(f"{A}/me/close/code", headers=p["h"])
+    assert r.status_code == 202, r.text
+    assert r.json()["channel"] == "sms"
+    code = await sent_code(world.auth.app, "account_close", phone=p["phone"])
+    wrong = "000000" if code != "000000" else "111111"
+    r = await world.auth.post(close, json={"code": wrong, "confirm": True}, headers=p["h"])
+    assert r.status_code == 400 and r.json()["code"] == "invalid-code", r.text
+    r = await world.auth.post(close, json={"code": code, "confirm": True}, headers=p["h"])
+    assert r.status_code == 204, r.text
+    left = await users.find_one({"_id": p["id"]})
+    assert left["closed_at"] and "phone" not in left
+    # The code worked once.
+    r = await world.auth.post(close, json={"code": code, "confirm": True}, headers=p["h"])
+    assert r.status_code == 401

@@ -15,7 +15,7 @@ from dvckit.auth import Principal, require
 from ..adapters.archive import stream
 from ..parts import Parts
 from .routes import ClientIp
-from .schemas import CloseIn
+from .schemas import CloseCodeOut, CloseIn
 
 router = APIRouter(tags=["your data"])
 Citizen = Annotated[Principal, Depends(require("citizen"))]
@@ -56,7 +56,7 @@ async def export(who: Citizen, token: Bearer, parts: Parts) -> Response:
     "/me/close",
     status_code=204,
     responses=problems(
-        (400, "Mật khẩu hiện tại không đúng / wrong current password"),
+        (400, "Mật khẩu hiện tại hoặc mã không đúng / wrong current password or code"),
         (403, "Tài khoản cán bộ, quản trị / a staff or administrator account"),
         (
             409,
@@ -68,12 +68,32 @@ async def export(who: Citizen, token: Bearer, parts: Parts) -> Response:
         (503, "Không hỏi được dịch vụ hồ sơ / the dossiers could not be checked"),
     ),
     summary="Đóng tài khoản / close my account",
-    description="With the current password and `confirm: true`. The account is anonymised (name, "
+    description="With `confirm: true` and the current password, or instead the code of `POST "
+    "/me/close/code` (an account made through VNeID has no password). The account is anonymised (name, "
     "contacts, citizen ID, VNeID link removed; nobody signs in to it; the citizen ID, phone and email "
     "free for a new account), every session ends, and `user.closed.v1` has each service erase what the "
     "law does not require it to keep: drafts and notifications go; filed dossiers, payments and the "
     'audit trail stay (docs/auth.md, "Your data").',
 )
 async def close(body: CloseIn, who: Citizen, token: Bearer, ip: ClientIp, parts: Parts) -> Response:
-    await parts.your_data.close(who, token, password=body.current_password, confirm=body.confirm, ip=ip)
+    await parts.your_data.close(
+        who, token, password=body.current_password, code=body.code, confirm=body.confirm, ip=ip
+    )
     return Response(status_code=204)
+
+
+@router.post(
+    "/me/close/code",
+    status_code=202,
+    response_model=CloseCodeOut,
+    responses=problems(
+        (403, "Tài khoản cán bộ, quản trị / a staff or administrator account"),
+        (409, "Không có số điện thoại, email đã xác nhận / no confirmed phone or email"),
+        (429, "Đã gửi quá nhiều mã / too many codes (Retry-After)"),
+    ),
+    summary="Gửi mã xác nhận để đóng tài khoản / a code to close my account with",
+    description="A 6-digit code to the account's confirmed phone (else its email), valid 10 minutes, for "
+    "`POST /me/close {code, confirm: true}` instead of the password.",
+)
+async def close_code(who: Citizen, parts: Parts) -> dict[str, object]:
+    return await parts.your_data.send_code(who)

@@ -42,7 +42,8 @@ from ..domain import organisations as org_rules
 from ..domain.devices import device
 from ..domain.mfa import needs_second_factor
 from .accounts import Accounts
-from .errors import NOT_FOUND
+from .codes import Codes, destination
+from .errors import BAD_CODE, NOT_FOUND, TOO_MANY_CODES
 from .organisations import CHANGED
 from .sessions import Sessions
 
@@ -96,8 +97,25 @@ NO_PASSWORD = Problem(
     "password-not-set",
     Text("Tài khoản chưa có mật khẩu", "The account has no password"),
     Text(
-        "Hãy đặt mật khẩu (Quên mật khẩu) rồi đóng tài khoản bằng mật khẩu đó.",
-        "Set a password first (Forgot password), then close the account with it.",
+        "Hãy nhận mã xác nhận gửi đến số điện thoại của bạn và đóng tài khoản bằng mã đó.",
+        "Ask for a code to your phone and close the account with it.",
+    ),
+)
+PASSWORD_OR_CODE = Problem(
+    422,
+    "password-or-code",
+    Text("Cần mật khẩu hiện tại hoặc mã xác nhận", "The current password or a code is needed"),
+    Text(
+        "Nhập mật khẩu hiện tại, hoặc mã xác nhận vừa được gửi đến bạn (không nhập cả hai).",
+        "Give the current password, or the code just sent to you (not both).",
+    ),
+)
+NO_CONTACT = Problem(
+    409,
+    "no-contact",
+    Text(
+        "Tài khoản không có số điện thoại hay email đã xác nhận",
+        "The account has no confirmed phone or email",
     ),
 )
 
@@ -181,6 +199,7 @@ class YourData:
         accounts: Accounts,
         sessions: Sessions,
         peers: Peers,
+        codes: Codes,
         *,
         spool_dir: str | None = None,
         page_size: int = 50,
@@ -190,6 +209,7 @@ class YourData:
         self.accounts = accounts
         self.sessions = sessions
         self.peers = peers
+        self.codes = codes
         self.spool_dir = spool_dir
         self.page_size = page_size
 
@@ -306,20 +326,65 @@ class YourData:
             items.close()
 
     # -- closing the account ---------------------------------------------------------------------
-    async def close(
-        self, who: Principal, authorization: str, *, password: str, confirm: bool, ip: str
-    ) -> datetime:
-        """Close the caller's account (see the module's docstring); when it was closed."""
-        if not confirm:
-            raise CONFIRMATION_REQUIRED
+    @staticmethod
+    def _code_key(user_id: str) -> str:
+        return f"close:{user_id}"
+
+    async def _closable(self, who: Principal) -> dict[str, Any]:
         user = await self.repos.users.get(who.sub)
         if user is None or user.get("closed_at"):
             raise NOT_FOUND
         if needs_second_factor(user.get("roles", [])):
             raise STAFF_ACCOUNT
-        if not user.get("password_hash"):
-            raise NO_PASSWORD
-        await self.accounts.prove(user, password, ip)
+        return user
+
+    async def send_code(self, who: Principal) -> dict[str, Any]:
+        """A code to close the account with, instead of the password (an account made through VNeID has
+        none): to the confirmed phone, else the email; when it expires and where it went."""
+        user = await self._closable(who)
+        channel = "phone" if user.get("phone") else "email" if user.get("email") else None
+        if channel is None:
+            raise NO_CONTACT
+        if not await self.codes.take(destination(channel, user[channel]), "account_close"):
+            raise TOO_MANY_CODES
+
+        async def txn(session: Session) -> datetime:
+            return await self.codes.send(
+                session,
+                self._code_key(user["_id"]),
+                {"user_id": user["_id"]},
+                purpose="account_close",
+                user_id=user["_id"],
+                full_name=user.get("full_name"),
+                **{channel: user[channel]},
+            )
+
+        expires = await self.rt.transaction(txn)
+        return {"channel": "sms" if channel == "phone" else "email", "expires_at": expires}
+
+    async def close(
+        self,
+        who: Principal,
+        authorization: str,
+        *,
+        password: str | None,
+        code: str | None,
+        confirm: bool,
+        ip: str,
+    ) -> datetime:
+        """Close the caller's account (see the module's docstring); when it was closed."""
+        if not confirm:
+            raise CONFIRMATION_REQUIRED
+        if (password is None) == (code is None):
+            raise PASSWORD_OR_CODE
+        user = await self._closable(who)
+        redeemed: dict[str, Any] | None = None
+        if password is not None:
+            if not user.get("password_hash"):
+                raise NO_PASSWORD
+            await self.accounts.prove(user, password, ip)
+        else:
+            redeemed = await self.codes.redeem(self._code_key(who.sub), code or "")
         try:
             held = await self.peers.in_hand(authorization)
             in_hand = int(held["in_hand"])
@@ -342,6 +407,10 @@ class YourData:
         at = datetime.now(UTC)
 
         async def txn(session: Session) -> list[str]:
+            if redeemed is not None and not await self.codes.spend(
+                self._code_key(who.sub), redeemed, session
+            ):
+                raise BAD_CODE  # used by a request at the same moment
             for org, members in leaving:
                 if (
                     await self.repos.organisations.set_members(

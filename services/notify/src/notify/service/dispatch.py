@@ -324,9 +324,10 @@ class Dispatcher:
                 "full_name": full_name,
             },
             to=to,
-            # Only a reset leaves a trace in the inbox (someone asked for your password); a code for a
-            # new contact or a registration is news to nobody but its addressee.
-            in_app=purpose == "password_reset",
+            # Only a reset or a closing leaves a trace in the inbox (someone asked for your password, or
+            # to close your account); a code for a new contact or a registration is news to nobody but
+            # its addressee.
+            in_app=purpose in ("password_reset", "account_close"),
             sealed=sealed,
             expires_at=expires_at,
             locale=locale,
