@@ -288,32 +288,23 @@ class YourData:
             await archive.copy(member, self.peers.download(path, authorization))
 
     async def _notifications(self, archive: Archive, authorization: str) -> None:
+        """One JSON object: the notifications, then the deliveries (each list read through its own walk
+        of the pages, so neither is held in memory), the preferences and the contacts."""
+        first: dict[str, Any] = {}
         with archive.open("notifications.json") as out:
-            out.write(b'{\n"notifications": ')
-            notes = JsonList(out)
-            sent: list[Any] = []
-            first: dict[str, Any] | None = None
-            async for body in self.peers.pages(
-                self.peers.notify,
-                NOTIFY_EXPORT,
-                authorization,
-                size=self.page_size * 2,
-                lists=("notifications", "deliveries"),
-            ):
-                first = first or body
-                for n in body["notifications"]["items"]:
-                    notes.add(n)
-                sent.extend(body["deliveries"]["items"])
-            notes.close()
-            # Deliveries after the notifications; a person has about as many of each.
-            out.write(b',\n"deliveries": ')
-            messages = JsonList(out)
-            for m in sent:
-                messages.add(m)
-            messages.close()
-            rest = {k: (first or {}).get(k) for k in ("preferences", "contact")}
-            for k, v in rest.items():
-                out.write(f',\n"{k}": {dumps(v)}'.encode())
+            for n, key in enumerate(("notifications", "deliveries")):
+                opening = "{" if n == 0 else ","
+                out.write(f'{opening}\n"{key}": '.encode())
+                items = JsonList(out)
+                async for body in self.peers.pages(
+                    self.peers.notify, NOTIFY_EXPORT, authorization, size=self.page_size * 2, lists=(key,)
+                ):
+                    first = first or body
+                    for item in body[key]["items"]:
+                        items.add(item)
+                items.close()
+            for k in ("preferences", "contact"):
+                out.write(f',\n"{k}": {dumps(first.get(k))}'.encode())
             out.write(b"\n}\n")
 
     async def _list(self, archive: Archive, name: str, service: str, path: str, authorization: str) -> None:
