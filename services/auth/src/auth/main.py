@@ -79,7 +79,7 @@ def build(
         mfa=SecondFactor(rt, settings, repos, passwords, sessions, codes),
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
         organisations=OrganisationCases(rt, repos),
-        agencies=AgencyStaff(repos.users, repos.agencies),
+        agencies=AgencyStaff(rt, repos.users, repos.agencies),
         your_data=YourData(
             rt, repos, accounts, sessions, peers, codes, spool_dir=settings.export_dir or None
         ),
