@@ -20,6 +20,7 @@ import { NotificationsPage } from "./pages/notifications.js";
 import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
 import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
 import { AccountPage } from "./pages/account.js";
+import { YourDataPage } from "./pages/yourdata.js";
 import { VneidReturnPage } from "./pages/vneid.js";
 import { OrganisationPage } from "./pages/organisations.js";
 import { PaymentReturnPage } from "./pages/payment.js";
@@ -43,6 +44,7 @@ const ROUTES = [
   ["/ho-so/:id", DossierPage, "user"],
   ["/thong-bao", NotificationsPage, "user"],
   ["/tai-khoan", AccountPage, "user"],
+  ["/du-lieu-ca-nhan", YourDataPage, "citizen"],
   ["/to-chuc/:id", OrganisationPage, "citizen"],
   ["/thanh-toan/ket-qua", PaymentReturnPage, "user"],
   ["/can-bo", QueuePage, "officer"],
@@ -127,6 +129,7 @@ function Header({ s, path }) {
     ["/tra-cuu", t("nav.track"), "nav-track"],
   ];
   if (hasRole(s, "citizen")) links.push(["/ho-so", t("nav.myDossiers"), "nav-my-dossiers"]);
+  if (hasRole(s, "citizen")) links.push(["/du-lieu-ca-nhan", t("nav.yourData"), "nav-your-data"]);
   if (hasRole(s, "officer")) links.push(["/can-bo", t("nav.queue"), "nav-queue"]);
   if (hasRole(s, "leader") || hasRole(s, "admin")) links.push(["/bao-cao", t("nav.reports"), "nav-reports"]);
   if (hasRole(s, "admin")) {

@@ -76,7 +76,7 @@ def verify_through_vneid(stack: Any, person: client.Person) -> None:
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
     once more, refused), their email removed, a dossier filed, accepted and given a new appointment, another filed, withdrawn and rated, the accepting officer's second
-    factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
+    factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted, a second citizen's account closed."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
@@ -182,6 +182,15 @@ async def run_the_producers(stack: Any) -> None:
         assert r.status_code in (200, 201), r.text
         r = await http.delete("/api/v1/catalog/vocabulary/eve-contract-test", headers=admin.auth)
         assert r.status_code == 200, r.text
+        # A citizen with no dossier in hand closes their account (user.closed).
+        async with stack.inbox() as inbox:
+            leaving = await client.register(http, inbox)
+        r = await http.post(
+            "/api/v1/auth/me/close",
+            json={"current_password": client.PASSWORD, "confirm": True},
+            headers=leaving.auth,
+        )
+        assert r.status_code == 204, r.text
 
 
 P = "/api/v1/payments"

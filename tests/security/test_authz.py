@@ -359,6 +359,21 @@ MATRIX: dict[str, list[Row]] = {
             ),
         )
     ],
+    # A citizen's data export (docs/auth.md, "Your data"): their own, only theirs; staff accounts are not
+    # exported this way. Each service's part is asked with the caller's token (audit's part: the audit
+    # service of issue 22, part A, which must be on the stack).
+    "GET /api/v1/auth/me/export": [row("401 200 200 403 403 403", get("/api/v1/auth/me/export"))],
+    # Closing an account: the current password (wrong here) guards it; staff accounts are not closed so.
+    "POST /api/v1/auth/me/close": [
+        row(
+            "401 400 400 403 403 403",
+            post(
+                "/api/v1/auth/me/close", json={"current_password": "Khong-Phai-Mat-Khau-1", "confirm": True}
+            ),
+        )
+    ],
+    # A code to close one's own account with (to one's own phone): citizens only.
+    "POST /api/v1/auth/me/close/code": [row("401 202 202 403 403 403", post("/api/v1/auth/me/close/code"))],
     # Nothing pending, or a made-up code: each caller can only confirm their own account's new contact.
     "POST /api/v1/auth/me/contact/confirm": [
         row(
@@ -657,6 +672,13 @@ MATRIX: dict[str, list[Row]] = {
     "POST /api/v1/notifications/read-all": [
         row("401 200 200 200 200 200", post("/api/v1/notifications/read-all"))
     ],
+    # The per-person parts of a data export: each caller's own, nothing of anyone else's.
+    "GET /api/v1/submissions/me/export": [row("401 200 200 403 403 403", get(S + "/me/export"))],
+    "GET /api/v1/submissions/me/in-hand": [row("401 200 200 403 403 403", get(S + "/me/in-hand"))],
+    "GET /api/v1/notifications/me/export": [
+        row("401 200 200 200 200 200", get("/api/v1/notifications/me/export"))
+    ],
+    "GET /api/v1/payments/me/export": [row("401 200 200 200 200 200", get(PAY + "/me/export"))],
     "GET /api/v1/notifications/preferences": [
         row("401 200 200 200 200 200", get("/api/v1/notifications/preferences"))
     ],

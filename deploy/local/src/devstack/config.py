@@ -40,7 +40,8 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("auth", "/api/v1/auth", 8101),
+    # A citizen's data export gathers every service's part and files before its first byte (docs/auth.md).
+    ServiceSpec("auth", "/api/v1/auth", 8101, read_timeout="300s"),
     ServiceSpec("catalog", "/api/v1/catalog", 8201, cache=True),
     # Attachments up to 200 MB stream through; the service enforces its own per-file limits.
     ServiceSpec("submission", "/api/v1/submissions", 8301, max_body="210m", read_timeout="300s"),
@@ -294,6 +295,10 @@ class StackConfig:
             f"{p}MONGO_DB": self.db_name(spec.name),
         }
         if spec.name == "auth":
+            # A citizen's data export and account closing ask the other services, through the gateway.
+            env |= {
+                f"AUTH_{peer}_URL": self.gateway_url for peer in ("SUBMISSION", "NOTIFY", "PAYMENT", "AUDIT")
+            }
             # Sign-in with VNeID against the development identity provider (devstack.idp).
             env |= {
                 "AUTH_VNEID_ISSUER": f"http://{self.host}:{self.idp_port}",

@@ -27,6 +27,7 @@ from .adapters.store import SCHEMA, drop_retired
 from .api.calendar import router as calendar_router
 from .api.forms import router as forms_router
 from .api.officer import router as officer_router
+from .api.rights import router as rights_router
 from .api.routes import router
 from .api.verify import router as verify_router
 from .config import Settings
@@ -41,6 +42,7 @@ from .service.papers import Papers
 from .service.payments import Payments
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.rights import Rights
 from .service.signing import Signing
 from .service.workflow import Workflow
 
@@ -76,7 +78,9 @@ def create_app(
         max_pending=settings.signing_max_pending,
     )
     parts = _parts(rt, settings, store, clients, signer)
-    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies, parts.payments)
+    consumers.register(
+        rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies, parts.payments, parts.rights
+    )
     files = parts.attachments.files
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
@@ -112,7 +116,7 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router, forms_router, calendar_router, verify_router],
+        routers=[router, officer_router, forms_router, calendar_router, verify_router, rights_router],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
@@ -175,6 +179,7 @@ def _parts(
         agencies=directory,
         signing=signing,
         payments=Payments(rt, repo, calendar),
+        rights=Rights(rt, repo, files),
     )
 
 

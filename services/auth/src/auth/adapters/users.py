@@ -66,6 +66,27 @@ class Users(Repository):
                 {"_id": user_id}, change, session=session, return_document=True
             )
 
+    async def close(self, user_id: str, at: datetime, session: Session) -> Doc | None:
+        """Anonymise the account (it was closed): only its id, when it was made and closed, and its roles
+        stay; its name, contacts, citizen ID, username, password, second factor, VNeID link and verified
+        identity go, so nobody signs in to it and the citizen ID, phone and email are free for a new
+        account. None when there is no such account."""
+        doc = await self.coll.find_one({"_id": user_id}, session=session)
+        if doc is None:
+            return None
+        kept = {
+            "_id": user_id,
+            "full_name": "",
+            "roles": doc.get("roles", []),
+            "agencies": [],
+            "created_at": doc["created_at"],
+            "closed_at": at,
+            "locked": True,
+            "identity_level": 0,
+        }
+        await self.coll.replace_one({"_id": user_id}, kept, session=session)
+        return kept
+
     async def contact_pending(self, user_id: str, until: datetime, session: Session | None = None) -> None:
         """Note that a code for a new email or phone may await its use until ``until``: the account's
         reads look for such codes only then (``pending_until``)."""

@@ -396,3 +396,19 @@ class RevokedOut(BaseModel):
     next: NextPage | None = Field(
         description="The list goes on: ask again with these `since` and `after` (null: complete)"
     )
+
+
+class CloseIn(Strict):
+    current_password: Password | None = None
+    code: Annotated[str | None, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")] = Field(
+        None, description="Instead of the password: the code of `POST /me/close/code`"
+    )
+    confirm: bool = Field(
+        description="true: the holder understands the account is closed for good (its name, contacts and "
+        "citizen ID removed; filed dossiers and payments kept as the law requires)"
+    )
+
+
+class CloseCodeOut(BaseModel):
+    channel: Literal["sms", "email"]
+    expires_at: datetime

@@ -74,6 +74,11 @@ class Payments:
         self.orders, self.dossiers, self.provider = orders, dossiers, provider
         self.clock = clock
 
+    async def own(self, owner_id: str, *, page: int, size: int) -> tuple[list[Order], int]:
+        """The person's own payment orders, for their data export (docs/auth.md, "Your data"). They are
+        kept when the account is closed: accounting records (Luật Kế toán 2015, art. 41: ten years)."""
+        return await self.orders.of_owner(owner_id, page=page, size=size)
+
     # -- writing ---------------------------------------------------------------------------------
     async def commit(
         self, change: Change, session: Session | None = None, audit: dict[str, Any] | None = None
