@@ -99,7 +99,7 @@ def test_an_altered_hash_or_prev_is_one_finding():
 
 
 def test_records_after_the_head_and_a_head_that_does_not_match():
-    head, records = chain(4)
+    _, records = chain(4)
     behind = Head("submission", seq=3, hash=records[2]["hash"])
     assert kinds(verify(behind, records)) == [("beyond_head", 4, None)]
     wrong = Head("submission", seq=4, hash="0" * 64)

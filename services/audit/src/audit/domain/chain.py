@@ -113,7 +113,7 @@ class Report:
 MESSAGES = {
     "altered": "nội dung không khớp với mã băm / content does not match its hash",
     "removed": "bản ghi bị xoá / record(s) removed",
-    "broken_link": "prev không khớp mã băm của bản ghi trước / prev does not match the previous record's hash",
+    "broken_link": "prev không khớp mã băm bản ghi trước / prev is not the previous record's hash",
     "beyond_head": "bản ghi sau đầu chuỗi / record after the chain's head",
     "head_mismatch": "đầu chuỗi không khớp bản ghi cuối / head does not match the last record",
     "duplicate": "trùng số thứ tự / seq appears twice",
