@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from audit.domain.chain import digest
@@ -37,7 +38,7 @@ async def test_entries_are_kept_once_and_chained_per_stream(audit):
         records = await chain_of(audit, stream)
         assert [r["seq"] for r in records] == [1, 2, 3, 4, 5, 6]
         assert records[0]["prev"] == ""
-        for before, after in zip(records, records[1:], strict=False):
+        for before, after in pairwise(records):
             assert after["prev"] == before["hash"]
         for r in records:
             assert digest(r["prev"], r) == r["hash"]
@@ -70,7 +71,7 @@ async def test_two_replicas_on_one_queue_make_one_chain_without_gaps(make_audit)
     records = await chain_of(first, "submission")
     assert [r["seq"] for r in records] == list(range(1, n + 1))
     assert len({r["_id"] for r in records}) == n
-    for before, after in zip(records, records[1:], strict=False):
+    for before, after in pairwise(records):
         assert after["prev"] == before["hash"]
     (report,) = await first.app.state.verifier.verify_all(["submission"])
     assert report.intact and report.checked == n
