@@ -693,6 +693,7 @@ export const MESSAGES = {
   "role.reception": ["Cán bộ một cửa", "Reception officer"],
   "role.specialist": ["Chuyên viên", "Specialist"],
   "role.leader": ["Lãnh đạo", "Leader"],
+  "role.auditor": ["Kiểm tra nhật ký (Auditor)", "Audit trail reviewer (Auditor)"],
   "role.system": ["Hệ thống", "System"],
 
   "dossier.titlePlain": ["Hồ sơ", "Dossier"],
