@@ -23,7 +23,8 @@ StaffRoles = Annotated[
         min_length=1,
         max_length=5,
         description="Cán bộ một cửa (reception), chuyên viên (specialist), lãnh đạo (leader), quản trị "
-        "(admin), kiểm tra nhật ký (auditor: reads the audit trail); one person may hold several. The account also gets the marker `officer` with any of "
+        "(admin), kiểm tra nhật ký (auditor: reads the audit trail); one person may hold several. The "
+        "account also gets the marker `officer` with any of "
         "the first three.",
     ),
 ]
