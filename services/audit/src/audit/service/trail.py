@@ -65,10 +65,9 @@ def _moment(raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            start = datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
-            return start
+            return datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as e:
+    except (ValueError, OverflowError) as e:
         raise bad_moment("to" if end else "from", raw) from e
     return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
