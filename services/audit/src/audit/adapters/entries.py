@@ -46,14 +46,20 @@ class Entries(Repository):
         except (BulkWriteError, DuplicateKeyError) as e:
             if isinstance(e, BulkWriteError):
                 errors = e.details.get("writeErrors") or []
-                if not errors or not all(err.get("code") == 11000 for err in errors):
+                # 11000: the seq taken; 112: a write conflict reported per write.
+                if not errors or not all(err.get("code") in (11000, 112) for err in errors):
                     raise
             raise ChainMoved(records[0]["stream"]) from e
 
     async def page(
         self, query: Mapping[str, Any], *, page: int, size: int
     ) -> tuple[list[dict[str, Any]], int]:
-        total = await self.coll.count_documents(dict(query))
+        # The whole trail's size from the collection's count (no scan); a filtered one counted.
+        total = (
+            await self.coll.estimated_document_count()
+            if not query
+            else await self.coll.count_documents(dict(query))
+        )
         cursor = self.coll.find(dict(query)).sort(NEWEST_FIRST).skip((page - 1) * size).limit(size)
         return await cursor.to_list(), total
 
