@@ -65,10 +65,13 @@ def _moment(raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            dt = datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
+        else:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError) as e:
         raise bad_moment("to" if end else "from", raw) from e
+    if not 1900 <= dt.year <= 9000:  # outside what a date of the trail can be (and what BSON converts)
+        raise bad_moment("to" if end else "from", raw)
     return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
