@@ -15,6 +15,9 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "audit"
 
     port: int = 8701
+    # The audit server of `make up` (the seventh: DVC_MONGO_PORT + 6), so that `dvc-audit verify` on a
+    # development machine reads it without settings; `make up`, compose and Kubernetes give AUDIT_MONGO_URL.
+    mongo_url: str = "mongodb://127.0.0.1:27023/?retryWrites=false&directConnection=true"
     # How long records are kept (AUDIT_RETENTION_DAYS): five years by default. Older ones are pruned a
     # whole prefix of a stream at a time, leaving a checkpoint that verification starts from.
     retention_days: int = Field(default=1826, ge=1)
