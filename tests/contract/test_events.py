@@ -255,11 +255,37 @@ async def _try(make: Any, purpose: str) -> dict | None:
         return None
 
 
+async def audit_entries(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]]:
+    """The audit entries (audit.recorded.v1) each producer wrote since ``since``: stream → entries."""
+    by_stream: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for name in PRODUCERS:
+        mongo = AsyncMongoClient(stack.mongo_url_for(name))
+        try:
+            query = {"created_at": {"$gte": since}, "routing_key": "audit.recorded.v1"}
+            async for doc in mongo[stack.db_name(name)].outbox.find(query):
+                by_stream[doc["envelope"]["producer"]].append(doc["envelope"]["data"])
+        finally:
+            await mongo.close()
+    return by_stream
+
+
 async def test_what_producers_emit_is_what_consumers_parse(stack):
     since = datetime.now(UTC)
     await run_the_producers(stack)
 
     by_key = await emitted(stack, since)
+    # Every producer writes the audit trail (audit.recorded.v1) of what its staff did, in its own stream.
+    audit = await audit_entries(stack, since)
+    actions = {stream: {e["action"] for e in entries} for stream, entries in audit.items()}
+    assert {"staff.signed_in", "user.created", "user.mfa_reset"} <= actions["auth"]
+    assert {"procedure.created", "procedure.withdrawn", "term.created", "term.deleted"} <= actions["catalog"]
+    assert {"agency.created", "agency.changed"} & actions["catalog"]
+    assert {"dossier.accepted", "dossier.apologised", "dossier.payment_requested"} <= actions["submission"]
+    assert "calendar.changed" in actions["submission"]
+    assert {"payment.refund_requested", "payment.refunded"} <= actions["payment"]
+    for entries in audit.values():
+        for e in entries:
+            assert e["actor"] and e["actor_roles"] and e["request_id"], e
     # The producer's own model accepts its payload as it is (no field it does not declare).
     for cls in CATALOGUE:
         if cls.deprecated:

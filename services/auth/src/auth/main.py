@@ -63,7 +63,7 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
         mfa=SecondFactor(rt, settings, repos, passwords, sessions, codes),
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
         organisations=OrganisationCases(rt, repos),
-        agencies=AgencyStaff(repos.users, repos.agencies),
+        agencies=AgencyStaff(rt, repos.users, repos.agencies),
     )
 
 

@@ -22,8 +22,8 @@ SEARCHED = ("full_name", "username", "email", "phone", "citizen_id")
 class Users(Repository):
     collection = USERS
 
-    async def get(self, user_id: str) -> Doc | None:
-        return await self.coll.find_one({"_id": user_id})
+    async def get(self, user_id: str, session: Session | None = None) -> Doc | None:
+        return await self.coll.find_one({"_id": user_id}, session=session)
 
     async def by_login(self, fields: list[tuple[str, str]], *, unlocked: bool = False) -> Doc | None:
         """The account whose field (citizen_id, phone, email, username) holds the value, for the first of

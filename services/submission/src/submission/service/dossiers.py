@@ -8,8 +8,10 @@ import uuid
 from collections import OrderedDict
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from dvckit import logs
+from dvckit.auth import Principal
 from dvckit.contracts import PublishedProcedure
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
@@ -381,14 +383,24 @@ class Dossiers:
     async def cleanup(self) -> dict[str, int]:
         return await self.files.cleanup()
 
-    async def commit(self, change: Change, *, release: str | None = None) -> bool:
-        """The change and its event in one transaction, if the dossier is still at the revision the
-        change was decided on; False if it is not (nothing written)."""
+    async def commit(
+        self,
+        change: Change,
+        *,
+        release: str | None = None,
+        who: Principal | None = None,
+        audit: dict[str, Any] | None = None,
+    ) -> bool:
+        """The change and its event (and, with ``audit``, its audit entry by ``who``) in one transaction, if
+        the dossier is still at the revision the change was decided on; False if it is not (nothing
+        written)."""
 
         async def txn(session: Session) -> bool:
             if not await self.repo.save(change, session, release=release):
                 return False
             await self.rt.outbox.add(session, change.event)
+            if audit is not None:
+                await self.rt.audit.add(session, who, **audit)
             return True
 
         return await self.rt.transaction(txn)
