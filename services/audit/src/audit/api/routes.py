@@ -26,7 +26,7 @@ Auditor = Annotated[Principal, Depends(require("auditor", "admin"))]
 PRIVATE = {"Cache-Control": "private, no-store"}
 READERS = problems((403, "Không phải kiểm tra viên/quản trị / not an auditor or administrator"), 422)
 
-Text = Annotated[str | None, Query(max_length=200)]
+TargetId = Annotated[str | None, Query(max_length=200, description="Mã đối tượng (mã hồ sơ, tài khoản…)")]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=200)]
 
@@ -45,7 +45,7 @@ def filters(
         str | None, Query(max_length=200, description="Tài khoản có dữ liệu cá nhân liên quan (sub)")
     ] = None,
     target_type: Annotated[str | None, Query(max_length=40, description="dossier, attachment, user…")] = None,
-    target_id: Text = None,
+    target_id: TargetId = None,
     action: Annotated[
         str | None, Query(max_length=80, description="dossier.viewed, user.roles_changed…")
     ] = None,
