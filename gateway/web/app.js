@@ -25,6 +25,7 @@ import { VneidReturnPage } from "./pages/vneid.js";
 import { OrganisationPage } from "./pages/organisations.js";
 import { PaymentReturnPage } from "./pages/payment.js";
 import { ReportPage, ScorecardPage } from "./pages/reporting.js";
+import { AuditPage } from "./pages/audit.js";
 
 // path pattern, page, who may open it (null: everyone; "user": anyone signed in; a role, or a list of roles)
 const ROUTES = [
@@ -50,6 +51,7 @@ const ROUTES = [
   ["/can-bo", QueuePage, "officer"],
   ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
   ["/bao-cao", ReportPage, ["leader", "admin"]],
+  ["/nhat-ky", AuditPage, ["auditor", "admin"]],
   ["/quan-tri/can-bo", OfficersAdminPage, "admin"],
   ["/quan-tri/thu-tuc", ProceduresAdminPage, "admin"],
 ];
@@ -132,6 +134,7 @@ function Header({ s, path }) {
   if (hasRole(s, "citizen")) links.push(["/du-lieu-ca-nhan", t("nav.yourData"), "nav-your-data"]);
   if (hasRole(s, "officer")) links.push(["/can-bo", t("nav.queue"), "nav-queue"]);
   if (hasRole(s, "leader") || hasRole(s, "admin")) links.push(["/bao-cao", t("nav.reports"), "nav-reports"]);
+  if (hasRole(s, "auditor") || hasRole(s, "admin")) links.push(["/nhat-ky", t("nav.audit"), "nav-audit"]);
   if (hasRole(s, "admin")) {
     links.push(["/quan-tri/can-bo", t("nav.adminOfficers"), "nav-admin-officers"]);
     links.push(["/quan-tri/thu-tuc", t("nav.adminProcedures"), "nav-admin-procedures"]);

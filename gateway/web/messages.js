@@ -754,6 +754,7 @@ export const MESSAGES = {
   "role.reception": ["Cán bộ một cửa", "Reception officer"],
   "role.specialist": ["Chuyên viên", "Specialist"],
   "role.leader": ["Lãnh đạo", "Leader"],
+  "role.auditor": ["Kiểm tra nhật ký (Auditor)", "Audit trail reviewer (Auditor)"],
   "role.system": ["Hệ thống", "System"],
 
   "dossier.titlePlain": ["Hồ sơ", "Dossier"],
@@ -1246,6 +1247,33 @@ export const MESSAGES = {
     "Choose an organisation to make it the dossier's owner (its registered name, tax code and representative).",
   ],
   "org.ownerIs": ["Chủ hồ sơ: {name} (mã số {code})", "Owner: {name} (code {code})"],
+
+  // Issue 22: the audit trail (/nhat-ky), for auditors and administrators.
+  "nav.audit": ["Nhật ký truy cập", "Audit trail"],
+  "audit.title": ["Nhật ký truy cập và thay đổi dữ liệu", "Audit trail"],
+  "audit.lead": [
+    "Ai đã xem dữ liệu cá nhân, tệp đính kèm, ai đã thay đổi gì, các lần cán bộ đăng nhập. Mỗi lần tra cứu, tải về cũng được ghi nhật ký.",
+    "Who read personal data or attachments, who changed what, staff sign-ins. Each search and download is recorded too.",
+  ],
+  "audit.filters": ["Lọc nhật ký", "Filter the trail"],
+  "audit.subject": ["Tài khoản có dữ liệu liên quan", "Whose data (account)"],
+  "audit.actor": ["Người thao tác", "Who acted"],
+  "audit.accountHint": ["Mã tài khoản", "Account id"],
+  "audit.action": ["Hành động", "Action"],
+  "audit.kind": ["Loại", "Kind"],
+  "audit.kind.read": ["Xem", "Read"],
+  "audit.kind.change": ["Thay đổi", "Change"],
+  "audit.kind.login": ["Đăng nhập", "Sign-in"],
+  "audit.any": ["Tất cả", "Any"],
+  "audit.stream": ["Dịch vụ ghi", "Recorded by"],
+  "audit.apply": ["Tra cứu", "Search"],
+  "audit.list": ["Các mục nhật ký, mới nhất trước", "Entries, newest first"],
+  "audit.csv": ["Tải về (CSV)", "Download (CSV)"],
+  "audit.total": ["{n} mục", "{n} entries"],
+  "audit.empty": ["Không có mục nào phù hợp.", "No entries match."],
+  "audit.at": ["Thời điểm", "When"],
+  "audit.target": ["Đối tượng", "Target"],
+  "audit.from": ["Địa chỉ IP", "IP address"],
 
   // Issue 21: reports and indexes (Decision 766/QĐ-TTg), the public scorecard, citizens' ratings.
   "nav.reports": ["Báo cáo, chỉ số", "Reports and indexes"],

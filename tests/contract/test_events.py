@@ -28,6 +28,8 @@ PRODUCERS = ("auth", "catalog", "submission", "payment")
 
 def consumers() -> dict[str, dict[str, type[EventData]]]:
     """Each consuming service's bindings, from its own wiring: routing key → the model it parses."""
+    from audit.config import Settings as AuditSettings
+    from audit.main import create_app as audit_app
     from notify.config import Settings as NotifySettings
     from notify.main import create_app as notify_app
     from payment.config import Settings as PaymentSettings
@@ -43,6 +45,7 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
         ("submission", submission_app, SubmissionSettings),
         ("payment", payment_app, PaymentSettings),
         ("reporting", reporting_app, ReportingSettings),
+        ("audit", audit_app, AuditSettings),
     ):
         app = make(settings())  # built, not started: the wiring is all we read
         out[name] = dict(app.state.runtime.consumer.models)

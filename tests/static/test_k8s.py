@@ -773,6 +773,7 @@ async def test_the_queues_keda_watches_are_quorum_queues() -> None:
 
 def test_the_services_that_consume_are_the_expected_ones(consumers: dict[str, tuple[str, list[str]]]) -> None:
     assert sorted(n for n, (_, keys) in consumers.items() if keys) == [
+        "audit",
         "notify",
         "payment",
         "reporting",

@@ -16,22 +16,23 @@ Phone = Annotated[str, Field(max_length=20), AfterValidator(normalize_phone)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
 Username = Annotated[str, Field(max_length=80), AfterValidator(check_username)]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda v: v.lower())]
-StaffRole = Literal["reception", "specialist", "leader", "admin"]
+StaffRole = Literal["reception", "specialist", "leader", "admin", "auditor"]
 StaffRoles = Annotated[
     list[StaffRole],
     Field(
         min_length=1,
-        max_length=4,
+        max_length=5,
         description="Cán bộ một cửa (reception), chuyên viên (specialist), lãnh đạo (leader), quản trị "
-        "(admin); one person may hold several. The account also gets the marker `officer` with any of "
+        "(admin), kiểm tra nhật ký (auditor: reads the audit trail); one person may hold several. The "
+        "account also gets the marker `officer` with any of "
         "the first three.",
     ),
 ]
 Roles = Annotated[
-    list[Literal["citizen", "officer", "reception", "specialist", "leader", "admin"]],
+    list[Literal["citizen", "officer", "reception", "specialist", "leader", "admin", "auditor"]],
     Field(
         min_length=1,
-        max_length=6,
+        max_length=7,
         description="Normalised as at creation: `officer` alone (the old single role) means reception, "
         "specialist and leader; `officer` is added with any of those.",
     ),
