@@ -20,10 +20,12 @@ import { NotificationsPage } from "./pages/notifications.js";
 import { QueuePage, OfficerDossierPage } from "./pages/officer.js";
 import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
 import { AccountPage } from "./pages/account.js";
+import { YourDataPage } from "./pages/yourdata.js";
 import { VneidReturnPage } from "./pages/vneid.js";
 import { OrganisationPage } from "./pages/organisations.js";
 import { PaymentReturnPage } from "./pages/payment.js";
 import { ReportPage, ScorecardPage } from "./pages/reporting.js";
+import { AuditPage } from "./pages/audit.js";
 
 // path pattern, page, who may open it (null: everyone; "user": anyone signed in; a role, or a list of roles)
 const ROUTES = [
@@ -43,11 +45,13 @@ const ROUTES = [
   ["/ho-so/:id", DossierPage, "user"],
   ["/thong-bao", NotificationsPage, "user"],
   ["/tai-khoan", AccountPage, "user"],
+  ["/du-lieu-ca-nhan", YourDataPage, "citizen"],
   ["/to-chuc/:id", OrganisationPage, "citizen"],
   ["/thanh-toan/ket-qua", PaymentReturnPage, "user"],
   ["/can-bo", QueuePage, "officer"],
   ["/can-bo/ho-so/:id", OfficerDossierPage, "officer"],
   ["/bao-cao", ReportPage, ["leader", "admin"]],
+  ["/nhat-ky", AuditPage, ["auditor", "admin"]],
   ["/quan-tri/can-bo", OfficersAdminPage, "admin"],
   ["/quan-tri/thu-tuc", ProceduresAdminPage, "admin"],
 ];
@@ -127,8 +131,10 @@ function Header({ s, path }) {
     ["/tra-cuu", t("nav.track"), "nav-track"],
   ];
   if (hasRole(s, "citizen")) links.push(["/ho-so", t("nav.myDossiers"), "nav-my-dossiers"]);
+  if (hasRole(s, "citizen")) links.push(["/du-lieu-ca-nhan", t("nav.yourData"), "nav-your-data"]);
   if (hasRole(s, "officer")) links.push(["/can-bo", t("nav.queue"), "nav-queue"]);
   if (hasRole(s, "leader") || hasRole(s, "admin")) links.push(["/bao-cao", t("nav.reports"), "nav-reports"]);
+  if (hasRole(s, "auditor") || hasRole(s, "admin")) links.push(["/nhat-ky", t("nav.audit"), "nav-audit"]);
   if (hasRole(s, "admin")) {
     links.push(["/quan-tri/can-bo", t("nav.adminOfficers"), "nav-admin-officers"]);
     links.push(["/quan-tri/thu-tuc", t("nav.adminProcedures"), "nav-admin-procedures"]);

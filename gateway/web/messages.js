@@ -384,6 +384,67 @@ export const MESSAGES = {
     "Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất; thiết bị này vẫn đăng nhập.",
     "Your password was changed. Your other devices were signed out; this one stays signed in.",
   ],
+  "nav.yourData": ["Dữ liệu cá nhân", "My data"],
+  "data.title": ["Dữ liệu cá nhân", "My personal data"],
+  "data.lead": [
+    "Tải về mọi dữ liệu hệ thống đang lưu về bạn, hoặc đóng tài khoản.",
+    "Download everything the system keeps about you, or close your account.",
+  ],
+  "data.exportTitle": ["Tải dữ liệu của tôi", "Download my data"],
+  "data.exportLead": [
+    "Một tệp ZIP gồm tệp README.txt giải thích từng phần và:",
+    "One ZIP archive, with a README.txt explaining each part, and:",
+  ],
+  "data.part.account": [
+    "tài khoản: họ tên, số định danh, liên hệ, thông tin định danh VNeID, tổ chức, thiết bị và lịch sử đăng nhập;",
+    "your account: name, citizen ID, contacts, VNeID identity, organisations, devices and sign-in history;",
+  ],
+  "data.part.dossiers": [
+    "hồ sơ của bạn (cả hồ sơ nháp) cùng mọi tệp đính kèm và văn bản kết quả;",
+    "your dossiers (drafts too) with every attached file and result document;",
+  ],
+  "data.part.notifications": [
+    "thông báo, thư điện tử và tin nhắn đã gửi cho bạn, lựa chọn nhận thông báo;",
+    "the notifications, emails and text messages sent to you, your notification choices;",
+  ],
+  "data.part.payments": ["các lần thanh toán phí, lệ phí;", "your fee payments;"],
+  "data.part.audit": [
+    "nhật ký truy cập: cán bộ nào (vai trò, cơ quan) đã xem hoặc thay đổi dữ liệu của bạn, khi nào.",
+    "the audit trail: which staff (role, agency) read or changed your data, and when.",
+  ],
+  "data.exportButton": ["Tải dữ liệu (ZIP)", "Download my data (ZIP)"],
+  "data.preparing": ["Đang chuẩn bị tệp dữ liệu…", "Preparing your archive…"],
+  "data.exportDone": ["Đã tải tệp dữ liệu của bạn.", "Your archive was downloaded."],
+  "data.closeTitle": ["Đóng tài khoản", "Close my account"],
+  "data.closeLead": [
+    "Đóng tài khoản là vĩnh viễn: không ai đăng nhập được vào tài khoản này nữa và bạn không nhận thêm thông báo nào. Bạn có thể tải dữ liệu về trước.",
+    "Closing the account is for good: nobody can sign in to it again and you get no more notifications. You may download your data first.",
+  ],
+  "data.closeErased": [
+    "Bị xóa: họ tên, số định danh, điện thoại, email, mật khẩu, liên kết VNeID, hồ sơ nháp, thông báo. Số định danh, điện thoại, email được giải phóng để đăng ký tài khoản mới.",
+    "Erased: your name, citizen ID, phone, email, password, VNeID link, draft dossiers, notifications. The citizen ID, phone and email are free for a new account.",
+  ],
+  "data.closeKept": [
+    "Được giữ theo quy định của pháp luật: hồ sơ đã nộp (Luật Lưu trữ), các khoản thanh toán (Luật Kế toán), nhật ký truy cập.",
+    "Kept as the law requires: filed dossiers (archive law), payments (accounting law), the audit trail.",
+  ],
+  "data.closeInHand": [
+    "Tài khoản chưa đóng được khi còn hồ sơ đang giải quyết (chờ trả kết quả, hoặc rút hồ sơ trước).",
+    "The account cannot be closed while a dossier is still being handled (wait for the result, or withdraw it first).",
+  ],
+  "data.confirm": [
+    "Tôi hiểu tài khoản sẽ bị đóng vĩnh viễn và không khôi phục được.",
+    "I understand the account is closed for good and cannot be restored.",
+  ],
+  "data.confirmRequired": ["Hãy đánh dấu xác nhận để đóng tài khoản", "Tick the confirmation to close the account"],
+  "data.closeButton": ["Đóng tài khoản", "Close my account"],
+  "data.askCode": ["Không có mật khẩu? Nhận mã xác nhận qua tin nhắn", "No password? Get a code by text message"],
+  "data.codeSent": [
+    "Mã xác nhận đã được gửi đến số điện thoại (hoặc email) của bạn, có hiệu lực đến {until}.",
+    "A code was sent to your phone (or email); it is valid until {until}.",
+  ],
+  "data.codeRequired": ["Nhập mã xác nhận gồm 6 chữ số", "Enter the 6-digit code"],
+  "data.closed": ["Tài khoản của bạn đã được đóng.", "Your account was closed."],
   "devices.title": ["Thiết bị đăng nhập", "Signed-in devices"],
   "devices.lead": [
     "Mỗi lần đăng nhập là một phiên cho đến khi đăng xuất. Nếu có thiết bị bạn không nhận ra, hãy đăng xuất thiết bị đó và đổi mật khẩu. Vị trí là quốc gia của địa chỉ IP, có thể không chính xác.",
@@ -693,6 +754,7 @@ export const MESSAGES = {
   "role.reception": ["Cán bộ một cửa", "Reception officer"],
   "role.specialist": ["Chuyên viên", "Specialist"],
   "role.leader": ["Lãnh đạo", "Leader"],
+  "role.auditor": ["Kiểm tra nhật ký (Auditor)", "Audit trail reviewer (Auditor)"],
   "role.system": ["Hệ thống", "System"],
 
   "dossier.titlePlain": ["Hồ sơ", "Dossier"],
@@ -1185,6 +1247,33 @@ export const MESSAGES = {
     "Choose an organisation to make it the dossier's owner (its registered name, tax code and representative).",
   ],
   "org.ownerIs": ["Chủ hồ sơ: {name} (mã số {code})", "Owner: {name} (code {code})"],
+
+  // Issue 22: the audit trail (/nhat-ky), for auditors and administrators.
+  "nav.audit": ["Nhật ký truy cập", "Audit trail"],
+  "audit.title": ["Nhật ký truy cập và thay đổi dữ liệu", "Audit trail"],
+  "audit.lead": [
+    "Ai đã xem dữ liệu cá nhân, tệp đính kèm, ai đã thay đổi gì, các lần cán bộ đăng nhập. Mỗi lần tra cứu, tải về cũng được ghi nhật ký.",
+    "Who read personal data or attachments, who changed what, staff sign-ins. Each search and download is recorded too.",
+  ],
+  "audit.filters": ["Lọc nhật ký", "Filter the trail"],
+  "audit.subject": ["Tài khoản có dữ liệu liên quan", "Whose data (account)"],
+  "audit.actor": ["Người thao tác", "Who acted"],
+  "audit.accountHint": ["Mã tài khoản", "Account id"],
+  "audit.action": ["Hành động", "Action"],
+  "audit.kind": ["Loại", "Kind"],
+  "audit.kind.read": ["Xem", "Read"],
+  "audit.kind.change": ["Thay đổi", "Change"],
+  "audit.kind.login": ["Đăng nhập", "Sign-in"],
+  "audit.any": ["Tất cả", "Any"],
+  "audit.stream": ["Dịch vụ ghi", "Recorded by"],
+  "audit.apply": ["Tra cứu", "Search"],
+  "audit.list": ["Các mục nhật ký, mới nhất trước", "Entries, newest first"],
+  "audit.csv": ["Tải về (CSV)", "Download (CSV)"],
+  "audit.total": ["{n} mục", "{n} entries"],
+  "audit.empty": ["Không có mục nào phù hợp.", "No entries match."],
+  "audit.at": ["Thời điểm", "When"],
+  "audit.target": ["Đối tượng", "Target"],
+  "audit.from": ["Địa chỉ IP", "IP address"],
 
   // Issue 21: reports and indexes (Decision 766/QĐ-TTg), the public scorecard, citizens' ratings.
   "nav.reports": ["Báo cáo, chỉ số", "Reports and indexes"],

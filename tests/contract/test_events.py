@@ -28,6 +28,8 @@ PRODUCERS = ("auth", "catalog", "submission", "payment")
 
 def consumers() -> dict[str, dict[str, type[EventData]]]:
     """Each consuming service's bindings, from its own wiring: routing key → the model it parses."""
+    from audit.config import Settings as AuditSettings
+    from audit.main import create_app as audit_app
     from notify.config import Settings as NotifySettings
     from notify.main import create_app as notify_app
     from payment.config import Settings as PaymentSettings
@@ -43,6 +45,7 @@ def consumers() -> dict[str, dict[str, type[EventData]]]:
         ("submission", submission_app, SubmissionSettings),
         ("payment", payment_app, PaymentSettings),
         ("reporting", reporting_app, ReportingSettings),
+        ("audit", audit_app, AuditSettings),
     ):
         app = make(settings())  # built, not started: the wiring is all we read
         out[name] = dict(app.state.runtime.consumer.models)
@@ -76,7 +79,7 @@ def verify_through_vneid(stack: Any, person: client.Person) -> None:
 async def run_the_producers(stack: Any) -> None:
     """Each event's producer, through the gateway: a new procedure published, a citizen registered (and
     once more, refused), their email removed, a dossier filed, accepted and given a new appointment, another filed, withdrawn and rated, the accepting officer's second
-    factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted."""
+    factor reset by the administrator, a sign-out, the procedure withdrawn, an agency of the directory created or changed, a search vocabulary entry created and deleted, a second citizen's account closed."""
     code = f"2.9{uuid.uuid4().int % 10**5:05d}"
     procedure = {**client.TEST_PROCEDURE, "code": code, "name": f"Thủ tục kiểm thử hợp đồng sự kiện {code}"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
@@ -182,6 +185,15 @@ async def run_the_producers(stack: Any) -> None:
         assert r.status_code in (200, 201), r.text
         r = await http.delete("/api/v1/catalog/vocabulary/eve-contract-test", headers=admin.auth)
         assert r.status_code == 200, r.text
+        # A citizen with no dossier in hand closes their account (user.closed).
+        async with stack.inbox() as inbox:
+            leaving = await client.register(http, inbox)
+        r = await http.post(
+            "/api/v1/auth/me/close",
+            json={"current_password": client.PASSWORD, "confirm": True},
+            headers=leaving.auth,
+        )
+        assert r.status_code == 204, r.text
 
 
 P = "/api/v1/payments"
@@ -252,11 +264,37 @@ async def _try(make: Any, purpose: str) -> dict | None:
         return None
 
 
+async def audit_entries(stack: Any, since: datetime) -> dict[str, list[dict[str, Any]]]:
+    """The audit entries (audit.recorded.v1) each producer wrote since ``since``: stream → entries."""
+    by_stream: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for name in PRODUCERS:
+        mongo = AsyncMongoClient(stack.mongo_url_for(name))
+        try:
+            query = {"created_at": {"$gte": since}, "routing_key": "audit.recorded.v1"}
+            async for doc in mongo[stack.db_name(name)].outbox.find(query):
+                by_stream[doc["envelope"]["producer"]].append(doc["envelope"]["data"])
+        finally:
+            await mongo.close()
+    return by_stream
+
+
 async def test_what_producers_emit_is_what_consumers_parse(stack):
     since = datetime.now(UTC)
     await run_the_producers(stack)
 
     by_key = await emitted(stack, since)
+    # Every producer writes the audit trail (audit.recorded.v1) of what its staff did, in its own stream.
+    audit = await audit_entries(stack, since)
+    actions = {stream: {e["action"] for e in entries} for stream, entries in audit.items()}
+    assert {"staff.signed_in", "user.created", "user.mfa_reset"} <= actions["auth"]
+    assert {"procedure.created", "procedure.withdrawn", "term.created", "term.deleted"} <= actions["catalog"]
+    assert {"agency.created", "agency.changed"} & actions["catalog"]
+    assert {"dossier.accepted", "dossier.apologised", "dossier.payment_requested"} <= actions["submission"]
+    assert "calendar.changed" in actions["submission"]
+    assert {"payment.refund_requested", "payment.refunded"} <= actions["payment"]
+    for entries in audit.values():
+        for e in entries:
+            assert e["actor"] and e["actor_roles"] and e["request_id"], e
     # The producer's own model accepts its payload as it is (no field it does not declare).
     for cls in CATALOGUE:
         if cls.deprecated:

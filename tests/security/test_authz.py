@@ -40,6 +40,7 @@ Call = Callable[[World, Records, Who], httpx.Response]
 PAY = "/api/v1/payments"
 NO_ORDER = uuid.uuid4().hex  # an order nobody has
 REP = "/api/v1/reporting"
+AUD = "/api/v1/audit"
 UNIT_X = {"unit": f"agency:{AGENCY_X}"}
 SCORES = {"overall": 5, "reception": 5, "guidance": 4, "time": 4, "result": 5, "comment": "Nhanh, gọn"}
 
@@ -359,6 +360,21 @@ MATRIX: dict[str, list[Row]] = {
             ),
         )
     ],
+    # A citizen's data export (docs/auth.md, "Your data"): their own, only theirs; staff accounts are not
+    # exported this way. Each service's part is asked with the caller's token (audit's part: the audit
+    # service of issue 22, part A, which must be on the stack).
+    "GET /api/v1/auth/me/export": [row("401 200 200 403 403 403", get("/api/v1/auth/me/export"))],
+    # Closing an account: the current password (wrong here) guards it; staff accounts are not closed so.
+    "POST /api/v1/auth/me/close": [
+        row(
+            "401 400 400 403 403 403",
+            post(
+                "/api/v1/auth/me/close", json={"current_password": "Khong-Phai-Mat-Khau-1", "confirm": True}
+            ),
+        )
+    ],
+    # A code to close one's own account with (to one's own phone): citizens only.
+    "POST /api/v1/auth/me/close/code": [row("401 202 202 403 403 403", post("/api/v1/auth/me/close/code"))],
     # Nothing pending, or a made-up code: each caller can only confirm their own account's new contact.
     "POST /api/v1/auth/me/contact/confirm": [
         row(
@@ -657,6 +673,13 @@ MATRIX: dict[str, list[Row]] = {
     "POST /api/v1/notifications/read-all": [
         row("401 200 200 200 200 200", post("/api/v1/notifications/read-all"))
     ],
+    # The per-person parts of a data export: each caller's own, nothing of anyone else's.
+    "GET /api/v1/submissions/me/export": [row("401 200 200 403 403 403", get(S + "/me/export"))],
+    "GET /api/v1/submissions/me/in-hand": [row("401 200 200 403 403 403", get(S + "/me/in-hand"))],
+    "GET /api/v1/notifications/me/export": [
+        row("401 200 200 200 200 200", get("/api/v1/notifications/me/export"))
+    ],
+    "GET /api/v1/payments/me/export": [row("401 200 200 200 200 200", get(PAY + "/me/export"))],
     "GET /api/v1/notifications/preferences": [
         row("401 200 200 200 200 200", get("/api/v1/notifications/preferences"))
     ],
@@ -775,6 +798,13 @@ MATRIX: dict[str, list[Row]] = {
     ],
     "GET /api/v1/reporting/overdue": [row("401 403 403 200 403 200", get(REP + "/overdue", params=UNIT_X))],
     "GET /api/v1/reporting/units": [row("401 403 403 200 200 200", get(REP + "/units"))],
+    # The audit trail: auditors (test_an_auditor_reads_the_trail_and_nothing_else) and administrators;
+    # anyone signed in reads the entries about their own data, and only those.
+    "GET /api/v1/audit/events": [row("401 403 403 403 403 200", get(AUD + "/events"))],
+    "GET /api/v1/audit/events.csv": [row("401 403 403 403 403 200", get(AUD + "/events.csv"))],
+    "GET /api/v1/audit/events.jsonl": [row("401 403 403 403 403 200", get(AUD + "/events.jsonl"))],
+    "GET /api/v1/audit/chains": [row("401 403 403 403 403 200", get(AUD + "/chains"))],
+    "GET /api/v1/audit/me": [row("401 200 200 200 200 200", get(AUD + "/me"))],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.
@@ -803,6 +833,10 @@ SEES_A = {
     # The drill-down and the overdue list name the agency's dossiers, A's among them, to its leader.
     "GET /api/v1/reporting/dossiers": {"x", "admin"},
     "GET /api/v1/reporting/overdue": {"x", "admin"},
+    # The audit trail names whose data staff read or changed (A's among them) to those who audit it.
+    "GET /api/v1/audit/events": {"admin"},
+    "GET /api/v1/audit/events.csv": {"admin"},
+    "GET /api/v1/audit/events.jsonl": {"admin"},
 }
 
 
@@ -854,6 +888,19 @@ def test_matrix(op: str, spare: World, records: Records, org: dict[str, Any]) ->
                 assert not leaked, f"{op} as {who.name} names A's {leaked}"
             if expected >= 400 or (k != "a" and k not in ACTS_ON_A.get(op, set())):
                 assert w.snapshot(w.a) == before, f"{op} as {who.name} changed citizen A's records"
+
+
+def test_an_auditor_reads_the_trail_and_nothing_else(world: World) -> None:
+    """The auditor (staff: signed in with a second factor) reads and exports the audit trail; it is no
+    officer and no administrator, so neither dossiers, accounts nor the catalogue's changes are theirs."""
+    auditor = world.officer("auditor", AGENCY_X, ["auditor"])
+    for path in ("/events", "/events.csv", "/events.jsonl", "/chains", "/me"):
+        got = world.http.get(AUD + path, headers=auditor.headers)
+        assert got.status_code == 200, (path, got.text[:300])
+    for path in (f"{S}/officer/dossiers", "/api/v1/auth/users", f"{REP}/units"):
+        got = world.http.get(path, headers=auditor.headers)
+        assert got.status_code == 403, (path, got.text[:300])
+        assert got.headers["content-type"].startswith("application/problem+json")
 
 
 # -- the organisation's own roles --------------------------------------------------------------------

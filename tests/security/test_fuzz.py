@@ -67,7 +67,8 @@ FUZZ = settings(
 
 # Which principal an operation is for, when signed in.
 ADMIN_OPS = re.compile(
-    r"^(\w+ /api/v1/auth/(users|keys|agencies/)|(POST|PUT|PATCH|DELETE) /api/v1/catalog/|PUT /api/v1/submissions/calendar/)"
+    r"^(\w+ /api/v1/auth/(users|keys|agencies/)|(POST|PUT|PATCH|DELETE) /api/v1/catalog/|PUT /api/v1/submissions/calendar/"
+    r"|GET /api/v1/audit/(events|chains))"
 )
 OFFICER_OPS = re.compile(
     r"^\w+ /api/v1/submissions/(officer/|dossiers/\{dossier_id\}/actions/|agencies/\{code\}/register)"

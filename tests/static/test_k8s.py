@@ -56,6 +56,7 @@ def _module(name: str) -> ModuleType:
 
 render = _module("render")
 gateway_conf = _module("gateway_conf")
+observability = _module("observability")
 
 OVERLAYS = ("staging", "production")
 TARGETS = {
@@ -336,7 +337,37 @@ def check_minio_tenant(r: Resource, everything: list[Resource]) -> None:
     assert isinstance(spec["requestAutoCert"], bool)
 
 
+def check_service_monitor(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    assert set(spec) <= {"jobLabel", "selector", "podTargetLabels", "endpoints", "namespaceSelector"}
+    services = [
+        s for s in of_kind(everything, "Service") if selects(spec["selector"], s["metadata"]["labels"])
+    ]
+    assert len(services) == 1, f"{key(r)} selects {len(services)} Services"
+    (svc,) = services
+    assert spec["jobLabel"] in svc["metadata"]["labels"]
+    ports = {p["name"] for p in svc["spec"]["ports"]}
+    for endpoint in spec["endpoints"]:
+        assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout", "relabelings"}
+        assert endpoint["port"] in ports and endpoint["path"] == "/metrics"
+        assert re.fullmatch(r"\d+s", endpoint["interval"]) and re.fullmatch(
+            r"\d+s", endpoint["scrapeTimeout"]
+        )
+        for relabel in endpoint.get("relabelings", []):
+            assert relabel["action"] in ("replace", "keep", "drop", "labelmap")
+
+
+def check_prometheus_rule(r: Resource, everything: list[Resource]) -> None:
+    groups = r["spec"]["groups"]
+    assert groups and all(set(g) <= {"name", "rules", "interval"} for g in groups)
+    for rule in (rule for g in groups for rule in g["rules"]):
+        assert set(rule) <= {"alert", "record", "expr", "for", "labels", "annotations"}
+        assert rule["expr"] and ("alert" in rule) != ("record" in rule)
+
+
 CUSTOM_CHECKS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): check_service_monitor,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): check_prometheus_rule,
     ("keda.sh/v1alpha1", "ScaledObject"): check_scaled_object,
     ("keda.sh/v1alpha1", "TriggerAuthentication"): check_trigger_authentication,
     ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"): check_mongodb,
@@ -742,6 +773,7 @@ async def test_the_queues_keda_watches_are_quorum_queues() -> None:
 
 def test_the_services_that_consume_are_the_expected_ones(consumers: dict[str, tuple[str, list[str]]]) -> None:
     assert sorted(n for n, (_, keys) in consumers.items() if keys) == [
+        "audit",
         "notify",
         "payment",
         "reporting",
@@ -1085,3 +1117,54 @@ def test_the_capacity_plan_uses_the_measured_figures() -> None:
             figure = figure[key]
         per_worker = 2 if name == "gateway_rps_per_worker" else 1  # the benchmark's gateway has two
         assert abs(value - figure / per_worker) <= max(0.05 * value, 0.05), (name, value, figure)
+
+
+# -- monitoring ------------------------------------------------------------------------------------------
+
+
+def test_the_monitoring_resources_are_current() -> None:
+    for path, text in observability.outputs().items():
+        assert path.exists() and path.read_text() == text, (
+            f"{path.relative_to(ROOT)} is stale: run deploy/k8s/observability.py"
+        )
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_every_pod_of_every_service_is_scraped(target: str) -> None:
+    """A ServiceMonitor a service, through a Service whose selector takes every Deployment of the service
+    (the API's and the worker's) on the port its containers call http; the monitoring namespace may reach it;
+    the alert rules are in the deployment as they are in deploy/observability."""
+    resources = rendered(target)
+    monitors = {m["metadata"]["name"]: m for m in of_kind(resources, "ServiceMonitor")}
+    assert set(monitors) == set(SERVICE_NAMES)
+    for name, monitor in monitors.items():
+        (svc,) = [
+            s
+            for s in of_kind(resources, "Service")
+            if selects(monitor["spec"]["selector"], s["metadata"]["labels"])
+        ]
+        pods = [d for d in of_kind(resources, "Deployment") if selects_pods(svc, d)]
+        assert {app_name(d) for d in pods} == {name}
+        assert {d["metadata"]["name"] for d in pods} == {
+            d["metadata"]["name"] for d in of_kind(resources, "Deployment") if app_name(d) == name
+        }
+        for d in pods:
+            assert any(p.get("name") == "http" for c in containers(d) for p in c.get("ports", []))
+        (endpoint,) = monitor["spec"]["endpoints"]
+        assert {"action": "replace", "targetLabel": "system", "replacement": "dvc-haiphong"} in endpoint[
+            "relabelings"
+        ]
+    policy = named(resources, "NetworkPolicy", "services-ingress")
+    assert any(
+        f.get("namespaceSelector", {}).get("matchLabels") == {"kubernetes.io/metadata.name": "monitoring"}
+        for rule in policy["spec"]["ingress"]
+        for f in rule["from"]
+    )
+    rule = named(resources, "PrometheusRule", observability.RULE_NAME)
+    assert rule["spec"]["groups"] == yaml.safe_load(observability.ALERTS.read_text())["groups"]
+    dashboards = [
+        c for c in of_kind(resources, "ConfigMap") if c["metadata"]["labels"].get("grafana_dashboard")
+    ]
+    assert sorted(k for c in dashboards for k in c["data"]) == sorted(
+        p.name for p in observability.GRAFANA.glob("*.json")
+    )

@@ -24,8 +24,8 @@ LAYOUT = [
 ]
 
 
-def test_the_six_services_exist():
-    assert SERVICES == ["auth", "catalog", "notify", "payment", "reporting", "submission"]
+def test_the_seven_services_exist():
+    assert SERVICES == ["audit", "auth", "catalog", "notify", "payment", "reporting", "submission"]
 
 
 @pytest.mark.parametrize("name", SERVICES)

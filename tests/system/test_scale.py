@@ -107,6 +107,11 @@ async def test_500_dossiers_on_two_replicas_of_everything(doubled: RunningStack)
         for _ in range(20):
             r = await http.get("/api/v1/reporting/public/scorecard")
             assert r.status_code == 200, r.text
+        # Each citizen reads the audit entries about their own data (any signed-in person may): enough
+        # reads that both audit replicas get some.
+        for i in range(20):
+            r = await http.get("/api/v1/audit/me", headers=people[i % len(people)].auth)
+            assert r.status_code == 200, r.text
 
     total = CITIZENS * EACH
     assert len(codes) == total and len(set(codes)) == total, Counter(codes).most_common(3)

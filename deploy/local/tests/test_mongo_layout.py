@@ -18,7 +18,15 @@ from devstack.testing import free_port, free_ports
 def test_per_service_is_the_default_each_service_on_its_own_port():
     cfg = StackConfig(mongo_port=27017)
     assert cfg.mongo_layout == "per-service"
-    assert [cfg.mongo_port_for(name) for name in SERVICE_NAMES] == [27017, 27018, 27019, 27020, 27021, 27022]
+    assert [cfg.mongo_port_for(name) for name in SERVICE_NAMES] == [
+        27017,
+        27018,
+        27019,
+        27020,
+        27021,
+        27022,
+        27023,
+    ]
     assert cfg.mongo_servers() == {
         "mongodb-auth": 27017,
         "mongodb-catalog": 27018,
@@ -26,8 +34,9 @@ def test_per_service_is_the_default_each_service_on_its_own_port():
         "mongodb-notify": 27020,
         "mongodb-payment": 27021,
         "mongodb-reporting": 27022,
+        "mongodb-audit": 27023,
     }
-    assert len(cfg.mongo_urls()) == 6
+    assert len(cfg.mongo_urls()) == 7
     url = urlsplit(cfg.mongo_url_for("notify"))
     assert (url.hostname, url.port) == ("127.0.0.1", 27020)
     # The stand-in needs retryWrites=false; one server, not a replica set to discover.
@@ -44,6 +53,7 @@ def test_explicit_ports_win_and_shared_puts_everyone_on_one_server():
         "notify": 40031,
         "payment": 40041,
         "reporting": 40051,
+        "audit": 40061,
     }
     cfg = StackConfig(mongo_port=27017, mongo_service_ports=ports)
     assert {name: cfg.mongo_port_for(name) for name in SERVICE_NAMES} == ports

@@ -43,6 +43,13 @@ export function AccountPage() {
     <${ContactForm} me=${me} onDone=${changed} />
     <${PasswordForm} onDone=${() => setDevicesSeen((n) => n + 1)} />
     <${DevicesSection} seen=${devicesSeen} />
+    ${me.roles.includes("citizen")
+      ? html`<section class="card" aria-labelledby="acc-data-h">
+          <h2 id="acc-data-h">${t("data.title")}</h2>
+          <p>${t("data.lead")}</p>
+          <p><a href="/du-lieu-ca-nhan" data-testid="account-your-data">${t("data.title")}</a></p>
+        </section>`
+      : null}
   </div>`;
 }
 

@@ -14,9 +14,10 @@ const SIZE = 20;
 const AGENCY = /^[A-Za-z0-9._-]{1,40}$/;
 
 // The roles an administrator gives, in the order the one-stop office works (docs/auth.md): the agency's
-// three, then the administrator's. The account also holds the marker "officer" with any agency role.
+// three, then the administrator's and the auditor's (reads the audit trail only). The account also holds
+// the marker "officer" with any agency role.
 const AGENCY_ROLES = ["reception", "specialist", "leader"];
-const STAFF_ROLES = [...AGENCY_ROLES, "admin"];
+const STAFF_ROLES = [...AGENCY_ROLES, "admin", "auditor"];
 const parseAgencies = (text) =>
   text
     .split(/[\s,;]+/)

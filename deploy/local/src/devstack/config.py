@@ -4,14 +4,14 @@ The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_A
 ``DVC_ADMIN_PASSWORD``, ``DVC_ADMIN_TOTP_SECRET``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed
 to every service.
 Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``,
-``PAYMENT_REPLICAS``, ``REPORTING_REPLICAS``.
+``PAYMENT_REPLICAS``, ``REPORTING_REPLICAS``, ``AUDIT_REPLICAS``.
 
 MongoDB: each service owns its databases, and each gets a server of its own (``DVC_MONGO_LAYOUT``,
 default ``per-service``): the stand-in is one process on one core, the busiest under filing load when
 shared; one a service lets submission's and notify's writes run side by side (1.11x the dossiers a
 second, notification delays about halved: bench/results/db_layout.json). Server *i*
 of :data:`SERVICES` listens on ``DVC_MONGO_PORT`` + *i* (27017 auth, 27018 catalog, 27019 submission,
-27020 notify, 27021 payment, 27022 reporting), and each service is given its own URL as
+27020 notify, 27021 payment, 27022 reporting, 27023 audit), and each service is given its own URL as
 ``<SERVICE>_MONGO_URL``.
 ``DVC_MONGO_LAYOUT=shared`` runs one server for all on ``DVC_MONGO_PORT``.
 """
@@ -40,7 +40,8 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("auth", "/api/v1/auth", 8101),
+    # A citizen's data export gathers every service's part and files before its first byte (docs/auth.md).
+    ServiceSpec("auth", "/api/v1/auth", 8101, read_timeout="300s"),
     ServiceSpec("catalog", "/api/v1/catalog", 8201, cache=True),
     # Attachments up to 200 MB stream through; the service enforces its own per-file limits.
     ServiceSpec("submission", "/api/v1/submissions", 8301, max_body="210m", read_timeout="300s"),
@@ -48,6 +49,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("notify", "/api/v1/notifications", 8401, read_timeout="3600s"),
     ServiceSpec("payment", "/api/v1/payments", 8501),
     ServiceSpec("reporting", "/api/v1/reporting", 8601),
+    # The audit trail (docs/audit.md); its exports stream.
+    ServiceSpec("audit", "/api/v1/audit", 8701, read_timeout="300s"),
 )
 
 SERVICE_NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)
@@ -294,6 +297,10 @@ class StackConfig:
             f"{p}MONGO_DB": self.db_name(spec.name),
         }
         if spec.name == "auth":
+            # A citizen's data export and account closing ask the other services, through the gateway.
+            env |= {
+                f"AUTH_{peer}_URL": self.gateway_url for peer in ("SUBMISSION", "NOTIFY", "PAYMENT", "AUDIT")
+            }
             # Sign-in with VNeID against the development identity provider (devstack.idp).
             env |= {
                 "AUTH_VNEID_ISSUER": f"http://{self.host}:{self.idp_port}",

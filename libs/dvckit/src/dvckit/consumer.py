@@ -145,6 +145,26 @@ duration = Histogram("event_handle_seconds", "Time to handle an event (its share
 batch_size = Histogram(
     "event_batch_size", "Events handled in one transaction", buckets=(1, 2, 4, 8, 16, 32, 64, 128)
 )
+# From the event's occurred_at (the producer's commit) to its handler's commit here: what a consumer is
+# behind. Sums across replicas (docs/operations.md, "Metrics").
+lag = Histogram(
+    "consumer_event_lag_seconds",
+    "Time from an event's occurred_at to the commit of its handling",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
+)
+
+
+def count(envelope: Envelope, outcome: str) -> None:
+    """One event's outcome (``ok``, ``duplicate``, ``retried``, ``parked``, ``requeued``, ``ignored``,
+    ``unreadable``) on ``events_handled_total``; the lag of one handled ``ok``."""
+    handled.labels(envelope.routing_key, outcome).inc()
+    if outcome == "ok":
+        occurred = envelope.occurred_at
+        if occurred.tzinfo is None:
+            occurred = occurred.replace(tzinfo=UTC)
+        lag.observe(max(0.0, (datetime.now(UTC) - occurred).total_seconds()))
+
+
 log = logs.get(__name__)
 
 
@@ -348,7 +368,7 @@ class Consumer:
             else:
                 for item, outcome in zip(items, outcomes, strict=True):
                     await item.message.ack()
-                    handled.labels(item.envelope.routing_key, outcome).inc()
+                    count(item.envelope, outcome)
                 return
         for item in items:
             await self._one(item)
@@ -363,7 +383,7 @@ class Consumer:
         handlers = self._handlers_for(envelope.routing_key)
         if not handlers:
             await message.ack()
-            handled.labels(envelope.routing_key, "ignored").inc()
+            count(envelope, "ignored")
             return None
         model = self.models.get(envelope.routing_key)
         try:
@@ -372,8 +392,7 @@ class Consumer:
         except ValidationError as e:
             # Retrying cannot fix data that breaks the event's contract (its model refuses it): park now.
             log.warning("event breaks its contract", event_id=str(envelope.id), error=str(e)[:300])
-            await self._park(message, f"permanent: {e}")
-            handled.labels(envelope.routing_key, "parked").inc()
+            count(envelope, await self._park(message, f"permanent: {e}"))
             return None
         return _Item(message, envelope, handlers)
 
@@ -386,18 +405,16 @@ class Consumer:
         try:
             (outcome,) = await self._handle([item])
             await message.ack()
-            handled.labels(envelope.routing_key, outcome).inc()
+            count(envelope, outcome)
         except DuplicateKeyError:
             await message.ack()  # handled before (a redelivery), here or by another replica
-            handled.labels(envelope.routing_key, "duplicate").inc()
+            count(envelope, "duplicate")
         except (PermanentError, ValidationError) as e:
             log.warning("event failed permanently", error=str(e)[:300])
-            await self._park(message, f"permanent: {e}")
-            handled.labels(envelope.routing_key, "parked").inc()
+            count(envelope, await self._park(message, f"permanent: {e}"))
         except Exception as e:
             log.warning("event handler failed", error=repr(e)[:300])
-            await self._retry(message, repr(e))
-            handled.labels(envelope.routing_key, "failed").inc()
+            count(envelope, await self._retry(message, repr(e)))
         finally:
             logs.reset(tokens)
 
@@ -451,9 +468,7 @@ class Consumer:
                 with self.tracing.handling(item.envelope, item.message.headers):  # a span of the event
                     for fn in item.handlers:
                         await fn(item.envelope, session)
-            return [
-                "done" if fresh.get(i) is item else "duplicate" for i, item in zip(ids, items, strict=True)
-            ]
+            return ["ok" if fresh.get(i) is item else "duplicate" for i, item in zip(ids, items, strict=True)]
 
         outcomes = await transaction(self.client, txn)
         batch_size.observe(len(items))
@@ -469,11 +484,12 @@ class Consumer:
                 log.warning("after-commit callback failed", error=repr(e)[:200])
         return outcomes
 
-    async def _retry(self, message: AbstractIncomingMessage, error: str) -> None:
+    async def _retry(self, message: AbstractIncomingMessage, error: str) -> str:
+        """Send ``message`` to its next retry tier, or to the parking lot after the last: the outcome
+        (``retried``, ``parked``, or ``requeued`` when it could not be handed over)."""
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0)
         if attempt >= len(self.retry_delays):
-            await self._park(message, error)
-            return
+            return await self._park(message, error)
         target = retry_queue_name(self.queue_name, self.retry_delays[attempt])
         try:
             if self.extra_args:
@@ -487,10 +503,11 @@ class Consumer:
             # Could not hand the message over: give it back to the broker for another try.
             log.warning("retry publish failed; requeueing", error=repr(e)[:200])
             await _safe_nack(message)
-            return
+            return "requeued"
         await message.ack()
+        return "retried"
 
-    async def _park(self, message: AbstractIncomingMessage, error: str) -> None:
+    async def _park(self, message: AbstractIncomingMessage, error: str) -> str:
         try:
             if self.extra_args:
                 await self._declare_parking()  # as for a retry tier (above)
@@ -498,8 +515,9 @@ class Consumer:
         except Exception as e:
             log.warning("parking publish failed; requeueing", error=repr(e)[:200])
             await _safe_nack(message)
-            return
+            return "requeued"
         await message.ack()
+        return "parked"
 
 
 def _copy(

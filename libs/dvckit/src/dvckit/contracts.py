@@ -59,7 +59,7 @@ class VerificationCodeIssuedV1(EventData):
     event_type = "user.verification_code_issued"
     event_version = 1
 
-    purpose: Literal["registration", "contact_change", "password_reset"]
+    purpose: Literal["registration", "contact_change", "password_reset", "account_close"]
     sealed_code: str
     expires_at: datetime
     user_id: str | None = Field(None, description="None for a registration: no account exists yet")
@@ -84,7 +84,7 @@ class UserRegistrationBlockedV1(EventData):
 
 
 SessionEndReason = Literal[
-    "logout", "refresh_reuse", "password_changed", "password_reset", "locked", "rights_changed"
+    "logout", "refresh_reuse", "password_changed", "password_reset", "locked", "rights_changed", "closed"
 ]
 
 
@@ -116,6 +116,22 @@ class UserMfaResetV1(EventData):
     user_id: str
     reset_by: str = Field(description="The administrator's user id")
     reset_at: datetime
+
+
+class UserClosedV1(EventData):
+    """A citizen closed their account (``POST /api/v1/auth/me/close``, docs/auth.md "Your data"). The
+    account is anonymised in auth (name, contacts, citizen ID, birth date removed; sign-in impossible;
+    every session ended). Each service erases what it holds about the person that no law requires it
+    to keep: submission deletes the drafts and their files (filed dossiers are kept: archive law),
+    notify deletes notifications, deliveries, preferences and its copy of the contacts; payment and the
+    audit trail keep their records (accounting law; the audit trail is append-only). Carries no personal
+    data: the account id alone."""
+
+    event_type = "user.closed"
+    event_version = 1
+
+    user_id: str
+    closed_at: datetime
 
 
 class UserPasswordResetRequestedV1(EventData):
@@ -610,6 +626,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     UserRegistrationBlockedV1,
     UserSessionsEndedV1,
     UserMfaResetV1,
+    UserClosedV1,
     UserPasswordResetRequestedV1,
     OrganisationCreatedV1,
     OrganisationMemberChangedV1,

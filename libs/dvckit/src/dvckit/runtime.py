@@ -13,6 +13,7 @@ from pymongo.errors import ConnectionFailure
 
 from . import aio, logs, mongo, mongo_metrics, tracing
 from . import consumer as consumer_mod
+from . import metrics as metrics_mod
 from . import outbox as outbox_mod
 from .audit import Audit
 from .auth import RevocationList, RevokedSource, TokenVerifier, http_jwks, http_revocations
@@ -85,6 +86,10 @@ class Runtime:
         self._bus_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.loop("token-revocations", self._watch_revocations)
+        # The outbox's backlog, the queue's and parking lot's depth, the checks' state on /metrics
+        # (dvckit.metrics), sampled by a loop rather than at each scrape.
+        self.sampler = metrics_mod.Sampler(self.outbox, self.consumer, self.bus, self.health)
+        self.loop("metrics-sampler", lambda: self.sampler.run(settings.metrics_sample_seconds))
 
     def revocation_list(self, source: RevokedSource) -> RevocationList:
         """A revocation list read from ``source``, polled as the settings say (auth reads its own store)."""

@@ -85,6 +85,8 @@ class ServiceSettings(BaseSettings):
     outbox_batch: int = 256
     outbox_poll_seconds: float = 1.0
     outbox_lease_seconds: float = 30.0
+    # How often the outbox backlog, the queue depths and the checks are sampled for /metrics (dvckit.metrics).
+    metrics_sample_seconds: float = 15.0
 
     # JWKS of the auth service, for local verification of access tokens (from the auth issue on).
     jwks_url: str = "http://127.0.0.1:8101/api/v1/auth/.well-known/jwks.json"

@@ -77,6 +77,16 @@ class Settings(ServiceSettings):
     vneid_ticket_ttl_seconds: int = 120  # from the provider's answer to the portal taking the ticket
     vneid_timeout_seconds: float = 10.0
 
+    # A citizen's data export and account closing (docs/auth.md, "Your data"): the services asked, with
+    # the citizen's own token, for their part. Locally through the gateway; in a cluster each service.
+    submission_url: str = "http://127.0.0.1:8080"
+    notify_url: str = "http://127.0.0.1:8080"
+    payment_url: str = "http://127.0.0.1:8080"
+    audit_url: str = "http://127.0.0.1:8080"
+    export_timeout_seconds: float = 30.0
+    # Where an export is spooled until it is streamed (empty: the system's temporary folder).
+    export_dir: str = ""
+
     @model_validator(mode="after")
     def _vneid_complete(self) -> Settings:
         if self.vneid_issuer and not self.vneid_client_secret:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 
 from dvckit import logs
@@ -13,10 +14,12 @@ from dvckit.serve import serve
 from .adapters.keys import KeyStore
 from .adapters.oidc import OidcProvider
 from .adapters.passwords import Passwords
+from .adapters.peers import Peers
 from .adapters.repos import Repositories
 from .adapters.store import schema
 from .api.agencies import router as agency_router
 from .api.organisations import router as org_router
+from .api.rights import router as rights_router
 from .api.routes import router
 from .api.vneid import router as vneid_router
 from .config import Settings
@@ -29,6 +32,7 @@ from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
 from .service.revocation import Revoked
+from .service.rights import YourData
 from .service.sessions import Sessions
 from .service.vneid import VneidSignIn
 
@@ -36,8 +40,11 @@ PREFIX = "/api/v1/auth"
 log = logs.get(__name__)
 
 
-def build(rt: Runtime, settings: Settings) -> AuthParts:
-    """Every part of the service, once; the use cases share the repositories."""
+def build(
+    rt: Runtime, settings: Settings, peer_transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> AuthParts:
+    """Every part of the service, once; the use cases share the repositories. ``peer_transports``: how
+    to reach the other services in-process (tests), by name."""
     repos = Repositories.of(rt.db, settings)
     keys = KeyStore(rt, settings)
     revoked = Revoked(rt, settings, repos.revocations)
@@ -52,6 +59,15 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
     provider = vneid_provider(settings)
     if provider is not None:
         rt.on_stop(lambda _rt: provider.close())
+    peers = Peers(
+        submission_url=settings.submission_url,
+        notify_url=settings.notify_url,
+        payment_url=settings.payment_url,
+        audit_url=settings.audit_url,
+        timeout=settings.export_timeout_seconds,
+        transports=peer_transports,
+    )
+    rt.on_stop(lambda _rt: peers.close())
     return AuthParts(
         settings=settings,
         keys=keys,
@@ -63,7 +79,10 @@ def build(rt: Runtime, settings: Settings) -> AuthParts:
         mfa=SecondFactor(rt, settings, repos, passwords, sessions, codes),
         vneid=VneidSignIn(rt, settings, repos, passwords, sessions, accounts, provider),
         organisations=OrganisationCases(rt, repos),
-        agencies=AgencyStaff(repos.users, repos.agencies),
+        agencies=AgencyStaff(rt, repos.users, repos.agencies),
+        your_data=YourData(
+            rt, repos, accounts, sessions, peers, codes, spool_dir=settings.export_dir or None
+        ),
     )
 
 
@@ -82,10 +101,12 @@ def vneid_provider(settings: Settings) -> OidcProvider | None:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, peer_transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings, schema=schema(settings.attempt_log_days))
-    parts = build(rt, settings)
+    parts = build(rt, settings, peer_transports)
 
     @rt.on_start
     async def _bootstrap(_: Runtime) -> None:
@@ -99,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt,
         title="DVC Hải Phòng — Xác thực (auth)",
         prefix=PREFIX,
-        routers=[router, vneid_router, org_router, agency_router],
+        routers=[router, vneid_router, org_router, agency_router, rights_router],
         description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
         "Accounts, sign-in, access tokens and roles.",
         parts=parts,

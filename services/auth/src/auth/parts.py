@@ -18,6 +18,7 @@ from .service.mfa import SecondFactor
 from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
+from .service.rights import YourData
 from .service.sessions import Sessions
 from .service.vneid import VneidSignIn
 
@@ -35,6 +36,7 @@ class AuthParts:
     mfa: SecondFactor
     organisations: OrganisationCases
     agencies: AgencyStaff
+    your_data: YourData
 
 
 Parts = Annotated[AuthParts, Depends(parts_of(AuthParts))]

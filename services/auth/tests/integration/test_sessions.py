@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from prometheus_client import REGISTRY
+
 from devstack.testing import client_for
 
 R = "/api/v1/auth"
@@ -22,9 +24,18 @@ async def test_failed_login_says_the_same_whether_or_not_the_account_exists(auth
     assert after_wrong - before == 1 and pw.verifications - after_wrong == 1
 
 
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_repeated_failures_lock_the_account_name_temporarily(auth, person, h):
     p = person()
     await h.register(auth, p)
+    before = {
+        "bad": metric("auth_login_failures_total", reason="bad-credentials"),
+        "throttled": metric("auth_login_failures_total", reason="throttled"),
+        "lockouts": metric("auth_lockouts_total", scope="account"),
+    }
     for _ in range(4):
         assert (await h.login(auth, p["phone"], "Wrong-Password-99")).status_code == 401
     fifth = await h.login(auth, p["phone"], "Wrong-Password-99")
@@ -40,6 +51,10 @@ async def test_repeated_failures_lock_the_account_name_temporarily(auth, person,
     assert await log.count_documents({"reason": "bad-credentials"}) >= 10
     assert await log.count_documents({"reason": "throttled"}) >= 1
     assert await log.count_documents({"login": p["phone"]}) == 0  # names are kept only as digests
+    # /metrics: the failures by reason, and the two lockouts as they started
+    assert metric("auth_login_failures_total", reason="bad-credentials") - before["bad"] >= 10
+    assert metric("auth_login_failures_total", reason="throttled") - before["throttled"] >= 1
+    assert metric("auth_lockouts_total", scope="account") - before["lockouts"] >= 2
 
 
 async def test_lockout_ends_after_its_time(make_auth, person, h):

@@ -86,3 +86,10 @@ def test_an_unlocked_holder_of_the_role_in_the_agency_is_its_staff():
     assert not r.is_staff_of({**user, "locked": True}, "X")
     assert not r.is_staff_of({"roles": ["admin"], "agencies": ["X"]}, "X")
     assert r.is_staff_of({"roles": ["officer"], "agencies": ["X"]}, "X", "leader")  # the old single role
+
+
+def test_the_auditor_is_staff_of_no_agency_and_signs_in_with_a_second_factor():
+    assert r.normalise_roles(["auditor"]) == ["auditor"]
+    assert r.normalise_roles(["auditor", "admin"]) == ["admin", "auditor"]
+    assert not r.needs_agency(["auditor"], [])
+    assert mfa.needs_second_factor(["auditor"])

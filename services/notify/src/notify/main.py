@@ -20,6 +20,7 @@ from .service.delivery import Deliveries
 from .service.dispatch import Dispatcher
 from .service.inbox import Inbox
 from .service.live import Live
+from .service.rights import PersonalData
 from .service.streams import Streams
 
 PREFIX = "/api/v1/notifications"
@@ -38,6 +39,7 @@ def build(rt: Runtime, settings: Settings) -> NotifyParts:
         streams=Streams(stores.tickets, stores.revocations, inbox, live),
         deliveries=deliveries,
         dispatcher=Dispatcher(settings, stores, inbox, live, deliveries.hand),
+        personal=PersonalData(stores),
     )
 
 

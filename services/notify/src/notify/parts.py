@@ -13,6 +13,7 @@ from .service.delivery import Deliveries
 from .service.dispatch import Dispatcher
 from .service.inbox import Inbox
 from .service.live import Live
+from .service.rights import PersonalData
 from .service.streams import Streams
 
 
@@ -23,6 +24,7 @@ class NotifyParts:
     streams: Streams
     deliveries: Deliveries
     dispatcher: Dispatcher
+    personal: PersonalData
 
 
 Parts = Annotated[NotifyParts, Depends(parts_of(NotifyParts))]

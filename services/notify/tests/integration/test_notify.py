@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import REGISTRY
+
 from devstack.testing import eventually
 from dvckit.contracts import (
     DossierStatusChangedV1,
@@ -96,6 +98,14 @@ async def test_dossier_submitted_in_app_email_and_sms_when_chosen(notify, mailbo
     h = notify.token_for(u["user_id"])
     r = await notify.http.put(f"{N}/preferences", json={"sms": True}, headers=h)
     assert r.status_code == 200 and r.json() == {"in_app": True, "email": True, "sms": True, "language": "vi"}
+
+    def latencies() -> dict[str, float]:
+        return {
+            c: REGISTRY.get_sample_value("notification_latency_seconds_count", {"channel": c}) or 0.0
+            for c in ("in_app", "email", "sms")
+        }
+
+    before = latencies()
     e = submitted(u["user_id"])
     await notify.publish(e)
     notes = await eventually(lambda: _kind(notify, u["user_id"], "dossier_submitted"), 10)
@@ -106,6 +116,8 @@ async def test_dossier_submitted_in_app_email_and_sms_when_chosen(notify, mailbo
     assert "Công an Phường Ngô Quyền" in body and "7.000 đ" in body and f"/ho-so/{e.dossier_id}" in body
     sms = await eventually(lambda: notify.db.sms_dev_outbox.find_one({"to": u["phone"]}), 10)
     assert e.code in sms["text"] and sms["text"].isascii()
+    # /metrics: each channel's delivery timed from the event's occurred_at
+    await eventually(lambda: all(latencies()[c] > before[c] for c in before), 10)
 
 
 async def _kind(n, user_id, kind):

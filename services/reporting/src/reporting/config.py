@@ -23,5 +23,7 @@ class Settings(ServiceSettings):
     # How often to look whether the catalog's catalogue moved (its procedure summary, a conditional GET):
     # its events cover changes, the summary also what it started from (the seed).
     catalogue_seconds: float = 300.0
+    # How often the open and overdue dossiers are counted for /metrics (service/gauges.py).
+    metrics_seconds: float = 60.0
     # The first wait before reading the catalog's directory again while the catalog does not answer.
     directory_retry_seconds: float = 5.0

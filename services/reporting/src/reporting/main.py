@@ -27,6 +27,7 @@ from .adapters.store import SCHEMA
 from .api.routes import router
 from .config import Settings
 from .parts import ReportingParts
+from .service import gauges
 from .service.ingest import Ingest
 from .service.reference import Reference
 from .service.reports import Reports
@@ -69,11 +70,12 @@ def build(rt: Runtime, settings: Settings) -> tuple[ReportingParts, Stores, Refe
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = Runtime(settings, schema=SCHEMA)
-    parts, _, reference = build(rt, settings)
+    parts, s, reference = build(rt, settings)
     consumers.register(rt, parts.ingest)
     rt.loop("agency-directory", parts.ingest.start_directory)
     rt.loop("refold", parts.ingest.refold_forever)
     rt.loop("catalogue-summary", lambda: reference.sync_catalogue_forever(settings.catalogue_seconds))
+    rt.loop("open-dossier-gauges", lambda: gauges.sample_forever(s.opened, settings.metrics_seconds))
 
     @rt.on_stop
     async def _close_catalog(_: Runtime) -> None:

@@ -10,13 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
+from prometheus_client import REGISTRY
 
 from devstack.testing import eventually
 from dvckit.contracts import AgencyChangedV1
 from dvckit.events import Envelope
+from reporting.adapters.opened import Opened
 from reporting.domain.fold import fold
 from reporting.domain.units import Agency, Directory
 from reporting.rebuild import run as rebuild
+from reporting.service import gauges
 
 from .conftest import (
     AL,
@@ -225,6 +228,16 @@ async def test_drill_down_trend_ranking_overdue_units(reporting):
     assert {"Hộ tịch", "Cư trú", "Tài chính"} <= set(mine["fields"])
     everything = await reporting.ok("/units")
     assert everything["units"][0]["key"] == "city" and len(everything["units"]) == 1 + len(DIRECTORY) + 2
+
+    # /metrics: the open dossiers by status and agency, the overdue ones by agency (service/gauges.py)
+    await gauges.sample(Opened(reporting.db))
+    gauge = REGISTRY.get_sample_value
+    assert gauge("dossiers_open", {"status": "2", "agency": HB_HCC}) == 1  # C
+    assert gauge("dossiers_open", {"status": "2", "agency": SO_TC}) == 1  # D
+    assert gauge("dossiers_open", {"status": "1", "agency": HB_HCC}) == 2  # F, G
+    assert gauge("dossiers_open", {"status": "9", "agency": HB_HCC}) is None
+    assert gauge("dossiers_overdue", {"agency": HB_HCC}) == 1  # C
+    assert gauge("dossiers_overdue", {"agency": SO_TC}) is None
 
 
 async def test_access(reporting):

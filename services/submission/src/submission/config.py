@@ -100,6 +100,8 @@ class Settings(ServiceSettings, S3Settings):
     signing_workers: Annotated[int, Field(ge=1, le=16)] = 1
     signing_max_pending: Annotated[int, Field(ge=1)] = 8
     verify_max_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
+    # How often the signing certificates' expiry is read again for /metrics (a renewed secret is seen).
+    certificate_check_seconds: Annotated[float, Field(gt=0)] = 3600.0
 
     @model_validator(mode="after")
     def _pow_range(self) -> Settings:

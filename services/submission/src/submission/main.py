@@ -22,11 +22,12 @@ from .adapters.procedures import ProcedureStore
 from .adapters.receipt import Receipts
 from .adapters.registers import DossierRegister
 from .adapters.signatures import SignatureStore
-from .adapters.signing import PyHankoSigner
+from .adapters.signing import PyHankoSigner, watch_certificates
 from .adapters.store import SCHEMA, drop_retired
 from .api.calendar import router as calendar_router
 from .api.forms import router as forms_router
 from .api.officer import router as officer_router
+from .api.rights import router as rights_router
 from .api.routes import router
 from .api.verify import router as verify_router
 from .config import Settings
@@ -41,6 +42,7 @@ from .service.papers import Papers
 from .service.payments import Payments
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.rights import Rights
 from .service.signing import Signing
 from .service.workflow import Workflow
 
@@ -76,12 +78,21 @@ def create_app(
         max_pending=settings.signing_max_pending,
     )
     parts = _parts(rt, settings, store, clients, signer)
-    consumers.register(rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies, parts.payments)
+    consumers.register(
+        rt, parts.procedures, parts.prefills, parts.calendar, parts.agencies, parts.payments, parts.rights
+    )
     files = parts.attachments.files
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
     )
     calendar = parts.calendar
+    # The agencies' signing certificates' expiry on /metrics (certificate_expiry_seconds{name}).
+    rt.loop(
+        "certificate-expiry",
+        lambda: watch_certificates(
+            settings.signing_dir, settings.signing_trust_roots, settings.certificate_check_seconds
+        ),
+    )
     rt.loop(
         "calendar-refresh",
         lambda: aio.every(settings.calendar_refresh_seconds, calendar.refresh, "calendar refresh failed"),
@@ -105,7 +116,7 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router, forms_router, calendar_router, verify_router],
+        routers=[router, officer_router, forms_router, calendar_router, verify_router, rights_router],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
@@ -168,6 +179,7 @@ def _parts(
         agencies=directory,
         signing=signing,
         payments=Payments(rt, repo, calendar),
+        rights=Rights(rt, repo, files),
     )
 
 

@@ -19,6 +19,7 @@ from .service.papers import Papers
 from .service.payments import Payments
 from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
+from .service.rights import Rights
 from .service.signing import Signing
 from .service.workflow import Workflow
 
@@ -40,3 +41,4 @@ class Parts:
     agencies: AgencyDirectory
     signing: Signing
     payments: Payments
+    rights: Rights

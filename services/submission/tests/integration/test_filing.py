@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import altcha
+from prometheus_client import REGISTRY
 
 from devstack.testing import eventually
 
@@ -95,10 +96,13 @@ async def test_a_citizen_files_a_dossier_in_four_steps(world):
 async def test_submitting_twice_returns_the_same_result(world):
     p = await world.citizen()
     d = await world.ready(p)
+    filed = REGISTRY.get_sample_value("dossier_submit_seconds_count") or 0
     first = await world.submit(p, d["id"])
     second = await world.submit(p, d["id"])
     assert first.status_code == second.status_code == 200
     assert first.json()["code"] == second.json()["code"]
+    # /metrics: one filing timed (the second answer filed nothing)
+    assert REGISTRY.get_sample_value("dossier_submit_seconds_count") == filed + 1
     rt = world.sub.app.state.runtime
     assert await rt.db.outbox.count_documents({"envelope.data.dossier_id": d["id"]}) == 1
 

@@ -61,3 +61,7 @@ class CodeStore:
         """A user's codes for ``purpose`` that can still be used."""
         live = {"expires_at": {"$gt": datetime.now(UTC)}, "tries_left": {"$gt": 0}}
         return await self.coll.find({"user_id": user_id, "purpose": purpose, **live}).to_list()
+
+    async def forget_user(self, user_id: str, session: Session) -> None:
+        """Every code of the user (their account was closed)."""
+        await self.coll.delete_many({"user_id": user_id}, session=session)

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pymongo.asynchronous.database import AsyncDatabase
 
 from dvckit import logs
+from dvckit.auth import Principal
 from dvckit.runtime import Runtime
 
 from ..config import Settings
@@ -131,9 +132,10 @@ class KeyStore:
             "retired_at": None,
         }
 
-    async def rotate(self, *, expected_active: str | None = None) -> str | None:
+    async def rotate(self, *, expected_active: str | None = None, who: Principal | None = None) -> str | None:
         """Make a new key active and retire the current one, in one transaction. With
-        ``expected_active``, does nothing (returns None) if another replica rotated first."""
+        ``expected_active``, does nothing (returns None) if another replica rotated first. ``who``: the
+        administrator who asked (recorded in the audit trail in the same transaction)."""
         await self.load()
         current = self._active()
         if expected_active is not None and (current is None or current["_id"] != expected_active):
@@ -154,6 +156,17 @@ class KeyStore:
                 {"retired_at": None}, {"$set": {"retired_at": doc["created_at"]}}, session=session
             )
             await self.coll.insert_one(doc, session=session)
+            if who is not None:
+                await self.rt.audit.add(
+                    session,
+                    who,
+                    kind="change",
+                    action="signing_key.rotated",
+                    target_type="signing_key",
+                    target_id=str(doc["_id"]),
+                    before={"active": current["_id"] if current else None},
+                    after={"active": doc["_id"]},
+                )
             return True
 
         if not await self.rt.transaction(txn):

@@ -14,11 +14,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ..config import Settings
 from .store import THROTTLE
+
+# Each lockout as it starts: an account name's (too many failures for it) or a client address's.
+lockouts = Counter(
+    "auth_lockouts_total", "Lockouts started, of an account name or a client address", ["scope"]
+)
 
 
 class Throttle:
@@ -59,6 +65,7 @@ class Throttle:
             await self.coll.update_one(
                 {"_id": key}, {"$set": {"locked_until": until, "expires_at": until + window}}
             )
+            lockouts.labels("account" if key.startswith("acct:") else "address").inc()
             doc["locked_until"] = until
         return doc
 

@@ -94,6 +94,16 @@ class RefreshTokens(Repository):
         """Whether a token of the family was revoked: the session ended (tokens are revoked by family)."""
         return await self.coll.find_one({"family": family, "revoked": True}, {"_id": 1}) is not None
 
+    async def forget_user(self, user_id: str, session: Session) -> None:
+        """Where the user's sessions were made from (address, device), removed (the account was closed).
+        The tokens themselves stay, revoked, until they expire: a refresh running at that moment must
+        still find its session ended."""
+        await self.coll.update_many(
+            {"user_id": user_id},
+            {"$set": {"revoked": True}, "$unset": {"ip": "", "last_ip": "", "ua": ""}},
+            session=session,
+        )
+
     async def revoke_user(self, user_id: str, session: Session) -> None:
         await self.coll.update_many(
             {"user_id": user_id, "revoked": False}, {"$set": {"revoked": True}}, session=session
@@ -114,3 +124,12 @@ class LoginAttempts(Repository):
                 "user_id": user_id,
             }
         )
+
+    async def of_user(self, user_id: str, limit: int = 1000) -> list[Doc]:
+        """The account's latest sign-in attempts, newest first (their data export)."""
+        found = self.coll.find({"user_id": user_id}, {"_id": 0}).sort("at", -1).limit(limit)
+        return await found.to_list()
+
+    async def forget(self, user_id: str, session: Session) -> None:
+        """The account's sign-in attempts, deleted (it was closed)."""
+        await self.coll.delete_many({"user_id": user_id}, session=session)

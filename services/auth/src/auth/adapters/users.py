@@ -22,8 +22,8 @@ SEARCHED = ("full_name", "username", "email", "phone", "citizen_id")
 class Users(Repository):
     collection = USERS
 
-    async def get(self, user_id: str) -> Doc | None:
-        return await self.coll.find_one({"_id": user_id})
+    async def get(self, user_id: str, session: Session | None = None) -> Doc | None:
+        return await self.coll.find_one({"_id": user_id}, session=session)
 
     async def by_login(self, fields: list[tuple[str, str]], *, unlocked: bool = False) -> Doc | None:
         """The account whose field (citizen_id, phone, email, username) holds the value, for the first of
@@ -65,6 +65,27 @@ class Users(Repository):
             return await self.coll.find_one_and_update(
                 {"_id": user_id}, change, session=session, return_document=True
             )
+
+    async def close(self, user_id: str, at: datetime, session: Session) -> Doc | None:
+        """Anonymise the account (it was closed): only its id, when it was made and closed, and its roles
+        stay; its name, contacts, citizen ID, username, password, second factor, VNeID link and verified
+        identity go, so nobody signs in to it and the citizen ID, phone and email are free for a new
+        account. None when there is no such account."""
+        doc = await self.coll.find_one({"_id": user_id}, session=session)
+        if doc is None:
+            return None
+        kept = {
+            "_id": user_id,
+            "full_name": "",
+            "roles": doc.get("roles", []),
+            "agencies": [],
+            "created_at": doc["created_at"],
+            "closed_at": at,
+            "locked": True,
+            "identity_level": 0,
+        }
+        await self.coll.replace_one({"_id": user_id}, kept, session=session)
+        return kept
 
     async def contact_pending(self, user_id: str, until: datetime, session: Session | None = None) -> None:
         """Note that a code for a new email or phone may await its use until ``until``: the account's

@@ -390,6 +390,7 @@ async def create_user(body: StaffIn, who: Admin, parts: Parts) -> dict[str, Any]
         email=body.email,
         phone=body.phone,
         citizen_id=body.citizen_id,
+        who=who,
     )
 
 
@@ -409,7 +410,7 @@ async def list_users(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     wanted = UserQuery(role=role, agency=agency, locked=locked, q=q)
-    return await parts.accounts.list(wanted, page=page, size=size)
+    return await parts.accounts.list(wanted, page=page, size=size, who=who)
 
 
 @router.patch(
@@ -453,5 +454,5 @@ async def reset_mfa(user_id: str, who: Admin, parts: Parts) -> Response:
     summary="Tạo khóa ký mới / rotate the token signing key",
 )
 async def rotate_keys(who: Admin, parts: Parts) -> dict[str, Any]:
-    kid = await parts.keys.rotate()
+    kid = await parts.keys.rotate(who=who)
     return {"kid": kid}

@@ -16,22 +16,23 @@ Phone = Annotated[str, Field(max_length=20), AfterValidator(normalize_phone)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
 Username = Annotated[str, Field(max_length=80), AfterValidator(check_username)]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda v: v.lower())]
-StaffRole = Literal["reception", "specialist", "leader", "admin"]
+StaffRole = Literal["reception", "specialist", "leader", "admin", "auditor"]
 StaffRoles = Annotated[
     list[StaffRole],
     Field(
         min_length=1,
-        max_length=4,
+        max_length=5,
         description="Cán bộ một cửa (reception), chuyên viên (specialist), lãnh đạo (leader), quản trị "
-        "(admin); one person may hold several. The account also gets the marker `officer` with any of "
+        "(admin), kiểm tra nhật ký (auditor: reads the audit trail); one person may hold several. The "
+        "account also gets the marker `officer` with any of "
         "the first three.",
     ),
 ]
 Roles = Annotated[
-    list[Literal["citizen", "officer", "reception", "specialist", "leader", "admin"]],
+    list[Literal["citizen", "officer", "reception", "specialist", "leader", "admin", "auditor"]],
     Field(
         min_length=1,
-        max_length=6,
+        max_length=7,
         description="Normalised as at creation: `officer` alone (the old single role) means reception, "
         "specialist and leader; `officer` is added with any of those.",
     ),
@@ -396,3 +397,19 @@ class RevokedOut(BaseModel):
     next: NextPage | None = Field(
         description="The list goes on: ask again with these `since` and `after` (null: complete)"
     )
+
+
+class CloseIn(Strict):
+    current_password: Password | None = None
+    code: Annotated[str | None, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")] = Field(
+        None, description="Instead of the password: the code of `POST /me/close/code`"
+    )
+    confirm: bool = Field(
+        description="true: the holder understands the account is closed for good (its name, contacts and "
+        "citizen ID removed; filed dossiers and payments kept as the law requires)"
+    )
+
+
+class CloseCodeOut(BaseModel):
+    channel: Literal["sms", "email"]
+    expires_at: datetime

@@ -2,7 +2,9 @@
 
 A one-stop office (Decree 118/2025/NĐ-CP) has three roles inside an agency: the reception officer (cán
 bộ một cửa), the specialist (chuyên viên) who handles a dossier and the leader (lãnh đạo) who approves
-its result; one person may hold several. ``admin`` administers the system. A person's agency roles apply
+its result; one person may hold several. ``admin`` administers the system; ``auditor`` reads and exports
+the audit trail (services/audit, docs/audit.md) and nothing else: staff, so its sign-in takes the second
+factor like every staff member's. A person's agency roles apply
 in each of the agencies in their ``agencies``.
 
 What an account holds (and its access token says) is the roles given plus the marker ``officer``
@@ -19,12 +21,13 @@ from dvckit.errors import Invalid
 RECEPTION, SPECIALIST, LEADER = "reception", "specialist", "leader"
 AGENCY_ROLES: tuple[str, ...] = (RECEPTION, SPECIALIST, LEADER)
 ADMIN = "admin"
+AUDITOR = "auditor"
 CITIZEN = "citizen"
 OFFICER = "officer"  # the marker: holds at least one agency role
 # The roles an administrator gives a staff account.
-STAFF_ROLES: tuple[str, ...] = (*AGENCY_ROLES, ADMIN)
+STAFF_ROLES: tuple[str, ...] = (*AGENCY_ROLES, ADMIN, AUDITOR)
 # Every role an account may hold, in the order they are listed.
-ORDER: tuple[str, ...] = (CITIZEN, OFFICER, *AGENCY_ROLES, ADMIN)
+ORDER: tuple[str, ...] = (CITIZEN, OFFICER, *AGENCY_ROLES, ADMIN, AUDITOR)
 # The single ``role`` of a staff account as it was given before the agency roles existed.
 LEGACY: dict[str, tuple[str, ...]] = {OFFICER: AGENCY_ROLES, ADMIN: (ADMIN,)}
 

@@ -24,6 +24,7 @@ from ..config import Settings
 from ..domain.identity import UserQuery, login_name
 from ..domain.policy import check_password
 from ..domain.roles import held_roles, holds_agency_role, needs_agency, normalise_roles
+from . import audit
 from .codes import BAD_CODE, Codes, destination
 from .errors import (
     ACCOUNT_EXISTS,
@@ -252,9 +253,11 @@ class Accounts(UserCases):
         email: str | None,
         phone: str | None,
         citizen_id: str | None,
+        who: Principal | None = None,
     ) -> dict[str, Any]:
         """A staff account with ``roles`` (normalised: the marker ``officer`` with any agency role),
-        bound to ``agencies`` when it holds an agency role (422 ``agency-required`` without one)."""
+        bound to ``agencies`` when it holds an agency role (422 ``agency-required`` without one); made by
+        the administrator ``who``, in the audit trail with the account's creation."""
         roles = normalise_roles(roles)
         if needs_agency(roles, agencies):
             raise AGENCY_REQUIRED
@@ -281,6 +284,7 @@ class Accounts(UserCases):
 
         async def txn(session: Session) -> None:
             await self.create(doc, session)
+            await self.rt.audit.add(session, who, **audit.account_change(None, doc))
 
         try:
             await self.rt.transaction(txn)
@@ -289,8 +293,16 @@ class Accounts(UserCases):
         log.info("account created", user_id=doc["_id"], roles=doc["roles"])
         return public(doc)
 
-    async def list(self, wanted: UserQuery, *, page: int, size: int) -> dict[str, Any]:
+    async def list(
+        self, wanted: UserQuery, *, page: int, size: int, who: Principal | None = None
+    ) -> dict[str, Any]:
         docs, total = await self.users.page(wanted, page=page, size=size)
+        if docs:  # the page shows people's names and contacts: the administrator's read is recorded
+            query = {"role": wanted.role, "agency": wanted.agency, "locked": wanted.locked, "q": wanted.q}
+            query |= {"page": page, "size": size}
+            await self.rt.audit.read(
+                who, **audit.listed("user", [d["_id"] for d in docs], query, audit.LISTED_FIELDS)
+            )
         return {"items": [public(d) for d in docs], "total": total, "page": page, "size": size}
 
     async def update(self, actor: Principal, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +325,10 @@ class Accounts(UserCases):
         ended: list[str] = []
 
         async def txn(session: Session) -> dict[str, Any] | None:
+            before = await self.users.get(user_id, session)
             doc = await self.users.change(user_id, update, session)
+            if doc is not None:
+                await self.rt.audit.add(session, actor, **audit.account_change(before, doc))
             if doc is not None and (update.get("locked") or "roles" in update or "agencies" in update):
                 # A lock ends every session now; new rights take effect when the person signs in again
                 # (their live streams close too, and their access tokens stop within the minute).

@@ -8,6 +8,8 @@ from typing import Any
 
 from dvckit import logs
 from dvckit.auth import Principal
+from dvckit.mongo import Session
+from dvckit.runtime import Runtime
 from dvckit.vn import fold
 
 from ..adapters.agencies import AgencySettings
@@ -20,8 +22,32 @@ log = logs.get(__name__)
 
 @dataclass(eq=False)
 class AgencyStaff:
+    rt: Runtime
     users: Users
     settings: AgencySettings
+
+    async def _set(self, who: Principal, agency: str, user_id: str | None) -> None:
+        """The agency's default specialist set (or cleared) and the audit entry, in one transaction."""
+
+        async def txn(session: Session) -> None:
+            doc = await self.settings.get(agency, session)
+            was = doc.get("default_specialist") if doc else None
+            if user_id is None:
+                await self.settings.clear_default_specialist(agency, by=who.sub, session=session)
+            else:
+                await self.settings.set_default_specialist(agency, user_id, by=who.sub, session=session)
+            await self.rt.audit.add(
+                session,
+                who,
+                kind="change",
+                action="agency.default_specialist_changed",
+                target_type="agency",
+                target_id=agency,
+                before={"default_specialist": was},
+                after={"default_specialist": user_id},
+            )
+
+        await self.rt.transaction(txn)
 
     async def staff(self, who: Principal, agency: str) -> dict[str, Any]:
         """The unlocked accounts holding an agency role in ``agency``, with their roles and whether each
@@ -57,10 +83,10 @@ class AgencyStaff:
         user = await self.users.get(user_id)
         if user is None or not is_staff_of(user, agency, SPECIALIST):
             raise NOT_A_SPECIALIST
-        await self.settings.set_default_specialist(agency, user_id, by=who.sub)
+        await self._set(who, agency, user_id)
         log.info("default specialist set", agency=agency, user_id=user_id)
         return {"agency": agency, "user_id": user_id, "full_name": user["full_name"]}
 
     async def clear_default_specialist(self, who: Principal, agency: str) -> None:
-        await self.settings.clear_default_specialist(agency, by=who.sub)
+        await self._set(who, agency, None)
         log.info("default specialist cleared", agency=agency)

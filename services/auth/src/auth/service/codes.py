@@ -25,7 +25,7 @@ from ..adapters.codes import CodeStore
 from ..config import Settings
 from .errors import BAD_CODE
 
-Purpose = Literal["registration", "contact_change", "password_reset"]
+Purpose = Literal["registration", "contact_change", "password_reset", "account_close"]
 
 
 def destination(channel: str, value: str) -> str:

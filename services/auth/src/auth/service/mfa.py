@@ -79,6 +79,7 @@ class SecondFactor(UserCases):
             raise BAD_TICKET
         if user.get("locked"):
             await self.repos.tickets.take(ticket["_id"])
+            await self.sessions.audit_sign_in(user, ok=False, reason="account-locked")
             raise ACCOUNT_LOCKED
         return user
 
@@ -101,6 +102,7 @@ class SecondFactor(UserCases):
         await self.sessions.log_attempt(
             ok=False, reason="bad-mfa-code", account=ticket["login"], ip=ip, user_id=user_id
         )
+        await self.sessions.audit_sign_in(await self.users.get(user_id), ok=False, reason="bad-mfa-code")
         if locked_now or ticket["tries_left"] <= 0:
             await self.repos.tickets.take(ticket["_id"])
         if locked_now:
@@ -116,7 +118,8 @@ class SecondFactor(UserCases):
         await self.sessions.log_attempt(
             ok=True, reason=reason, account=ticket["login"], ip=ip, user_id=user["_id"]
         )
-        return await self.sessions.start(user, mfa=True, began=ticket.get("began"))
+        how = {"ok-enrolled": "totp-enrolled", "ok-recovery-code": "recovery-code"}.get(reason, "totp")
+        return await self.sessions.start(user, mfa=True, began=ticket.get("began"), how=how)
 
     # -- enrolment on the first sign-in -----------------------------------------------------------------
     async def enrol(self, token: str) -> dict[str, Any]:
@@ -230,6 +233,17 @@ class SecondFactor(UserCases):
             await self.sessions.revoke_all(user_id, reason="rights_changed", session=session)
             await self.rt.outbox.add(
                 session, UserMfaResetV1(user_id=user_id, reset_by=actor.sub, reset_at=datetime.now(UTC))
+            )
+            await self.rt.audit.add(
+                session,
+                actor,
+                kind="change",
+                action="user.mfa_reset",
+                target_type="user",
+                target_id=user_id,
+                subject=user_id,
+                before={"mfa_enrolled": True},
+                after={"mfa_enrolled": False},
             )
             return True
 

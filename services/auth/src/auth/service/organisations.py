@@ -18,6 +18,7 @@ from dvckit.store import AlreadyExists
 from ..adapters.repos import Repositories
 from ..domain import organisations as rules
 from ..domain.identity import classify_login
+from . import audit
 
 log = logs.get(__name__)
 
@@ -175,7 +176,16 @@ class OrganisationCases:
         return [view(o, who) for o in await self.orgs.of_member(who.sub)]
 
     async def get(self, who: Principal, org_id: str) -> dict[str, Any]:
-        return view(await self._seen(who, org_id), who)
+        org = await self._seen(who, org_id)
+        if rules.role_of(org, who.sub) is None:  # an administrator's, not a member's: recorded
+            await self.rt.audit.read(
+                who,
+                action="organisation.viewed",
+                target_type="organisation",
+                target_id=org["_id"],
+                fields=["members"],
+            )
+        return view(org, who)
 
     async def _seen(self, who: Principal, org_id: str) -> dict[str, Any]:
         """The organisation if ``who`` is a member or an administrator; 404 otherwise (never saying that
@@ -255,4 +265,9 @@ class OrganisationCases:
 
     async def list(self, q: str | None, *, page: int, size: int, who: Principal) -> dict[str, Any]:
         docs, total = await self.orgs.page(q, page=page, size=size)
+        if docs:
+            query = {"q": q, "page": page, "size": size}
+            await self.rt.audit.read(
+                who, **audit.listed("organisation", [d["_id"] for d in docs], query, ["members"])
+            )
         return {"items": [view(d, who) for d in docs], "total": total, "page": page, "size": size}

@@ -21,7 +21,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+
 from dvckit import logs
+from dvckit.audit import is_staff
 from dvckit.auth import Principal
 from dvckit.contracts import SessionEndReason, UserSessionsEndedV1
 from dvckit.errors import Problem, Text
@@ -37,10 +40,14 @@ from ..domain.identity import account_key, login_fields, login_key
 from ..domain.mfa import needs_second_factor
 from ..domain.organisations import TOKEN_ORGS, role_of
 from ..domain.roles import held_roles
+from .audit import principal_of
 from .errors import ACCOUNT_LOCKED, BAD_CREDENTIALS, BAD_REFRESH, SESSION_NOT_FOUND
 from .revocation import Revoked
 
 log = logs.get(__name__)
+# Failed sign-ins by reason (bad-credentials, throttled, account-locked, bad-mfa-code); docs/operations.md.
+login_failures = Counter("auth_login_failures_total", "Failed sign-ins, by reason", ["reason"])
+MFA_REQUIRED = "mfa-required"
 
 
 def too_many(seconds: int) -> Problem:
@@ -157,17 +164,51 @@ class Sessions:
 
     async def log_attempt(self, *, ok: bool, reason: str, account: str, ip: str, user_id: str | None) -> None:
         await self.attempts.add(ok=ok, reason=reason, login=account, ip=ip, user_id=user_id)
+        if not ok and reason != MFA_REQUIRED:  # a right password waiting for its code is no failure
+            login_failures.labels(reason).inc()
 
     def second_factor_needed(self, user: dict[str, Any]) -> bool:
         return self.s.staff_mfa == "required" and needs_second_factor(user.get("roles", []))
 
     async def start(
-        self, user: dict[str, Any], mfa: bool = False, began: dict[str, Any] | None = None
+        self,
+        user: dict[str, Any],
+        mfa: bool = False,
+        began: dict[str, Any] | None = None,
+        how: str = "password",
     ) -> dict[str, Any]:
         """A new login of ``user`` (a refresh-token family); ``mfa``: made with the second factor (a staff
-        member's login refreshes only then); ``began``: where (an unknown device when not given)."""
+        member's login refreshes only then); ``began``: where (an unknown device when not given); ``how``:
+        the way they proved who they are, for the audit trail. A staff member's sign-in is recorded there
+        before the tokens exist: no staff sign-in without its entry."""
         logs.bind(user_id=user["_id"])
+        await self.audit_sign_in(user, ok=True, reason=how)
         return await self._pair(user, family=uuid.uuid4().hex, began=began, mfa=mfa)
+
+    async def audit_sign_in(self, user: dict[str, Any] | None, *, ok: bool, reason: str) -> None:
+        """A staff account's sign-in, or its failure, in the audit trail (its own transaction); nothing for
+        a citizen's, or for a name that is no account."""
+        if user is None:
+            return
+        who = principal_of(user)
+        if not is_staff(who):
+            return
+        outcome = "ok" if ok else ("denied" if reason in ("account-locked", "throttled") else "failed")
+
+        async def txn(session: Session) -> None:
+            await self.rt.audit.add(
+                session,
+                who,
+                kind="login",
+                action="staff.signed_in" if ok else "staff.sign_in_failed",
+                outcome=outcome,
+                target_type="user",
+                target_id=user["_id"],
+                subject=user["_id"],
+                after={"reason": reason},
+            )
+
+        await self.rt.transaction(txn)
 
     async def _challenge(self, user: dict[str, Any], logged: str, began: dict[str, Any]) -> dict[str, Any]:
         """The MFA ticket a staff member gets for the right password: random, kept only as its digest,
@@ -198,6 +239,7 @@ class Sessions:
         wait = await self.throttle.blocked_for(account, ip)
         if wait:
             await self.log_attempt(ok=False, reason="throttled", account=logged, ip=ip, user_id=None)
+            await self.audit_sign_in(user, ok=False, reason="throttled")
             raise too_many(wait)
         ok = await self.passwords.verify(user["password_hash"] if user else None, password)
         if not ok:
@@ -209,6 +251,7 @@ class Sessions:
                 ip=ip,
                 user_id=user["_id"] if user else None,
             )
+            await self.audit_sign_in(user, ok=False, reason="bad-credentials")
             if locked_now:
                 raise too_many(self.s.lockout_seconds)
             raise BAD_CREDENTIALS
@@ -218,6 +261,7 @@ class Sessions:
             await self.log_attempt(
                 ok=False, reason="account-locked", account=logged, ip=ip, user_id=user["_id"]
             )
+            await self.audit_sign_in(user, ok=False, reason="account-locked")
             raise ACCOUNT_LOCKED
         if self.passwords.needs_rehash(user["password_hash"]):
             await self.users.rehash(user["_id"], await self.passwords.hash(password))

@@ -164,7 +164,7 @@ class VneidSignIn:
     async def tokens(self, ticket: str, began: dict[str, Any] | None = None) -> dict[str, Any]:
         """The token pair a sign-in ticket stands for (once); ``began``: the device taking it."""
         _t, user = await self._redeem(ticket, "sign_in")
-        return await self.sessions.start(user, began=began)
+        return await self.sessions.start(user, began=began, how="vneid")
 
     async def link(
         self, ticket: str, password: str, ip: str, began: dict[str, Any] | None = None
@@ -178,7 +178,7 @@ class VneidSignIn:
         except _Failed:
             raise IDENTITY_CONFLICT from None
         log.info("VNeID identity linked", user_id=user["_id"], level=user["identity_level"])
-        return await self.sessions.start(user, began=began)
+        return await self.sessions.start(user, began=began, how="vneid")
 
     async def _redeem(self, ticket: str, purpose: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The ticket (taken: once) and its account, when it is a live ticket for ``purpose`` of an

@@ -377,7 +377,7 @@ async def put_agency(
     if body.code is not None and body.code != code:
         raise Problem(422, "code-mismatch", Text("Mã cơ quan không khớp", "The code in the body differs"))
     fields = body.model_dump(exclude={"code"})
-    a, created = await parts.directory.put(code, fields, if_match_version(if_match), who.sub)
+    a, created = await parts.directory.put(code, fields, if_match_version(if_match), who)
     return _agency(a, 201 if created else 200)
 
 
@@ -389,7 +389,7 @@ async def put_agency(
     summary="Ngừng hoạt động cơ quan / deactivate an agency",
 )
 async def delete_agency(code: AgencyCode, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
-    return _agency(await parts.directory.deactivate(code, if_match_version(if_match), who.sub))
+    return _agency(await parts.directory.deactivate(code, if_match_version(if_match), who))
 
 
 @router.post(
@@ -401,7 +401,7 @@ async def delete_agency(code: AgencyCode, who: Admin, parts: Parts, if_match: If
     summary="Thêm thủ tục / add a procedure",
 )
 async def create(body: ProcedureIn, who: Admin, parts: Parts) -> Response:
-    p = await parts.catalog.create(Procedure.model_validate(body.model_dump()))
+    p = await parts.catalog.create(Procedure.model_validate(body.model_dump()), who)
     return _with_etag(p, 201)
 
 
@@ -412,7 +412,7 @@ async def replace(
     if body.code != code:
         raise Problem(422, "code-mismatch", Text("Mã thủ tục không khớp", "The code in the body differs"))
     changes = body.model_dump(exclude={"version", "status", "updated_at", "code"})
-    return _with_etag(await parts.catalog.change(code, if_match_version(if_match), **changes))
+    return _with_etag(await parts.catalog.change(code, if_match_version(if_match), who=who, **changes))
 
 
 @change("put", "/procedures/{code}/online-level", "Đặt mức độ trực tuyến / set the online level")
@@ -420,14 +420,14 @@ async def online_level(
     code: Code, body: OnlineLevelIn, who: Admin, parts: Parts, if_match: IfMatch = None
 ) -> Response:
     level = body.online_level
-    return _with_etag(await parts.catalog.set_online_level(code, level, if_match_version(if_match)))
+    return _with_etag(await parts.catalog.set_online_level(code, level, if_match_version(if_match), who))
 
 
 @change("post", "/procedures/{code}/withdraw", "Ngừng cung cấp thủ tục / withdraw")
 async def withdraw(code: Code, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
-    return _with_etag(await parts.catalog.withdraw(code, if_match_version(if_match)))
+    return _with_etag(await parts.catalog.withdraw(code, if_match_version(if_match), who))
 
 
 @change("post", "/procedures/{code}/publish", "Cung cấp lại thủ tục / publish again")
 async def publish(code: Code, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
-    return _with_etag(await parts.catalog.publish(code, if_match_version(if_match)))
+    return _with_etag(await parts.catalog.publish(code, if_match_version(if_match), who))

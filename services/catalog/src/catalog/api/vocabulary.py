@@ -109,7 +109,7 @@ async def put_term(
     if body.id is not None and body.id != term_id:
         raise Problem(422, "id-mismatch", Text("Mã mục từ không khớp", "The id in the body differs"))
     fields = body.model_dump(exclude={"id"})
-    t, created = await parts.catalog.terms.put(term_id, fields, if_match_version(if_match), who.sub)
+    t, created = await parts.catalog.terms.put(term_id, fields, if_match_version(if_match), who)
     return _term(t, 201 if created else 200)
 
 
@@ -121,4 +121,4 @@ async def put_term(
     summary="Xóa mục từ tìm kiếm / delete a vocabulary entry",
 )
 async def delete_term(term_id: TermId, who: Admin, parts: Parts, if_match: IfMatch = None) -> Response:
-    return _term(await parts.catalog.terms.delete(term_id, if_match_version(if_match), who.sub))
+    return _term(await parts.catalog.terms.delete(term_id, if_match_version(if_match), who))

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from dvckit import logs
+from dvckit.audit import changes
+from dvckit.auth import Principal
 from dvckit.contracts import AgencyChangedV1
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
@@ -79,7 +81,7 @@ class Directory:
 
     # -- administration ----------------------------------------------------------------------------
     async def put(
-        self, code: str, fields: dict[str, Any], expected: int | None, who: str
+        self, code: str, fields: dict[str, Any], expected: int | None, who: Principal
     ) -> tuple[Agency, bool]:
         """Create the agency ``code`` or change it (a new version; active again). (agency, created)."""
 
@@ -95,14 +97,15 @@ class Directory:
             except ValueError as e:
                 raise invalid("agency-invalid", "Thông tin cơ quan không hợp lệ", str(e)[:300]) from None
             await self._validate(new, session)
-            if not await self.agencies.put(old, new, who, session):
+            if not await self.agencies.put(old, new, who.sub, session):
                 raise version_conflict(old.version if old else 1)
             await self._changed(session, new, "created" if old is None else "updated")
+            await self._audit(session, who, old, new, "agency.created" if old is None else "agency.changed")
             return new, old is None
 
         return await self.rt.transaction(txn)
 
-    async def deactivate(self, code: str, expected: int | None, who: str) -> Agency:
+    async def deactivate(self, code: str, expected: int | None, who: Principal) -> Agency:
         async def txn(session: Session) -> Agency:
             old = await self.agencies.get(code, session)
             if old is None:
@@ -131,9 +134,10 @@ class Directory:
                     extra={"children": children[:20]},
                 )
             new = old.model_copy(update={"active": False, "version": old.version + 1})
-            if not await self.agencies.put(old, new, who, session):
+            if not await self.agencies.put(old, new, who.sub, session):
                 raise version_conflict(old.version)
             await self._changed(session, new, "deactivated")
+            await self._audit(session, who, old, new, "agency.deactivated")
             return new
 
         return await self.rt.transaction(txn)
@@ -166,6 +170,22 @@ class Directory:
         problems = [p for p in check(everyone.values()) if p.startswith(new.code)]
         if problems:
             raise invalid("agency-invalid", "Quan hệ cấp trên không hợp lệ", "; ".join(problems)[:300])
+
+    async def _audit(
+        self, session: Session, who: Principal, old: Agency | None, new: Agency, action: str
+    ) -> None:
+        """The administrator's change in the audit trail: the changed fields, before → after."""
+        was, now = changes(old.model_dump(mode="json") if old else None, new.model_dump(mode="json"))
+        await self.rt.audit.add(
+            session,
+            who,
+            kind="change",
+            action=action,
+            target_type="agency",
+            target_id=new.code,
+            before=was,
+            after=now,
+        )
 
     async def _changed(
         self, session: Session, a: Agency, change: Literal["created", "updated", "deactivated"]

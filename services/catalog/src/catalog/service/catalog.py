@@ -31,6 +31,8 @@ from typing import Any
 import orjson
 
 from dvckit import aio, logs
+from dvckit.audit import changes as changed_fields
+from dvckit.auth import Principal
 from dvckit.contracts import ProcedurePublishedV1, ProcedureWithdrawnV1
 from dvckit.errors import Problem, Text
 from dvckit.jsonutil import dumps
@@ -630,13 +632,14 @@ class Catalog:
         return f'"{code}-v{p.version}"', dumps(public_detail(p))
 
     # -- administration ----------------------------------------------------------------------------
-    async def create(self, p: Procedure) -> Procedure:
+    async def create(self, p: Procedure, who: Principal | None = None) -> Procedure:
         await self._seed_written()
         p = p.model_copy(update={"version": 1, "updated_at": datetime.now(UTC), "status": "published"})
 
         async def txn(session: Session) -> None:
             await self.procedures.insert(p, session)
             await self._changed(session, p)
+            await self._audit(session, who, None, p, "procedure.created")
 
         try:
             await self.rt.transaction(txn)
@@ -645,8 +648,17 @@ class Catalog:
         await self._refresh_after_write()
         return p
 
-    async def change(self, code: str, expected_version: int | None, **changes: Any) -> Procedure:
-        """Make a new version of a procedure with ``changes``; the old version is kept."""
+    async def change(
+        self,
+        code: str,
+        expected_version: int | None,
+        *,
+        who: Principal | None = None,
+        action: str = "procedure.changed",
+        **changes: Any,
+    ) -> Procedure:
+        """Make a new version of a procedure with ``changes``; the old version is kept. ``who``: the
+        administrator, recorded in the audit trail as ``action`` in the same transaction."""
         await self._seed_written()
 
         async def txn(session: Session) -> Procedure:
@@ -667,20 +679,46 @@ class Catalog:
             if not await self.procedures.replace(old, new, session):
                 raise version_conflict(old.version)
             await self._changed(session, new)
+            await self._audit(session, who, old, new, action)
             return new
 
         new = await self.rt.transaction(txn)
         await self._refresh_after_write()
         return new
 
-    async def set_online_level(self, code: str, level: OnlineLevel, expected: int | None) -> Procedure:
-        return await self.change(code, expected, online_level=level)
+    async def set_online_level(
+        self, code: str, level: OnlineLevel, expected: int | None, who: Principal | None = None
+    ) -> Procedure:
+        action = "procedure.online_level_changed"
+        return await self.change(code, expected, who=who, action=action, online_level=level)
 
-    async def withdraw(self, code: str, expected: int | None) -> Procedure:
-        return await self.change(code, expected, status="withdrawn")
+    async def withdraw(self, code: str, expected: int | None, who: Principal | None = None) -> Procedure:
+        return await self.change(code, expected, who=who, action="procedure.withdrawn", status="withdrawn")
 
-    async def publish(self, code: str, expected: int | None) -> Procedure:
-        return await self.change(code, expected, status="published")
+    async def publish(self, code: str, expected: int | None, who: Principal | None = None) -> Procedure:
+        return await self.change(code, expected, who=who, action="procedure.published", status="published")
+
+    async def _audit(
+        self, session: Session, who: Principal | None, old: Procedure | None, new: Procedure, action: str
+    ) -> None:
+        """An administrator's change of a procedure in the audit trail: the changed fields only, before →
+        after."""
+        if who is None:
+            return
+        was, now = changed_fields(
+            old.model_dump(mode="json", exclude={"updated_at"}) if old else None,
+            new.model_dump(mode="json", exclude={"updated_at"}),
+        )
+        await self.rt.audit.add(
+            session,
+            who,
+            kind="change",
+            action=action,
+            target_type="procedure",
+            target_id=new.code,
+            before=was,
+            after=now,
+        )
 
     async def _changed(self, session: Session, p: Procedure) -> None:
         await self.procedures.bump_revision(p.code, session)

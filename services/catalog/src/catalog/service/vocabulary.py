@@ -13,6 +13,8 @@ import asyncio
 from typing import Any, Literal
 
 from dvckit import logs
+from dvckit.audit import changes
+from dvckit.auth import Principal
 from dvckit.contracts import VocabularyChangedV1
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
@@ -82,7 +84,7 @@ class Terms:
 
     # -- administration ----------------------------------------------------------------------------
     async def put(
-        self, term_id: str, fields: dict[str, Any], expected: int | None, who: str
+        self, term_id: str, fields: dict[str, Any], expected: int | None, who: Principal
     ) -> tuple[Term, bool]:
         """Create the entry ``term_id`` or change it (a new version). (entry, created)."""
 
@@ -96,32 +98,53 @@ class Terms:
                 )
             except ValueError as e:
                 raise Problem(422, "vocabulary-invalid", Text("Mục từ không hợp lệ", str(e)[:300])) from None
-            revision = await self.store.put(old, new, who, session)
+            revision = await self.store.put(old, new, who.sub, session)
             if revision is None:
                 raise version_conflict(old.version if old else 1)
             await self._changed(session, new, "created" if old is None else "updated", revision)
+            await self._audit(session, who, old, new, "term.created" if old is None else "term.changed")
             return new, old is None
 
         got = await self.rt.transaction(txn)
         await self.refresh()
         return got
 
-    async def delete(self, term_id: str, expected: int | None, who: str) -> Term:
+    async def delete(self, term_id: str, expected: int | None, who: Principal) -> Term:
         async def txn(session: Session) -> Term:
             old = await self.store.get(term_id, session)
             if old is None:
                 raise NOT_FOUND
             if expected is not None and expected != old.version:
                 raise version_conflict(old.version)
-            revision = await self.store.put(old, None, who, session)
+            revision = await self.store.put(old, None, who.sub, session)
             if revision is None:
                 raise version_conflict(old.version)
             await self._changed(session, old, "deleted", revision)
+            await self._audit(session, who, old, None, "term.deleted")
             return old
 
         got = await self.rt.transaction(txn)
         await self.refresh()
         return got
+
+    async def _audit(
+        self, session: Session, who: Principal, old: Term | None, new: Term | None, action: str
+    ) -> None:
+        """The administrator's change of the vocabulary in the audit trail, before → after."""
+        was, now = changes(
+            old.model_dump(mode="json") if old else None, new.model_dump(mode="json") if new else None
+        )
+        target = (new or old).id  # type: ignore[union-attr]
+        await self.rt.audit.add(
+            session,
+            who,
+            kind="change",
+            action=action,
+            target_type="vocabulary_term",
+            target_id=target,
+            before=was,
+            after=now,
+        )
 
     async def _changed(
         self, session: Session, t: Term, change: Literal["created", "updated", "deleted"], revision: int

@@ -25,6 +25,18 @@ class DeliveryStore(Repository):
     async def add(self, jobs: list[Doc], session: Session) -> None:
         await insert(self.coll, jobs, session)  # with the consumer batch's other deliveries
 
+    async def everything(self, user_id: str, *, page: int, size: int) -> tuple[list[Doc], int]:
+        """Every delivery to the user, oldest first (a sealed code never leaves: ``sealed`` left out)."""
+        skip = (page - 1) * size
+        query = {"user_id": user_id}
+        found = self.coll.find(query, {"sealed": 0, "lease": 0})
+        docs = await found.sort([("created_at", 1), ("_id", 1)]).skip(skip).limit(size).to_list()
+        return docs, await self.coll.count_documents(query)
+
+    async def forget(self, user_id: str, session: Session) -> int:
+        """Delete every delivery to the user, sent or still to send (their account was closed)."""
+        return (await self.coll.delete_many({"user_id": user_id}, session=session)).deleted_count
+
     async def claim(self, batch: int, lease_seconds: float) -> list[Doc]:
         """Up to ``batch`` deliveries that are due, leased to this replica for ``lease_seconds``."""
         now = datetime.now(UTC)

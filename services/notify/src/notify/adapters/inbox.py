@@ -43,6 +43,18 @@ class Notifications(Repository):
         )
         return res.modified_count
 
+    async def everything(self, user_id: str, *, page: int, size: int) -> tuple[list[Doc], int]:
+        """Every notification of the user (any channel), oldest first: their data export."""
+        skip = (page - 1) * size
+        query = {"user_id": user_id}
+        found = self.coll.find(query).sort([("created_at", 1), ("_id", 1)]).skip(skip).limit(size)
+        docs = await found.to_list()
+        return docs, await self.coll.count_documents(query)
+
+    async def forget(self, user_id: str, session: Session) -> int:
+        """Delete every notification of the user (their account was closed)."""
+        return (await self.coll.delete_many({"user_id": user_id}, session=session)).deleted_count
+
 
 class Contacts(Repository):
     collection = CONTACTS
@@ -79,10 +91,15 @@ class Contacts(Repository):
             session=session,
         )
 
+    async def close(self, user_id: str, at: datetime, session: Session) -> None:
+        """The user closed their account: their contacts and choices go, and what is left says so, so
+        that no later event (a filed dossier's status) reaches them or brings their contacts back."""
+        await self.coll.replace_one({"_id": user_id}, {"closed_at": at}, upsert=True, session=session)
+
     async def default_language(self, user_id: str, language: str, session: Session) -> None:
         """The user's language unless they chose one."""
         await self.coll.update_one(
-            {"_id": user_id, "prefs.language": {"$exists": False}},
+            {"_id": user_id, "prefs.language": {"$exists": False}, "closed_at": {"$exists": False}},
             {"$set": {"prefs.language": language}},
             session=session,
         )

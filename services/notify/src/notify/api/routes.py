@@ -109,6 +109,40 @@ async def put_preferences(body: PreferencesIn, who: Caller, parts: Parts) -> dic
     return await parts.inbox.set_preferences(who.sub, body.model_dump(exclude_none=True))
 
 
+class ExportList(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+
+
+class PersonalDataOut(BaseModel):
+    preferences: Preferences
+    contact: dict[str, Any]
+    notifications: ExportList
+    deliveries: ExportList
+    page: int
+    size: int
+
+
+@router.get(
+    "/me/export",
+    response_model=PersonalDataOut,
+    tags=["your data"],
+    summary="Dữ liệu của tôi: thông báo, thư và tin nhắn đã gửi, lựa chọn / my data: notifications, "
+    "messages sent, preferences",
+    description="One page of the caller's notifications (both languages, as stored) and the same page of "
+    "the emails and text messages sent or to send to them (one-time codes never: they stay sealed), oldest "
+    "first, with their preferences and the contacts notify keeps; read on while either list has more. "
+    "Auth's `GET /api/v1/auth/me/export` reads every page into the archive.",
+)
+async def export(
+    who: Caller,
+    parts: Parts,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> dict[str, Any]:
+    return await parts.personal.export(who.sub, page=page, size=size)
+
+
 @router.post(
     "/stream-ticket",
     status_code=201,

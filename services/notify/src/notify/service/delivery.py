@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 from dvckit import aio, logs
 from dvckit.sealed import InvalidToken, Sealer
@@ -33,6 +33,25 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^0[35789]\d{8}$")
 
 outcomes = Counter("notify_deliveries_total", "Delivery attempts", ["channel", "outcome"])
+# From the event that asked for a notification (its occurred_at) to the notification delivered: in the
+# inbox (in_app, at the commit) or accepted by the mail server or SMS provider (email, sms).
+latency = Histogram(
+    "notification_latency_seconds",
+    "Time from the event's occurred_at to the notification delivered",
+    ["channel"],
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
+
+
+def delivered(channel: str, occurred_at: datetime | None) -> None:
+    """One notification delivered now on ``channel``, for an event that occurred at ``occurred_at``."""
+    if occurred_at is None:
+        return  # a delivery made before its event's time was kept
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)  # as the database gives it back
+    latency.labels(channel).observe(max(0.0, (datetime.now(UTC) - occurred_at).total_seconds()))
+
+
 log = logs.get(__name__)
 
 
@@ -141,6 +160,8 @@ class Deliveries:
                 attempt |= {"outcome": TEMPORARY, "error": str(e)[:300]}
                 retry_at = now + timedelta(seconds=delays[n])
         outcomes.labels(job["channel"], attempt["outcome"]).inc()
+        if attempt["outcome"] == SENT:
+            delivered(job["channel"], job.get("occurred_at"))
         if attempt["outcome"] != SENT:
             log.info(
                 "delivery not sent",

@@ -27,6 +27,7 @@ from dvckit.contracts import (
     PaymentFailedV1,
     PaymentRequestedV1,
     PaymentSucceededV1,
+    UserClosedV1,
     UserContactChangedV1,
     UserPasswordResetRequestedV1,
     UserRegisteredV1,
@@ -42,6 +43,7 @@ from dvckit.vn import unaccented, vnd
 from ..adapters.repos import Stores
 from ..config import Settings
 from ..domain.messages import CODE_SLOT, render_all, status_words, vn_time
+from .delivery import delivered
 from .inbox import Inbox
 from .inbox import of as preferences_of
 from .live import Live
@@ -96,6 +98,7 @@ class Dispatcher:
         self.s = settings
         self.contacts = stores.contacts
         self.deliveries = stores.deliveries
+        self.notifications = stores.notifications
         self.revocations = stores.revocations
         self.inbox = inbox
         self.live = live
@@ -112,6 +115,7 @@ class Dispatcher:
             (VerificationCodeIssuedV1, self.code_issued),
             (UserRegistrationBlockedV1, self.registration_blocked),
             (UserSessionsEndedV1, self.sessions_ended),
+            (UserClosedV1, self.user_closed),
             (UserPasswordResetRequestedV1, self.password_reset),  # deprecated: what queues still hold
             (DossierSubmittedV1, self.dossier_submitted),
             (DossierStatusChangedV1, self.status_changed),
@@ -140,6 +144,8 @@ class Dispatcher:
         return await self.contacts.get(user_id, session) or {}
 
     async def _update_contact(self, user_id: str, fields: dict[str, Any], session: Session) -> None:
+        if (await self._contact(user_id, session)).get("closed_at"):
+            return  # a closed account's contacts are not kept again
         await self.contacts.update(user_id, fields, session)
         batch = self._batch(session)
         if batch is not None and user_id in batch[0]:  # later handlers of the batch read the new fields
@@ -174,6 +180,8 @@ class Dispatcher:
         ``sealed``: a sealed code, opened only when the message is sent. ``key`` keeps apart the
         deliveries of one event to different people."""
         contact = await self._contact(user_id, session)
+        if contact.get("closed_at"):
+            return  # the account was closed: nothing reaches its former holder any more
         prefs = preferences_of(contact)
         texts = self._texts(kind, ctx, contact, link, coded=sealed is not None)
         event_id = str(env.id)
@@ -188,6 +196,7 @@ class Dispatcher:
                 dossier_id=dossier_id,
             )
             after_commit(lambda: self.live.publish(user_id, doc))
+            after_commit(lambda: delivered("in_app", env.occurred_at))
         chosen = prefs["language"] if user_id is not None else locale
         lang = chosen if chosen in texts else "vi"
         if to is None:
@@ -206,7 +215,7 @@ class Dispatcher:
             )
             # Known now, the address travels with the delivery; else it is looked up when sent.
             to_address = address or contact.get("email" if channel == "email" else "phone")
-            job |= {"to": to_address, "user_id": user_id}
+            job |= {"to": to_address, "user_id": user_id, "occurred_at": env.occurred_at}
             if sealed is not None:
                 job |= {"sealed": sealed, "expires_at": expires_at}
             if to_address is None and contact:
@@ -317,9 +326,10 @@ class Dispatcher:
                 "full_name": full_name,
             },
             to=to,
-            # Only a reset leaves a trace in the inbox (someone asked for your password); a code for a
-            # new contact or a registration is news to nobody but its addressee.
-            in_app=purpose == "password_reset",
+            # Only a reset or a closing leaves a trace in the inbox (someone asked for your password, or
+            # to close your account); a code for a new contact or a registration is news to nobody but
+            # its addressee.
+            in_app=purpose in ("password_reset", "account_close"),
             sealed=sealed,
             expires_at=expires_at,
             locale=locale,
@@ -373,6 +383,18 @@ class Dispatcher:
             },
             session,
         )
+
+    async def user_closed(self, e: UserClosedV1, env: Envelope, session: Session) -> None:
+        """The account was closed: its notifications, deliveries (sent or not), preferences and copy of
+        its contacts are deleted; what is left of its contact document says it is closed, so that no later
+        event (a filed dossier moving on) makes a notification or a message for it."""
+        await self.notifications.forget(e.user_id, session)
+        await self.deliveries.forget(e.user_id, session)
+        await self.contacts.close(e.user_id, e.closed_at, session)
+        batch = self._batch(session)
+        if batch is not None:
+            batch[0].add(e.user_id)
+            batch[1][e.user_id] = {"_id": e.user_id, "closed_at": e.closed_at}
 
     # -- dossiers --------------------------------------------------------------------------------
     def _dossier_link(self, dossier_id: str) -> str:

@@ -29,6 +29,12 @@ class Orders(Repository):
         )
         return [Order.model_validate(d) for d in docs]
 
+    async def of_owner(self, owner_id: str, *, page: int, size: int) -> tuple[list[Order], int]:
+        """The owner's own orders (not an organisation's), oldest first; and how many there are."""
+        q = {"owner_id": owner_id, "organisation_id": None}
+        found = self.coll.find(q).sort([("created_at", 1), ("_id", 1)]).skip((page - 1) * size).limit(size)
+        return [Order.model_validate(d) for d in await found.to_list()], await self.coll.count_documents(q)
+
     async def open_one(self, dossier_id: str, purpose: str, session: Session | None = None) -> Order | None:
         q = {"dossier_id": dossier_id, "purpose": purpose, "state": {"$in": [s.value for s in OPEN]}}
         return _load(await self.coll.find_one(q, session=session))

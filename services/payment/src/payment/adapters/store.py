@@ -14,6 +14,8 @@ SCHEMA = {
         IndexModel([("open_key", ASCENDING)], name="one_open", unique=True, sparse=True),
         # Reconciliation's walk: open orders, oldest first.
         IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_age"),
+        # A citizen's own orders (their data export).
+        IndexModel([("owner_id", ASCENDING), ("created_at", ASCENDING)], name="owner"),
     ],
     DOSSIERS: [],
 }

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dvckit.apidoc import problems
@@ -177,6 +177,31 @@ IPN_DOC = (
     "`vnp_*` parameters as a form body or a query. Answered 200 with the provider's codes: 00 confirmed, "
     "01 order not found, 02 already confirmed, 04 invalid amount, 97 invalid signature, 99 retry."
 )
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    total: int
+    page: int
+    size: int
+
+
+@router.get(
+    "/me/export",
+    response_model=OrderPage,
+    tags=["your data"],
+    summary="Dữ liệu của tôi: các lần thanh toán / my data: my payment orders",
+    description="The caller's own payment orders (an organisation's belong to it), oldest first. Kept "
+    "when the account is closed (accounting law). Auth's `GET /api/v1/auth/me/export` reads every page.",
+)
+async def export(
+    who: Who,
+    parts: Parts,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> dict[str, Any]:
+    found, total = await parts.payments.own(who.sub, page=page, size=size)
+    return {"items": [out(o) for o in found], "total": total, "page": page, "size": size}
 
 
 @router.post(

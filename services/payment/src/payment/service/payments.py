@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dvckit import logs, vnpay
+from dvckit.audit import changes
+from dvckit.auth import Principal
 from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1, FeeLine
 from dvckit.events import Envelope
 from dvckit.mongo import Session
@@ -38,6 +40,18 @@ from ..domain.order import (
 from . import errors
 
 log = logs.get(__name__)
+
+
+def principal(who: Caller) -> Principal:
+    """The caller as an audit entry names them."""
+    return Principal(sub=who.id, roles=tuple(who.roles), agencies=tuple(who.agencies))
+
+
+def _state(o: Order) -> dict[str, Any]:
+    """What a refund changes of an order, as the audit entry compares it."""
+    return o.model_dump(mode="json", include={"state", "refunded_at", "amount", "flags"})
+
+
 Clock = Callable[[], datetime]
 RETRIES = 5  # decisions taken again after losing a race, before giving up (the provider retries on 99)
 
@@ -60,16 +74,26 @@ class Payments:
         self.orders, self.dossiers, self.provider = orders, dossiers, provider
         self.clock = clock
 
+    async def own(self, owner_id: str, *, page: int, size: int) -> tuple[list[Order], int]:
+        """The person's own payment orders, for their data export (docs/auth.md, "Your data"). They are
+        kept when the account is closed: accounting records (Luật Kế toán 2015, art. 41: ten years)."""
+        return await self.orders.of_owner(owner_id, page=page, size=size)
+
     # -- writing ---------------------------------------------------------------------------------
-    async def commit(self, change: Change, session: Session | None = None) -> bool:
-        """The change and its event in one transaction (the caller's, when given); False: the order moved
-        on since the change was decided (nothing written)."""
+    async def commit(
+        self, change: Change, session: Session | None = None, audit: dict[str, Any] | None = None
+    ) -> bool:
+        """The change and its event (and, with ``audit``, a staff member's audit entry: ``who`` and the
+        entry's fields) in one transaction (the caller's, when given); False: the order moved on since the
+        change was decided (nothing written)."""
 
         async def txn(s: Session) -> bool:
             if not await self.orders.save(change, s):
                 return False
             if change.event is not None:
                 await self.rt.outbox.add(s, change.event)
+            if audit is not None:
+                await self.rt.audit.add(s, **audit)
             return True
 
         if session is not None:
@@ -97,12 +121,36 @@ class Payments:
             raise errors.ORDER_NOT_FOUND
         return order
 
+    async def _record(self, who: Principal, **what: Any) -> None:
+        """An audit entry in a transaction of its own."""
+
+        async def txn(s: Session) -> None:
+            await self.rt.audit.add(s, who, **what)
+
+        await self.rt.transaction(txn)
+
+    async def _read(self, who: Caller, holder: Holder, **what: Any) -> None:
+        """Staff's read of someone's payment records, in the audit trail before it is shown (the
+        owner's, or their organisation's members', are not recorded)."""
+        if holder.owned_by(who):
+            return
+        await self.rt.audit.read(principal(who), subject=holder.owner_id, **what)
+
     # -- reading ----------------------------------------------------------------------------------
     async def of_dossier(self, who: Caller, dossier_id: str) -> dict[str, Any]:
         found = await self._holder(dossier_id)
         if found is None or not found[0].readable_by(who):
             raise errors.DOSSIER_NOT_FOUND
         orders = await self.orders.of_dossier(dossier_id)
+        await self._read(
+            who,
+            found[0],
+            action="payment.listed",
+            target_type="dossier_payments",
+            target_id=dossier_id,
+            fields=["payer_name", "amount"],
+            after={"orders": [o.id for o in orders]},
+        )
         d = found[1] or {}
         fees = [FeeLine.model_validate(x) for x in d.get("fee_lines", [])]
         filing_paid = any(o.purpose == "filing" and o.state == State.PAID for o in orders)
@@ -116,12 +164,29 @@ class Payments:
         }
 
     async def order(self, who: Caller, order_id: str) -> Order:
-        return await self._readable(who, order_id)
+        order = await self._readable(who, order_id)
+        await self._read(
+            who,
+            self._order_holder(order),
+            action="payment.viewed",
+            target_type="payment_order",
+            target_id=order.id,
+            fields=["payer_name", "amount"],
+        )
+        return order
 
     async def receipt(self, who: Caller, order_id: str) -> tuple[Order, bytes]:
         order = await self._readable(who, order_id)
         if order.state not in (State.PAID, State.REFUNDED):
             raise errors.NOT_PAID
+        await self._read(
+            who,
+            self._order_holder(order),
+            action="receipt.downloaded",
+            target_type="payment_order",
+            target_id=order.id,
+            fields=["payer_name", "amount"],
+        )
         return order, render(order, self.settings.portal_url)
 
     # -- the citizen ------------------------------------------------------------------------------
@@ -234,6 +299,17 @@ class Payments:
         if not await self.orders.mark_refunding(order, now):
             raise errors.REFUND_IN_PROGRESS
         try:
+            # The request to the provider is recorded before it is made (money moves outside this
+            # database); the refund itself with the order's change, in its transaction.
+            await self._record(
+                principal(who),
+                kind="change",
+                action="payment.refund_requested",
+                target_type="payment_order",
+                target_id=order.id,
+                subject=order.owner_id,
+                after={"amount": order.amount, "state": order.state.value},
+            )
             try:
                 got = await self.provider.refund(order, by=who.id[:64], now=now)
             except ProviderUnavailable as e:
@@ -243,7 +319,18 @@ class Payments:
                 log.warning("refund refused", order_id=order.id, code=got.get("vnp_ResponseCode"))
                 raise errors.REFUND_REFUSED
             change = order.refund(now)
-            if not await self.commit(change):
+            was, then = changes(_state(order), _state(change.after))
+            audit = {
+                "who": principal(who),
+                "kind": "change",
+                "action": "payment.refunded",
+                "target_type": "payment_order",
+                "target_id": order.id,
+                "subject": order.owner_id,
+                "before": was,
+                "after": then,
+            }
+            if not await self.commit(change, audit=audit):
                 raise errors.CHANGED
             log.info("payment refunded", order_id=order.id, amount=order.amount)
             return change.after

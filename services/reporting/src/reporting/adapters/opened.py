@@ -80,5 +80,24 @@ class Opened(Repository):
         q = {**query, "legal_due_at": {"$lt": now}}
         return await self.coll.find(q).sort([("legal_due_at", 1), ("_id", 1)]).limit(limit).to_list()
 
+    async def tally(self, now: datetime) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """The open dossiers by (status code, agency code), and those overdue at ``now`` by agency code:
+        two grouped queries over the open list (small: the open ones only)."""
+        by_status = await (
+            await self.coll.aggregate(
+                [{"$group": {"_id": {"s": "$status_code", "a": "$agency_code"}, "n": {"$sum": 1}}}]
+            )
+        ).to_list()
+        late = await (
+            await self.coll.aggregate(
+                [
+                    {"$match": {"legal_due_at": {"$lt": now}}},
+                    {"$group": {"_id": "$agency_code", "n": {"$sum": 1}}},
+                ]
+            )
+        ).to_list()
+        opened = {(str(r["_id"].get("s") or ""), str(r["_id"].get("a") or "")): r["n"] for r in by_status}
+        return opened, {str(r["_id"] or ""): r["n"] for r in late}
+
     async def clear(self) -> None:
         await self.coll.delete_many({})

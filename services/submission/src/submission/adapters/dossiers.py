@@ -322,6 +322,22 @@ class DossierRepository(Repository):
         res = await self.coll.update_one(query, update)
         return res.modified_count == 1
 
+    # -- a citizen's own (their data export; their account closed) -------------------------------
+    async def count_own(self, owner_id: str, statuses: Iterable[str]) -> int:
+        """How many of the owner's own dossiers (not an organisation's) are in one of ``statuses``."""
+        q = {"owner_id": owner_id, "organisation_id": None, "status": {"$in": list(statuses)}}
+        return await self.coll.count_documents(q)
+
+    async def own_drafts(self, owner_id: str, session: Session) -> list[Dossier]:
+        """The owner's own drafts (an organisation's belong to the organisation)."""
+        q = {"owner_id": owner_id, "organisation_id": None, "status": Status.DRAFT.value}
+        return [Dossier.model_validate(d) async for d in self.coll.find(q, session=session)]
+
+    async def delete_drafts(self, ids: list[str], session: Session) -> int:
+        """Delete these dossiers if they are still drafts; how many were."""
+        q = {"_id": {"$in": ids}, "status": Status.DRAFT.value}
+        return (await self.coll.delete_many(q, session=session)).deleted_count
+
     # -- housekeeping ----------------------------------------------------------------------------
     async def stale_drafts(self, cutoff: datetime, limit: int = 500) -> list[Dossier]:
         q = {"status": Status.DRAFT.value, "updated_at": {"$lt": cutoff}}

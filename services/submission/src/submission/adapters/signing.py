@@ -40,6 +40,8 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from prometheus_client import Gauge
+
 from dvckit import logs
 from dvckit.errors import Problem, Text
 
@@ -362,6 +364,58 @@ def _warm() -> int:
     """Import pyHanko in a new worker, so the first document does not pay for it."""
 
     return 0
+
+
+# -- certificate expiry on /metrics -----------------------------------------------------------------
+
+certificate_expiry = Gauge(
+    "certificate_expiry_seconds",
+    "When a certificate the service holds stops being valid (its notAfter), Unix time in seconds",
+    ["name"],
+)
+
+
+def certificate_expiries(folder: Path | None, trust_roots: tuple[Path, ...] = ()) -> dict[str, datetime]:
+    """Each certificate the signer holds and its notAfter: ``agency:<code>`` for each agency's
+    ``agencies/<code>.crt`` (and ``agency-chain:<code>`` for its chain file), ``trust-root:<file>`` for
+    each trust root. A file that does not parse is logged and left out."""
+    from cryptography import x509
+
+    files: list[tuple[str, Path]] = []
+    if folder is not None and (folder / "agencies").is_dir():
+        for crt in sorted((folder / "agencies").glob("*.crt")):
+            code = crt.name.removesuffix(".crt")
+            if code == "ca":
+                continue  # the trust root, when the secret holds it beside the agencies' files
+            if code.endswith(".chain"):
+                files.append((f"agency-chain:{code.removesuffix('.chain')}", crt))
+            else:
+                files.append((f"agency:{code}", crt))
+    roots = trust_roots or ((folder / "ca.crt",) if folder is not None else ())
+    files += [(f"trust-root:{p.name}", p) for p in roots if p.is_file()]
+    out: dict[str, datetime] = {}
+    for name, path in files:
+        try:
+            data = path.read_bytes()
+            certs = (
+                x509.load_pem_x509_certificates(data)
+                if b"-----BEGIN" in data
+                else [x509.load_der_x509_certificate(data)]
+            )
+            out[name] = min(c.not_valid_after_utc for c in certs)
+        except (OSError, ValueError) as e:
+            log.warning("certificate not readable", file=str(path), error=str(e)[:200])
+    return out
+
+
+async def watch_certificates(folder: Path | None, trust_roots: tuple[Path, ...], seconds: float) -> None:
+    """Read the certificates now and every ``seconds`` (a renewed secret is seen), for ``rt.loop``."""
+    while True:
+        found = await asyncio.to_thread(certificate_expiries, folder, trust_roots)
+        certificate_expiry.clear()  # a certificate removed from the folder is no longer reported
+        for name, until in found.items():
+            certificate_expiry.labels(name).set(until.timestamp())
+        await asyncio.sleep(seconds)
 
 
 # -- the implementation the service uses ------------------------------------------------------------

@@ -68,7 +68,7 @@ async def queue(
     summary="Hồ sơ (cán bộ) / a dossier of the officer's agency",
 )
 async def officer_dossier(dossier_id: Id, who: Officer, s: Svc) -> dict[str, object]:
-    d = await s.workflow.for_officer(who, dossier_id)
+    d = await s.workflow.viewed(who, dossier_id)
     return views.view(d, actions=s.workflow.actions_for(who, d), sees_rating=s.workflow.sees_rating(who, d))
 
 

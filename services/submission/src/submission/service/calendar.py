@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from dvckit import logs
+from dvckit.audit import changes
 from dvckit.contracts import CalendarChangedV1
 from dvckit.errors import Problem, Text
 from dvckit.events import Envelope
@@ -22,6 +23,7 @@ from ..adapters.calendars import CalendarStore
 from ..config import Settings
 from ..domain.calendar import Calendar, check_overrides, holidays_of, parse_hours, weekend_workdays_of
 from ..domain.model import Actor
+from . import audit
 
 log = logs.get(__name__)
 
@@ -144,6 +146,18 @@ class CalendarBook:
                 changed_at=now,
             )
             await self.rt.outbox.add(session, event)
+            was = {k: (before or {}).get(k, []) for k in ("days_off", "working_days")}
+            was, then = changes(was, {"days_off": off, "working_days": worked})
+            await self.rt.audit.add(
+                session,
+                audit.principal(who),
+                kind="change",
+                action="calendar.changed",
+                target_type="calendar",
+                target_id=str(year),
+                before=was,
+                after=then,
+            )
             return None
 
         stale = await self.rt.transaction(txn)

@@ -22,6 +22,7 @@ from ..adapters.registers import DossierRegister
 from ..config import Settings
 from ..domain.model import Actor, Dossier
 from ..domain.papers import PAPERS
+from . import audit
 from .agencies import AgencyDirectory
 from .workflow import Workflow
 
@@ -89,6 +90,7 @@ class Papers:
         d = await self.workflow.for_owner_or_officer(who, dossier_id)
         if not paper.exists(d):
             raise NOT_YET
+        await self.workflow.record_read(who, d, action="paper.downloaded", fields=("applicant",))
         return d, await self.receipts.paper(form, d)
 
     def period(self, start: date | None, end: date | None, today: date) -> tuple[date, date]:
@@ -124,6 +126,15 @@ class Papers:
             raise NO_AGENCY
         if self._writing >= self.settings.register_max_pending:
             raise REGISTER_BUSY
+        # Form 07 lists every dossier of the period with its applicant: recorded before it is written.
+        await self.workflow.dossiers.rt.audit.read(
+            audit.principal(who),
+            action="register.downloaded",
+            target_type="register",
+            target_id=code,
+            fields=("applicant.full_name", "applicant.address"),
+            after={"from": first.isoformat(), "to": last.isoformat()},
+        )
         self._writing += 1
         try:
             since = datetime.combine(first, time(), zone).astimezone(UTC)

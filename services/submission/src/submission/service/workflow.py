@@ -26,6 +26,7 @@ from ..domain.model import Actor, AgencyRef, Attachment, Dossier, StaffRef
 from ..domain.status import Status
 from ..domain.transitions import UNKNOWN_ACTION, act, action_named, allowed, decide
 from ..domain.workflow import AGENCY_ROLES, CLOSED, PAUSED, Action, Role, available, roles_for
+from . import audit
 from .agencies import AgencyDirectory
 from .attachments import RESULT_FORM, Attachments, FormLimits
 from .calendar import CalendarBook
@@ -73,6 +74,21 @@ class Workflow:
     signing: Signing
 
     # -- who sees what ---------------------------------------------------------------------------
+    async def record_read(self, who: Actor, d: Dossier, **what: object) -> None:
+        """Staff's read of the dossier's personal data, in the audit trail before it is shown (the
+        owner's own reads are not recorded)."""
+        if d.owned_by(who):
+            return
+        await self.dossiers.rt.audit.read(
+            audit.principal(who), target_type="dossier", target_id=d.id, subject=d.owner_id, **what
+        )
+
+    async def viewed(self, who: Actor, dossier_id: str) -> Dossier:
+        """The officer's view of a dossier of their agency, recorded (``dossier.viewed``)."""
+        d = await self.for_officer(who, dossier_id)
+        await self.record_read(who, d, action="dossier.viewed", fields=audit.DOSSIER_FIELDS)
+        return d
+
     async def for_officer(self, who: Actor, dossier_id: str) -> Dossier:
         """A dossier of one of the officer's agencies; anything else is "not found"."""
         d = await self.repo.get(dossier_id)
@@ -94,6 +110,7 @@ class Workflow:
         d = await self.for_owner_or_officer(who, dossier_id)
         if not d.receipt_ready:
             raise NOT_YET
+        await self.record_read(who, d, action="receipt.downloaded", fields=("applicant",))
         return d, await self.receipts.pdf(d)
 
     async def result(
@@ -104,12 +121,29 @@ class Workflow:
         if not d.results_visible_to(who):
             raise NOT_YET
         officer = not d.owned_by(who)
-        return await self.attachments.files.download(d, file_id, results=True, proposed=officer)
+        found = await self.attachments.files.download(d, file_id, results=True, proposed=officer)
+        await self._downloaded(who, d, file_id)
+        return found
 
     async def officer_file(
         self, who: Actor, dossier_id: str, file_id: str
     ) -> tuple[Attachment, AsyncIterator[bytes]]:
-        return await self.attachments.files.download(await self.for_officer(who, dossier_id), file_id)
+        d = await self.for_officer(who, dossier_id)
+        found = await self.attachments.files.download(d, file_id)
+        await self._downloaded(who, d, file_id)
+        return found
+
+    async def _downloaded(self, who: Actor, d: Dossier, file_id: str) -> None:
+        """A file of the dossier, found and about to stream: recorded before its first byte goes out."""
+        if d.owned_by(who):
+            return
+        await self.dossiers.rt.audit.read(
+            audit.principal(who),
+            action="attachment.downloaded",
+            target_type="attachment",
+            target_id=f"{d.id}/{file_id}",
+            subject=d.owner_id,
+        )
 
     # -- the queue -------------------------------------------------------------------------------
     async def queue(
@@ -128,6 +162,15 @@ class Workflow:
             soon_until=cal.close_of(cal.next_working_day(today)),
         )
         found, total = await self.repo.queue(f, now=now, page=page, size=size)
+        if found:
+            query = {
+                "agencies": agencies,
+                **{k: v for k in ("status", "procedure", "overdue", "q", "due") if (v := getattr(f, k))},
+                "mine": f.mine,
+                "page": page,
+                "size": size,
+            }
+            await self.dossiers.rt.audit.read(audit.principal(who), **audit.listed(found, query))
         return [(d, self._deadline(d, now)) for d in found], total
 
     def _deadline(self, d: Dossier, now: datetime) -> dict[str, object]:
@@ -263,7 +306,11 @@ class Workflow:
                 signed = await self.signing.sign_results(d, who, proposed)
                 x = replace(x, signed=tuple(signed))
             change = act(d, x)
-            if not await self.dossiers.commit(change, release=result.id if result else None):
+            staff = roles != ["citizen"]  # an officer's action (a citizen's own is not the trail's)
+            recorded = audit.dossier_change(d, change.after, action.name) if staff else None
+            if not await self.dossiers.commit(
+                change, release=result.id if result else None, who=audit.principal(who), audit=recorded
+            ):
                 raise CONFLICT  # another officer (or the citizen) changed it first: one wins, never a mix
         except BaseException:
             if result is not None:  # the result document of a change that did not happen
