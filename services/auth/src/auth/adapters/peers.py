@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from dvckit import logs
+from dvckit import logs, tracing
 
 log = logs.get(__name__)
 
@@ -59,7 +59,11 @@ class Peers:
             return Peer(
                 name,
                 httpx.AsyncClient(
-                    base_url=url, timeout=timeout, limits=limits, transport=transports.get(name)
+                    base_url=url,
+                    timeout=timeout,
+                    limits=limits,
+                    transport=transports.get(name),
+                    event_hooks=tracing.client_hooks(),  # an export's calls continue its trace
                 ),
             )
 
