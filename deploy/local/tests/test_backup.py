@@ -19,7 +19,9 @@ from devstack.testing import Infra
 
 def _target(infra: Infra, tag: str) -> bk.Target:
     return bk.Target(
-        mongo={name: (infra.mongo_url_for(name), f"{infra.namespace}bk{tag}_{name}") for name in SERVICE_NAMES},
+        mongo={
+            name: (infra.mongo_url_for(name), f"{infra.namespace}bk{tag}_{name}") for name in SERVICE_NAMES
+        },
         s3_endpoint=infra.s3_endpoint,
         bucket=f"{infra.namespace.replace('_', '-')}bk{tag}",
         s3_access_key=infra.s3_access_key,

@@ -554,6 +554,12 @@ def restore(
                 f"{s} {sum(v for k, v in d.items() if k != 'outbox resent')}" for s, d in done.items()
             )
         )
+        resent = {s: d["outbox resent"] for s, d in done.items() if d.get("outbox resent")}
+        say(
+            "outbox records sent in the last "
+            f"{resend_minutes:g} minutes before the backup, published again: "
+            + (", ".join(f"{s} {n}" for s, n in resent.items()) or "none")
+        )
         objects = _restore_objects(target, folder, manifest["buckets"])
         t_obj = time.monotonic() - t0 - t_db
         say(f"objects restored in {t_obj:.1f}s: {objects}")
