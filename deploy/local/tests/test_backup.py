@@ -130,3 +130,10 @@ def test_backup_to_a_bucket_and_back(infra: Infra) -> None:
 def test_restore_refuses_what_is_not_a_backup(infra: Infra, tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="not a"):
         bk.restore(_target(infra, "n"), str(tmp_path))
+
+
+def test_a_text_index_is_made_again_from_its_fields() -> None:
+    listed = {"v": 2, "key": {"_fts": "text", "_ftsx": 1}, "name": "t", "weights": {"title": 3, "body": 1}}
+    model = bk._index_model(bk._xjson(listed)).document
+    assert list(model["key"].items()) == [("title", "text"), ("body", "text")]
+    assert model["name"] == "t" and model["weights"] == {"title": 3, "body": 1}

@@ -382,6 +382,10 @@ def _list_objects_prefix(s3: Any, bucket: str, prefix: str) -> Iterator[dict[str
 def _index_model(saved: dict[str, Any]) -> IndexModel:
     spec = dict(_unxjson(saved))
     keys = list(spec.pop("key").items())
+    if any(k == "_fts" for k, _ in keys):  # a text index lists its fields under weights, not key
+        at = [k for k, _ in keys].index("_fts")
+        text = [(f, "text") for f in spec.get("weights", {})]
+        keys = [*keys[:at], *text, *[(k, d) for k, d in keys[at:] if k not in ("_fts", "_ftsx")]]
     spec.pop("v", None)
     spec.pop("ns", None)
     return IndexModel(keys, **spec)
