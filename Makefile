@@ -11,7 +11,7 @@ export UV_LINK_MODE := copy
 # Every file that can change what the lock installs.
 PROJECT_FILES := uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
 
-.PHONY: help up down clean status restart test test-fast lint sync
+.PHONY: help up down clean status restart test test-fast lint sync backup restore
 
 help:
 	@echo "make up      start everything (infrastructure, services, gateway) and print the web address"
@@ -19,6 +19,8 @@ help:
 	@echo "make clean   stop and delete the data folder"
 	@echo "make status  what is running"
 	@echo "make restart restart the services and the gateway after a code change"
+	@echo "make backup  every service's database and every attachment to backups/<UTC time>/ (TO=dir|s3://b/p)"
+	@echo "make restore BACKUP=backups/<time>  stop the services, put the backup back, start them"
 	@echo "make test    run the whole test suite"
 	@echo "make test-fast  unit and integration tiers only (no whole stack, no browser)"
 
@@ -43,6 +45,14 @@ status: .venv/.synced
 
 restart: .venv/.synced
 	.venv/bin/devstack restart
+
+# docs/operations.md, "Backup and restore".
+backup: .venv/.synced
+	.venv/bin/devstack backup $(if $(TO),--to "$(TO)")
+
+restore: .venv/.synced
+	@if [ -z "$(BACKUP)" ]; then echo "usage: make restore BACKUP=backups/<yyyymmddThhmmssZ> (or s3://bucket/prefix)"; exit 2; fi
+	.venv/bin/devstack restore "$(BACKUP)"
 
 clean:
 	@if [ -x .venv/bin/devstack ]; then .venv/bin/devstack clean; else rm -rf "$${DVC_DATA_DIR:-.data}"; fi

@@ -1,6 +1,8 @@
 """``devstack up|down|clean|status``: what ``make up``, ``make down`` and ``make clean`` run; ``devstack
 totp``: the first administrator's current sign-in code on a development stack; ``devstack pki``: signing
-certificates for agencies the running catalogue has and the local CA has not issued yet."""
+certificates for agencies the running catalogue has and the local CA has not issued yet; ``devstack backup
+[--to DIR|s3://bucket/prefix]`` and ``devstack restore PATH`` (``make backup``, ``make restore BACKUP=…``):
+every service's database and every attachment object, to a dated folder and back (devstack.backup)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,24 @@ from .stack import Stack, clean, print_status
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="devstack", description=__doc__)
-    p.add_argument("action", choices=["up", "down", "clean", "status", "restart", "totp", "pki"])
+    p.add_argument(
+        "action", choices=["up", "down", "clean", "status", "restart", "totp", "pki", "backup", "restore"]
+    )
+    p.add_argument("path", nargs="?", help="restore: the backup (a folder or s3://bucket/prefix)")
+    p.add_argument("--to", help="backup: a folder or s3://bucket/prefix (default backups/<UTC time>/)")
+    p.add_argument(
+        "--resend-minutes",
+        type=float,
+        default=None,
+        help="restore: outbox records sent this long before each snapshot are published again (15)",
+    )
     args = p.parse_args(argv)
     cfg = StackConfig.from_env()
     stack = Stack(cfg)
+    if args.action in ("backup", "restore"):
+        from . import backup
+
+        return backup.main(cfg, stack, args)
     if args.action == "up":
         try:
             stack.up()
