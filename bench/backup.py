@@ -64,12 +64,18 @@ async def seed(cfg: Any, n: int, citizens: int, kib: int, minutes: float) -> dic
     async with httpx.AsyncClient(base_url=cfg.gateway_url, timeout=120, limits=limits) as http:
         inbox = client.Inbox(cfg.mongo_url_for("notify"), cfg.db_name("notify"), cfg.mail_dir)
         admin = await client.admin(http, cfg.admin_username, cfg.admin_password)
-        await client.add_procedure(http, admin)
-        while True:
-            r = await http.get(f"{S}/agencies", params={"procedure": client.TEST_PROCEDURE_CODE})
-            if r.status_code == 200 and r.json():
-                break
-            await asyncio.sleep(0.3)
+        # Two agencies: an agency's dossier codes of one day end in a four-digit number (at most 9,999).
+        procedures = [
+            client.TEST_PROCEDURE,
+            {**client.TEST_PROCEDURE, "code": "2.999901", "agencies": ["Sở Xây dựng"]},
+        ]
+        for procedure in procedures:
+            await client.add_procedure(http, admin, procedure)
+            while True:
+                r = await http.get(f"{S}/agencies", params={"procedure": procedure["code"]})
+                if r.status_code == 200 and r.json():
+                    break
+                await asyncio.sleep(0.3)
         people = await client.register_many(http, inbox, citizens)
         await inbox.close()
         filed = 0
@@ -83,7 +89,10 @@ async def seed(cfg: Any, n: int, citizens: int, kib: int, minutes: float) -> dic
                 files = {cid: b"%PDF-1.5\n" + os.urandom(kib * 1024 - 9) for cid in components}
                 filed += 1  # claimed before the await: the total stops at n
                 try:
-                    await client.file_dossier(http, p, captcha_answer=cfg.captcha_test_answer, files=files)
+                    code = procedures[filed % len(procedures)]["code"]
+                    await client.file_dossier(
+                        http, p, captcha_answer=cfg.captcha_test_answer, procedure_code=code, files=files
+                    )
                 except Exception as e:  # a timeout on a loaded machine: counted, the run goes on
                     filed -= 1
                     failed += 1

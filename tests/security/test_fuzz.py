@@ -79,6 +79,10 @@ _addresses = itertools.count(1)
 # Ending sessions ends the caller's own: these get a citizen of their own, signed in anew for each case
 # (the case may have ended the session before), so the fuzzer's token lives for the other operations.
 SESSION_OPS = re.compile(r"^\w+ /api/v1/auth/sessions")
+# Closing the account asks for the current password again: wrong ones count towards the account's and the
+# address's lockout like failed sign-ins. A citizen of its own (signed in once: a lockout stops its sign-ins,
+# not its token) from fresh addresses (CREDENTIAL_OPS), so the fuzzing locks out no other test's sign-in.
+CLOSE_OPS = re.compile(r"^POST /api/v1/auth/me/close")
 
 
 def principal_for(case, world):
@@ -87,6 +91,8 @@ def principal_for(case, world):
         p = world.fuzz_sessions.person
         tokens = world.login(p["citizen_id"], p["password"])
         return Who("sessions fuzzer", tokens["access_token"], world.fuzz_sessions.user_id, p)
+    if CLOSE_OPS.match(label):
+        return world.fuzz_closer
     if ADMIN_OPS.match(label):
         return world.admin
     if OFFICER_OPS.match(label):
@@ -95,7 +101,7 @@ def principal_for(case, world):
 
 
 # The second step of a staff sign-in is one too: its ticket is the credential, wrong codes are counted.
-CREDENTIAL_OPS = re.compile(r"^POST /api/v1/auth/(login|register|refresh|logout|password/|mfa/)")
+CREDENTIAL_OPS = re.compile(r"^POST /api/v1/auth/(login|register|refresh|logout|password/|mfa/|me/close)")
 
 
 def client(case) -> dict[str, str]:
@@ -114,6 +120,7 @@ def client(case) -> dict[str, str]:
 def fuzz_world(world):
     world.fuzzer = world.citizen("fuzzer", "Đỗ Văn Thử")
     world.fuzz_sessions = world.citizen("sessions fuzzer", "Đỗ Thị Phiên")
+    world.fuzz_closer = world.citizen("closing fuzzer", "Đỗ Văn Đóng")
     return world
 
 
