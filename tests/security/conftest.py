@@ -215,8 +215,12 @@ class World:
             time.sleep(0.2)
 
     def paid_order(self, who: Who, dossier_id: str) -> dict[str, Any]:
-        """That order, paid through the provider's sandbox (its notification applied)."""
+        """That order, paid through the provider's sandbox (its notification applied, and the payment
+        recorded on the dossier: submission learns of it by an event, which bumps the dossier's revision;
+        a test's snapshot taken before that would see the revision move under it)."""
         order = self.filing_order(who, dossier_id)
+        dossiers = self.db("submission").dossiers
+        rev = dossiers.find_one({"_id": dossier_id})["rev"]
         r = self.http.post(f"{PAY}/orders/{order['id']}/pay", headers=who.headers)
         assert r.status_code == 200, r.text
         query = r.json()["url"].split("?", 1)[1]
@@ -231,6 +235,9 @@ class World:
             "state"
         ] != "paid":
             assert time.monotonic() < deadline, got
+            time.sleep(0.2)
+        while dossiers.find_one({"_id": dossier_id})["rev"] == rev:
+            assert time.monotonic() < deadline, "the payment never reached the dossier"
             time.sleep(0.2)
         return got
 
