@@ -104,13 +104,19 @@ def principal_for(case, world):
 CREDENTIAL_OPS = re.compile(r"^POST /api/v1/auth/(login|register|refresh|logout|password/|mfa/|me/close)")
 
 
+# Operations that ask for the current password again (a contact or password change, closing, linking VNeID):
+# a wrong one counts against the address like a failed sign-in. From fresh addresses too.
+PROVING_OPS = re.compile(r"^(POST|PATCH|PUT) /api/v1/auth/(me|me/.*|oidc/.*)$")
+
+
 def client(case) -> dict[str, str]:
     """Requests from the stack's own address (127.0.0.1) are not rate limited by the test stack's
     gateway. Credential operations are the exception: auth counts failed logins per client address,
     and fuzzing them from 127.0.0.1 would leave every later test's login throttled. They name a fresh
     address each (X-Forwarded-For, believed from 127.0.0.1), so neither the gateway's per-address
     limits nor auth's counters are tripped by the fuzzing."""
-    if not CREDENTIAL_OPS.match(f"{case.method.upper()} {case.path}"):
+    label = f"{case.method.upper()} {case.path}"
+    if not (CREDENTIAL_OPS.match(label) or PROVING_OPS.match(label)):
         return {}
     n = next(_addresses)
     return {"X-Forwarded-For": f"10.77.{n // 250 % 250}.{n % 250 + 1}"}
