@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from devstack import gateway
+from devstack.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -139,22 +140,7 @@ def outputs(root: Path = ROOT) -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    check = argv[1:] == ["--check"]
-    if argv[1:] and not check:
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
-        return 2
-    stale = []
-    for path, text in outputs().items():
-        if path.exists() and path.read_text() == text:
-            continue
-        stale.append(path)
-        if not check:
-            path.write_text(text)
-            print(f"wrote {path.relative_to(ROOT)}")
-    if check and stale:
-        print("stale: " + ", ".join(str(p.relative_to(ROOT)) for p in stale), file=sys.stderr)
-        return 1
-    return 0
+    return write_or_check(outputs(), argv, __doc__.strip().splitlines()[-1].strip())
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from devstack.config import SERVICES
+from devstack.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -132,20 +133,7 @@ def outputs() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    check = argv[1:] == ["--check"]
-    if argv[1:] and not check:
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
-        return 2
-    stale = [p for p, text in outputs().items() if not p.exists() or p.read_text() != text]
-    if check:
-        if stale:
-            print("stale: " + ", ".join(str(p.relative_to(ROOT)) for p in stale), file=sys.stderr)
-        return 1 if stale else 0
-    OUT.mkdir(exist_ok=True)
-    for path in stale:
-        path.write_text(outputs()[path])
-        print(f"wrote {path.relative_to(ROOT)}")
-    return 0
+    return write_or_check(outputs(), argv, __doc__.strip().splitlines()[-1].strip())
 
 
 if __name__ == "__main__":

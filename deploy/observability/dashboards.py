@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devstack.generated import write_or_check
+
 HERE = Path(__file__).resolve().parent
 GRAFANA = HERE / "grafana"
 SYSTEM = 'system="dvc-haiphong"'
@@ -477,20 +479,7 @@ def outputs() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    check = argv[1:] == ["--check"]
-    if argv[1:] and not check:
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
-        return 2
-    stale = [p for p, text in outputs().items() if not p.exists() or p.read_text() != text]
-    if check:
-        if stale:
-            print("stale: " + ", ".join(p.name for p in stale), file=sys.stderr)
-        return 1 if stale else 0
-    GRAFANA.mkdir(exist_ok=True)
-    for path in stale:
-        path.write_text(outputs()[path])
-        print(f"wrote {path.relative_to(HERE.parents[1])}")
-    return 0
+    return write_or_check(outputs(), argv, __doc__.strip().splitlines()[-1].strip())
 
 
 if __name__ == "__main__":
