@@ -197,6 +197,19 @@ class Tracing:
         finally:
             context.detach(token)
 
+    @contextmanager
+    def _within(self, span: Span) -> Iterator[None]:
+        """``span`` current while the block runs, an exception out of it recorded on it, ended after."""
+        try:
+            with self._current(span):
+                yield
+        except BaseException as e:
+            span.record_exception(e)
+            span.set_status(self._status(self._error, type(e).__name__))
+            raise
+        finally:
+            span.end()
+
     # -- HTTP --------------------------------------------------------------------------------------
 
     def start_server(self, scope: Mapping[str, Any]) -> tuple[Span, Any]:
@@ -261,16 +274,9 @@ class Tracing:
             kind=self._kind.PRODUCER,
             attributes=_messaging(envelope, "publish"),
         )
-        try:
-            with self._current(span):
-                inject(headers)
-                yield
-        except BaseException as e:
-            span.record_exception(e)
-            span.set_status(self._status(self._error, type(e).__name__))
-            raise
-        finally:
-            span.end()
+        with self._within(span):
+            inject(headers)
+            yield
 
     @contextmanager
     def handling(self, envelope: Envelope, headers: Mapping[str, Any] | None) -> Iterator[None]:
@@ -293,14 +299,9 @@ class Tracing:
             else {}
         )
         try:
-            with self._current(span):
+            with self._within(span):
                 yield
-        except BaseException as e:
-            span.record_exception(e)
-            span.set_status(self._status(self._error, type(e).__name__))
-            raise
         finally:
-            span.end()
             if bound:
                 logs.reset(bound)
 
