@@ -6,12 +6,40 @@ import base64
 import binascii
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.settings import ServiceSettings, dev_secret
 
 from .domain.identity import login_name
+from .domain.oauth import CLIENT_ID, BadRedirect, Client, check_redirect_uri
+
+
+class OAuthClientIn(BaseModel):
+    """One app of ``AUTH_OAUTH_CLIENTS``: checked at start-up, so a wrong redirect URI stops auth."""
+
+    model_config = ConfigDict(extra="forbid")
+    client_id: str
+    name: str = Field(min_length=1, max_length=80)  # shown on the consent page: "Ứng dụng «name» …"
+    name_en: str = Field(default="", max_length=80)
+    redirect_uris: list[str] = Field(min_length=1, max_length=20)
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id(cls, value: str) -> str:
+        if not CLIENT_ID.match(value):
+            raise ValueError("client_id: 3 to 64 letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("redirect_uris")
+    @classmethod
+    def _redirects(cls, value: list[str]) -> list[str]:
+        for uri in value:
+            try:
+                check_redirect_uri(uri)
+            except BadRedirect as e:
+                raise ValueError(f"redirect URI {uri!r}: {e}") from None
+        return value
 
 
 class Settings(ServiceSettings):
@@ -86,6 +114,29 @@ class Settings(ServiceSettings):
     export_timeout_seconds: float = 30.0
     # Where an export is spooled until it is streamed (empty: the system's temporary folder).
     export_dir: str = ""
+
+    # Our own native apps signing in (OAuth 2.0 authorization code + PKCE, public clients; service/oauth.py):
+    # a JSON list of {client_id, name, name_en?, redirect_uris}. None registered: every app is refused.
+    oauth_clients: list[OAuthClientIn] = Field(default_factory=list)
+    # This authorization server's issuer (RFC 8414): the public URL of /api/v1/auth, as apps reach it.
+    oauth_issuer: str = "http://127.0.0.1:8080/api/v1/auth"
+    # The portal page where the person signs in and consents (the authorize request in its query).
+    oauth_consent_url: str = "/dang-nhap/ung-dung"
+    oauth_code_ttl_seconds: int = 60  # an authorization code's life (RFC 6749 §4.1.2: short)
+
+    def oauth_client(self, client_id: str) -> Client | None:
+        for c in self.oauth_clients:
+            if c.client_id == client_id:
+                return Client(c.client_id, c.name, tuple(c.redirect_uris), c.name_en)
+        return None
+
+    @field_validator("oauth_clients")
+    @classmethod
+    def _distinct_clients(cls, value: list[OAuthClientIn]) -> list[OAuthClientIn]:
+        ids = [c.client_id for c in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("AUTH_OAUTH_CLIENTS: a client_id is registered twice")
+        return value
 
     @model_validator(mode="after")
     def _vneid_complete(self) -> Settings:

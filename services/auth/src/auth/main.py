@@ -18,6 +18,7 @@ from .adapters.peers import Peers
 from .adapters.repos import Repositories
 from .adapters.store import schema
 from .api.agencies import router as agency_router
+from .api.oauth import router as oauth_router
 from .api.organisations import router as org_router
 from .api.rights import router as rights_router
 from .api.routes import router
@@ -28,6 +29,7 @@ from .service.accounts import Accounts
 from .service.agencies import AgencyStaff
 from .service.codes import Codes
 from .service.mfa import SecondFactor
+from .service.oauth import AppSignIn
 from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
@@ -83,6 +85,7 @@ def build(
         your_data=YourData(
             rt, repos, accounts, sessions, peers, codes, spool_dir=settings.export_dir or None
         ),
+        oauth=AppSignIn(settings, repos, sessions),
     )
 
 
@@ -120,7 +123,7 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Xác thực (auth)",
         prefix=PREFIX,
-        routers=[router, vneid_router, org_router, agency_router, rights_router],
+        routers=[router, vneid_router, oauth_router, org_router, agency_router, rights_router],
         description="Tài khoản, đăng nhập, mã truy cập và phân quyền. "
         "Accounts, sign-in, access tokens and roles.",
         parts=parts,

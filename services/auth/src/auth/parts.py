@@ -15,6 +15,7 @@ from .config import Settings
 from .service.accounts import Accounts
 from .service.agencies import AgencyStaff
 from .service.mfa import SecondFactor
+from .service.oauth import AppSignIn
 from .service.organisations import OrganisationCases
 from .service.recovery import Recovery
 from .service.registration import Registration
@@ -37,6 +38,7 @@ class AuthParts:
     organisations: OrganisationCases
     agencies: AgencyStaff
     your_data: YourData
+    oauth: AppSignIn
 
 
 Parts = Annotated[AuthParts, Depends(parts_of(AuthParts))]

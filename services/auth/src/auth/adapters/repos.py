@@ -11,6 +11,7 @@ from ..config import Settings
 from .agencies import AgencySettings
 from .codes import CodeStore
 from .handoffs import LoginTickets, OidcFlows
+from .oauth import OAuthCodes
 from .organisations import Organisations
 from .revocations import Revocations
 from .throttle import Throttle
@@ -32,6 +33,7 @@ class Repositories:
     organisations: Organisations
     revocations: Revocations
     agencies: AgencySettings  # per agency: its default specialist
+    oauth_codes: OAuthCodes  # our apps' sign-ins: authorization codes
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any], settings: Settings) -> Repositories:
@@ -47,4 +49,5 @@ class Repositories:
             Organisations(db),
             Revocations(db),
             AgencySettings(db),
+            OAuthCodes(db),
         )

@@ -21,6 +21,7 @@ LOGIN_TICKETS = "login_tickets"  # their outcomes, waiting for the portal to tak
 MFA_TICKETS = "mfa_tickets"  # staff between their password and their second factor, by digest
 ORGANISATIONS = "organisations"  # businesses and others, their members embedded
 AGENCY_SETTINGS = "agency_settings"  # per agency (by its code): its default specialist
+OAUTH_CODES = "oauth_codes"  # our apps' authorization codes, by digest (adapters/oauth.py)
 # Sessions ended and accounts locked, each for an access token's lifetime: the public revocation list.
 REVOCATIONS = "revocations"
 
@@ -85,6 +86,7 @@ def schema(attempt_log_days: int) -> dict[str, list[IndexModel]]:
             IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=0),
             IndexModel([("user_id", ASCENDING)], name="user"),
         ],
+        OAUTH_CODES: [IndexModel([("purge_at", ASCENDING)], name="expiry", expireAfterSeconds=0)],
         ORGANISATIONS: [
             # One organisation per tax code: nobody registers a company twice, or someone else's again.
             IndexModel([("tax_code", ASCENDING)], unique=True, name="tax_code"),

@@ -59,6 +59,13 @@ class RefreshTokens(Repository):
     async def get(self, digest: str) -> Doc | None:
         return await self.coll.find_one({"_id": digest})
 
+    async def made_with_second_factor(self, user_id: str, family: str) -> bool:
+        """Whether the user's session ``family`` (not ended) was signed in with the second factor."""
+        if not family:
+            return False
+        query = {"user_id": user_id, "family": family, "revoked": False, "mfa": True}
+        return await self.coll.find_one(query, {"_id": 1}) is not None
+
     async def live(self, user_id: str, limit: int) -> list[Doc]:
         """The user's sessions: the live token of each family, most recently used first."""
         now = datetime.now(UTC)

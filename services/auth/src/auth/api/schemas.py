@@ -355,9 +355,21 @@ class OrganisationPage(BaseModel):
     size: int
 
 
+class SessionApp(BaseModel):
+    client_id: str
+    name: str
+    name_en: str = ""
+
+
 class SessionOut(BaseModel):
     id: str
-    device: str = Field(description='The browser and system it signed in with: "Chrome 131 trên Windows 10"')
+    device: str = Field(
+        description='The browser and system it signed in with: "Chrome 131 trên Windows 10"; a session of '
+        'one of our apps is named after it: "Ứng dụng DVC Hải Phòng trên Android 14"'
+    )
+    app: SessionApp | None = Field(
+        default=None, description="The app that signed in (OAuth, docs/mobile.md); null for the portal"
+    )
     ip: str | None = Field(description="The address it was last used from")
     place: str | None = Field(
         description="The country that address is allocated to (offline data); null when not known"

@@ -103,6 +103,15 @@ def device(ua: str) -> Device:
     return Device(browser, system)
 
 
+def app_device(app: dict[str, str], ua: str, lang: str) -> str:
+    """A session of one of our apps (OAuth sign-in): named after the app, with the system when its
+    User-Agent says ("Ứng dụng DVC Hải Phòng trên Android 14")."""
+    name = (app.get("name_en") or app.get("name", "")) if lang == "en" else app.get("name", "")
+    label = f"{'App' if lang == 'en' else 'Ứng dụng'} {name or app.get('client_id', '')}"
+    system = device(ua).os if ua else None
+    return f"{label} {'on' if lang == 'en' else 'trên'} {system}" if system else label
+
+
 @lru_cache(maxsize=4096)
 def place(ip: str, lang: str) -> str | None:
     """The country an address is allocated to, in ``lang``; None for a private, local or unknown one."""

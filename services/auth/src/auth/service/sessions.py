@@ -35,7 +35,7 @@ from ..adapters.keys import KeyStore
 from ..adapters.passwords import Passwords
 from ..adapters.repos import Repositories
 from ..config import Settings
-from ..domain.devices import clean_ua, device, place
+from ..domain.devices import app_device, clean_ua, device, place
 from ..domain.identity import account_key, login_fields, login_key
 from ..domain.mfa import needs_second_factor
 from ..domain.organisations import TOKEN_ORGS, role_of
@@ -79,12 +79,15 @@ def origin(ip: str, user_agent: str) -> dict[str, Any]:
 def carried(used: dict[str, Any], ip: str) -> dict[str, Any]:
     """The origin of the token a refresh used, with the address it was used from. Tokens issued before
     sessions were listed have none: their family is dated from that token."""
-    return {
+    kept = {
         "started_at": used.get("started_at") or used["created_at"],
         "ua": used.get("ua", ""),
         "ip": used.get("ip", ""),
         "last_ip": ip or used.get("last_ip", ""),
     }
+    if used.get("app"):
+        kept["app"] = used["app"]  # a session of one of our apps (service/oauth.py) stays named after it
+    return kept
 
 
 class Sessions:
@@ -176,16 +179,21 @@ class Sessions:
         mfa: bool = False,
         began: dict[str, Any] | None = None,
         how: str = "password",
+        family: str | None = None,
+        audited: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A new login of ``user`` (a refresh-token family); ``mfa``: made with the second factor (a staff
         member's login refreshes only then); ``began``: where (an unknown device when not given); ``how``:
-        the way they proved who they are, for the audit trail. A staff member's sign-in is recorded there
-        before the tokens exist: no staff sign-in without its entry."""
+        the way they proved who they are, for the audit trail (``audited``: more for its entry). A staff
+        member's sign-in is recorded there before the tokens exist: no staff sign-in without its entry.
+        ``family``: the session's id when the caller named it beforehand (an app's code: service/oauth.py)."""
         logs.bind(user_id=user["_id"])
-        await self.audit_sign_in(user, ok=True, reason=how)
-        return await self._pair(user, family=uuid.uuid4().hex, began=began, mfa=mfa)
+        await self.audit_sign_in(user, ok=True, reason=how, extra=audited)
+        return await self._pair(user, family=family or uuid.uuid4().hex, began=began, mfa=mfa)
 
-    async def audit_sign_in(self, user: dict[str, Any] | None, *, ok: bool, reason: str) -> None:
+    async def audit_sign_in(
+        self, user: dict[str, Any] | None, *, ok: bool, reason: str, extra: dict[str, Any] | None = None
+    ) -> None:
         """A staff account's sign-in, or its failure, in the audit trail (its own transaction); nothing for
         a citizen's, or for a name that is no account."""
         if user is None:
@@ -205,7 +213,7 @@ class Sessions:
                 target_type="user",
                 target_id=user["_id"],
                 subject=user["_id"],
-                after={"reason": reason},
+                after={"reason": reason, **(extra or {})},
             )
 
         await self.rt.transaction(txn)
@@ -310,6 +318,11 @@ class Sessions:
         if doc is not None:
             await self._end_family(doc, "logout")
 
+    async def end_family(self, user_id: str, family: str, reason: SessionEndReason) -> None:
+        """End one session of ``user_id`` (its refresh tokens, its access tokens through the revocation
+        list), as a reused refresh token does."""
+        await self._end_family({"user_id": user_id, "family": family}, reason)
+
     async def _end_family(self, doc: dict[str, Any], reason: SessionEndReason) -> None:
         async def txn(session: Session) -> bool:
             if not await self.tokens.revoke_family(doc["family"], session):
@@ -358,10 +371,14 @@ class Sessions:
         items = []
         for d in docs[:LISTED]:
             ip = d.get("last_ip") or d.get("ip") or ""
+            app = d.get("app")
             items.append(
                 {
                     "id": d["family"],
-                    "device": device(d.get("ua", "")).text(lang),
+                    "device": app_device(app, d.get("ua", ""), lang)
+                    if app
+                    else device(d.get("ua", "")).text(lang),
+                    "app": app,
                     "ip": ip or None,
                     "place": place(ip, lang) if ip else None,
                     "started_at": d.get("started_at") or d["created_at"],
