@@ -26,7 +26,7 @@ import pytest
 
 from devstack import client
 from devstack.client import TEST_PROCEDURE, scope_of, totp_code
-from devstack.config import ROOT
+from devstack.config import DEV_OAUTH_CLIENT, ROOT
 from devstack.testing import CAPTCHA_TEST_ANSWER
 
 from .conftest import AGENCY_X, AGENCY_Y, PROCEDURE, Records, S, Who, World, pdf
@@ -43,6 +43,24 @@ NO_ORDER = uuid.uuid4().hex  # an order nobody has
 REP = "/api/v1/reporting"
 AUD = "/api/v1/audit"
 UNIT_X = {"unit": f"agency:{AGENCY_X}"}
+OAUTH = "/api/v1/auth/oauth"
+DEV_APP = DEV_OAUTH_CLIENT["client_id"]  # the stack's development app (devstack.config)
+
+
+def app_request(**over: str) -> dict[str, str]:
+    """An app's authorization request (PKCE S256) to the stack's development app's loopback redirect."""
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(b"v" * 43).digest()).rstrip(b"=").decode()
+    return {
+        "response_type": "code",
+        "client_id": DEV_APP,
+        "redirect_uri": "http://127.0.0.1:5555/callback",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "matrix",
+        **over,
+    }
+
+
 SCORES = {"overall": 5, "reception": 5, "guidance": 4, "time": 4, "result": 5, "comment": "Nhanh, gọn"}
 
 
@@ -825,6 +843,47 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/audit/events.jsonl": [row("401 403 403 403 403 200", get(AUD + "/events.jsonl"))],
     "GET /api/v1/audit/chains": [row("401 403 403 403 403 200", get(AUD + "/chains"))],
     "GET /api/v1/audit/me": [row("401 200 200 200 200 200", get(AUD + "/me"))],
+    # issue 23 (D: native app sign-in, OAuth 2.0 + PKCE; docs/mobile.md)
+    # The browser's start: anyone, a good request goes on to the portal's consent page; a redirect URI not
+    # the app's is a problem, never a redirect.
+    "GET /api/v1/auth/oauth/authorize": [
+        row(
+            "302 302 302 302 302 302", get(OAUTH + "/authorize", params=app_request(), follow_redirects=False)
+        ),
+        row(
+            "400 400 400 400 400 400",
+            get(OAUTH + "/authorize", params=app_request(redirect_uri="https://evil.example/cb")),
+        ),
+    ],
+    # The consent: each signed-in person answers for themself only (staff with their second factor, as the
+    # matrix's officers and administrator signed in); the code made is the caller's.
+    "POST /api/v1/auth/oauth/authorize": [
+        row("401 200 200 200 200 200", post(OAUTH + "/authorize", json={**app_request(), "approve": True})),
+        row("401 200 200 200 200 200", post(OAUTH + "/authorize", json={**app_request(), "approve": False})),
+    ],
+    "GET /api/v1/auth/oauth/clients/{client_id}": [
+        row("200 200 200 200 200 200", get(OAUTH + f"/clients/{DEV_APP}")),
+        row("400 400 400 400 400 400", get(OAUTH + "/clients/no-such-app")),
+    ],
+    # A code nobody was given: the code and its verifier are the credential, whoever calls.
+    "POST /api/v1/auth/oauth/token": [
+        row(
+            "400 400 400 400 400 400",
+            post(
+                OAUTH + "/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "client_id": DEV_APP,
+                    "code": "khong-co-ma-nay-" + "x" * 30,
+                    "redirect_uri": "http://127.0.0.1:5555/callback",
+                    "code_verifier": "v" * 43,
+                },
+            ),
+        )
+    ],
+    "GET /api/v1/auth/.well-known/oauth-authorization-server": [
+        row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/oauth-authorization-server"))
+    ],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.

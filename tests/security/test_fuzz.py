@@ -101,7 +101,10 @@ def principal_for(case, world):
 
 
 # The second step of a staff sign-in is one too: its ticket is the credential, wrong codes are counted.
-CREDENTIAL_OPS = re.compile(r"^POST /api/v1/auth/(login|register|refresh|logout|password/|mfa/|me/close)")
+# So is an app's token request (issue 23, D): its code and verifier, or its refresh token, are the credential.
+CREDENTIAL_OPS = re.compile(
+    r"^POST /api/v1/auth/(login|register|refresh|logout|password/|mfa/|me/close|oauth/token)"
+)
 
 
 # Operations that ask for the current password again (a contact or password change, closing, linking VNeID):
@@ -153,7 +156,7 @@ def test_anonymous(case, stack):
 
 # Public credential operations never read a token: signed in they are what test_anonymous fuzzes already.
 @schema.exclude(
-    path_regex=r"^/api/v1/auth/(login|login/mfa|mfa/totp|mfa/totp/verify|register|refresh|logout|password/(forgot|reset))$"
+    path_regex=r"^/api/v1/auth/(login|login/mfa|mfa/totp|mfa/totp/verify|register|refresh|logout|password/(forgot|reset)|oauth/token)$"
 ).parametrize()
 @FUZZ
 def test_signed_in(case, stack, fuzz_world):

@@ -18,6 +18,7 @@ of :data:`SERVICES` listens on ``DVC_MONGO_PORT`` + *i* (27017 auth, 27018 catal
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -63,6 +64,14 @@ DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - development default, d
 # The first administrator's TOTP secret (base32) on a development or test stack, so every test process
 # and benchmark computes its codes (pyotp); refused by auth in production, where it enrols on first sign-in.
 DEV_ADMIN_TOTP_SECRET = "HAIPHONGDVCDEVADMINTOTPSECRET234"  # noqa: S105 - development default (README)
+# The development app of `make up` and the test stacks (docs/mobile.md): a desktop or scripted client on a
+# loopback port of its choice (RFC 8252 §7.3), and a phone app's private-use scheme (§7.1).
+DEV_OAUTH_CLIENT = {
+    "client_id": "dvc-mobile-dev",
+    "name": "DVC Hải Phòng (bản phát triển)",
+    "name_en": "DVC Hai Phong (development)",
+    "redirect_uris": ["http://127.0.0.1/callback", "vn.gov.haiphong.dvc.dev:/oauth2redirect"],
+}
 # The payment provider sandbox's merchant on a development stack (devstack.paysandbox): the payment service
 # is given these (PAYMENT_TMN_CODE, PAYMENT_HASH_SECRET) and the sandbox knows them. Production: the real
 # provider's, from secrets; the sandbox is refused there.
@@ -307,6 +316,12 @@ class StackConfig:
                 "AUTH_VNEID_CLIENT_SECRET": "dev-vneid-client-secret",
                 "AUTH_VNEID_REDIRECT_URI": f"{self.gateway_url}/api/v1/auth/oidc/vneid/callback",
                 "AUTH_VNEID_PORTAL_URL": f"{self.gateway_url}/dang-nhap/vneid",
+            }
+            # Our apps' sign-in (docs/mobile.md): this stack is the issuer, with a development app.
+            env |= {
+                "AUTH_OAUTH_ISSUER": f"{self.gateway_url}/api/v1/auth",
+                "AUTH_OAUTH_CONSENT_URL": f"{self.gateway_url}/dang-nhap/ung-dung",
+                "AUTH_OAUTH_CLIENTS": json.dumps([DEV_OAUTH_CLIENT], ensure_ascii=False),
             }
         if spec.name == "payment":
             env |= self.payment_env()
