@@ -22,6 +22,7 @@ import { OfficersAdminPage, ProceduresAdminPage } from "./pages/admin.js";
 import { AccountPage } from "./pages/account.js";
 import { YourDataPage } from "./pages/yourdata.js";
 import { VneidReturnPage } from "./pages/vneid.js";
+import { AppSignInPage } from "./pages/oauth.js";
 import { OrganisationPage } from "./pages/organisations.js";
 import { PaymentReturnPage } from "./pages/payment.js";
 import { ReportPage, ScorecardPage } from "./pages/reporting.js";
@@ -37,6 +38,7 @@ const ROUTES = [
   ["/chi-so", ScorecardPage, null],
   ["/dang-nhap", LoginPage, null],
   ["/dang-nhap/vneid", VneidReturnPage, null],
+  ["/dang-nhap/ung-dung", AppSignInPage, "user"],
   ["/dang-ky", RegisterPage, null],
   ["/quen-mat-khau", ForgotPage, null],
   ["/dat-lai-mat-khau", ResetPage, null],

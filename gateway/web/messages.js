@@ -345,6 +345,23 @@ export const MESSAGES = {
   ],
   "vneid.error.account-locked": ["Tài khoản đã bị khóa. Vui lòng liên hệ tổng đài hỗ trợ.", "The account is locked. Please call the help line."],
   "vneid.error.unknown": ["Không đăng nhập được bằng VNeID. Vui lòng thử lại.", "Could not sign in with VNeID. Please try again."],
+
+  // issue 23 (D): one of our apps signs in (pages/oauth.js)
+  "oauth.title": ["Đăng nhập ứng dụng", "Sign in to an app"],
+  "oauth.lead": ["Một ứng dụng của Cổng Dịch vụ công xin đăng nhập bằng tài khoản của bạn.", "One of the portal's apps asks to sign in with your account."],
+  "oauth.question": ["Ứng dụng «{name}» muốn đăng nhập bằng tài khoản của bạn", "The app «{name}» wants to sign in with your account"],
+  "oauth.grants": ["Nếu bạn đồng ý, ứng dụng sẽ được:", "If you allow it, the app may:"],
+  "oauth.grant.dossiers": ["xem, nộp và theo dõi hồ sơ của bạn như trên Cổng;", "see, file and follow your dossiers as on the portal;"],
+  "oauth.grant.notifications": ["nhận thông báo về hồ sơ của bạn.", "receive notifications about your dossiers."],
+  "oauth.never": [
+    "Ứng dụng không nhận được mật khẩu của bạn. Bạn có thể đăng xuất ứng dụng bất cứ lúc nào ở mục Thiết bị đăng nhập.",
+    "The app never gets your password. You can sign it out at any time under Signed-in devices.",
+  ],
+  "oauth.signedInAs": ["Bạn đang đăng nhập với tên {name}.", "You are signed in as {name}."],
+  "oauth.allow": ["Đồng ý", "Allow"],
+  "oauth.deny": ["Từ chối", "Refuse"],
+  "oauth.another": ["Dùng tài khoản khác", "Use another account"],
+  "oauth.leaving": ["Đang quay lại ứng dụng «{name}»…", "Going back to the app «{name}»…"],
   "account.identity": ["Mức xác thực danh tính", "Identity assurance"],
   "account.identity0": ["Tự khai khi đăng ký (chưa xác thực qua VNeID)", "Self-declared at registration (not verified by VNeID)"],
   "account.identity1": ["Đã xác thực: tài khoản định danh điện tử VNeID mức 1", "Verified: VNeID electronic identity, level 1"],

@@ -44,7 +44,8 @@ function safeNext(next) {
   } catch {
     return null;
   }
-  if (url.origin !== location.origin || url.pathname.startsWith("/dang-nhap")) return null;
+  // (The app sign-in page is the exception: a person signs in there to answer an app.)
+  if (url.origin !== location.origin || (url.pathname.startsWith("/dang-nhap") && url.pathname !== "/dang-nhap/ung-dung")) return null;
   return url.pathname + url.search + url.hash;
 }
 
