@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from dvckit.apidoc import problems
 
-from ..domain.oauth import CLIENT_ID, SCOPE
+from ..domain.oauth import CLIENT_ID, SCOPE, STATE_MAX, URI_MAX
 from ..parts import Parts
 from ..service.oauth import NO_STORE, UNKNOWN_CLIENT, AuthorizeRequest, invalid_request
 from .routes import Caller, ClientIp
@@ -29,19 +29,27 @@ WRONG_CLIENT = (
 )
 FORM = "application/x-www-form-urlencoded"
 FORM_MAX = 8192  # bytes: a token request is a few hundred
-Param = Annotated[str | None, Query(max_length=2000)]
+# The authorize URL's parameters, each capped so the whole query fits the gateway's request line (8 KiB,
+# even with every character percent-encoded): a longer one is 422 here rather than nginx's 414.
+ResponseType = Annotated[str | None, Query(max_length=20)]
+ClientId = Annotated[str | None, Query(max_length=64)]
+RedirectUri = Annotated[str | None, Query(max_length=URI_MAX)]
+Challenge = Annotated[str | None, Query(max_length=128)]
+Method = Annotated[str | None, Query(max_length=10)]
+State = Annotated[str | None, Query(max_length=STATE_MAX)]
+Scope = Annotated[str | None, Query(max_length=50)]
 
 
 class AuthorizeIn(Strict):
     """The authorization request the portal page received, and the person's answer."""
 
-    response_type: str | None = Field(default=None, max_length=50)
-    client_id: str | None = Field(default=None, max_length=100)
-    redirect_uri: str | None = Field(default=None, max_length=2000)
-    code_challenge: str | None = Field(default=None, max_length=200)
-    code_challenge_method: str | None = Field(default=None, max_length=20)
-    state: str | None = Field(default=None, max_length=2000)
-    scope: str | None = Field(default=None, max_length=200)
+    response_type: str | None = Field(default=None, max_length=20)
+    client_id: str | None = Field(default=None, max_length=64)
+    redirect_uri: str | None = Field(default=None, max_length=URI_MAX)
+    code_challenge: str | None = Field(default=None, max_length=128)
+    code_challenge_method: str | None = Field(default=None, max_length=10)
+    state: str | None = Field(default=None, max_length=STATE_MAX)
+    scope: str | None = Field(default=None, max_length=50)
     approve: bool = Field(description="true: the person allows the app to sign in as them; false: refuses")
 
 
@@ -112,13 +120,13 @@ TOKEN_FORM = {
 )
 async def authorize(
     parts: Parts,
-    response_type: Param = None,
-    client_id: Param = None,
-    redirect_uri: Param = None,
-    code_challenge: Param = None,
-    code_challenge_method: Param = None,
-    state: Param = None,
-    scope: Param = None,
+    response_type: ResponseType = None,
+    client_id: ClientId = None,
+    redirect_uri: RedirectUri = None,
+    code_challenge: Challenge = None,
+    code_challenge_method: Method = None,
+    state: State = None,
+    scope: Scope = None,
 ) -> RedirectResponse:
     req = AuthorizeRequest(
         response_type, client_id, redirect_uri, code_challenge, code_challenge_method, state, scope
@@ -155,8 +163,8 @@ async def decide(body: AuthorizeIn, who: Caller, response: Response, parts: Part
 )
 async def client(
     parts: Parts,
-    client_id: Annotated[str, Path(max_length=100)],
-    redirect_uri: Param = None,
+    client_id: Annotated[str, Path(max_length=64)],
+    redirect_uri: RedirectUri = None,
 ) -> dict[str, str]:
     if redirect_uri is not None:
         found = parts.oauth.client(client_id, redirect_uri)

@@ -29,7 +29,7 @@ VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # a SHA-256 digest, base64url without padding
 PRIVATE_SCHEME = re.compile(r"^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$")  # reverse domain name: at least one dot
 LOOPBACK_IPS = ("127.0.0.1", "::1")
-STATE_MAX = 500
+STATE_MAX = 255  # RFC 6749 sets none; AppAuth's are 22 characters
 URI_MAX = 500
 
 
