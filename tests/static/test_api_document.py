@@ -50,6 +50,8 @@ def test_only_the_allow_list_is_public() -> None:
         # The end of a sign-in with VNeID: a one-time ticket (and, to link an account, its password).
         "POST /api/v1/auth/oidc/vneid/token",
         "POST /api/v1/auth/oidc/vneid/link",
+        # An app's token request (issue 23, D): the code and its PKCE verifier, or the app's refresh token.
+        "POST /api/v1/auth/oauth/token",
         # Anyone holding a result document checks its signature (issue 19).
         "POST /api/v1/submissions/verify",
         # The payment provider's notification (IPN), checked by its signature (issue 20).
