@@ -244,7 +244,7 @@ def tus_upload(
         f"{S}/uploads", headers={**auth, **TUS, "Upload-Length": str(len(data)), "Upload-Metadata": meta}
     )
     location = expect(made, 201).headers["location"]
-    offset = 0
+    offset, failures = 0, 0
     while offset < len(data):
         part = data[offset : offset + chunk]
         checksum = base64.b64encode(hashlib.sha256(part).digest()).decode()
@@ -257,15 +257,21 @@ def tus_upload(
         }
         try:
             r = http.patch(location, content=part, headers=headers)
+            if r.status_code == 204:
+                offset, failures = int(r.headers["upload-offset"]), 0
+                continue
+            if r.status_code not in (409, 460):  # 409: another offset; 460: the chunk arrived damaged
+                raise Failed(f"PATCH {location}: {problem(r)}")
         except httpx.TransportError as e:
-            step(f"  the connection dropped at {offset} bytes ({type(e).__name__}): asking where to resume")
-            r = None
-        if r is not None and r.status_code == 204:
-            offset = int(r.headers["upload-offset"])
-            continue
-        if r is not None and r.status_code not in (409, 460):
-            raise Failed(f"PATCH {location}: {problem(r)}")
-        offset = int(expect(http.head(location, headers={**auth, **TUS}), 200).headers["upload-offset"])
+            step(f"  the connection dropped at {offset} bytes ({type(e).__name__}): resuming")
+        failures += 1
+        if failures > 5:
+            raise Failed(f"PATCH {location}: gave up after {failures} tries at offset {offset}")
+        time.sleep(min(2**failures, 20))  # the network may be back by then
+        try:
+            offset = int(expect(http.head(location, headers={**auth, **TUS}), 200).headers["upload-offset"])
+        except httpx.TransportError:
+            continue  # still down: the next try asks again
     step(f"  uploaded {len(data)} bytes in chunks of {chunk}")
     return location.rstrip("/").rsplit("/", 1)[-1]
 
