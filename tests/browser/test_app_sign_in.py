@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,6 +21,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+
+from devstack.config import ROOT
 
 APP = "dvc-mobile-dev"
 APP_NAME = "DVC Hải Phòng (bản phát triển)"
@@ -186,3 +191,29 @@ def test_staff_sign_an_app_in_after_their_second_factor(new_page, portal, staff,
     # The app's session refreshes: it was made with the second factor.
     refresh = {"grant_type": "refresh_token", "client_id": APP, "refresh_token": r.json()["refresh_token"]}
     assert httpx.post(f"{portal}/api/v1/auth/oauth/token", data=refresh, timeout=30).status_code == 200
+
+
+def test_the_examples_browser_sign_in_works(new_page, portal, citizen_by_api):
+    """examples/mobile_client.py (docs/mobile.md) signing in as a person would: it prints the authorize URL
+    and listens on a loopback port; Chromium opens the URL, the person signs in and allows; the example
+    gets the code, exchanges it and refreshes."""
+    me = citizen_by_api("Lương Văn Ví Dụ", id_prefix="0319")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DVC_")} | {"BROWSER": "true"}
+    example = ROOT / "examples" / "mobile_client.py"
+    args = [sys.executable, str(example), "--base-url", portal, "--only-sign-in"]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as run:
+        assert run.stdout is not None
+        url = ""
+        for line in run.stdout:
+            if line.strip().startswith(f"{portal}/api/v1/auth/oauth/authorize?"):
+                url = line.strip()
+                break
+        assert url, "the example printed no authorize URL"
+        page = new_page()
+        page.goto(url)
+        sign_in_here(page, me.citizen_id, me.password)
+        page.get_by_test_id("oauth-allow").click()
+        expect(page.locator("body")).to_contain_text("Đăng nhập xong")  # the example's own loopback page
+        out = run.stdout.read()
+        assert run.wait(timeout=60) == 0, out
+    assert "signed in as Lương Văn Ví Dụ" in out and out.rstrip().endswith("OK")
