@@ -39,7 +39,7 @@ class SubscriptionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     endpoint: str = Field(min_length=10, max_length=MAX_ENDPOINT)
-    expirationTime: int | None = Field(None, ge=0)  # the browser's name
+    expirationTime: int | None = Field(None, ge=0, le=2**53)  # the browser's name
     keys: Keys
 
 
