@@ -32,7 +32,9 @@ async def test_a_filed_dossier_is_pushed_to_the_subscribed_device(stack):
 
         d = (
             await http.post(
-                f"{S}/dossiers", json={"procedure_code": "1.004194", "agency_code": "000.01.G4.H26"}, headers=h
+                f"{S}/dossiers",
+                json={"procedure_code": "1.004194", "agency_code": "000.01.G4.H26"},
+                headers=h,
             )
         ).json()
         r = await http.put(
