@@ -134,3 +134,19 @@ def test_refused_in_production():
         timeout=60,
     )
     assert got.returncode != 0 and "refused with DVC_ENV=production" in got.stderr
+
+
+def test_make_up_runs_it_and_lets_notify_push_to_it_but_never_in_production():
+    from devstack.config import SERVICES
+    from devstack.stack import Stack
+
+    notify = next(s for s in SERVICES if s.name == "notify")
+    dev = StackConfig(pushsvc_port=9611)
+    assert any(isinstance(p, PushSvc) for p in Stack(dev).infra())
+    env = dev.service_env(notify, 1, 8401)
+    assert env["NOTIFY_PUSH_ALLOW_HTTP"] == "true"
+    assert env["NOTIFY_PUSH_HOSTS"].split(",")[-1] == "127.0.0.1:9611"
+    assert "fcm.googleapis.com" in env["NOTIFY_PUSH_HOSTS"]
+    prod = StackConfig(env="production")
+    assert not any(isinstance(p, PushSvc) for p in Stack(prod).infra())
+    assert "NOTIFY_PUSH_ALLOW_HTTP" not in prod.service_env(notify, 1, 8401)
