@@ -31,9 +31,10 @@ class Subscriptions(Repository):
         expiration_time: int | None,
         user_agent: str,
         keep: int,
-    ) -> bool:
-        """Register ``endpoint`` for ``user_id`` (taking it over from whoever had it); False when it was
-        the user's already (its keys refreshed). The user's oldest past ``keep`` are dropped."""
+    ) -> tuple[bool, Doc]:
+        """Register ``endpoint`` for ``user_id`` (taking it over from whoever had it): whether it is new to
+        the user (False: it was theirs already, its keys refreshed), and the record. The user's oldest past
+        ``keep`` are dropped."""
         now = datetime.now(UTC)
         _id = subscription_id(endpoint)
         before = await self.coll.find_one_and_update(
@@ -59,7 +60,9 @@ class Subscriptions(Repository):
         old = [d["_id"] async for d in extra.skip(keep)]
         if old:
             await self.coll.delete_many({"_id": {"$in": old}, "user_id": user_id})
-        return not mine
+        created = before["created_at"] if mine and before is not None else now
+        doc = {"_id": _id, "user_id": user_id, "endpoint": endpoint, "user_agent": user_agent[:200]}
+        return not mine, doc | {"created_at": created}
 
     async def of_user(self, user_id: str) -> list[Doc]:
         """The user's subscriptions, newest first."""

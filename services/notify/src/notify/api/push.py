@@ -13,7 +13,7 @@ from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal
 from dvckit.errors import Problem, Text
 
-from ..domain.push import MAX_ENDPOINT, BadSubscription, subscription_id
+from ..domain.push import MAX_ENDPOINT, BadSubscription
 from ..parts import Parts
 
 router = APIRouter(prefix="/push", tags=["push"])
@@ -95,7 +95,7 @@ async def subscribe(
     body: SubscriptionIn, who: Caller, parts: Parts, request: Request, response: Response
 ) -> Any:
     try:
-        new = await parts.push.subscribe(
+        new, shown = await parts.push.subscribe(
             who.sub,
             body.endpoint,
             body.keys.model_dump(),
@@ -106,8 +106,7 @@ async def subscribe(
         raise refused(e) from None
     if not new:
         response.status_code = 200
-    mine = await parts.push.mine(who.sub)
-    return next(s for s in mine if s["id"] == subscription_id(body.endpoint)[:16])
+    return shown
 
 
 @router.get(

@@ -52,12 +52,14 @@ class Push:
 
     async def subscribe(
         self, user_id: str, endpoint: str, keys: dict[str, str], expiration_time: int | None, user_agent: str
-    ) -> bool:
-        """Keep the subscription for ``user_id``; True when it is new to them (made, or taken over)."""
+    ) -> tuple[bool, dict[str, Any]]:
+        """Keep the subscription for ``user_id``: whether it is new to them (made, or taken over), and
+        the subscription as they see it."""
         self.check(endpoint, keys["p256dh"], keys["auth"])
-        return await self.subscriptions.save(
+        new, doc = await self.subscriptions.save(
             user_id, endpoint, keys, expiration_time, user_agent, self.s.push_max_subscriptions
         )
+        return new, listed(doc)
 
     async def mine(self, user_id: str) -> list[dict[str, Any]]:
         return [listed(d) for d in await self.subscriptions.of_user(user_id)]
