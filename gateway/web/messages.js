@@ -839,6 +839,21 @@ export const MESSAGES = {
   "bell.all": ["Xem tất cả thông báo", "See all notifications"],
   "bell.onlyUnread": ["Chỉ hiện thông báo chưa đọc", "Unread only"],
   "bell.new": ["Thông báo mới: {title}", "New notification: {title}"],
+  "push.label": ["Thông báo đẩy trên thiết bị này", "Push notifications on this device"],
+  "push.hint": [
+    "Nhận thông báo về hồ sơ ngay trên điện thoại hoặc máy tính này, cả khi không mở Cổng.",
+    "Hear about your dossiers on this phone or computer, even when the portal is closed.",
+  ],
+  "push.on": ["Đã bật thông báo đẩy trên thiết bị này.", "Push notifications are on for this device."],
+  "push.off": ["Đã tắt thông báo đẩy trên thiết bị này.", "Push notifications are off for this device."],
+  "push.denied": [
+    "Trình duyệt đang chặn thông báo của Cổng. Hãy cho phép trong phần cài đặt trang web rồi thử lại.",
+    "The browser blocks the portal's notifications. Allow them in the site settings, then try again.",
+  ],
+  "push.failed": [
+    "Không bật được thông báo đẩy trên thiết bị này. Vui lòng thử lại sau.",
+    "Push notifications could not be switched on for this device. Please try again later.",
+  ],
 
   "track.title": ["Tra cứu hồ sơ", "Track a dossier"],
   "track.lead": [

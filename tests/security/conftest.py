@@ -249,7 +249,8 @@ class World:
     # -- what a test must not change ---------------------------------------------------------------
     def snapshot(self, who: Who) -> dict[str, Any]:
         """Everything of ``who``'s that another caller could change by mistake: the account, each dossier
-        (status, revision, files, results), the notifications already read and the channels chosen.
+        (status, revision, files, results), the notifications already read, the channels chosen and the
+        devices subscribed to push notifications.
         Notifications that arrive meanwhile (events are asynchronous) come unread and change nothing."""
         user = self.db("auth").users.find_one({"_id": who.user_id}) or {}
         dossiers = {
@@ -260,6 +261,9 @@ class World:
             n["_id"] for n in self.db("notify").notifications.find({"user_id": who.user_id, "read": True})
         }
         contact = self.db("notify").contacts.find_one({"_id": who.user_id}) or {}
+        devices = sorted(
+            d["_id"] for d in self.db("notify").push_subscriptions.find({"user_id": who.user_id})
+        )
         orgs = {
             o["_id"]: (
                 o["tax_code"],
@@ -274,6 +278,7 @@ class World:
             "dossiers": dossiers,
             "read": read,
             "prefs": contact.get("prefs"),
+            "push_devices": devices,
             "organisations": orgs,
         }
 

@@ -321,6 +321,20 @@ def stream(w: World, r: Records, who: Who) -> httpx.Response:
         return got
 
 
+PUSH = "/api/v1/notifications/push"
+_a_device: dict[str, str] = {}
+
+
+def push_subscribe(w: World, r: Records, who: Who) -> httpx.Response:
+    """A new device of the caller's: a subscription made on the test stack's local push service."""
+    return w.http.post(PUSH + "/subscriptions", json=w.stack.infra.push_subscription(), headers=who.headers)
+
+
+def push_unsubscribe_a(w: World, r: Records, who: Who) -> httpx.Response:
+    """Everyone names A's device (subscribed by A in ``spare``, before any snapshot)."""
+    return w.http.delete(PUSH + "/subscriptions", params=_a_device, headers=who.headers)
+
+
 def applicant(w: World, r: Records, who: Who) -> httpx.Response:
     p = w.a.person
     body = {
@@ -884,6 +898,15 @@ MATRIX: dict[str, list[Row]] = {
     "GET /api/v1/auth/.well-known/oauth-authorization-server": [
         row("200 200 200 200 200 200", get("/api/v1/auth/.well-known/oauth-authorization-server"))
     ],
+    # issue 23 (C — push notifications): the key is public; subscriptions are each caller's own. Anyone
+    # naming A's endpoint to remove it gets 204 and A keeps it (the snapshot has A's devices); A's own
+    # call, last, removes it.
+    "GET /api/v1/notifications/push/vapid-key": [row("200 200 200 200 200 200", get(PUSH + "/vapid-key"))],
+    "POST /api/v1/notifications/push/subscriptions": [row("401 201 201 201 201 201", push_subscribe)],
+    "GET /api/v1/notifications/push/subscriptions": [
+        row("401 200 200 200 200 200", get(PUSH + "/subscriptions"))
+    ],
+    "DELETE /api/v1/notifications/push/subscriptions": [row("401 204 204 204 204 204", push_unsubscribe_a)],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.
@@ -940,6 +963,11 @@ def spare(world: World) -> World:
     world.spare_refresh = world.login(world.spare.person["citizen_id"], world.spare.person["password"])[
         "refresh_token"
     ]
+    # issue 23 (C): a device of A's subscribed to push notifications, which the DELETE row names.
+    sub = world.stack.infra.push_subscription()
+    got = world.http.post(PUSH + "/subscriptions", json=sub, headers=world.a.headers)
+    assert got.status_code in (200, 201), got.text
+    _a_device["endpoint"] = sub["endpoint"]
     return world
 
 

@@ -5,6 +5,7 @@ import { t, useLang, formatDateTime } from "../i18n.js";
 import { setQuery, navigate, pageOf } from "../router.js";
 import { PageHeading, ProblemAlert, Pager, showList, useAsync, useTitle, ViRuns, announce } from "../components.js";
 import { markRead, markAllRead, linkOf } from "../notifications.js";
+import { PushSwitch } from "../push.js";
 
 const SIZE = 20;
 
@@ -49,6 +50,7 @@ export function NotificationsPage({ query }) {
   };
   return html`<${PageHeading}>${t("bell.title")}<//>
     <${ProblemAlert} error=${error} />
+    <${PushSwitch} />
     <div class="actions">
       <div class="checkbox">
         <input type="checkbox" id="only-unread" checked=${onlyUnread} onChange=${(e) => setQuery({ unread: e.target.checked ? "true" : "" })} />

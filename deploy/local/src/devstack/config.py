@@ -110,6 +110,7 @@ class StackConfig:
     smtp_port: int = 1025
     idp_port: int = 9400  # the VNeID stand-in (devstack.idp)
     paysandbox_port: int = 9500  # the payment provider sandbox (devstack.paysandbox)
+    pushsvc_port: int = 9600  # the local push service browsers' subscriptions point at (devstack.pushsvc)
     # The merchant the payment service is on the sandbox (test stacks: one of their own each).
     payment_tmn_code: str = DEV_PAYMENT_TMN_CODE
     payment_hash_secret: str = DEV_PAYMENT_HASH_SECRET
@@ -152,6 +153,7 @@ class StackConfig:
             smtp_port=_int("DVC_SMTP_PORT", 1025),
             idp_port=_int("DVC_IDP_PORT", 9400),
             paysandbox_port=_int("DVC_PAYSANDBOX_PORT", 9500),
+            pushsvc_port=_int("DVC_PUSHSVC_PORT", 9600),
             admin_username=os.environ.get("DVC_ADMIN_USERNAME") or DEV_ADMIN_USERNAME,
             admin_password=os.environ.get("DVC_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             admin_totp_secret=os.environ.get(
@@ -236,6 +238,25 @@ class StackConfig:
     @property
     def paysandbox_url(self) -> str:
         return f"http://{self.host}:{self.paysandbox_port}"
+
+    @property
+    def pushsvc_url(self) -> str:
+        return f"http://{self.host}:{self.pushsvc_port}"
+
+    @property
+    def uses_pushsvc(self) -> bool:
+        """The local push service is a development component: never started, nor allowed, in production."""
+        return self.env != "production"
+
+    def push_env(self) -> dict[str, str]:
+        """Notify may push to the local push service too (plain http, its host and port), besides the real
+        push services (production: those only, NOTIFY_PUSH_HOSTS's default)."""
+        if not self.uses_pushsvc:
+            return {}
+        from notify.config import DEFAULT_PUSH_HOSTS
+
+        hosts = (*DEFAULT_PUSH_HOSTS, f"{self.host}:{self.pushsvc_port}")
+        return {"NOTIFY_PUSH_HOSTS": ",".join(hosts), "NOTIFY_PUSH_ALLOW_HTTP": "true"}
 
     @property
     def payment_ipn_url(self) -> str:
@@ -325,6 +346,8 @@ class StackConfig:
             }
         if spec.name == "payment":
             env |= self.payment_env()
+        if spec.name == "notify":
+            env |= self.push_env()
         if spec.name == "submission":
             # Signed results: the local CA's agency certificates (devstack.pki; production: a secret).
             env["SUBMISSION_SIGNING_DIR"] = str(self.pki_dir)

@@ -294,6 +294,36 @@ class PaySandbox(_Part):
         )
 
 
+@dataclass
+class PushSvc(_Part):
+    """The local push service (devstack.pushsvc): browsers' subscriptions and their push service in one,
+    decrypting what notify pushes."""
+
+    NAME = "pushsvc"
+    LABEL = "local push service (devstack.pushsvc)"
+
+    @property
+    def url(self) -> str:
+        return self.cfg.pushsvc_url
+
+    def ping(self) -> bool:
+        return _http_ok(f"{self.url}/healthz")
+
+    def _start(self) -> None:
+        self._launch(
+            [
+                sys.executable,
+                "-m",
+                "devstack.pushsvc",
+                "--host",
+                self.cfg.host,
+                "--port",
+                str(self.cfg.pushsvc_port),
+            ],
+            30,
+        )
+
+
 def _root() -> bool:
     return os.geteuid() == 0
 

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 
 from . import gateway, pki
 from .config import SERVICES, ServiceSpec, StackConfig
-from .infra import BIN, S3, Idp, Mongo, PaySandbox, RabbitMQ, Smtp, mongo_servers, nginx_binary, say
+from .infra import (
+    BIN,
+    S3,
+    Idp,
+    Mongo,
+    PaySandbox,
+    PushSvc,
+    RabbitMQ,
+    Smtp,
+    mongo_servers,
+    nginx_binary,
+    say,
+)
 from .procs import Proc, wait_until
 
 # A fresh catalogue replica is ready in seconds (from a snapshot, or built from the seed in memory); a
@@ -37,10 +49,16 @@ class Stack:
     cfg: StackConfig
 
     # -- parts -------------------------------------------------------------------------------------
-    def infra(self) -> list[Mongo | S3 | RabbitMQ | Smtp | Idp | PaySandbox]:
+    def infra(self) -> list[Mongo | S3 | RabbitMQ | Smtp | Idp | PaySandbox | PushSvc]:
+        parts: list[Mongo | S3 | RabbitMQ | Smtp | Idp | PaySandbox | PushSvc]
         parts = [*mongo_servers(self.cfg), S3(self.cfg), RabbitMQ(self.cfg), Smtp(self.cfg), Idp(self.cfg)]
-        # The payment provider sandbox: a development component, never part of a production stack.
-        return [*parts, PaySandbox(self.cfg)] if self.cfg.uses_paysandbox else parts
+        # The payment provider sandbox and the local push service: development components, never part of a
+        # production stack.
+        if self.cfg.uses_paysandbox:
+            parts.append(PaySandbox(self.cfg))
+        if self.cfg.uses_pushsvc:
+            parts.append(PushSvc(self.cfg))
+        return parts
 
     def replicas(self) -> list[tuple[ServiceSpec, int, int, Proc]]:
         out = []
@@ -178,6 +196,7 @@ class Stack:
             procs = {part.key: part.proc for part in self.infra()}
             # The payment sandbox even when DVC_ENV changed to production since `up` started it.
             procs.setdefault(PaySandbox.__name__, PaySandbox(self.cfg).proc)
+            procs.setdefault(PushSvc.__name__, PushSvc(self.cfg).proc)
             # MongoDB servers of the other layout too (DVC_MONGO_LAYOUT changed since they were started).
             names = {proc.name for proc in procs.values()}
             for pid_file in (

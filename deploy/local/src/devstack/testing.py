@@ -12,6 +12,8 @@
 - The payment provider sandbox (devstack.paysandbox) of the run's own, ``infra.paysandbox_url``: it starts
   with no merchant; each test stack registers one of its own, notified at that stack's gateway, and a test
   gets one notified at a server of its own with ``infra.paysandbox_merchant(ipn_url)``.
+- The local push service (devstack.pushsvc) of the run's own, ``infra.pushsvc_url``: subscriptions made
+  there (``infra.push_subscription()``) are pushed to by notify and decrypted there.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from .config import (
     SERVICES,
     StackConfig,
 )
-from .infra import S3, Idp, Mongo, PaySandbox, PrivateRabbitMQ, RabbitMQ, Smtp, mongo_servers
+from .infra import S3, Idp, Mongo, PaySandbox, PrivateRabbitMQ, PushSvc, RabbitMQ, Smtp, mongo_servers
 from .procs import port_open
 from .stack import Stack
 
@@ -112,6 +114,7 @@ class Infra:
     smtp_port: int = 1025
     idp_port: int = 9400
     paysandbox_port: int = 9500
+    pushsvc_port: int = 9600
     mail_dir: Path = Path()
     s3_access_key: str = S3_ACCESS_KEY
     s3_secret_key: str = S3_SECRET_KEY
@@ -155,6 +158,32 @@ class Infra:
         r = httpx.put(f"{self.paysandbox_url}/sandbox/merchants/{code}", json=merchant, timeout=10)
         r.raise_for_status()
         return {**r.json(), "hash_secret": merchant["hash_secret"]}
+
+    @property
+    def pushsvc_url(self) -> str:
+        """The run's local push service (devstack.pushsvc)."""
+        return f"http://127.0.0.1:{self.pushsvc_port}"
+
+    def push_subscription(self, application_server_key: str | None = None) -> dict[str, Any]:
+        """A new subscription on the run's push service, as a browser's ``PushSubscription.toJSON()``."""
+        import httpx
+
+        body = {"applicationServerKey": application_server_key} if application_server_key else {}
+        r = httpx.post(f"{self.pushsvc_url}/subscribe", json=body, timeout=10)
+        r.raise_for_status()
+        return dict(r.json())
+
+    def push_messages(self, endpoint: str) -> dict[str, Any]:
+        """What the run's push service received (decrypted) for the subscription of ``endpoint``."""
+        import httpx
+
+        r = httpx.get(f"{self.pushsvc_url}/messages/{endpoint.rsplit('/', 1)[1]}", timeout=10)
+        r.raise_for_status()
+        return dict(r.json())
+
+    def push_hosts(self) -> str:
+        """``NOTIFY_PUSH_HOSTS`` for a notify that may push to the run's push service."""
+        return f"fcm.googleapis.com,127.0.0.1:{self.pushsvc_port}"
 
     @property
     def mongo_url(self) -> str:
@@ -286,6 +315,11 @@ class _Local:
         pay = _paysandbox(private)
         self.started.append(pay)
         how["paysandbox"] = "started"
+        # The local push service of the run's own (its subscriptions and what it decrypted are the run's).
+        push_cfg = private.with_(pushsvc_port=free_port())
+        PushSvc(push_cfg).ensure()
+        self.started.append(PushSvc(push_cfg))
+        how["pushsvc"] = "started"
         amqp_port = dev.amqp_port
         if RabbitMQ(dev).ping():
             how["rabbitmq"] = "reused"
@@ -305,6 +339,7 @@ class _Local:
             "smtp_port": smtp_cfg.smtp_port,
             "idp_port": idp_cfg.idp_port,
             "paysandbox_port": pay.cfg.paysandbox_port,
+            "pushsvc_port": push_cfg.pushsvc_port,
             "mail_dir": smtp_cfg.mail_dir,
             "how": how,
         }
@@ -367,6 +402,8 @@ class _Docker:
         self.idp = Idp(StackConfig(data_dir=self.smtp.cfg.data_dir, idp_port=free_port()))
         self.idp.ensure()
         self.paysandbox = _paysandbox(self.smtp.cfg)
+        self.pushsvc = PushSvc(self.smtp.cfg.with_(pushsvc_port=free_port()))
+        self.pushsvc.ensure()
         for m in mongos.values():
             m.exec(
                 [
@@ -384,6 +421,7 @@ class _Docker:
             "smtp_port": self.smtp.cfg.smtp_port,
             "idp_port": self.idp.cfg.idp_port,
             "paysandbox_port": self.paysandbox.cfg.paysandbox_port,
+            "pushsvc_port": self.pushsvc.cfg.pushsvc_port,
             "mail_dir": self.smtp.cfg.mail_dir,
             "how": {
                 "mongodb": "docker",
@@ -392,6 +430,7 @@ class _Docker:
                 "smtp": "started",
                 "idp": "started",
                 "paysandbox": "started",
+                "pushsvc": "started",
             },
         }
 
@@ -400,6 +439,8 @@ class _Docker:
         self.idp.proc.stop()
         if getattr(self, "paysandbox", None) is not None:
             self.paysandbox.proc.stop()
+        if getattr(self, "pushsvc", None) is not None:
+            self.pushsvc.proc.stop()
         for c in reversed(self.containers):
             try:
                 c.stop()
@@ -434,6 +475,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             smtp_port=got["smtp_port"],
             idp_port=got["idp_port"],
             paysandbox_port=got["paysandbox_port"],
+            pushsvc_port=got["pushsvc_port"],
             mail_dir=got["mail_dir"],
             how=got["how"],
         )
@@ -681,6 +723,7 @@ def start_stack(
         smtp_port=infra.smtp_port,
         idp_port=infra.idp_port,
         paysandbox_port=infra.paysandbox_port,
+        pushsvc_port=infra.pushsvc_port,
         captcha_test_answer=CAPTCHA_TEST_ANSWER,
         cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,

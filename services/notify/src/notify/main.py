@@ -13,6 +13,8 @@ from .adapters.mailer import Mailer
 from .adapters.repos import Stores
 from .adapters.sms import provider
 from .adapters.store import SCHEMA
+from .adapters.webpush import WebPush
+from .api.push import router as push_router
 from .api.routes import router
 from .config import Settings
 from .parts import NotifyParts
@@ -20,6 +22,7 @@ from .service.delivery import Deliveries
 from .service.dispatch import Dispatcher
 from .service.inbox import Inbox
 from .service.live import Live
+from .service.push import Push
 from .service.rights import PersonalData
 from .service.streams import Streams
 
@@ -29,10 +32,12 @@ PREFIX = "/api/v1/notifications"
 def build(rt: Runtime, settings: Settings) -> NotifyParts:
     """Every part of the service, once; the use cases share the repositories."""
     stores = Stores.of(rt.db)
-    inbox = Inbox(stores.notifications, stores.contacts)
+    inbox = Inbox(stores.notifications, stores.contacts, stores.subscriptions)
     live = Live(stores.notifications, stores.revocations)
     sms = provider(settings, rt.db)
-    deliveries = Deliveries(stores.deliveries, stores.contacts, settings, Mailer(settings), sms)
+    web_push = WebPush(settings)
+    push = Push(settings, stores.subscriptions, web_push, web_push.public_key)
+    deliveries = Deliveries(stores.deliveries, stores.contacts, settings, Mailer(settings), sms, push)
     return NotifyParts(
         inbox=inbox,
         live=live,
@@ -40,6 +45,7 @@ def build(rt: Runtime, settings: Settings) -> NotifyParts:
         deliveries=deliveries,
         dispatcher=Dispatcher(settings, stores, inbox, live, deliveries.hand),
         personal=PersonalData(stores),
+        push=push,
     )
 
 
@@ -55,13 +61,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @rt.on_stop
     async def _end_streams(_: Runtime) -> None:
         parts.live.end_all()
+        await parts.push.sender.close()
 
     return platform_app(
         rt,
         title="DVC Hải Phòng — Thông báo (notify)",
         prefix=PREFIX,
-        routers=[router],
-        description="Thông báo trong ứng dụng, email, SMS. In-app notifications, email and SMS.",
+        routers=[router, push_router],
+        description="Thông báo trong ứng dụng, email, SMS, thông báo đẩy. "
+        "In-app notifications, email, SMS and "
+        "push notifications (Web Push).",
         parts=parts,
     )
 

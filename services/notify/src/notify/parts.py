@@ -13,6 +13,7 @@ from .service.delivery import Deliveries
 from .service.dispatch import Dispatcher
 from .service.inbox import Inbox
 from .service.live import Live
+from .service.push import Push
 from .service.rights import PersonalData
 from .service.streams import Streams
 
@@ -25,6 +26,7 @@ class NotifyParts:
     deliveries: Deliveries
     dispatcher: Dispatcher
     personal: PersonalData
+    push: Push
 
 
 Parts = Annotated[NotifyParts, Depends(parts_of(NotifyParts))]

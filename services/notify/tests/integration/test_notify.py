@@ -97,7 +97,13 @@ async def test_dossier_submitted_in_app_email_and_sms_when_chosen(notify, mailbo
     u = await notify.citizen()
     h = notify.token_for(u["user_id"])
     r = await notify.http.put(f"{N}/preferences", json={"sms": True}, headers=h)
-    assert r.status_code == 200 and r.json() == {"in_app": True, "email": True, "sms": True, "language": "vi"}
+    assert r.status_code == 200 and r.json() == {
+        "in_app": True,
+        "email": True,
+        "sms": True,
+        "push": False,  # no device subscribed
+        "language": "vi",
+    }
 
     def latencies() -> dict[str, float]:
         return {
@@ -334,7 +340,7 @@ async def test_preferences_turn_channels_off_and_choose_the_language(notify, mai
     await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0100"))
     mail = await eventually(lambda: [m for m in mailbox.to(u["email"]) if "0100" in m["Subject"]], 10)
     assert mail[0]["Subject"].startswith("Dossier filed")
-    for bad in ({"email": "yes"}, {"push": True}, {"language": "fr"}):
+    for bad in ({"email": "yes"}, {"fax": True}, {"push": "on"}, {"language": "fr"}):
         assert (await notify.http.put(f"{N}/preferences", json=bad, headers=h)).status_code == 422
 
 

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from .deliveries import DeliveryStore
 from .inbox import Contacts, Notifications
 from .sessions import Revocations, Tickets
+from .subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,15 @@ class Stores:
     deliveries: DeliveryStore
     revocations: Revocations
     tickets: Tickets
+    subscriptions: Subscriptions
 
     @classmethod
     def of(cls, db: AsyncDatabase[Any]) -> Stores:
-        return cls(Notifications(db), Contacts(db), DeliveryStore(db), Revocations(db), Tickets(db))
+        return cls(
+            Notifications(db),
+            Contacts(db),
+            DeliveryStore(db),
+            Revocations(db),
+            Tickets(db),
+            Subscriptions(db),
+        )

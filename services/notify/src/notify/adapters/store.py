@@ -10,6 +10,7 @@ CONTACTS = "contacts"  # where to reach each user (from user.* events) and the c
 TICKETS = "stream_tickets"  # one-time tickets that open a live notification stream
 SMS_LOG = "sms_dev_outbox"  # messages the development SMS provider "sent"
 REVOCATIONS = "revocations"  # logins that ended (user.sessions_ended.v1): their live streams close
+PUSH_SUBSCRIPTIONS = "push_subscriptions"  # browsers' Web Push subscriptions: one an endpoint, its owner's
 
 SCHEMA = {
     NOTIFICATIONS: [
@@ -31,5 +32,9 @@ SCHEMA = {
     REVOCATIONS: [
         IndexModel([("user_id", ASCENDING), ("at", DESCENDING)], name="user_recent"),
         IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0),
+    ],
+    # _id is the endpoint's digest: one record an endpoint, whoever registered it last.
+    PUSH_SUBSCRIPTIONS: [
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_recent")
     ],
 }

@@ -49,6 +49,7 @@ class Preferences(BaseModel):
     in_app: bool = Field(True, description="Always on: the inbox is the record of what was sent")
     email: bool
     sms: bool
+    push: bool = Field(description="Push notifications to the devices subscribed (on by default once one is)")
     language: Literal["vi", "en"]
 
 
@@ -56,6 +57,7 @@ class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     email: bool | None = None
     sms: bool | None = None
+    push: bool | None = None
     language: Literal["vi", "en"] | None = None
 
 
@@ -117,6 +119,8 @@ class ExportList(BaseModel):
 class PersonalDataOut(BaseModel):
     preferences: Preferences
     contact: dict[str, Any]
+    # The devices subscribed to push notifications (endpoints cut short).
+    push_subscriptions: list[dict[str, Any]] = []
     notifications: ExportList
     deliveries: ExportList
     page: int

@@ -28,6 +28,7 @@ from ..adapters.mailer import Mailer, Permanent, Temporary
 from ..adapters.sms import SmsProvider
 from ..config import Settings
 from ..domain.messages import CODE_SLOT
+from .push import Push
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^0[35789]\d{8}$")
@@ -62,6 +63,7 @@ class Deliveries:
     s: Settings
     mailer: Mailer
     sms: SmsProvider
+    push: Push
 
     def __post_init__(self) -> None:
         self.sealer = Sealer(self.s.seal_key.get_secret_value())
@@ -127,6 +129,8 @@ class Deliveries:
     async def _attempt(self, job: dict[str, Any], now: datetime) -> tuple[str, str]:
         """Send ``job`` once: the address it went to and the server's answer; raises ``Temporary`` or
         ``Permanent`` when it did not go."""
+        if job["channel"] == "push":
+            return await self.push.attempt(job)
         to = await self._address(job)
         subject, body = self._text(job, now)
         if job["channel"] == "email":

@@ -43,6 +43,7 @@ from dvckit.vn import unaccented, vnd
 from ..adapters.repos import Stores
 from ..config import Settings
 from ..domain.messages import CODE_SLOT, render_all, status_words, vn_time
+from ..domain.push import pushable, shown_endpoint, urgency_of
 from .delivery import delivered
 from .inbox import Inbox
 from .inbox import of as preferences_of
@@ -55,6 +56,10 @@ USER_FIELDS = ("user_id", "owner_id", "existing_user_id")
 # The contact documents read for the batch being handled: its session, the ids looked up, what exists.
 _batch_contacts: ContextVar[tuple[Session, set[str], dict[str, dict[str, Any]]] | None] = ContextVar(
     "batch_contacts", default=None
+)
+# The push subscriptions of the batch's users, read with their contacts: its session, and by user.
+_batch_devices: ContextVar[tuple[Session, dict[str, list[dict[str, Any]]]] | None] = ContextVar(
+    "batch_devices", default=None
 )
 
 
@@ -100,6 +105,7 @@ class Dispatcher:
         self.deliveries = stores.deliveries
         self.notifications = stores.notifications
         self.revocations = stores.revocations
+        self.subscriptions = stores.subscriptions
         self.inbox = inbox
         self.live = live
         self.portal = settings.portal_url.rstrip("/")
@@ -130,6 +136,15 @@ class Dispatcher:
         ids = {v for e in events for f in USER_FIELDS if isinstance(v := e.data.get(f), str)}
         found = await self.contacts.many(sorted(ids), session) if ids else {}
         _batch_contacts.set((session, ids, found))
+        devices = await self.subscriptions.of_users(sorted(ids), session) if ids else {}
+        _batch_devices.set((session, devices))
+
+    async def _devices(self, user_id: str, session: Session) -> list[dict[str, Any]]:
+        """The user's push subscriptions (those read for the batch, when it is the batch's user)."""
+        batch, held = self._batch(session), _batch_devices.get()
+        if batch is not None and user_id in batch[0] and held is not None and held[0] is session:
+            return held[1].get(user_id, [])
+        return (await self.subscriptions.of_users([user_id], session)).get(user_id, [])
 
     def _batch(self, session: Session) -> tuple[set[str], dict[str, dict[str, Any]]] | None:
         held = _batch_contacts.get()
@@ -185,6 +200,7 @@ class Dispatcher:
         prefs = preferences_of(contact)
         texts = self._texts(kind, ctx, contact, link, coded=sealed is not None)
         event_id = str(env.id)
+        doc = None
         if in_app and user_id is not None:
             doc = await self.inbox.add(
                 session,
@@ -199,6 +215,7 @@ class Dispatcher:
             after_commit(lambda: delivered("in_app", env.occurred_at))
         chosen = prefs["language"] if user_id is not None else locale
         lang = chosen if chosen in texts else "vi"
+        to_chosen = to is None  # the person's own channels (not a code or a notice to one address)
         if to is None:
             to = {channel: None for channel in ("email", "sms") if prefs[channel]}
         jobs = []
@@ -221,9 +238,70 @@ class Dispatcher:
             if to_address is None and contact:
                 continue  # a channel the person has no address for: nothing to send
             jobs.append(job)
+        if to_chosen and user_id is not None and pushable(kind):
+            push_texts = texts[lang]
+            note_id = doc["_id"] if doc is not None else event_id
+            jobs += await self._push_jobs(
+                session, env, user_id, contact, kind, push_texts, lang, link, dossier_id, note_id, until
+            )
         await self.deliveries.add(jobs, session)
         if jobs:
             after_commit(lambda: self.hand(jobs))
+
+    async def _push_jobs(
+        self,
+        session: Session,
+        env: Envelope,
+        user_id: str,
+        contact: dict[str, Any],
+        kind: str,
+        texts: dict[str, str],
+        lang: str,
+        link: str | None,
+        dossier_id: str | None,
+        note_id: str,
+        until: datetime,
+    ) -> list[dict[str, Any]]:
+        """A push delivery for each of the person's subscriptions (devices), when push is on: the
+        in-app notification's title and text, and the portal page it is about (a path: the service
+        worker opens it on the portal's own origin)."""
+        if not preferences_of(contact, has_subscriptions=True)["push"]:
+            return []
+        devices = await self._devices(user_id, session)
+        if not devices:
+            return []
+        url = link[len(self.portal) :] if link and link.startswith(self.portal + "/") else "/thong-bao"
+        event_id = str(env.id)
+        message = {
+            "title": texts["in_app_title"],
+            "body": texts["in_app_body"],
+            "url": url,
+            "tag": f"dossier-{dossier_id}" if dossier_id else kind,
+            "id": note_id,
+            "lang": lang,
+            "urgency": urgency_of(kind),
+        }
+        return [
+            {
+                "_id": f"{event_id}:push:{d['_id'][:16]}",
+                "channel": "push",
+                "subscription_id": d["_id"],
+                "to": shown_endpoint(d["endpoint"]),
+                "subject": message["title"],
+                "body": message["body"],
+                "push": message,
+                "event_id": event_id,
+                "kind": kind,
+                "status": "pending",
+                "attempts": [],
+                "created_at": datetime.now(UTC),
+                "lease": self.lease,
+                "next_at": until,
+                "user_id": user_id,
+                "occurred_at": env.occurred_at,
+            }
+            for d in devices
+        ]
 
     def _texts(
         self, kind: str, ctx: dict[str, Any], contact: dict[str, Any], link: str | None, *, coded: bool
@@ -390,6 +468,7 @@ class Dispatcher:
         event (a filed dossier moving on) makes a notification or a message for it."""
         await self.notifications.forget(e.user_id, session)
         await self.deliveries.forget(e.user_id, session)
+        await self.subscriptions.forget(e.user_id, session)
         await self.contacts.close(e.user_id, e.closed_at, session)
         batch = self._batch(session)
         if batch is not None:

@@ -9,15 +9,20 @@ from typing import Any
 from dvckit.mongo import Session
 
 from ..adapters.inbox import Contacts, Notifications
+from ..adapters.subscriptions import Subscriptions
 
-DEFAULT_PREFERENCES = {"in_app": True, "email": True, "sms": False, "language": "vi"}
+# ``push``: unset, it is on once the person has a subscription (a device said yes) and off before.
+DEFAULT_PREFERENCES = {"in_app": True, "email": True, "sms": False, "push": None, "language": "vi"}
 
 
 class Inbox:
-    def __init__(self, notifications: Notifications, contacts: Contacts) -> None:
+    def __init__(
+        self, notifications: Notifications, contacts: Contacts, subscriptions: Subscriptions
+    ) -> None:
         self.notifications = notifications
         # Preferences live in the user's contact document (prefs.*): one read gives a dispatch both.
         self.contacts = contacts
+        self.subscriptions = subscriptions
 
     async def add(
         self,
@@ -62,17 +67,22 @@ class Inbox:
         return await self.notifications.mark_all_read(user_id)
 
     async def preferences(self, user_id: str) -> dict[str, Any]:
-        return of(await self.contacts.prefs(user_id))
+        devices = bool(await self.subscriptions.of_user(user_id))
+        return of(await self.contacts.prefs(user_id), has_subscriptions=devices)
 
     async def set_preferences(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         await self.contacts.set_prefs(user_id, changes)
         return await self.preferences(user_id)
 
 
-def of(contact: dict[str, Any]) -> dict[str, Any]:
-    """A user's preferences from their contact document, defaults filled in."""
+def of(contact: dict[str, Any], *, has_subscriptions: bool = False) -> dict[str, Any]:
+    """A user's preferences from their contact document, defaults filled in (``push``: as chosen, else
+    whether they have a push subscription)."""
     prefs = contact.get("prefs") or {}
-    return {k: prefs.get(k, v) for k, v in DEFAULT_PREFERENCES.items()}
+    out = {k: prefs.get(k, v) for k, v in DEFAULT_PREFERENCES.items()}
+    if out["push"] is None:
+        out["push"] = has_subscriptions
+    return out
 
 
 def public(d: dict[str, Any], lang: str) -> dict[str, Any]:

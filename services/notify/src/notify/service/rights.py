@@ -9,6 +9,7 @@ from typing import Any
 
 from ..adapters.repos import Stores
 from .inbox import of as preferences_of
+from .push import listed
 
 # What of a contact document is the person's: where to reach them (not notify's own bookkeeping).
 CONTACT_FIELDS = ("full_name", "email", "phone", "locale")
@@ -54,8 +55,10 @@ class PersonalData:
         notes, notes_total = await self.stores.notifications.everything(user_id, page=page, size=size)
         sent, sent_total = await self.stores.deliveries.everything(user_id, page=page, size=size)
         contact = await self.stores.contacts.get(user_id) or {}
+        devices = await self.stores.subscriptions.of_user(user_id)
         return {
-            "preferences": preferences_of(contact),
+            "preferences": preferences_of(contact, has_subscriptions=bool(devices)),
+            "push_subscriptions": [listed(d) for d in devices],
             "contact": {k: contact.get(k) for k in CONTACT_FIELDS},
             "notifications": {"items": [_notification(d) for d in notes], "total": notes_total},
             "deliveries": {"items": [_delivery(d) for d in sent], "total": sent_total},
