@@ -79,8 +79,9 @@ class UploadRecord(BaseModel):
         doc = dict(doc)
         doc["id"] = doc.pop("_id")
         for k in ("created_at", "updated_at", "expires_at", "lock_until"):
-            if isinstance(doc.get(k), datetime) and doc[k].tzinfo is None:
-                doc[k] = doc[k].replace(tzinfo=UTC)
+            if isinstance(doc.get(k), datetime):
+                at = doc[k]
+                doc[k] = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
         return cls.model_validate(doc)
 
     def document(self) -> dict[str, Any]:
