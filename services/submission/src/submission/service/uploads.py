@@ -360,6 +360,9 @@ class Uploads:
             interrupted = True
         if hasher is not None and checksum is not None and hasher.digest() != checksum.digest:
             raise CHECKSUM_MISMATCH
+        if received == 0:  # an empty PATCH changes nothing
+            await self.repo.unlock(rec.id, token)
+            return rec
         committed += pending
         offset = sum(p.size for p in committed) + len(buf)
         if offset == rec.length:
