@@ -693,6 +693,13 @@ export const MESSAGES = {
   "upload.cancelled": ["Đã hủy tải lên {name}.", "Upload of {name} cancelled."],
   "upload.removed": ["Đã xóa tệp {name}.", "{name} was removed."],
   "upload.cancel": ["Hủy tải lên", "Cancel upload"],
+  "upload.pause": ["Tạm dừng", "Pause"],
+  "upload.resume": ["Tiếp tục tải", "Resume"],
+  "upload.paused": ["Đã tạm dừng; phần đã gửi được giữ lại.", "Paused; what was sent is kept."],
+  "upload.offline": [
+    "Mất kết nối mạng; sẽ tự tải tiếp khi có mạng trở lại.",
+    "The network is gone; the upload resumes by itself when it is back.",
+  ],
   "upload.remove": ["Xóa", "Remove"],
   "upload.badType": [
     "Tệp “{name}” không đúng định dạng. Chấp nhận: {types}.",

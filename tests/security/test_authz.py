@@ -312,6 +312,37 @@ def upload(w: World, r: Records, who: Who) -> httpx.Response:
     )
 
 
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def tus_create(w: World, r: Records, who: Who) -> httpx.Response:
+    """A tus upload on A's draft (resumable uploads, docs/submission.md)."""
+    data = pdf()
+    pairs = {
+        "dossier_id": r.draft["id"],
+        "component_id": r.draft["procedure"]["components"][0]["id"],
+        "filename": "thêm.pdf",
+    }
+    meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in pairs.items())
+    headers = {**who.headers, **TUS, "Upload-Length": str(len(data)), "Upload-Metadata": meta}
+    return w.http.post(f"{S}/uploads", headers=headers)
+
+
+def _a_upload(w: World, r: Records) -> str:
+    made = tus_create(w, r, w.a)
+    assert made.status_code == 201, made.text
+    return made.headers["location"]
+
+
+def tus_patch(w: World, r: Records, who: Who) -> httpx.Response:
+    headers = {**who.headers, **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    return w.http.patch(_a_upload(w, r), content=pdf(), headers=headers)
+
+
+def tus_terminate(w: World, r: Records, who: Who) -> httpx.Response:
+    return w.http.delete(_a_upload(w, r), headers={**who.headers, **TUS})
+
+
 def stream(w: World, r: Records, who: Who) -> httpx.Response:
     # A fresh ticket of A's each time: the one-time ticket is the credential (EventSource sends no
     # header), so whoever holds it opens A's stream. Only the status is read; the stream stays open.
@@ -907,6 +938,11 @@ MATRIX: dict[str, list[Row]] = {
         row("401 200 200 200 200 200", get(PUSH + "/subscriptions"))
     ],
     "DELETE /api/v1/notifications/push/subscriptions": [row("401 204 204 204 204 204", push_unsubscribe_a)],
+    # issue 23 (A: resumable uploads, tus). Each call acts on a fresh upload of A's to A's draft; another
+    # citizen's upload does not exist for the caller (404, never 403), staff are not filers (403).
+    "POST /api/v1/submissions/uploads": [row("401 201 404 403 403 403", tus_create)],
+    "PATCH /api/v1/submissions/uploads/{upload_id}": [row("401 204 404 403 403 403", tus_patch)],
+    "DELETE /api/v1/submissions/uploads/{upload_id}": [row("401 204 404 403 403 403", tus_terminate)],
 }
 
 # Besides A, who may change A's records with an allowed call: officer X, acting on A's dossier.

@@ -56,6 +56,8 @@ def test_only_the_allow_list_is_public() -> None:
         "POST /api/v1/submissions/verify",
         # The payment provider's notification (IPN), checked by its signature (issue 20).
         "POST /api/v1/payments/providers/{provider}/ipn",
+        # tus discovery: the protocol's capabilities, nothing of anyone's (issue 23, resumable uploads).
+        "OPTIONS /api/v1/submissions/uploads",
     }
 
 

@@ -2,8 +2,8 @@
 // the case), then the draft lives at /ho-so/<id>?buoc=N and reopens at the step it had reached.
 import { html, useState, useEffect, useRef, useStore } from "../lib.js";
 import { session, filerOrgs } from "../session.js";
-import { get, post, put, del, upload, idempotencyKey } from "../api.js";
-import { t, pick, useLang, formatBytes, formatMoney, formatDateTime } from "../i18n.js";
+import { API, get, post, put, del, upload, idempotencyKey, accessToken, refreshTokens, ApiError } from "../api.js";
+import { t, pick, useLang, getLang, formatBytes, formatMoney, formatDateTime } from "../i18n.js";
 import { navigate } from "../router.js";
 import { handOver, receive } from "../flash.js";
 import { PageHeading, Loading, ProblemAlert, Alert, Field, Facts, useAsync, useTitle, useId, focusField, FilePicker, Vi, ViRuns, viLang, announce } from "../components.js";
@@ -460,6 +460,126 @@ export function checkFile(file, component) {
   return "";
 }
 
+// -- resumable uploads (tus, docs/submission.md "Resumable uploads (tus)") --------------------------------
+
+let tusLoaded = null;
+/** The vendored tus-js-client (a browserify bundle that sets window.tus), loaded on the first upload. */
+function loadTus() {
+  if (!tusLoaded) {
+    tusLoaded = import("../vendor/tus.min.js").then(() => window.tus).catch(() => null);
+  }
+  return tusLoaded;
+}
+
+const TUS_CHUNK = 32 * 1024 * 1024; // a PATCH at most (the gateway takes 64 MB); a multiple of S3's parts
+const TUS_RETRY = [0, 1000, 3000, 5000, 10000, 20000, 30000];
+
+/** What a failed tus request answered: our problem+json, or a network failure. */
+function tusProblem(err) {
+  const res = err && err.originalResponse;
+  if (res) {
+    let body = null;
+    try {
+      body = JSON.parse(res.getBody() || "null");
+    } catch {
+      body = null;
+    }
+    return new ApiError(res.getStatus(), body || { detail: t("error.http", { status: res.getStatus() }) });
+  }
+  return new ApiError(0, { code: "network", title: t("error.network"), detail: t("error.network") });
+}
+
+/**
+ * A file sent with tus: in chunks, resumed after a broken connection (retries, and again when the
+ * browser is back online), a previous upload of the same file to the same component resumed from where
+ * it stopped (tus-js-client keeps its URL in localStorage), then attached to the dossier by its id.
+ * Returns {promise, pause, resume, abort}; handlers: progress(fraction), paused(bool).
+ */
+function resumableUpload(tus, file, dossierId, componentId, handlers) {
+  let settle;
+  const promise = new Promise((resolve, reject) => (settle = { resolve, reject }));
+  let stopped = false; // paused by the person (not resumed by the network's return)
+  let waiting = false; // failed for the network: resumed when the browser is online again
+  const online = () => {
+    if (waiting && !stopped) {
+      waiting = false;
+      handlers.paused(false);
+      job.start();
+    }
+  };
+  const done = () => window.removeEventListener("online", online);
+  window.addEventListener("online", online);
+  const job = new tus.Upload(file, {
+    endpoint: `${API}/submissions/uploads`,
+    chunkSize: TUS_CHUNK,
+    retryDelays: TUS_RETRY,
+    metadata: { dossier_id: dossierId, component_id: componentId, filename: file.name, filetype: file.type || "" },
+    storeFingerprintForResuming: true,
+    removeFingerprintOnSuccess: true,
+    fingerprint: async (f) => ["dvc-tus", dossierId, componentId, f.name, f.type, f.size, f.lastModified].join("/"),
+    onBeforeRequest: async (req) => {
+      const token = await accessToken();
+      if (token) req.setHeader("Authorization", `Bearer ${token}`);
+      req.setHeader("Accept-Language", getLang());
+    },
+    onShouldRetry: (err) => {
+      const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+      if (status === 401) {
+        refreshTokens();
+        return true;
+      }
+      return !status || status >= 500 || status === 409 || status === 423;
+    },
+    onProgress: (sent, total) => handlers.progress(total ? sent / total : 0),
+    onError: (err) => {
+      const problem = tusProblem(err);
+      if (problem.status === 0 && !navigator.onLine && !stopped) {
+        waiting = true; // the network is gone: wait for it, keep the offset
+        handlers.paused(true, true);
+        return;
+      }
+      done();
+      settle.reject(problem);
+    },
+    onSuccess: async () => {
+      done();
+      try {
+        const uploadId = job.url.split("/").pop();
+        settle.resolve(await post(`/submissions/dossiers/${dossierId}/attachments`, { upload_id: uploadId, component_id: componentId }));
+      } catch (e) {
+        settle.reject(e);
+      }
+    },
+  });
+  job
+    .findPreviousUploads()
+    .then((previous) => {
+      if (previous.length) job.resumeFromPreviousUpload(previous[0]);
+    })
+    .catch(() => {})
+    .finally(() => job.start());
+  return {
+    promise,
+    pause: () => {
+      stopped = true;
+      job.abort();
+      handlers.paused(true);
+    },
+    resume: () => {
+      stopped = false;
+      waiting = false;
+      handlers.paused(false);
+      job.start();
+    },
+    abort: () => {
+      stopped = true;
+      done();
+      job.abort(true).catch(() => {}); // terminate: the server drops its parts
+      settle.reject(new ApiError(0, { code: "aborted", title: t("error.aborted"), detail: t("error.aborted") }));
+    },
+  };
+}
+
 /** One dossier component: its files, a picker, upload progress and errors. */
 export function ComponentUpload({ dossierId, component: c, index, attachments, onChanged, missing, headingLevel = 3, canRemove = () => true }) {
   const [uploads, setUploads] = useState([]); // {key, name, progress, abort}
@@ -483,13 +603,22 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
         continue;
       }
       const key = `${Date.now()}-${Math.random()}`;
-      const form = new FormData();
-      form.append("component_id", c.id);
-      form.append("file", file, file.name);
-      const job = upload(`/submissions/dossiers/${dossierId}/attachments`, form, (p) =>
-        setUploads((u) => u.map((x) => (x.key === key ? { ...x, progress: p } : x))),
-      );
-      setUploads((u) => [...u, { key, name: file.name, progress: 0, abort: job.abort }]);
+      const change = (fields) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...fields } : x)));
+      const tus = await loadTus();
+      let job;
+      if (tus && tus.isSupported) {
+        job = resumableUpload(tus, file, dossierId, c.id, {
+          progress: (p) => change({ progress: p }),
+          paused: (paused, offline = false) => change({ paused, offline }),
+        });
+      } else {
+        // Without tus (the library could not load): the whole file in one request.
+        const form = new FormData();
+        form.append("component_id", c.id);
+        form.append("file", file, file.name);
+        job = upload(`/submissions/dossiers/${dossierId}/attachments`, form, (p) => change({ progress: p }));
+      }
+      setUploads((u) => [...u, { key, name: file.name, progress: 0, paused: false, offline: false, abort: job.abort, pause: job.pause, resume: job.resume }]);
       setSaid(t("upload.started", { name: file.name }));
       try {
         await job.promise;
@@ -552,7 +681,14 @@ export function ComponentUpload({ dossierId, component: c, index, attachments, o
         <label for=${`prog-${u.key}`} class="small">${t("upload.uploading", { name: u.name })}</label>
         <progress id=${`prog-${u.key}`} max="100" value=${Math.round(u.progress * 100)}>${Math.round(u.progress * 100)}%</progress>
         <span class="small" aria-hidden="true">${Math.round(u.progress * 100)}%</span>
+        ${u.pause && !u.paused
+          ? html`<button type="button" class="btn btn-small btn-secondary" onClick=${u.pause} data-testid="upload-pause">${t("upload.pause")}<span class="visually-hidden"> ${u.name}</span></button>`
+          : null}
+        ${u.resume && u.paused
+          ? html`<button type="button" class="btn btn-small btn-secondary" onClick=${u.resume} data-testid="upload-resume">${t("upload.resume")}<span class="visually-hidden"> ${u.name}</span></button>`
+          : null}
         <button type="button" class="btn btn-small btn-secondary" onClick=${u.abort}>${t("upload.cancel")}<span class="visually-hidden"> ${u.name}</span></button>
+        ${u.paused ? html`<span class="small muted" data-testid="upload-paused">${t(u.offline ? "upload.offline" : "upload.paused")}</span>` : null}
       </div>`,
     )}
     ${errors.length

@@ -54,7 +54,7 @@ def policy(gateway_dir: Path, services: list[dict[str, Any]], exempt: list[str])
     for r in doc["routes"]:
         strict = [zones[z] for z in r["zones"]]
         # Retry-After: when the strictest bucket has a request again.
-        per_s = min(_per_second(z["rate"]) for z in strict)
+        per_s = min((_per_second(z["rate"]) for z in strict), default=1.0)
         routes.append(
             {
                 "match": r["match"],
@@ -63,12 +63,14 @@ def policy(gateway_dir: Path, services: list[dict[str, Any]], exempt: list[str])
                 "ip_zones": keyed(default + strict, "ip"),
                 "user_limits": limit_set(keyed(default + strict, "user")),
                 "retry_after": max(1, math.ceil(1 / per_s)),
+                # tus: an OPTIONS that is not a CORS preflight is the protocol's discovery (to the service).
+                "tus": bool(r.get("tus", False)),
             }
         )
     return {
         "public": doc["public"],
         "zones": list(zones.values()),
-        "default_route": default_route | {"retry_after": 1},
+        "default_route": default_route | {"retry_after": 1, "tus": False},
         "routes": routes,
         "limit_sets": limit_sets,
         "limit_exempt": exempt,

@@ -30,6 +30,13 @@ class Settings(ServiceSettings, S3Settings):
     max_dossier_bytes: int = 300 * 1024 * 1024
     max_files: int = 50
     part_bytes: int = 8 * 1024 * 1024  # S3 multipart part size: the memory one upload holds at most
+    # Resumable (tus) uploads (docs/submission.md, "Resumable uploads (tus)"): one not written for
+    # upload_ttl_seconds expires (the cleanup, every upload_cleanup_seconds, removes its parts); a PATCH
+    # holds its upload for upload_lock_seconds at most between two parts (a replica that died mid-PATCH
+    # leaves it locked that long).
+    upload_ttl_seconds: Annotated[int, Field(ge=60)] = 24 * 3600
+    upload_cleanup_seconds: Annotated[float, Field(gt=0)] = 600.0
+    upload_lock_seconds: Annotated[int, Field(ge=5)] = 600
 
     captcha_ttl_seconds: int = 300
     captcha_secret: SecretStr = dev_secret("submission-dev-captcha-secret")

@@ -24,11 +24,13 @@ from .adapters.registers import DossierRegister
 from .adapters.signatures import SignatureStore
 from .adapters.signing import PyHankoSigner, watch_certificates
 from .adapters.store import SCHEMA, drop_retired
+from .adapters.uploads import UploadObjects, UploadRepository
 from .api.calendar import router as calendar_router
 from .api.forms import router as forms_router
 from .api.officer import router as officer_router
 from .api.rights import router as rights_router
 from .api.routes import router
+from .api.uploads import router as uploads_router
 from .api.verify import router as verify_router
 from .config import Settings
 from .parts import Parts
@@ -44,6 +46,7 @@ from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.rights import Rights
 from .service.signing import Signing
+from .service.uploads import Uploads
 from .service.workflow import Workflow
 
 PREFIX = "/api/v1/submissions"
@@ -85,6 +88,11 @@ def create_app(
     rt.loop(
         "draft-cleanup", lambda: aio.every(settings.cleanup_interval_seconds, files.cleanup, "cleanup failed")
     )
+    uploads = parts.uploads
+    rt.loop(
+        "upload-expiry",
+        lambda: aio.every(settings.upload_cleanup_seconds, uploads.expire, "upload expiry failed"),
+    )
     calendar = parts.calendar
     # The agencies' signing certificates' expiry on /metrics (certificate_expiry_seconds{name}).
     rt.loop(
@@ -116,12 +124,21 @@ def create_app(
         rt,
         title="DVC Hải Phòng — Nộp hồ sơ (submission)",
         prefix=PREFIX,
-        routers=[router, officer_router, forms_router, calendar_router, verify_router, rights_router],
+        routers=[
+            router,
+            uploads_router,
+            officer_router,
+            forms_router,
+            calendar_router,
+            verify_router,
+            rights_router,
+        ],
         parts=parts,
         # Files stream to S3 under their own limits: uploads, and the one action that takes a file.
         # Every other body (JSON) is small, and the gateway lets 210 MB through for the files' sake.
-        # A document uploaded to be verified streams too (its own limit, verify_max_bytes).
-        streamed=rf"^{PREFIX}/(dossiers/[^/]+/(attachments|actions/propose)|verify)$",
+        # A document uploaded to be verified streams too (its own limit, verify_max_bytes), and so do the
+        # PATCH bodies of resumable uploads (bounded by the upload's declared length).
+        streamed=rf"^{PREFIX}/(dossiers/[^/]+/(attachments|actions/propose)|verify|uploads/[^/]+)$",
         description="Nộp hồ sơ trực tuyến bốn bước, tệp đính kèm, theo dõi hồ sơ. "
         "Online filing in four steps, attachments, following a dossier.",
     )
@@ -180,6 +197,7 @@ def _parts(
         signing=signing,
         payments=Payments(rt, repo, calendar),
         rights=Rights(rt, repo, files),
+        uploads=Uploads(settings, UploadRepository(rt.db), UploadObjects(store), dossiers, repo),
     )
 
 

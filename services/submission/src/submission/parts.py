@@ -21,6 +21,7 @@ from .service.prefill import Prefills
 from .service.procedures import ProcedureCache
 from .service.rights import Rights
 from .service.signing import Signing
+from .service.uploads import Uploads
 from .service.workflow import Workflow
 
 
@@ -42,3 +43,4 @@ class Parts:
     signing: Signing
     payments: Payments
     rights: Rights
+    uploads: Uploads  # resumable (tus) uploads

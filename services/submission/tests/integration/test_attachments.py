@@ -101,7 +101,12 @@ async def test_bad_file_names_and_forms_are_refused(world):
     assert r.status_code in (400, 422)
     r = await world.upload(p, d["id"], "zzzzzzzzzzzz", world.pdf())
     assert r.status_code == 422 and r.json()["code"] == "unknown-component"
+    # JSON names a finished resumable upload (test_uploads.py): anything else in it is invalid.
     r = await world.sub.post(f"{S}/dossiers/{d['id']}/attachments", headers=p["h"], json={"file": "x"})
+    assert r.status_code == 422 and r.json()["code"] == "validation-error"
+    r = await world.sub.post(
+        f"{S}/dossiers/{d['id']}/attachments", headers={**p["h"], "Content-Type": "text/plain"}, content=b"x"
+    )
     assert r.status_code == 415
     r = await world.sub.post(
         f"{S}/dossiers/{d['id']}/attachments", headers=p["h"], files={"component_id": (None, "aaaaaaaaaaaa")}

@@ -11,6 +11,8 @@ from pymongo.errors import OperationFailure
 
 from dvckit import idempotency
 
+from . import uploads
+
 DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"  # "<agency code>|<yyMMdd>" → last sequence number issued
 CAPTCHAS = "captchas"
@@ -59,6 +61,7 @@ SCHEMA = {
         IndexModel([("dossier_id", ASCENDING)], name="dossier"),
     ],
     **idempotency.SCHEMA,
+    **uploads.SCHEMA,  # resumable (tus) uploads
 }
 
 # Indexes no query uses any more, dropped at start-up where an older version made them. The submitter's

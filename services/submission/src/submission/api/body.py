@@ -8,13 +8,13 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from dvckit import formstream
 from dvckit.errors import Problem, Text
 
-from ..domain.actions import ActionInput
+from ..domain.actions import ActionInput, invalid
 from ..service.attachments import FormLimits
 
 JSON_LIMIT = 64 * 1024
@@ -46,6 +46,44 @@ class ResultForm(BaseModel):
     reason: str | SkipJsonSchema[None] = None
     note: str | SkipJsonSchema[None] = None
     file: bytes | SkipJsonSchema[None] = None
+
+
+class AttachUpload(BaseModel):
+    """A finished resumable upload (tus) to attach: its id (the end of its Location) and its component."""
+
+    model_config = ConfigDict(extra="forbid")
+    upload_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    component_id: str | None = Field(None, pattern=r"^[a-z0-9]{8,20}$")
+
+
+def is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower() == "application/json"
+
+
+async def read_attach(request: Request) -> AttachUpload:
+    """The small JSON body naming an upload (at most JSON_LIMIT bytes, never read whole past it)."""
+    declared = formstream.declared_length(request)
+    if declared is not None and declared > JSON_LIMIT:
+        raise BODY_TOO_LARGE
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > JSON_LIMIT:
+            raise BODY_TOO_LARGE
+    try:
+        return AttachUpload.model_validate_json(bytes(raw))
+    except ValidationError as e:
+        raise invalid(e) from None
+
+
+def attach_schema(form: type[BaseModel]) -> dict[str, object]:
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": form.model_json_schema()},
+            "application/json": {"schema": AttachUpload.model_json_schema()},
+        },
+    }
 
 
 def form_schema(model: type[BaseModel], *, required: bool) -> dict[str, object]:

@@ -13,7 +13,7 @@ from dvckit.errors import Problem, Text
 from ..domain.applicant import Applicant
 from ..domain.rating import RatingIn
 from . import views
-from .body import UploadForm, form_parts, form_schema
+from .body import UploadForm, attach_schema, form_parts, is_json, read_attach
 from .deps import Citizen, FileId, Id, Svc
 from .files import stream
 from .schemas import (
@@ -183,18 +183,30 @@ async def set_applicant(dossier_id: Id, body: Applicant, who: Citizen, s: Svc) -
     responses=problems(
         (400, "Dữ liệu multipart hỏng / malformed multipart body"),
         NOT_YOURS,
-        (409, "Hồ sơ đã nộp, đủ số tệp, hoặc vừa thay đổi / submitted, too many files, or changed meanwhile"),
+        (
+            409,
+            "Hồ sơ đã nộp, đủ số tệp, vừa thay đổi, hoặc phiên tải chưa xong / đã đính kèm / submitted, too "
+            "many files, changed meanwhile, or the upload is not complete / attached already",
+        ),
+        (410, "Phiên tải đã hết hạn hoặc bị hủy / the upload expired or was terminated"),
         (
             413,
             "Tệp, tổng dung lượng hoặc số trường vượt giới hạn / the file, the dossier's files or the form's "
             "fields are too large",
         ),
         (415, "Không phải multipart, hoặc loại tệp không được nhận / not multipart, or a refused file type"),
+        (
+            422,
+            "Thành phần không có, hoặc phiên tải thuộc hồ sơ khác / unknown component, or another's upload",
+        ),
     ),
     response_model=UploadOut,
     tags=["filing"],
     summary="Bước 2: tải tệp cho thành phần hồ sơ / step 2: upload a file (component_id, file)",
-    openapi_extra={"requestBody": form_schema(UploadForm, required=True)},
+    description="A multipart form (`component_id`, then `file`), or a JSON body `{upload_id, component_id}` "
+    "naming a finished resumable upload (`POST /uploads`, tus): it becomes the same record as a file sent in "
+    "one request, once (409 `upload-attached` after).",
+    openapi_extra={"requestBody": attach_schema(UploadForm)},
 )
 async def upload(
     dossier_id: Id,
@@ -203,8 +215,12 @@ async def upload(
     request: Request,
     component_id: Annotated[str | None, Query(pattern=r"^[a-z0-9]{8,20}$")] = None,
 ) -> dict[str, object]:
-    parts = form_parts(request, s.attachments.upload_form)
-    att = await s.attachments.upload(who, dossier_id, parts, component_id)
+    if is_json(request):
+        body = await read_attach(request)
+        att = await s.uploads.attach(who, dossier_id, body.upload_id, body.component_id or component_id)
+    else:
+        parts = form_parts(request, s.attachments.upload_form)
+        att = await s.attachments.upload(who, dossier_id, parts, component_id)
     return views.attachment(att) | {"attachment_id": att.id}
 
 
