@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 
 from devstack import client
 from devstack.config import ROOT
@@ -39,16 +38,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def push_service_url(stack) -> str:
-    """Where the stack's push service stand-in listens (part C names it)."""
-    for owner in (stack, getattr(stack, "cfg", None), getattr(stack, "infra", None)):
-        for name in ("pushsvc_url", "push_service_url"):
-            url = getattr(owner, name, None)
-            if url:
-                return str(url)
-        port = getattr(owner, "pushsvc_port", None)
-        if port:
-            return f"http://127.0.0.1:{port}"
-    pytest.fail("the stack runs no push service stand-in (devstack.pushsvc, issue 23 part C)")
+    """Where the run's push service stand-in listens (devstack.pushsvc)."""
+    return stack.infra.pushsvc_url
 
 
 async def test_the_example_signs_in_with_pkce_and_refreshes(stack):
