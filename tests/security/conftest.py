@@ -34,18 +34,39 @@ def pdf(n: int = 2000) -> bytes:
     return b"%PDF-1.4\n" + b"x" * n
 
 
+# Access tokens live 15 minutes (AUTH_ACCESS_TTL_SECONDS); the run's people are made once and a slow run
+# outlives them. Past this age a person's next request first rotates the refresh token, as an app would.
+RENEW_AFTER_SECONDS = 600
+
+
 @dataclass
 class Who:
-    """One principal: a name for tables, its token (None: anonymous) and account."""
+    """One principal: a name for tables, its token (None: anonymous) and account; with ``refresh`` and
+    ``http``, a token that renews itself before it expires."""
 
     name: str
     token: str | None = None
     user_id: str | None = None
     person: dict[str, Any] = field(default_factory=dict)
+    refresh: str = field(default="", repr=False)
+    http: httpx.Client | None = field(default=None, repr=False)
+    issued: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def headers(self) -> dict[str, str]:
+        if self.token and self.refresh and self.http is not None:
+            if time.monotonic() - self.issued > RENEW_AFTER_SECONDS:
+                self.renew()
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def renew(self) -> None:
+        """A fresh pair from the refresh token; one refused (the session was ended on purpose by a test)
+        leaves the old token, so what the test meant to see still shows."""
+        assert self.http is not None
+        r = self.http.post("/api/v1/auth/refresh", json={"refresh_token": self.refresh})
+        if r.status_code == 200:
+            self.token, self.refresh = r.json()["access_token"], r.json()["refresh_token"]
+        self.issued = time.monotonic()
 
 
 @dataclass
@@ -110,8 +131,8 @@ class World:
     def citizen(self, name: str, full_name: str = "Nguyễn Thị Hoa") -> Who:
         person = client.sign_up(client.new_person(full_name), "Bach-Dang-Giang-1288")
         user = self.register(person)
-        token = self.login(person["citizen_id"], person["password"])["access_token"]
-        return Who(name, token, user["id"], person)
+        tokens = self.login(person["citizen_id"], person["password"])
+        return Who(name, tokens["access_token"], user["id"], person, tokens["refresh_token"], self.http)
 
     def officer(self, name: str, agency: str, roles: list[str] | None = None) -> Who:
         """Staff of ``agency``: with ``roles`` (reception, specialist, leader, admin), or the old single
@@ -128,7 +149,7 @@ class World:
         assert r.status_code == 201, r.text
         tokens = self.login(body["username"], body["password"])  # the first sign-in: enrolled
         person = {**body, "totp_secret": tokens["totp_secret"], "recovery_codes": tokens["recovery_codes"]}
-        return Who(name, tokens["access_token"], r.json()["id"], person)
+        return Who(name, tokens["access_token"], r.json()["id"], person, tokens["refresh_token"], self.http)
 
     # -- dossiers ------------------------------------------------------------------------------------
     def draft(self, who: Who, agency: str = AGENCY_X, procedure: str = PROCEDURE) -> dict[str, Any]:
@@ -372,7 +393,7 @@ def world(stack) -> Iterator[World]:
             secret = stack.cfg.admin_totp_secret or admin_totp_secret()
             admin = w.login(stack.cfg.admin_username, stack.cfg.admin_password, secret)
             person = {"username": stack.cfg.admin_username, "totp_secret": secret}
-            w.admin = Who("admin", admin["access_token"], None, person)
+            w.admin = Who("admin", admin["access_token"], None, person, admin["refresh_token"], http)
             w.admin.user_id = http.get("/api/v1/auth/me", headers=w.admin.headers).json()["id"]
             w.a = w.citizen("citizen A", "Lê Thị An")
             w.b = w.citizen("citizen B", "Phạm Văn Bình")
