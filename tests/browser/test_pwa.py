@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 PHONE = (390, 844)
 PROCEDURE = "1.004194"  # Đăng ký tạm trú (tests/browser/test_portal.py)
 WARD = "Công an phường Lê Chân"
+WARD_CODE = "000.01.G7.H26"
 S = "/api/v1/submissions"
 
 
@@ -381,3 +382,43 @@ def test_the_gateway_serves_the_worker_and_the_manifest_with_their_headers(porta
         off = http.get("/offline.html")
         assert off.status_code == 200 and off.headers["content-type"].startswith("text/html")
         assert "<script" not in off.text and "style=" not in off.text and "<style" not in off.text
+
+
+def test_step_1_of_an_open_draft_is_kept_through_a_reload_until_saved(
+    new_page, citizen_by_api, by_api, sign_in
+):
+    who = citizen_by_api("Lê Thị Nháp Mở")
+    made = by_api.http.post(
+        f"{S}/dossiers", json={"procedure_code": PROCEDURE, "agency_code": WARD_CODE}, headers=who.auth
+    )
+    assert made.status_code == 201, made.text
+    dossier_id = made.json()["id"]
+    page = phone(new_page)
+    sign_in(page, who.citizen_id, who.password)
+    page.goto(f"/ho-so/{dossier_id}?buoc=1")
+    expect(page.get_by_test_id("step-1")).to_have_attribute("aria-current", "step")
+    page.get_by_test_id("submitter-dob").fill("02/09/1985")
+    page.get_by_test_id("submitter-address").fill("Số 3 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng")
+    page.reload()
+    expect(page.get_by_test_id("draft-restored")).to_be_visible()
+    expect(page.get_by_test_id("submitter-address")).to_have_value(
+        "Số 3 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng"
+    )
+    keys = page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('dvc.draft1.'))")
+    assert keys == [f"dvc.draft1.{subject(who.token)}.dossier:{dossier_id}"], keys
+
+    # "Xóa thông tin đã lưu và nhập lại": the form as the server has it, nothing kept.
+    page.get_by_test_id("draft-discard").click()
+    expect(page.get_by_test_id("draft-restored")).to_have_count(0)
+    expect(page.get_by_test_id("submitter-address")).to_have_value("")
+    assert page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('dvc.draft1.'))") == []
+
+    # Typed again and saved: the server has it, the device keeps nothing.
+    page.get_by_test_id("submitter-dob").fill("02/09/1985")
+    page.get_by_test_id("submitter-address").fill("Số 5 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng")
+    page.get_by_test_id("step1-next").click()
+    expect(page).to_have_url(re.compile(rf"/ho-so/{dossier_id}\?buoc=2$"))
+    d = by_api.http.get(f"{S}/dossiers/{dossier_id}", headers=who.auth).json()
+    assert d["applicant"]["submitter"]["address"] == "Số 5 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng"
+    assert page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('dvc.draft1.'))") == []
+    assert page.js_errors == []
