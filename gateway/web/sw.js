@@ -143,7 +143,10 @@ self.addEventListener("activate", (event) => {
       for (const name of await caches.keys()) {
         if (name !== CACHE) await caches.delete(name);
       }
-      if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+      // No navigation preload: Chromium sends the preload request for every navigation in scope, and a
+      // navigation this worker leaves to the network (/api/: the VNeID callback, a provider's return)
+      // would then reach the server twice — a one-time state or code spent by the first.
+      if (self.registration.navigationPreload) await self.registration.navigationPreload.disable();
       await self.clients.claim();
     })(),
   );
@@ -161,8 +164,6 @@ async function fromShell(request, path) {
 
 async function navigation(event, path) {
   try {
-    const preloaded = await event.preloadResponse;
-    if (preloaded) return preloaded;
     return await fetch(event.request);
   } catch {
     // Offline (or the gateway unreachable): the shell renders the portal's routes from the cache.

@@ -70,6 +70,9 @@ def test_the_service_worker_never_stores_api_answers():
     assert 'request.headers.has("Authorization")) return;' in text
     assert re.findall(r"cache\.put\(", text) == ["cache.put("]
     assert "SHELL_SET.has(path)) await cache.put(path" in text
+    # No navigation preload: its request would go out for /api/ navigations too, which the worker leaves to
+    # the network, so a one-time callback (VNeID's state) would be asked twice (tests/browser/test_vneid.py).
+    assert "navigationPreload.enable" not in text and "navigationPreload.disable()" in text
 
 
 def test_the_manifest_has_what_installing_needs():
