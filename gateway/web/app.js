@@ -8,6 +8,8 @@ import { get, post, onSessionExpired } from "./api.js";
 import { Bell, startLive, stopLive, announcement } from "./notifications.js";
 import { setFlash, flash } from "./flash.js";
 import { PageHeading, Alert, DisclosureButton, useTitle, announce, viLang } from "./components.js";
+import { registerWorker, online } from "./pwa.js";
+import { clearDrafts } from "./drafts.js";
 
 import { HomePage, SearchPage } from "./pages/home.js";
 import { ProcedurePage } from "./pages/procedure.js";
@@ -151,6 +153,7 @@ function Header({ s, path }) {
       /* signed out here either way */
     }
     stopLive();
+    clearDrafts(sess && sess.claims && sess.claims.sub); // step-1 drafts kept on this device (drafts.js)
     clearSession();
     setFlash("success", t("auth.loggedOut"));
     navigate("/");
@@ -224,6 +227,7 @@ function App() {
   useLang();
   const said = useStore(announcement);
   const f = useStore(flash);
+  const isOnline = useStore(online);
   const first = useRef(true);
   const { Page, who, params } = resolve(r.path);
 
@@ -252,10 +256,18 @@ function App() {
     } else if (f.shownAt !== r.path) flash.set(null);
   }, [r.path, f]);
 
+  // Offline (the service worker shows the cached shell): said once when it happens, shown while it lasts.
+  const wasOnline = useRef(isOnline);
+  useEffect(() => {
+    if (wasOnline.current !== isOnline) announce(t(isOnline ? "pwa.backOnline" : "pwa.offline"));
+    wasOnline.current = isOnline;
+  }, [isOnline]);
+
   return html`<div class="page">
     <a class="skip-link" href="#main" data-native data-testid="skip-link">${t("nav.skip")}</a>
     <${Header} s=${s} path=${r.path} />
     <main id="main" class="container main" tabindex="-1">
+      ${isOnline ? null : html`<${Alert} kind="warning" testid="offline-banner" live=${false}>${t("pwa.offline")}<//>`}
       ${f ? html`<${Alert} kind=${f.kind} testid="flash" live=${false}>${f.text}<//>` : null}
       <${Guard} who=${who} key=${r.path}><${Page} ...${params} query=${r.query} /><//>
     </main>
@@ -291,3 +303,4 @@ onSessionExpired(() => {
 });
 
 render(html`<${App} />`, document.getElementById("app"));
+registerWorker();

@@ -1498,4 +1498,25 @@ export const MESSAGES = {
     "Bạn là người nộp hồ sơ này? Đăng nhập để đánh giá mức độ hài lòng.",
     "Did you file this dossier? Log in to rate your satisfaction.",
   ],
+  // issue 23 (B — installable portal): offline, step-1 drafts kept on this device
+  "pwa.offline": [
+    "Không có kết nối mạng. Bạn vẫn xem được các trang đã tải; thông tin mới sẽ được cập nhật khi có mạng trở lại.",
+    "You are offline. Pages already loaded still work; new information comes once the connection is back.",
+  ],
+  "pwa.backOnline": ["Đã có kết nối mạng trở lại.", "The connection is back."],
+  "draft.restored": [
+    "Đã khôi phục thông tin bạn nhập trước đó, được lưu trên thiết bị này.",
+    "What you typed before, kept on this device, is filled in again.",
+  ],
+  "draft.discard": ["Xóa thông tin đã lưu và nhập lại", "Clear what was kept and start again"],
+  "draft.discarded": ["Đã xóa thông tin lưu trên thiết bị này.", "What was kept on this device is cleared."],
+  "draft.waiting": [
+    "Không có kết nối mạng. Thông tin bước 1 đã được lưu trên thiết bị này và sẽ tự động được gửi khi có mạng trở lại — bạn không cần nhập lại.",
+    "You are offline. Step 1 is kept on this device and will be sent by itself once the connection is back: nothing to type again.",
+  ],
+  "draft.sending": ["Đã có mạng trở lại. Đang gửi thông tin bước 1…", "The connection is back. Sending step 1…"],
+  "draft.offlineCopy": [
+    "Không tải được thủ tục do mất kết nối mạng: biểu mẫu dưới đây dùng bản đã lưu trên thiết bị này.",
+    "The procedure could not be loaded (offline): the form below uses the copy kept on this device.",
+  ],
 };

@@ -329,6 +329,34 @@ async def test_security_headers_on_the_portal_and_the_api(stack):
             assert "strict-transport-security" not in r.headers  # production only (see test_containers)
 
 
+async def test_the_service_worker_and_the_manifest_are_served_for_an_installable_portal(stack):
+    """Issue 23 (B): /sw.js is asked for again on every update check and may control the whole site;
+    the manifest has its media type; both keep the security headers."""
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        sw = await http.get("/sw.js")
+        assert sw.status_code == 200 and sw.headers["content-type"].startswith("application/javascript")
+        assert sw.headers["cache-control"] == "no-cache"
+        assert sw.headers["service-worker-allowed"] == "/"
+        assert "const VERSION = " in sw.text
+        manifest = await http.get("/manifest.webmanifest")
+        assert manifest.status_code == 200
+        assert manifest.headers["content-type"].startswith("application/manifest+json")
+        assert manifest.headers["cache-control"] == "no-cache"
+        assert manifest.json()["start_url"] == "/"
+        for r in (sw, manifest):
+            csp = r.headers["content-security-policy"]
+            assert (
+                "worker-src 'self'" in csp
+                and "manifest-src 'self'" in csp
+                and "frame-ancestors 'none'" in csp
+            )
+            assert r.headers["x-content-type-options"] == "nosniff"
+        # The rest of the portal keeps the gateway's usual answers (no Service-Worker-Allowed there).
+        index = await http.get("/ho-so")
+        assert index.status_code == 200 and "service-worker-allowed" not in index.headers
+        assert '<link rel="manifest" href="/manifest.webmanifest">' in index.text
+
+
 async def test_cors_answers_only_origins_on_the_allow_list(stack):
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:

@@ -11,6 +11,7 @@ import { localProblem, validCitizenId, validPhone, validEmail } from "./auth.js"
 import { FeeTable } from "./procedure.js";
 import { Captcha } from "./captcha.js";
 import { PaymentCard, counterAllowed } from "./payment.js";
+import { loadDraft, saveDraft, clearDraft } from "../drafts.js";
 
 export const STEP_KEYS = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
 
@@ -236,8 +237,21 @@ function OrgFields({ value, onChange, errors, submitter }) {
 
 /**
  * Step 1. New mode: `agencies` to choose from, creates the draft. Draft mode: `dossier`.
+ *
+ * What is typed is kept on this device as it changes (drafts.js: per user, and per procedure before the
+ * draft exists or per dossier after), filled in again after a reload or offline, and removed once the
+ * server has it. Offline, "Tiếp tục" waits: the step is sent when the connection is back (the `online`
+ * event, and a retry every 20 s while the device says it is online but the portal does not answer).
+ * `context` (new mode): what the form needs to show again offline (the procedure's code, name, cases;
+ * the agencies; the account's prefill), kept with the values.
  */
-function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone, handed }) {
+function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone, handed, context }) {
+  const s = useStore(session);
+  const user = s && s.claims ? s.claims.sub : null;
+  const scope = dossier ? `dossier:${dossier.id}` : `new:${procedure.code}`;
+  // Handed over from the new-dossier page (the draft made, its applicant refused) wins over the copy here.
+  const kept = useRef(handed ? null : loadDraft(user, scope));
+  const local = kept.current && kept.current.values;
   const fromApplicant = dossier && dossier.applicant;
   // A holder verified through VNeID files as themself: the submitter's ID is that identity's, not typed.
   const { identity_level: level, ...prefill } = account || {};
@@ -252,43 +266,122 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
   // server refuses one it does not admit, and the draft's page then offers only those).
   const allowed = (dossier && dossier.applicant_kinds) || KINDS;
   const selfAllowed = allowed.some((k) => FILER_KINDS.includes(k));
-  const [submitter, setSubmitterAs] = useState(() => {
-    const s = (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill);
-    return verifiedId ? { ...s, kind: "individual", citizen_id: verifiedId } : s;
-  });
-  const setSubmitter = (s) => setSubmitterAs(verifiedId ? { ...s, kind: "individual", citizen_id: verifiedId } : s);
-  const [hasOwner, setHasOwner] = useState(
-    !!(fromApplicant && fromApplicant.owner) || !!(handed && handed.owner) || !selfAllowed,
-  );
   const firstOrg = allowed.find(isOrg) || "business";
-  const [owner, setOwner] = useState(
-    (handed && handed.owner) || (fromApplicant && fromApplicant.owner ? start(fromApplicant.owner) : selfAllowed ? start(null) : emptyOrg(firstOrg)),
-  );
+  // The form as the server (or the account) has it; the copy kept here, when there is one, replaces it.
+  const initial = () => ({
+    submitter: (handed && handed.submitter) || start(fromApplicant ? fromApplicant.submitter : prefill),
+    hasOwner: !!(fromApplicant && fromApplicant.owner) || !!(handed && handed.owner) || !selfAllowed,
+    owner: (handed && handed.owner) || (fromApplicant && fromApplicant.owner ? start(fromApplicant.owner) : selfAllowed ? start(null) : emptyOrg(firstOrg)),
+  });
+  const asVerified = (p) => (verifiedId ? { ...p, kind: "individual", citizen_id: verifiedId } : p);
+  const [submitter, setSubmitterAs] = useState(() => asVerified((local && local.submitter) || initial().submitter));
+  const setSubmitter = (p) => setSubmitterAs(asVerified(p));
+  const [hasOwner, setHasOwner] = useState(() => (local && selfAllowed ? !!local.hasOwner : initial().hasOwner));
+  const [owner, setOwner] = useState(() => (local && local.owner) || initial().owner);
   const ownerKinds = allowed;
   const setOwnerKind = (k) => setOwner(isOrg(k) ? (isOrg(owner.kind) ? { ...owner, kind: k } : emptyOrg(k)) : isOrg(owner.kind) ? { ...emptyPerson(), kind: k } : { ...owner, kind: k });
   // Filing for an organisation the person is staff or representative of: it becomes the owner, as
   // registered (the server fills it in), so no owner is typed.
-  const s = useStore(session);
   const orgChoices = dossier ? [] : filerOrgs(s);
   const orgNames = useAsync(() => (orgChoices.length ? get("/auth/organisations").then((r) => r.items) : []), [orgChoices.length]);
-  const [forOrg, setForOrg] = useState(() => new URLSearchParams(location.search).get("to-chuc") || "");
+  const [forOrg, setForOrg] = useState(
+    () => new URLSearchParams(location.search).get("to-chuc") || (local && !dossier && orgChoices.some((o) => o.id === local.forOrg) ? local.forOrg : ""),
+  );
   const byOrg = !!(forOrg || (dossier && dossier.organisation_id));
   const cases = dossier ? dossier.cases || [] : casesOf(procedure);
-  const [caseName, setCase] = useState(dossier ? dossier.case || cases[0] || "" : cases[0] || "");
-  const [agency, setAgency] = useState(agencies && agencies.length === 1 ? agencies[0].code : "");
+  const [caseName, setCase] = useState(() =>
+    local && cases.includes(local.caseName) ? local.caseName : dossier ? dossier.case || cases[0] || "" : cases[0] || "",
+  );
+  const [agency, setAgency] = useState(() =>
+    local && agencies && agencies.some((a) => a.code === local.agency) ? local.agency : agencies && agencies.length === 1 ? agencies[0].code : "",
+  );
   const [error, setError] = useState((handed && handed.error) || null);
   const [busy, setBusy] = useState(false);
-  const key = useRef(idempotencyKey());
+  // One key for this step's creation, kept with the copy: a creation sent again after a lost answer (the
+  // connection dropped) is the same draft, not a second one.
+  const key = useRef((kept.current && kept.current.key) || idempotencyKey());
+  const [restored, setRestored] = useState(!!local);
+  const [pending, setPending] = useState(!!(kept.current && kept.current.pending));
   const fe = error && error.fieldErrors ? error.fieldErrors() : {};
+
+  // Kept on this device as it changes (not on arrival: an untouched form is not a draft).
+  const save = useRef({ skip: true, done: false });
+  useEffect(() => {
+    if (save.current.skip || save.current.done) {
+      save.current.skip = false;
+      return;
+    }
+    saveDraft(user, scope, {
+      values: { submitter, hasOwner, owner, forOrg, caseName, agency },
+      context: context || null,
+      pending,
+      key: key.current,
+    });
+  }, [submitter, hasOwner, owner, forOrg, caseName, agency, pending]);
+
+  const discard = () => {
+    clearDraft(user, scope);
+    const first = initial();
+    save.current.skip = true; // the form as it was: not a draft to keep
+    setSubmitter(first.submitter);
+    setHasOwner(first.hasOwner);
+    setOwner(first.owner);
+    setRestored(false);
+    setPending(false);
+    announce(t("draft.discarded"));
+  };
 
   const submit = async (e) => {
     e.preventDefault();
-    const local = localProblem({
+    const problem = localProblem({
       agency_code: !dossier && agencies && agencies.length > 1 && !agency ? t("v.agency") : "",
       ...personErrors(submitter, "submitter"),
       ...(hasOwner && !byOrg ? (isOrg(owner.kind) ? orgErrors(owner, "owner") : personErrors(owner, "owner")) : {}),
     });
-    if (local) return setError(local);
+    if (problem) return setError(problem);
+    await send();
+  };
+
+  // Offline: the step waits, kept here, and is sent when the connection is back.
+  const wait = () => {
+    setBusy(false);
+    if (!pending) announce(t("draft.waiting"));
+    setPending(true);
+  };
+  const sending = useRef(false);
+  const send = async () => {
+    if (sending.current) return;
+    if (navigator.onLine === false) return wait();
+    sending.current = true;
+    try {
+      await sendNow();
+    } finally {
+      sending.current = false;
+    }
+  };
+  const sendRef = useRef(send);
+  sendRef.current = send;
+  const resumeAtOnce = useRef(pending); // a step left waiting before a reload: sent as soon as online
+  useEffect(() => {
+    if (!pending) return undefined;
+    const retry = () => {
+      if (navigator.onLine === false || sending.current) return;
+      announce(t("draft.sending"));
+      sendRef.current();
+    };
+    if (resumeAtOnce.current) {
+      resumeAtOnce.current = false;
+      retry();
+    }
+    window.addEventListener("online", retry);
+    const timer = setInterval(retry, 20000);
+    return () => {
+      window.removeEventListener("online", retry);
+      clearInterval(timer);
+    };
+  }, [pending]);
+
+  const sendNow = async () => {
     setError(null);
     setBusy(true);
     const applicant = { submitter: cleanPerson(submitter) };
@@ -306,8 +399,15 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
         await put(`/submissions/dossiers/${id}/case`, { case: caseName });
       }
     } catch (err) {
+      if (err.code === "network") return wait();
       setBusy(false);
       return setError(err);
+    }
+    if (!dossier) {
+      // The draft exists: what is kept here now belongs to it (until its applicant is saved).
+      save.current.done = true;
+      clearDraft(user, scope);
+      saveDraft(user, `dossier:${id}`, { values: { submitter, hasOwner, owner, forOrg, caseName, agency }, pending: false });
     }
     try {
       await put(`/submissions/dossiers/${id}/applicant`, applicant);
@@ -318,13 +418,25 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
         handOver(`applicant:${id}`, { submitter, owner: hasOwner ? owner : null, error: err });
         return navigate(`/ho-so/${id}?buoc=1`, { replace: true });
       }
+      if (err.code === "network") return wait();
       return setError(err);
     }
+    // The server has step 1: nothing is kept here any more.
+    save.current.done = true;
+    clearDraft(user, dossier ? scope : `dossier:${id}`);
+    setPending(false);
     setBusy(false);
     onDone(id);
   };
 
   return html`<form class="form" onSubmit=${submit} novalidate data-testid="step1-form">
+    ${pending ? html`<${Alert} kind="warning" testid="draft-waiting">${t("draft.waiting")}<//>` : null}
+    ${restored && !pending
+      ? html`<${Alert} kind="info" testid="draft-restored">
+          <p>${t("draft.restored")}</p>
+          <p><button type="button" class="btn btn-secondary" onClick=${discard} data-testid="draft-discard">${t("draft.discard")}</button></p>
+        <//>`
+      : null}
     <${ProblemAlert} error=${error} prefix="s1-" />
     <p class="muted small">${t("common.requiredNote")}</p>
     <fieldset class="fieldset">
@@ -401,9 +513,33 @@ function ApplicantStep({ procedure, agencies, dossier, prefill: account, onDone,
   </form>`;
 }
 
+/** What step 1 needs to show again offline (kept with the values, drafts.js): no more than the form uses. */
+function offlineContext({ procedure, agencies, me }) {
+  return {
+    procedure: {
+      code: procedure.code,
+      name: procedure.name,
+      fileable: procedure.fileable,
+      audience: procedure.audience || "",
+      components: (procedure.components || []).map((c) => ({ id: c.id, group: c.group || null })),
+    },
+    agencies: (agencies || []).map((a) => ({ code: a.code, name: a.name })),
+    me: me && {
+      full_name: me.full_name,
+      citizen_id: me.citizen_id,
+      phone: me.phone,
+      email: me.email,
+      identity: me.identity ? { birth_date: me.identity.birth_date, address: me.identity.address } : null,
+      identity_level: me.identity_level || 0,
+    },
+  };
+}
+
 /** /nop-truc-tuyen/:code — step 1 before a draft exists. */
 export function NewDossierPage({ code }) {
   const lang = useLang();
+  const s = useStore(session);
+  const user = s && s.claims ? s.claims.sub : null;
   useTitle(`${t("wizard.step1")} — ${t("wizard.title")}`);
   const data = useAsync(
     () =>
@@ -411,13 +547,22 @@ export function NewDossierPage({ code }) {
         get(`/catalog/procedures/${encodeURIComponent(code)}`, { auth: false }),
         get("/submissions/agencies", { query: { procedure: code } }),
         get("/auth/me").catch(() => null),
-      ]).then(([procedure, agencies, me]) => ({ procedure, agencies, me })),
+      ]).then(
+        ([procedure, agencies, me]) => ({ procedure, agencies, me }),
+        (err) => {
+          // Offline: the form as kept on this device with what was typed, if anything was.
+          const kept = err && err.code === "network" ? loadDraft(user, `new:${code}`) : null;
+          if (kept && kept.context && kept.context.procedure) return { ...kept.context, offline: true };
+          throw err;
+        },
+      ),
     [code, lang],
   );
   return html`<${PageHeading} sub=${data.data ? html`<${Vi}>${data.data.procedure.name}<//>` : ""}>${t("wizard.title")}<//>
     <${Stepper} current=${1} />
     <section aria-labelledby="step-title" class="card step-card">
       <h2 id="step-title">${t("wizard.step1")}</h2>
+      ${data.data && data.data.offline ? html`<${Alert} kind="info" testid="draft-offline-copy" live=${false}>${t("draft.offlineCopy")}<//>` : null}
       ${data.loading
         ? html`<${Loading} />`
         : data.error
@@ -427,6 +572,7 @@ export function NewDossierPage({ code }) {
             : html`<${ApplicantStep}
                 procedure=${data.data.procedure}
                 agencies=${data.data.agencies}
+                context=${offlineContext(data.data)}
                 prefill=${data.data.me && {
                   full_name: data.data.me.full_name,
                   citizen_id: data.data.me.citizen_id,
