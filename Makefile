@@ -65,6 +65,13 @@ test: .venv/.synced
 test-fast: .venv/.synced
 	.venv/bin/pytest -m "not system"
 
+# Prometheus's checker on the alert rules and their unit tests (deploy/observability/prometheus/):
+# promtool comes with Debian's prometheus package, which `make test` does not need.
+.PHONY: alerts-check
+alerts-check:
+	promtool check rules deploy/observability/prometheus/alerts.yaml
+	cd deploy/observability/prometheus && promtool test rules alerts_test.yaml
+
 lint: .venv/.synced
 	.venv/bin/ruff check .
 
