@@ -41,6 +41,7 @@ STAND_IN = """
     register: async () => registration,
     addEventListener() {},
     removeEventListener() {},
+    startMessages() {},
     controller: null,
   };
   Object.defineProperty(Navigator.prototype, "serviceWorker", { get: () => container, configurable: true });
