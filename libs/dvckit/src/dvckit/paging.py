@@ -40,7 +40,6 @@ from .errors import Problem, Text
 PAGING_MARK = "__dvc_paging__"  # read by dvckit.apidoc: a route with this dependency documents 400
 MAX_CURSOR = 2048
 _TAG = b"dvc-cursor-v1"
-WHOLE = 1000  # a short list's first page without ``limit``: all of it
 _SKIP = frozenset({"cursor", "limit", "page", "size"})
 
 BAD_CURSOR = Problem(
@@ -181,10 +180,10 @@ class Paging:
             return Window(size=size, skip=skip, after=after, by_cursor=True, scope=scope)
         return Window(size=size, skip=(page - 1) * size, scope=scope)
 
-    def whole(self, items: list[Any], *, size: int = WHOLE, **extra: Any) -> dict[str, Any]:
-        """A short list built whole in memory (an offset cursor over it): without ``cursor``/``limit`` the
-        first page holds up to ``size`` items (every one, as before cursors), with ``limit`` that many."""
-        w = self.window(size=size)
+    def whole(self, items: list[Any], *, size: int = 100, **extra: Any) -> dict[str, Any]:
+        """A list built whole in memory (an offset cursor over it): without ``limit`` a page holds every
+        item (as the list did before cursors), with ``limit`` that many."""
+        w = self.window(size=size if self.limit else max(len(items), 1))
         return self.finish(w, {"items": w.slice(items), **extra})
 
     def finish(self, window: Window, body: dict[str, Any]) -> dict[str, Any]:
@@ -197,10 +196,14 @@ class Paging:
         if "size" in body:
             body["size"] = window.size
         if nxt is not None:
-            keep = [(k, v) for k, v in self.request.query_params.multi_items() if k not in _SKIP]
-            keep += [("cursor", nxt), ("limit", str(window.size))]
-            self.response.headers["Link"] = f'<{self.request.url.path}?{urlencode(keep)}>; rel="next"'
+            self.response.headers["Link"] = self.link(window, nxt)
         return body
+
+    def link(self, window: Window, nxt: str) -> str:
+        """The RFC 8288 ``Link`` header value to the next page: this list, its filters, the cursor."""
+        keep = [(k, v) for k, v in self.request.query_params.multi_items() if k not in _SKIP]
+        keep += [("cursor", nxt), ("limit", str(window.size))]
+        return f'<{self.request.url.path}?{urlencode(keep)}>; rel="next"'
 
 
 setattr(Paging, PAGING_MARK, True)

@@ -16,6 +16,7 @@ from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
 from dvckit.httputil import if_match_version
 from dvckit.jsonutil import dumps
+from dvckit.paging import Cursored, Paged
 
 from ..domain.agencies import CODE_PATTERN as AGENCY_CODE
 from ..domain.agencies import Agency, AgencyLevel
@@ -93,7 +94,7 @@ class Suggestions(BaseModel):
     procedures: list[SuggestedProcedure]
 
 
-class ProcedurePage(BaseModel):
+class ProcedurePage(Cursored):
     items: list[ProcedureItem]
     total: int
     page: int
@@ -144,6 +145,7 @@ def _online(value: OnlineFilter | None) -> list[str] | None:
 async def search(
     request: Request,
     parts: Parts,
+    paging: Paged,
     q: Annotated[str | None, Query(max_length=200, description="Từ khóa, có dấu hoặc không dấu")] = None,
     field: Annotated[str | None, Query(max_length=200)] = None,
     agency: Annotated[str | None, Query(max_length=300)] = None,
@@ -153,15 +155,30 @@ async def search(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     c = parts.catalog
-    params = (q.strip() if q else None, field, agency, level, online, page, size)
+    w = paging.window(page=page, size=size, max_size=100)  # ranked in memory: an offset cursor
+    params = (q.strip() if q else None, field, agency, level, online, w.skip, w.size)
     digest = hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16]
     etag = f'W/"{c.revision}.{c.terms.revision}-{digest}"'  # the catalogue's and the vocabulary's
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    body = c.search_json(
-        params, q=q, field=field, agency=agency, level=level, online=_online(online), page=page, size=size
+    body, total = c.search_json(
+        params,
+        q=q,
+        field=field,
+        agency=agency,
+        level=level,
+        online=_online(online),
+        page=w.page,
+        size=w.size,
+        offset=w.skip,
     )
+    count = min(w.size, max(0, total - w.skip))
+    w.found(count, total)
+    nxt = w.next_cursor(count)
+    if nxt is not None:
+        headers["Link"] = paging.link(w, nxt)
+    body = body[:-1] + b',"next_cursor":' + dumps(nxt) + b"}"
     return Response(body, media_type="application/json", headers=headers)
 
 
