@@ -86,7 +86,7 @@ class SuggestedProcedure(BaseModel):
     name: str
 
 
-class Suggestions(BaseModel):
+class SearchSuggestions(BaseModel):
     """For a search that found nothing: the query spelt with the catalogue's own words, and the popular
     procedures it (or, failing that, the catalogue) offers."""
 
@@ -104,7 +104,9 @@ class ProcedurePage(Cursored):
         description="With q: every word matched (all), only some because every word found too little "
         "(partial), or nothing (none)",
     )
-    suggestions: Suggestions | None = Field(None, description="With q and no result: what to try instead")
+    suggestions: SearchSuggestions | None = Field(
+        None, description="With q and no result: what to try instead"
+    )
 
 
 class Facet(BaseModel):
