@@ -156,11 +156,12 @@ async def test_a_full_filing_with_the_generated_client(stack, api):
     assert needed
     for i, cid in enumerate(needed):
         data = big_pdf(300 * 1024, bytes([i]))
+        # The component in the query: the generator writes the file part first, and the route streams
+        # the file as it comes, so it must know the component before (the document says so).
         form = m.SubmissionsUploadUploadForm(
-            file=types.File(payload=data, file_name=f"giấy tờ {i}.pdf", mime_type="application/pdf"),
-            component_id=cid,
+            file=types.File(payload=data, file_name=f"giấy tờ {i}.pdf", mime_type="application/pdf")
         )
-        up = await upload.asyncio_detailed(d.id, client=http, body=form)
+        up = await upload.asyncio_detailed(d.id, client=http, body=form, component_id=cid)
         assert up.status_code == 201 and isinstance(up.parsed, m.UploadOut), up.content
         assert up.parsed.sha256 == hashlib.sha256(data).hexdigest()
 
