@@ -148,6 +148,14 @@ def test_every_list_takes_a_cursor_and_answers_the_next_one() -> None:
     assert NOT_LISTS <= {f"{m} {p}" for m, p, _ in lists}, "a NOT_LISTS entry is stale"
 
 
+def test_the_agency_directory_pages_by_cursor_in_its_array_shape() -> None:
+    # Reference lists answered as bare arrays keep that shape; the directory (hundreds of agencies) also
+    # pages, the next page named by `Link` only.
+    op = DOC["paths"]["/api/v1/catalog/agencies"]["get"]
+    assert {"cursor", "limit"} <= {p["name"] for p in op["parameters"]}
+    assert "Link" in op["responses"]["200"]["headers"] and "400" in op["responses"]
+
+
 POLLED = {
     "GET /api/v1/submissions/dossiers/{dossier_id}",
     "GET /api/v1/submissions/dossiers",

@@ -186,6 +186,15 @@ class Paging:
         w = self.window(size=size if self.limit else max(len(items), 1))
         return self.finish(w, {"items": w.slice(items), **extra})
 
+    def array(self, items: list[Any]) -> tuple[list[Any], str | None]:
+        """A list answered as a bare JSON array (reference data that keeps that shape): every item
+        without ``cursor``/``limit``; with them, a page, and the next one named only by the ``Link``
+        header (returned, for the route to set: such routes answer a ``Response`` of their own)."""
+        w = self.window(size=self.limit or max(len(items), 1))
+        page = w.slice(items)
+        nxt = w.next_cursor(len(page))
+        return page, (self.link(w, nxt) if nxt is not None else None)
+
     def finish(self, window: Window, body: dict[str, Any]) -> dict[str, Any]:
         """Add ``next_cursor`` to the answer and ``Link: rel="next"`` when there is a next page; for a
         page asked by cursor, ``page`` is where it falls."""

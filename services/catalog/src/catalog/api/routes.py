@@ -325,15 +325,22 @@ def _agency(a: Agency, status: int = 200) -> Response:
 async def agencies(
     request: Request,
     parts: Parts,
+    paging: Paged,
     level: AgencyLevel | None = None,
     kind: AgencyKind | None = None,
     parent: Annotated[str | None, Query(pattern=AGENCY_CODE, description="Mã cơ quan cấp trên")] = None,
     ward: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Mã đơn vị hành chính cấp xã")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Tên hoặc mã, có dấu hoặc không dấu")] = None,
 ) -> Response:
-    body = dumps(await parts.directory.list(level=level, kind=kind, parent=parent, q=q, ward=ward))
+    found = await parts.directory.list(level=level, kind=kind, parent=parent, q=q, ward=ward)
+    # The whole directory as an array, as ever; with `limit`/`cursor` a page, the next in `Link`.
+    found, link = paging.array(found)
+    body = dumps(found)
     etag = f'W/"dir-{hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]}"'
-    return cached(request, body, etag, DIRECTORY_CACHE)
+    answer = cached(request, body, etag, DIRECTORY_CACHE)
+    if link is not None:
+        answer.headers["Link"] = link
+    return answer
 
 
 @router.get(
