@@ -4,7 +4,8 @@ The merged OpenAPI document (gateway/apidocs/openapi.json, served at /api/openap
 Each operation is called with valid and invalid inputs (schemathesis's examples, coverage and fuzzing
 phases, positive and negative), once anonymously and once signed in as the principal the operation is
 for (citizen, officer or administrator). Every answer must be no server error, and its status code,
-content type, headers and body must be what the document says for that operation. What is trimmed to
+content type, headers and body must be what the document says for that operation; every error answer is
+problem+json with a ``code`` (``problem_with_a_code``). What is trimmed to
 keep the run to a minute or two is said where it is (CONFIG, ANONYMOUS, CATALOG_CHANGE)."""
 
 from __future__ import annotations
@@ -59,7 +60,27 @@ def _offset_stream(ctx, value) -> bytes:
 
 schema = schemathesis.openapi.from_path(DOCUMENT, config=SchemathesisConfig.from_dict(CONFIG))
 anonymous = schemathesis.openapi.from_path(DOCUMENT, config=SchemathesisConfig.from_dict(ANONYMOUS))
+
+
+@schemathesis.check
+def problem_with_a_code(ctx, response, case) -> bool | None:
+    """Every error answer, whatever the document says of it, is problem+json with a stable ``code``
+    (issue 23: the one error shape apps branch on). HEAD answers carry no body."""
+    if response.status_code < 400 or case.method.upper() == "HEAD":
+        return None
+    ctype = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
+    if ctype != "application/problem+json":
+        raise AssertionError(f"{response.status_code} answered as {ctype!r}, not application/problem+json")
+    body = json.loads(response.content)
+    if not (isinstance(body, dict) and isinstance(body.get("code"), str) and body["code"]):
+        raise AssertionError(f"{response.status_code} problem without a code: {response.content[:200]!r}")
+    if body.get("status") != response.status_code:
+        raise AssertionError(f"problem status {body.get('status')} on a {response.status_code} answer")
+    return None
+
+
 CHECKS = [
+    problem_with_a_code,
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,

@@ -65,3 +65,125 @@ def test_schema_references_resolve() -> None:
     doc = json.loads((ROOT / openapi.OUT).read_text())
     refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(doc)))
     assert refs and refs <= set(doc["components"]["schemas"])
+
+
+# -- the contract for apps (issue 23): one error shape, cursors on every list, ETags on polled reads ---------
+
+DOC = json.loads((ROOT / openapi.OUT).read_text())
+SCHEMAS = DOC["components"]["schemas"]
+OPERATIONS = [(m.upper(), p, op) for p, ops in DOC["paths"].items() for m, op in ops.items()]
+
+
+def _resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_every_operation_answers_a_success_and_every_error_as_a_problem_with_a_code() -> None:
+    problem = SCHEMAS["Problem"]
+    assert {"type", "title", "status", "code", "detail"} <= set(problem["required"])
+    assert {"instance", "errors"} <= set(problem["properties"])
+    bad = []
+    for method, path, op in OPERATIONS:
+        answers = op["responses"]
+        # A success, or for the browser's sign-in steps (VNeID, an app's authorization) a redirect.
+        if not any(k.startswith("2") for k in answers) and not {"302", "303"} & set(answers):
+            bad.append(f"{method} {path}: no 2xx")
+        # Any route may meet the gateway's rate limits, an unexpected error, or its database gone.
+        missing = {"429", "500", "503"} - set(answers)
+        if op.get("security"):
+            missing |= {"401"} - set(answers)
+        if missing:
+            bad.append(f"{method} {path}: does not declare {sorted(missing)}")
+        for status, answer in answers.items():
+            if status[0] not in "45":
+                continue
+            content = answer.get("content") or {}
+            if set(content) != {"application/problem+json"}:
+                bad.append(f"{method} {path} {status}: {sorted(content)}")
+            elif content["application/problem+json"]["schema"] != {"$ref": "#/components/schemas/Problem"}:
+                bad.append(f"{method} {path} {status}: not the Problem schema")
+    assert not bad, "\n".join(bad)
+
+
+# Answers with `items` that are not lists of a collection to walk: documented here, each with why.
+NOT_LISTS = {
+    # One dossier's fee table: its lines, always whole.
+    "GET /api/v1/submissions/dossiers/{dossier_id}/fees",
+    # The whole published catalogue compactly, under one revision's ETag: a consumer copies one snapshot
+    # (pages of it could mix two revisions).
+    "GET /api/v1/catalog/procedures/summary",
+    # Names suggested as one types: the first `limit` of a ranking (at most 20), not a list to page.
+    "GET /api/v1/catalog/suggest",
+}
+
+
+def _list_operations() -> list[tuple[str, str, dict]]:
+    found = []
+    for method, path, op in OPERATIONS:
+        if method != "GET":
+            continue
+        ok = op["responses"].get("200", {}).get("content", {}).get("application/json")
+        if ok and "items" in _resolve(ok["schema"]).get("properties", {}):
+            found.append((method, path, op))
+    return found
+
+
+def test_every_list_takes_a_cursor_and_answers_the_next_one() -> None:
+    lists = _list_operations()
+    assert len(lists) >= 15  # dossiers, the officer's queue, notifications, users, the audit trail, ...
+    bad = []
+    for method, path, op in lists:
+        label = f"{method} {path}"
+        if label in NOT_LISTS:
+            continue
+        query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        if not {"cursor", "limit"} <= query:
+            bad.append(f"{label}: no cursor/limit parameter")
+        ok = op["responses"]["200"]
+        if "next_cursor" not in _resolve(ok["content"]["application/json"]["schema"])["properties"]:
+            bad.append(f"{label}: no next_cursor in its answer")
+        if "Link" not in ok.get("headers", {}):
+            bad.append(f"{label}: no Link header documented")
+        if "400" not in op["responses"]:
+            bad.append(f"{label}: no 400 (bad-cursor)")
+    assert not bad, "\n".join(bad)
+    assert NOT_LISTS <= {f"{m} {p}" for m, p, _ in lists}, "a NOT_LISTS entry is stale"
+
+
+def test_the_agency_directory_pages_by_cursor_in_its_array_shape() -> None:
+    # Reference lists answered as bare arrays keep that shape; the directory (hundreds of agencies) also
+    # pages, the next page named by `Link` only.
+    op = DOC["paths"]["/api/v1/catalog/agencies"]["get"]
+    assert {"cursor", "limit"} <= {p["name"] for p in op["parameters"]}
+    assert "Link" in op["responses"]["200"]["headers"] and "400" in op["responses"]
+
+
+POLLED = {
+    "GET /api/v1/submissions/dossiers/{dossier_id}",
+    "GET /api/v1/submissions/dossiers",
+    "GET /api/v1/notifications",
+    "GET /api/v1/notifications/unread-count",
+    "GET /api/v1/payments/orders/{order_id}",
+    "GET /api/v1/auth/me",
+}
+
+
+def test_the_reads_apps_poll_answer_etags_and_304() -> None:
+    ops = {f"{m} {p}": op for m, p, op in OPERATIONS}
+    for label in POLLED:
+        op = ops[label]
+        assert "ETag" in op["responses"]["200"]["headers"], label
+        assert "304" in op["responses"], label
+        assert any(p["name"] == "If-None-Match" and p["in"] == "header" for p in op["parameters"]), label
+
+
+def test_a_client_generator_finds_unique_names() -> None:
+    # openapi-python-client names functions by operationId and classes by schema title.
+    ids = [op["operationId"] for _, _, op in OPERATIONS]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    titles = [s.get("title", name) for name, s in SCHEMAS.items()]
+    assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+    assert not [n for n in SCHEMAS if "__" in n], "a schema named after its module: rename the class"
+    assert "$defs" not in json.dumps(DOC["paths"]), "a local $defs left in an operation"

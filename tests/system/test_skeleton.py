@@ -95,6 +95,10 @@ async def test_gateway_answers_problem_json_for_unknown_api_paths(stack):
         assert r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["code"] == "not-found"
         assert r.headers["x-content-type-options"] == "nosniff"
+        # A method nginx refuses before any route (TRACE): the same error shape (issue 23).
+        r = await http.request("TRACE", "/api/v1/auth/login")
+        assert r.status_code == 405 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["code"] == "method-not-allowed" and r.json()["status"] == 405
 
 
 async def test_bad_input_through_the_gateway_is_a_problem_and_changes_nothing(stack):

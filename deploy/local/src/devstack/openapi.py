@@ -17,6 +17,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from dvckit import apidoc
+
 from .config import ROOT, SERVICES
 
 OUT = Path("gateway/apidocs/openapi.json")
@@ -56,6 +58,26 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def _hoist_defs(node: Any, into: dict[str, Any]) -> Any:
+    """Move the JSON Schema ``$defs`` a route's hand-written schema carries (pydantic's
+    ``model_json_schema()`` in ``openapi_extra``) into the components, with their references: a client
+    generator resolves ``#/components/schemas/…`` only."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$defs" and isinstance(v, dict):
+                for name, schema in v.items():
+                    into.setdefault(name, _hoist_defs(schema, into))
+                continue
+            if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/"):
+                v = "#/components/schemas/" + v.rsplit("/", 1)[1]
+            out[k] = _hoist_defs(v, into)
+        return out
+    if isinstance(node, list):
+        return [_hoist_defs(v, into) for v in node]
+    return node
+
+
 def merge(docs: dict[str, dict[str, Any]], public: list[re.Pattern[str]]) -> dict[str, Any]:
     """Merge the services' documents; a schema name two services use for different shapes is kept
     apart by prefixing the later one with its service (``Submission_Applicant``)."""
@@ -64,7 +86,11 @@ def merge(docs: dict[str, dict[str, Any]], public: list[re.Pattern[str]]) -> dic
     tags: list[dict[str, Any]] = []
     for service, doc in docs.items():
         doc = copy.deepcopy(doc)
-        own = doc.get("components", {}).get("schemas", {})
+        hoisted: dict[str, Any] = {}
+        doc["paths"] = _hoist_defs(doc["paths"], hoisted)
+        own = doc.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in hoisted.items():
+            own.setdefault(name, schema)
         renames = {
             name: f"{service.capitalize()}_{name}"
             for name, schema in own.items()
@@ -72,7 +98,10 @@ def merge(docs: dict[str, dict[str, Any]], public: list[re.Pattern[str]]) -> dic
         }
         doc = _rename_refs(doc, renames)
         for name, schema in doc.get("components", {}).get("schemas", {}).items():
-            schemas[renames.get(name, name)] = schema
+            final = renames.get(name, name)
+            if final != name and "title" in schema:
+                schema["title"] = final  # generators name their classes by the title: keep them apart
+            schemas[final] = schema
         for path, ops in doc["paths"].items():
             if path in OPERATOR_PATHS:
                 continue
@@ -80,6 +109,10 @@ def merge(docs: dict[str, dict[str, Any]], public: list[re.Pattern[str]]) -> dic
                 op["tags"] = [f"{service} · {t}" for t in op.get("tags") or ["other"]]
                 if not any(p.match(f"{method.upper()} {path}") for p in public):
                     op["security"] = [{"bearer": []}]
+                    # The gateway refuses a missing or bad token before the service sees it.
+                    if "401" not in op["responses"]:
+                        op["responses"]["401"] = apidoc.problem_response(401)
+                        op["responses"] = dict(sorted(op["responses"].items()))
                 for t in op["tags"]:
                     if t not in [x["name"] for x in tags]:
                         tags.append({"name": t})

@@ -10,7 +10,14 @@ the app generates:
 - a route with a request body documents 413 (the gateway's body limit for the service, or the
   service's own, such as a file's).
 
+- every route documents 429 (the gateway's rate limits cover every API route), 500 and 503 (the
+  database unreachable): the answers any route may give;
+- a list route (``dvckit.paging.Paging``) documents ``cursor``/``limit``, 400 ``bad-cursor`` and its
+  ``Link`` header; a polled read (``dvckit.etag.Conditional``) documents ``ETag`` and 304.
+
 What only a route knows (404, 409, ...) it declares with ``responses=problems(404, (409, "why"))``.
+Every error answer is ``application/problem+json`` with the shared ``Problem`` schema, whose ``code`` is
+the stable machine-readable reason an app branches on (``tests/static/test_api_document.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from typing import Any
 from fastapi import FastAPI, routing
 
 from .errors import PROBLEM_JSON
+from .etag import ETAG_MARK
+from .paging import PAGING_MARK
 
 PROBLEM = "Problem"
 PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM}"}
@@ -67,6 +76,30 @@ DESCRIPTIONS = {
     415: "Kiểu dữ liệu không được hỗ trợ / unsupported media type",
     422: "Dữ liệu không hợp lệ / invalid input",
     429: "Quá nhiều yêu cầu / too many requests (Retry-After)",
+    500: "Lỗi hệ thống / internal error (with the request id)",
+    503: "Hệ thống tạm thời gián đoạn / temporarily unavailable (Retry-After)",
+}
+# What any route may answer: the gateway's rate limits, an unexpected error, the database unreachable.
+EVERY_ROUTE = (429, 500, 503)
+BAD_CURSOR = "Con trỏ phân trang không hợp lệ (code `bad-cursor`) / an invalid cursor (code `bad-cursor`)"
+LINK_HEADER = {
+    "description": 'RFC 8288: `<…?cursor=…>; rel="next"` while a next page exists',
+    "schema": {"type": "string"},
+}
+ETAG_HEADERS = {
+    "ETag": {
+        "description": "Weak validator of this answer; send it back as `If-None-Match`",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "`private, no-cache`", "schema": {"type": "string"}},
+}
+
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of the answer the client holds: 304 while it is still current",
+    "schema": {"type": "string"},
 }
 
 # Marks on dvckit.auth's dependencies (set there): what a route that depends on them may answer.
@@ -95,11 +128,22 @@ def _auth_marks(dependant: Any) -> set[str]:
     stack = [dependant]
     while stack:
         d = stack.pop()
-        mark = getattr(d.call, AUTH_MARK, None) if d.call is not None else None
-        if mark:
-            marks.add(mark)
+        if d.call is not None:
+            mark = getattr(d.call, AUTH_MARK, None)
+            if mark:
+                marks.add(mark)
+            for other in (PAGING_MARK, ETAG_MARK):
+                if getattr(d.call, other, None):
+                    marks.add(other)
         stack.extend(d.dependencies)
     return marks
+
+
+def _success(answers: dict[str, Any]) -> dict[str, Any] | None:
+    for key in ("200", "201"):
+        if key in answers:
+            return answers[key]
+    return None
 
 
 def _fix(doc: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
@@ -112,14 +156,30 @@ def _fix(doc: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
         for method, op in ops.items():
             answers = op.setdefault("responses", {})
             route = by_op.get((path, method))
-            added: set[int] = set()
-            if route is not None:
-                for mark in _auth_marks(route.dependant):
-                    added.update(_AUTH_ANSWERS.get(mark, ()))
+            added: set[int] = set(EVERY_ROUTE)
+            marks = _auth_marks(route.dependant) if route is not None else set()
+            for mark in marks:
+                added.update(_AUTH_ANSWERS.get(mark, ()))
             if "requestBody" in op:
                 added.add(413)
             if "422" in answers:
                 added.add(422)
+            if PAGING_MARK in marks:
+                answers.setdefault("400", problem_response(400, BAD_CURSOR))
+                ok = _success(answers)
+                if ok is not None:
+                    ok.setdefault("headers", {})["Link"] = LINK_HEADER
+            if ETAG_MARK in marks:
+                answers["304"] = {
+                    "description": "Không đổi (If-None-Match) / not modified",
+                    "headers": ETAG_HEADERS,
+                }
+                ok = _success(answers)
+                if ok is not None:
+                    ok.setdefault("headers", {}).update(ETAG_HEADERS)
+                params = op.setdefault("parameters", [])
+                if not any(p.get("name") == "If-None-Match" for p in params):
+                    params.append(IF_NONE_MATCH)
             for status in sorted(added):
                 key = str(status)
                 if key == "422" or key not in answers:

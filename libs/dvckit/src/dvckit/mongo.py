@@ -11,8 +11,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
+from bson import ObjectId
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -27,6 +29,7 @@ from pymongo.errors import (
 from pymongo.monitoring import CommandListener
 
 from . import logs
+from .paging import BAD_CURSOR, Window
 from .store import AlreadyExists
 
 T = TypeVar("T")
@@ -144,6 +147,84 @@ async def paged(
     return docs, total
 
 
+# -- cursor pagination (dvckit.paging): the keyset of a page's last item, and the query after it --------
+
+
+def _key_value(value: Any) -> Any:
+    """A sort value as JSON the cursor can carry (dates and ObjectIds tagged)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return {"$d": value.isoformat()}
+    if isinstance(value, ObjectId):
+        return {"$o": str(value)}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot carry {type(value).__name__} in a cursor")
+
+
+def _from_key(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$d"} and isinstance(value["$d"], str):
+            return datetime.fromisoformat(value["$d"])
+        if set(value) == {"$o"} and isinstance(value["$o"], str):
+            return ObjectId(value["$o"])
+        raise ValueError("not a key value")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("not a key value")
+
+
+def _field(doc: Mapping[str, Any], path: str) -> Any:
+    node: Any = doc
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def after_key(sort: Sequence[tuple[str, int]], key: list[Any]) -> dict[str, Any]:
+    """The query for what sorts after ``key`` (one value for each field of ``sort``, ``_id`` last):
+    ``(a > x) or (a = x and b > y) or ...``. The sort fields must never be missing or null."""
+    if len(key) != len(sort):
+        raise ValueError("key length")
+    values = [_from_key(v) for v in key]
+    if any(v is None for v in values):
+        raise ValueError("null key")
+    ors = []
+    for i, (name, direction) in enumerate(sort):
+        clause = {sort[j][0]: values[j] for j in range(i)}
+        clause[name] = {"$gt" if direction > 0 else "$lt": values[i]}
+        ors.append(clause)
+    return {"$or": ors}
+
+
+async def window_find(
+    coll: AsyncCollection[Any],
+    query: Mapping[str, Any],
+    sort: Sequence[tuple[str, int]],
+    window: Window,
+    projection: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The page ``window`` (a ``dvckit.paging.Window``) asks of ``query`` in ``sort`` order (a total
+    order: ``_id`` last, no field ever null): after its keyset when the cursor has one, else after
+    ``skip`` items. Records on the window whether more follow and the last item's keyset."""
+    q = dict(query)
+    skip = window.skip
+    if window.after is not None:
+        try:
+            cond = after_key(sort, window.after)
+        except (ValueError, TypeError) as exc:
+            raise BAD_CURSOR from exc
+        q = {"$and": [q, cond]} if q else cond
+        skip = 0
+    docs = await coll.find(q, projection).sort(list(sort)).skip(skip).limit(window.size + 1).to_list()
+    window.more = len(docs) > window.size
+    docs = docs[: window.size]
+    if docs:
+        window.last = [_key_value(_field(docs[-1], name)) for name, _ in sort]
+    return docs
+
+
 async def ping(client: AsyncMongoClient[Any]) -> None:
     await client.admin.command("ping")
 
@@ -155,3 +236,16 @@ class Repository:
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self.coll: AsyncCollection[Any] = db[self.collection]
+
+
+async def windowed(
+    coll: AsyncCollection[Any],
+    query: Mapping[str, Any],
+    window: Window,
+    *,
+    sort: Sequence[tuple[str, int]] = NEWEST_FIRST,
+) -> tuple[list[dict[str, Any]], int]:
+    """``paged`` for a ``dvckit.paging.Window``: the page (by number or by keyset cursor) and the total."""
+    docs = await window_find(coll, query, sort, window)
+    total = await coll.count_documents(dict(query))
+    return docs, total

@@ -113,7 +113,7 @@ async def test_a_person_sees_the_entries_about_their_data_without_the_staff_memb
     r = await audit.http.get(f"{P}/me", headers=audit.citizen("citizen-1"), params={"size": 2})
     assert r.json()["total"] == 5 and len(r.json()["items"]) == 2
     r = await audit.http.get(f"{P}/me", headers=audit.citizen("nobody"))
-    assert r.json() == {"items": [], "total": 0, "page": 1, "size": 50}
+    assert r.json() == {"items": [], "total": 0, "page": 1, "size": 50, "next_cursor": None}
 
 
 async def test_others_are_refused(audit):

@@ -37,6 +37,32 @@ async def test_the_directory_lists_the_city_and_114_communes(catalog):
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_the_directory_and_the_search_are_walked_by_cursor(catalog):
+    everyone = (await catalog.get(f"{C}/agencies", params={"level": "commune"})).json()
+    seen, r = [], await catalog.get(f"{C}/agencies", params={"level": "commune", "limit": 100})
+    while True:
+        assert r.status_code == 200 and isinstance(r.json(), list)  # the directory keeps its shape
+        seen += [a["code"] for a in r.json()]
+        if "link" not in r.headers:
+            break
+        link = r.headers["link"]
+        assert link.endswith('>; rel="next"') and "level=commune" in link
+        r = await catalog.get(link[1 : link.index(">")])
+    assert seen == [a["code"] for a in everyone] and len(seen) == 3 * 114
+    # The catalogue search, ranked in memory: an offset cursor, every procedure of a field once.
+    q = {"q": "dang ky", "limit": 2}
+    first = (await catalog.get(f"{C}/procedures", params=q)).json()
+    codes, body = [], first
+    while True:
+        codes += [i["code"] for i in body["items"]]
+        if body["next_cursor"] is None:
+            break
+        body = (await catalog.get(f"{C}/procedures", params={**q, "cursor": body["next_cursor"]})).json()
+    assert len(codes) == first["total"] == len(set(codes)) > 2
+    bad = await catalog.get(f"{C}/procedures", params={"q": "khac", "cursor": first["next_cursor"]})
+    assert bad.status_code == 400 and bad.json()["code"] == "bad-cursor"
+
+
 async def test_procedures_carry_their_routing(catalog):
     detail = (await catalog.get(f"{C}/procedures/1.004194")).json()
     assert detail["routing"]["level"] == "commune" and detail["routing"]["commune_body"] == "police"

@@ -474,6 +474,48 @@ async def test_the_inbox_api(notify):
     assert (await notify.http.post(f"{N}/not-an-id/read", headers=h)).status_code == 422
 
 
+async def test_the_inbox_is_walked_by_cursor_and_polled_with_etags(notify):
+    u = await notify.citizen()
+    h = notify.token_for(u["user_id"])
+    for i in range(4):
+        await notify.publish(submitted(u["user_id"], code=f"000.32.02.H26-261125-07{i:02d}"))
+    await eventually(lambda: _enough_kind(notify, u["user_id"], "dossier_submitted", 4), 10)
+    everything = (await notify.http.get(N, headers=h, params={"size": 100})).json()["items"]
+    assert len(everything) >= 4
+    seen, r = [], await notify.http.get(N, headers=h, params={"limit": 2})
+    while True:
+        assert r.status_code == 200, r.text
+        seen += [n["id"] for n in r.json()["items"]]
+        if r.json()["next_cursor"] is None:
+            break
+        link = r.headers["link"]
+        r = await notify.http.get(link[1 : link.index(">")], headers=h)
+    assert seen == [n["id"] for n in everything]  # every one once, newest first
+    # Someone else's walk with this cursor shows only their own (the cursor only says where to resume).
+    cursor = (await notify.http.get(N, headers=h, params={"limit": 1})).json()["next_cursor"]
+    theirs = await notify.http.get(
+        N,
+        headers=notify.token_for((await notify.citizen())["user_id"]),
+        params={"cursor": cursor, "limit": 1},
+    )
+    assert theirs.status_code == 200 and not set(seen) & {n["id"] for n in theirs.json()["items"]}
+    bad = await notify.http.get(N, headers=h, params={"cursor": cursor, "unread": "true"})  # other filters
+    assert bad.status_code == 400 and bad.json()["code"] == "bad-cursor"
+
+    # Polling: unchanged is a 304; a new notification changes the count's and the list's ETags.
+    count = await notify.http.get(f"{N}/unread-count", headers=h)
+    listed = await notify.http.get(N, headers=h)
+    assert count.headers["cache-control"] == "private, no-cache"
+    for r in (count, listed):
+        again = await notify.http.get(r.url, headers={**h, "If-None-Match": r.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+    await notify.publish(submitted(u["user_id"], code="000.32.02.H26-261125-0799"))
+    await eventually(lambda: _enough_kind(notify, u["user_id"], "dossier_submitted", 5), 10)
+    for r in (count, listed):
+        again = await notify.http.get(r.url, headers={**h, "If-None-Match": r.headers["etag"]})
+        assert again.status_code == 200 and again.headers["etag"] != r.headers["etag"]
+
+
 async def _enough_kind(n, user_id, kind, k):
     return len(await _kind(n, user_id, kind)) >= k
 

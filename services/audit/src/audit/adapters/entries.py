@@ -8,7 +8,8 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from dvckit.mongo import Repository, Session
+from dvckit.mongo import Repository, Session, window_find
+from dvckit.paging import Window
 
 from ..domain.chain import Head
 from .store import CHAINS, ENTRIES
@@ -51,17 +52,15 @@ class Entries(Repository):
                     raise
             raise ChainMoved(records[0]["stream"]) from e
 
-    async def page(
-        self, query: Mapping[str, Any], *, page: int, size: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    async def page(self, query: Mapping[str, Any], *, window: Window) -> tuple[list[dict[str, Any]], int]:
         # The whole trail's size from the collection's count (no scan); a filtered one counted.
         total = (
             await self.coll.estimated_document_count()
             if not query
             else await self.coll.count_documents(dict(query))
         )
-        cursor = self.coll.find(dict(query)).sort(NEWEST_FIRST).skip((page - 1) * size).limit(size)
-        return await cursor.to_list(), total
+        # (at, stream, seq) is a total order of the trail: a keyset cursor.
+        return await window_find(self.coll, query, NEWEST_FIRST, window), total
 
     async def each(self, query: Mapping[str, Any], batch: int = 1000) -> AsyncIterator[dict[str, Any]]:
         """Every record ``query`` finds, newest first, read in batches (an export)."""

@@ -15,10 +15,11 @@ from pydantic import BaseModel
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
 from dvckit.jsonutil import dumps
+from dvckit.paging import Cursored, Paged, Paging
 
 from ..domain.views import COLUMNS
 from ..parts import Parts
-from ..service.trail import Filters
+from ..service.trail import MAX_SIZE, Filters
 
 router = APIRouter(tags=["audit"])
 Who = Annotated[Principal, Depends(principal)]
@@ -84,7 +85,7 @@ class Entry(BaseModel):
     hash: str
 
 
-class EntryPage(BaseModel):
+class EntryPage(Cursored):
     items: list[Entry]
     total: int
     page: int
@@ -105,15 +106,18 @@ class MyEntry(BaseModel):
     changed_fields: list[str]
 
 
-class MyEntryPage(BaseModel):
+class MyEntryPage(Cursored):
     items: list[MyEntry]
     total: int
     page: int
     size: int
 
 
-def _json(body: Any) -> Response:
-    return Response(dumps(body), media_type="application/json", headers=PRIVATE)
+def _json(body: Any, paging: Paging | None = None) -> Response:
+    headers = dict(PRIVATE)
+    if paging is not None and "link" in paging.response.headers:
+        headers["Link"] = paging.response.headers["link"]
+    return Response(dumps(body), media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -122,8 +126,11 @@ def _json(body: Any) -> Response:
     responses=READERS,
     summary="Tra cứu nhật ký (mới nhất trước) / search the audit trail, newest first",
 )
-async def events(who: Auditor, parts: Parts, f: Search, page: PageNo = 1, size: Size = 50) -> Response:
-    return _json(await parts.trail.search(who, f, page, size))
+async def events(
+    who: Auditor, parts: Parts, f: Search, paging: Paged, page: PageNo = 1, size: Size = 50
+) -> Response:
+    w = paging.window(page=page, size=size, max_size=MAX_SIZE)
+    return _json(paging.finish(w, await parts.trail.search(who, f, w)), paging)
 
 
 def _cell(value: Any) -> str:
@@ -209,5 +216,6 @@ async def chains(who: Auditor, parts: Parts) -> Response:
     response_model=MyEntryPage,
     summary="Nhật ký về dữ liệu của tôi / the entries about my own data",
 )
-async def mine(who: Who, parts: Parts, page: PageNo = 1, size: Size = 50) -> Response:
-    return _json(await parts.trail.mine(who, page, size))
+async def mine(who: Who, parts: Parts, paging: Paged, page: PageNo = 1, size: Size = 50) -> Response:
+    w = paging.window(page=page, size=size, max_size=MAX_SIZE)
+    return _json(paging.finish(w, await parts.trail.mine(who, w)), paging)

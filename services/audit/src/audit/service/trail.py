@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from dvckit.audit import Audit
 from dvckit.auth import Principal
 from dvckit.errors import Problem, Text
+from dvckit.paging import Window
 
 from ..adapters.entries import Chains, Entries
 from ..domain.chain import Head
@@ -91,10 +92,6 @@ def query(f: Filters, zone: ZoneInfo) -> dict[str, Any]:
     return q
 
 
-def _paging(page: int, size: int) -> tuple[int, int]:
-    return max(page, 1), min(max(size, 1), MAX_SIZE)
-
-
 class Trail:
     def __init__(self, entries: Entries, chains: Chains, audit: Audit, zone: ZoneInfo) -> None:
         self.entries = entries
@@ -107,12 +104,16 @@ class Trail:
             who, action=action, target_type="audit_trail", target_id=target_id, subject=f.subject or None
         )
 
-    async def search(self, who: Principal, f: Filters, page: int, size: int) -> dict[str, Any]:
+    async def search(self, who: Principal, f: Filters, window: Window) -> dict[str, Any]:
         q = query(f, self.zone)
-        page, size = _paging(page, size)
         await self._recorded(who, "audit.searched", f.described(), f)
-        items, total = await self.entries.page(q, page=page, size=size)
-        return {"items": [for_auditor(r) for r in items], "total": total, "page": page, "size": size}
+        items, total = await self.entries.page(q, window=window)
+        return {
+            "items": [for_auditor(r) for r in items],
+            "total": total,
+            "page": window.page,
+            "size": window.size,
+        }
 
     async def export(self, who: Principal, f: Filters, form: str) -> AsyncIterator[dict[str, Any]]:
         """Every record the filters find, newest first (recorded before the first is read)."""
@@ -124,11 +125,15 @@ class Trail:
         async for r in self.entries.each(q):
             yield for_auditor(r)
 
-    async def mine(self, who: Principal, page: int, size: int) -> dict[str, Any]:
+    async def mine(self, who: Principal, window: Window) -> dict[str, Any]:
         """The entries about the caller's own data (``subject`` is the caller), as the person sees them."""
-        page, size = _paging(page, size)
-        items, total = await self.entries.page({"subject": who.sub}, page=page, size=size)
-        return {"items": [for_subject(r) for r in items], "total": total, "page": page, "size": size}
+        items, total = await self.entries.page({"subject": who.sub}, window=window)
+        return {
+            "items": [for_subject(r) for r in items],
+            "total": total,
+            "page": window.page,
+            "size": window.size,
+        }
 
     async def heads(self, who: Principal) -> list[Head]:
         """Each stream's head, for an auditor to note down outside the system (docs/audit.md): a chain

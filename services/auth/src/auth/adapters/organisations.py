@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dvckit.mongo import Repository, Session, paged, unique_key
+from dvckit.mongo import Repository, Session, unique_key, windowed
+from dvckit.paging import Window
 
 from .store import ORGANISATIONS
 
@@ -37,9 +38,9 @@ class Organisations(Repository):
             return_document=True,
         )
 
-    async def page(self, q: str | None, *, page: int, size: int) -> tuple[list[Doc], int]:
+    async def page(self, q: str | None, *, window: Window) -> tuple[list[Doc], int]:
         query: Doc = {}
         if q:
             pattern = {"$regex": "^" + re.escape(q.strip()), "$options": "i"}
             query["$or"] = [{"tax_code": pattern}, {"name": pattern}]
-        return await paged(self.coll, query, page=page, size=size)
+        return await windowed(self.coll, query, window)

@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from dvckit.mongo import Repository, Session, paged, unique_key
+from dvckit.mongo import Repository, Session, unique_key, windowed
+from dvckit.paging import Window
 
 from ..domain.identity import UserQuery
 from ..domain.roles import AGENCY_ROLES, OFFICER
@@ -146,7 +147,7 @@ class Users(Repository):
         found = self.coll.find(query, {"full_name": 1, "roles": 1, "agencies": 1, "locked": 1})
         return await found.to_list()
 
-    async def page(self, wanted: UserQuery, *, page: int, size: int) -> tuple[list[Doc], int]:
+    async def page(self, wanted: UserQuery, *, window: Window) -> tuple[list[Doc], int]:
         """Accounts matching every filter given, newest first; and how many match."""
         query: Doc = {}
         if wanted.role in AGENCY_ROLES:
@@ -162,4 +163,4 @@ class Users(Repository):
         if wanted.q:
             pattern = {"$regex": "^" + re.escape(wanted.q.strip()), "$options": "i"}
             query["$or"] = [{field: pattern} for field in SEARCHED]
-        return await paged(self.coll, query, page=page, size=size)
+        return await windowed(self.coll, query, window)

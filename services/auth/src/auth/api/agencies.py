@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
+from dvckit.paging import Paged
 
 from ..parts import Parts
 from .schemas import DefaultSpecialistIn, DefaultSpecialistOut, StaffList
@@ -30,8 +31,9 @@ Code = Annotated[
     "with the caller's own token.",
     responses=problems((403, "Không phải cán bộ của cơ quan này / not this agency's staff")),
 )
-async def staff(code: Code, who: Caller, parts: Parts) -> dict[str, Any]:
-    return await parts.agencies.staff(who, code)
+async def staff(code: Code, who: Caller, parts: Parts, paging: Paged) -> dict[str, Any]:
+    listed = await parts.agencies.staff(who, code)
+    return paging.whole(listed.pop("items"), **listed)
 
 
 @router.put(

@@ -118,7 +118,7 @@ TOKEN_FORM = {
     "`code_challenge_method=S256` (plain is refused), `scope` " + SCOPE + " (or none). docs/mobile.md",
     responses=problems(WRONG_CLIENT, TOO_FAST),
 )
-async def authorize(
+async def app_authorize(
     parts: Parts,
     response_type: ResponseType = None,
     client_id: ClientId = None,
@@ -191,7 +191,7 @@ async def client(
     ),
     openapi_extra=TOKEN_FORM,
 )
-async def token(request: Request, ip: ClientIp, parts: Parts) -> JSONResponse:
+async def app_token(request: Request, ip: ClientIp, parts: Parts) -> JSONResponse:
     form = await _form(request)
     tokens = await parts.oauth.token(form, ip, request.headers.get("user-agent", ""))
     return JSONResponse(tokens, headers=NO_STORE)

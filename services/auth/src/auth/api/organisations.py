@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
+from dvckit.paging import Paged
 
 from ..parts import Parts
 from .schemas import (
@@ -52,8 +53,8 @@ async def create(body: OrganisationIn, who: Citizen, parts: Parts) -> dict[str, 
     response_model=OrganisationList,
     summary="Các tổ chức của tôi và vai trò của tôi / my organisations and my role in each",
 )
-async def mine(who: Caller, parts: Parts) -> dict[str, Any]:
-    return {"items": await parts.organisations.mine(who)}
+async def mine(who: Caller, parts: Parts, paging: Paged) -> dict[str, Any]:
+    return paging.whole(await parts.organisations.mine(who))
 
 
 @router.get(
@@ -64,11 +65,13 @@ async def mine(who: Caller, parts: Parts) -> dict[str, Any]:
 async def list_all(
     who: Admin,
     parts: Parts,
+    paging: Paged,
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    return await parts.organisations.list(q, page=page, size=size, who=who)
+    w = paging.window(page=page, size=size, max_size=100)
+    return paging.finish(w, await parts.organisations.list(q, window=w, who=who))
 
 
 @router.get(

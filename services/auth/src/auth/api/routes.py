@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
 from dvckit.errors import Problem, Text, lang_of
+from dvckit.etag import Conditioned
+from dvckit.paging import Paged
 
 from ..domain.identity import UserQuery
 from ..domain.roles import legacy_roles
@@ -123,8 +125,8 @@ async def register_confirm(body: RegisterConfirmIn, parts: Parts) -> dict[str, A
     summary="Tài khoản của tôi / my account",
     responses=problems((404, "Tài khoản không còn / the account is gone")),
 )
-async def me(who: Caller, parts: Parts) -> dict[str, Any]:
-    return await parts.accounts.me(who.sub)
+async def me(who: Caller, parts: Parts, cond: Conditioned) -> object:
+    return cond.answer(await parts.accounts.me(who.sub))
 
 
 @router.patch(
@@ -295,8 +297,9 @@ async def logout(body: RefreshIn, parts: Parts) -> Response:
     description="Each sign-in is a session until it signs out, is ended here, or its refresh token "
     "expires. `device` and `place` are in the language of `Accept-Language`.",
 )
-async def sessions(who: Caller, request: Request, parts: Parts) -> dict[str, Any]:
-    return await parts.sessions.listed(who, lang_of(request))
+async def sessions(who: Caller, request: Request, parts: Parts, paging: Paged) -> dict[str, Any]:
+    listed = await parts.sessions.listed(who, lang_of(request))
+    return paging.whole(listed["items"], more=listed["more"])
 
 
 @router.delete(
@@ -400,6 +403,7 @@ async def create_user(body: StaffIn, who: Admin, parts: Parts) -> dict[str, Any]
 async def list_users(
     who: Admin,
     parts: Parts,
+    paging: Paged,
     role: Annotated[
         str | None, Query(pattern="^(citizen|officer|reception|specialist|leader|admin)$")
     ] = None,
@@ -410,7 +414,8 @@ async def list_users(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     wanted = UserQuery(role=role, agency=agency, locked=locked, q=q)
-    return await parts.accounts.list(wanted, page=page, size=size, who=who)
+    w = paging.window(page=page, size=size, max_size=100)
+    return paging.finish(w, await parts.accounts.list(wanted, window=w, who=who))
 
 
 @router.patch(

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from dvckit.paging import Cursored
+
 from ..domain.identity import check_citizen_id, check_username, clean_name, normalize_phone
 from ..domain.organisations import check_tax_code
 
@@ -254,7 +256,7 @@ class StaffMemberOut(BaseModel):
     default_specialist: bool = Field(description="The agency's default specialist")
 
 
-class StaffList(BaseModel):
+class StaffList(Cursored):
     items: list[StaffMemberOut]
 
 
@@ -268,7 +270,7 @@ class DefaultSpecialistOut(BaseModel):
     full_name: str
 
 
-class UserPage(BaseModel):
+class UserPage(Cursored):
     items: list[UserOut]
     total: int
     page: int
@@ -344,11 +346,11 @@ class OrganisationOut(BaseModel):
     )
 
 
-class OrganisationList(BaseModel):
+class OrganisationList(Cursored):
     items: list[OrganisationOut]
 
 
-class OrganisationPage(BaseModel):
+class OrganisationPage(Cursored):
     items: list[OrganisationOut]
     total: int
     page: int
@@ -379,7 +381,7 @@ class SessionOut(BaseModel):
     current: bool = Field(description="The session of the access token of this request")
 
 
-class SessionList(BaseModel):
+class SessionList(Cursored):
     items: list[SessionOut]
     more: bool = Field(description="More sessions than listed (the most recently used are)")
 

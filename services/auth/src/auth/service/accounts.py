@@ -12,6 +12,7 @@ from dvckit.auth import Principal
 from dvckit.contracts import SessionEndReason, UserContactChangedV1, UserRegisteredV1
 from dvckit.errors import Invalid, Problem, Text
 from dvckit.mongo import Session
+from dvckit.paging import Window
 from dvckit.runtime import Runtime
 from dvckit.store import AlreadyExists
 
@@ -294,9 +295,10 @@ class Accounts(UserCases):
         return public(doc)
 
     async def list(
-        self, wanted: UserQuery, *, page: int, size: int, who: Principal | None = None
+        self, wanted: UserQuery, *, window: Window, who: Principal | None = None
     ) -> dict[str, Any]:
-        docs, total = await self.users.page(wanted, page=page, size=size)
+        page, size = window.page, window.size
+        docs, total = await self.users.page(wanted, window=window)
         if docs:  # the page shows people's names and contacts: the administrator's read is recorded
             query = {"role": wanted.role, "agency": wanted.agency, "locked": wanted.locked, "q": wanted.q}
             query |= {"page": page, "size": size}

@@ -12,6 +12,7 @@ from dvckit.auth import Principal
 from dvckit.contracts import OrganisationCreatedV1, OrganisationMemberChangedV1
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
+from dvckit.paging import Window
 from dvckit.runtime import Runtime
 from dvckit.store import AlreadyExists
 
@@ -263,8 +264,9 @@ class OrganisationCases:
         log.info("organisation member changed", organisation_id=org["_id"], change=change)
         return view(doc, who)
 
-    async def list(self, q: str | None, *, page: int, size: int, who: Principal) -> dict[str, Any]:
-        docs, total = await self.orgs.page(q, page=page, size=size)
+    async def list(self, q: str | None, *, window: Window, who: Principal) -> dict[str, Any]:
+        page, size = window.page, window.size
+        docs, total = await self.orgs.page(q, window=window)
         if docs:
             query = {"q": q, "page": page, "size": size}
             await self.rt.audit.read(

@@ -16,6 +16,7 @@ from dvckit.auth import Principal, require
 from dvckit.errors import Problem, Text
 from dvckit.httputil import if_match_version
 from dvckit.jsonutil import dumps
+from dvckit.paging import Cursored, Paged
 
 from ..domain.agencies import CODE_PATTERN as AGENCY_CODE
 from ..domain.agencies import Agency, AgencyLevel
@@ -85,7 +86,7 @@ class SuggestedProcedure(BaseModel):
     name: str
 
 
-class Suggestions(BaseModel):
+class SearchSuggestions(BaseModel):
     """For a search that found nothing: the query spelt with the catalogue's own words, and the popular
     procedures it (or, failing that, the catalogue) offers."""
 
@@ -93,7 +94,7 @@ class Suggestions(BaseModel):
     procedures: list[SuggestedProcedure]
 
 
-class ProcedurePage(BaseModel):
+class ProcedurePage(Cursored):
     items: list[ProcedureItem]
     total: int
     page: int
@@ -103,7 +104,9 @@ class ProcedurePage(BaseModel):
         description="With q: every word matched (all), only some because every word found too little "
         "(partial), or nothing (none)",
     )
-    suggestions: Suggestions | None = Field(None, description="With q and no result: what to try instead")
+    suggestions: SearchSuggestions | None = Field(
+        None, description="With q and no result: what to try instead"
+    )
 
 
 class Facet(BaseModel):
@@ -144,6 +147,7 @@ def _online(value: OnlineFilter | None) -> list[str] | None:
 async def search(
     request: Request,
     parts: Parts,
+    paging: Paged,
     q: Annotated[str | None, Query(max_length=200, description="Từ khóa, có dấu hoặc không dấu")] = None,
     field: Annotated[str | None, Query(max_length=200)] = None,
     agency: Annotated[str | None, Query(max_length=300)] = None,
@@ -153,15 +157,30 @@ async def search(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     c = parts.catalog
-    params = (q.strip() if q else None, field, agency, level, online, page, size)
+    w = paging.window(page=page, size=size, max_size=100)  # ranked in memory: an offset cursor
+    params = (q.strip() if q else None, field, agency, level, online, w.skip, w.size)
     digest = hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16]
     etag = f'W/"{c.revision}.{c.terms.revision}-{digest}"'  # the catalogue's and the vocabulary's
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    body = c.search_json(
-        params, q=q, field=field, agency=agency, level=level, online=_online(online), page=page, size=size
+    body, total = c.search_json(
+        params,
+        q=q,
+        field=field,
+        agency=agency,
+        level=level,
+        online=_online(online),
+        page=w.page,
+        size=w.size,
+        offset=w.skip,
     )
+    count = min(w.size, max(0, total - w.skip))
+    w.found(count, total)
+    nxt = w.next_cursor(count)
+    if nxt is not None:
+        headers["Link"] = paging.link(w, nxt)
+    body = body[:-1] + b',"next_cursor":' + dumps(nxt) + b"}"
     return Response(body, media_type="application/json", headers=headers)
 
 
@@ -306,15 +325,22 @@ def _agency(a: Agency, status: int = 200) -> Response:
 async def agencies(
     request: Request,
     parts: Parts,
+    paging: Paged,
     level: AgencyLevel | None = None,
     kind: AgencyKind | None = None,
     parent: Annotated[str | None, Query(pattern=AGENCY_CODE, description="Mã cơ quan cấp trên")] = None,
     ward: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Mã đơn vị hành chính cấp xã")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Tên hoặc mã, có dấu hoặc không dấu")] = None,
 ) -> Response:
-    body = dumps(await parts.directory.list(level=level, kind=kind, parent=parent, q=q, ward=ward))
+    found = await parts.directory.list(level=level, kind=kind, parent=parent, q=q, ward=ward)
+    # The whole directory as an array, as ever; with `limit`/`cursor` a page, the next in `Link`.
+    found, link = paging.array(found)
+    body = dumps(found)
     etag = f'W/"dir-{hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]}"'
-    return cached(request, body, etag, DIRECTORY_CACHE)
+    answer = cached(request, body, etag, DIRECTORY_CACHE)
+    if link is not None:
+        answer.headers["Link"] = link
+    return answer
 
 
 @router.get(

@@ -32,14 +32,16 @@ class SuggestionOut(BaseModel):
     )
 
 
-class Suggestions(BaseModel):
+class SuggestionList(BaseModel):
+    """The names suggested as one types: the first ``limit`` of a ranking, not a list to page through."""
+
     items: list[SuggestionOut]
 
 
 @router.get(
     "/suggest",
     responses=NOT_MODIFIED,
-    response_model=Suggestions,
+    response_model=SuggestionList,
     tags=["catalogue"],
     summary="Gợi ý tên thủ tục khi gõ / procedure names suggested as you type",
     description=(

@@ -515,10 +515,12 @@ class Catalog:
         online: list[str] | None,
         page: int,
         size: int,
-    ) -> bytes:
+        offset: int | None = None,
+    ) -> tuple[bytes, int]:
         """A page of results as JSON: each procedure's summary and English gloss, encoded once
-        (``_head``), with what the query adds (highlight, score)."""
-        offset = (page - 1) * size
+        (``_head``), with what the query adds (highlight, score); and how many match in all. The page
+        starts after ``offset`` results (a cursor's), else at ``page``."""
+        offset = (page - 1) * size if offset is None else offset
         glossary = self.terms.current
         if q and q.strip():
             answer = self.index.answer(
@@ -544,7 +546,7 @@ class Catalog:
             matching.sort(key=lambda e: (-e.popularity, e.code))
             items = [self._head(e, glossary) + b"}" for e in matching[offset : offset + size]]
             rest = {"total": len(matching), "page": page, "size": size}
-        return b'{"items":[' + b",".join(items) + b"]," + dumps(rest)[1:]
+        return b'{"items":[' + b",".join(items) + b"]," + dumps(rest)[1:], int(rest["total"])
 
     def english_name(self, e: Entry, glossary: Glossary) -> str | None:
         """The procedure's English name: curated for the most-used ones (while their Vietnamese name is
@@ -564,7 +566,7 @@ class Catalog:
         self._heads[e.code] = (e, glossary, head)
         return head
 
-    def search_json(self, key: tuple[Any, ...], **kw: Any) -> bytes:
+    def search_json(self, key: tuple[Any, ...], **kw: Any) -> tuple[bytes, int]:
         """``search`` serialised, remembered per catalogue revision: people search for the same few
         hundred things all day, and the index only changes when an administrator edits it."""
         cache_key = (self.revision, self.terms.revision, key)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dvckit.consumer import insert
-from dvckit.mongo import Repository, Session, paged
+from dvckit.mongo import Repository, Session, windowed
+from dvckit.paging import Window
 
 from .store import CONTACTS, NOTIFICATIONS
 
@@ -20,12 +21,12 @@ class Notifications(Repository):
     async def add(self, doc: Doc, session: Session) -> None:
         await insert(self.coll, [doc], session)  # with the consumer batch's other notifications
 
-    async def page(self, user_id: str, *, unread: bool | None, page: int, size: int) -> tuple[list[Doc], int]:
+    async def page(self, user_id: str, *, unread: bool | None, window: Window) -> tuple[list[Doc], int]:
         """A user's in-app notifications, newest first; and how many there are."""
         query: Doc = {"user_id": user_id, "channel": "in_app"}
         if unread is not None:
             query["read"] = not unread
-        return await paged(self.coll, query, page=page, size=size)
+        return await windowed(self.coll, query, window)
 
     async def unread(self, user_id: str) -> int:
         return await self.coll.count_documents({"user_id": user_id, "channel": "in_app", "read": False})

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal
 from dvckit.errors import Problem, Text, lang_of
+from dvckit.etag import Conditioned
+from dvckit.paging import Cursored, Paged
 
 from ..parts import Parts
 from ..service.streams import TICKET_SECONDS
@@ -34,7 +36,7 @@ class NotificationOut(BaseModel):
     created_at: datetime
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(Cursored):
     items: list[NotificationOut]
     total: int
     page: int
@@ -71,16 +73,20 @@ async def list_notifications(
     who: Caller,
     parts: Parts,
     lang: Lang,
+    paging: Paged,
+    cond: Conditioned,
     unread: bool | None = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
-    return await parts.inbox.page(who.sub, unread=unread, page=page, size=size, lang=lang)
+) -> object:
+    w = paging.window(page=page, size=size, max_size=100)
+    answer = await parts.inbox.page(who.sub, unread=unread, window=w, lang=lang)
+    return cond.answer(paging.finish(w, answer))
 
 
 @router.get("/unread-count", response_model=UnreadOut, summary="Số thông báo chưa đọc / unread count")
-async def unread_count(who: Caller, parts: Parts) -> dict[str, int]:
-    return {"unread": await parts.inbox.unread(who.sub)}
+async def unread_count(who: Caller, parts: Parts, cond: Conditioned) -> object:
+    return cond.answer({"unread": await parts.inbox.unread(who.sub)})
 
 
 @router.post(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dvckit.mongo import Session
+from dvckit.paging import Window
 
 from ..adapters.inbox import Contacts, Notifications
 from ..adapters.subscriptions import Subscriptions
@@ -51,11 +52,10 @@ class Inbox:
         await self.notifications.add(doc, session)
         return doc
 
-    async def page(
-        self, user_id: str, *, unread: bool | None, page: int, size: int, lang: str
-    ) -> dict[str, Any]:
-        docs, total = await self.notifications.page(user_id, unread=unread, page=page, size=size)
-        return {"items": [public(d, lang) for d in docs], "total": total, "page": page, "size": size}
+    async def page(self, user_id: str, *, unread: bool | None, window: Window, lang: str) -> dict[str, Any]:
+        docs, total = await self.notifications.page(user_id, unread=unread, window=window)
+        items = [public(d, lang) for d in docs]
+        return {"items": items, "total": total, "page": window.page, "size": window.size}
 
     async def unread(self, user_id: str) -> int:
         return await self.notifications.unread(user_id)

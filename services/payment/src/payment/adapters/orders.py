@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dvckit.mongo import Repository, Session, unique_key
+from dvckit.mongo import Repository, Session, unique_key, windowed
+from dvckit.paging import Window
 
 from ..domain.order import OPEN, Change, Order, State
 from .store import ORDERS
@@ -29,11 +30,11 @@ class Orders(Repository):
         )
         return [Order.model_validate(d) for d in docs]
 
-    async def of_owner(self, owner_id: str, *, page: int, size: int) -> tuple[list[Order], int]:
+    async def of_owner(self, owner_id: str, *, window: Window) -> tuple[list[Order], int]:
         """The owner's own orders (not an organisation's), oldest first; and how many there are."""
         q = {"owner_id": owner_id, "organisation_id": None}
-        found = self.coll.find(q).sort([("created_at", 1), ("_id", 1)]).skip((page - 1) * size).limit(size)
-        return [Order.model_validate(d) for d in await found.to_list()], await self.coll.count_documents(q)
+        docs, total = await windowed(self.coll, q, window, sort=[("created_at", 1), ("_id", 1)])
+        return [Order.model_validate(d) for d in docs], total
 
     async def open_one(self, dossier_id: str, purpose: str, session: Session | None = None) -> Order | None:
         q = {"dossier_id": dossier_id, "purpose": purpose, "state": {"$in": [s.value for s in OPEN]}}

@@ -13,6 +13,8 @@ from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal, require
 from dvckit.contracts import FeeLine
 from dvckit.errors import Problem, Text
+from dvckit.etag import Conditioned
+from dvckit.paging import Cursored, Paged
 
 from ..domain.access import Caller
 from ..domain.order import Order
@@ -138,8 +140,8 @@ async def create_order(
     summary="Một đơn thanh toán / one payment order",
     responses=problems((404, "Không có đơn này mà bạn được xem / no such order you may see")),
 )
-async def get_order(order_id: OrderId, who: Who, parts: Parts) -> dict[str, Any]:
-    return out(await parts.payments.order(caller(who), order_id))
+async def get_order(order_id: OrderId, who: Who, parts: Parts, cond: Conditioned) -> object:
+    return cond.answer(out(await parts.payments.order(caller(who), order_id)))
 
 
 @router.post(
@@ -179,7 +181,7 @@ IPN_DOC = (
 )
 
 
-class OrderPage(BaseModel):
+class OrderPage(Cursored):
     items: list[OrderOut]
     total: int
     page: int
@@ -197,11 +199,15 @@ class OrderPage(BaseModel):
 async def export(
     who: Who,
     parts: Parts,
+    paging: Paged,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> dict[str, Any]:
-    found, total = await parts.payments.own(who.sub, page=page, size=size)
-    return {"items": [out(o) for o in found], "total": total, "page": page, "size": size}
+    w = paging.window(page=page, size=size, max_size=200)
+    found, total = await parts.payments.own(who.sub, window=w)
+    return paging.finish(
+        w, {"items": [out(o) for o in found], "total": total, "page": w.page, "size": w.size}
+    )
 
 
 @router.post(

@@ -16,6 +16,7 @@ from dvckit.auth import Principal
 from dvckit.contracts import DossierStatusChangedV1, DossierSubmittedV1, FeeLine
 from dvckit.events import Envelope
 from dvckit.mongo import Session
+from dvckit.paging import Window
 from dvckit.runtime import Runtime
 from dvckit.store import AlreadyExists
 
@@ -74,10 +75,10 @@ class Payments:
         self.orders, self.dossiers, self.provider = orders, dossiers, provider
         self.clock = clock
 
-    async def own(self, owner_id: str, *, page: int, size: int) -> tuple[list[Order], int]:
+    async def own(self, owner_id: str, *, window: Window) -> tuple[list[Order], int]:
         """The person's own payment orders, for their data export (docs/auth.md, "Your data"). They are
         kept when the account is closed: accounting records (Luật Kế toán 2015, art. 41: ten years)."""
-        return await self.orders.of_owner(owner_id, page=page, size=size)
+        return await self.orders.of_owner(owner_id, window=window)
 
     # -- writing ---------------------------------------------------------------------------------
     async def commit(

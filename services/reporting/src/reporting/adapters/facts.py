@@ -11,6 +11,7 @@ from pymongo import InsertOne, ReplaceOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from dvckit.mongo import Repository, Session
+from dvckit.paging import Window
 
 from .store import FACTS
 
@@ -65,8 +66,11 @@ class Facts(Repository):
         await self.coll.delete_many({})
 
     async def page(
-        self, query: Mapping[str, Any], *, page: int, limit: int, sort: list[tuple[str, int]]
+        self, query: Mapping[str, Any], *, window: Window, sort: list[tuple[str, int]]
     ) -> tuple[list[dict[str, Any]], int]:
+        """A page of facts (the drill orders have keys that may be null: an offset cursor)."""
         total = await self.coll.count_documents(dict(query))
-        docs = await self.coll.find(dict(query)).sort(sort).skip((page - 1) * limit).limit(limit).to_list()
+        found = self.coll.find(dict(query)).sort(sort).skip(window.skip).limit(window.size)
+        docs = await found.to_list()
+        window.found(len(docs), total)
         return docs, total

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal
 from dvckit.jsonutil import dumps
+from dvckit.paging import Cursored, Paged
 
 from ..adapters.exports import to_csv, to_xlsx
 from ..domain.units import Caller
@@ -96,14 +99,51 @@ async def indexes_csv(
     )
 
 
+class DrillRating(BaseModel):
+    scores: dict[str, Any]
+    comment: str | None = None
+
+
+class DrillItem(BaseModel):
+    """A dossier behind a count, as reporting folded it from the events."""
+
+    id: str
+    code: str | None = None
+    procedure_code: str | None = None
+    procedure_name: str | None = None
+    agency_code: str | None = None
+    agency_name: str | None = None
+    commune: str | None = None
+    field: str | None = None
+    status: str | None = None
+    status_code: int | None = None
+    channel: str | None = None
+    received_at: datetime | None = None
+    legal_due_at: datetime | None = None
+    finished_at: datetime | None = None
+    on_time: bool | None = None
+    holder: Any = None
+    rating: DrillRating | None = None
+
+
+class DrillPage(Cursored):
+    """The dossiers behind a count: ``limit`` is the page size."""
+
+    items: list[DrillItem]
+    total: int
+    page: int
+    limit: int
+
+
 @router.get(
     "/dossiers",
     summary="Các hồ sơ sau một con số / the dossiers behind a count or a component",
-    responses=SCOPED,
+    responses={**SCOPED, 200: {"model": DrillPage}},
 )
 async def dossiers(
     who: Who,
     parts: Parts,
+    paging: Paged,
     metric: Annotated[
         str, Query(max_length=40, description="Một khóa của counts hoặc của thành phần chỉ số")
     ],
@@ -112,9 +152,14 @@ async def dossiers(
     unit: UnitKey = None,
     field: FieldName = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    return _json(await parts.reports.dossiers(caller(who), start, to, unit, field, metric, page, limit))
+    # `limit` (the page size, 50 unless given) is the paging's own parameter.
+    w = paging.window(page=page, size=50, max_size=200)
+    body = paging.finish(w, await parts.reports.dossiers(caller(who), start, to, unit, field, metric, w))
+    headers = dict(PRIVATE)
+    if "link" in paging.response.headers:
+        headers["Link"] = paging.response.headers["link"]
+    return _json(body, headers)
 
 
 @router.get(

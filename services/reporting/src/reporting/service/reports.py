@@ -13,6 +13,8 @@ from datetime import time as clock_time
 from math import ceil
 from typing import Any
 
+from dvckit.paging import Window
+
 from ..adapters import drill
 from ..adapters.counters import Counters
 from ..adapters.drill import unit_filter
@@ -187,8 +189,7 @@ class Reports:
         unit_key: str | None,
         field: str | None,
         metric: str,
-        page: int,
-        limit: int,
+        window: Window,
     ) -> dict[str, Any]:
         now = self.clock()
         p = self.period(start, end, now)
@@ -207,8 +208,9 @@ class Reports:
             now,
             p.reaches(self.today(now)),
         )
-        docs, total = await self.facts.page(query, page=page, limit=limit, sort=order)
-        return {"items": [item(d) for d in docs], "total": total, "page": page, "limit": limit}
+        docs, total = await self.facts.page(query, window=window, sort=order)
+        items = [item(d) for d in docs]
+        return {"items": items, "total": total, "page": window.page, "limit": window.size}
 
     # -- months --------------------------------------------------------------------------------------
     async def _months(

@@ -17,7 +17,8 @@ from typing import Any
 import bson
 from bson.codec_options import CodecOptions
 
-from dvckit.mongo import Repository, Session
+from dvckit.mongo import Repository, Session, window_find
+from dvckit.paging import Window
 
 from ..domain.model import Attachment, Change, Dossier, HistoryEntry, Pending, Rating, Superseded
 from ..domain.status import Status
@@ -88,36 +89,44 @@ class DossierRepository(Repository):
         return None if doc is None else Status(doc["status"])
 
     async def _page(
-        self, query: Query, sort: list[tuple[str, int]], page: int, size: int, leave_out: Query | None = None
+        self,
+        query: Query,
+        sort: list[tuple[str, int]],
+        w: Window,
+        leave_out: Query | None = None,
+        *,
+        keyset: bool = True,
     ) -> tuple[list[Dossier], int]:
-        """One page and how many match in all: counted only when the page does not tell (a full page, or
-        an empty one past the first); a short page is the last one, so the total is what comes before it
-        and what it holds."""
-        skip = (page - 1) * size
-        docs = await self.coll.find(query, leave_out).sort(sort).skip(skip).limit(size).to_list()
-        if len(docs) < size and (docs or page == 1):
-            total = skip + len(docs)
+        """One page (``w``: by page number, or by cursor — a keyset where the sort is a total order of
+        fields never null, else an offset) and how many match in all: counted only when the page does
+        not tell (the last page: the total is what comes before it and what it holds)."""
+        if keyset:
+            docs = await window_find(self.coll, query, sort, w, leave_out)
+        else:
+            docs = await self.coll.find(query, leave_out).sort(sort).skip(w.skip).limit(w.size + 1).to_list()
+            w.more = len(docs) > w.size
+            docs = docs[: w.size]
+        if not w.more and (docs or w.skip == 0):
+            total = w.skip + len(docs)
         else:
             total = await self.coll.count_documents(query)
         return [Dossier.model_validate(d) for d in docs], total
 
     async def of_owner(
-        self, owner_id: str, *, status: str | None, page: int, size: int
+        self, owner_id: str, *, status: str | None, window: Window
     ) -> tuple[list[Dossier], int]:
         # An organisation's dossiers are listed as the organisation's, not their maker's: a member who
         # leaves it stops seeing them.
         q: Query = {"owner_id": owner_id, "organisation_id": None} | ({"status": status} if status else {})
-        return await self._page(q, [("created_at", -1), ("_id", 1)], page, size)
+        return await self._page(q, [("created_at", -1), ("_id", 1)], window)
 
     async def of_organisation(
-        self, org_id: str, *, status: str | None, page: int, size: int
+        self, org_id: str, *, status: str | None, window: Window
     ) -> tuple[list[Dossier], int]:
         q: Query = {"organisation_id": org_id} | ({"status": status} if status else {})
-        return await self._page(q, [("created_at", -1), ("_id", 1)], page, size)
+        return await self._page(q, [("created_at", -1), ("_id", 1)], window)
 
-    async def queue(
-        self, f: QueueFilter, *, now: datetime, page: int, size: int
-    ) -> tuple[list[Dossier], int]:
+    async def queue(self, f: QueueFilter, *, now: datetime, window: Window) -> tuple[list[Dossier], int]:
         """An agency's filed dossiers, the soonest due first (without their components and history)."""
         query: Query = {"agency.code": {"$in": f.agencies}, "status": {"$ne": Status.DRAFT.value}}
         asked = {"consultations": {"$elemMatch": {"agency.code": {"$in": f.agencies}, "answered_at": None}}}
@@ -164,7 +173,9 @@ class DossierRepository(Repository):
                     ]
                 }
             )
-        return await self._page(query, QUEUE_SORT, page, size, {"procedure.components": 0, "history": 0})
+        # The queue's order has keys that may be null (no step due yet): an offset cursor, not a keyset.
+        leave_out = {"procedure.components": 0, "history": 0}
+        return await self._page(query, QUEUE_SORT, window, leave_out, keyset=False)
 
     async def by_code(self, code: str, *, citizen_id: str | None, phone: str | None) -> Dossier | None:
         """The dossier of ``code`` whose submitter or owner has this citizen ID (or else phone)."""

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from dvckit.apidoc import problems
 from dvckit.httputil import content_disposition, if_match_version
+from dvckit.paging import Paged
 
 from ..adapters.dossiers import QueueFilter
 from . import views
@@ -34,6 +35,7 @@ NOT_THEIRS = (404, "Không có hồ sơ này hoặc không thuộc cơ quan / no
 async def queue(
     who: Officer,
     s: Svc,
+    paging: Paged,
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
     procedure: Annotated[str | None, Query(pattern=r"^\d\.\d{6}$")] = None,
     overdue: bool | None = None,
@@ -55,9 +57,11 @@ async def queue(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, object]:
+    w = paging.window(page=page, size=size, max_size=100)
     f = QueueFilter([], status=status, procedure=procedure, overdue=overdue, q=q, mine=bool(mine), due=due)
-    found, total = await s.workflow.queue(who, f, agency=agency, page=page, size=size)
-    return views.page([views.queue_item(d, deadline) for d, deadline in found], total, page, size)
+    found, total = await s.workflow.queue(who, f, agency=agency, window=w)
+    items = [views.queue_item(d, deadline) for d, deadline in found]
+    return paging.finish(w, views.page(items, total, w.page, w.size))
 
 
 @router.get(

@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from dvckit.paging import Cursored, Paged
+
 from . import views
 from .deps import Citizen, Svc
 from .schemas import DossierOut
@@ -16,7 +18,7 @@ from .schemas import DossierOut
 router = APIRouter()
 
 
-class ExportPage(BaseModel):
+class ExportPage(Cursored):
     items: list[DossierOut]
     total: int
     page: int
@@ -40,11 +42,13 @@ class InHandOut(BaseModel):
 async def export(
     who: Citizen,
     s: Svc,
+    paging: Paged,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, object]:
-    found, total = await s.rights.own(who, page=page, size=size)
-    return views.page([views.view(d) for d in found], total, page, size)
+    w = paging.window(page=page, size=size, max_size=100)
+    found, total = await s.rights.own(who, window=w)
+    return paging.finish(w, views.page([views.view(d) for d in found], total, w.page, w.size))
 
 
 @router.get(

@@ -9,6 +9,8 @@ from fastapi.responses import StreamingResponse
 
 from dvckit.apidoc import problems
 from dvckit.errors import Problem, Text
+from dvckit.etag import Conditioned
+from dvckit.paging import Paged
 
 from ..domain.applicant import Applicant
 from ..domain.rating import RatingIn
@@ -117,6 +119,8 @@ async def create_draft(
 async def mine(
     who: Citizen,
     s: Svc,
+    paging: Paged,
+    cond: Conditioned,
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
     organisation: Annotated[
         str | None,
@@ -127,9 +131,10 @@ async def mine(
     ] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, object]:
-    found, total = await s.dossiers.mine(who, status=status, page=page, size=size, organisation=organisation)
-    return views.page([views.mine(d) for d in found], total, page, size)
+) -> object:
+    w = paging.window(page=page, size=size, max_size=100)
+    found, total = await s.dossiers.mine(who, status=status, window=w, organisation=organisation)
+    return cond.answer(paging.finish(w, views.page([views.mine(d) for d in found], total, w.page, w.size)))
 
 
 @router.get(
@@ -139,8 +144,8 @@ async def mine(
     tags=["following"],
     summary="Chi tiết hồ sơ, tệp và lịch sử / a dossier with its files and history",
 )
-async def get_dossier(dossier_id: Id, who: Citizen, s: Svc) -> dict[str, object]:
-    return views.view(await s.dossiers.owned(who, dossier_id))
+async def get_dossier(dossier_id: Id, who: Citizen, s: Svc, cond: Conditioned) -> object:
+    return cond.answer(views.view(await s.dossiers.owned(who, dossier_id)))
 
 
 @router.delete(

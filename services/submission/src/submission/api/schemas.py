@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dvckit.contracts import DossierRatingScores
+from dvckit.paging import Cursored
 
 from ..domain.applicant import Applicant, Person, Prefill
 from ..domain.files import MIME
@@ -142,7 +143,7 @@ class MineItem(DossierSummary, Rated):
     pass
 
 
-class DossierPage(BaseModel):
+class DossierPage(Cursored):
     items: list[MineItem]
     total: int
     page: int
@@ -264,7 +265,7 @@ class QueueItem(DossierSummary):
     deadline: DeadlineOut
 
 
-class QueuePage(BaseModel):
+class QueuePage(Cursored):
     items: list[QueueItem]
     total: int
     page: int

@@ -17,6 +17,7 @@ from dvckit.auth import Principal
 from dvckit.contracts import PublishedProcedure
 from dvckit.errors import Problem, Text
 from dvckit.mongo import Session
+from dvckit.paging import Window
 from dvckit.runtime import Runtime
 
 from ..adapters.counters import Counters
@@ -175,14 +176,14 @@ class Dossiers:
             self._fees.popitem(last=False)
 
     async def mine(
-        self, who: Actor, *, status: str | None, page: int, size: int, organisation: str | None = None
+        self, who: Actor, *, status: str | None, window: Window, organisation: str | None = None
     ) -> tuple[list[Dossier], int]:
         """The caller's own dossiers, or (``organisation``) those of an organisation they belong to."""
         if organisation is not None:
             if who.org_role(organisation) is None:
                 raise ORG_NOT_FOUND
-            return await self.repo.of_organisation(organisation, status=status, page=page, size=size)
-        return await self.repo.of_owner(who.id, status=status, page=page, size=size)
+            return await self.repo.of_organisation(organisation, status=status, window=window)
+        return await self.repo.of_owner(who.id, status=status, window=window)
 
     async def agencies(self, procedure_code: str) -> list[Agency]:
         procedure = await self.cache.procedure(procedure_code)

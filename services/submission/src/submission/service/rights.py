@@ -11,6 +11,7 @@ from dvckit.consumer import after_commit
 from dvckit.contracts import UserClosedV1
 from dvckit.events import Envelope
 from dvckit.mongo import Session
+from dvckit.paging import Window
 from dvckit.runtime import Runtime
 
 from ..adapters.dossiers import DossierRepository
@@ -40,10 +41,10 @@ class Rights:
         self.repo = repo
         self.files = files
 
-    async def own(self, who: Actor, *, page: int, size: int) -> tuple[list[Dossier], int]:
+    async def own(self, who: Actor, *, window: Window) -> tuple[list[Dossier], int]:
         """The caller's own dossiers (drafts too), newest first. An organisation's are the
         organisation's data, not the member's."""
-        return await self.repo.of_owner(who.id, status=None, page=page, size=size)
+        return await self.repo.of_owner(who.id, status=None, window=window)
 
     async def in_hand(self, who: Actor) -> dict[str, int]:
         """How many of the caller's own dossiers are still in hand, and how many drafts they have."""

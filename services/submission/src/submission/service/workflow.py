@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from dvckit import formstream, logs
 from dvckit.errors import Problem
+from dvckit.paging import Window
 
 from ..adapters.clients import Clients
 from ..adapters.dossiers import DossierRepository, QueueFilter
@@ -147,7 +148,7 @@ class Workflow:
 
     # -- the queue -------------------------------------------------------------------------------
     async def queue(
-        self, who: Actor, f: QueueFilter, *, agency: str | None, page: int, size: int
+        self, who: Actor, f: QueueFilter, *, agency: str | None, window: Window
     ) -> tuple[list[tuple[Dossier, dict[str, object]]], int]:
         """The officer's agencies' dossiers (one of them with ``agency``), each with its deadline."""
         agencies = [a for a in sorted(who.agencies) if not agency or a == agency]
@@ -161,14 +162,14 @@ class Workflow:
             roles=frozenset(r for r in AGENCY_ROLES if r in who.roles),
             soon_until=cal.close_of(cal.next_working_day(today)),
         )
-        found, total = await self.repo.queue(f, now=now, page=page, size=size)
+        found, total = await self.repo.queue(f, now=now, window=window)
         if found:
             query = {
                 "agencies": agencies,
                 **{k: v for k in ("status", "procedure", "overdue", "q", "due") if (v := getattr(f, k))},
                 "mine": f.mine,
-                "page": page,
-                "size": size,
+                "page": window.page,
+                "size": window.size,
             }
             await self.dossiers.rt.audit.read(audit.principal(who), **audit.listed(found, query))
         return [(d, self._deadline(d, now)) for d in found], total
