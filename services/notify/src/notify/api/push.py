@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, principal
 from dvckit.errors import Problem, Text
+from dvckit.paging import Cursored, Paged
 
 from ..domain.push import MAX_ENDPOINT, BadSubscription
 from ..parts import Parts
@@ -50,7 +51,7 @@ class SubscriptionOut(BaseModel):
     created_at: datetime
 
 
-class SubscriptionList(BaseModel):
+class SubscriptionList(Cursored):
     items: list[SubscriptionOut]
 
 
@@ -114,8 +115,8 @@ async def subscribe(
     response_model=SubscriptionList,
     summary="Thiết bị nhận thông báo đẩy của tôi / my push subscriptions",
 )
-async def my_subscriptions(who: Caller, parts: Parts) -> dict[str, Any]:
-    return {"items": await parts.push.mine(who.sub)}
+async def my_subscriptions(who: Caller, parts: Parts, paging: Paged) -> dict[str, Any]:
+    return paging.whole(await parts.push.mine(who.sub))  # a few devices a person
 
 
 @router.delete(
