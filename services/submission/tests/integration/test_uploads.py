@@ -186,6 +186,25 @@ async def test_a_checksum_mismatch_counts_nothing(world, tus):
     assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+async def test_a_file_in_one_patch_is_hashed_on_the_way(world, tus):
+    """One PATCH from byte 0 to the end (a whole part and a short last one): the SHA-256 is the file's,
+    hashed as it passed, and the object S3 assembled is the same bytes."""
+    p = await world.citizen()
+    d = await world.draft(p, client=tus)
+    data = big_pdf(PART + 123_457)
+    url = (await create(tus, p, d, len(data))).headers["location"]
+    r = await patch(tus, p, url, 0, data)
+    assert r.status_code == 204 and r.headers["upload-offset"] == str(len(data))
+    upload_id = url.rsplit("/", 1)[1]
+    rec = await tus.app.state.uploads.repo.get(upload_id)
+    assert rec.status == "complete" and rec.sha256 == hashlib.sha256(data).hexdigest()
+    assert [x.size for x in rec.parts] == [PART, 123_457]
+    r = await tus.post(f"{S}/dossiers/{d['id']}/attachments", json={"upload_id": upload_id}, headers=p["h"])
+    assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    r = await tus.get(f"{S}/dossiers/{d['id']}/attachments/{upload_id}", headers=p["h"])
+    assert r.status_code == 200 and r.content == data
+
+
 async def test_limits_are_checked_at_creation(world, tus):
     p = await world.citizen()
     d = await world.draft(p, client=tus)

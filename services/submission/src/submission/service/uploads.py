@@ -4,7 +4,8 @@ Creation checks what the plain upload checks before its first byte (the caller m
 the component exists, the declared length fits the component's and the dossier's limits, the file
 count, the type the name says) and starts the S3 multipart upload. Each PATCH streams its body into S3
 parts (one part in memory at most, ``adapters/uploads.py``); the real type is read from the first bytes
-as they arrive and again from the finished object, whose SHA-256 is computed once it is complete. The
+as they arrive; the finished file's SHA-256 is hashed on the way (a PATCH from byte 0 to the end) or read
+back from the object with its type again (several PATCHes: hashlib's state cannot be kept between them). The
 finished upload becomes a file of the dossier with ``attach`` (the attachments route naming the upload
 id): the same record, limits and history entry as a file uploaded in one request.
 
@@ -324,6 +325,9 @@ class Uploads:
         pending: list[Part] = []  # written, not yet recorded (a checksummed PATCH's)
         kind = rec.kind
         hasher = CHECKSUMS[checksum.algorithm]() if checksum else None
+        # A body from byte 0 (one PATCH carries the whole file, as most do) is hashed as it passes: the
+        # finished object then needs no reading back.
+        whole = hashlib.sha256() if rec.offset == 0 else None
         received = 0
         interrupted = False
         try:
@@ -335,6 +339,8 @@ class Uploads:
                     raise EXCEEDS
                 if hasher is not None:
                     hasher.update(chunk)
+                if whole is not None:
+                    whole.update(chunk)
                 buf += chunk
                 if kind is None and len(buf) >= SNIFF_BYTES:  # no part yet: buf starts at byte 0
                     kind = self._sniff(rec, bytes(buf[:SNIFF_BYTES]))
@@ -366,7 +372,8 @@ class Uploads:
         committed += pending
         offset = sum(p.size for p in committed) + len(buf)
         if offset == rec.length:
-            return await self._finish(rec, token, committed, bytes(buf), kind, old_tail)
+            digest = whole.hexdigest() if whole is not None else None
+            return await self._finish(rec, token, committed, bytes(buf), kind, old_tail, digest)
         tail = None
         if buf:
             tail = f"uploads/{rec.id}/tail-{uuid.uuid4().hex}"
@@ -432,25 +439,30 @@ class Uploads:
         last: bytes,
         kind: str | None,
         old_tail: str | None,
+        digest: str | None = None,
     ) -> UploadRecord:
-        """The last bytes arrived: the last part, CompleteMultipartUpload, the type read again from the
-        object, its SHA-256."""
+        """The last bytes arrived: the last part, CompleteMultipartUpload, and the object's SHA-256:
+        ``digest`` when this PATCH hashed the whole file as it passed (its first bytes were sniffed on
+        the way, and S3 assembled exactly the parts whose ETags it gave), else read back from the object,
+        whose type is then read again from its first bytes."""
         if kind is None:
             kind = self._sniff(rec, last[:SNIFF_BYTES])
         if last or not parts:
             parts = [*parts, await self.objects.part(rec.key, rec.s3_upload_id, len(parts) + 1, last)]
         await self.objects.complete(rec.key, rec.s3_upload_id, parts)
-        sha = hashlib.sha256()
-        head = bytearray()
-        size = 0
-        async for chunk in await self.objects.read(rec.key):
-            sha.update(chunk)
-            size += len(chunk)
-            if len(head) < SNIFF_BYTES:
-                head += chunk[: SNIFF_BYTES - len(head)]
-        if size != rec.length or not accepted(detect(bytes(head)), rec.accepted):
-            await self._refuse(rec, token, stored=True)
-            raise refused_type(detect(bytes(head)), rec.accepted)
+        if digest is None:
+            sha = hashlib.sha256()
+            head = bytearray()
+            size = 0
+            async for chunk in await self.objects.read(rec.key):
+                sha.update(chunk)
+                size += len(chunk)
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+            if size != rec.length or not accepted(detect(bytes(head)), rec.accepted):
+                await self._refuse(rec, token, stored=True)
+                raise refused_type(detect(bytes(head)), rec.accepted)
+            digest = sha.hexdigest()
         done = await self.repo.set_status(
             rec.id,
             "complete",
@@ -462,7 +474,7 @@ class Uploads:
                 "tail_key": None,
                 "tail_size": 0,
                 "kind": kind,
-                "sha256": sha.hexdigest(),
+                "sha256": digest,
                 "expires_at": datetime.now(UTC) + self.ttl,
                 "lock": None,
                 "lock_until": None,
