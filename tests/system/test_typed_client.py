@@ -38,6 +38,7 @@ BINARY = [
     "image/png",
     "application/jsonl",
     "text/csv",
+    "application/offset+octet-stream",  # a tus PATCH body (resumable uploads)
 ]
 CONFIG = {
     "project_name_override": PACKAGE,
