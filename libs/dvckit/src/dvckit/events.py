@@ -93,6 +93,15 @@ class Unroutable(Exception):
     """The broker accepted the message but no queue is bound for its routing key."""
 
 
+# What a publish meets when its connection or channel goes away under it (not a refusal of the message).
+CONNECTION_LOST = (
+    aiormq.exceptions.AMQPConnectionError,
+    aiormq.exceptions.ChannelInvalidStateError,
+    aiormq.exceptions.ConnectionChannelError,
+    ConnectionError,
+)
+
+
 class EventBus:
     """A robust connection with a confirming publisher channel and the events exchange.
 
@@ -149,18 +158,40 @@ class EventBus:
         )
 
     async def publish(self, envelope: Envelope, headers: dict[str, Any] | None = None) -> None:
-        """Publish and wait for the broker's confirm. Raises when not confirmed or not routable."""
+        """Publish and wait for the broker's confirm. Raises when not confirmed or not routable.
+
+        A connection that dies under the publish (the broker closed it: a restart, or a channel of its
+        own that crashed) is tried once more as soon as aio-pika has reconnected, within the confirm
+        timeout: the caller would only send it again later (the outbox), and consumers take an event
+        twice as once (its id)."""
         if self.exchange is None:
             raise ConnectionError("event bus not connected")
-        try:
-            await self.exchange.publish(
-                envelope.to_message(headers),
-                routing_key=envelope.routing_key,
-                mandatory=True,
-                timeout=self.confirm_timeout,
-            )
-        except aio_pika.exceptions.PublishError as e:
-            raise Unroutable(envelope.routing_key) from e
+        for last in (False, True):
+            try:
+                await self.exchange.publish(
+                    envelope.to_message(headers),
+                    routing_key=envelope.routing_key,
+                    mandatory=True,
+                    timeout=self.confirm_timeout,
+                )
+                return
+            except aio_pika.exceptions.PublishError as e:
+                raise Unroutable(envelope.routing_key) from e
+            except CONNECTION_LOST as e:
+                if last or not await self._reconnected(self.confirm_timeout):
+                    raise
+                log.warning("publish interrupted by the connection, sending again", error=repr(e)[:200])
+
+    async def _reconnected(self, timeout: float) -> bool:
+        """Whether the robust connection and channel are open again within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await asyncio.sleep(0.05)  # the broker's close reaches aio-pika's state first
+        while loop.time() < deadline:
+            if self.connected:
+                return True
+            await asyncio.sleep(0.1)
+        return False
 
     async def publish_to_queue(self, queue: str, message: aio_pika.Message) -> None:
         """Publish straight to one queue (default exchange): retry tiers, parking lot, replay."""
