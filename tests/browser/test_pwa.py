@@ -399,6 +399,11 @@ def test_step_1_of_an_open_draft_is_kept_through_a_reload_until_saved(
     expect(page.get_by_test_id("step-1")).to_have_attribute("aria-current", "step")
     page.get_by_test_id("submitter-dob").fill("02/09/1985")
     page.get_by_test_id("submitter-address").fill("Số 3 Điện Biên Phủ, phường Hồng Bàng, Hải Phòng")
+    # Saved by an effect after the next render: a reload in the same instant would come before it.
+    page.wait_for_function(
+        "() => Object.keys(localStorage).some((k) => k.startsWith('dvc.draft1.')"
+        " && localStorage.getItem(k).includes('Điện Biên Phủ'))"
+    )
     page.reload()
     expect(page.get_by_test_id("draft-restored")).to_be_visible()
     expect(page.get_by_test_id("submitter-address")).to_have_value(

@@ -159,7 +159,7 @@ async def test_a_full_filing_with_the_generated_client(stack, api):
         data = big_pdf(300 * 1024, bytes([i]))
         # The component in the query: the generator writes the file part first, and the route streams
         # the file as it comes, so it must know the component before (the document says so).
-        form = m.SubmissionsUploadUploadForm(
+        form = m.SubmissionsUploadFilesUploadForm(
             file=types.File(payload=data, file_name=f"giấy tờ {i}.pdf", mime_type="application/pdf")
         )
         up = await upload.asyncio_detailed(d.id, client=http, body=form, component_id=cid)

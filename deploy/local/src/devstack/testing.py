@@ -539,6 +539,12 @@ async def register_in_process(auth: Any, person: dict[str, Any]) -> dict[str, An
     return user
 
 
+# How long a test waits for an in-process app's broker connection and consumer. The machine's RabbitMQ
+# (3.10) pauses for over a minute when a burst of a run's quorum queues expires at once (five an app,
+# two minutes after the app stopped): a wait of 30 s failed set-ups that a working broker passes.
+BROKER_PAUSE_S = 120.0
+
+
 async def _tidy_broker(infra: Infra) -> None:
     """Delete the run's exchange and the consuming services' queues it made (main, retry tiers, parking)."""
     import asyncio

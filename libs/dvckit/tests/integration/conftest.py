@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 import pytest
 from pymongo import IndexModel
 
+from devstack.testing import BROKER_PAUSE_S
 from dvckit.events import EventData
 from dvckit.runtime import Runtime
 from dvckit.settings import ServiceSettings
@@ -45,11 +46,11 @@ async def make_runtime(infra: Any) -> AsyncIterator[MakeRuntime]:
         made.append(rt)
         if start:
             await rt.start()
-            await rt.bus.wait_ready(30)
+            await rt.bus.wait_ready(BROKER_PAUSE_S)
             if rt.consumer.handlers:
                 from devstack.testing import eventually
 
-                await eventually(lambda: rt.consumer._tag is not None, 30)
+                await eventually(lambda: rt.consumer._tag is not None, BROKER_PAUSE_S)
         return rt
 
     yield make

@@ -10,7 +10,7 @@ from typing import Any
 
 import aio_pika
 
-from devstack.testing import eventually
+from devstack.testing import BROKER_PAUSE_S, eventually
 from dvckit.consumer import ERROR_HEADER, batch_size, handled, insert, replay_parking
 from dvckit.events import Envelope
 
@@ -165,7 +165,7 @@ async def test_an_api_only_replica_leaves_the_queue_to_the_workers(make_runtime,
         settings=worker.settings.model_copy(update={"consume": False}),
     )
     await api.start()
-    await api.bus.wait_ready(30)
+    await api.bus.wait_ready(BROKER_PAUSE_S)
     for n in range(20):
         await api.bus.publish(Envelope.wrap(thing(n=n), producer="test"))
     await eventually(lambda: seen["worker"] == 20, 10)
@@ -185,8 +185,8 @@ async def test_a_handler_of_an_event_class_gets_the_parsed_model_and_tolerates_n
     rt = await make_runtime(start=False)
     rt.consumer.on_event(thing)(effect)
     await rt.start()
-    await rt.bus.wait_ready(30)
-    await eventually(lambda: rt.consumer._tag is not None, 30)
+    await rt.bus.wait_ready(BROKER_PAUSE_S)
+    await eventually(lambda: rt.consumer._tag is not None, BROKER_PAUSE_S)
     assert rt.consumer.models == {"thing.happened.v1": thing}
 
     # A producer one release ahead adds a field: the consumer reads what it knows.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import REGISTRY
 
-from devstack.testing import eventually
+from devstack.testing import BROKER_PAUSE_S, eventually
 from dvckit import metrics, mongo
 from dvckit.outbox import UNROUTABLE
 
@@ -63,7 +63,7 @@ async def test_the_queue_and_the_parking_lot_are_sampled_from_the_broker(make_ru
     # Declared, bound, not consumed from: what is published waits in the queue.
     rt = await make_runtime(handlers={"thing.happened.v1": handle}, consume=False, start=False)
     await rt.start()
-    await rt.bus.wait_ready(30)
+    await rt.bus.wait_ready(BROKER_PAUSE_S)
     await rt.consumer.declare()
     for n in range(3):
         await rt.transaction(lambda s, n=n: rt.outbox.add(s, thing(n=n)))

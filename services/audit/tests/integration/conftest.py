@@ -13,7 +13,7 @@ import pytest
 
 from audit.config import Settings
 from audit.main import create_app
-from devstack.testing import eventually, started_apps, trust_test_tokens
+from devstack.testing import BROKER_PAUSE_S, eventually, started_apps, trust_test_tokens
 from dvckit.contracts import AuditRecordedV1
 from dvckit.events import Envelope
 
@@ -87,8 +87,8 @@ async def make_audit(infra) -> AsyncIterator[Any]:
         async def make(**overrides: Any) -> Audit:
             client = await start(**overrides)
             a = Audit(client, client.app)
-            await a.rt.bus.wait_ready(30)
-            await eventually(lambda: a.rt.consumer._tag is not None, 30)
+            await a.rt.bus.wait_ready(BROKER_PAUSE_S)
+            await eventually(lambda: a.rt.consumer._tag is not None, BROKER_PAUSE_S)
             return a
 
         yield make

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from devstack.testing import BROKER_PAUSE_S
 from dvckit.auth import Principal
 from dvckit.runtime import Runtime
 from dvckit.settings import ServiceSettings
@@ -25,7 +26,7 @@ async def test_an_entry_recorded_by_a_service_reaches_its_stream(infra, audit):
     officer = Principal(sub="officer-9", roles=("officer", "specialist"), agencies=("000.00.A0.H26",))
     await rt.start()
     try:
-        await rt.bus.wait_ready(30)
+        await rt.bus.wait_ready(BROKER_PAUSE_S)
         for i in range(3):
 
             async def change(session, i=i):

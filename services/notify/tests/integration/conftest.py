@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from devstack.testing import eventually, free_port, started_apps, trust_test_tokens
+from devstack.testing import BROKER_PAUSE_S, eventually, free_port, started_apps, trust_test_tokens
 from dvckit.contracts import UserRegisteredV1
 from dvckit.events import Envelope, EventData
 from notify.config import Settings
@@ -115,8 +115,8 @@ async def make_notify(infra, mailbox) -> AsyncIterator[Any]:
         async def make(**overrides: Any) -> Notify:
             client = await start(**overrides)
             n = Notify(client, client.app)
-            await n.rt.bus.wait_ready(30)
-            await eventually(lambda: n.rt.consumer._tag is not None, 30)
+            await n.rt.bus.wait_ready(BROKER_PAUSE_S)
+            await eventually(lambda: n.rt.consumer._tag is not None, BROKER_PAUSE_S)
             return n
 
         yield make

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from devstack.testing import eventually, free_port, started_apps, trust_test_tokens
+from devstack.testing import BROKER_PAUSE_S, eventually, free_port, started_apps, trust_test_tokens
 from dvckit import vnpay
 from dvckit.contracts import DossierSubmittedV1, FeeLine
 from dvckit.events import Envelope, EventData
@@ -225,8 +225,8 @@ async def make_payment(infra, provider) -> AsyncIterator[Any]:
         async def make(**overrides: Any) -> Payment:
             client = await start(**overrides)
             p = Payment(client, client.app, provider)
-            await p.rt.bus.wait_ready(30)
-            await eventually(lambda: p.rt.consumer._tag is not None, 30)
+            await p.rt.bus.wait_ready(BROKER_PAUSE_S)
+            await eventually(lambda: p.rt.consumer._tag is not None, BROKER_PAUSE_S)
             return p
 
         yield make

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devstack.testing import eventually, free_port, started_apps, trust_test_tokens
+from devstack.testing import BROKER_PAUSE_S, eventually, free_port, started_apps, trust_test_tokens
 from dvckit.contracts import (
     DossierRatedV1,
     DossierStatusChangedV1,
@@ -220,8 +220,8 @@ async def make_reporting(infra, catalog) -> AsyncIterator[Any]:
         async def make(**overrides: Any) -> Reporting:
             client = await start(**overrides)
             r = Reporting(client, client.app)
-            await r.rt.bus.wait_ready(30)
-            await eventually(lambda: r.rt.consumer._tag is not None, 30)
+            await r.rt.bus.wait_ready(BROKER_PAUSE_S)
+            await eventually(lambda: r.rt.consumer._tag is not None, BROKER_PAUSE_S)
             await eventually(lambda: r.db.agencies.count_documents({}), 30)
             return r
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from devstack.testing import eventually
+from devstack.testing import BROKER_PAUSE_S, eventually
 from dvckit.contracts import PaymentSucceededV1
 from dvckit.events import Envelope
 
@@ -37,7 +37,7 @@ async def publish(world, data: PaymentSucceededV1 | Envelope) -> Envelope:
     """As the payment service's outbox relay does: on the events exchange, for the consumer."""
     env = data if isinstance(data, Envelope) else Envelope.wrap(data, producer="payment")
     rt = world.sub.app.state.runtime
-    await rt.bus.wait_ready(30)
+    await rt.bus.wait_ready(BROKER_PAUSE_S)
     await rt.bus.publish(env)
     return env
 

@@ -11,7 +11,7 @@ import secrets
 from pymongo import AsyncMongoClient
 
 from devstack.otlp import Collector
-from devstack.testing import eventually, free_port, running
+from devstack.testing import BROKER_PAUSE_S, eventually, free_port, running
 from notify.config import Settings as NotifySettings
 from notify.main import create_app as notify_app
 from submission.config import Settings as SubmissionSettings
@@ -35,8 +35,8 @@ async def test_one_filing_is_one_trace_from_the_request_to_the_notification(worl
         )
         async with running(n):
             rt = n.state.runtime
-            await rt.bus.wait_ready(30)
-            await eventually(lambda: rt.consumer._tag is not None, 30)
+            await rt.bus.wait_ready(BROKER_PAUSE_S)
+            await eventually(lambda: rt.consumer._tag is not None, BROKER_PAUSE_S)
 
             p = await world.citizen()
             d = await world.ready(p, client=sub)
