@@ -10,17 +10,7 @@ import uuid
 from dvckit.events import Envelope, EventBus
 
 from .test_outbox import bound_queue, drain
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, asyncio.CancelledError):
-        pass
-    finally:
-        writer.close()
+from .test_runtime import _pipe
 
 
 class CuttableRelay:

@@ -17,9 +17,10 @@ from devstack.testing import eventually
 from dvckit.contracts import (
     DOSSIER_STATUS,
     DossierStatusChangedV1,
-    DossierSubmittedV1,
     VerificationCodeIssuedV1,
 )
+
+from .test_notify import submitted
 
 N = "/api/v1/notifications"
 P = f"{N}/push"
@@ -364,18 +365,7 @@ async def test_a_filed_dossier_is_pushed_and_closing_the_account_forgets_the_dev
     n = pnotify
     user = await n.citizen()
     sub = await subscribe(n, infra, user["user_id"])
-    e = DossierSubmittedV1(
-        dossier_id=str(uuid.uuid4()),
-        code="000.32.02.H26-261205-0043",
-        owner_id=user["user_id"],
-        procedure_code="1.004194",
-        procedure_name="Đăng ký tạm trú",
-        procedure_version=1,
-        agency_code="000.32.02.H26",
-        agency_name="Công an Phường Ngô Quyền",
-        submitted_at=datetime.now(UTC),
-        fee_total=0,
-    )
+    e = submitted(user["user_id"], code="000.32.02.H26-261205-0043")
     await n.publish(e)
     (msg,) = await received(infra, sub)
     assert msg["json"]["title"] == "Nộp hồ sơ thành công: 000.32.02.H26-261205-0043"
