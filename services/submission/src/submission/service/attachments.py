@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -79,6 +79,19 @@ STORAGE_DOWN = storage_down("gửi lại tệp", "upload the file again")
 
 def _too_large(limit: int, vi: str, en: str) -> Problem:
     return Problem(413, "file-too-large", Text(vi, en), extra={"limit_bytes": limit})
+
+
+def refused_type(kind: str | None, allowed: Sequence[str]) -> Problem:
+    """A file whose real type (``kind``, from its first bytes) the component does not take."""
+    return Problem(
+        415,
+        "file-type-refused",
+        Text(
+            f"Loại tệp không được chấp nhận. Chấp nhận: {', '.join(allowed)}",
+            f"This type of file is not accepted. Accepted: {', '.join(allowed)}",
+        ),
+        extra={"detected": kind, "accepted": allowed},
+    )
 
 
 def _too_many_files(limit: int) -> Problem:
@@ -231,15 +244,7 @@ class Attachments:
         kind = detect(head)
         allowed = f.component.file_types or DEFAULT_TYPES
         if not accepted(kind, allowed):
-            raise Problem(
-                415,
-                "file-type-refused",
-                Text(
-                    f"Loại tệp không được chấp nhận. Chấp nhận: {', '.join(allowed)}",
-                    f"This type of file is not accepted. Accepted: {', '.join(allowed)}",
-                ),
-                extra={"detected": kind, "accepted": allowed},
-            )
+            raise refused_type(kind, allowed)
         assert kind is not None
         pending = Pending(id=f.id, key=f.key, started_at=datetime.now(UTC))
         if not await self.repo.reserve(f.d, pending, max_files=self.s.max_files if f.slot else None):

@@ -32,7 +32,7 @@ from ..config import Settings
 from ..domain.files import KINDS, MIME, SNIFF_BYTES, accepted, detect, display_name
 from ..domain.model import Actor, Attachment, Pending
 from ..domain.status import Status
-from .attachments import DEFAULT_TYPES, _too_large, _too_many_files, _unknown_component
+from .attachments import DEFAULT_TYPES, _too_large, _too_many_files, _unknown_component, refused_type
 from .dossiers import Dossiers
 from .errors import CHANGED, CHANGED_DURING_UPLOAD, EMPTY, NOT_DRAFT, NOT_FOUND, storage_down
 
@@ -112,18 +112,6 @@ def offset_mismatch(current: int) -> Problem:
         ),
         extra={"offset": current},
         headers={"Upload-Offset": str(current)},
-    )
-
-
-def refused_type(kind: str | None, allowed: list[str]) -> Problem:
-    return Problem(
-        415,
-        "file-type-refused",
-        Text(
-            f"Loại tệp không được chấp nhận. Chấp nhận: {', '.join(allowed)}",
-            f"This type of file is not accepted. Accepted: {', '.join(allowed)}",
-        ),
-        extra={"detected": kind, "accepted": allowed},
     )
 
 
