@@ -27,20 +27,28 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 class Relay:
-    """A TCP relay to the real MongoDB on a port of its own, opened only when the test says so: the
-    service sees "no server" until then, then the genuine wire protocol."""
+    """A TCP relay to a real server (MongoDB, RabbitMQ) on a port of its own, opened only when the test
+    says so: the client sees "no server" until then, then the genuine wire protocol. ``cut()`` drops the
+    connections open now, as a server closing them would; new ones are relayed again."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.port = free_port()
         self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
 
     async def open(self) -> None:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
+            self.writers += [writer, up_writer]
             await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
 
         self.server = await asyncio.start_server(handle, "127.0.0.1", self.port, family=socket.AF_INET)
+
+    def cut(self) -> None:
+        for w in self.writers:
+            w.transport.abort()
+        self.writers.clear()
 
     async def close(self) -> None:
         if self.server:
