@@ -59,6 +59,7 @@ gateway_conf = _module("gateway_conf")
 observability = _module("observability")
 
 OVERLAYS = ("staging", "production")
+DATA_NAMESPACE = "dvc-data"  # the stores' (deploy/k8s/platform)
 TARGETS = {
     "base": K8S / "base",
     "platform": K8S / "platform",
@@ -199,7 +200,14 @@ def test_render_py_agrees_with_kubectl_kustomize(target: str) -> None:
 # operators' custom resources (their CRDs are installed with them, deploy/README.md "Operators"). Those kinds
 # are therefore not schema-validated; each is checked field by field by its function below instead, and a
 # custom kind without a check fails test_every_custom_resource_is_checked.
-BUILTIN_API_VERSIONS = {"v1", "apps/v1", "autoscaling/v2", "policy/v1", "networking.k8s.io/v1"}
+BUILTIN_API_VERSIONS = {
+    "v1",
+    "apps/v1",
+    "autoscaling/v2",
+    "policy/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+}
 
 
 @functools.cache
@@ -365,7 +373,27 @@ def check_prometheus_rule(r: Resource, everything: list[Resource]) -> None:
         assert rule["expr"] and ("alert" in rule) != ("record" in rule)
 
 
+def check_secret_store(r: Resource, everything: list[Resource]) -> None:
+    (provider,) = r["spec"]["provider"].values()
+    auth = provider["auth"]
+    account = auth.get("serviceAccount") or auth["kubernetes"]["serviceAccountRef"]
+    assert named(everything, "ServiceAccount", account["name"])["automountServiceAccountToken"] is False
+
+
+def check_external_secret(r: Resource, everything: list[Resource]) -> None:
+    spec = r["spec"]
+    assert set(spec) <= {"refreshInterval", "secretStoreRef", "target", "data", "dataFrom"}
+    assert spec["secretStoreRef"]["kind"] == "SecretStore"
+    named(everything, "SecretStore", spec["secretStoreRef"]["name"])
+    assert spec["target"]["name"] == r["metadata"]["name"]
+    assert spec.get("data") or spec.get("dataFrom")
+    for d in spec.get("data", []):
+        assert set(d) == {"secretKey", "remoteRef"} and set(d["remoteRef"]) == {"key", "property"}
+
+
 CUSTOM_CHECKS = {
+    ("external-secrets.io/v1", "SecretStore"): check_secret_store,
+    ("external-secrets.io/v1", "ExternalSecret"): check_external_secret,
     ("monitoring.coreos.com/v1", "ServiceMonitor"): check_service_monitor,
     ("monitoring.coreos.com/v1", "PrometheusRule"): check_prometheus_rule,
     ("keda.sh/v1alpha1", "ScaledObject"): check_scaled_object,
@@ -398,7 +426,8 @@ def test_the_platform_is_replicated() -> None:
     assert named(platform, "RabbitmqCluster", "dvc-rabbitmq")["spec"]["replicas"] == 3
     assert sum(p["servers"] for p in named(platform, "Tenant", "dvc-minio")["spec"]["pools"]) == 4
     budgets = of_kind(platform, "PodDisruptionBudget")
-    assert {b["metadata"]["name"] for b in budgets} == {*mongodbs, "dvc-rabbitmq", "dvc-minio"}
+    # The MinIO operator makes the Tenant's budget itself (tests/static/test_k8s_isolation.py).
+    assert {b["metadata"]["name"] for b in budgets} == {*mongodbs, "dvc-rabbitmq"}
     assert all(b["spec"] == {**b["spec"], "maxUnavailable": 1} for b in budgets)
     # Each budget, spread constraint and the network policy select the members the operator labels
     # app: <name>-svc.
@@ -407,9 +436,8 @@ def test_the_platform_is_replicated() -> None:
         assert [b["metadata"]["name"] for b in budgets if selects(b["spec"]["selector"], members)] == [m]
         spec = named(platform, "MongoDBCommunity", m)["spec"]["statefulSet"]["spec"]["template"]["spec"]
         assert all(selects(c["labelSelector"], members) for c in spec["topologySpreadConstraints"])
-    (expr,) = named(platform, "NetworkPolicy", "mongodb-ingress")["spec"]["podSelector"]["matchExpressions"]
-    assert (expr["key"], expr["operator"]) == ("app", "In")
-    assert sorted(expr["values"]) == sorted(f"{m}-svc" for m in mongodbs)
+        policy = named(platform, "NetworkPolicy", f"{m}-ingress")["spec"]["podSelector"]
+        assert selects(policy, members)
 
 
 def test_each_service_has_a_mongodb_of_its_own() -> None:
@@ -429,16 +457,19 @@ def test_each_service_has_a_mongodb_of_its_own() -> None:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_everything_lives_in_the_namespace_the_gateway_is_configured_for(target: str) -> None:
+    """The application in `dvc`, which enforces "restricted"; the stores in `dvc-data` ("baseline")."""
     resources = rendered(target)
     namespaces = of_kind(resources, "Namespace")
-    assert [n["metadata"]["name"] for n in namespaces] == [gateway_conf.NAMESPACE]
+    expected = DATA_NAMESPACE if target == "platform" else gateway_conf.NAMESPACE
+    assert [n["metadata"]["name"] for n in namespaces] == [expected]
     labels = namespaces[0]["metadata"]["labels"]
-    assert labels["pod-security.kubernetes.io/enforce"] in ("baseline", "restricted")
+    enforced = "baseline" if target == "platform" else "restricted"
+    assert labels["pod-security.kubernetes.io/enforce"] == enforced
     assert labels["pod-security.kubernetes.io/warn"] == "restricted"
     assert labels["pod-security.kubernetes.io/enforce-version"] == "v" + kv_utils.major_minor(K8S_VERSIONS[0])
     for r in resources:
         if r["kind"] != "Namespace":
-            assert r["metadata"].get("namespace") == gateway_conf.NAMESPACE, key(r)
+            assert r["metadata"].get("namespace") == expected, key(r)
 
 
 # -- the Pods: probes, resources, security ---------------------------------------------------------------
@@ -507,6 +538,9 @@ def test_every_deployment_meets_the_pod_policy(target: str) -> None:
                 # not restart every Pod).
                 assert c["readinessProbe"]["httpGet"]["path"] == "/readyz", where
                 assert c["livenessProbe"]["httpGet"]["path"] == "/healthz", where
+            if component(d) == "worker":  # no Service: nothing to wait for before the consumer drains
+                assert "lifecycle" not in c and pod["terminationGracePeriodSeconds"] == 30, where
+                continue
             stop = c["lifecycle"]["preStop"]["sleep"]["seconds"]
             assert stop < pod.get("terminationGracePeriodSeconds", 30), where
 
@@ -609,20 +643,36 @@ def readme_section(title: str) -> str:
     return match.group(1)
 
 
-def test_every_secret_is_made_by_an_operator_or_documented() -> None:
-    everything = rendered("production") + rendered("platform")
+def external_secrets(resources: list[Resource]) -> dict[str, set[str] | None]:
+    """The Secrets External Secrets makes, with their keys (None: every key of a vault entry)."""
+    out: dict[str, set[str] | None] = {}
+    for e in of_kind(resources, "ExternalSecret"):
+        target = e["spec"]["target"]
+        templated = target.get("template", {}).get("data")
+        keys = set(templated) if templated else {d["secretKey"] for d in e["spec"].get("data", [])}
+        out[target["name"]] = None if e["spec"].get("dataFrom") else keys
+    return out
+
+
+@pytest.mark.parametrize("target", ("production", "platform"))
+def test_every_secret_is_made_by_an_operator_or_documented(target: str) -> None:
+    """Every Secret a namespace's resources read is written there by an operator or by an ExternalSecret
+    (with the keys read), and has its row in deploy/README.md, "Secrets"."""
+    everything = rendered(target)
     generated = generated_secrets(everything)
     referenced = referenced_secrets(everything)
+    made = external_secrets(everything)
     section = readme_section("Secrets")
     # The table: | `name` | `key`, `key` ... | read by |
     rows = dict(re.findall(r"^\| `([^`]+)` \| ([^|]*) \|", section, re.M))
-    assert len(referenced) >= 8
+    assert len(referenced) >= 4
     for name, keys in referenced.items():
         if name in generated:
             assert keys <= generated[name], f"{name}: the operator writes no {keys - generated[name]}"
             continue
+        assert name in made, f"{name}: no ExternalSecret makes it in {target}'s namespace"
+        assert made[name] is None or keys <= made[name], f"{name}: no {keys - (made[name] or set())}"
         assert name in rows, f"deploy/README.md, Secrets: no row for `{name}`"
-        assert f"create secret generic {name} " in section or f"create secret tls {name} " in section, name
         for k in keys:
             assert f"`{k}`" in rows[name], f"deploy/README.md, Secrets: the key {k} of {name}"
 
@@ -802,17 +852,15 @@ def test_every_consumer_has_a_worker_scaled_on_its_queue(
         queues = {t["metadata"]["queueName"] for t in scaled[0]["spec"]["triggers"]}
         assert queues == {queue}, f"{name}: KEDA watches {queues}, the service consumes {queue}"
         assert len(budgets_of(resources, worker)) == 1
-        # KEDA reads the queue with the credentials the workers connect with.
+        # KEDA reads the queue with the credentials the workers connect with (their Secret's management URL).
         amqp = {
-            (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+            e["valueFrom"]["secretKeyRef"]["name"]
             for e in env_of(worker["spec"]["template"]["spec"]["containers"][0])
             if e["name"] == "DVC_AMQP_URL"
         }
         for t in scaled[0]["spec"]["triggers"]:
             auth = named(resources, "TriggerAuthentication", t["authenticationRef"]["name"])
-            host = [
-                (r["name"], r["key"]) for r in auth["spec"]["secretTargetRef"] if r["parameter"] == "host"
-            ]
+            host = [r["name"] for r in auth["spec"]["secretTargetRef"] if r["parameter"] == "host"]
             assert set(host) == amqp
     scaled_targets = {s["spec"]["scaleTargetRef"]["name"] for s in of_kind(resources, "ScaledObject")}
     assert scaled_targets == {f"{n}-worker" for n, (_, keys) in consumers.items() if keys}
@@ -911,8 +959,11 @@ def test_service_settings_in_the_cluster(
                 service_url(url, resources)
             tenant = named(resources, "Tenant", "dvc-minio")["spec"]
             s3 = urlsplit(s.s3_endpoint)
-            # The operator's S3 Service `minio` answers on 80 without TLS, 443 with it.
-            assert (s3.hostname, s3.port) == ("minio", None)
+            # The operator's S3 Service `minio`, in the stores' namespace, answers on 80 without TLS, 443 with it.
+            assert (s3.hostname, s3.port) == (
+                f"minio.{DATA_NAMESPACE}.svc.{gateway_conf.CLUSTER_DOMAIN}",
+                None,
+            )
             assert s3.scheme == ("https" if tenant["requestAutoCert"] else "http")
             assert s.s3_bucket in [b["name"] for b in tenant["buckets"]]
             users = {u["name"] for u in tenant["users"]}
