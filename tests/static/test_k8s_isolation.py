@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from dvckit.settings import ServiceSettings
+
 
 def _test_k8s() -> ModuleType:
     """tests/static/test_k8s.py, the module pytest collected (importlib mode keeps tests/static off sys.path),
@@ -633,18 +635,23 @@ def test_the_connection_strings_reach_dvc_through_a_kubernetes_store(target: str
 @pytest.mark.parametrize("target", APP_TARGETS)
 def test_keda_counts_unacknowledged_messages(target: str) -> None:
     """Over AMQP KEDA sees ready messages only; the management API's figure adds the unacknowledged ones,
-    so busy workers are not scaled in."""
+    so busy workers are not scaled in, provided a replica's target is at most what one worker holds."""
     resources = rendered(target)
     templates = {
         e["spec"]["target"]["name"]: e["spec"]["target"].get("template", {}).get("data", {})
         for e in external_secrets(resources)
     }
+    platform = named(resources, "ConfigMap", "dvc-platform")["data"]
+    prefetch = int(platform.get("DVC_PREFETCH", ServiceSettings.model_fields["prefetch"].default))
     triggers = [t for s in of_kind(resources, "ScaledObject") for t in s["spec"]["triggers"]]
     assert triggers
     for t in triggers:
         meta = t["metadata"]
         assert (meta["protocol"], meta["mode"]) == ("http", "QueueLength")
         assert meta.get("excludeUnacknowledged", "false") == "false"
+        # A busy worker holds up to a prefetch window unacknowledged: a target above it would scale in
+        # workers that are all busy.
+        assert float(meta["value"]) <= prefetch, meta
         auth = named(resources, "TriggerAuthentication", t["authenticationRef"]["name"])
         for ref in auth["spec"]["secretTargetRef"]:
             url = urlsplit(templates[ref["name"]][ref["key"]])
