@@ -479,6 +479,11 @@ def test_the_providers_are_reached_by_their_service_only(target: str) -> None:
     assert [p for _, p in blocks["notify"]] == [587] and [p for _, p in blocks["payment"]] == [443]
     assert [p for _, p in blocks["auth"]] == [443]
     readme = k8s.readme_section("Before the first rollout")
+    # One rule each, so that an overlay replaces the address at /spec/egress/0/to/0/ipBlock/cidr (README).
+    for name in ("notify-mail-egress", "payment-provider-egress", "auth-vneid-egress"):
+        (rule,) = named(c.policies, "NetworkPolicy", name)["spec"]["egress"]
+        assert [set(peer) for peer in rule["to"]] == [{"ipBlock"}], name
+        assert f"`{name}`" in readme, name
     for service, found in blocks.items():
         for cidr, port in found:
             network = ipaddress.ip_network(cidr)
