@@ -76,7 +76,7 @@ KEDA = Pod("keda-operator", "keda", {"app": "keda-operator"})
 PROMETHEUS = Pod("prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"})
 TOPOLOGY_OPERATOR = Pod("messaging-topology-operator", "rabbitmq-system", {"app.kubernetes.io/name": "x"})
 MINIO_OPERATOR = Pod("minio-operator", "minio-operator", {"app.kubernetes.io/name": "operator"})
-ENVOY = Pod("envoy", "envoy-gateway-system", {"app.kubernetes.io/name": "envoy"})
+STRANGER = Pod("someone-else", "default", {"app.kubernetes.io/name": "anything"})  # a namespace no rule names
 
 
 def app_pods(resources: list[Resource]) -> list[Pod]:
@@ -345,11 +345,13 @@ def test_each_mongodb_admits_only_the_service_that_owns_it(target: str) -> None:
 
 @pytest.mark.parametrize("target", APP_TARGETS)
 def test_the_gateway_cannot_reach_any_store(target: str) -> None:
+    """Nor can a Pod of a namespace no policy names."""
     c = cluster(target)
     gateway = c.app("gateway")
     for store in c.stores:
         for port in {*store.ports.values(), 80, 443}:
             assert not c.reaches(gateway, store, port), (store.name, port)
+            assert not c.reaches(STRANGER, store, port), (store.name, port)
     for service in SERVICE_NAMES:  # but every service's API, which it proxies to
         assert c.reaches(gateway, c.app(service), k8s.SERVICE_PORT), service
 
