@@ -510,6 +510,9 @@ def check_prometheus_rule(r: Resource, everything: list[Resource]) -> None:
 
 def check_gateway(r: Resource, everything: list[Resource]) -> None:
     assert r["spec"]["gatewayClassName"] == gatewayclass()["metadata"]["name"]
+    params = r["spec"]["infrastructure"]["parametersRef"]
+    assert params["group"] == "gateway.envoyproxy.io"
+    named(everything, params["kind"], params["name"])
 
 
 def check_http_route(r: Resource, everything: list[Resource]) -> None:
@@ -545,6 +548,7 @@ CUSTOM_CHECKS = {
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): check_http_route,
     ("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy"): check_traffic_policy,
     ("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy"): check_traffic_policy,
+    # EnvoyProxy refers to nothing: its fields are the schema's, its values test_uploads_and_streams_....
 }
 
 
@@ -1289,6 +1293,10 @@ def test_uploads_and_streams_pass_the_edge_unbuffered(target: str) -> None:
     heartbeat = importlib.import_module("notify.service.streams").HEARTBEAT_SECONDS
     assert _seconds(timeouts["streamIdleTimeout"]) >= 10 * heartbeat
     assert client["spec"]["tls"]["minVersion"] in ("1.2", "1.3")
+    # Never a single Envoy: at least two, and a drain takes one at a time.
+    params = gateway["spec"]["infrastructure"]["parametersRef"]
+    envoy = named(resources, params["kind"], params["name"])["spec"]["provider"]["kubernetes"]
+    assert envoy["envoyHpa"]["minReplicas"] >= 2 and envoy["envoyPDB"] == {"maxUnavailable": 1}
     keepalive = re.search(r"^\s*keepalive_timeout (\d+)s;", gateway_conf.render(), re.M)
     assert _seconds(backend["spec"]["timeout"]["http"]["connectionIdleTimeout"]) < int(keepalive.group(1))
 

@@ -128,6 +128,13 @@ SOURCES: list[tuple[str, str, str, str, dict[str, str]]] = [
         {"BackendTrafficPolicy": "v1alpha1"},
     ),
     (
+        "envoyproxy/gateway",
+        "v1.9.0",
+        "Apache-2.0",
+        "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoyproxies.yaml",
+        {"EnvoyProxy": "v1alpha1"},
+    ),
+    (
         "external-secrets/external-secrets",
         "v2.9.0",
         "Apache-2.0",
