@@ -310,7 +310,6 @@ def crd_validator(api_version: str, kind: str) -> jsonschema.Validator:
         "tests/static/crds/vendor.py and run it"
     )
     schema = json.loads(path.read_text())
-    schema.pop("x-dvc-scope")
     schema = strict_schema(schema)
     schema["properties"]["metadata"] = OBJECT_META
     schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
@@ -342,10 +341,6 @@ def test_every_custom_resource_matches_its_vendored_schema(target: str) -> None:
     checked = 0
     for r in custom_resources(rendered(target)):
         assert crd_errors(r) == [], key(r)
-        scope = json.loads(_crd_schema_file(r["apiVersion"], r["kind"]).read_text())["x-dvc-scope"]
-        assert scope == "Namespaced", (
-            f"{key(r)}: a cluster-scoped kind in a kustomization that sets a namespace"
-        )
         checked += 1
     assert checked
     assert crd_errors(gatewayclass()) == []

@@ -202,10 +202,7 @@ def main(argv: list[str]) -> None:
             version = next(v for v in crd["spec"]["versions"] if v["name"] == kinds[kind])
             assert version["served"], f"{kind}/{kinds[kind]} is not served by {repo} {tag}"
             group = crd["spec"]["group"]
-            schema = {
-                "x-dvc-scope": crd["spec"]["scope"],  # Namespaced or Cluster, as the API server knows it
-                **without_descriptions(version["schema"]["openAPIV3Schema"]),
-            }
+            schema = without_descriptions(version["schema"]["openAPIV3Schema"])
             out = HERE / group / kinds[kind] / f"{kind}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(schema, sort_keys=True, separators=(",", ":")) + "\n")
