@@ -5,9 +5,10 @@ built into kubectl since 1.27), as `kubectl apply -k` would render it; without k
 reads a rendering is skipped and says what to install. Built-in resources are validated against the Kubernetes
 API's own schemas (kubernetes-validate, offline), custom resources (KEDA, the operators, Gateway API, Envoy
 Gateway, External Secrets) against their CRDs' schemas vendored in tests/static/crds, strictly: an unknown or
-misspelled field fails. Then the deployment policy: probes, resources, non-root read-only containers, no secret values, an autoscaler and a
-disruption budget for every HTTP Deployment, a KEDA ScaledObject on the real queue for every consumer, the
-services' settings as the cluster gives them (production profile), the gateway's generated configuration.
+misspelled field fails. Then the deployment policy: probes, resources, non-root read-only containers, no
+secret values, an autoscaler and a disruption budget for every HTTP Deployment, a KEDA ScaledObject on the
+real queue for every consumer, the services' settings as the cluster gives them (production profile), the
+gateway's generated configuration.
 """
 
 from __future__ import annotations
@@ -307,7 +308,7 @@ def crd_validator(api_version: str, kind: str) -> jsonschema.Validator:
     path = _crd_schema_file(api_version, kind)
     assert path.exists(), (
         f"{api_version} {kind}: no vendored schema ({path.relative_to(ROOT)}): add its CRD to "
-        "tests/static/crds/vendor.py and run it"
+        "tests/static/crds/vendor.py and run it (a built-in API group: add it to BUILTIN_API_VERSIONS)"
     )
     schema = json.loads(path.read_text())
     schema = strict_schema(schema)
@@ -347,7 +348,7 @@ def test_every_custom_resource_matches_its_vendored_schema(target: str) -> None:
 
 
 BROKEN = {
-    # (target, kind, name): (what to break, path of the field, the new value or a misspelling)
+    # case: (target, kind, name, path to the object holding the field, the field misspelled)
     "misspelled field": ("base", "ScaledObject", "notify-worker", ("spec",), "minReplicasCount"),
     "misspelled nested field": ("platform", "Tenant", "dvc-minio", ("spec", "pools", 0), "volumesPerServers"),
     "misspelled policy field": (
@@ -403,8 +404,7 @@ def test_the_vendored_schemas_refuse_wrong_values() -> None:
 
 
 def test_the_vendored_schemas_are_the_listed_ones() -> None:
-    """Each schema file comes from a row of SOURCES.md, and each row has its file: nothing edited by hand
-    without vendor.py, nothing vendored without its source."""
+    """Each schema file has its row in SOURCES.md (repository, tag, path, licence), each row its file."""
     sources = (CRDS / "SOURCES.md").read_text()
     rows = re.findall(
         r"^\| `([^`]+)` (\w+) \| \[([\w./-]+)\]\S* \| `([^`]+)` \| `([^`]+)` \| ([\w.-]+) \|", sources, re.M
