@@ -50,10 +50,10 @@ LISTEN = "8080"  # the gateway image's port (gateway/Dockerfile EXPOSE)
 TEMP_DIR = "/tmp"  # noqa: S108 - an emptyDir of the Pod, written by the nginx user only
 # Worker processes per Pod: `auto` would start one per core of the node, not of the Pod's CPU limit.
 WORKERS = "2"
-# Whose X-Forwarded-For names the client: the ingress controller's Pods. Their addresses are Pod addresses
-# of the cluster, so the private ranges are trusted; only the ingress controller can reach the gateway at
-# all (NetworkPolicy gateway-ingress in base/common/network-policies.yaml). Narrow this to the cluster's
-# Pod CIDR where it is known.
+# Whose X-Forwarded-For names the client: the edge's Envoy Pods (Envoy Gateway appends the address it was
+# connected from). Their addresses are Pod addresses of the cluster, so the private ranges are trusted; only
+# the edge's Pods can reach the gateway at all (NetworkPolicy gateway-ingress in
+# base/common/network-policies.yaml). Narrow this to the cluster's Pod CIDR where it is known.
 TRUSTED_PROXIES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
 ROLLOUT_HEADER = (
