@@ -383,7 +383,9 @@ def test_only_the_gateway_is_published_on_8080(services: dict[str, dict[str, Any
 
 def test_images_are_pinned_by_digest(services: dict[str, dict[str, Any]]) -> None:
     digest = "@sha256:" + "0" * 64
-    assert pinned("mongo:8.0.29" + digest) and pinned("registry:5000/minio:RELEASE.2025-10-15T17-29-55Z" + digest)
+    assert pinned("mongo:8.0.29" + digest) and pinned(
+        "registry:5000/minio:RELEASE.2025-10-15T17-29-55Z" + digest
+    )
     assert not any(
         pinned(i)
         for i in (
