@@ -133,8 +133,9 @@ def _image(resources: list[Resource], image: dict[str, Any]) -> None:
         if name != image["name"]:
             return ref
         name = image.get("newName", name)
-        if "digest" in image:
-            return f"{name}@{image['digest']}"
+        if "digest" in image:  # with newTag too, Kustomize 5 keeps both: name:tag@digest
+            tag = image.get("newTag", tag)
+            return f"{name}{f':{tag}' if tag else ''}@{image['digest']}"
         if "newTag" in image:
             return f"{name}:{image['newTag']}"
         return name + (f"@{digest}" if digest else f":{tag}" if tag else "")
