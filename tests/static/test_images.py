@@ -444,3 +444,44 @@ def test_release_step_refuses_what_it_cannot_pin(
     (release_root / "deploy" / "minio" / "stray").write_text("x")
     with pytest.raises(SystemExit, match="uncommitted"):
         images_py.main(["--registry", "r.example.org/dvc", "--tag", "1.0.0"], root=release_root)
+
+
+# -- the documents ----------------------------------------------------------------------------------
+
+
+def doc_section(path: Path, title: str) -> str:
+    """A Markdown section's text, up to the next heading of its level or above."""
+    m = re.search(rf"^(#+) {re.escape(title)}\n", path.read_text(), re.M)
+    assert m, f"{path}: no section {title!r}"
+    body = path.read_text()[m.end() :]
+    nxt = re.search(rf"^#{{1,{len(m.group(1))}}} ", body, re.M)
+    return body[: nxt.start()] if nxt else body
+
+
+def test_architecture_lists_the_s3_settings_a_city_would_change() -> None:
+    """The settings that point the services at another S3 service are exactly what S3Settings reads."""
+    from dvckit.s3 import S3Settings
+
+    section = doc_section(ROOT / "docs" / "architecture.md", "Object storage: our own MinIO image")
+    documented = set(re.findall(r"^\| `(DVC_S3_\w+)` \|", section, re.M))
+    assert documented == {"DVC_" + f.upper() for f in S3Settings.model_fields}
+    args = minio_args()
+    assert args["MINIO_TAG"] in section and args["MINIO_COMMIT"] in section
+
+
+def test_architecture_says_where_each_digest_came_from() -> None:
+    """Every pulled image has a row (name:tag and the digest's first twelve hex digits) in the table."""
+    section = doc_section(ROOT / "docs" / "architecture.md", "Images and updates")
+    rows = dict(re.findall(r"^\| `([^`]+)` \| `([0-9a-f]{12})…[0-9a-f]{2}` \|", section, re.M))
+    pulled = {i for d in DOCKERFILES for i in dockerfile_images(d)}
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"].values()
+    pulled |= {s["image"] for s in compose if "build" not in s}
+    for image in pulled:
+        ref, _, digest = image.partition("@")
+        assert ref in rows, f"{ref}: no row"
+        assert digest.removeprefix("sha256:").startswith(rows[ref]), ref
+
+
+def test_placeholder_digest_is_documented() -> None:
+    section = doc_section(ROOT / "deploy" / "README.md", "Before the first rollout")
+    assert "sha256:0000…0000" in section and "make images" in section
