@@ -645,7 +645,7 @@ def test_gateway_image_configuration_passes_nginx_t(services: dict[str, Any]) ->
         assert sorted(hosts) == sorted((n, SERVICE_PORT) for n in SERVICE_NAMES)
         assert all(h in services for h, _ in hosts)
         conf = upstream.sub(r"\g<1>127.0.0.1:\3\4", conf)
-        # `resolve` on upstream servers needs nginx >= 1.27.3 (the image has 1.28); Debian's nginx here
+        # `resolve` on upstream servers needs nginx >= 1.27.3 (the image has 1.30); Debian's nginx here
         # is older, so the check runs without it and asserts it is there for the image.
         assert conf.count(" resolve;") == len(hosts) and "resolver 127.0.0.11" in conf
         conf = conf.replace(" resolve;", ";")
