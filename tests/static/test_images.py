@@ -485,3 +485,13 @@ def test_architecture_says_where_each_digest_came_from() -> None:
 def test_placeholder_digest_is_documented() -> None:
     section = doc_section(ROOT / "deploy" / "README.md", "Before the first rollout")
     assert "sha256:0000…0000" in section and "make images" in section
+
+
+def test_compose_runs_the_mongodb_release_the_operator_runs() -> None:
+    """The MongoDBCommunity resources' version is the compose image's tag (the operator picks its image
+    from the version; compose pins that release by digest)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    tags = {s["image"].partition("@")[0] for n, s in compose.items() if n.startswith("mongo-")}
+    mongodb = [r for r in yaml.safe_load_all((K8S / "platform" / "mongodb.yaml").read_text()) if r]
+    versions = {r["spec"]["version"] for r in mongodb if r.get("kind") == "MongoDBCommunity"}
+    assert len(mongodb) >= 7 and tags == {f"mongo:{v}" for v in versions}
