@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -495,3 +496,62 @@ def test_compose_runs_the_mongodb_release_the_operator_runs() -> None:
     mongodb = [r for r in yaml.safe_load_all((K8S / "platform" / "mongodb.yaml").read_text()) if r]
     versions = {r["spec"]["version"] for r in mongodb if r.get("kind") == "MongoDBCommunity"}
     assert len(mongodb) >= 7 and tags == {f"mongo:{v}" for v in versions}
+
+
+def test_minio_version_string_is_the_one_minio_releases_carry() -> None:
+    """The builder turns the tag into the version MinIO's ldflags script takes (the tag's time, RFC 3339):
+    the Dockerfile's own sed expression, run here with bash as the builder's SHELL runs it."""
+    runs = " ".join(stages(MINIO_DOCKERFILE)[0].all("RUN"))
+    expr = re.search(r'version="\$\((sed -E \'[^\']+\') <<< "\$\{MINIO_TAG\}"\)"', runs)
+    assert expr, "no version= line"
+    tag = minio_args()["MINIO_TAG"]
+    out = subprocess.run(
+        ["bash", "-c", f'{expr.group(1)} <<< "$0"', tag], capture_output=True, text=True, check=True
+    )
+    version = out.stdout.strip()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", version)
+    # gen-ldflags.go turns ':' back into '-' and prefixes MINIO_RELEASE ("RELEASE"): the tag again.
+    assert "RELEASE." + version.replace(":", "-") == tag
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="no Go toolchain here to build the probe")
+def test_minio_healthcheck_probe_answers_like_the_healthcheck_needs(tmp_path: Path) -> None:
+    """The probe, built as the Dockerfile builds it, exits 0 on a 200 and non-zero otherwise."""
+    import http.server
+    import threading
+
+    probe = tmp_path / "minio-healthcheck"
+    subprocess.run(
+        ["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(probe), "healthcheck.go"],
+        cwd=MINIO_DOCKERFILE.parent,
+        check=True,
+        env={
+            **os.environ,
+            "CGO_ENABLED": "0",
+            "GOFLAGS": "-mod=readonly",
+            "GOCACHE": str(tmp_path / "c"),
+        },
+        timeout=300,
+    )
+
+    class Live(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/minio/health/live" else 503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Live)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        assert subprocess.run([str(probe), base + "/minio/health/live"], timeout=10).returncode == 0
+        assert subprocess.run([str(probe), base + "/other"], capture_output=True, timeout=10).returncode == 1
+    finally:
+        server.shutdown()
+    assert (
+        subprocess.run([str(probe), base + "/minio/health/live"], capture_output=True, timeout=10).returncode
+        == 1
+    )
+    assert subprocess.run([str(probe)], capture_output=True, timeout=10).returncode == 2
