@@ -23,6 +23,7 @@ help:
 	@echo "make restore BACKUP=backups/<time>  stop the services, put the backup back, start them"
 	@echo "make test    run the whole test suite"
 	@echo "make test-fast  unit and integration tiers only (no whole stack, no browser)"
+	@echo "make images REGISTRY=<registry>/<path> [TAG=<release>]  build, push, write digests into deploy/k8s"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -64,6 +65,14 @@ test: .venv/.synced
 # no browser. Under 4 minutes on a two-core machine; `make test` runs everything and is what CI runs.
 test-fast: .venv/.synced
 	.venv/bin/pytest -m "not system"
+
+# The release step: build and push the nine images (seven services, gateway, MinIO) with
+# `docker buildx build --push --metadata-file`, then write each one's digest into the overlays and the MinIO
+# Tenant (deploy/images.py; deploy/README.md, "Images"). Commit what it changed.
+.PHONY: images
+images: .venv/.synced
+	@if [ -z "$(REGISTRY)" ]; then echo "usage: make images REGISTRY=<registry>/<path> [TAG=<release>]"; exit 2; fi
+	.venv/bin/python deploy/images.py --registry "$(REGISTRY)" $(if $(TAG),--tag "$(TAG)")
 
 # Prometheus's checker on the alert rules and their unit tests (deploy/observability/prometheus/):
 # promtool comes with Debian's prometheus package, which `make test` does not need.

@@ -49,9 +49,13 @@ COMPOSE = ROOT / "docker-compose.yml"
 SERVICE_NAMES = [s.name for s in SERVICES]
 GATEWAY_DOCKERFILE = ROOT / "gateway" / "Dockerfile"
 SERVICE_DOCKERFILE = ROOT / "services" / "Dockerfile"  # one template; the service is the build argument
-DOCKERFILES = [SERVICE_DOCKERFILE, GATEWAY_DOCKERFILE]
-# Every image compose builds: the template with each service's argument, and the gateway's.
-BUILDS = [(SERVICE_DOCKERFILE, {"SERVICE": n}) for n in SERVICE_NAMES] + [(GATEWAY_DOCKERFILE, {})]
+MINIO_DOCKERFILE = ROOT / "deploy" / "minio" / "Dockerfile"  # the MinIO server from its source release
+DOCKERFILES = [SERVICE_DOCKERFILE, GATEWAY_DOCKERFILE, MINIO_DOCKERFILE]
+# Every image compose builds: the template with each service's argument, the gateway's and MinIO's.
+BUILDS = [(SERVICE_DOCKERFILE, {"SERVICE": n}) for n in SERVICE_NAMES] + [
+    (GATEWAY_DOCKERFILE, {}),
+    (MINIO_DOCKERFILE, {}),
+]
 SERVICE_PORT = 8000  # what the services listen on inside their containers (the gateway's upstreams too)
 GATEWAY_PORT = 8080
 
@@ -199,17 +203,23 @@ def url_port(command: list[str]) -> int | None:
 
 
 _EXACT_TAG = re.compile(r"(^|\D)\d+\.\d+\.\d+($|\D)|^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+# Images that publish no version tags at all: the digest is their only version (distroless's tags name the
+# Debian release and the variant).
+UNVERSIONED = {"gcr.io/distroless/static-debian13"}
 
 
 def pinned(image: str) -> bool:
-    """An image reference names one version: an exact version tag (x.y.z, MinIO's RELEASE.<time>) or a
-    digest. ``latest``, a bare major (``8``) or major.minor (``4.1-management``) float."""
-    if "@sha256:" in image:
-        return True
-    name, _, tag = image.rpartition(":")
+    """An image reference that names one build: an exact version tag (x.y.z, MinIO's RELEASE.<time>), for
+    the reader and for Renovate, and the digest of that build (a tag can be pushed again; a digest cannot).
+    ``latest``, a bare major (``8``), major.minor (``4.1-management``) or a tag alone float."""
+    ref, at, digest = image.partition("@")
+    if not at or not _DIGEST.search("@" + digest):
+        return False
+    name, _, tag = ref.rpartition(":")
     if not name or "/" in tag:  # no tag at all (a registry port is not a tag)
         return False
-    return tag != "latest" and bool(_EXACT_TAG.search(tag))
+    return name in UNVERSIONED or (tag != "latest" and bool(_EXACT_TAG.search(tag)))
 
 
 def settings_class(service: str) -> type:
@@ -312,13 +322,15 @@ def test_compose_file_follows_the_compose_specification(compose: dict[str, Any])
 def test_every_build_points_at_its_own_dockerfile(services: dict[str, dict[str, Any]]) -> None:
     built = {name: built_dockerfile(svc) for name, svc in services.items() if "build" in svc}
     expected = {n: SERVICE_DOCKERFILE for n in SERVICE_NAMES}
-    assert built == expected | {"gateway": GATEWAY_DOCKERFILE}
+    assert built == expected | {"gateway": GATEWAY_DOCKERFILE, "minio": MINIO_DOCKERFILE}
     for n in SERVICE_NAMES:  # the template, told which service it builds
         assert services[n]["build"].get("args") == {"SERVICE": n}, n
     for name, svc in services.items():
         if "build" in svc:
-            context = ROOT / svc["build"]["context"]
-            assert context.resolve() == ROOT, f"{name}: the Dockerfiles copy from the repository root"
+            context = (ROOT / svc["build"]["context"]).resolve()
+            # The services and the gateway copy from the repository root; MinIO's image needs only its
+            # own folder (the source comes from MinIO's repository at the pinned release).
+            assert context == (MINIO_DOCKERFILE.parent if name == "minio" else ROOT), name
             assert built[name] is not None and built[name].is_file(), name
         else:
             assert svc.get("image"), f"{name}: neither image nor build"
@@ -353,7 +365,7 @@ def test_one_mongodb_a_service_each_with_volumes_of_its_own(services: dict[str, 
     volumes = [v.split(":", 1)[0] for svc in mongos.values() for v in svc["volumes"]]
     assert len(volumes) == len(set(volumes)) == 2 * len(SERVICE_NAMES)  # data and config, none shared
     for name, svc in mongos.items():
-        assert svc["image"] == "mongo:8.0.20" and "--replSet" in svc["command"], name
+        assert svc["image"].startswith("mongo:8.0.") and "--replSet" in svc["command"], name
 
 
 def test_only_the_gateway_is_published_on_8080(services: dict[str, dict[str, Any]]) -> None:
@@ -369,13 +381,28 @@ def test_only_the_gateway_is_published_on_8080(services: dict[str, dict[str, Any
     assert published == {"gateway": [(str(GATEWAY_PORT), GATEWAY_PORT)]}
 
 
-def test_images_are_pinned_to_exact_versions(services: dict[str, dict[str, Any]]) -> None:
-    assert pinned("mongo:8.0.20") and pinned("minio/minio:RELEASE.2025-09-07T16-13-09Z")
-    assert not any(
-        pinned(i) for i in ("mongo", "mongo:latest", "mongo:8", "rabbitmq:4.1-management", "localhost:5000/x")
+def test_images_are_pinned_by_digest(services: dict[str, dict[str, Any]]) -> None:
+    digest = "@sha256:" + "0" * 64
+    assert pinned("mongo:8.0.29" + digest) and pinned(
+        "registry:5000/minio:RELEASE.2025-10-15T17-29-55Z" + digest
     )
-    images = [svc["image"] for svc in services.values() if "image" in svc]
-    assert len(images) >= 3
+    assert not any(
+        pinned(i)
+        for i in (
+            "mongo",
+            "mongo:latest",
+            "mongo:8",
+            "mongo:8.0.29",  # a tag alone can be pushed again
+            "mongo" + digest,  # a digest alone says nothing to the reader or to Renovate
+            "rabbitmq:4.2-management" + digest,
+            "mongo:8.0.29@sha256:0123",
+            "localhost:5000/x" + digest,
+        )
+    )
+    # What compose pulls; an image it builds (MinIO's) carries a local name and is checked through its
+    # Dockerfile below.
+    images = [svc["image"] for svc in services.values() if "image" in svc and "build" not in svc]
+    assert len(images) >= 2
     for dockerfile in DOCKERFILES:
         found = stages(dockerfile)
         names = {s.name for s in found if s.name}
@@ -460,7 +487,11 @@ def test_service_settings_in_the_container(
 # -- Dockerfiles -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("dockerfile", "args"), BUILDS, ids=[a.get("SERVICE", "gateway") for _, a in BUILDS])
+def build_id(dockerfile: Path, args: dict[str, str]) -> str:
+    return args.get("SERVICE") or dockerfile.parent.name
+
+
+@pytest.mark.parametrize(("dockerfile", "args"), BUILDS, ids=[build_id(d, a) for d, a in BUILDS])
 def test_dockerfile_runtime_stage(dockerfile: Path, args: dict[str, str]) -> None:
     found = stages(dockerfile, args)
     final = found[-1]
@@ -474,7 +505,9 @@ def test_dockerfile_runtime_stage(dockerfile: Path, args: dict[str, str]) -> Non
     assert url_port(command) in ports
     assert final.last("CMD") is not None
 
-    patterns = dockerignore_patterns()
+    # The build context: the repository root (and its .dockerignore), or MinIO's own folder.
+    context = dockerfile.parent if dockerfile == MINIO_DOCKERFILE else ROOT
+    patterns = dockerignore_patterns() if context == ROOT else []
     names = {s.name for s in found if s.name}
     for stage in found:
         for sources, _dest, flags in copies(stage):
@@ -482,7 +515,7 @@ def test_dockerfile_runtime_stage(dockerfile: Path, args: dict[str, str]) -> Non
                 assert flags["from"] in names or pinned(flags["from"])
                 continue
             for src in sources:
-                assert (ROOT / src).exists(), f"COPY {src}: not in the repository"
+                assert (context / src).exists(), f"COPY {src}: not in the build context"
                 assert not ignored(src.rstrip("/"), patterns), f"COPY {src}: left out by .dockerignore"
 
 
@@ -612,7 +645,7 @@ def test_gateway_image_configuration_passes_nginx_t(services: dict[str, Any]) ->
         assert sorted(hosts) == sorted((n, SERVICE_PORT) for n in SERVICE_NAMES)
         assert all(h in services for h, _ in hosts)
         conf = upstream.sub(r"\g<1>127.0.0.1:\3\4", conf)
-        # `resolve` on upstream servers needs nginx >= 1.27.3 (the image has 1.28); Debian's nginx here
+        # `resolve` on upstream servers needs nginx >= 1.27.3 (the image has 1.30); Debian's nginx here
         # is older, so the check runs without it and asserts it is there for the image.
         assert conf.count(" resolve;") == len(hosts) and "resolver 127.0.0.11" in conf
         conf = conf.replace(" resolve;", ";")
