@@ -353,14 +353,18 @@ class _Local:
 
 
 class _Docker:
-    """Genuine images through testcontainers, where a Docker engine answers."""
-
-    MONGO = "mongo:8.0.15"
-    MINIO = "minio/minio:RELEASE.2025-09-07T16-13-09Z"
-    RABBITMQ = "rabbitmq:4.1.4-management"
+    """Genuine images through testcontainers, where a Docker engine answers: the ones docker-compose.yml runs
+    (MongoDB and RabbitMQ by digest; MinIO built from deploy/minio, the project's own image), read from it so
+    the tests and compose cannot drift apart."""
 
     def __init__(self) -> None:
+        import yaml  # a test dependency (the root project's), as testcontainers is
+
         self.containers: list[Any] = []
+        compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+        self.MONGO = compose["x-mongo"]["image"]
+        self.RABBITMQ = compose["services"]["rabbitmq"]["image"]
+        self.MINIO_BUILD = ROOT / compose["services"]["minio"]["build"]["context"]
 
     def provide(self) -> dict[str, Any]:
         from testcontainers.core.container import DockerContainer
@@ -375,8 +379,12 @@ class _Docker:
             )
 
         mongos = {name: mongo() for name in SERVICE_NAMES}  # one a service, as `make up` runs them
+        from testcontainers.core.image import DockerImage
+
+        minio_image = DockerImage(path=self.MINIO_BUILD, tag="dvc-haiphong-minio:test")
+        minio_image.build()
         minio = (
-            DockerContainer(self.MINIO)
+            DockerContainer(str(minio_image))
             .with_command("server /data")
             .with_env("MINIO_ROOT_USER", S3_ACCESS_KEY)
             .with_env("MINIO_ROOT_PASSWORD", S3_SECRET_KEY)
