@@ -56,6 +56,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
 
 SERVICE_NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)
 
+# A service's workers listen from its base port + this (its replicas are below: base port + 0, 1, ...).
+WORKER_PORT_OFFSET = 50
+
 # One MongoDB server per service, or one for all (DVC_MONGO_LAYOUT).
 MONGO_LAYOUTS = ("per-service", "shared")
 
@@ -120,6 +123,11 @@ class StackConfig:
     admin_totp_secret: str = DEV_ADMIN_TOTP_SECRET
     captcha_test_answer: str = ""
     replicas: dict[str, int] = field(default_factory=lambda: {s.name: 1 for s in SERVICES})
+    # Worker processes of a service, laid out as on Kubernetes (deploy/k8s/base/<service>/worker.yaml):
+    # they consume the service's queue and the gateway sends them nothing, while the service's replicas
+    # then serve HTTP only (<SERVICE>_CONSUME=false). None by default: a local replica does both. Tests
+    # of readiness use it (an API process stays ready without the broker, a worker does not).
+    workers: dict[str, int] = field(default_factory=dict)
     # Test runs share the infrastructure: they prefix database names, queues, the exchange and the bucket.
     namespace: str = ""
     # Port offset for services (test stacks run beside a development stack).
@@ -296,8 +304,16 @@ class StackConfig:
     def ports(self, spec: ServiceSpec) -> list[int]:
         return [spec.base_port + self.port_offset + i for i in range(self.replicas.get(spec.name, 1))]
 
-    def service_env(self, spec: ServiceSpec, replica: int, port: int) -> dict[str, str]:
-        """Environment of one service process: platform names plus its own prefixed ones."""
+    def worker_ports(self, spec: ServiceSpec) -> list[int]:
+        """Where a service's workers answer their probes and scrapes (above its replicas' ports)."""
+        first = spec.base_port + self.port_offset + WORKER_PORT_OFFSET
+        return [first + i for i in range(self.workers.get(spec.name, 0))]
+
+    def service_env(
+        self, spec: ServiceSpec, replica: int, port: int, *, worker: bool = False
+    ) -> dict[str, str]:
+        """Environment of one service process (a replica, or with ``worker`` one of its workers): platform
+        names plus its own prefixed ones."""
         p = spec.env_prefix
         env = {
             "DVC_ENV": self.env,
@@ -319,7 +335,7 @@ class StackConfig:
             f"{p}SMTP_HOST": self.host,
             f"{p}SMTP_PORT": str(self.smtp_port),
             f"{p}AUTH_URL": self.gateway_url,
-            "DVC_INSTANCE": f"{spec.name}-{replica}",
+            "DVC_INSTANCE": f"{spec.name}-worker-{replica}" if worker else f"{spec.name}-{replica}",
             f"{p}PORT": str(port),
             f"{p}HOST": self.host,
             # Each service its own server (per-service layout): the prefixed name, which wins over DVC_.
@@ -358,5 +374,8 @@ class StackConfig:
         if self.namespace:
             # A test stack's queues delete themselves once idle (its namespace is never reused).
             env["DVC_QUEUE_EXPIRES_MS"] = "900000"
+        if self.workers.get(spec.name, 0):
+            # The queue is the workers' (as on Kubernetes: the -api Pods do not consume).
+            env[f"{p}CONSUME"] = "true" if worker else "false"
         env.update(self.extra_env)
         return env

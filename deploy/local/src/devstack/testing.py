@@ -42,6 +42,7 @@ from .config import (
     S3_SECRET_KEY,
     SERVICE_NAMES,
     SERVICES,
+    WORKER_PORT_OFFSET,
     StackConfig,
 )
 from .infra import S3, Idp, Mongo, PaySandbox, PrivateRabbitMQ, PushSvc, RabbitMQ, Smtp, mongo_servers
@@ -660,9 +661,14 @@ def _cleanup(infra: Infra) -> None:
             s3.delete_bucket(Bucket=b["Name"])
 
 
-def _free_offset(replicas: dict[str, int]) -> int:
+def _free_offset(replicas: dict[str, int], workers: dict[str, int] | None = None) -> int:
     for offset in range(10_000, 40_000, 700):
         ports = [s.base_port + offset + i for s in SERVICES for i in range(replicas.get(s.name, 1))]
+        ports += [
+            s.base_port + offset + WORKER_PORT_OFFSET + i
+            for s in SERVICES
+            for i in range((workers or {}).get(s.name, 0))
+        ]
         if not any(port_open("127.0.0.1", p) for p in ports):
             return offset
     raise RuntimeError("no free port range for a test stack")
@@ -734,7 +740,7 @@ def start_stack(
         cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,
         namespace=infra.namespace + namespace,
-        port_offset=_free_offset(reps),
+        port_offset=_free_offset(reps, overrides.get("workers")),
         extra_env=extra_env,
     ).with_(**overrides)
     if cfg.uses_paysandbox and "payment_tmn_code" not in overrides:

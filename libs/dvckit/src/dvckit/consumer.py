@@ -349,7 +349,10 @@ class Consumer:
             except Exception as e:  # the channel may already be gone
                 log.debug("cancel failed", error=str(e))
         await asyncio.sleep(0)  # let delivery callbacks already scheduled run
-        if self._worker is not None and not self._worker.done() and self._in_hand:
+        # Only while the channel is open: the acknowledgements travel on it (a broker that went away has
+        # already taken back what this consumer held).
+        open_channel = self.channel is not None and not self.channel.is_closed
+        if self._worker is not None and not self._worker.done() and self._in_hand and open_channel:
             loop = asyncio.get_running_loop()
             started = loop.time()
             try:
