@@ -236,6 +236,9 @@ class Infra:
             # some 300 were alive at once, and the machine's RabbitMQ (3.10) stopped answering new
             # connections until some expired. Longer than the longest retry delay (60 s).
             "queue_expires_ms": 120_000,
+            # An app stopped at a test's end with a handler still busy (one waiting on a server the test
+            # stopped) gives its messages back after 5 s rather than the 25 s a worker Pod gets.
+            "consumer_drain_seconds": 5.0,
             "captcha_test_answer": CAPTCHA_TEST_ANSWER,
         }
         if "admin_totp_secret" in cls.model_fields:
