@@ -4,7 +4,8 @@ The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_A
 ``DVC_ADMIN_PASSWORD``, ``DVC_ADMIN_TOTP_SECRET``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed
 to every service.
 Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``,
-``PAYMENT_REPLICAS``, ``REPORTING_REPLICAS``, ``AUDIT_REPLICAS``.
+``PAYMENT_REPLICAS``, ``REPORTING_REPLICAS``, ``AUDIT_REPLICAS``. Worker processes as on Kubernetes
+(``SUBMISSION_WORKERS=1``...: they consume, the replicas then serve HTTP only); none by default.
 
 MongoDB: each service owns its databases, and each gets a server of its own (``DVC_MONGO_LAYOUT``,
 default ``per-service``): the stand-in is one process on one core, the busiest under filing load when
@@ -146,6 +147,7 @@ class StackConfig:
             raise SystemExit(f"DVC_ENV must be development, test or production, not {env!r}")
         data_dir = Path(os.environ.get("DVC_DATA_DIR") or ROOT / ".data").resolve()
         replicas = {s.name: max(1, _int(f"{s.name.upper()}_REPLICAS", 1)) for s in SERVICES}
+        workers = {s.name: n for s in SERVICES if (n := _int(f"{s.name.upper()}_WORKERS", 0)) > 0}
         layout = os.environ.get("DVC_MONGO_LAYOUT", "").strip() or "per-service"
         if layout not in MONGO_LAYOUTS:
             raise SystemExit(f"DVC_MONGO_LAYOUT must be per-service or shared, not {layout!r}")
@@ -169,6 +171,7 @@ class StackConfig:
             ).strip(),
             captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
             replicas=replicas,
+            workers=workers,
             # For running a second stack beside the first (tests): shifted service ports, prefixed names.
             port_offset=_int("DVC_PORT_OFFSET", 0),
             namespace=os.environ.get("DVC_NAMESPACE", ""),
