@@ -19,16 +19,18 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 
 from devstack import client
 from devstack.infra import S3, PrivateRabbitMQ, mongo_servers
+from devstack.procs import Proc
 from devstack.stack import http_status
 from devstack.testing import CAPTCHA_TEST_ANSWER, eventually, free_port, start_stack
 
 from . import test_faults
-from .test_faults import Fragile, citizens
+from .test_faults import BURST, Fragile, assert_each_once, citizens, publish, submitted_event
 
 # test_faults' fixture: the stack of the module's ``fragile`` (below) ready, a gateway client, its MongoDB, a
 # procedure citizens can file.
@@ -168,3 +170,52 @@ async def test_broker_restart_under_load_gives_no_5xx_and_the_outbox_catches_up(
         return set(got) == set(written)
 
     await eventually(notified, timeout=90, interval=0.5)
+
+
+async def test_a_worker_stopped_mid_burst_hands_nothing_back(env):
+    """SIGTERM to a worker process (what Kubernetes sends in a rollout): uvicorn finishes its requests,
+    the app's lifespan stops the runtime, whose consumer cancels its subscription and handles the prefetch
+    it holds before the connection closes. Nothing goes back to the queue for the next worker: no message
+    the broker has ready afterwards carries the redelivered flag (the old stop gave back up to a prefetch,
+    64, each marked redelivered)."""
+    f, http, mongo = env
+    people = await citizens(http, f, mongo, 2)
+    notify = f.db(mongo, "notify")
+    burst = [submitted_event(people[n % len(people)].id, n) for n in range(BURST)]
+    ids = [str(e.id) for e in burst]
+    victim = Proc("notify-worker-1", f.cfg.run_dir, f.cfg.log_dir)
+    queue = f"{f.cfg.namespace}notify.events"
+    try:
+        await publish(f, [(e.routing_key, e.to_message()) for e in burst])
+
+        async def under_way() -> int:
+            n = await notify.notifications.count_documents({"event_id": {"$in": ids}})
+            return n if n >= BURST // 8 else 0
+
+        await eventually(under_way, timeout=60, interval=0.05)
+        t0 = time.monotonic()
+        await asyncio.to_thread(victim.stop, 40.0)  # SIGTERM; SIGKILL only after 40 s
+        took = time.monotonic() - t0
+        handled = await notify.notifications.count_documents({"event_id": {"$in": ids}})
+        assert handled < BURST, "the burst was over before the stop: make it longer"
+
+        connection = await aio_pika.connect(f.rabbit.url)
+        async with connection:
+            channel = await connection.channel()
+            q = await channel.declare_queue(queue, passive=True)
+            ready, redelivered = 0, 0
+            while (m := await q.get(no_ack=False, fail=False)) is not None:
+                ready += 1
+                redelivered += bool(m.redelivered)
+            # Closing the channel gives them back for the worker started below.
+        print(
+            f"worker stopped in {took:.1f}s; {handled} of {BURST} handled; {ready} ready, {redelivered} redelivered"
+        )
+        assert took < 30, took  # within the Pod's grace (terminationGracePeriodSeconds 30)
+        assert ready == BURST - handled, (ready, handled)
+        assert redelivered == 0, f"{redelivered} of the {ready} messages left were given back by the stop"
+        log = victim.log_file.read_text(errors="replace")
+        assert "consumer drained" in log and "drain grace over" not in log, log[-2000:]
+    finally:
+        await asyncio.to_thread(f.stack.up_services)  # the worker back, for what is left
+    await assert_each_once(notify, ids, timeout=120)
