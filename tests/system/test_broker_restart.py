@@ -7,6 +7,9 @@ The local gateway (nginx) does not route by readiness as a Kubernetes Service do
 Service would act on is sampled from every API process directly: with the broker in their readiness (the
 old rule) each of them answers 503 for the whole outage, and Kubernetes would leave the gateway no endpoint.
 
+And a worker process stopped by SIGTERM in the middle of a burst (a rollout) finishes what it holds and
+gives nothing back to the queue (docs/architecture.md, "Stopping a worker").
+
 The broker is a private node of this module's own (the fixture ``fragile`` below): the shared one at
 5672 is never stopped.
 """
