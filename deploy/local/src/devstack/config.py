@@ -4,7 +4,8 @@ The platform names (``DVC_ENV``, ``DVC_GATEWAY_PORT``, ``DVC_DATA_DIR``, ``DVC_A
 ``DVC_ADMIN_PASSWORD``, ``DVC_ADMIN_TOTP_SECRET``, ``DVC_CAPTCHA_TEST_ANSWER``) are read here and passed
 to every service.
 Replica counts: ``AUTH_REPLICAS``, ``CATALOG_REPLICAS``, ``SUBMISSION_REPLICAS``, ``NOTIFY_REPLICAS``,
-``PAYMENT_REPLICAS``, ``REPORTING_REPLICAS``, ``AUDIT_REPLICAS``.
+``PAYMENT_REPLICAS``, ``REPORTING_REPLICAS``, ``AUDIT_REPLICAS``. Worker processes as on Kubernetes
+(``SUBMISSION_WORKERS=1``...: they consume, the replicas then serve HTTP only); none by default.
 
 MongoDB: each service owns its databases, and each gets a server of its own (``DVC_MONGO_LAYOUT``,
 default ``per-service``): the stand-in is one process on one core, the busiest under filing load when
@@ -55,6 +56,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 SERVICE_NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)
+
+# A service's workers listen from its base port + this (its replicas are below: base port + 0, 1, ...).
+WORKER_PORT_OFFSET = 50
 
 # One MongoDB server per service, or one for all (DVC_MONGO_LAYOUT).
 MONGO_LAYOUTS = ("per-service", "shared")
@@ -120,6 +124,11 @@ class StackConfig:
     admin_totp_secret: str = DEV_ADMIN_TOTP_SECRET
     captcha_test_answer: str = ""
     replicas: dict[str, int] = field(default_factory=lambda: {s.name: 1 for s in SERVICES})
+    # Worker processes of a service, laid out as on Kubernetes (deploy/k8s/base/<service>/worker.yaml):
+    # they consume the service's queue and the gateway sends them nothing, while the service's replicas
+    # then serve HTTP only (<SERVICE>_CONSUME=false). None by default: a local replica does both. Tests
+    # of readiness use it (an API process stays ready without the broker, a worker does not).
+    workers: dict[str, int] = field(default_factory=dict)
     # Test runs share the infrastructure: they prefix database names, queues, the exchange and the bucket.
     namespace: str = ""
     # Port offset for services (test stacks run beside a development stack).
@@ -138,6 +147,7 @@ class StackConfig:
             raise SystemExit(f"DVC_ENV must be development, test or production, not {env!r}")
         data_dir = Path(os.environ.get("DVC_DATA_DIR") or ROOT / ".data").resolve()
         replicas = {s.name: max(1, _int(f"{s.name.upper()}_REPLICAS", 1)) for s in SERVICES}
+        workers = {s.name: n for s in SERVICES if (n := _int(f"{s.name.upper()}_WORKERS", 0)) > 0}
         layout = os.environ.get("DVC_MONGO_LAYOUT", "").strip() or "per-service"
         if layout not in MONGO_LAYOUTS:
             raise SystemExit(f"DVC_MONGO_LAYOUT must be per-service or shared, not {layout!r}")
@@ -161,6 +171,7 @@ class StackConfig:
             ).strip(),
             captcha_test_answer=os.environ.get("DVC_CAPTCHA_TEST_ANSWER", ""),
             replicas=replicas,
+            workers=workers,
             # For running a second stack beside the first (tests): shifted service ports, prefixed names.
             port_offset=_int("DVC_PORT_OFFSET", 0),
             namespace=os.environ.get("DVC_NAMESPACE", ""),
@@ -296,8 +307,16 @@ class StackConfig:
     def ports(self, spec: ServiceSpec) -> list[int]:
         return [spec.base_port + self.port_offset + i for i in range(self.replicas.get(spec.name, 1))]
 
-    def service_env(self, spec: ServiceSpec, replica: int, port: int) -> dict[str, str]:
-        """Environment of one service process: platform names plus its own prefixed ones."""
+    def worker_ports(self, spec: ServiceSpec) -> list[int]:
+        """Where a service's workers answer their probes and scrapes (above its replicas' ports)."""
+        first = spec.base_port + self.port_offset + WORKER_PORT_OFFSET
+        return [first + i for i in range(self.workers.get(spec.name, 0))]
+
+    def service_env(
+        self, spec: ServiceSpec, replica: int, port: int, *, worker: bool = False
+    ) -> dict[str, str]:
+        """Environment of one service process (a replica, or with ``worker`` one of its workers): platform
+        names plus its own prefixed ones."""
         p = spec.env_prefix
         env = {
             "DVC_ENV": self.env,
@@ -319,7 +338,7 @@ class StackConfig:
             f"{p}SMTP_HOST": self.host,
             f"{p}SMTP_PORT": str(self.smtp_port),
             f"{p}AUTH_URL": self.gateway_url,
-            "DVC_INSTANCE": f"{spec.name}-{replica}",
+            "DVC_INSTANCE": f"{spec.name}-worker-{replica}" if worker else f"{spec.name}-{replica}",
             f"{p}PORT": str(port),
             f"{p}HOST": self.host,
             # Each service its own server (per-service layout): the prefixed name, which wins over DVC_.
@@ -358,5 +377,8 @@ class StackConfig:
         if self.namespace:
             # A test stack's queues delete themselves once idle (its namespace is never reused).
             env["DVC_QUEUE_EXPIRES_MS"] = "900000"
+        if self.workers.get(spec.name, 0):
+            # The queue is the workers' (as on Kubernetes: the -api Pods do not consume).
+            env[f"{p}CONSUME"] = "true" if worker else "false"
         env.update(self.extra_env)
         return env

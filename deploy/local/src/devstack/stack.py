@@ -67,6 +67,16 @@ class Stack:
                 out.append((spec, i, port, Proc(f"{spec.name}-{i}", self.cfg.run_dir, self.cfg.log_dir)))
         return out
 
+    def workers(self) -> list[tuple[ServiceSpec, int, int, Proc]]:
+        """The services' worker processes (``StackConfig.workers``), which the gateway does not route to."""
+        out = []
+        for spec in SERVICES:
+            for i, port in enumerate(self.cfg.worker_ports(spec), start=1):
+                out.append(
+                    (spec, i, port, Proc(f"{spec.name}-worker-{i}", self.cfg.run_dir, self.cfg.log_dir))
+                )
+        return out
+
     @property
     def gateway_proc(self) -> Proc:
         return Proc("gateway", self.cfg.run_dir, self.cfg.log_dir)
@@ -88,12 +98,15 @@ class Stack:
 
     def up_services(self) -> None:
         started = []
-        for spec, i, port, proc in self.replicas():
+        processes = [(*r, False) for r in self.replicas()] + [(*w, True) for w in self.workers()]
+        for spec, i, port, proc, worker in processes:
             if proc.running() and http_status(f"http://{self.cfg.host}:{port}/healthz") == 200:
                 continue
             proc.stop()  # a stale record of a dead process
             proc.start(
-                [str(BIN / f"dvc-{spec.name}")], env=self.cfg.service_env(spec, i, port), cwd=self.cfg.root
+                [str(BIN / f"dvc-{spec.name}")],
+                env=self.cfg.service_env(spec, i, port, worker=worker),
+                cwd=self.cfg.root,
             )
             started.append(proc.name)
         if started:
@@ -122,9 +135,10 @@ class Stack:
         say(f"gateway: started on {self.cfg.gateway_url}")
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
-        """Wait until every replica and every route through the gateway answers /readyz with 200."""
+        """Wait until every replica and worker, and every route through the gateway, answers /readyz
+        with 200."""
         started = time.monotonic()
-        for _spec, _i, port, proc in self.replicas():
+        for _spec, _i, port, proc in self.replicas() + self.workers():
             wait_until(
                 f"{proc.name} /readyz",
                 lambda port=port: http_status(f"http://{self.cfg.host}:{port}/readyz") == 200,
@@ -215,7 +229,7 @@ class Stack:
         for part in self.infra():
             state = ("ours" if part.proc.running() else "external") if part.ping() else "down"
             out[part.key] = state
-        for _spec, _i, port, proc in self.replicas():
+        for _spec, _i, port, proc in self.replicas() + self.workers():
             code = http_status(f"http://{self.cfg.host}:{port}/readyz")
             out[proc.name] = "ready" if code == 200 else ("not ready" if code else "down")
         code = http_status(f"{self.cfg.gateway_url}/gateway/healthz")

@@ -42,6 +42,7 @@ from .config import (
     S3_SECRET_KEY,
     SERVICE_NAMES,
     SERVICES,
+    WORKER_PORT_OFFSET,
     StackConfig,
 )
 from .infra import S3, Idp, Mongo, PaySandbox, PrivateRabbitMQ, PushSvc, RabbitMQ, Smtp, mongo_servers
@@ -235,6 +236,9 @@ class Infra:
             # some 300 were alive at once, and the machine's RabbitMQ (3.10) stopped answering new
             # connections until some expired. Longer than the longest retry delay (60 s).
             "queue_expires_ms": 120_000,
+            # An app stopped at a test's end with a handler still busy (one waiting on a server the test
+            # stopped) gives its messages back after 5 s rather than the 25 s a worker Pod gets.
+            "consumer_drain_seconds": 5.0,
             "captcha_test_answer": CAPTCHA_TEST_ANSWER,
         }
         if "admin_totp_secret" in cls.model_fields:
@@ -668,9 +672,14 @@ def _cleanup(infra: Infra) -> None:
             s3.delete_bucket(Bucket=b["Name"])
 
 
-def _free_offset(replicas: dict[str, int]) -> int:
+def _free_offset(replicas: dict[str, int], workers: dict[str, int] | None = None) -> int:
     for offset in range(10_000, 40_000, 700):
         ports = [s.base_port + offset + i for s in SERVICES for i in range(replicas.get(s.name, 1))]
+        ports += [
+            s.base_port + offset + WORKER_PORT_OFFSET + i
+            for s in SERVICES
+            for i in range((workers or {}).get(s.name, 0))
+        ]
         if not any(port_open("127.0.0.1", p) for p in ports):
             return offset
     raise RuntimeError("no free port range for a test stack")
@@ -742,7 +751,7 @@ def start_stack(
         cors_origins=(CORS_TEST_ORIGIN,),
         replicas=reps,
         namespace=infra.namespace + namespace,
-        port_offset=_free_offset(reps),
+        port_offset=_free_offset(reps, overrides.get("workers")),
         extra_env=extra_env,
     ).with_(**overrides)
     if cfg.uses_paysandbox and "payment_tmn_code" not in overrides:

@@ -206,6 +206,7 @@ class Consumer:
         batch: int = 32,
         delivery_limit: int = 20,
         expires_ms: int | None = None,
+        drain_seconds: float = 25.0,
     ) -> None:
         self.bus = bus
         self.client = client
@@ -226,6 +227,15 @@ class Consumer:
         self._tag: str | None = None
         self._waiting: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        # How long ``stop`` lets the messages already delivered be handled before it closes the channel:
+        # shorter than the Pod's termination grace, which also covers the HTTP drain (docs/architecture.md,
+        # "Stopping a worker").
+        self.drain_seconds = drain_seconds
+        # Delivered and not yet through ``_take`` (waiting, or in the batch being handled); ``_settled`` is
+        # set whenever none is.
+        self._in_hand = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
         # Outbox records written by handlers, once their transaction committed (``Runtime``: the fast path).
         self.committed: Callable[[list[dict[str, Any]]], None] | None = None
         self.preparers: list[Preparer] = []
@@ -311,16 +321,49 @@ class Consumer:
         return self.queue
 
     async def start(self) -> None:
+        self._waiting, self._in_hand = asyncio.Queue(), 0  # a consumer started again after a stop
+        self._settled.set()
         queue = await self.declare()
         self._worker = asyncio.create_task(self._work(), name=f"consumer-{self.queue_name}")
         self._tag = await queue.consume(self._on_message)
 
-    async def stop(self) -> None:
-        if self.queue is not None and self._tag is not None:
+    @property
+    def consuming(self) -> bool:
+        """Subscribed to the queue on an open channel (a worker's readiness)."""
+        return self._tag is not None and self.channel is not None and not self.channel.is_closed
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop cleanly: cancel the subscription (basic.cancel: the broker sends nothing more), handle and
+        acknowledge what was already delivered (up to ``prefetch`` messages) within ``grace`` seconds
+        (``drain_seconds`` by default), then close the channel. Closing at once, as before, gave every
+        prefetched message back to the broker, to be handled again by another replica: a rollout or a
+        scale-in redelivered up to a prefetch of messages per Pod. What the grace does not cover still
+        goes back to the queue (it is never lost; its handling is idempotent)."""
+        grace = self.drain_seconds if grace is None else grace
+        tag, self._tag = self._tag, None
+        if self.queue is not None and tag is not None:
             try:
-                await self.queue.cancel(self._tag)
+                # Deliveries sent before the broker's cancel-ok still reach _on_message (same channel,
+                # in order) and are counted in _in_hand by the time this returns.
+                await aio.within(self.queue.cancel(tag), min(grace, 5.0) or 1.0)
             except Exception as e:  # the channel may already be gone
                 log.debug("cancel failed", error=str(e))
+        await asyncio.sleep(0)  # let delivery callbacks already scheduled run
+        # Only while the channel is open: the acknowledgements travel on it (a broker that went away has
+        # already taken back what this consumer held).
+        open_channel = self.channel is not None and not self.channel.is_closed
+        if self._worker is not None and not self._worker.done() and self._in_hand and open_channel:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            try:
+                await aio.within(self._settled.wait(), grace)
+                log.info("consumer drained", seconds=round(loop.time() - started, 2))
+            except TimeoutError:
+                log.warning(
+                    "drain grace over: messages not handled go back to the queue",
+                    messages=self._in_hand,
+                    grace=grace,
+                )
         await aio.stop(self._worker)
         self._worker = None
         if self.channel is not None and not self.channel.is_closed:
@@ -330,6 +373,8 @@ class Consumer:
         return [fn for p, fn in self.handlers if topic_matches(p, key)]
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._in_hand += 1
+        self._settled.clear()
         self._waiting.put_nowait(message)
 
     async def _work(self) -> None:
@@ -348,6 +393,10 @@ class Consumer:
                 for m in batch:
                     if not m.processed:
                         await _safe_nack(m)
+            self._in_hand -= len(batch)
+            if self._in_hand <= 0:
+                self._in_hand = 0
+                self._settled.set()
 
     async def _take(self, messages: list[AbstractIncomingMessage]) -> None:
         """Sort out what no handler can take (unreadable, refused by its model: parked; nobody handles

@@ -1,4 +1,10 @@
-"""``/healthz`` (the process answers), ``/readyz`` (its dependencies answer) and ``/metrics``."""
+"""``/healthz`` (the process answers), ``/readyz`` (the dependencies it needs answer) and ``/metrics``.
+
+A check may be reported without gating readiness: ``/readyz`` lists it, ``dependency_up`` samples it, but
+its failure leaves the process ready. The runtime adds the broker that way to processes that only serve
+HTTP: they accept writes into the outbox while RabbitMQ is away (docs/architecture.md, "Readiness and the
+broker"), and an unready replica would only turn a broker blip into gateway 502s.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +25,16 @@ class Health:
     def __init__(self, timeout: float = 2.0) -> None:
         self.checks: dict[str, Check] = {}
         self.timeout = timeout
+        self._gates: dict[str, Callable[[], bool]] = {}
 
-    def add(self, name: str, check: Check) -> None:
+    def add(self, name: str, check: Check, *, gates: bool | Callable[[], bool] = True) -> None:
+        """``gates``: whether a failure of ``check`` makes ``/readyz`` answer 503; a callable is asked at
+        each probe (whether a process consumes is known only once its handlers are registered)."""
         self.checks[name] = check
+        self._gates[name] = gates if callable(gates) else (lambda: gates)
+
+    def gating(self, name: str) -> bool:
+        return self._gates[name]()
 
     async def run(self) -> dict[str, str]:
         async def one(check: Check) -> str:
@@ -46,12 +59,15 @@ def router(health: Health) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @r.get("/readyz", summary="Every dependency answers", response_model=None)
+    @r.get("/readyz", summary="Every dependency the process needs answers", response_model=None)
     async def readyz(request: Request) -> Response:
         checks = await health.run()
-        if all(v == "ok" for v in checks.values()):
-            return ORJSONResponse({"status": "ready", "checks": checks})
-        problem = Problem(503, "not-ready", NOT_READY, extra={"checks": checks}, headers={"Retry-After": "2"})
+        # Reported, not gating: a failure there leaves the process ready (listed so an operator sees it).
+        informational = sorted(n for n in checks if not health.gating(n))
+        extra = {"checks": checks, **({"informational": informational} if informational else {})}
+        if all(v == "ok" for n, v in checks.items() if n not in informational):
+            return ORJSONResponse({"status": "ready", **extra})
+        problem = Problem(503, "not-ready", NOT_READY, extra=extra, headers={"Retry-After": "2"})
         return render(problem, request)
 
     @r.get("/metrics", include_in_schema=False)

@@ -62,6 +62,7 @@ class Runtime:
             prefetch=settings.prefetch,
             batch=settings.event_batch,
             expires_ms=settings.queue_expires_ms,
+            drain_seconds=settings.consumer_drain_seconds,
         )
         # Events the handlers record go out right after their batch commits, as a request's do.
         self.consumer.committed = self.outbox.committed
@@ -78,7 +79,11 @@ class Runtime:
         )
         self.health = Health()
         self.health.add("mongodb", lambda: mongo.ping(self.client))
-        self.health.add("rabbitmq", self._bus_ready)
+        # The broker gates readiness only where the process consumes (a worker): an API process accepts
+        # writes into the outbox while RabbitMQ is away, so its replicas stay in the Service and a broker
+        # blip costs no 502 (docs/architecture.md, "Readiness and the broker"). Still reported (/readyz,
+        # dependency_up) either way.
+        self.health.add("rabbitmq", self._bus_ready, gates=lambda: self.consumes)
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
         self._loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
@@ -103,9 +108,17 @@ class Runtime:
         if self.tokens.revoked is not None:
             await self.tokens.revoked.run()
 
+    @property
+    def consumes(self) -> bool:
+        """Whether this process takes events from the service's queue (a worker, or a local process that
+        does both); API-only processes (``consume`` false) and services without handlers do not."""
+        return bool(self.consumer.handlers) and self.settings.consume
+
     async def _bus_ready(self) -> None:
         if not self.bus.connected:
             raise ConnectionError("not connected to RabbitMQ")
+        if self.consumes and not self.consumer.consuming:
+            raise ConnectionError("not consuming from RabbitMQ")
 
     def on_start(self, hook: Hook) -> Hook:
         self._on_start.append(hook)
@@ -127,8 +140,9 @@ class Runtime:
             await self._persist(getattr(hook, "__qualname__", "hook"), lambda hook=hook: hook(self))
         for name, run in self._loops:
             self._running.start(name, run())
-        # The broker may be down when the service starts: the service still serves what it can, its
-        # /readyz says not ready, and the outbox keeps events until the bus is connected.
+        # The broker may be down when the service starts: the service still serves what it can (an API
+        # process is ready; a worker says not ready until it consumes), and the outbox keeps events until
+        # the bus is connected.
         self._bus_task = asyncio.create_task(self._connect_bus(), name="bus-connect")
         self.outbox.start()
         log.info("started", db=self.settings.mongo_db)
@@ -151,7 +165,7 @@ class Runtime:
 
     async def _connect_bus(self) -> None:
         await self.bus.connect()
-        if self.consumer.handlers and self.settings.consume:
+        if self.consumes:
             await self.consumer.start()
 
     def background(self, work: Awaitable[Any], name: str) -> None:
@@ -170,6 +184,14 @@ class Runtime:
         task.add_done_callback(self._background.discard)
 
     async def stop(self) -> None:
+        """Run by the app's lifespan once uvicorn has stopped taking requests and finished those open
+        (SIGTERM: ``timeout_graceful_shutdown``). The consumer goes first: it cancels its subscription and
+        finishes the messages it holds while everything its handlers use (the database, the outbox, the
+        broker connection that carries the acknowledgements, the service's own loops and hooks) still
+        runs; only then are those stopped."""
+        await aio.stop(self._bus_task)  # a connect still under way: nothing more starts consuming
+        if self.consumes:
+            await self.consumer.stop()
         if self._background:
             await asyncio.wait(list(self._background), timeout=5.0)
         await self._running.stop()
@@ -178,9 +200,6 @@ class Runtime:
                 await hook(self)
             except Exception as e:
                 log.warning("stop hook failed", error=repr(e))
-        await aio.stop(self._bus_task)
-        if self.consumer.handlers and self.settings.consume:
-            await self.consumer.stop()
         await self.outbox.stop()
         await self.bus.close()
         await self.client.close()

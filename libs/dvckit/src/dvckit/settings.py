@@ -79,6 +79,11 @@ class ServiceSettings(BaseSettings):
     # False: this process serves HTTP only and leaves the service's queue to others (on Kubernetes the
     # API pods scale on CPU, the worker pods of the same image on queue length).
     consume: bool = True
+    # How long a stopping worker keeps handling the messages it was already sent, after it cancelled its
+    # subscription, before it closes the channel (what is left goes back to the queue). Kubernetes gives a
+    # worker Pod terminationGracePeriodSeconds (30) for all of its shutdown: this, plus the HTTP drain
+    # (probes and scrapes only on a worker) and closing the connections.
+    consumer_drain_seconds: float = Field(25.0, ge=0.0)
     # Growing delays of the retry tiers, seconds; after the last one a message goes to the parking lot.
     retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0)
 
