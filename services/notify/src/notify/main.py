@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _end_streams(_: Runtime) -> None:
         parts.live.end_all()
         await parts.push.sender.close()
+        # After the consumer drained and the loops stopped: what this replica's consumer made and its
+        # delivery loop did not get to goes to the other replicas now, not after its lease (a rollout).
+        await parts.deliveries.release()
 
     return platform_app(
         rt,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from dvckit.contracts import (
     VerificationCodeIssuedV1,
 )
 from dvckit.events import Envelope
+from notify.service.dispatch import _job
 
 N = "/api/v1/notifications"
 
@@ -649,3 +651,35 @@ def _mails_when(box, address, k):
 async def _texts_when(n, phone, k):
     found = [d["text"] for d in await n.db.sms_dev_outbox.find({"to": phone}).to_list()]
     return found if len(found) >= k else None
+
+
+async def test_a_stopping_replica_hands_back_the_deliveries_it_did_not_send(make_notify, mailbox):
+    """A replica's consumer makes deliveries leased to it (``delivery_lease_seconds``, 120 s here) and its
+    own loop sends them; one that stops first (a rollout) hands back those it never attempted, so another
+    replica sends them now rather than once the lease runs out."""
+    a = await make_notify()
+    u = await a.citizen()
+    await eventually(lambda: mailbox.to(u["email"]), 10)  # the welcome went through
+    parts = a.app.state.parts
+    # The same stores and senders with no loop running it: a replica whose delivery loop has stopped.
+    stopped = dataclasses.replace(parts.deliveries)
+    until = datetime.now(UTC) + timedelta(seconds=a.rt.settings.delivery_lease_seconds)
+    texts = {"email_subject": "handed back", "email_body": "Nội dung / body"}
+    jobs = [
+        {"to": u["email"], "user_id": u["user_id"]}
+        | _job(
+            f"handback-{i}:email", "email", texts, event_id=f"handback-{i}", kind="t", lease="r1", until=until
+        )
+        for i in range(3)
+    ]
+    await a.db.deliveries.insert_many([dict(j) for j in jobs])
+    # One of them another replica already took over: its lease is no longer the one handed out.
+    await a.db.deliveries.update_one({"_id": jobs[2]["_id"]}, {"$set": {"lease": "r2"}})
+    stopped.hand(jobs)
+    assert await stopped.release() == 2
+    # The running replica claims the two at once and sends each once.
+    await eventually(
+        lambda: len([m for m in mailbox.to(u["email"]) if "handed back" in m["Subject"]]) == 2, 10
+    )
+    left = await a.db.deliveries.find_one({"_id": jobs[2]["_id"]})
+    assert left["status"] == "pending" and left["next_at"].replace(tzinfo=UTC) > datetime.now(UTC)

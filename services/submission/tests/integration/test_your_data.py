@@ -129,7 +129,9 @@ async def test_the_export_holds_every_part(world: World, rights: dict[str, Any])
     notify = rights["notify"]
     # Notify heard of the filing (dossier.submitted.v1): the notification is part of the export.
     await eventually(
-        lambda: rights["apps"]["notify"].state.runtime.db.notifications.count_documents({"user_id": p["id"]}),
+        lambda: rights["apps"]["notify"].state.runtime.db.notifications.count_documents(
+            {"user_id": p["id"], "dossier_id": filed["id"]}
+        ),
         timeout=30,
     )
     assert notify is not None

@@ -51,6 +51,23 @@ class DeliveryStore(Repository):
         )
         return await self.coll.find({"lease": token}).to_list()
 
+    async def release(self, jobs: list[Doc]) -> int:
+        """Make ``jobs`` due now for any replica: a stopping replica hands back what it was leased and never
+        attempted, instead of leaving it until its lease runs out (``delivery_lease_seconds``). Only while
+        the lease is still the one handed out and nothing was attempted: a job another replica already
+        claimed, or one being sent, keeps its lease."""
+        if not jobs:
+            return 0
+        done = await self.coll.update_many(
+            {
+                "$or": [{"_id": j["_id"], "lease": j["lease"]} for j in jobs],
+                "status": PENDING,
+                "attempts": {"$size": 0},
+            },
+            {"$set": {"next_at": datetime.now(UTC)}},
+        )
+        return done.modified_count
+
     async def record_many(self, outcomes: list[Outcome]) -> None:
         """Record one attempt at each job, in one round trip; see :class:`Outcome`."""
         if outcomes:

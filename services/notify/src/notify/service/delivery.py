@@ -78,6 +78,16 @@ class Deliveries:
         self._fresh.extend(jobs)
         self.wake()
 
+    async def release(self) -> int:
+        """Hand back the deliveries this replica was given and has not attempted (a stopping worker: its
+        delivery loop has stopped): due now for the other replicas instead of after the lease."""
+        jobs = list(self._fresh)
+        self._fresh.clear()
+        released = await self.store.release(jobs)
+        if released:
+            log.info("deliveries handed back", deliveries=released)
+        return released
+
     async def run(self) -> None:
         """The worker (``rt.loop``): sends what is due, then waits for a wake-up or the next poll."""
         while True:
