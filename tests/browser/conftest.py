@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -453,6 +454,9 @@ def sign_in(mfa_code) -> Callable[..., None]:
             expect(page.locator("h1")).to_have_text("Xác thực hai bước")
             page.get_by_test_id("mfa-code").fill(mfa_code(totp))
             page.get_by_test_id("mfa-submit").click()
+        # Signed in, the portal moves on to the person's start page: wait for that move, or a test's next
+        # click may land on the page being left (seen on a loaded machine: a panel opened, then dropped).
+        expect(page).not_to_have_url(re.compile(r"/dang-nhap(\?|$)"))
         expect(page.get_by_test_id(until)).to_be_visible()
 
     return go
