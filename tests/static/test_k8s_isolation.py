@@ -210,40 +210,30 @@ def applying(policies: list[Resource], pod: Pod, direction: str) -> list[Resourc
     ]
 
 
-def egress_allows(policies: list[Resource], src: Pod, dst: Endpoint, port: int, protocol: str) -> bool:
-    selecting = applying(policies, src, "Egress")
+def admits(
+    policies: list[Resource], direction: str, src: Pod, dst: Endpoint, port: int, protocol: str
+) -> bool:
+    """Whether the policies on one end let the connection through: its source's ``Egress`` policies, or its
+    destination's ``Ingress`` ones (no policy selecting that end lets everything through)."""
+    end, peer, peers = (src, dst, "to") if direction == "Egress" else (dst, src, "from")
+    selecting = applying(policies, end, direction)
     if not selecting:
         return True
     return any(
         (
-            "to" not in rule
-            or any(peer_matches(peer, policy["metadata"]["namespace"], dst) for peer in rule["to"])
+            peers not in rule
+            or any(peer_matches(p, policy["metadata"]["namespace"], peer) for p in rule[peers])
         )
         and port_matches(rule.get("ports"), port, protocol, dst)
         for policy in selecting
-        for rule in policy["spec"].get("egress", [])
-    )
-
-
-def ingress_allows(policies: list[Resource], src: Pod, dst: Pod, port: int, protocol: str) -> bool:
-    selecting = applying(policies, dst, "Ingress")
-    if not selecting:
-        return True
-    return any(
-        (
-            "from" not in rule
-            or any(peer_matches(peer, policy["metadata"]["namespace"], src) for peer in rule["from"])
-        )
-        and port_matches(rule.get("ports"), port, protocol, dst)
-        for policy in selecting
-        for rule in policy["spec"].get("ingress", [])
+        for rule in policy["spec"].get(direction.lower(), [])
     )
 
 
 def reaches(policies: list[Resource], src: Pod, dst: Endpoint, port: int, protocol: str = "TCP") -> bool:
-    if not egress_allows(policies, src, dst, port, protocol):
+    if not admits(policies, "Egress", src, dst, port, protocol):
         return False
-    return isinstance(dst, Address) or ingress_allows(policies, src, dst, port, protocol)
+    return isinstance(dst, Address) or admits(policies, "Ingress", src, dst, port, protocol)
 
 
 @dataclass
