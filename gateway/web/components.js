@@ -45,6 +45,21 @@ export function useAsync(fn, deps) {
  * Sets the document title ("… — Dịch vụ công Hải Phòng"). `null`: a page inside this one sets it (its
  * effect runs before this one's, which would otherwise overwrite it).
  */
+/**
+ * Calls `fn(value)` when `value` changes after the first render: a form's draft follows the address
+ * (another query, the back button) without an effect on mount. Such an effect runs after the first paint
+ * and would wipe what the person typed before it ran (a slow phone, a loaded machine). `value` is
+ * compared with ===: pass a string for several values.
+ */
+export function useOnChange(value, fn) {
+  const seen = useRef(value);
+  useEffect(() => {
+    if (seen.current === value) return;
+    seen.current = value;
+    fn(value);
+  }, [value]);
+}
+
 export function useTitle(title) {
   useLang();
   useEffect(() => {

@@ -5,7 +5,7 @@ import { html, useState, useEffect, useRef } from "../lib.js";
 import { get, post, put, patch, del } from "../api.js";
 import { t, useLang, formatDateTime } from "../i18n.js";
 import { setQuery, moved, pageOf } from "../router.js";
-import { PageHeading, Loading, ProblemAlert, Alert, Pager, DataTable, showList, useForm, useConfirmation, Field, SelectField, TextareaField, Facts, useAsync, useTitle, announce } from "../components.js";
+import { PageHeading, Loading, ProblemAlert, Alert, Pager, DataTable, showList, useForm, useConfirmation, Field, SelectField, TextareaField, Facts, useAsync, useTitle, announce, useOnChange } from "../components.js";
 import { localProblem, validPhone, validEmail, MIN_PASSWORD } from "./auth.js";
 import { OnlineBadge } from "./home.js";
 import { session } from "../session.js";
@@ -250,7 +250,7 @@ export function OfficersAdminPage({ query }) {
   const q = query.get("q") || "";
   const page = pageOf(query);
   const [draft, setDraft] = useState({ role, q });
-  useEffect(() => setDraft({ role, q }), [role, q]);
+  useOnChange(JSON.stringify([role, q]), () => setDraft({ role, q }));
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState(null);
   const [done, setDone] = useState("");
@@ -475,7 +475,7 @@ export function ProceduresAdminPage({ query }) {
   const page = pageOf(query);
   const selected = query.get("code") || "";
   const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
+  useOnChange(q, setText);
   const list = useAsync(() => get("/catalog/procedures", { query: { q, page, size: SIZE } }), [q, page, lang]);
   const open = (code) => setQuery({ q, page, code });
   // Closing the panel gives the focus back to the row's "Quản lý" button (or to the page's heading when

@@ -1,10 +1,10 @@
 // The audit trail, for auditors and administrators (/nhat-ky; docs/audit.md): filters in the address,
 // the entries newest first, a page at a time, and the CSV of everything the filters find.
-import { html, useState, useEffect } from "../lib.js";
+import { html, useState } from "../lib.js";
 import { get, downloadFile } from "../api.js";
 import { t, useLang, formatDateTime } from "../i18n.js";
 import { setQuery, pageOf } from "../router.js";
-import { PageHeading, ProblemAlert, Field, SelectField, Pager, DataTable, useAsync, useTitle, announce, showList } from "../components.js";
+import { PageHeading, ProblemAlert, Field, SelectField, Pager, DataTable, useAsync, useTitle, announce, showList, useOnChange } from "../components.js";
 
 const KEYS = [
   ["tu", "from"],
@@ -30,7 +30,7 @@ export function AuditPage({ query }) {
 
 function Filters({ params }) {
   const [v, setV] = useState(params);
-  useEffect(() => setV(params), [JSON.stringify(params)]);
+  useOnChange(JSON.stringify(params), () => setV(params));
   const set = (k) => (e) => setV({ ...v, [k]: e.target.value });
   const submit = (e) => {
     e.preventDefault();

@@ -6,7 +6,7 @@ import { t, pick, useLang, formatDateTime, formatBytes } from "../i18n.js";
 import { navigate, setQuery, pageOf } from "../router.js";
 import { session, hasRole } from "../session.js";
 import { arrivals } from "../notifications.js";
-import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, useConfirmation, Loading, viLang, ProblemAlert, Alert, Pager, DataTable, showList, StatusBadge, Facts, Timeline, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, announce } from "../components.js";
+import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, useConfirmation, Loading, viLang, ProblemAlert, Alert, Pager, DataTable, showList, StatusBadge, Facts, Timeline, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, announce, useOnChange } from "../components.js";
 import { DraftWizard, SuccessStep, ComponentUpload, componentsFor } from "./wizard.js";
 import { useOrganisations, roleName } from "./organisations.js";
 import { Papers, StepText, Transfers, Apologies } from "./onestop.js";
@@ -25,7 +25,7 @@ export function MyDossiersPage({ query }) {
   const org = query.get("to-chuc") || "";
   const page = pageOf(query);
   const [draft, setDraft] = useState(status);
-  useEffect(() => setDraft(status), [status]);
+  useOnChange(status, setDraft);
   const list = useAsync(
     () => get("/submissions/dossiers", { query: { status, page, size: SIZE, ...(org ? { organisation: org } : {}) } }),
     [status, page, lang, org],

@@ -3,7 +3,7 @@ import { html, useState, useEffect, useRef } from "../lib.js";
 import { get } from "../api.js";
 import { t, useLang } from "../i18n.js";
 import { navigate, setQuery, pageOf } from "../router.js";
-import { PageHeading, Loading, ProblemAlert, Pager, Highlighted, showList, useAsync, useTitle, SelectField, Vi, viLang, announce } from "../components.js";
+import { PageHeading, Loading, ProblemAlert, Pager, Highlighted, showList, useAsync, useTitle, SelectField, Vi, viLang, announce, useOnChange } from "../components.js";
 
 const SIZE = 10;
 
@@ -25,10 +25,10 @@ export function SearchBox({ initial = "", big = false }) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const current = useRef(initial);
-  useEffect(() => {
+  useOnChange(initial, () => {
     setQ(initial);
     setTyped(null);
-  }, [initial]);
+  });
   useEffect(() => {
     current.current = typed;
     const text = (typed || "").trim();
@@ -204,7 +204,7 @@ export function SearchPage({ query }) {
   useTitle(q ? t("search.titleFor", { q }) : t("search.title"));
   const [draft, setDraft] = useState(filters);
   const key = JSON.stringify(filters);
-  useEffect(() => setDraft(filters), [key]);
+  useOnChange(key, () => setDraft(filters));
 
   const facets = useAsync(
     () =>

@@ -6,7 +6,7 @@ import { t, pick, useLang, formatDateTime, formatBytes } from "../i18n.js";
 import { setQuery, pageOf, navigate } from "../router.js";
 import { setFlash } from "../flash.js";
 import { session } from "../session.js";
-import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker, describedBy, viLang, Vi } from "../components.js";
+import { PageHeading, DossierTitle, StatusLine, filingFacts, Breadcrumb, Loading, ProblemAlert, Pager, DataTable, showList, StatusBadge, DeadlineBadge, Facts, Timeline, Field, SelectField, TextareaField, STATUSES, statusName, useAsync, useTitle, useForm, FilePicker, describedBy, viLang, Vi, useOnChange } from "../components.js";
 import { localProblem } from "./auth.js";
 import { Papers, StepText, Transfers, Apologies, past } from "./onestop.js";
 import { RatingView } from "./rating.js";
@@ -48,7 +48,7 @@ export function QueuePage({ query }) {
   const page = pageOf(query);
   const [draft, setDraft] = useState({ status, overdue, q });
   const [local, setLocal] = useState("");
-  useEffect(() => setDraft({ status, overdue, q }), [status, overdue, q]);
+  useOnChange(JSON.stringify([status, overdue, q]), () => setDraft({ status, overdue, q }));
   const list = useAsync(
     () => get("/submissions/officer/dossiers", { query: { status, overdue: overdue ? "true" : undefined, q, ...view.query, page, size: SIZE } }),
     [status, overdue, q, view.slug, page, lang],

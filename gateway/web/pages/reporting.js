@@ -7,7 +7,7 @@ import { get, downloadFile } from "../api.js";
 import { t, pick, useLang, formatDateTime, formatNumber, formatPercent, formatMonth, formatDay, todayLocal } from "../i18n.js";
 import { setQuery, pageOf, navigate } from "../router.js";
 import { session, hasRole } from "../session.js";
-import { PageHeading, Loading, ProblemAlert, Field, SelectField, Pager, DataTable, StatusBadge, useAsync, useTitle, announce, viLang, Vi, ViRuns, statusName } from "../components.js";
+import { PageHeading, Loading, ProblemAlert, Field, SelectField, Pager, DataTable, StatusBadge, useAsync, useTitle, announce, viLang, Vi, ViRuns, statusName, useOnChange } from "../components.js";
 import { LineChart } from "../charts.js";
 
 /** The six indexes of Decision 766, in the order the decision lists them, and their maximum points. */
@@ -98,7 +98,7 @@ export function ReportPage({ query }) {
 function Filters({ params, units, fields }) {
   const [v, setV] = useState(params);
   const [error, setError] = useState("");
-  useEffect(() => setV(params), [params.from, params.to, params.unit, params.field]);
+  useOnChange(JSON.stringify([params.from, params.to, params.unit, params.field]), () => setV(params));
   const set = (k) => (e) => setV({ ...v, [k]: e.target.value });
   const submit = (e) => {
     e.preventDefault();

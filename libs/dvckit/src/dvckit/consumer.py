@@ -57,6 +57,8 @@ ATTEMPT_HEADER = "x-dvc-attempt"
 ERROR_HEADER = "x-dvc-error"
 ROUTING_KEY_HEADER = "x-dvc-routing-key"
 QUORUM = {"x-queue-type": "quorum"}
+# A stopping consumer closes only after this long with nothing new delivered (see Consumer._drain).
+QUIET_S = 0.1
 # At-least-once dead-lettering: the broker keeps a message until the target queue confirms it.
 SAFE_DLX = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
@@ -234,6 +236,7 @@ class Consumer:
         # Delivered and not yet through ``_take`` (waiting, or in the batch being handled); ``_settled`` is
         # set whenever none is.
         self._in_hand = 0
+        self._arrived = 0  # deliveries ever taken: the drain's sign that more came in
         self._settled = asyncio.Event()
         self._settled.set()
         # Outbox records written by handlers, once their transaction committed (``Runtime``: the fast path).
@@ -343,36 +346,50 @@ class Consumer:
         tag, self._tag = self._tag, None
         if self.queue is not None and tag is not None:
             try:
-                # Deliveries sent before the broker's cancel-ok still reach _on_message (same channel,
-                # in order) and are counted in _in_hand by the time this returns.
+                # Deliveries sent before the broker's cancel-ok are still ours: _drain waits for them.
                 await aio.within(self.queue.cancel(tag), min(grace, 5.0) or 1.0)
             except Exception as e:  # the channel may already be gone
                 log.debug("cancel failed", error=str(e))
-        await asyncio.sleep(0)  # let delivery callbacks already scheduled run
         # Only while the channel is open: the acknowledgements travel on it (a broker that went away has
         # already taken back what this consumer held).
-        open_channel = self.channel is not None and not self.channel.is_closed
-        if self._worker is not None and not self._worker.done() and self._in_hand and open_channel:
-            loop = asyncio.get_running_loop()
-            started = loop.time()
+        if self._worker is not None and not self._worker.done() and self.channel is not None:
+            await self._drain(grace)
+        await aio.stop(self._worker)
+        self._worker = None
+        if self.channel is not None and not self.channel.is_closed:
+            await self.channel.close()  # what was taken and not acknowledged goes back to the queue
+
+    async def _drain(self, grace: float) -> None:
+        """Wait until what was delivered before the cancel is handled, up to ``grace`` seconds. A delivery
+        the broker sent before its cancel-ok may reach ``_on_message`` a few loop turns after ``cancel``
+        returned (aio-pika hands each to a task): the drain ends only once nothing is in hand and nothing
+        arrived for a short quiet spell; closing earlier would give such a message back (redelivered)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline, waited = started + grace, False
+        while self.channel is not None and not self.channel.is_closed:
+            arrived = self._arrived
+            await asyncio.sleep(QUIET_S)
+            if not self._in_hand and self._arrived == arrived:
+                break
+            waited = True
             try:
-                await aio.within(self._settled.wait(), grace)
-                log.info("consumer drained", seconds=round(loop.time() - started, 2))
+                await aio.within(self._settled.wait(), max(0.0, deadline - loop.time()))
             except TimeoutError:
                 log.warning(
                     "drain grace over: messages not handled go back to the queue",
                     messages=self._in_hand,
                     grace=grace,
                 )
-        await aio.stop(self._worker)
-        self._worker = None
-        if self.channel is not None and not self.channel.is_closed:
-            await self.channel.close()  # what was taken and not acknowledged goes back to the queue
+                return
+        if waited:
+            log.info("consumer drained", seconds=round(loop.time() - started, 2))
 
     def _handlers_for(self, key: str) -> list[Handler]:
         return [fn for p, fn in self.handlers if topic_matches(p, key)]
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._arrived += 1
         self._in_hand += 1
         self._settled.clear()
         self._waiting.put_nowait(message)
