@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from aiormq.exceptions import DeliveryError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -172,7 +173,16 @@ class Reporting:
 
     async def publish(self, data: EventData | Envelope) -> Envelope:
         env = data if isinstance(data, Envelope) else Envelope.wrap(data, producer="test")
-        await self.rt.bus.publish(env)
+        # The broker may refuse a publish (a nack) while a queue bound to the exchange is being deleted,
+        # which test runs do by the hundred; the outbox would send it again, as this does.
+        for attempt in range(5):
+            try:
+                await self.rt.bus.publish(env)
+                return env
+            except DeliveryError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(1.0)
         return env
 
     async def publish_all(self, items: list[EventData | Envelope]) -> list[Envelope]:

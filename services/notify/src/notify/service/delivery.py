@@ -55,6 +55,9 @@ def delivered(channel: str, occurred_at: datetime | None) -> None:
 
 log = logs.get(__name__)
 
+# How long a stopping replica waits for the batch it is sending (a slow mail server) before it stops.
+RELEASE_WAIT_S = 10.0
+
 
 @dataclass(eq=False)
 class Deliveries:
@@ -69,6 +72,7 @@ class Deliveries:
         self.sealer = Sealer(self.s.seal_key.get_secret_value())
         self._kick = asyncio.Event()
         self._fresh: deque[dict[str, Any]] = deque()  # made by this replica, leased to it, committed
+        self._sending: asyncio.Future[None] | None = None  # the batch under way
 
     def wake(self) -> None:
         self._kick.set()
@@ -81,6 +85,8 @@ class Deliveries:
     async def release(self) -> int:
         """Hand back the deliveries this replica was given and has not attempted (a stopping worker: its
         delivery loop has stopped): due now for the other replicas instead of after the lease."""
+        if self._sending is not None and not self._sending.done():
+            await asyncio.wait([self._sending], timeout=RELEASE_WAIT_S)
         jobs = list(self._fresh)
         self._fresh.clear()
         released = await self.store.release(jobs)
@@ -107,8 +113,14 @@ class Deliveries:
         else:
             jobs = await self.store.claim(self.s.delivery_batch, self.s.delivery_lease_seconds)
         if jobs:
-            await self.store.record_many(await asyncio.gather(*(self._deliver(j) for j in jobs)))
+            # Shielded: a stopping replica's loop is cancelled, but a batch under way is finished and
+            # recorded (release() waits for it) rather than left leased and perhaps half sent.
+            self._sending = asyncio.ensure_future(self._send(jobs))
+            await asyncio.shield(self._sending)
         return len(jobs)
+
+    async def _send(self, jobs: list[dict[str, Any]]) -> None:
+        await self.store.record_many(await asyncio.gather(*(self._deliver(j) for j in jobs)))
 
     async def _address(self, job: dict[str, Any]) -> str:
         if job.get("to"):
