@@ -239,7 +239,12 @@ function App() {
     }
     if (location.hash) return;
     window.scrollTo(0, 0);
+    // The new page's heading may have the focus already (PageHeading). A key pressed before the next
+    // frame has moved it on (Tab to a field, then Enter): the frame leaves that focus where it is.
+    const before = document.activeElement;
     requestAnimationFrame(() => {
+      const now = document.activeElement;
+      if (now && now !== before && now !== document.body) return;
       const h = document.querySelector("#main h1") || document.getElementById("main");
       if (h) h.focus({ preventScroll: true });
     });
