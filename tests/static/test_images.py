@@ -9,7 +9,6 @@ Where each pinned digest was found is recorded in docs/architecture.md, "Images 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -19,26 +18,16 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 
-
-def _load(name: str, path: Path) -> ModuleType:
-    """A module by file (these folders are not packages; the tests run with --import-mode=importlib)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from devstack.testing import script
 
 ROOT = Path(__file__).resolve().parents[2]
-containers = _load("static_test_containers", Path(__file__).with_name("test_containers.py"))
-images_py = _load("deploy_images", ROOT / "deploy" / "images.py")
+containers = script(Path(__file__).with_name("test_containers.py"))
+images_py = script(ROOT / "deploy" / "images.py")
 pinned, stages, copies = containers.pinned, containers.stages, containers.copies
 DOCKERFILES = containers.DOCKERFILES
 MINIO_DOCKERFILE = containers.MINIO_DOCKERFILE

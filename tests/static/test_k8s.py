@@ -22,11 +22,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +37,7 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from devstack.config import SERVICES
+from devstack.testing import script
 from dvckit.health import Health
 from dvckit.health import router as health_router
 
@@ -46,18 +46,8 @@ K8S = ROOT / "deploy" / "k8s"
 README = ROOT / "deploy" / "README.md"
 
 
-def _module(name: str) -> ModuleType:
-    """deploy/k8s/<name>.py (scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"deploy_k8s_{name}", K8S / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gateway_conf = _module("gateway_conf")
-observability = _module("observability")
+gateway_conf = script(K8S / "gateway_conf.py")
+observability = script(K8S / "observability.py")
 
 OVERLAYS = ("staging", "production")
 DATA_NAMESPACE = "dvc-data"  # the stores' (deploy/k8s/platform)

@@ -9,38 +9,20 @@ The rendering helpers are tests/static/test_k8s.py's.
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.testing import script
 from dvckit.settings import ServiceSettings
 
-
-def _test_k8s() -> ModuleType:
-    """tests/static/test_k8s.py, the module pytest collected (importlib mode keeps tests/static off sys.path),
-    or loaded here under the name pytest gives it, so that the two share one module and its rendering cache."""
-    path = Path(__file__).with_name("test_k8s.py")
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", None) == str(path):
-            return module
-    name = "tests.static.test_k8s"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-k8s = _test_k8s()
+# The module pytest collected, so that both share its rendering cache.
+k8s = script(Path(__file__).with_name("test_k8s.py"))
 rendered, named, of_kind, TARGETS = k8s.rendered, k8s.named, k8s.of_kind, k8s.TARGETS
 SERVICE_NAMES: list[str] = k8s.SERVICE_NAMES
 APP_TARGETS = tuple(t for t in TARGETS if t != "platform")

@@ -18,10 +18,8 @@ import importlib
 import importlib.util
 import json
 import re
-import sys
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import promql_parser
@@ -30,6 +28,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 from devstack.config import SERVICES
+from devstack.testing import script
 
 ROOT = Path(__file__).resolve().parents[2]
 OBS = ROOT / "deploy" / "observability"
@@ -44,16 +43,7 @@ SEVERITIES = {"critical", "warning", "info"}
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "1m", '"$job"': '".*"', "${datasource}": "x"}
 
 
-def _script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"obs_{path.stem}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-dashboards = _script(OBS / "dashboards.py")
+dashboards = script(OBS / "dashboards.py")
 
 
 @cache

@@ -6,7 +6,6 @@ what their script draws, and the offline page keeps to the Content-Security-Poli
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -16,6 +15,7 @@ from PIL import Image, ImageChops
 
 from devstack import gateway, pwa
 from devstack.config import ROOT
+from devstack.testing import script
 
 WEB = ROOT / "gateway" / "web"
 
@@ -96,10 +96,7 @@ def test_the_manifest_has_what_installing_needs():
 
 
 def test_the_icons_are_what_their_script_draws():
-    spec = importlib.util.spec_from_file_location("make_icons", WEB / "icons" / "make_icons.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for name, drawn in module.icons().items():
+    for name, drawn in script(WEB / "icons" / "make_icons.py").icons().items():
         with Image.open(WEB / "icons" / name) as committed:
             assert committed.size == drawn.size and committed.mode == drawn.mode, name
             assert ImageChops.difference(committed, drawn).getbbox() is None, f"{name}: run make_icons.py"

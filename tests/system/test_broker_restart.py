@@ -33,7 +33,7 @@ from devstack.stack import http_status
 from devstack.testing import CAPTCHA_TEST_ANSWER, eventually, free_port, start_stack
 
 from . import test_faults
-from .test_faults import BURST, Fragile, assert_each_once, citizens, publish, submitted_event
+from .test_faults import BURST, Fragile, assert_each_once, citizens, mid_burst
 
 # test_faults' fixture: the stack of the module's ``fragile`` (below) ready, a gateway client, its MongoDB, a
 # procedure citizens can file.
@@ -180,21 +180,11 @@ async def test_a_worker_stopped_mid_burst_hands_nothing_back(env):
     it holds before the connection closes. Nothing goes back to the queue for the next worker: no message
     the broker has ready afterwards carries the redelivered flag (the old stop gave back up to a prefetch,
     64, each marked redelivered)."""
-    f, http, mongo = env
-    people = await citizens(http, f, mongo, 2)
-    notify = f.db(mongo, "notify")
-    burst = [submitted_event(people[n % len(people)].id, n) for n in range(BURST)]
-    ids = [str(e.id) for e in burst]
+    f, _, _ = env
     victim = Proc("notify-worker-1", f.cfg.run_dir, f.cfg.log_dir)
     queue = f"{f.cfg.namespace}notify.events"
     try:
-        await publish(f, [(e.routing_key, e.to_message()) for e in burst])
-
-        async def under_way() -> int:
-            n = await notify.notifications.count_documents({"event_id": {"$in": ids}})
-            return n if n >= BURST // 8 else 0
-
-        await eventually(under_way, timeout=60, interval=0.05)
+        notify, ids, _ = await mid_burst(env, 2)
         t0 = time.monotonic()
         await asyncio.to_thread(victim.stop, 40.0)  # SIGTERM; SIGKILL only after 40 s
         took = time.monotonic() - t0

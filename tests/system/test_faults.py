@@ -299,23 +299,29 @@ async def test_broker_restart_while_filing_loses_no_event(env):
 BURST = 240
 
 
-async def test_notify_replica_killed_in_a_burst_others_finish_its_work_once(env):
+async def mid_burst(env: Any, people: int) -> tuple[Any, list[str], int]:
+    """BURST dossier.submitted events for `people` new citizens, published at once; returns once notify has
+    handled an eighth of them, with notify's database, the events' ids and how many were handled by then."""
     f, http, mongo = env
-    people = await citizens(http, f, mongo, 5)
+    owners = await citizens(http, f, mongo, people)
     notify = f.db(mongo, "notify")
-    burst = [submitted_event(people[n % len(people)].id, n) for n in range(BURST)]
+    burst = [submitted_event(owners[n % len(owners)].id, n) for n in range(BURST)]
     ids = [str(e.id) for e in burst]
-    victim = Proc("notify-1", f.cfg.run_dir, f.cfg.log_dir)
-    pid = victim.pid()
+    await publish(f, [(e.routing_key, e.to_message()) for e in burst])
+
+    async def under_way() -> int:
+        n = await notify.notifications.count_documents({"event_id": {"$in": ids}})
+        return n if n >= BURST // 8 else 0
+
+    return notify, ids, await eventually(under_way, timeout=60, interval=0.05)
+
+
+async def test_notify_replica_killed_in_a_burst_others_finish_its_work_once(env):
+    f, _, _ = env
+    pid = Proc("notify-1", f.cfg.run_dir, f.cfg.log_dir).pid()
     assert pid is not None
     try:
-        await publish(f, [(e.routing_key, e.to_message()) for e in burst])
-
-        async def under_way() -> int:
-            n = await notify.notifications.count_documents({"event_id": {"$in": ids}})
-            return n if n >= BURST // 8 else 0
-
-        handled_at_kill = await eventually(under_way, timeout=60, interval=0.05)
+        notify, ids, handled_at_kill = await mid_burst(env, 5)
         os.killpg(pid, signal.SIGKILL)  # mid-burst: it holds up to a prefetch of unacknowledged events
         await eventually(lambda: _reaped(pid), timeout=10)
         assert handled_at_kill < BURST, "the burst was over before the kill: make it longer"

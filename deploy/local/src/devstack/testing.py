@@ -18,11 +18,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -56,6 +59,24 @@ CAPTCHA_TEST_ANSWER = "test-captcha"
 CORS_TEST_ORIGIN = "https://app.haiphong.example"  # the one origin a test stack's gateway allows
 # The test sandbox retries a notification quickly (five retries within about six seconds).
 PAYSANDBOX_TEST_RETRY_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2)
+
+
+def script(path: Path) -> ModuleType:
+    """A Python file outside any package (a deploy script, a module of tests/static) as a module. The tests
+    run with --import-mode=importlib, which keeps such folders off sys.path. The module already loaded from
+    that file is returned when there is one (pytest's own, for a test module, so that both share its state);
+    otherwise it is loaded under the dotted name of its path, the name pytest would give it."""
+    path = path.resolve()
+    for module in list(sys.modules.values()):
+        if getattr(module, "__file__", None) == str(path):
+            return module
+    name = ".".join(path.relative_to(ROOT.resolve()).with_suffix("").parts)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

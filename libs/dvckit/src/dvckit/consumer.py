@@ -330,10 +330,17 @@ class Consumer:
         self._worker = asyncio.create_task(self._work(), name=f"consumer-{self.queue_name}")
         self._tag = await queue.consume(self._on_message)
 
-    @property
-    def consuming(self) -> bool:
-        """Subscribed to the queue on an open channel (a worker's readiness)."""
-        return self._tag is not None and self.channel is not None and not self.channel.is_closed
+    async def consuming(self) -> bool:
+        """Subscribed to the queue on an open channel (a worker's readiness). The broker's word counts, not
+        ours: a subscription it cancelled (the queue deleted, a quorum queue's members lost) is gone from the
+        channel until aio-pika's recovery declares the queue again and subscribes with the same tag."""
+        if self._tag is None or self.channel is None or self.channel.is_closed:
+            return False
+        try:
+            channel = await self.channel.get_underlay_channel()
+        except Exception:  # reopening
+            return False
+        return self._tag in channel.consumers
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop cleanly: cancel the subscription (basic.cancel: the broker sends nothing more), handle and

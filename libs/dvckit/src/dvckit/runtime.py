@@ -117,7 +117,7 @@ class Runtime:
     async def _bus_ready(self) -> None:
         if not self.bus.connected:
             raise ConnectionError("not connected to RabbitMQ")
-        if self.consumes and not self.consumer.consuming:
+        if self.consumes and not await self.consumer.consuming():
             raise ConnectionError("not consuming from RabbitMQ")
 
     def on_start(self, hook: Hook) -> Hook:

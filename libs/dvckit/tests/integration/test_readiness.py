@@ -61,7 +61,7 @@ async def test_only_a_worker_needs_the_broker_to_be_ready(make_runtime, infra, b
             return (await worker_http.get("/readyz")).status_code == 200
 
         await eventually(worker_ready, BROKER_PAUSE_S, interval=0.2)
-        assert worker.consumer.consuming
+        assert await worker.consumer.consuming()
         await eventually(lambda: _none_pending(api), 30, interval=0.2)
         r = await api_http.get("/readyz")
         assert r.status_code == 200 and r.json()["checks"]["rabbitmq"] == "ok", r.text
