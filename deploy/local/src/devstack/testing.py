@@ -6,8 +6,9 @@
   out as ``make up`` lays it out: a server per service (a service's tests and a test stack's service
   use that service's server).
 - Every run gets its own namespace (``t<hex>_``): database names, queue names, the exchange and bucket
-  names carry it, so runs never see each other's data, even on a shared server. Databases, buckets and
-  the exchange are removed at the end; queues expire by themselves once idle.
+  names carry it, so runs never see each other's data, even on a shared server. The exchange and the
+  services' queues are removed at the end, and databases and buckets on servers the run reused (those it
+  started go with their data); queues a test declared itself expire once idle.
 - ``stack`` (session): every service and the gateway, started by the same code as ``make up``.
 - The payment provider sandbox (devstack.paysandbox) of the run's own, ``infra.paysandbox_url``: it starts
   with no merchant; each test stack registers one of its own, notified at that stack's gateway, and a test
@@ -375,6 +376,9 @@ class _Local:
                 list(pool.map(lambda part: part.proc.stop(), self.started))
         if self.rabbit:
             self.rabbit.stop()
+        # The stand-ins' data goes with them (nothing was emptied before: _cleanup); their logs stay.
+        for path in [*self.home.glob("mongodb-*"), self.home / "s3"]:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class _Docker:
@@ -660,21 +664,33 @@ def client_for(app: Any, client_ip: str) -> Any:
 
 
 def _cleanup(infra: Infra) -> None:
-    """Remove what this run created on shared servers (queues a test declared itself expire)."""
+    """Remove what this run created on shared servers (queues a test declared itself expire). The stand-ins
+    the run started itself go with their data when it stops them: emptying them first only cost time (the
+    hundreds of databases a run makes took about half a minute to drop)."""
     import asyncio
-
-    from pymongo import MongoClient
 
     try:
         asyncio.run(_tidy_broker(infra))
     except Exception as e:  # the broker may be gone already; an exchange is harmless, queues expire
         print(f"[devstack] could not delete the test exchange and queues: {e!r}")
 
+    if infra.how.get("mongodb") == "reused":
+        _drop_databases(infra)
+    if infra.how.get("s3") == "reused":
+        _delete_buckets(infra)
+
+
+def _drop_databases(infra: Infra) -> None:
+    from pymongo import MongoClient
+
     for url in infra.mongo_urls():
         with MongoClient(url, serverSelectionTimeoutMS=2000) as c:
             for name in c.list_database_names():
                 if name.startswith(infra.namespace):
                     c.drop_database(name)
+
+
+def _delete_buckets(infra: Infra) -> None:
     import botocore.session
 
     s3 = botocore.session.get_session().create_client(
