@@ -125,12 +125,23 @@ def named(resources: list[Resource], kind: str, name: str) -> Resource:
     return found[0]
 
 
+def pod_template(d: Resource) -> Resource:
+    """The Pod template of a Deployment or of a CronJob's Jobs."""
+    spec = d["spec"]["jobTemplate"]["spec"] if d["kind"] == "CronJob" else d["spec"]
+    return spec["template"]
+
+
+def workloads(resources: list[Resource]) -> list[Resource]:
+    """What makes the application's Pods: the Deployments and the CronJobs."""
+    return of_kind(resources, "Deployment") + of_kind(resources, "CronJob")
+
+
 def component(d: Resource) -> str:
-    return d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component", "")
+    return pod_template(d)["metadata"]["labels"].get("app.kubernetes.io/component", "")
 
 
 def app_name(d: Resource) -> str:
-    return d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+    return pod_template(d)["metadata"]["labels"]["app.kubernetes.io/name"]
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
@@ -149,7 +160,7 @@ def cores(quantity: str | int) -> float:
 
 
 def containers(d: Resource) -> list[dict[str, Any]]:
-    spec = d["spec"]["template"]["spec"]
+    spec = pod_template(d)["spec"]
     return spec.get("initContainers", []) + spec["containers"]
 
 
@@ -181,6 +192,7 @@ BUILTIN_API_VERSIONS = {
     "v1",
     "apps/v1",
     "autoscaling/v2",
+    "batch/v1",
     "policy/v1",
     "networking.k8s.io/v1",
     "rbac.authorization.k8s.io/v1",
@@ -646,6 +658,40 @@ def gateway_locations() -> set[str]:
     return set(re.findall(r"^\s*location = (\S+) \{", gateway_conf.render(), re.M))
 
 
+def assert_restricted(d: Resource) -> None:
+    """A workload's Pods: no API token, no service links, non-root with the runtime's seccomp profile, every
+    container with requests and limits, no privilege, a read-only root filesystem and bounded scratch space."""
+    name = d["metadata"]["name"]
+    pod = pod_template(d)["spec"]
+    assert pod.get("automountServiceAccountToken") is False, name
+    assert pod.get("enableServiceLinks") is False, name
+    pod_sc = pod["securityContext"]
+    assert pod_sc["runAsNonRoot"] is True and pod_sc["runAsUser"] > 0, name
+    assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}, name
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for c in containers(d):
+        where = f"{name}/{c['name']}"
+        for kind in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(c["resources"][kind]), f"{where}: {kind}"
+        sc = c["securityContext"]
+        assert sc.get("runAsNonRoot", pod_sc["runAsNonRoot"]) is True, where
+        assert sc.get("runAsUser", pod_sc["runAsUser"]) != 0, where
+        assert sc["allowPrivilegeEscalation"] is False, where
+        assert sc["readOnlyRootFilesystem"] is True, where
+        assert sc["capabilities"] == {"drop": ["ALL"]}, where
+        assert not sc.get("privileged"), where
+        assert sc.get("seccompProfile", pod_sc["seccompProfile"]) == {"type": "RuntimeDefault"}, where
+        # Written to, the root filesystem being read-only: emptyDirs only (with a size), /tmp included.
+        mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+        assert "/tmp" in mounts, f"{where}: no writable /tmp"
+        for path, m in mounts.items():
+            volume = volumes[m["name"]]
+            if "emptyDir" in volume:
+                assert volume["emptyDir"].get("sizeLimit"), f"{where}: {path} unbounded"
+            else:
+                assert m.get("readOnly") is True and ("configMap" in volume or "secret" in volume), where
+
+
 @pytest.mark.parametrize("target", APP_TARGETS)
 def test_every_deployment_meets_the_pod_policy(target: str) -> None:
     for d in deployments(target):
@@ -656,33 +702,7 @@ def test_every_deployment_meets_the_pod_policy(target: str) -> None:
         assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] in (0, "0%"), name
         assert selects(spec["selector"], spec["template"]["metadata"]["labels"]), name
         pod = spec["template"]["spec"]
-        assert pod.get("automountServiceAccountToken") is False, name
-        assert pod.get("enableServiceLinks") is False, name
-        pod_sc = pod["securityContext"]
-        assert pod_sc["runAsNonRoot"] is True and pod_sc["runAsUser"] > 0, name
-        assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}, name
-        volumes = {v["name"]: v for v in pod.get("volumes", [])}
-        for c in containers(d):
-            where = f"{name}/{c['name']}"
-            for kind in ("requests", "limits"):
-                assert {"cpu", "memory"} <= set(c["resources"][kind]), f"{where}: {kind}"
-            sc = c["securityContext"]
-            assert sc.get("runAsNonRoot", pod_sc["runAsNonRoot"]) is True, where
-            assert sc.get("runAsUser", pod_sc["runAsUser"]) != 0, where
-            assert sc["allowPrivilegeEscalation"] is False, where
-            assert sc["readOnlyRootFilesystem"] is True, where
-            assert sc["capabilities"] == {"drop": ["ALL"]}, where
-            assert not sc.get("privileged"), where
-            assert sc.get("seccompProfile", pod_sc["seccompProfile"]) == {"type": "RuntimeDefault"}, where
-            # Written to, the root filesystem being read-only: emptyDirs only (with a size), /tmp included.
-            mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
-            assert "/tmp" in mounts, f"{where}: no writable /tmp"
-            for path, m in mounts.items():
-                volume = volumes[m["name"]]
-                if "emptyDir" in volume:
-                    assert volume["emptyDir"].get("sizeLimit"), f"{where}: {path} unbounded"
-                else:
-                    assert m.get("readOnly") is True and ("configMap" in volume or "secret" in volume), where
+        assert_restricted(d)
         for c in pod["containers"]:
             where = f"{name}/{c['name']}"
             ports = {p["name"]: p["containerPort"] for p in c["ports"]}
@@ -704,9 +724,35 @@ def test_every_deployment_meets_the_pod_policy(target: str) -> None:
 
 
 @pytest.mark.parametrize("target", APP_TARGETS)
+def test_the_audit_trail_is_verified_daily(target: str) -> None:
+    """docs/operations.md, "Verify the chains": `dvc-audit verify` over the whole trail once a day, never two
+    at once, in the audit image with the audit database's own user; a finding (exit 1) is not retried."""
+    job = named(rendered(target), "CronJob", "audit-verify")
+    spec = job["spec"]
+    minute, hour, *every_day = spec["schedule"].split()
+    assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit(), spec["schedule"]
+    assert spec["timeZone"] == "Asia/Ho_Chi_Minh" and spec["concurrencyPolicy"] == "Forbid"
+    run = spec["jobTemplate"]["spec"]
+    (rule,) = run["podFailurePolicy"]["rules"]
+    assert rule["action"] == "FailJob" and rule["onExitCodes"]["values"] == [1]
+    assert pod_template(job)["spec"]["restartPolicy"] == "Never"
+    (c,) = containers(job)
+    assert c["command"] == ["dvc-audit", "verify", "--json"]
+    api = named(rendered(target), "Deployment", "audit-api")
+    assert c["image"] == containers(api)[0]["image"]
+    (url,) = [e for e in env_of(c) if e["name"] == "AUDIT_MONGO_URL"]
+    assert url["valueFrom"]["secretKeyRef"] == {
+        "name": "dvc-mongodb-audit",
+        "key": "connectionString.standard",
+    }
+    assert app_name(job) == "audit"  # the audit Pods' network policies: its database, nothing else needed
+    assert_restricted(job)
+
+
+@pytest.mark.parametrize("target", APP_TARGETS)
 def test_pods_run_as_their_image_user(target: str) -> None:
-    for d in deployments(target):
-        uid = d["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
+    for d in workloads(rendered(target)):
+        uid = pod_template(d)["spec"]["securityContext"]["runAsUser"]
         dockerfile = ROOT / ("gateway" if app_name(d) == "gateway" else "services") / "Dockerfile"
         users = re.findall(r"^USER (\d+)", dockerfile.read_text(), re.M)
         assert users and int(users[-1]) == uid, d["metadata"]["name"]
@@ -729,7 +775,7 @@ def test_no_secret_value_is_in_the_manifests(target: str) -> None:
     for cm in of_kind(resources, "ConfigMap"):
         for k in cm.get("data", {}):
             assert not SECRET_NAME.search(k.upper()), f"{key(cm)}: {k} belongs in a Secret"
-    for d in of_kind(resources, "Deployment"):
+    for d in workloads(resources):
         for c in containers(d):
             for e in env_of(c):
                 if SECRET_NAME.search(e["name"]):
@@ -767,13 +813,13 @@ def referenced_secrets(everything: list[Resource]) -> dict[str, set[str]]:
     def add(name: str, *keys: str) -> None:
         out.setdefault(name, set()).update(keys)
 
-    for d in of_kind(everything, "Deployment"):
+    for d in workloads(everything):
         for c in containers(d):
             for e in env_of(c):
                 ref = e.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
                     add(ref["name"], ref["key"])
-        for v in d["spec"]["template"]["spec"].get("volumes", []):
+        for v in pod_template(d)["spec"].get("volumes", []):
             if "secret" in v:
                 add(v["secret"]["secretName"])
     for t in of_kind(everything, "TriggerAuthentication"):

@@ -41,6 +41,7 @@ class Pod:
     labels: dict[str, str]
     ports: dict[str, int] = field(default_factory=dict)  # named container ports (for policies naming them)
     ip: str = "10.0.0.1"  # Pod addresses are private (the Web Push rule relies on it)
+    job: bool = False  # a CronJob's Pod (runs to completion), not a replica
 
 
 @dataclass
@@ -62,15 +63,17 @@ STRANGER = Pod("someone-else", "default", {"app.kubernetes.io/name": "anything"}
 
 
 def app_pods(resources: list[Resource]) -> list[Pod]:
-    """One Pod per Deployment, with its template's labels."""
+    """One Pod per Deployment and per CronJob, with its template's labels."""
     out = []
-    for i, d in enumerate(of_kind(resources, "Deployment")):
-        template = d["spec"]["template"]
+    for i, d in enumerate(k8s.workloads(resources)):
+        template = k8s.pod_template(d)
         ports = {
             p["name"]: p["containerPort"] for c in template["spec"]["containers"] for p in c.get("ports", [])
         }
-        ns = d["metadata"]["namespace"]
-        out.append(Pod(d["metadata"]["name"], ns, template["metadata"]["labels"], ports, f"10.1.0.{i + 1}"))
+        ns, job = d["metadata"]["namespace"], d["kind"] == "CronJob"
+        out.append(
+            Pod(d["metadata"]["name"], ns, template["metadata"]["labels"], ports, f"10.1.0.{i + 1}", job)
+        )
     return out
 
 
@@ -247,13 +250,14 @@ def cluster(target: str) -> Cluster:
 
 
 def service_pods(c: Cluster) -> list[Pod]:
-    return [p for p in c.apps if p.labels["app.kubernetes.io/name"] in SERVICE_NAMES]
+    """The services' replicas (their CronJobs' Pods aside)."""
+    return [p for p in c.apps if p.labels["app.kubernetes.io/name"] in SERVICE_NAMES and not p.job]
 
 
 def pod_environment(c: Cluster, pod: Pod) -> dict[str, str]:
     """What the Pod's container sees: its ConfigMaps (envFrom), then env (Secrets as their names)."""
-    d = named(c.resources, "Deployment", pod.name)
-    (container,) = d["spec"]["template"]["spec"]["containers"][:1]
+    (d,) = [w for w in k8s.workloads(c.resources) if w["metadata"]["name"] == pod.name]
+    (container,) = k8s.pod_template(d)["spec"]["containers"][:1]
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
         env.update(named(c.resources, "ConfigMap", source["configMapRef"]["name"]).get("data", {}))
@@ -406,6 +410,18 @@ def test_services_reach_exactly_the_services_their_settings_name(target: str) ->
     assert workers and not any(c.reaches(src, w, k8s.SERVICE_PORT) for src in c.apps for w in workers)
 
 
+@pytest.mark.parametrize("target", APP_TARGETS)
+def test_the_daily_verification_reaches_the_audit_database_and_nothing_else(target: str) -> None:
+    c = cluster(target)
+    (verify,) = [p for p in c.apps if p.job and p.labels["app.kubernetes.io/name"] == "audit"]
+    for store in c.stores:
+        wanted = store in mongo_members(c.stores, "audit")
+        assert all(c.reaches(verify, store, port) is wanted for port in store.ports.values()), store.name
+    assert not any(c.reaches(verify, c.app(name), k8s.SERVICE_PORT) for name in SERVICE_NAMES)
+    assert not c.reaches(verify, PUBLIC, 443)
+    assert not any(c.reaches(src, verify, 8000) for src in c.apps)  # it listens on nothing
+
+
 PUBLIC = Address("8.8.8.8")
 
 
@@ -530,7 +546,11 @@ def test_one_disruption_budget_per_set_of_pods(target: str) -> None:
         + operator_budgets(platform)
     )
     assert budget_overlaps(budgets, pods) == {}
-    unbudgeted = [pod for pod, names in budgets_by_pod(budgets, pods).items() if not names]
+    # A CronJob's Pod is not a set of replicas to keep up: one evicted by a drain is run again by its Job.
+    jobs = {p.name for p in pods if p.job}
+    unbudgeted = [
+        pod for pod, names in budgets_by_pod(budgets, pods).items() if not names and pod not in jobs
+    ]
     assert unbudgeted == [], "a node drain could take every replica at once"
 
 

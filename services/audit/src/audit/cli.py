@@ -3,7 +3,9 @@
     dvc-audit                         serve (uvicorn; the settings from AUDIT_* and DVC_*)
     dvc-audit verify [--stream S]... [--json]
                                       check every stream's hash chain; exit 0 when intact, 1 when not
-                                      (one line a finding), 2 when the database cannot be read
+                                      (one line a finding), 2 when the database cannot be read; a run
+                                      over every stream is recorded (the service reports the last one
+                                      on /metrics)
     dvc-audit prune                   apply the retention (AUDIT_RETENTION_DAYS) once, now
 
 It reads the service's settings, so ``AUDIT_MONGO_URL`` (or ``DVC_MONGO_URL``) and ``AUDIT_MONGO_DB``
@@ -17,13 +19,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import PyMongoError
 
 from dvckit import mongo
 
-from .adapters.entries import Chains, Entries
+from .adapters.entries import Chains, Entries, Verifications
 from .config import Settings
 from .domain.chain import Report
 from .service.chains import Retention, Verifier
@@ -35,7 +38,15 @@ async def _verify(settings: Settings, streams: Sequence[str]) -> list[Report]:
     )
     try:
         db = client[settings.mongo_db]
-        return await Verifier(Entries(db), Chains(db)).verify_all(list(streams) or None)
+        reports = await Verifier(Entries(db), Chains(db)).verify_all(list(streams) or None)
+        if not streams:  # the whole trail: what the alerts watch (DvcAuditTrailNotIntact, …Unverified)
+            await Verifications(db).record(
+                datetime.now(UTC),
+                streams=len(reports),
+                checked=sum(r.checked for r in reports),
+                findings=sum(len(r.findings) for r in reports),
+            )
+        return reports
     finally:
         await client.close()
 

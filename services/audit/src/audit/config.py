@@ -23,3 +23,5 @@ class Settings(ServiceSettings):
     retention_days: int = Field(default=1826, ge=1)
     # How often each replica looks for records to prune.
     retention_seconds: float = Field(default=3600.0, gt=0)
+    # How often each replica reads the last verification for /metrics (service/gauges.py).
+    metrics_seconds: float = Field(default=60.0, gt=0)

@@ -11,11 +11,12 @@ from dvckit.runtime import Runtime
 from dvckit.serve import serve
 
 from . import consumers
-from .adapters.entries import Chains, Entries
+from .adapters.entries import Chains, Entries, Verifications
 from .adapters.store import SCHEMA
 from .api.routes import router
 from .config import Settings
 from .parts import AuditParts
+from .service import gauges
 from .service.chains import Retention, Verifier
 from .service.ingest import Ingest
 from .service.trail import Trail
@@ -41,6 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     parts = build(rt, settings)
     consumers.register(rt, parts.ingest)
     rt.loop("retention", parts.retention.forever)
+    verifications, entries = Verifications(rt.db), Entries(rt.db)
+    rt.loop(
+        "verification-gauges",
+        lambda: gauges.sample_forever(verifications, entries, settings.metrics_seconds),
+    )
     return platform_app(
         rt,
         title="DVC Hải Phòng — Nhật ký kiểm tra (audit)",

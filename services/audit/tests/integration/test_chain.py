@@ -13,7 +13,10 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from audit.domain.chain import digest
+from devstack.testing import eventually
 
 from .conftest import entry
 
@@ -170,3 +173,57 @@ async def test_retention_prunes_a_prefix_and_verify_stays_clean(audit):
     assert bad.returncode == 1 and bad.stdout.splitlines() == [
         "payment: removed seq 8: bản ghi bị xoá / record(s) removed"
     ]
+
+
+async def reported(audit) -> dict[str, float]:
+    """The trail's verification as /metrics says it."""
+    r = await audit.http.get("/metrics")
+    assert r.status_code == 200, r.text
+    names = {"audit_verified_timestamp_seconds", "audit_verify_findings"}
+    return {
+        s.name: s.value
+        for family in text_string_to_metric_families(r.text)
+        for s in family.samples
+        if s.name in names
+    }
+
+
+async def test_each_verification_of_the_whole_trail_is_recorded_and_reported(make_audit):
+    audit = await make_audit(metrics_seconds=0.1)
+
+    # Before any verification: unverified since the oldest record kept.
+    for i in range(3):
+        await audit.publish(entry(i), producer="notify")
+    await audit.kept(3)
+    (oldest,) = await audit.db.entries.find({"stream": "notify", "seq": 1}).to_list()
+
+    async def since_the_oldest_record() -> bool:
+        return (await reported(audit)).get("audit_verified_timestamp_seconds") == oldest["at"].timestamp()
+
+    await eventually(since_the_oldest_record, 10)
+    assert (await reported(audit))["audit_verify_findings"] == 0
+
+    # A run over the whole trail is recorded: when, and no findings.
+    before = datetime.now(UTC)
+    assert run_verify(audit.settings).returncode == 0
+    (run,) = await audit.db.verifications.find().to_list()
+    assert run["at"] >= before and (run["streams"], run["checked"], run["findings"]) == (1, 3, 0)
+
+    async def verified_now() -> bool:
+        return (await reported(audit)).get("audit_verified_timestamp_seconds") == run["at"].timestamp()
+
+    await eventually(verified_now, 10)
+
+    # One stream checked is not the whole trail: not recorded.
+    assert run_verify(audit.settings, "--stream", "notify").returncode == 0
+    assert await audit.db.verifications.count_documents({}) == 1
+
+    # A record removed: the next run's findings are what the alert reads.
+    await audit.db.entries.delete_one({"stream": "notify", "seq": 2})
+    assert run_verify(audit.settings).returncode == 1
+
+    async def one_finding() -> bool:
+        return (await reported(audit)).get("audit_verify_findings") == 1
+
+    await eventually(one_finding, 10)
+    assert await audit.db.verifications.count_documents({"findings": 1}) == 1

@@ -12,7 +12,7 @@ from dvckit.mongo import Repository, Session, window_find
 from dvckit.paging import Window
 
 from ..domain.chain import Head
-from .store import CHAINS, ENTRIES
+from .store import CHAINS, ENTRIES, VERIFICATIONS
 
 NEWEST_FIRST = [("at", -1), ("stream", 1), ("seq", -1)]
 
@@ -75,6 +75,11 @@ class Entries(Repository):
 
     async def streams(self) -> list[str]:
         return sorted(s for s in await self.coll.distinct("stream") if isinstance(s, str))
+
+    async def oldest_at(self) -> datetime | None:
+        """When the oldest record kept was written (None: the trail is empty)."""
+        first = await self.coll.find_one({}, {"at": 1}, sort=[("at", 1)])
+        return first["at"] if first else None
 
     async def prefix_before(
         self, stream: str, after: int, cutoff: datetime, limit: int
@@ -159,3 +164,16 @@ class Chains(Repository):
             session=session,
         )
         return result.matched_count == 1
+
+
+class Verifications(Repository):
+    """Each run of ``dvc-audit verify`` over the whole trail: when it ended and how many findings it had
+    (the findings themselves are in its output). The service reports the last one on /metrics."""
+
+    collection = VERIFICATIONS
+
+    async def record(self, at: datetime, streams: int, checked: int, findings: int) -> None:
+        await self.coll.insert_one({"at": at, "streams": streams, "checked": checked, "findings": findings})
+
+    async def last(self) -> dict[str, Any] | None:
+        return await self.coll.find_one({}, sort=[("at", -1)])

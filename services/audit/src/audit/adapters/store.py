@@ -6,6 +6,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 ENTRIES = "entries"  # one audit record an event (_id: the event id), chained per stream (domain/chain.py)
 CHAINS = "chains"  # one document a stream (_id: the stream): its head and its retention checkpoint
+VERIFICATIONS = "verifications"  # one document a run of `dvc-audit verify`: when, and what it found
 
 TIE = [("stream", ASCENDING), ("seq", DESCENDING)]
 
@@ -25,4 +26,5 @@ SCHEMA = {
         IndexModel([("action", ASCENDING), ("at", DESCENDING), *TIE], name="action_at"),
     ],
     CHAINS: [],
+    VERIFICATIONS: [IndexModel([("at", DESCENDING)], name="at")],
 }
