@@ -58,10 +58,8 @@ restore: .venv/.synced
 clean:
 	@if [ -x .venv/bin/devstack ]; then .venv/bin/devstack clean; else rm -rf "$${DVC_DATA_DIR:-.data}"; fi
 
-# Two workers (pytest-xdist): the tests on the shared stack in one, those that start stacks of their own in
-# turn, the in-process tiers shared out (devstack.testing.pytest_collection_modifyitems).
 test: .venv/.synced
-	.venv/bin/pytest -n 2 --dist loadgroup
+	.venv/bin/pytest
 
 # Unit and integration tiers only (real MongoDB, RabbitMQ and S3, services in-process): no whole stack,
 # no browser. Under 4 minutes on a two-core machine; `make test` runs everything and is what CI runs.

@@ -710,11 +710,7 @@ def _delete_buckets(infra: Infra) -> None:
 
 
 def _free_offset(replicas: dict[str, int], workers: dict[str, int] | None = None) -> int:
-    # pytest-xdist's workers (`make test`) take turns through the ranges, so two stacks starting at the same
-    # moment in two workers never pick the same one.
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    workers_n = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    for offset in range(10_000 + 700 * worker, 40_000, 700 * workers_n):
+    for offset in range(10_000, 40_000, 700):
         ports = [s.base_port + offset + i for s in SERVICES for i in range(replicas.get(s.name, 1))]
         ports += [
             s.base_port + offset + WORKER_PORT_OFFSET + i
@@ -827,21 +823,11 @@ def stack(infra: Infra) -> Iterator[RunningStack]:
 SYSTEM_FOLDERS = ("tests/system/", "tests/browser/")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         where = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
-        shares_stack = "stack" in getattr(item, "fixturenames", ())
-        if shares_stack or where.startswith(SYSTEM_FOLDERS):
+        if "stack" in getattr(item, "fixturenames", ()) or where.startswith(SYSTEM_FOLDERS):
             item.add_marker(pytest.mark.system)
-        # `make test` runs two pytest-xdist workers with --dist loadgroup: the tests of one group run in one
-        # worker, one after another. Those on the session's stack share it (one stack, not one a worker);
-        # the drills that start stacks of their own take turns (two at once would starve each other's
-        # timings on two cores). The rest, in-process, are shared out between the workers.
-        if shares_stack:
-            item.add_marker(pytest.mark.xdist_group("stack"))
-        elif where.startswith("tests/system/"):
-            item.add_marker(pytest.mark.xdist_group("own-stacks"))
 
 
 def trust_test_tokens(app: Any, **defaults: Any) -> None:
