@@ -230,6 +230,12 @@ async def test_create_and_replace_a_procedure(catalog, admin):
         r = await catalog.post(f"{C}/procedures", json={**new, "code": "2.999004", **huge}, headers=admin)
         assert r.status_code == 422, r.text
     assert (await catalog.get(f"{C}/procedures/2.999004")).status_code == 404
+    # A blank name, field or agency (the fuzzer's, shown by the search filters as " (3)"), or no agency.
+    for blank in ({"name": " "}, {"field": ""}, {"agencies": ["  "]}, {"agencies": []}):
+        r = await catalog.post(f"{C}/procedures", json={**new, "code": "2.999005", **blank}, headers=admin)
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    assert (await catalog.get(f"{C}/procedures/2.999005")).status_code == 404
+    assert "" not in {a["name"] for a in (await catalog.get(f"{C}/implementing-agencies")).json()}
 
 
 async def test_administration_needs_an_administrator(catalog, admin):

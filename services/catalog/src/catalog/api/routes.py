@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from dvckit.apidoc import problems
 from dvckit.auth import Principal, require
@@ -373,8 +373,19 @@ class OnlineLevelIn(BaseModel):
     online_level: OnlineLevel
 
 
+# What an administrator writes as a procedure's name, field or agency: something to read (a blank one was
+# listed by the search filters as " (3)", found when the fuzzer's procedures met the portal's tests).
+Written = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
 class ProcedureIn(Procedure):
     """A whole procedure as an administrator writes it (version, status and dates are the server's)."""
+
+    name: Written
+    field: Written = Field(description="Lĩnh vực")
+    agencies: list[Written] = Field(
+        min_length=1, max_length=50, description="Implementing agencies, de-duplicated, primary first"
+    )
 
 
 def change(method: Literal["put", "post"], path: str, summary: str) -> Callable[[T], T]:
