@@ -42,10 +42,6 @@ export function useAsync(fn, deps) {
 }
 
 /**
- * Sets the document title ("… — Dịch vụ công Hải Phòng"). `null`: a page inside this one sets it (its
- * effect runs before this one's, which would otherwise overwrite it).
- */
-/**
  * Calls `fn(value)` when `value` changes after the first render: a form's draft follows the address
  * (another query, the back button) without an effect on mount. Such an effect runs after the first paint
  * and would wipe what the person typed before it ran (a slow phone, a loaded machine). `value` is
@@ -60,6 +56,10 @@ export function useOnChange(value, fn) {
   }, [value]);
 }
 
+/**
+ * Sets the document title ("… — Dịch vụ công Hải Phòng"). `null`: a page inside this one sets it (its
+ * effect runs before this one's, which would otherwise overwrite it).
+ */
 export function useTitle(title) {
   useLang();
   useEffect(() => {

@@ -256,7 +256,7 @@ def service_pods(c: Cluster) -> list[Pod]:
 
 def pod_environment(c: Cluster, pod: Pod) -> dict[str, str]:
     """What the Pod's container sees: its ConfigMaps (envFrom), then env (Secrets as their names)."""
-    (d,) = [w for w in k8s.workloads(c.resources) if w["metadata"]["name"] == pod.name]
+    d = named(c.resources, "CronJob" if pod.job else "Deployment", pod.name)
     (container,) = k8s.pod_template(d)["spec"]["containers"][:1]
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
@@ -410,6 +410,9 @@ def test_services_reach_exactly_the_services_their_settings_name(target: str) ->
     assert workers and not any(c.reaches(src, w, k8s.SERVICE_PORT) for src in c.apps for w in workers)
 
 
+PUBLIC = Address("8.8.8.8")
+
+
 @pytest.mark.parametrize("target", APP_TARGETS)
 def test_the_daily_verification_reaches_the_audit_database_and_nothing_else(target: str) -> None:
     c = cluster(target)
@@ -420,9 +423,6 @@ def test_the_daily_verification_reaches_the_audit_database_and_nothing_else(targ
     assert not any(c.reaches(verify, c.app(name), k8s.SERVICE_PORT) for name in SERVICE_NAMES)
     assert not c.reaches(verify, PUBLIC, 443)
     assert not any(c.reaches(src, verify, 8000) for src in c.apps)  # it listens on nothing
-
-
-PUBLIC = Address("8.8.8.8")
 
 
 @pytest.mark.parametrize("target", APP_TARGETS)

@@ -50,14 +50,23 @@ class Loops:
             await stop(task)
 
 
-async def every(seconds: float, work: Callable[[], Awaitable[object]], failed: str) -> None:
-    """Run ``work`` every ``seconds``, for ever; a failure is logged (as ``failed``) and the loop goes on."""
+async def every(
+    seconds: float, work: Callable[[], Awaitable[object]], failed: str, *, at_once: bool = False
+) -> None:
+    """Run ``work`` every ``seconds``, for ever (``at_once``: also right away, as a gauge is sampled at
+    start); a failure is logged (as ``failed``) and the loop goes on."""
+    if at_once:
+        await _attempt(work, failed)
     while True:
         await asyncio.sleep(seconds)
-        try:
-            await work()
-        except Exception as e:
-            log.warning(failed, error=repr(e)[:200])
+        await _attempt(work, failed)
+
+
+async def _attempt(work: Callable[[], Awaitable[object]], failed: str) -> None:
+    try:
+        await work()
+    except Exception as e:
+        log.warning(failed, error=repr(e)[:200])
 
 
 async def woken(kick: asyncio.Event, seconds: float) -> None:

@@ -117,6 +117,26 @@ async def test_every_goes_on_after_a_failure():
     assert runs >= 3
 
 
+async def test_every_at_once_runs_before_its_first_wait_and_a_failure_there_stops_nothing():
+    runs = 0
+
+    async def work() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise ValueError("the database is away at start")
+
+    task = asyncio.create_task(every(60, work, "work failed", at_once=True))
+    await asyncio.sleep(0.05)
+    assert runs == 1 and not task.done()  # run at start, failed, now waiting its 60 s
+    await stop(task)
+
+    plain = asyncio.create_task(every(60, work, "work failed"))
+    await asyncio.sleep(0.05)
+    assert runs == 1  # without at_once: nothing before the first wait
+    await stop(plain)
+
+
 async def test_woken_returns_on_a_kick_or_after_its_time_and_clears_the_kick():
     kick = asyncio.Event()
     kick.set()

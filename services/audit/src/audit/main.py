@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from dvckit import aio
 from dvckit.http import create_app as platform_app
 from dvckit.runtime import Runtime
 from dvckit.serve import serve
@@ -42,10 +43,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     parts = build(rt, settings)
     consumers.register(rt, parts.ingest)
     rt.loop("retention", parts.retention.forever)
-    verifications, entries = Verifications(rt.db), Entries(rt.db)
+    verifications, entries = Verifications(rt.db), parts.verifier.entries
     rt.loop(
         "verification-gauges",
-        lambda: gauges.sample_forever(verifications, entries, settings.metrics_seconds),
+        lambda: aio.every(
+            settings.metrics_seconds,
+            lambda: gauges.sample(verifications, entries),
+            "verification not read",
+            at_once=True,
+        ),
     )
     return platform_app(
         rt,

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
+from dvckit import aio
 from dvckit.http import create_app as platform_app
 from dvckit.runtime import Runtime
 from dvckit.serve import serve
@@ -75,7 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rt.loop("agency-directory", parts.ingest.start_directory)
     rt.loop("refold", parts.ingest.refold_forever)
     rt.loop("catalogue-summary", lambda: reference.sync_catalogue_forever(settings.catalogue_seconds))
-    rt.loop("open-dossier-gauges", lambda: gauges.sample_forever(s.opened, settings.metrics_seconds))
+    rt.loop(
+        "open-dossier-gauges",
+        lambda: aio.every(
+            settings.metrics_seconds,
+            lambda: gauges.sample(s.opened),
+            "open dossiers not counted",
+            at_once=True,
+        ),
+    )
 
     @rt.on_stop
     async def _close_catalog(_: Runtime) -> None:

@@ -175,14 +175,13 @@ class Reporting:
         env = data if isinstance(data, Envelope) else Envelope.wrap(data, producer="test")
         # The broker may refuse a publish (a nack) while a queue bound to the exchange is being deleted,
         # which test runs do by the hundred; the outbox would send it again, as this does.
-        for attempt in range(5):
+        for _ in range(4):
             try:
                 await self.rt.bus.publish(env)
                 return env
             except DeliveryError:
-                if attempt == 4:
-                    raise
                 await asyncio.sleep(1.0)
+        await self.rt.bus.publish(env)  # the fifth try: its refusal fails the test
         return env
 
     async def publish_all(self, items: list[EventData | Envelope]) -> list[Envelope]:

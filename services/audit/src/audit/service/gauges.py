@@ -2,18 +2,15 @@
 DvcAuditTrailUnverified).
 
 ``dvc-audit verify`` (the daily CronJob ``audit-verify``, or an operator) records each run over the whole
-trail; the service reports the last one. A loop reads it every ``metrics_seconds``; every replica reports
-the same figures (take ``max``).
+trail; the service reports the last one. A loop reads it at start and every ``metrics_seconds``; every
+replica reports the same figures (take ``max``); while the database is away the last figures stay.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from prometheus_client import Gauge
-
-from dvckit import logs
 
 from ..adapters.entries import Entries, Verifications
 
@@ -23,7 +20,6 @@ verified_at = Gauge(
     "written (the trail has gone unverified since). Absent while the trail is empty and unverified.",
 )
 findings = Gauge("audit_verify_findings", "Findings of the last verification of the whole trail")
-log = logs.get(__name__)
 
 
 async def sample(verifications: Verifications, entries: Entries) -> None:
@@ -32,13 +28,3 @@ async def sample(verifications: Verifications, entries: Entries) -> None:
     if since is not None:
         verified_at.set(since.timestamp())
     findings.set(last["findings"] if last else 0)
-
-
-async def sample_forever(verifications: Verifications, entries: Entries, seconds: float) -> None:
-    """``rt.loop``: read now, then every ``seconds``."""
-    while True:
-        try:
-            await sample(verifications, entries)
-        except Exception as e:  # the database is away: keep the last figures, try again
-            log.warning("verification not read", error=repr(e)[:200])
-        await asyncio.sleep(seconds)

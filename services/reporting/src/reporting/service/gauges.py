@@ -3,17 +3,15 @@
 Reporting holds the city's open list (``open_dossiers``: every dossier not refused, withdrawn, stopped,
 finished or returned, with its status, agency and legal due time), so it is the one service that can
 say how many dossiers each agency holds and how many are overdue without reading another's database.
-A loop counts them every ``metrics_seconds``; every replica reports the same figures (take ``max``).
+A loop counts them at start and every ``metrics_seconds``; every replica reports the same figures (take
+``max``); while the database is away the last figures stay.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from prometheus_client import Gauge
-
-from dvckit import logs
 
 from ..adapters.opened import Opened
 
@@ -23,7 +21,6 @@ dossiers_open = Gauge(
 dossiers_overdue = Gauge(
     "dossiers_overdue", "Open dossiers past their legal due time, by agency code", ["agency"]
 )
-log = logs.get(__name__)
 
 
 async def sample(opened: Opened) -> None:
@@ -35,13 +32,3 @@ async def sample(opened: Opened) -> None:
     dossiers_overdue.clear()
     for agency, n in late.items():
         dossiers_overdue.labels(agency).set(n)
-
-
-async def sample_forever(opened: Opened, seconds: float) -> None:
-    """``rt.loop``: count now, then every ``seconds``."""
-    while True:
-        try:
-            await sample(opened)
-        except Exception as e:  # the database is away: keep the last figures, try again
-            log.warning("open dossiers not counted", error=repr(e)[:200])
-        await asyncio.sleep(seconds)
