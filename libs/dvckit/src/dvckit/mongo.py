@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient, IndexModel
+from pymongo import AsyncMongoClient, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -65,6 +65,27 @@ def unique_key() -> Iterator[None]:
         if e.has_error_label("TransientTransactionError"):
             raise  # a conflict between transactions: ``transaction`` runs the whole one again
         raise AlreadyExists(str(e)[:300]) from e
+
+
+async def upsert_and_read(coll: AsyncCollection[Any], key: str, update: Mapping[str, Any]) -> dict[str, Any]:
+    """The document ``key`` after ``update``, created first when missing (from the update's
+    ``$setOnInsert``): a counter's increment that returns what it counted to.
+
+    Not ``find_one_and_update(upsert=True)``: with two first increments at once, a server may create the
+    document for one and, for the other, apply the increment yet return nothing (secantusdb does), or
+    refuse it as a duplicate key. Here the increment is never an upsert and the creation is a plain insert
+    whose duplicate is the other's, so each increment is applied once and read back. One round trip once
+    the document exists. Outside a transaction only (a refused insert would abort it)."""
+    changes = {op: v for op, v in update.items() if op != "$setOnInsert"}
+    for _ in range(3):
+        doc = await coll.find_one_and_update({"_id": key}, changes, return_document=ReturnDocument.AFTER)
+        if doc is not None:
+            return dict(doc)
+        try:
+            await coll.insert_one({**update.get("$setOnInsert", {}), "_id": key})
+        except DuplicateKeyError:
+            pass  # created by another at the same moment: increment that one
+    raise RuntimeError(f"{coll.name} {key!r} kept disappearing while being incremented")
 
 
 async def ensure_schema(db: AsyncDatabase[Any], schema: Schema) -> None:

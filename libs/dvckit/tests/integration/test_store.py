@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dvckit.mongo import paged, unique_key
+from dvckit.mongo import paged, unique_key, upsert_and_read
 from dvckit.store import AlreadyExists
 
 
@@ -21,6 +21,17 @@ async def test_a_duplicate_key_is_already_exists(make_runtime):
     with pytest.raises(AlreadyExists), unique_key():
         await coll.insert_one({"k": 1})
     assert await coll.count_documents({}) == 1
+
+
+async def test_first_increments_at_once_from_two_replicas_each_count_once(make_runtime):
+    a, b = await make_runtime(start=False), await make_runtime(start=False)
+    colls = [rt.client[a.db.name]["counted"] for rt in (a, b)]  # one database, two clients
+    for key in [f"day{i}" for i in range(20)]:  # a new counter each round: the creation races too
+        bump = {"$inc": {"n": 10}, "$setOnInsert": {"first": key}, "$set": {"last": key}}
+        got = await asyncio.gather(*(upsert_and_read(colls[i % 2], key, bump) for i in range(6)))
+        assert sorted(d["n"] for d in got) == [10, 20, 30, 40, 50, 60]
+        assert all(d["first"] == d["last"] == key for d in got)
+    assert await colls[0].count_documents({}) == 20
 
 
 async def test_pages_are_newest_first_and_count_everything(make_runtime):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from prometheus_client import REGISTRY
 
 from devstack.testing import client_for
@@ -57,14 +59,24 @@ async def test_repeated_failures_lock_the_account_name_temporarily(auth, person,
     assert metric("auth_lockouts_total", scope="account") - before["lockouts"] >= 2
 
 
+async def test_a_burst_of_wrong_passwords_at_once_is_counted_whole_and_locks(auth, person, h):
+    """Twelve guesses in the same instant, on an account with no failure yet (its counter is created by
+    one of them): each is refused as a guess or a lockout, none fails, and all twelve are counted."""
+    p = person()
+    user = await h.register(auth, p)
+    answers = await asyncio.gather(*(h.login(auth, p["email"], f"Wrong-Password-{i}") for i in range(12)))
+    assert {a.status_code for a in answers} <= {401, 429} and 429 in {a.status_code for a in answers}
+    counter = await auth.app.state.runtime.db.login_throttle.find_one({"_id": f"acct:user:{user['id']}"})
+    assert counter["fails"] == 12 and counter["locked_until"] is not None
+    assert (await h.login(auth, p["email"], p["password"])).status_code == 429
+
+
 async def test_lockout_ends_after_its_time(make_auth, person, h):
     auth = await make_auth(lockout_failures=2, lockout_seconds=1, lockout_window_seconds=60)
     p = person()
     await h.register(auth, p)
     await h.login(auth, p["phone"], "Wrong-Password-99")
     assert (await h.login(auth, p["phone"], "Wrong-Password-99")).status_code == 429
-    import asyncio
-
     await asyncio.sleep(2.1)
     assert (await h.login(auth, p["phone"], p["password"])).status_code == 200
 

@@ -8,9 +8,8 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from dvckit.mongo import Session
+from dvckit.mongo import Session, upsert_and_read
 
 from .store import CODE_REQUESTS, CODES
 
@@ -22,22 +21,15 @@ class CodeStore:
         self.coll = db[CODES]
         self.requests = db[CODE_REQUESTS]
 
-    async def count_message(self, dest: str, purpose: str) -> int | None:
-        """Count one more message to ``dest`` in this clock hour, atomically; the hour's count so far,
-        or None when the counter could not be written."""
+    async def count_message(self, dest: str, purpose: str) -> int:
+        """Count one more message to ``dest`` in this clock hour, atomically; the hour's count so far."""
         now = datetime.now(UTC)
-        for _ in range(2):  # two first requests of the hour may race to create the counter
-            try:
-                doc = await self.requests.find_one_and_update(
-                    {"_id": f"{dest}|{now:%Y%m%d%H}"},
-                    {"$inc": {"n": 1}, "$setOnInsert": {"at": now, "purpose": purpose}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-                return int(doc["n"])
-            except DuplicateKeyError:
-                continue
-        return None
+        doc = await upsert_and_read(
+            self.requests,
+            f"{dest}|{now:%Y%m%d%H}",
+            {"$inc": {"n": 1}, "$setOnInsert": {"at": now, "purpose": purpose}},
+        )
+        return int(doc["n"])
 
     async def put(self, key: str, record: Doc, session: Session | None = None) -> None:
         """Keep ``record`` as the code of ``key``, replacing an earlier one."""

@@ -18,6 +18,8 @@ from prometheus_client import Counter
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from dvckit.mongo import upsert_and_read
+
 from ..config import Settings
 from .store import THROTTLE
 
@@ -44,15 +46,14 @@ class Throttle:
 
     async def _fail(self, key: str, limit: int, now: datetime) -> dict[str, Any]:
         window = timedelta(seconds=self.s.lockout_window_seconds)
-        doc = await self.coll.find_one_and_update(
-            {"_id": key},
+        doc = await upsert_and_read(
+            self.coll,
+            key,
             {
                 "$inc": {"fails": 1},
                 "$setOnInsert": {"window_start": now},
                 "$set": {"expires_at": now + window + timedelta(seconds=self.s.lockout_seconds)},
             },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
         if doc["window_start"] < now - window:  # the window passed: this failure starts a new one
             doc = await self.coll.find_one_and_update(

@@ -49,7 +49,7 @@ class Codes:
         """Count one message to ``dest`` in this hour; False when it already had its share. Atomic: a
         burst of parallel requests cannot all pass the count."""
         sent = await self.store.count_message(dest, purpose)
-        return sent is not None and sent <= self.s.codes_per_hour
+        return sent <= self.s.codes_per_hour
 
     async def issue(
         self, key: str, data: dict[str, Any], session: Session | None = None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
-
-from dvckit.mongo import Repository
+from dvckit.mongo import Repository, upsert_and_read
 
 from .store import COUNTERS
 
@@ -13,15 +10,6 @@ from .store import COUNTERS
 class Counters(Repository):
     collection = COUNTERS
 
-    async def take(self, key: str, block: int) -> int | None:
-        """Take ``block`` numbers with one atomic increment: the last of them, or None when creating the
-        counter kept racing (two first dossiers of the day)."""
-        for _ in range(3):
-            try:
-                doc = await self.coll.find_one_and_update(
-                    {"_id": key}, {"$inc": {"seq": block}}, upsert=True, return_document=ReturnDocument.AFTER
-                )
-            except DuplicateKeyError:
-                continue
-            return int(doc["seq"])
-        return None
+    async def take(self, key: str, block: int) -> int:
+        """Take ``block`` numbers with one atomic increment: the last of them."""
+        return int((await upsert_and_read(self.coll, key, {"$inc": {"seq": block}}))["seq"])

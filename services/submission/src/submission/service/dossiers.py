@@ -322,8 +322,6 @@ class Dossiers:
             if nxt > end:
                 block = self.s.sequence_block
                 last = await self.counters.take(key, block)
-                if last is None:
-                    raise DAY_FULL
                 end, nxt = last, last - block + 1
                 for k in [k for k in self._seq_blocks if not k.endswith(day)]:  # old days' blocks
                     self._seq_blocks.pop(k, None)
