@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import botocore.session
+import h11
 import httpx
 import jwt
 import pytest
@@ -530,6 +531,47 @@ def test_a_client_sending_its_headers_slowly_is_cut_off_without_harming_others(w
     assert closed, f"the gateway still held a slow client's connection after {took:.0f} s"
     assert 14 <= took <= 18, took
     assert not answer or answer.startswith(b"HTTP/1.1 408"), answer[:100]  # never the page it asked for
+
+
+def test_a_request_refused_before_its_body_arrived_keeps_its_connection(world):
+    """The service decides a refusal from the headers alone (a citizen calling an officer's action) while
+    the body is still on its way through the gateway, which streams bodies. Answered then, nginx would
+    close the connection after the answer though the answer said keep-alive, and the client's next
+    request on it would get no answer at all. The service waits for the small body, so it does not."""
+    dossier = world.file(world.a)
+    host, port = world.url.removeprefix("http://").split(":")
+    body = json.dumps({"assignee": None}).encode()
+
+    def request(method: str, path: str, length: int = 0) -> bytes:
+        headers = [("Host", "dvc"), *world.a.headers.items(), *address().items()]
+        if method == "POST":
+            headers += [("Content-Type", "application/json"), ("Content-Length", str(length))]
+        return conn.send(h11.Request(method=method, target=path, headers=headers)) or b""
+
+    def answer() -> tuple[int, bytes]:
+        status, data = 0, b""
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(s.recv(65536))  # b"" when the gateway closed: h11 then raises
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+            elif isinstance(event, h11.Data):
+                data += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                return status, data
+
+    conn = h11.Connection(h11.CLIENT)
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(request("POST", f"{S}/dossiers/{dossier['id']}/actions/accept", len(body)))
+        time.sleep(0.5)  # the headers reach the service well before the body
+        s.sendall((conn.send(h11.Data(data=body)) or b"") + (conn.send(h11.EndOfMessage()) or b""))
+        status, data = answer()
+        assert status == 403 and json.loads(data)["code"], data
+        conn.start_next_cycle()  # the answer kept the connection alive: the next request goes on it
+        s.sendall(request("GET", f"{S}/dossiers/{dossier['id']}") + (conn.send(h11.EndOfMessage()) or b""))
+        status, data = answer()
+    assert status == 200 and json.loads(data)["id"] == dossier["id"]
 
 
 # -- rate limits -----------------------------------------------------------------------------------------

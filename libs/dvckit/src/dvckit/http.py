@@ -7,6 +7,7 @@ and downloads stream through it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -144,6 +145,47 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class ReadBeforeAnswer:
+    """A small request body is read to its end before the answer starts, also when the route answers
+    without reading it (a refusal decided from the headers alone).
+
+    Why: the gateway streams request bodies to the services as they arrive (``proxy_request_buffering
+    off``, for uploads). When a service answers while the client is still sending, nginx sends that answer
+    saying keep-alive, then closes the connection because it was still reading the body; the client's next
+    request on it fails with no answer at all. Waiting for the rest of a small body costs nothing; a body
+    over ``max_bytes`` (an upload refused) is left, and its connection closed, as the cheaper end."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = 64 * 1024, wait_seconds: float = 10.0) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.wait_seconds = wait_seconds  # a client that stops sending is not waited for longer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        length = Headers(scope=scope).get("content-length", "") if scope["type"] == "http" else ""
+        if not (length.isdigit() and 0 < int(length) <= self.max_bytes):
+            await self.app(scope, receive, send)
+            return
+        ended = False
+
+        async def tracked() -> Message:
+            nonlocal ended
+            message = await receive()
+            ended = ended or message["type"] == "http.disconnect" or not message.get("more_body", False)
+            return message
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start" and not ended:
+                try:
+                    async with asyncio.timeout(self.wait_seconds):
+                        while not ended:
+                            await tracked()
+                except TimeoutError:
+                    pass
+            await send(message)
+
+        await self.app(scope, tracked, answer)
+
+
 def create_app(
     runtime: Runtime,
     *,
@@ -196,6 +238,7 @@ def create_app(
     app.include_router(health.router(runtime.health))
     for r in routers:
         app.include_router(r, prefix=prefix)
+    app.add_middleware(ReadBeforeAnswer)
     app.add_middleware(BodyLimit, max_bytes=max_body, streamed=streamed)
     app.add_middleware(RequestContext, tracing=runtime.tracing)
     return app
