@@ -62,7 +62,7 @@ test: .venv/.synced
 	.venv/bin/pytest
 
 # Unit and integration tiers only (real MongoDB, RabbitMQ and S3, services in-process): no whole stack,
-# no browser. Under 4 minutes on a two-core machine; `make test` runs everything and is what CI runs.
+# no browser. About 7 minutes on a two-core machine; `make test` runs everything and is what CI runs.
 test-fast: .venv/.synced
 	.venv/bin/pytest -m "not system"
 

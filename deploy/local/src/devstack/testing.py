@@ -6,9 +6,10 @@
   out as ``make up`` lays it out: a server per service (a service's tests and a test stack's service
   use that service's server).
 - Every run gets its own namespace (``t<hex>_``): database names, queue names, the exchange and bucket
-  names carry it, so runs never see each other's data, even on a shared server. The exchange and the
-  services' queues are removed at the end, and databases and buckets on servers the run reused (those it
-  started go with their data); queues a test declared itself expire once idle.
+  names carry it, so runs never see each other's data, even on a shared server. The services' queues
+  are removed at the end of the test module that made them (those of an app still running, at the end of
+  the run); the exchange at the end, and databases and buckets on servers the run reused (those it started
+  go with their data); queues a test declared itself expire once idle.
 - ``stack`` (session): every service and the gateway, started by the same code as ``make up``.
 - The payment provider sandbox (devstack.paysandbox) of the run's own, ``infra.paysandbox_url``: it starts
   with no merchant; each test stack registers one of its own, notified at that stack's gateway, and a test
@@ -495,6 +496,9 @@ def _paysandbox(cfg: StackConfig) -> PaySandbox:
     return part
 
 
+_INFRA: list[Infra] = []  # the session's, once made: for _module_queues, which must not start it
+
+
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     namespace = f"t{secrets.token_hex(3)}_"
@@ -516,7 +520,9 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             mail_dir=got["mail_dir"],
             how=got["how"],
         )
+        _INFRA.append(result)
         yield result
+        _INFRA.clear()
         _cleanup(result)
         if result._pki is not None:
             shutil.rmtree(result._pki, ignore_errors=True)
@@ -582,25 +588,77 @@ async def register_in_process(auth: Any, person: dict[str, Any]) -> dict[str, An
 BROKER_PAUSE_S = 120.0
 
 
+def _queue_names(main: str, delays: tuple[float, ...]) -> list[str]:
+    """A consuming service's queues: the main one, its parking queue and its retry tiers."""
+    from dvckit.consumer import parking_queue_name, retry_queue_name
+
+    return [main, parking_queue_name(main), *(retry_queue_name(main, d) for d in delays)]
+
+
 async def _tidy_broker(infra: Infra) -> None:
     """Delete the run's exchange and the consuming services' queues it made (main, retry tiers, parking)."""
     import asyncio
 
     import aio_pika
 
-    from dvckit.consumer import parking_queue_name, retry_queue_name
-
-    names = [
-        name
-        for main, delays in sorted(infra.queues.items())
-        for name in (main, parking_queue_name(main), *(retry_queue_name(main, d) for d in delays))
-    ]
+    names = [name for main, delays in sorted(infra.queues.items()) for name in _queue_names(main, delays)]
     conn = await aio_pika.connect(infra.amqp_url, timeout=30)
     async with conn:
         ch = await conn.channel()
         await asyncio.wait_for(ch.exchange_delete(f"{infra.namespace}dvc.events"), 30)
         for name in names:  # deleting a queue that was never declared is not an error
             await asyncio.wait_for(ch.queue_delete(name), 30)
+
+
+async def _delete_unused_queues(infra: Infra, mains: list[str]) -> None:
+    """Delete the queues of each of ``mains`` that no one consumes from any more (its app stopped), and
+    forget them; a main queue still consumed from keeps its queues."""
+    import asyncio
+
+    import aio_pika
+
+    conn = await aio_pika.connect(infra.amqp_url, timeout=30)
+    async with conn:
+        for main in mains:
+            ch = await conn.channel()
+            try:  # quorum queues refuse queue.delete's if-unused: ask how many consume first
+                q = await asyncio.wait_for(ch.declare_queue(main, passive=True), 30)
+            except aio_pika.exceptions.ChannelClosed:
+                infra.queues.pop(main, None)  # never declared (an app built, not started)
+                continue
+            if q.declaration_result.consumer_count:
+                continue
+            for name in _queue_names(main, infra.queues[main]):
+                await asyncio.wait_for(ch.queue_delete(name), 30)
+            infra.queues.pop(main, None)
+            await ch.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_queues() -> Iterator[None]:
+    """At a module's end, the queues of the apps it started and stopped are deleted, not left to expire.
+    Each app makes five quorum queues (a Raft cluster each): left for their two minutes, those of the
+    modules just run (hundreds) slowed the broker down until the next module's apps waited over a minute
+    to start (RabbitMQ 3.10, two cores)."""
+    infra = _INFRA[0] if _INFRA else None
+    before = set(infra.queues) if infra else set()
+    yield
+    infra = _INFRA[0] if _INFRA else None
+    mains = [q for q in infra.queues if q not in before] if infra else []
+    if not mains:
+        return
+    import asyncio
+    import threading
+
+    def tidy() -> None:  # a loop of its own: the session's may still hold this module's tasks
+        try:
+            asyncio.run(_delete_unused_queues(infra, mains))
+        except Exception as e:  # left to expire, as before
+            print(f"[devstack] could not delete a module's queues: {e!r}")
+
+    worker = threading.Thread(target=tidy, name="module-queues")
+    worker.start()
+    worker.join()
 
 
 @asynccontextmanager
