@@ -102,38 +102,36 @@ async def test_loops_start_named_tasks_and_stop_them_all():
     await loops.stop()  # stopping again does nothing
 
 
+class FailsFirst:
+    """Work for ``every`` whose first run fails with ``error``; ``runs`` counts its runs."""
+
+    def __init__(self, error: str) -> None:
+        self.error, self.runs = error, 0
+
+    async def __call__(self) -> None:
+        self.runs += 1
+        if self.runs == 1:
+            raise ValueError(self.error)
+
+
 async def test_every_goes_on_after_a_failure():
-    runs = 0
-
-    async def work() -> None:
-        nonlocal runs
-        runs += 1
-        if runs == 1:
-            raise ValueError("first round fails")
-
+    work = FailsFirst("first round fails")
     task = asyncio.create_task(every(0.01, work, "work failed"))
     await asyncio.sleep(0.2)
     await stop(task)
-    assert runs >= 3
+    assert work.runs >= 3
 
 
 async def test_every_at_once_runs_before_its_first_wait_and_a_failure_there_stops_nothing():
-    runs = 0
-
-    async def work() -> None:
-        nonlocal runs
-        runs += 1
-        if runs == 1:
-            raise ValueError("the database is away at start")
-
+    work = FailsFirst("the database is away at start")
     task = asyncio.create_task(every(60, work, "work failed", at_once=True))
     await asyncio.sleep(0.05)
-    assert runs == 1 and not task.done()  # run at start, failed, now waiting its 60 s
+    assert work.runs == 1 and not task.done()  # run at start, failed, now waiting its 60 s
     await stop(task)
 
     plain = asyncio.create_task(every(60, work, "work failed"))
     await asyncio.sleep(0.05)
-    assert runs == 1  # without at_once: nothing before the first wait
+    assert work.runs == 1  # without at_once: nothing before the first wait
     await stop(plain)
 
 
